@@ -1,0 +1,56 @@
+package sinkscope.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * What a caller may see and change inside the decoder, layer by layer: the hidden state entering a layer
+ * (before its {@code input_layernorm}) and the post-softmax attention before it multiplies V.
+ *
+ * <p>The runtime calls a hook only when one is attached; with none the forward pass does no extra work.
+ * Arrays handed to a hook belong to the forward pass and are closed after the layer: a hook that keeps
+ * something copies or reduces it (on the device) first. Hooks run on the forward pass's thread.
+ */
+public interface AttentionHook {
+
+    /** Called with {@code hidden} [B, Q, D], the residual stream entering decoder layer {@code layer}. */
+    default void onLayerInput(int layer, NDArray hidden, ForwardStep step) {}
+
+    /**
+     * Called with the post-softmax attention {@code attn} [B, H, Q, K] (float32) of decoder layer
+     * {@code layer}. Returns the weights that multiply V: {@code attn} itself or an array of the same shape.
+     */
+    default NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+        return attn;
+    }
+
+    /** Called once at the start of every forward pass (prefill and each decode step). */
+    default void onStep(ForwardStep step) {}
+
+    /** Runs {@code first} then {@code second}; the second sees the attention the first returned. */
+    static AttentionHook chain(AttentionHook first, AttentionHook second) {
+        if (first == null) {
+            return second;
+        }
+        if (second == null) {
+            return first;
+        }
+        return new AttentionHook() {
+            @Override
+            public void onStep(ForwardStep step) {
+                first.onStep(step);
+                second.onStep(step);
+            }
+
+            @Override
+            public void onLayerInput(int layer, NDArray hidden, ForwardStep step) {
+                first.onLayerInput(layer, hidden, step);
+                second.onLayerInput(layer, hidden, step);
+            }
+
+            @Override
+            public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+                return second.onAttention(layer, first.onAttention(layer, attn, step), step);
+            }
+        };
+    }
+}

@@ -1,0 +1,43 @@
+package sinkscope;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** numpy.allclose semantics, {@code |actual - expected| <= atol + rtol * |expected|}, with a useful failure message. */
+public final class Allclose {
+    private Allclose() {}
+
+    public static void assertClose(String what, float[] actual, float[] expected, double atol, double rtol) {
+        if (actual.length != expected.length) {
+            fail(what + ": length " + actual.length + " != expected " + expected.length);
+        }
+        int bad = 0;
+        int worst = -1;
+        double worstExcess = 0;
+        double maxAbs = 0;
+        for (int i = 0; i < actual.length; i++) {
+            double diff = Math.abs((double) actual[i] - expected[i]);
+            maxAbs = Math.max(maxAbs, diff);
+            double excess = diff - (atol + rtol * Math.abs(expected[i]));
+            if (excess > 0 || Double.isNaN(diff)) {
+                bad++;
+                if (worst < 0 || excess > worstExcess || Double.isNaN(diff)) {
+                    worst = i;
+                    worstExcess = excess;
+                }
+            }
+        }
+        if (bad > 0) {
+            fail(String.format("%s: %d of %d elements outside atol=%g rtol=%g; worst at flat index %d: actual %s expected %s (max |diff| %g)",
+                    what, bad, actual.length, atol, rtol, worst, actual[worst], expected[worst], maxAbs));
+        }
+    }
+
+    /** Largest absolute difference (for reporting). */
+    public static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        }
+        return m;
+    }
+}
