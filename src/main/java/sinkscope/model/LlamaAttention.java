@@ -1,0 +1,80 @@
+package sinkscope.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * LlamaAttention, eager: {@code q = q_proj(x), k = k_proj(x), v = v_proj(x)} split into heads, RoPE on q and k,
+ * keys/values appended to the cache, each kv head repeated for {@code heads/kvHeads} consecutive query heads,
+ * {@code A = softmax(q k^T / sqrt(d) + causal mask)} in float32, then {@code o_proj(A v)}. The hook sees and may
+ * replace {@code A} before it multiplies V.
+ */
+public final class LlamaAttention {
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear oProj;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+
+    LlamaAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, int heads, int kvHeads, int headDim) {
+        this.qProj = qProj;
+        this.kProj = kProj;
+        this.vProj = vProj;
+        this.oProj = oProj;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+    }
+
+    /** {@code x} [B, Q, D] at positions {@code step.queryStart()..}; returns [B, Q, D]. */
+    NDArray forward(int layer, NDArray x, RotaryEmbedding rope, KvCache cache, ForwardStep step, AttentionHook hook) {
+        long b = x.getShape().get(0);
+        int q = (int) x.getShape().get(1);
+        int start = step.queryStart();
+        NDArray query = rope.apply(split(qProj.forward(x), b, q, heads), start);
+        NDArray key = rope.apply(split(kProj.forward(x), b, q, kvHeads), start);
+        NDArray value = split(vProj.forward(x), b, q, kvHeads);
+        NDArray[] kv = cache.append(layer, key, value);
+        NDArray keys = repeatKv(kv[0]);
+        NDArray values = repeatKv(kv[1]);
+        int k = (int) keys.getShape().get(2);
+
+        NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim));
+        if (scores.getDataType() != DataType.FLOAT32) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
+        if (q > 1) {
+            scores = scores.add(causalMask(x.getManager(), q, k, start));
+        }
+        NDArray attn = scores.softmax(-1);
+        if (hook != null) {
+            attn = hook.onAttention(layer, attn, step);
+        }
+        if (attn.getDataType() != values.getDataType()) {
+            attn = attn.toType(values.getDataType(), false);
+        }
+        NDArray out = attn.matMul(values).transpose(0, 2, 1, 3).reshape(b, q, (long) heads * headDim);
+        return oProj.forward(out);
+    }
+
+    /** [B, Q, n*d] to [B, n, Q, d]. */
+    private NDArray split(NDArray x, long b, int q, int n) {
+        return x.reshape(b, q, n, headDim).transpose(0, 2, 1, 3);
+    }
+
+    /** HF repeat_kv: kv head {@code j} serves query heads {@code j*r .. j*r+r-1}. */
+    private NDArray repeatKv(NDArray x) {
+        int r = heads / kvHeads;
+        return r == 1 ? x : x.repeat(1, r);
+    }
+
+    /** 0 where key {@code j <= start + i}, float32 min elsewhere (HF's additive causal mask). */
+    private static NDArray causalMask(NDManager m, int q, int k, int start) {
+        NDArray rows = m.arange(start, start + q, 1, DataType.INT64).reshape(q, 1);
+        NDArray cols = m.arange(0, k, 1, DataType.INT64).reshape(1, k);
+        return cols.gt(rows).toType(DataType.FLOAT32, false).mul(-Float.MAX_VALUE);
+    }
+}

@@ -1,0 +1,128 @@
+package sinkscope.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * LlamaForCausalLM: {@code embed_tokens}, decoder layers, final {@code norm}, {@code lm_head}. Each layer runs in
+ * its own {@link NDScope}, so a layer's temporaries (attention maps, MLP activations) are freed before the next
+ * layer starts; only the residual stream and the KV cache outlive it.
+ */
+public final class LlamaModel {
+    private final LlavaConfig.TextConfig config;
+    private final NDArray embedTokens; // [V, D]
+    private final LlamaDecoderLayer[] layers;
+    private final RmsNorm norm;
+    private final Linear lmHead;
+    private final RotaryEmbedding rope;
+
+    private LlamaModel(LlavaConfig.TextConfig config, NDArray embedTokens, LlamaDecoderLayer[] layers, RmsNorm norm, Linear lmHead,
+            RotaryEmbedding rope) {
+        this.config = config;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.rope = rope;
+    }
+
+    /** Loads {@code language_model.model.*} and {@code language_model.lm_head}. */
+    static LlamaModel load(Checkpoint ck, NDManager m, LlavaConfig.TextConfig c, DataType dtype, Device device) {
+        String p = "language_model.model.";
+        int d = c.hiddenSize();
+        int hd = c.headDim();
+        int kv = c.numKeyValueHeads() * hd;
+        NDArray embed = ck.load(m, p + "embed_tokens.weight", dtype, device, c.vocabSize(), d);
+        LlamaDecoderLayer[] layers = new LlamaDecoderLayer[c.numHiddenLayers()];
+        boolean bias = c.attentionBias();
+        for (int i = 0; i < layers.length; i++) {
+            String l = p + "layers." + i + ".";
+            LlamaAttention attn = new LlamaAttention(
+                    Linear.load(ck, m, l + "self_attn.q_proj", d, d, bias, dtype, device),
+                    Linear.load(ck, m, l + "self_attn.k_proj", d, kv, bias, dtype, device),
+                    Linear.load(ck, m, l + "self_attn.v_proj", d, kv, bias, dtype, device),
+                    Linear.load(ck, m, l + "self_attn.o_proj", d, d, bias, dtype, device),
+                    c.numAttentionHeads(), c.numKeyValueHeads(), hd);
+            LlamaMlp mlp = new LlamaMlp(
+                    Linear.load(ck, m, l + "mlp.gate_proj", d, c.intermediateSize(), false, dtype, device),
+                    Linear.load(ck, m, l + "mlp.up_proj", d, c.intermediateSize(), false, dtype, device),
+                    Linear.load(ck, m, l + "mlp.down_proj", c.intermediateSize(), d, false, dtype, device));
+            layers[i] = new LlamaDecoderLayer(
+                    new RmsNorm(ck.load(m, l + "input_layernorm.weight", dtype, device, d), c.rmsNormEps()),
+                    attn,
+                    new RmsNorm(ck.load(m, l + "post_attention_layernorm.weight", dtype, device, d), c.rmsNormEps()),
+                    mlp);
+        }
+        RmsNorm norm = new RmsNorm(ck.load(m, p + "norm.weight", dtype, device, d), c.rmsNormEps());
+        Linear lmHead = c.tieWordEmbeddings() && ck.resolve("language_model.lm_head.weight") == null
+                ? new Linear(embed, null)
+                : Linear.load(ck, m, "language_model.lm_head", d, c.vocabSize(), false, dtype, device);
+        RotaryEmbedding rope = new RotaryEmbedding(m, hd, c.ropeTheta(), c.maxPositionEmbeddings(), dtype);
+        return new LlamaModel(c, embed, layers, norm, lmHead, rope);
+    }
+
+    public LlavaConfig.TextConfig config() {
+        return config;
+    }
+
+    public int numLayers() {
+        return layers.length;
+    }
+
+    /** Token embeddings [n, D] of {@code ids} [n] (int64). */
+    public NDArray embed(NDArray ids) {
+        return embedTokens.get(ids);
+    }
+
+    /**
+     * Runs every decoder layer on {@code inputs} [B, Q, D] at {@code step}'s positions, appending to {@code cache}.
+     * Returns the residual stream after the last layer, before the final norm. {@code inputs} stays open.
+     */
+    public NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook) {
+        int end = step.queryStart() + step.queryLength();
+        if (end > rope.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + end + " positions exceeds max_position_embeddings " + rope.maxPositions());
+        }
+        if (hook != null) {
+            hook.onStep(step);
+        }
+        NDArray hidden = inputs;
+        for (int l = 0; l < layers.length; l++) {
+            NDArray next;
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                if (hook != null) {
+                    hook.onLayerInput(l, hidden, step);
+                }
+                next = layers[l].forward(l, hidden, rope, cache, step, hook);
+                NDScope.unregister(next);
+            }
+            if (hidden != inputs) {
+                hidden.close();
+            }
+            hidden = next;
+        }
+        return hidden;
+    }
+
+    /** The final RMSNorm (HF's last {@code hidden_states} entry). */
+    public NDArray norm(NDArray hidden) {
+        return norm.forward(hidden);
+    }
+
+    /** {@code lm_head} on normalised hidden states [..., D] -> float32 logits [..., V]. */
+    public NDArray logits(NDArray normed) {
+        NDArray logits = lmHead.forward(normed);
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /** Logits [B, V] of the last position of {@code hidden} [B, Q, D] (pre-norm residual stream). */
+    public NDArray lastLogits(NDArray hidden) {
+        NDArray last = hidden.get(new NDIndex(":, -1:, :"));
+        return logits(norm(last)).squeeze(1);
+    }
+}

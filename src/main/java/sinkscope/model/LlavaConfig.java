@@ -1,0 +1,318 @@
+package sinkscope.model;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * {@code config.json} of a llava-hf checkpoint ({@code LlavaForConditionalGeneration}): a LLaMA {@code text_config}
+ * and a CLIP {@code vision_config}, with absent fields filled by the defaults Hugging Face transformers uses
+ * (LlavaConfig, LlamaConfig, CLIPVisionConfig). Values SinkScope cannot run (another model type or activation,
+ * rope scaling, head counts that do not divide) are errors naming the file and the field.
+ */
+public record LlavaConfig(
+        Path file,
+        TextConfig text,
+        VisionConfig vision,
+        int imageTokenIndex,
+        Integer padTokenId,
+        String projectorHiddenAct,
+        int visionFeatureLayer,
+        String visionFeatureSelectStrategy,
+        String torchDtype) {
+
+    /** LLaMA decoder hyper-parameters. {@code nameOrPath} is {@code text_config._name_or_path} ("" when absent). */
+    public record TextConfig(
+            int vocabSize,
+            int hiddenSize,
+            int intermediateSize,
+            int numHiddenLayers,
+            int numAttentionHeads,
+            int numKeyValueHeads,
+            String hiddenAct,
+            int maxPositionEmbeddings,
+            double rmsNormEps,
+            double ropeTheta,
+            boolean attentionBias,
+            boolean tieWordEmbeddings,
+            int bosTokenId,
+            int eosTokenId,
+            String nameOrPath) {
+
+        public int headDim() {
+            return hiddenSize / numAttentionHeads;
+        }
+
+        /** Parameters of the LLaMA decoder with its embedding and lm_head. */
+        public long parameterCount() {
+            long d = hiddenSize;
+            long kv = (long) numKeyValueHeads * headDim();
+            long perLayer = d * d * 2 + d * kv * 2 + 3 * d * intermediateSize + 2 * d;
+            long embed = (long) vocabSize * d;
+            return perLayer * numHiddenLayers + embed * (tieWordEmbeddings ? 1 : 2) + d;
+        }
+    }
+
+    /** CLIP vision tower hyper-parameters. */
+    public record VisionConfig(
+            int hiddenSize,
+            int intermediateSize,
+            int numHiddenLayers,
+            int numAttentionHeads,
+            int imageSize,
+            int patchSize,
+            int numChannels,
+            String hiddenAct,
+            double layerNormEps) {
+
+        public int headDim() {
+            return hiddenSize / numAttentionHeads;
+        }
+
+        public int gridSize() {
+            return imageSize / patchSize;
+        }
+
+        public int numPatches() {
+            return gridSize() * gridSize();
+        }
+
+        /** Parameters of the whole CLIP vision model (all layers, post_layernorm included, as stored). */
+        public long parameterCount() {
+            long d = hiddenSize;
+            long perLayer = 4 * (d * d + d) + 2 * d * intermediateSize + intermediateSize + d + 4 * d;
+            long embed = (long) numChannels * patchSize * patchSize * d + d + (long) (numPatches() + 1) * d;
+            return embed + 4 * d + perLayer * numHiddenLayers;
+        }
+    }
+
+    private static final Set<String> TEXT_ACTS = Set.of("silu");
+    private static final Set<String> VISION_ACTS = Set.of("quick_gelu", "gelu");
+    private static final Set<String> PROJECTOR_ACTS = Set.of("gelu", "gelu_pytorch_tanh", "quick_gelu", "relu", "silu");
+
+    /** Number of image rows one {@code <image>} placeholder expands to in the decoder. */
+    public int numImageTokens() {
+        return vision.numPatches() + (visionFeatureSelectStrategy.equals("full") ? 1 : 0);
+    }
+
+    /** Index into the vision tower's hidden states (0 = embeddings after pre_layrnorm) of the selected feature layer. */
+    public int visionFeatureIndex() {
+        return visionFeatureLayer < 0 ? vision.numHiddenLayers + 1 + visionFeatureLayer : visionFeatureLayer;
+    }
+
+    /** Parameters of vision tower, projector and language model together. */
+    public long parameterCount() {
+        long projector = (long) vision.hiddenSize * text.hiddenSize + text.hiddenSize + (long) text.hiddenSize * text.hiddenSize + text.hiddenSize;
+        return vision.parameterCount() + projector + text.parameterCount();
+    }
+
+    public static LlavaConfig load(Path file) {
+        String json;
+        try {
+            json = Files.readString(file);
+        } catch (IOException e) {
+            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
+        }
+        JsonObject root;
+        try {
+            root = JsonParser.parseString(json).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
+        }
+        return parse(file, root);
+    }
+
+    static LlavaConfig parse(Path file, JsonObject root) {
+        Fields top = new Fields(file, root, "");
+        String modelType = top.str("model_type", null);
+        if (modelType == null) {
+            throw CheckpointException.of(file, "field 'model_type' is missing (expected \"llava\")");
+        }
+        if (!modelType.equals("llava")) {
+            throw CheckpointException.of(file, "field 'model_type' is \"" + modelType + "\"; SinkScope runs llava-hf checkpoints (\"llava\")");
+        }
+        JsonObject tj = root.has("text_config") && root.get("text_config").isJsonObject() ? root.getAsJsonObject("text_config") : new JsonObject();
+        JsonObject vj = root.has("vision_config") && root.get("vision_config").isJsonObject() ? root.getAsJsonObject("vision_config") : null;
+        Fields t = new Fields(file, tj, "text_config.");
+        String textType = t.str("model_type", "llama");
+        if (!textType.equals("llama")) {
+            throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + textType + "\"; only llama decoders are supported");
+        }
+        int heads = t.integer("num_attention_heads", 32);
+        int hidden = t.integer("hidden_size", 4096);
+        int kvHeads = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", heads) : heads;
+        int topVocab = top.integer("vocab_size", -1);
+        TextConfig text = new TextConfig(
+                t.integer("vocab_size", topVocab > 0 ? topVocab : 32000),
+                hidden,
+                t.integer("intermediate_size", 11008),
+                t.integer("num_hidden_layers", 32),
+                heads,
+                kvHeads,
+                t.str("hidden_act", "silu"),
+                t.integer("max_position_embeddings", 2048),
+                t.number("rms_norm_eps", 1e-6),
+                t.number("rope_theta", 10000.0),
+                t.bool("attention_bias", false),
+                t.bool("tie_word_embeddings", false),
+                t.integer("bos_token_id", 1),
+                t.integer("eos_token_id", 2),
+                t.str("_name_or_path", ""));
+        if (!TEXT_ACTS.contains(text.hiddenAct)) {
+            throw CheckpointException.of(file, "field 'text_config.hidden_act' is \"" + text.hiddenAct + "\"; supported: " + TEXT_ACTS);
+        }
+        if (t.has("rope_scaling") && !t.isNull("rope_scaling")) {
+            throw CheckpointException.of(file, "field 'text_config.rope_scaling' is set (" + tj.get("rope_scaling") + "); rope scaling is not supported");
+        }
+        if (t.has("pretraining_tp") && t.integer("pretraining_tp", 1) != 1) {
+            throw CheckpointException.of(file, "field 'text_config.pretraining_tp' must be 1");
+        }
+        positive(file, "text_config.hidden_size", text.hiddenSize);
+        positive(file, "text_config.num_attention_heads", heads);
+        positive(file, "text_config.num_key_value_heads", kvHeads);
+        positive(file, "text_config.num_hidden_layers", text.numHiddenLayers);
+        positive(file, "text_config.intermediate_size", text.intermediateSize);
+        positive(file, "text_config.vocab_size", text.vocabSize);
+        if (hidden % heads != 0) {
+            throw CheckpointException.of(file, "field 'text_config.hidden_size' " + hidden + " is not a multiple of num_attention_heads " + heads);
+        }
+        if (heads % kvHeads != 0) {
+            throw CheckpointException.of(file, "field 'text_config.num_key_value_heads' " + kvHeads + " does not divide num_attention_heads " + heads);
+        }
+        if (text.headDim() % 2 != 0) {
+            throw CheckpointException.of(file, "text_config: head dim " + text.headDim() + " must be even for rotary embeddings");
+        }
+
+        VisionConfig vision;
+        if (vj == null) {
+            // LlavaConfig's default vision tower: CLIP ViT-L/14 at 336 px.
+            vision = new VisionConfig(1024, 4096, 24, 16, 336, 14, 3, "quick_gelu", 1e-5);
+        } else {
+            Fields v = new Fields(file, vj, "vision_config.");
+            String visionType = v.str("model_type", "clip_vision_model");
+            if (!visionType.equals("clip_vision_model")) {
+                throw CheckpointException.of(file, "field 'vision_config.model_type' is \"" + visionType + "\"; only clip_vision_model is supported");
+            }
+            vision = new VisionConfig(
+                    v.integer("hidden_size", 768),
+                    v.integer("intermediate_size", 3072),
+                    v.integer("num_hidden_layers", 12),
+                    v.integer("num_attention_heads", 12),
+                    v.integer("image_size", 224),
+                    v.integer("patch_size", 32),
+                    v.integer("num_channels", 3),
+                    v.str("hidden_act", "quick_gelu"),
+                    v.number("layer_norm_eps", 1e-5));
+            if (!VISION_ACTS.contains(vision.hiddenAct)) {
+                throw CheckpointException.of(file, "field 'vision_config.hidden_act' is \"" + vision.hiddenAct + "\"; supported: " + VISION_ACTS);
+            }
+        }
+        positive(file, "vision_config.hidden_size", vision.hiddenSize);
+        positive(file, "vision_config.num_attention_heads", vision.numAttentionHeads);
+        positive(file, "vision_config.patch_size", vision.patchSize);
+        if (vision.hiddenSize % vision.numAttentionHeads != 0) {
+            throw CheckpointException.of(file, "field 'vision_config.hidden_size' " + vision.hiddenSize + " is not a multiple of num_attention_heads "
+                    + vision.numAttentionHeads);
+        }
+        if (vision.imageSize % vision.patchSize != 0) {
+            throw CheckpointException.of(file, "field 'vision_config.image_size' " + vision.imageSize + " is not a multiple of patch_size " + vision.patchSize);
+        }
+        if (vision.numChannels != 3) {
+            throw CheckpointException.of(file, "field 'vision_config.num_channels' must be 3");
+        }
+
+        String strategy = top.str("vision_feature_select_strategy", "default");
+        if (!strategy.equals("default") && !strategy.equals("full")) {
+            throw CheckpointException.of(file, "field 'vision_feature_select_strategy' is \"" + strategy + "\"; expected \"default\" or \"full\"");
+        }
+        String projectorAct = top.str("projector_hidden_act", "gelu");
+        if (!PROJECTOR_ACTS.contains(projectorAct)) {
+            throw CheckpointException.of(file, "field 'projector_hidden_act' is \"" + projectorAct + "\"; supported: " + PROJECTOR_ACTS);
+        }
+        int featureLayer = top.integer("vision_feature_layer", -2);
+        int featureIndex = featureLayer < 0 ? vision.numHiddenLayers + 1 + featureLayer : featureLayer;
+        if (featureIndex < 0 || featureIndex > vision.numHiddenLayers) {
+            throw CheckpointException.of(file, "field 'vision_feature_layer' " + featureLayer + " is outside the " + vision.numHiddenLayers
+                    + "-layer vision tower");
+        }
+        Integer pad = top.has("pad_token_id") && !top.isNull("pad_token_id") ? top.integer("pad_token_id", 0) : null;
+        return new LlavaConfig(file, text, vision, top.integer("image_token_index", 32000), pad, projectorAct, featureLayer, strategy,
+                top.str("torch_dtype", t.str("torch_dtype", "float32")));
+    }
+
+    private static void positive(Path file, String field, int value) {
+        if (value <= 0) {
+            throw CheckpointException.of(file, "field '" + field + "' must be positive, got " + value);
+        }
+    }
+
+    /** Typed access to one JSON object with errors naming file and field. */
+    private record Fields(Path file, JsonObject o, String prefix) {
+        boolean has(String k) {
+            return o.has(k);
+        }
+
+        boolean isNull(String k) {
+            return o.get(k).isJsonNull();
+        }
+
+        private JsonElement get(String k) {
+            JsonElement e = o.get(k);
+            return e == null || e.isJsonNull() ? null : e;
+        }
+
+        String str(String k, String fallback) {
+            JsonElement e = get(k);
+            if (e == null) {
+                return fallback;
+            }
+            if (!e.isJsonPrimitive()) {
+                throw CheckpointException.of(file, "field '" + prefix + k + "' must be a string, got " + e);
+            }
+            return e.getAsString();
+        }
+
+        int integer(String k, int fallback) {
+            JsonElement e = get(k);
+            if (e == null) {
+                return fallback;
+            }
+            try {
+                double d = e.getAsDouble();
+                if (d != Math.rint(d)) {
+                    throw new NumberFormatException();
+                }
+                return (int) d;
+            } catch (RuntimeException ex) {
+                throw CheckpointException.of(file, "field '" + prefix + k + "' must be an integer, got " + e);
+            }
+        }
+
+        double number(String k, double fallback) {
+            JsonElement e = get(k);
+            if (e == null) {
+                return fallback;
+            }
+            try {
+                return e.getAsDouble();
+            } catch (RuntimeException ex) {
+                throw CheckpointException.of(file, "field '" + prefix + k + "' must be a number, got " + e);
+            }
+        }
+
+        boolean bool(String k, boolean fallback) {
+            JsonElement e = get(k);
+            if (e == null) {
+                return fallback;
+            }
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+                throw CheckpointException.of(file, "field '" + prefix + k + "' must be true or false, got " + e);
+            }
+            return e.getAsBoolean();
+        }
+    }
+}
