@@ -1,0 +1,59 @@
+package sinkscope.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import sinkscope.model.LlavaConfig;
+
+/** {@code info --model DIR|config.json}: the architecture, parameter count and weight memory, from the config alone. */
+final class InfoCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "architecture, parameters and weight memory of a checkpoint (reads config.json only)";
+    }
+
+    @Override
+    public int run(Args args) {
+        Path model = args.path("model");
+        args.requireAllUsed();
+        Path file = Files.isDirectory(model) ? model.resolve("config.json") : model;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": no such config file");
+        }
+        LlavaConfig c = LlavaConfig.load(file);
+        System.out.print(describe(c));
+        return 0;
+    }
+
+    static String describe(LlavaConfig c) {
+        var t = c.text();
+        var v = c.vision();
+        long params = c.parameterCount();
+        StringBuilder s = new StringBuilder();
+        s.append(String.format("model: %s%n", c.file()));
+        s.append(String.format("language model: llama%s, %d layers, %d heads, %d kv heads (head dim %d), hidden %d, intermediate %d, vocab %d%n",
+                t.nameOrPath().isEmpty() ? "" : " (" + t.nameOrPath() + ")", t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(),
+                t.headDim(), t.hiddenSize(), t.intermediateSize(), t.vocabSize()));
+        s.append(String.format("vision tower: clip, %d layers, %d heads, hidden %d, image %dx%d, patch %d, feature layer %d (%s)%n", v.numHiddenLayers(),
+                v.numAttentionHeads(), v.hiddenSize(), v.imageSize(), v.imageSize(), v.patchSize(), c.visionFeatureLayer(),
+                c.visionFeatureSelectStrategy()));
+        s.append(String.format("projector: mlp2x_%s%n", c.projectorHiddenAct()));
+        s.append(String.format("image tokens: %d per image (grid %dx%d)%n", c.numImageTokens(), v.gridSize(), v.gridSize()));
+        s.append(String.format("parameters: %,d (%.2f B): language %,d, vision %,d, projector %,d%n", params, params / 1e9, t.parameterCount(),
+                v.parameterCount(), params - t.parameterCount() - v.parameterCount()));
+        long kvPerToken = 2L * t.numHiddenLayers() * t.numKeyValueHeads() * t.headDim();
+        s.append(String.format("weights memory: fp32 %s, fp16 %s, bf16 %s (stored as %s)%n", gib(params * 4), gib(params * 2), gib(params * 2),
+                c.torchDtype()));
+        s.append(String.format("kv cache per token: fp32 %s, fp16 %s%n", kib(kvPerToken * 4), kib(kvPerToken * 2)));
+        s.append(String.format("sink score bound: phi <= sqrt(%d) = %.2f (tau 20 %s)%n", t.hiddenSize(), Math.sqrt(t.hiddenSize()),
+                Math.sqrt(t.hiddenSize()) > 20 ? "reachable" : "unreachable: use a size-relative tau"));
+        return s.toString();
+    }
+
+    private static String gib(long bytes) {
+        return String.format("%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    private static String kib(long bytes) {
+        return String.format("%.1f KiB", bytes / 1024.0);
+    }
+}
