@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * <p>Weight names are looked up under the module paths of both transformers layouts:
  * {@code language_model.model.layers.0...} (v4.41) and {@code model.language_model.layers.0...} (v4.52+).
  */
-public final class Checkpoint implements AutoCloseable {
+public final class Checkpoint implements Weights, AutoCloseable {
     private final Path dir;
     private final LlavaConfig config;
     private final Map<String, SafeTensors> byTensor = new LinkedHashMap<>();
@@ -126,9 +126,10 @@ public final class Checkpoint implements AutoCloseable {
         return config;
     }
 
-    /** Whether the checkpoint stores {@code name} (exact name, no layout aliasing). */
+    /** Whether the checkpoint stores {@code name} under either layout. */
+    @Override
     public boolean has(String name) {
-        return byTensor.containsKey(name);
+        return resolve(name) != null;
     }
 
     /**
@@ -164,6 +165,7 @@ public final class Checkpoint implements AutoCloseable {
      * Loads weight {@code name} (v4.41 module path), checks its shape, converts it to {@code dtype} and moves it
      * to {@code device}. Missing or mis-shaped tensors are errors naming the file and the tensor.
      */
+    @Override
     public NDArray load(NDManager manager, String name, DataType dtype, Device device, long... expectedShape) {
         String stored = resolve(name);
         if (stored == null) {

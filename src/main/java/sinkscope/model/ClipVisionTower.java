@@ -60,9 +60,9 @@ public final class ClipVisionTower {
      * Loads {@code vision_tower.vision_model.*}: every encoder layer the checkpoint stores, at least the first
      * {@code layersNeeded} (LLaVA never runs the layers after its feature layer; some checkpoints omit them).
      */
-    static ClipVisionTower load(Checkpoint ck, NDManager m, LlavaConfig.VisionConfig c, int layersNeeded, DataType dtype, Device device) {
+    static ClipVisionTower load(Weights ck, NDManager m, LlavaConfig.VisionConfig c, int layersNeeded, DataType dtype, Device device) {
         int stored = layersNeeded;
-        while (stored < c.numHiddenLayers() && ck.resolve("vision_tower.vision_model.encoder.layers." + stored + ".mlp.fc2.weight") != null) {
+        while (stored < c.numHiddenLayers() && ck.has("vision_tower.vision_model.encoder.layers." + stored + ".mlp.fc2.weight")) {
             stored++;
         }
         String p = "vision_tower.vision_model.";

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
 public record Linear(NDArray weight, NDArray bias) {
 
     /** Loads {@code prefix.weight} [out, in] and, when {@code withBias}, {@code prefix.bias} [out]. */
-    public static Linear load(Checkpoint ck, NDManager m, String prefix, int in, int out, boolean withBias, DataType dtype, Device device) {
+    public static Linear load(Weights ck, NDManager m, String prefix, int in, int out, boolean withBias, DataType dtype, Device device) {
         NDArray w = ck.load(m, prefix + ".weight", dtype, device, out, in);
         NDArray b = withBias ? ck.load(m, prefix + ".bias", dtype, device, out) : null;
         return new Linear(w, b);

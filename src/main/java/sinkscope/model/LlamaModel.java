@@ -31,7 +31,7 @@ public final class LlamaModel {
     }
 
     /** Loads {@code language_model.model.*} and {@code language_model.lm_head}. */
-    static LlamaModel load(Checkpoint ck, NDManager m, LlavaConfig.TextConfig c, DataType dtype, Device device) {
+    static LlamaModel load(Weights ck, NDManager m, LlavaConfig.TextConfig c, DataType dtype, Device device) {
         String p = "language_model.model.";
         int d = c.hiddenSize();
         int hd = c.headDim();
@@ -58,7 +58,7 @@ public final class LlamaModel {
                     mlp);
         }
         RmsNorm norm = new RmsNorm(ck.load(m, p + "norm.weight", dtype, device, d), c.rmsNormEps());
-        Linear lmHead = c.tieWordEmbeddings() && ck.resolve("language_model.lm_head.weight") == null
+        Linear lmHead = c.tieWordEmbeddings() && !ck.has("language_model.lm_head.weight")
                 ? new Linear(embed, null)
                 : Linear.load(ck, m, "language_model.lm_head", d, c.vocabSize(), false, dtype, device);
         RotaryEmbedding rope = new RotaryEmbedding(m, hd, c.ropeTheta(), c.maxPositionEmbeddings(), dtype);

@@ -41,14 +41,20 @@ public final class Llava implements AutoCloseable {
 
     /** Loads the weights of {@code dir} onto {@code device} in {@code dtype} (fp32 on CPU, fp16 on GPU usually). */
     public static Llava load(Path dir, Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName("llava:" + dir.getFileName());
         try (Checkpoint ck = Checkpoint.open(dir)) {
-            LlavaConfig c = ck.config();
-            ClipVisionTower vision = ClipVisionTower.load(ck, m, c.vision(), c.visionFeatureIndex(), dtype, device);
-            MultiModalProjector projector = MultiModalProjector.load(ck, m, c, dtype, device);
-            LlamaModel language = LlamaModel.load(ck, m, c.text(), dtype, device);
-            return new Llava(m, c, vision, projector, language, device, dtype);
+            return create(ck.config(), ck, device, dtype);
+        }
+    }
+
+    /** Builds the model of {@code config} from {@code weights} (a checkpoint, or random weights for benchmarks). */
+    public static Llava create(LlavaConfig config, Weights weights, Device device, DataType dtype) {
+        NDManager m = NDManager.newBaseManager(device);
+        m.setName("llava");
+        try {
+            ClipVisionTower vision = ClipVisionTower.load(weights, m, config.vision(), config.visionFeatureIndex(), dtype, device);
+            MultiModalProjector projector = MultiModalProjector.load(weights, m, config, dtype, device);
+            LlamaModel language = LlamaModel.load(weights, m, config.text(), dtype, device);
+            return new Llava(m, config, vision, projector, language, device, dtype);
         } catch (RuntimeException e) {
             m.close();
             throw e;

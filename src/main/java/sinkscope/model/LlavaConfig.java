@@ -126,7 +126,12 @@ public record LlavaConfig(
         return parse(file, root);
     }
 
-    static LlavaConfig parse(Path file, JsonObject root) {
+    /** A config given as JSON (e.g. built for a benchmark or a training run); {@code origin} names it in errors. */
+    public static LlavaConfig parse(Path origin, JsonObject root) {
+        return parseChecked(origin, root);
+    }
+
+    private static LlavaConfig parseChecked(Path file, JsonObject root) {
         Fields top = new Fields(file, root, "");
         String modelType = top.str("model_type", null);
         if (modelType == null) {

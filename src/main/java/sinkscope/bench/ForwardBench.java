@@ -1,0 +1,224 @@
+package sinkscope.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.Capture;
+import sinkscope.model.KvCache;
+import sinkscope.model.Llava;
+import sinkscope.model.LlavaConfig;
+import sinkscope.model.RandomWeights;
+
+/**
+ * Prefill throughput of the decoder on a random model of realistic shape, against bare GEMMs of the same shapes
+ * in the same run, and the cost of hooks. FLOPs of one prefill over {@code S} tokens and {@code L} layers:
+ * {@code L * (2 S D (2D + 2 kv) + 6 S D I + 4 H S^2 d)} (projections, SwiGLU MLP, {@code QK^T} and {@code AV}
+ * over the full {@code S x S} square as computed); {@code forward_vs_gemm} = achieved FLOP/s of the forward over
+ * that of the GEMMs alone.
+ */
+public final class ForwardBench {
+
+    /** Shape and repetition settings. */
+    public record Settings(int hidden, int heads, int kvHeads, int layers, int intermediate, int vocab, int imageTokens, int textTokens,
+            int runs, int warmup, int decodeSteps) {
+
+        public int seqLen() {
+            return imageTokens + textTokens;
+        }
+
+        public long flops() {
+            long s = seqLen();
+            long d = hidden;
+            long kv = (long) kvHeads * (hidden / heads);
+            long perLayer = 2 * s * d * (2 * d + 2 * kv) + 6 * s * d * intermediate + 4L * heads * s * s * (hidden / heads);
+            return perLayer * layers;
+        }
+    }
+
+    private final Settings settings;
+    private final PrintStream out;
+
+    public ForwardBench(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** A llava-hf config of the benchmark's decoder shape (a one-layer CLIP tower, unused by the prefill timing). */
+    public static LlavaConfig config(Settings s) {
+        JsonObject text = new JsonObject();
+        text.addProperty("hidden_size", s.hidden);
+        text.addProperty("num_attention_heads", s.heads);
+        text.addProperty("num_key_value_heads", s.kvHeads);
+        text.addProperty("num_hidden_layers", s.layers);
+        text.addProperty("intermediate_size", s.intermediate);
+        text.addProperty("vocab_size", s.vocab);
+        text.addProperty("max_position_embeddings", Math.max(2048, s.seqLen() + s.decodeSteps + 8));
+        text.addProperty("rms_norm_eps", 1e-5);
+        JsonObject vision = new JsonObject();
+        vision.addProperty("hidden_size", 64);
+        vision.addProperty("intermediate_size", 128);
+        vision.addProperty("num_hidden_layers", 2);
+        vision.addProperty("num_attention_heads", 2);
+        vision.addProperty("image_size", 14 * (int) Math.round(Math.sqrt(s.imageTokens)));
+        vision.addProperty("patch_size", 14);
+        JsonObject root = new JsonObject();
+        root.addProperty("model_type", "llava");
+        root.add("text_config", text);
+        root.add("vision_config", vision);
+        root.addProperty("vocab_size", s.vocab);
+        return LlavaConfig.parse(Path.of("<bench-forward>"), root);
+    }
+
+    /** Runs everything and returns the figures by name (also printed as {@code name: value} lines). */
+    public Map<String, Double> run(Map<String, Supplier<AttentionHook>> extraHooks) {
+        Map<String, Double> figures = new LinkedHashMap<>();
+        Settings s = settings;
+        out.printf("bench-forward: hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
+                s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
+        try (Llava model = Llava.create(config(s), new RandomWeights(42, 0.02), Device.cpu(), DataType.FLOAT32);
+                NDManager m = model.newSampleManager()) {
+            NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32);
+            Llava.Merged merged = new Llava.Merged(embeds, s.textTokens / 8, s.textTokens / 8 + s.imageTokens);
+            NDArray[] gemmInputs = gemmInputs(m);
+
+            for (int i = 0; i < s.warmup; i++) {
+                gemms(gemmInputs);
+                prefill(model, m, merged, null);
+                prefill(model, m, merged, () -> new Capture(m, true, true));
+            }
+            List<Double> gemm = new ArrayList<>();
+            List<Double> off = new ArrayList<>();
+            List<Double> on = new ArrayList<>();
+            for (int r = 0; r < s.runs; r++) {
+                gemm.add(gemms(gemmInputs));
+                off.add(prefill(model, m, merged, null));
+                on.add(prefill(model, m, merged, () -> new Capture(m, true, true)));
+            }
+            double flops = s.flops();
+            double gemmT = median(gemm);
+            double offT = median(off);
+            double onT = median(on);
+            figures.put("gemm_gflops", flops / gemmT / 1e9);
+            figures.put("forward_gflops", flops / offT / 1e9);
+            figures.put("prefill_ms", offT * 1e3);
+            figures.put("forward_vs_gemm", gemmT / offT);
+            figures.put("capture_overhead", onT / offT);
+
+            for (Map.Entry<String, Supplier<AttentionHook>> e : extraHooks.entrySet()) {
+                List<Double> base = new ArrayList<>();
+                List<Double> with = new ArrayList<>();
+                generate(model, m, merged, null);
+                generate(model, m, merged, e.getValue());
+                for (int r = 0; r < s.runs; r++) {
+                    base.add(generate(model, m, merged, null));
+                    with.add(generate(model, m, merged, e.getValue()));
+                }
+                figures.put(e.getKey() + "_generate_ms", median(with) * 1e3);
+                figures.put(e.getKey() + "_overhead", median(with) / median(base));
+            }
+            for (Map.Entry<String, Double> f : figures.entrySet()) {
+                out.printf("%s: %.3f%n", f.getKey(), f.getValue());
+            }
+            return figures;
+        }
+    }
+
+    /** Seconds for one prefill (all layers, last logits), the hook made fresh for the pass. */
+    private static double prefill(Llava model, NDManager m, Llava.Merged merged, Supplier<? extends AttentionHook> hook) {
+        AttentionHook h = hook == null ? null : hook.get();
+        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(model.numLayers())) {
+            long t0 = System.nanoTime();
+            Llava.Prefill p = model.prefill(sample, merged, cache, h);
+            p.lastLogits().toFloatArray();
+            double t = (System.nanoTime() - t0) / 1e9;
+            if (h instanceof AutoCloseable c) {
+                c.close();
+            }
+            return t;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Seconds for prefill plus {@code decodeSteps} greedy steps. */
+    private double generate(Llava model, NDManager m, Llava.Merged merged, Supplier<? extends AttentionHook> hook) {
+        AttentionHook h = hook == null ? null : hook.get();
+        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(model.numLayers())) {
+            long t0 = System.nanoTime();
+            Llava.Prefill p = model.prefill(sample, merged, cache, h);
+            long token = p.lastLogits().argMax().getLong();
+            for (int i = 0; i < settings.decodeSteps; i++) {
+                NDArray logits = model.decode(sample, token, cache, i, merged, h);
+                token = logits.argMax().getLong();
+                logits.close();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    /** Operands of every GEMM in one prefill: x, then per layer q/k/v/o, gate/up/down weights, attention operands. */
+    private NDArray[] gemmInputs(NDManager m) {
+        Settings s = settings;
+        int hd = s.hidden / s.heads;
+        int kv = s.kvHeads * hd;
+        int n = s.seqLen();
+        return new NDArray[] {
+            m.randomNormal(new Shape(n, s.hidden)), m.randomNormal(new Shape(s.hidden, s.hidden)), m.randomNormal(new Shape(kv, s.hidden)),
+            m.randomNormal(new Shape(s.intermediate, s.hidden)), m.randomNormal(new Shape(s.hidden, s.intermediate)),
+            m.randomNormal(new Shape(n, s.intermediate)), m.randomNormal(new Shape(1, s.heads, n, hd)),
+            m.randomNormal(new Shape(1, s.heads, hd, n)), m.randomNormal(new Shape(1, s.heads, n, n))};
+    }
+
+    /** Seconds for the GEMMs of one prefill, nothing else. */
+    private double gemms(NDArray[] in) {
+        NDArray x = in[0];
+        NDArray wd = in[1];
+        NDArray wkv = in[2];
+        NDArray wi = in[3];
+        NDArray wo = in[4];
+        NDArray xi = in[5];
+        NDArray q = in[6];
+        NDArray kt = in[7];
+        NDArray a = in[8];
+        long t0 = System.nanoTime();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (int l = 0; l < settings.layers; l++) {
+                linear(x, wd);
+                linear(x, wkv);
+                linear(x, wkv);
+                q.matMul(kt).close();
+                a.matMul(q).close();
+                linear(x, wd);
+                linear(x, wi);
+                linear(x, wi);
+                linear(xi, wo);
+            }
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static void linear(NDArray x, NDArray w) {
+        x.getNDArrayInternal().linear(x, w, null).singletonOrThrow().close();
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(a);
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+}

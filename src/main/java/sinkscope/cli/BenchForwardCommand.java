@@ -1,0 +1,29 @@
+package sinkscope.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import sinkscope.bench.ForwardBench;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.Torch;
+
+/** {@code bench-forward}: prefill FLOP/s against bare GEMMs, capture overhead (and VAR overhead with {@code --var}). */
+final class BenchForwardCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "benchmark: prefill vs bare GEMM, capture on/off, VAR on/off (--var)";
+    }
+
+    @Override
+    public int run(Args args) {
+        Torch.configure(args.integer("threads", 0));
+        ForwardBench.Settings s = new ForwardBench.Settings(
+                args.integer("hidden", 1024), args.integer("heads", 16), args.integer("kv-heads", 16), args.integer("layers", 8),
+                args.integer("intermediate", 2816), args.integer("vocab", 32000), args.integer("image-tokens", 576),
+                args.integer("text-tokens", 40), args.integer("runs", 5), args.integer("warmup", 1), args.integer("decode-steps", 16));
+        args.requireAllUsed();
+        Map<String, Supplier<AttentionHook>> hooks = new LinkedHashMap<>();
+        new ForwardBench(s, System.out).run(hooks);
+        return 0;
+    }
+}
