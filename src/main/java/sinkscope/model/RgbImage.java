@@ -1,0 +1,121 @@
+package sinkscope.model;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.DataBufferInt;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+
+/**
+ * An 8-bit RGB image, row-major HWC bytes ({@code hwc[(y * width + x) * 3 + c]}), the layout PIL and numpy use.
+ *
+ * <p>{@link #of(BufferedImage)} converts any decoded image as PIL's {@code Image.convert("RGB")} does, reading the
+ * raster's samples (never {@code BufferedImage.getRGB}, which colour-manages grayscale through a linear gray
+ * space): RGB as is; RGBA / LA alpha dropped without compositing; grayscale L replicated to R = G = B; palette
+ * (P, also 1/2/4-bit PNG) looked up in the palette; 16-bit samples reduced to their high byte ({@code v >> 8},
+ * what Pillow's {@code RGB;16B} unpacker does; for 16-bit grayscale Pillow would instead clip {@code I;16} to
+ * [0, 255] — here it is scaled the same way as 16-bit RGB). Other colour spaces (CMYK, YCCK) and premultiplied
+ * alpha are refused with a message naming the colour model.
+ */
+public record RgbImage(int width, int height, byte[] hwc) {
+
+    public RgbImage {
+        if (width <= 0 || height <= 0 || hwc.length != (long) width * height * 3) {
+            throw new IllegalArgumentException("RGB image " + width + "x" + height + " needs " + (long) width * height * 3
+                    + " bytes, got " + hwc.length);
+        }
+    }
+
+    /** Channel {@code c} (0 = R, 1 = G, 2 = B) of pixel ({@code x}, {@code y}), 0..255. */
+    public int get(int x, int y, int c) {
+        return hwc[(y * width + x) * 3 + c] & 0xff;
+    }
+
+    /** PIL {@code convert("RGB")} of {@code img}. */
+    public static RgbImage of(BufferedImage img) {
+        ColorModel cm = img.getColorModel();
+        if (cm.isAlphaPremultiplied()) {
+            throw new IllegalArgumentException("premultiplied-alpha images are not supported (colour model " + cm + ")");
+        }
+        Raster raster = img.getRaster();
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int bands = raster.getNumBands();
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int[] row = new int[w * bands];
+        if (cm instanceof IndexColorModel palette) {
+            for (int y = 0; y < h; y++) {
+                raster.getPixels(0, y, w, 1, row);
+                for (int x = 0; x < w; x++) {
+                    int i = row[x * bands];
+                    int o = (y * w + x) * 3;
+                    out[o] = (byte) palette.getRed(i);
+                    out[o + 1] = (byte) palette.getGreen(i);
+                    out[o + 2] = (byte) palette.getBlue(i);
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        int type = cm.getColorSpace().getType();
+        int colours = cm.getNumColorComponents();
+        boolean gray = type == ColorSpace.TYPE_GRAY && colours == 1;
+        if (!gray && !(type == ColorSpace.TYPE_RGB && colours == 3)) {
+            throw new IllegalArgumentException("colour space " + colourSpaceName(type) + " with " + colours
+                    + " components cannot be converted to RGB (only RGB, RGBA, L, LA, palette and 16-bit gray/RGB are supported)");
+        }
+        int[] bits = new int[3];
+        for (int c = 0; c < 3; c++) {
+            bits[c] = cm.getComponentSize(gray ? 0 : c);
+        }
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(0, y, w, 1, row);
+            for (int x = 0; x < w; x++) {
+                int o = (y * w + x) * 3;
+                for (int c = 0; c < 3; c++) {
+                    out[o + c] = (byte) to8(row[x * bands + (gray ? 0 : c)], bits[c]);
+                }
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    /** A sample of {@code bits} bits as 8 bits: high byte when wider, full-range scaling when narrower (565, 4-bit). */
+    private static int to8(int v, int bits) {
+        if (bits == 8) {
+            return v;
+        }
+        if (bits > 8) {
+            return v >>> (bits - 8);
+        }
+        return v * 255 / ((1 << bits) - 1);
+    }
+
+    private static String colourSpaceName(int type) {
+        return switch (type) {
+            case ColorSpace.TYPE_CMYK -> "CMYK";
+            case ColorSpace.TYPE_CMY -> "CMY";
+            case ColorSpace.TYPE_YCbCr -> "YCbCr";
+            case ColorSpace.TYPE_GRAY -> "GRAY";
+            case ColorSpace.TYPE_RGB -> "RGB";
+            default -> "type " + type;
+        };
+    }
+
+    /** Pixels packed as {@code 0xRRGGBB}, row-major. */
+    public int[] packed() {
+        int[] p = new int[width * height];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (hwc[i * 3] & 0xff) << 16 | (hwc[i * 3 + 1] & 0xff) << 8 | (hwc[i * 3 + 2] & 0xff);
+        }
+        return p;
+    }
+
+    /** This image as a {@link BufferedImage#TYPE_INT_RGB}. */
+    public BufferedImage toBufferedImage() {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] data = ((DataBufferInt) img.getRaster().getDataBuffer()).getData();
+        System.arraycopy(packed(), 0, data, 0, data.length);
+        return img;
+    }
+}
