@@ -10,13 +10,15 @@ import java.awt.image.Raster;
 /**
  * An 8-bit RGB image, row-major HWC bytes ({@code hwc[(y * width + x) * 3 + c]}), the layout PIL and numpy use.
  *
- * <p>{@link #of(BufferedImage)} converts any decoded image as PIL's {@code Image.convert("RGB")} does, reading the
- * raster's samples (never {@code BufferedImage.getRGB}, which colour-manages grayscale through a linear gray
- * space): RGB as is; RGBA / LA alpha dropped without compositing; grayscale L replicated to R = G = B; palette
- * (P, also 1/2/4-bit PNG) looked up in the palette; 16-bit samples reduced to their high byte ({@code v >> 8},
- * what Pillow's {@code RGB;16B} unpacker does; for 16-bit grayscale Pillow would instead clip {@code I;16} to
- * [0, 255] — here it is scaled the same way as 16-bit RGB). Other colour spaces (CMYK, YCCK) and premultiplied
- * alpha are refused with a message naming the colour model.
+ * <p>{@link #of(BufferedImage)} converts any decoded image as PIL's {@code Image.convert("RGB")} does (checked
+ * against Pillow 12.3), reading the raster's samples (never {@code BufferedImage.getRGB}, which colour-manages
+ * grayscale through a linear gray space): RGB as is; RGBA / LA alpha dropped without compositing; grayscale L
+ * replicated to R = G = B; palette P (also 1/2/4-bit PNG) looked up in the palette; 16-bit RGB, RGBA and
+ * gray+alpha reduced to their high byte ({@code v >> 8}, Pillow's {@code ;16B} unpackers); 16-bit grayscale
+ * without alpha clipped to [0, 255] ({@code min(v, 255)}: Pillow opens it as {@code I;16} and its
+ * {@code I;16 -> RGB} conversion clips, it does not scale); CMYK (JPEGs ImageIO decodes to a CMYK colour space)
+ * through PIL's {@code cmyk2rgb}. Other colour spaces and premultiplied alpha are refused with a message naming
+ * the colour model.
  */
 public record RgbImage(int width, int height, byte[] hwc) {
 
@@ -59,25 +61,50 @@ public record RgbImage(int width, int height, byte[] hwc) {
         }
         int type = cm.getColorSpace().getType();
         int colours = cm.getNumColorComponents();
+        if (type == ColorSpace.TYPE_CMYK && colours == 4 && cm.getComponentSize(0) == 8) {
+            for (int y = 0; y < h; y++) {
+                raster.getPixels(0, y, w, 1, row);
+                for (int x = 0; x < w; x++) {
+                    int k = row[x * bands + 3];
+                    for (int c = 0; c < 3; c++) {
+                        out[(y * w + x) * 3 + c] = (byte) cmykToRgb(row[x * bands + c], k);
+                    }
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
         boolean gray = type == ColorSpace.TYPE_GRAY && colours == 1;
         if (!gray && !(type == ColorSpace.TYPE_RGB && colours == 3)) {
             throw new IllegalArgumentException("colour space " + colourSpaceName(type) + " with " + colours
-                    + " components cannot be converted to RGB (only RGB, RGBA, L, LA, palette and 16-bit gray/RGB are supported)");
+                    + " components cannot be converted to RGB (only RGB, RGBA, L, LA, palette, 16-bit gray/RGB and 8-bit CMYK are supported)");
         }
         int[] bits = new int[3];
         for (int c = 0; c < 3; c++) {
             bits[c] = cm.getComponentSize(gray ? 0 : c);
         }
+        boolean clip16 = gray && !cm.hasAlpha() && bits[0] > 8;
         for (int y = 0; y < h; y++) {
             raster.getPixels(0, y, w, 1, row);
             for (int x = 0; x < w; x++) {
                 int o = (y * w + x) * 3;
                 for (int c = 0; c < 3; c++) {
-                    out[o + c] = (byte) to8(row[x * bands + (gray ? 0 : c)], bits[c]);
+                    int v = row[x * bands + (gray ? 0 : c)];
+                    out[o + c] = (byte) (clip16 ? Math.min(v, 255) : to8(v, bits[c]));
                 }
             }
         }
         return new RgbImage(w, h, out);
+    }
+
+    /**
+     * One channel of PIL's {@code cmyk2rgb}: {@code nk = 255 - K; R = clip8(nk - muldiv255(C, nk))} with
+     * {@code muldiv255(a, b) = ((t >> 8) + t) >> 8}, {@code t = a * b + 128}. ImageIO's CMYK samples equal the
+     * bytes of PIL's CMYK image for the same JPEG (checked with and without an Adobe marker).
+     */
+    private static int cmykToRgb(int c, int k) {
+        int nk = 255 - k;
+        int t = c * nk + 128;
+        return Math.min(Math.max(nk - (((t >> 8) + t) >> 8), 0), 255);
     }
 
     /** A sample of {@code bits} bits as 8 bits: high byte when wider, full-range scaling when narrower (565, 4-bit). */
