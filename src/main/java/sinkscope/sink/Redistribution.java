@@ -65,8 +65,12 @@ public final class Redistribution {
         NDArray total = w.sum(new int[] {-1}, true);
         NDArray gained = attn.add(budget.mul(w.div(total)));
         NDArray kept = attn.mul(p);
-        NDArray rewritten = NDArrays.where(nonSinkImage, gained, NDArrays.where(visual.logicalOr(text), kept, attn));
-        NDArray apply = rows.expandDims(3).logicalAnd(total.gt(0));
-        return NDArrays.where(apply, rewritten, attn);
+        NDArray rewritten = where(nonSinkImage, gained, where(visual.logicalOr(text), kept, attn));
+        return where(rows.expandDims(3).logicalAnd(total.gt(0)), rewritten, attn);
+    }
+
+    /** {@code torch.where} with the condition broadcast to the values' shape (DJL's where does not broadcast). */
+    static NDArray where(NDArray condition, NDArray x, NDArray y) {
+        return NDArrays.where(condition.broadcast(x.getShape()), x, y);
     }
 }
