@@ -19,6 +19,7 @@ public final class Main {
         // one line per command, in the order `help` lists them
         COMMANDS.put("info", new InfoCommand());
         COMMANDS.put("bench-forward", new BenchForwardCommand());
+        COMMANDS.put("var-replay", new VarReplayCommand());
     }
 
     private Main() {}

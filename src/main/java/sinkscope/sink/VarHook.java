@@ -1,0 +1,322 @@
+package sinkscope.sink;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.ForwardStep;
+
+/**
+ * VAR inside the decoder, as the authors' LLaVA wires it: Stage 1 ({@link SinkTokens}) on the hidden state entering
+ * layers {@code sinkLayersFrom..L-1} during the prefill pass only; Stage 2 ({@link ImageCentricHeads}) and Stage 3
+ * ({@link Redistribution}) on every layer's post-softmax attention, in the prefill pass and in every decode step,
+ * with the sinks found at prefill (decode steps never detect sinks).
+ *
+ * <p>State is per sample: a prefill step ({@code onStep} with {@code step.isPrefill()}) starts a new sample and drops
+ * what the previous one left ({@link #reset()} does the same explicitly). The sink masks and the records live in a
+ * sub-manager of the manager given at construction, closed by {@link #reset()} and {@link #close()}.
+ *
+ * <p>Recorded for inspection (small boolean/uint8 arrays, one or two per layer and step): the sinks of every layer,
+ * HeadFork's selection and the rewritten rows of the prefill pass per (layer, item, head, query), and per decode step
+ * a flag per (layer, item, head). Samples without an image pass through unchanged.
+ */
+public final class VarHook implements AttentionHook, AutoCloseable {
+    private final NDManager parent;
+    private final VarParams params;
+    private NDManager state;
+    private SinkTokens[] sinks = new SinkTokens[0];
+    private NDArray[] prefillHeadfork = new NDArray[0];
+    private NDArray[] prefillVarRows = new NDArray[0];
+    private final List<NDArray> decodeHeadfork = new ArrayList<>();
+    private final List<NDArray> decodeVarRows = new ArrayList<>();
+    private NDArray[] stepHeadfork;
+    private NDArray[] stepVarRows;
+    private int numLayers;
+    private long batch = -1;
+    private long tokens = -1;
+    private long heads = -1;
+
+    public VarHook(NDManager manager, VarParams params) {
+        this.parent = manager;
+        this.params = params;
+        this.state = manager.newSubManager();
+    }
+
+    public VarParams params() {
+        return params;
+    }
+
+    /** Drops every sink and record (a new sample). */
+    public void reset() {
+        state.close();
+        state = parent.newSubManager();
+        sinks = new SinkTokens[0];
+        prefillHeadfork = new NDArray[0];
+        prefillVarRows = new NDArray[0];
+        decodeHeadfork.clear();
+        decodeVarRows.clear();
+        stepHeadfork = null;
+        stepVarRows = null;
+        numLayers = 0;
+        batch = -1;
+        tokens = -1;
+        heads = -1;
+    }
+
+    @Override
+    public void onStep(ForwardStep step) {
+        if (step.isPrefill()) {
+            reset();
+            numLayers = step.numLayers();
+            sinks = new SinkTokens[numLayers];
+            prefillHeadfork = new NDArray[numLayers];
+            prefillVarRows = new NDArray[numLayers];
+        } else {
+            finishDecodeStep();
+            if (numLayers == 0) {
+                throw new IllegalStateException("VarHook: decode step " + step.index() + " without a prefill pass");
+            }
+            stepHeadfork = new NDArray[numLayers];
+            stepVarRows = new NDArray[numLayers];
+        }
+    }
+
+    @Override
+    public void onLayerInput(int layer, NDArray hidden, ForwardStep step) {
+        if (!step.isPrefill()) {
+            return;
+        }
+        checkLayer(layer);
+        batch = hidden.getShape().get(0);
+        tokens = hidden.getShape().get(1);
+        if (layer >= params.sinkLayersFrom() && step.hasImage()) {
+            sinks[layer] = SinkTokens.detect(state, hidden, params, step.imageStart(), step.imageEnd());
+        }
+    }
+
+    @Override
+    public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+        checkLayer(layer);
+        if (!step.isPrefill() && stepHeadfork == null) {
+            throw new IllegalStateException("VarHook: attention of decode step " + step.index() + " before onStep");
+        }
+        heads = attn.getShape().get(1);
+        SinkTokens s = sinks[layer];
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out = attn;
+            NDArray selected;
+            NDArray rows;
+            if (s == null || !step.hasImage()) {
+                selected = attn.getManager().zeros(new Shape(attn.getShape().get(0), heads, attn.getShape().get(2)), DataType.BOOLEAN);
+                rows = selected;
+            } else {
+                selected = ImageCentricHeads.select(attn, s.visual(), step.imageStart(), step.imageLength(), params);
+                rows = Redistribution.rows(selected, layer, step, params);
+                if (rows.any().getBoolean()) {
+                    out = Redistribution.apply(attn, rows, s, step.imageStart(), step.imageLength(), params.p());
+                    NDScope.unregister(out);
+                    out.attach(attn.getManager());
+                }
+            }
+            if (step.isPrefill()) {
+                prefillHeadfork[layer] = keep(selected);
+                prefillVarRows[layer] = keep(rows);
+            } else {
+                stepHeadfork[layer] = keep(anyQuery(selected));
+                stepVarRows[layer] = keep(anyQuery(rows));
+            }
+            return out;
+        }
+    }
+
+    private static NDArray anyQuery(NDArray mask) {
+        return mask.toType(DataType.INT32, false).sum(new int[] {2}).gt(0);
+    }
+
+    private NDArray keep(NDArray mask) {
+        NDArray u8 = mask.toType(DataType.UINT8, true);
+        NDScope.unregister(u8);
+        u8.attach(state);
+        return u8;
+    }
+
+    private void checkLayer(int layer) {
+        if (layer < 0 || layer >= numLayers) {
+            throw new IllegalStateException("VarHook: layer " + layer + " outside 0.." + (numLayers - 1) + " (was onStep called for the prefill?)");
+        }
+    }
+
+    private void finishDecodeStep() {
+        if (stepHeadfork == null) {
+            return;
+        }
+        decodeHeadfork.add(stackLayers(stepHeadfork, new Shape(batch, heads)));
+        decodeVarRows.add(stackLayers(stepVarRows, new Shape(batch, heads)));
+        for (int l = 0; l < numLayers; l++) {
+            close(stepHeadfork[l]);
+            close(stepVarRows[l]);
+        }
+        stepHeadfork = null;
+        stepVarRows = null;
+    }
+
+    private static void close(NDArray a) {
+        if (a != null) {
+            a.close();
+        }
+    }
+
+    private NDArray stackLayers(NDArray[] perLayer, Shape each) {
+        NDList list = new NDList(perLayer.length);
+        List<NDArray> zeros = new ArrayList<>();
+        for (NDArray a : perLayer) {
+            if (a == null) {
+                NDArray z = state.zeros(each, DataType.UINT8);
+                zeros.add(z);
+                list.add(z);
+            } else {
+                list.add(a);
+            }
+        }
+        NDArray stacked = NDArrays.stack(list);
+        zeros.forEach(NDArray::close);
+        return stacked;
+    }
+
+    private void requirePrefill() {
+        if (batch < 0) {
+            throw new IllegalStateException("VarHook: no prefill pass was seen");
+        }
+    }
+
+    /** Sinks of every layer found at prefill, [L, B, T] uint8 (layers before sinkLayersFrom are all 0). */
+    public NDArray sinkMask() {
+        requirePrefill();
+        NDArray[] perLayer = new NDArray[numLayers];
+        for (int l = 0; l < numLayers; l++) {
+            perLayer[l] = sinks[l] == null ? null : sinks[l].all().toType(DataType.UINT8, true);
+        }
+        NDArray out = stackLayers(perLayer, new Shape(batch, tokens));
+        Arrays.stream(perLayer).forEach(VarHook::close);
+        return out;
+    }
+
+    /** The sinks of {@code layer} (null before sinkLayersFrom or without an image). */
+    public SinkTokens sinks(int layer) {
+        checkLayer(layer);
+        return sinks[layer];
+    }
+
+    /** HeadFork's selection in the prefill pass, [L, B, H, T] uint8, every query row (also the last layer). */
+    public NDArray headforkMask() {
+        return prefillRecord(prefillHeadfork);
+    }
+
+    /** Rows VAR rewrote in the prefill pass, [L, B, H, T] uint8. */
+    public NDArray varRowsMask() {
+        return prefillRecord(prefillVarRows);
+    }
+
+    private NDArray prefillRecord(NDArray[] perLayer) {
+        requirePrefill();
+        if (heads < 0) {
+            throw new IllegalStateException("VarHook: no attention was seen");
+        }
+        return stackLayers(perLayer, new Shape(batch, heads, tokens));
+    }
+
+    /** Number of decode steps recorded so far. */
+    public int decodeSteps() {
+        finishDecodeStep();
+        return decodeHeadfork.size();
+    }
+
+    /** HeadFork's flag of the single query row per decode step, [steps, L, B, H] uint8. */
+    public NDArray decodeHeadforkMask() {
+        return decodeRecord(decodeHeadfork);
+    }
+
+    /** Whether VAR rewrote the query row, per decode step, [steps, L, B, H] uint8. */
+    public NDArray decodeVarRowsMask() {
+        return decodeRecord(decodeVarRows);
+    }
+
+    private NDArray decodeRecord(List<NDArray> steps) {
+        finishDecodeStep();
+        requirePrefill();
+        if (steps.isEmpty()) {
+            return state.zeros(new Shape(0, numLayers, batch, Math.max(heads, 0)), DataType.UINT8);
+        }
+        return NDArrays.stack(new NDList(steps));
+    }
+
+    /** Counts per layer (summed over the batch) and per decode step, for printing. */
+    public Summary summary() {
+        requirePrefill();
+        int[] visual = new int[numLayers];
+        int[] text = new int[numLayers];
+        int[] headfork = new int[numLayers];
+        int[] rewritten = new int[numLayers];
+        int[][] rewrittenHeads = new int[numLayers][];
+        for (int l = 0; l < numLayers; l++) {
+            if (sinks[l] != null) {
+                visual[l] = count(sinks[l].visual());
+                text[l] = count(sinks[l].text());
+            }
+            headfork[l] = prefillHeadfork[l] == null ? 0 : count(prefillHeadfork[l]);
+            rewritten[l] = prefillVarRows[l] == null ? 0 : count(prefillVarRows[l]);
+            rewrittenHeads[l] = prefillVarRows[l] == null ? new int[0] : activeHeads(prefillVarRows[l]);
+        }
+        finishDecodeStep();
+        int[] decode = new int[decodeVarRows.size()];
+        for (int i = 0; i < decode.length; i++) {
+            decode[i] = count(decodeVarRows.get(i));
+        }
+        return new Summary(visual, text, headfork, rewritten, rewrittenHeads, decode);
+    }
+
+    private static int count(NDArray mask) {
+        try (NDArray n = mask.toType(DataType.INT64, false).sum()) {
+            return (int) n.getLong();
+        }
+    }
+
+    private static int[] activeHeads(NDArray rows) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            boolean[] any = rows.toType(DataType.INT32, false).sum(new int[] {0, 2}).gt(0).toBooleanArray();
+            return java.util.stream.IntStream.range(0, any.length).filter(h -> any[h]).toArray();
+        }
+    }
+
+    /**
+     * What VAR did to one sample: visual/text sinks per layer, HeadFork rows and rewritten rows of the prefill per
+     * layer, the heads with a rewritten row per layer, rewritten rows per decode step.
+     */
+    public record Summary(int[] visualSinks, int[] textSinks, int[] headforkRows, int[] varRows, int[][] varHeads, int[] decodeVarRows) {
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder("layer  visual-sinks  text-sinks  headfork-rows  var-rows  var-heads\n");
+            for (int l = 0; l < visualSinks.length; l++) {
+                sb.append(String.format(Locale.ROOT, "%5d  %12d  %10d  %13d  %8d  %s%n", l, visualSinks[l], textSinks[l], headforkRows[l],
+                        varRows[l], Arrays.toString(varHeads[l])));
+            }
+            sb.append("decode rows rewritten per step: ").append(Arrays.toString(decodeVarRows));
+            return sb.toString();
+        }
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}
