@@ -18,6 +18,7 @@ public final class Main {
     static {
         // one line per command, in the order `help` lists them
         COMMANDS.put("info", new InfoCommand());
+        COMMANDS.put("inspect", new InspectCommand());
         COMMANDS.put("bench-forward", new BenchForwardCommand());
         COMMANDS.put("var-replay", new VarReplayCommand());
     }

@@ -226,12 +226,20 @@ public final class Llava implements AutoCloseable {
         }
     }
 
-    /** Greedy decoding settings; {@code topK > 0} records the k largest logits of every step. */
-    public record GenerateOptions(int maxNewTokens, boolean stopAtEos, int topK) {
+    /**
+     * Greedy decoding settings; {@code topK > 0} records the k largest logits of every step. With
+     * {@code consumeLast} the decoder also runs the pass whose input is the last generated token (HF's generate
+     * stops before it); hooks then see one decode pass per generated token.
+     */
+    public record GenerateOptions(int maxNewTokens, boolean stopAtEos, int topK, boolean consumeLast) {
         public GenerateOptions {
             if (maxNewTokens < 0) {
                 throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
             }
+        }
+
+        public GenerateOptions(int maxNewTokens, boolean stopAtEos, int topK) {
+            this(maxNewTokens, stopAtEos, topK, false);
         }
     }
 
@@ -245,8 +253,7 @@ public final class Llava implements AutoCloseable {
     /**
      * Greedy generation: prefill the merged prompt, then take the argmax over the whole vocabulary at every step
      * (ids past the tokenizer's vocabulary included), stopping at EOS when asked. The hook, if any, sees the prefill
-     * (step -1) and every decode pass (step 0, 1, ...), including the pass that consumes the last generated token
-     * when {@code opts.maxNewTokens()} tokens were produced without EOS only if {@code extraStep} is true.
+     * (step -1) and every decode pass (step 0, 1, ...).
      */
     public Generation generate(NDManager m, long[] ids, NDArray pixels, GenerateOptions opts, AttentionHook hook) {
         try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers())) {
@@ -255,24 +262,37 @@ public final class Llava implements AutoCloseable {
             Merged merged = merge(sample, ids, features);
             Prefill prefill = prefill(sample, merged, cache, hook);
             long t1 = System.nanoTime();
-            long[] tokens = new long[opts.maxNewTokens()];
-            float[][] topValues = new float[opts.maxNewTokens()][];
-            long[][] topIds = new long[opts.maxNewTokens()][];
-            NDArray logits = prefill.lastLogits();
-            int n = 0;
-            while (n < opts.maxNewTokens()) {
-                long next = record(logits, n, opts.topK(), topValues, topIds);
-                tokens[n++] = next;
-                logits.close();
-                if (opts.stopAtEos() && next == config.text().eosTokenId() || n == opts.maxNewTokens()) {
-                    break;
-                }
-                logits = decode(sample, next, cache, n - 1, merged, hook);
-            }
-            long t2 = System.nanoTime();
-            return new Generation(java.util.Arrays.copyOf(tokens, n), java.util.Arrays.copyOf(topValues, n), java.util.Arrays.copyOf(topIds, n),
-                    merged.length(), merged.imageStart(), merged.imageEnd(), t1 - t0, t2 - t1);
+            Generation g = greedy(sample, merged, prefill, cache, opts, hook);
+            return new Generation(g.tokens(), g.topValues(), g.topIds(), g.promptLength(), g.imageStart(), g.imageEnd(), t1 - t0, g.decodeNanos());
         }
+    }
+
+    /** Greedy decoding after {@code prefill} (which filled {@code cache}); the prefill's logits are consumed (closed). */
+    public Generation greedy(NDManager m, Merged merged, Prefill prefill, KvCache cache, GenerateOptions opts, AttentionHook hook) {
+        long t1 = System.nanoTime();
+        int max = opts.maxNewTokens();
+        long[] tokens = new long[max];
+        float[][] topValues = new float[max][];
+        long[][] topIds = new long[max][];
+        NDArray logits = prefill.lastLogits();
+        int n = 0;
+        while (n < max) {
+            long next = record(logits, n, opts.topK(), topValues, topIds);
+            tokens[n++] = next;
+            logits.close();
+            boolean eos = opts.stopAtEos() && next == config.text().eosTokenId();
+            if ((eos || n == max) && !opts.consumeLast()) {
+                break;
+            }
+            logits = decode(m, next, cache, n - 1, merged, hook);
+            if (eos || n == max) {
+                logits.close();
+                break;
+            }
+        }
+        long t2 = System.nanoTime();
+        return new Generation(java.util.Arrays.copyOf(tokens, n), java.util.Arrays.copyOf(topValues, n), java.util.Arrays.copyOf(topIds, n),
+                merged.length(), merged.imageStart(), merged.imageEnd(), 0, t2 - t1);
     }
 
     private static long record(NDArray logits, int i, int topK, float[][] topValues, long[][] topIds) {

@@ -142,6 +142,13 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         return mask.toType(DataType.INT32, false).sum(new int[] {2}).gt(0);
     }
 
+    /** Moves {@code a} out of any enclosing {@link NDScope} (the runtime scopes every pass and layer) into the hook's state. */
+    private NDArray own(NDArray a) {
+        NDScope.unregister(a);
+        a.attach(state);
+        return a;
+    }
+
     private NDArray keep(NDArray mask) {
         NDArray u8 = mask.toType(DataType.UINT8, true);
         NDScope.unregister(u8);
@@ -159,8 +166,8 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         if (stepHeadfork == null) {
             return;
         }
-        decodeHeadfork.add(stackLayers(stepHeadfork, new Shape(batch, heads)));
-        decodeVarRows.add(stackLayers(stepVarRows, new Shape(batch, heads)));
+        decodeHeadfork.add(own(stackLayers(stepHeadfork, new Shape(batch, heads))));
+        decodeVarRows.add(own(stackLayers(stepVarRows, new Shape(batch, heads))));
         for (int l = 0; l < numLayers; l++) {
             close(stepHeadfork[l]);
             close(stepVarRows[l]);

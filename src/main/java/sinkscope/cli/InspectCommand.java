@@ -1,0 +1,105 @@
+package sinkscope.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.Capture;
+import sinkscope.model.KvCache;
+import sinkscope.model.Llava;
+import sinkscope.model.LlavaProcessor;
+import sinkscope.model.SafeTensorsWriter;
+import sinkscope.model.Torch;
+import sinkscope.sink.VarHook;
+import sinkscope.sink.VarParams;
+
+/**
+ * {@code inspect}: one sample through the runtime, every intermediate written to a safetensors file (the format
+ * anyone can compare with another implementation). With {@code --var} the run has VAR active and the file also
+ * holds its masks. Beyond the documented tensors it writes {@code step_top16_values}/{@code step_top16_ids} [N, 16], the
+ * largest logits of every greedy step, and with VAR the decode masks [N, L, H].
+ */
+final class InspectCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "run one image + prompt and write every intermediate tensor (and VAR masks with --var) to safetensors";
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        Torch.configure(a.integer("threads", 0));
+        Path modelDir = a.path("model");
+        String prompt = a.required("prompt");
+        Path image = a.path("image", null);
+        Path pixelFile = a.path("pixel-values", null);
+        Path out = a.path("out");
+        int maxNew = a.integer("max-new-tokens", 8);
+        boolean var = a.bool("var", false);
+        var mode = ModelFlags.imageMode(a);
+        Device device = ModelFlags.device(a);
+        DataType dtype = ModelFlags.dtype(a, device);
+        var config = sinkscope.model.Checkpoint.config(modelDir);
+        VarParams params = var ? ModelFlags.varParams(a, config) : null;
+        a.requireAllUsed();
+
+        try (Llava model = Llava.load(modelDir, device, dtype); LlavaProcessor processor = LlavaProcessor.load(modelDir, config);
+                NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers());
+                Capture capture = new Capture(m, true, true); VarHook varHook = var ? new VarHook(m, params) : null) {
+            long[] ids = processor.encode(prompt);
+            NDArray pixels = ModelFlags.pixels(m, image, pixelFile, processor, mode);
+            AttentionHook hook = AttentionHook.chain(varHook, capture);
+            NDArray features = model.imageFeatures(m, pixels);
+            Llava.Merged merged = model.merge(m, ids, features);
+            Llava.Prefill prefill = model.prefill(m, merged, cache, hook);
+
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            w.add("pixel_values", pixels.get(0).toType(DataType.FLOAT32, false));
+            w.add("input_ids", ids, ids.length);
+            w.add("image_span", new long[] {merged.imageStart(), merged.imageEnd()}, 2);
+            w.add("image_features", features.get(0).toType(DataType.FLOAT32, false));
+            NDList hidden = new NDList();
+            for (NDArray h : capture.layerInputs()) {
+                hidden.add(h.get(0));
+            }
+            hidden.add(model.language().norm(prefill.lastHidden()).get(0));
+            w.add("hidden_states", NDArrays.stack(hidden, 0).toType(DataType.FLOAT32, false));
+            NDList attn = new NDList();
+            for (NDArray x : capture.attentions()) {
+                attn.add(x.get(0));
+            }
+            w.add("attentions", NDArrays.stack(attn, 0));
+            w.add("logits_last", prefill.lastLogits().duplicate());
+            Llava.Generation gen = model.greedy(m, merged, prefill, cache, new Llava.GenerateOptions(maxNew, false, 16, var), hook);
+            w.add("generated_ids", gen.tokens(), gen.tokens().length);
+            int n = gen.tokens().length;
+            float[] topV = new float[n * 16];
+            long[] topI = new long[n * 16];
+            for (int s = 0; s < n; s++) {
+                System.arraycopy(gen.topValues()[s], 0, topV, s * 16, 16);
+                System.arraycopy(gen.topIds()[s], 0, topI, s * 16, 16);
+            }
+            w.add("step_top16_values", topV, n, 16);
+            w.add("step_top16_ids", topI, n, 16);
+            if (var) {
+                w.add("sink_mask", varHook.sinkMask().squeeze(1));
+                w.add("headfork_mask", varHook.headforkMask().squeeze(1));
+                w.add("var_rows_mask", varHook.varRowsMask().squeeze(1));
+                if (varHook.decodeSteps() > 0) {
+                    w.add("decode_headfork_mask", varHook.decodeHeadforkMask().squeeze(2));
+                    w.add("decode_var_rows_mask", varHook.decodeVarRowsMask().squeeze(2));
+                }
+            }
+            w.write(out);
+            System.out.printf("wrote %s: %d prompt ids, merged length %d, image rows [%d, %d), %d layers, generated %s%n", out, ids.length,
+                    merged.length(), merged.imageStart(), merged.imageEnd(), model.numLayers(), java.util.Arrays.toString(gen.tokens()));
+            if (var) {
+                System.out.println("var: " + varHook.summary());
+            }
+        }
+        return 0;
+    }
+}
