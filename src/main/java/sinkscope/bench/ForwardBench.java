@@ -165,7 +165,13 @@ public final class ForwardBench {
                 token = logits.argMax().getLong();
                 logits.close();
             }
-            return (System.nanoTime() - t0) / 1e9;
+            double t = (System.nanoTime() - t0) / 1e9;
+            if (h instanceof AutoCloseable c) {
+                c.close();
+            }
+            return t;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

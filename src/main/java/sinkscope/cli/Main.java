@@ -19,6 +19,8 @@ public final class Main {
         // one line per command, in the order `help` lists them
         COMMANDS.put("info", new InfoCommand());
         COMMANDS.put("inspect", new InspectCommand());
+        COMMANDS.put("generate", new GenerateCommand());
+        COMMANDS.put("sink-dims", new SinkDimsCommand());
         COMMANDS.put("bench-forward", new BenchForwardCommand());
         COMMANDS.put("var-replay", new VarReplayCommand());
     }

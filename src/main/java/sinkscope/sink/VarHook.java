@@ -320,6 +320,17 @@ public final class VarHook implements AttentionHook, AutoCloseable {
             sb.append("decode rows rewritten per step: ").append(Arrays.toString(decodeVarRows));
             return sb.toString();
         }
+
+        /** One line: visual sinks per layer, selected heads per layer, rewritten rows at prefill and while decoding. */
+        public String oneLine() {
+            int[] heads = new int[varHeads.length];
+            for (int l = 0; l < varHeads.length; l++) {
+                heads[l] = (int) Arrays.stream(varHeads[l]).filter(n -> n > 0).count();
+            }
+            return "visual sinks per layer " + Arrays.toString(visualSinks) + ", text sinks " + Arrays.toString(textSinks)
+                    + ", heads redistributed per layer " + Arrays.toString(heads) + ", prefill rows " + Arrays.toString(varRows)
+                    + ", decode rows per step " + Arrays.toString(decodeVarRows);
+        }
     }
 
     @Override

@@ -1,0 +1,89 @@
+package sinkscope.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import sinkscope.data.ImageDecoder;
+import sinkscope.model.Capture;
+import sinkscope.model.KvCache;
+import sinkscope.model.Llava;
+import sinkscope.model.LlavaConfig;
+import sinkscope.model.LlavaProcessor;
+import sinkscope.model.Torch;
+import sinkscope.sink.SinkDimensions;
+import sinkscope.sink.VarParams;
+
+/**
+ * {@code sink-dims}: discovers the sink dimensions of a model from images. For every image, the prefill hidden
+ * states of every layer feed {@link SinkDimensions} (|x_d|/RMS(x) over image tokens and over the most-attended
+ * tokens); prints the top dimensions per layer and the recommended D_sink.
+ */
+final class SinkDimsCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "rank hidden dimensions by massive activation per layer and recommend D_sink";
+    }
+
+    @Override
+    public int run(Args a) throws IOException {
+        Torch.configure(a.integer("threads", 0));
+        Path modelDir = a.path("model");
+        Path images = a.path("images");
+        String prompt = a.string("prompt", "USER: <image>\nWhat is shown in this image? ASSISTANT:");
+        int limit = a.integer("limit", 64);
+        int top = a.integer("top", 5);
+        var mode = ModelFlags.imageMode(a);
+        var device = ModelFlags.device(a);
+        var dtype = ModelFlags.dtype(a, device);
+        LlavaConfig config = sinkscope.model.Checkpoint.config(modelDir);
+        double tau = a.has("tau") ? a.number("tau", 20) : VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize());
+        a.requireAllUsed();
+        List<Path> files;
+        try (Stream<Path> s = Files.list(images)) {
+            files = s.filter(p -> p.toString().matches("(?i).*\\.(png|jpe?g|bmp|gif)$")).sorted().limit(limit).toList();
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException(images + ": no images (png, jpg, bmp, gif)");
+        }
+        SinkDimensions stats = new SinkDimensions(config.text().numHiddenLayers(), config.text().hiddenSize(), tau);
+        ImageDecoder decoder = new ImageDecoder();
+        int used = 0;
+        try (Llava model = Llava.load(modelDir, device, dtype); LlavaProcessor processor = LlavaProcessor.load(modelDir, config)) {
+            long[] ids = processor.encode(prompt);
+            for (Path f : files) {
+                try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers()); Capture cap = new Capture(m, true, true)) {
+                    NDArray pixels = processor.pixelValues(m, decoder.decode(f), mode);
+                    Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, pixels));
+                    model.prefill(m, merged, cache, cap);
+                    for (int l = 0; l < model.numLayers(); l++) {
+                        stats.addImageTokens(l, cap.layerInputs().get(l), merged.imageStart(), merged.imageEnd());
+                        stats.addMostAttendedTokens(l, cap.layerInputs().get(l), cap.attentions().get(l), 4);
+                    }
+                    used++;
+                } catch (RuntimeException e) {
+                    System.err.println("skipped " + f + ": " + e.getMessage());
+                }
+            }
+        }
+        System.out.printf("sink dimensions of %s from %d images (tau %.3f for counts; phi <= sqrt(%d) = %.2f)%n", modelDir, used, tau,
+                config.text().hiddenSize(), Math.sqrt(config.text().hiddenSize()));
+        System.out.println("layer  top dims by max |x_d|/RMS over image tokens (max, mean, count > tau)");
+        for (int l = 0; l < stats.numLayers(); l++) {
+            int[] rank = stats.ranking(l);
+            SinkDimensions.Stats s = stats.imageStats(l);
+            StringBuilder line = new StringBuilder(String.format("%5d ", l));
+            for (int i = 0; i < Math.min(top, rank.length); i++) {
+                int d = rank[i];
+                line.append(String.format(" %d (%.2f, %.2f, %d)", d, s.max()[d], s.mean(d), s.above()[d]));
+            }
+            System.out.println(line);
+        }
+        System.out.println("recommended D_sink: " + Arrays.toString(stats.recommended(2)));
+        return 0;
+    }
+}
