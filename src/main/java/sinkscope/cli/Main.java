@@ -17,6 +17,7 @@ public final class Main {
 
     static {
         // one line per command, in the order `help` lists them
+        COMMANDS.put("synth", new SynthCommand());
     }
 
     private Main() {}

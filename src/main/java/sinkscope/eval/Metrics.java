@@ -36,9 +36,8 @@ public final class Metrics implements Serializable {
             default -> throw new IllegalArgumentException("label must be yes or no, got '" + label + "'");
         };
         boolean predYes = switch (pred == null ? "" : pred) {
-            case PopeAnswer.YES -> true;
+            case PopeAnswer.YES, PopeAnswer.OTHER -> true;
             case PopeAnswer.NO -> false;
-            case PopeAnswer.OTHER -> true;
             default -> throw new IllegalArgumentException("prediction must be yes, no or other, got '" + pred + "'");
         };
         if (PopeAnswer.OTHER.equals(pred)) {
