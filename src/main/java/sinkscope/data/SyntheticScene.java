@@ -286,7 +286,7 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
 
     /** A light, low-saturation tone, far from the object colours. */
     private static int mutedTone(SplittableRandom r) {
-        return Color.HSBtoRGB((float) r.nextDouble(), (float) (0.04 + 0.14 * r.nextDouble()),
+        return Color.HSBtoRGB((float) r.nextDouble(), (float) (0.04 + 0.08 * r.nextDouble()),
                 (float) (0.62 + 0.32 * r.nextDouble())) & 0xFFFFFF;
     }
 
