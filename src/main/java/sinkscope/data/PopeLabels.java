@@ -2,10 +2,7 @@ package sinkscope.data;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,32 +36,31 @@ public record PopeLabels(Map<String, String> labels, List<InputError> errors, in
     public static PopeLabels read(Path file) throws IOException {
         Map<String, String> labels = new LinkedHashMap<>();
         List<InputError> errors = new ArrayList<>();
-        int lines = 0;
-        int blank = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                lines++;
-                if (line.isBlank()) {
-                    blank++;
-                    continue;
-                }
-                String id = null;
-                try {
-                    JsonObject o = QuestionReader.jsonObject(line);
-                    id = QuestionReader.questionId(o.get("question_id"));
-                    JsonElement label = o.has("label") ? o.get("label") : o.get("text");
-                    if (label == null || !label.isJsonPrimitive() || !label.getAsJsonPrimitive().isString()) {
-                        throw new IllegalArgumentException("field 'label' (or 'text') must be a string, got " + label);
-                    }
-                    if (labels.putIfAbsent(id, label.getAsString().trim()) != null) {
-                        throw new IllegalArgumentException("duplicate question_id " + id);
-                    }
-                } catch (IllegalArgumentException e) {
-                    errors.add(new InputError(id, lines, "labels", e.getMessage()));
-                }
+        int[] count = new int[2];
+        Utf8Lines.forEach(file, line -> {
+            int number = ++count[0];
+            if (line != null && line.isBlank()) {
+                count[1]++;
+                return;
             }
-        }
-        return new PopeLabels(labels, errors, lines, blank);
+            String id = null;
+            try {
+                if (line == null) {
+                    throw new IllegalArgumentException("not valid UTF-8");
+                }
+                JsonObject o = QuestionReader.jsonObject(line);
+                id = QuestionReader.questionId(o.get("question_id"));
+                JsonElement label = o.has("label") ? o.get("label") : o.get("text");
+                if (label == null || !label.isJsonPrimitive() || !label.getAsJsonPrimitive().isString()) {
+                    throw new IllegalArgumentException("field 'label' (or 'text') must be a string, got " + label);
+                }
+                if (labels.putIfAbsent(id, label.getAsString().trim()) != null) {
+                    throw new IllegalArgumentException("duplicate question_id " + id);
+                }
+            } catch (IllegalArgumentException e) {
+                errors.add(new InputError(id, number, "labels", e.getMessage()));
+            }
+        });
+        return new PopeLabels(labels, errors, count[0], count[1]);
     }
 }

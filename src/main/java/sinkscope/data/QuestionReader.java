@@ -9,13 +9,9 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigDecimal;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -73,30 +69,26 @@ public final class QuestionReader {
     /** Streams the file line by line into {@code sink}; holds only the set of ids seen. */
     public static Counts forEach(Path file, Consumer<Row> sink) throws IOException {
         QuestionReader reader = new QuestionReader();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                Row row = reader.parse(line);
-                if (row != null) {
-                    sink.accept(row);
-                }
+        Utf8Lines.forEach(file, line -> {
+            Row row = reader.parse(line);
+            if (row != null) {
+                sink.accept(row);
             }
-        } catch (CharacterCodingException e) {
-            throw new IOException(file + ": line " + (reader.lines + 1) + ": not valid UTF-8", e);
-        }
+        });
         return reader.counts();
     }
 
     /**
-     * Parses the next line (line numbers count every call, from 1). Returns {@code null} for a blank line.
+     * Parses the next line (line numbers count every call, from 1); {@code null} stands for a line that is not
+     * valid UTF-8. Returns {@code null} for a blank line.
      */
     public Row parse(String text) {
         lines++;
-        if (text.isBlank()) {
+        if (text != null && text.isBlank()) {
             blank++;
             return null;
         }
-        Row row = parseObject(text, lines);
+        Row row = text == null ? error(null, lines, "not valid UTF-8") : parseObject(text, lines);
         if (row instanceof Question q && !seen.add(q.questionId())) {
             row = new InputError(q.questionId(), lines, "read", "duplicate question_id " + q.questionId());
         }
@@ -140,19 +132,34 @@ public final class QuestionReader {
 
     /** Parses one line as a JSON object, strictly; the message says what is wrong. */
     static JsonObject jsonObject(String text) {
+        JsonReader reader = new JsonReader(new StringReader(text));
         JsonElement json;
-        try (JsonReader reader = new JsonReader(new StringReader(text))) {
+        try {
             json = JSON.read(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new IllegalArgumentException("malformed JSON: unexpected content after the value");
-            }
         } catch (IOException | JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException("malformed JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException("malformed JSON: " + gsonMessage(e), e);
+        }
+        if (!atEnd(reader)) {
+            throw new IllegalArgumentException("malformed JSON: unexpected content after the value");
         }
         if (!json.isJsonObject()) {
             throw new IllegalArgumentException("not a JSON object");
         }
         return json.getAsJsonObject();
+    }
+
+    private static boolean atEnd(JsonReader reader) {
+        try {
+            return reader.peek() == JsonToken.END_DOCUMENT;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Gson's message without its advice: "Unterminated object at line 1 column 58 path $.text". */
+    private static String gsonMessage(Exception e) {
+        String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ", "syntax error ");
     }
 
     /** A number (normalised to an integer when it is one) or a non-empty string. */
