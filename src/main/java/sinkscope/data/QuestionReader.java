@@ -156,10 +156,11 @@ public final class QuestionReader {
         }
     }
 
-    /** Gson's message without its advice: "Unterminated object at line 1 column 58 path $.text". */
+    /** Gson's message without its advice, by column: "Unterminated object at column 58 (path $.text)". */
     private static String gsonMessage(Exception e) {
         String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ", "syntax error ");
+        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ", "syntax error ")
+                .replaceAll("at line \\d+ column (\\d+) path (\\S+)", "at column $1 (path $2)");
     }
 
     /** A number (normalised to an integer when it is one) or a non-empty string. */
