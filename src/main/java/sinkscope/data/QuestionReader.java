@@ -25,9 +25,9 @@ import java.util.function.Consumer;
  * {@code category}, {@code box} ({@code [x0, y0, x1, y1]}) and {@code object}; other fields are ignored.
  *
  * <p>Each non-blank line yields exactly one {@link Row}: a {@link Question}, or an {@link InputError} (stage
- * {@code "read"}) for a line that is not valid UTF-8, malformed JSON, a line that is not an object, a missing or empty {@code question_id},
- * {@code text} or {@code image}, a field of the wrong type, a bad {@code box}, or a {@code question_id} already
- * seen on an earlier line (the later line is the error). Blank lines are skipped and counted, so
+ * {@code "read"}) for a line that is not valid UTF-8, malformed JSON, a line that is not an object, a missing or
+ * empty {@code question_id}, {@code text} or {@code image}, a field of the wrong type, a bad {@code box}, or a
+ * {@code question_id} already seen on an earlier line (the later line is the error). Blank lines are skipped and counted, so
  * {@code lines == questions + errors + blank}.
  *
  * <p>JSON is parsed strictly (no comments, unquoted names or trailing content). A numeric id is normalised to
