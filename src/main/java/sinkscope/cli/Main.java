@@ -23,6 +23,7 @@ public final class Main {
         COMMANDS.put("sink-dims", new SinkDimsCommand());
         COMMANDS.put("bench-forward", new BenchForwardCommand());
         COMMANDS.put("var-replay", new VarReplayCommand());
+        COMMANDS.put("synth", new SynthCommand());
     }
 
     private Main() {}

@@ -1,0 +1,63 @@
+package sinkscope.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.Test;
+import sinkscope.Golden;
+
+class PromptTemplateTest {
+
+    @Test
+    void llavaHfMatchesTheGoldenManifest() {
+        JsonObject m = Golden.manifest(Golden.llava());
+        // the manifest writes the newline as the two characters \n, which a custom template reads as a newline
+        assertEquals(PromptTemplate.of(m.get("prompt_format").getAsString()).template(),
+                PromptTemplate.of(PromptTemplate.DEFAULT).template());
+        assertEquals(m.get("pope_suffix").getAsString(), PromptTemplate.POPE_SUFFIX);
+        PromptTemplate plain = PromptTemplate.of("llava_hf");
+        PromptTemplate pope = plain.withPopeSuffix(true);
+        var prompts = m.getAsJsonArray("prompts");
+        assertEquals(prompts.get(0).getAsJsonObject().get("text").getAsString(),
+                plain.render("What is shown in this image?"));
+        assertEquals(prompts.get(1).getAsJsonObject().get("text").getAsString(),
+                pope.render("Is there a red circle in the image?"));
+        // the manifest's own template, given as a custom one, renders the same
+        assertEquals(pope.render("Is there a red circle in the image?"),
+                PromptTemplate.of(m.get("prompt_format").getAsString()).withPopeSuffix(true)
+                        .render("Is there a red circle in the image?"));
+    }
+
+    @Test
+    void vicunaV1FollowsLlavaConversationSeparatorStyleTwo() {
+        String system = "A chat between a curious human and an artificial intelligence assistant. "
+                + "The assistant gives helpful, detailed, and polite answers to the human's questions.";
+        // conv_vicuna_v1: system + sep(" ") + "USER: " + "<image>\n" + question + sep(" ") + "ASSISTANT:"
+        assertEquals(system + " " + "USER: " + "<image>\n" + "Is there a cat in the image?" + " " + "ASSISTANT:",
+                PromptTemplate.of("vicuna_v1").render("Is there a cat in the image?"));
+        assertEquals(system + " USER: <image>\nIs there a cat in the image? Answer the question using a single word "
+                + "or phrase. ASSISTANT:", PromptTemplate.of("vicuna_v1").withPopeSuffix(true).render("Is there a cat in the image?"));
+    }
+
+    @Test
+    void plainAndCustomTemplates() {
+        assertEquals("<image>\nWhat is it?", PromptTemplate.of("plain").render("What is it?"));
+        PromptTemplate custom = PromptTemplate.of("Q: <image>\\n{question}\\nA:");
+        assertEquals("custom", custom.name());
+        assertEquals("Q: <image>\nWhat is it?\nA:", custom.render("What is it?"));
+        assertEquals("Q: <image>\n{question} literal\nA:", custom.render("{question} literal"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("USER: <image>"));
+        assertTrue(e.getMessage().contains("{question}"), e.getMessage());
+    }
+
+    @Test
+    void popeSuffixIsNotAddedTwice() {
+        PromptTemplate t = PromptTemplate.of("plain").withPopeSuffix(true);
+        String asked = "Is there a dog in the image? Answer the question using a single word or phrase.";
+        assertEquals("<image>\n" + asked, t.render(asked));
+        assertEquals("<image>\n" + asked, t.render("Is there a dog in the image?"));
+        assertEquals("<image>\nIs there a dog in the image?", t.withPopeSuffix(false).render("Is there a dog in the image?"));
+    }
+}
