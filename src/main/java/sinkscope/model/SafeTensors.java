@@ -103,7 +103,14 @@ public final class SafeTensors implements AutoCloseable {
                     }
                     continue;
                 }
-                entries.put(e.getKey(), parseEntry(file, e.getKey(), e.getValue(), dataStart, dataSize));
+                try {
+                    entries.put(e.getKey(), parseEntry(file, e.getKey(), e.getValue(), dataStart, dataSize));
+                } catch (CheckpointException ex) {
+                    throw ex;
+                } catch (RuntimeException ex) {
+                    // Gson type mismatches (e.g. a string shape) and shape products that overflow a long
+                    throw CheckpointException.tensor(file, e.getKey(), "malformed header entry " + e.getValue() + ": " + ex.getMessage());
+                }
             }
             return new SafeTensors(file, ch, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
         } catch (IOException e) {

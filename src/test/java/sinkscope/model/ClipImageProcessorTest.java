@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -64,7 +65,7 @@ class ClipImageProcessorTest {
             int image = Integer.parseInt(m.group(1));
             String imageFile = imageFiles.get(image);
             assertNotNull(imageFile, "no sample in the manifest names the file of image " + image);
-            ClipImageProcessor.Mode mode = ClipImageProcessor.Mode.valueOf(m.group(2).toUpperCase(java.util.Locale.ROOT));
+            ClipImageProcessor.Mode mode = ClipImageProcessor.Mode.valueOf(m.group(2).toUpperCase(Locale.ROOT));
             String kind = m.group(3);
             double atol = spec.getAsJsonObject("tolerance").get("atol").getAsDouble();
             double rtol = spec.getAsJsonObject("tolerance").get("rtol").getAsDouble();
@@ -81,7 +82,7 @@ class ClipImageProcessorTest {
                 });
                 try (SafeTensors st = SafeTensors.open(file)) {
                     long[] shape = st.entry(name).shape();
-                    long[] manifestShape = new Gsonish(spec).longs("shape");
+                    long[] manifestShape = longs(spec, "shape");
                     assertArrayEquals(manifestShape, shape, name + ": shape in the file vs the manifest");
                     if (kind.equals("pixel_values")) {
                         assertArrayEquals(new long[] {1, 3, r.height(), r.width()}, shape, name + ": shape");
@@ -103,16 +104,13 @@ class ClipImageProcessorTest {
         return tests;
     }
 
-    /** The manifest's array fields. */
-    private record Gsonish(JsonObject o) {
-        long[] longs(String field) {
-            var a = o.getAsJsonArray(field);
-            long[] out = new long[a.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = a.get(i).getAsLong();
-            }
-            return out;
+    private static long[] longs(JsonObject o, String field) {
+        var a = o.getAsJsonArray(field);
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsLong();
         }
+        return out;
     }
 
     private static float[] toFloats(byte[] u8) {
