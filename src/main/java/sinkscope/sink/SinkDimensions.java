@@ -83,7 +83,7 @@ public final class SinkDimensions {
             scope.suppressNotUsedWarning();
             NDArray h = batched(hidden);
             long b = h.getShape().get(0);
-            NDArray received = attn.toType(DataType.FLOAT32, false).mean(new int[] {1, 2});
+            NDArray received = attn.toType(DataType.FLOAT32, false).mean(new int[] {2}).mean(new int[] {1});
             int k = (int) Math.min(count, received.getShape().get(1));
             NDArray top = received.topK(k, 1, true, false).get(1).toType(DataType.INT64, false);
             NDArray index = top.expandDims(2).broadcast(b, k, hiddenSize);
