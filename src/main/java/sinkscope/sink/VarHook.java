@@ -300,7 +300,7 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     private static int[] activeHeads(NDArray rows) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            boolean[] any = rows.toType(DataType.INT32, false).sum(new int[] {0, 2}).gt(0).toBooleanArray();
+            boolean[] any = rows.toType(DataType.INT32, false).sum(new int[] {2}).sum(new int[] {0}).gt(0).toBooleanArray();
             return java.util.stream.IntStream.range(0, any.length).filter(h -> any[h]).toArray();
         }
     }

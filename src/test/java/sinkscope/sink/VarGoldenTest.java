@@ -27,16 +27,14 @@ import sinkscope.model.Torch;
 
 /** The three VAR stages against golden/var-unit-a: every case of its manifest, every tensor it lists. */
 class VarGoldenTest {
+    static final Path dir = Golden.varUnit();
+    static final JsonObject manifest = Golden.manifest(dir);
     static NDManager manager;
-    static Path dir;
-    static JsonObject manifest;
 
     @BeforeAll
     static void setUp() {
         Torch.configure(1);
         manager = NDManager.newBaseManager();
-        dir = Golden.varUnit();
-        manifest = Golden.manifest(dir);
     }
 
     @AfterAll
