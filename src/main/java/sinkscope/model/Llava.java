@@ -27,10 +27,12 @@ public final class Llava implements AutoCloseable {
     private final LlamaModel language;
     private final Device device;
     private final DataType dtype;
+    private final java.util.Map<String, NDArray> parameters;
 
     private Llava(NDManager manager, LlavaConfig config, ClipVisionTower vision, MultiModalProjector projector, LlamaModel language, Device device,
-            DataType dtype) {
+            DataType dtype, java.util.Map<String, NDArray> parameters) {
         this.manager = manager;
+        this.parameters = java.util.Collections.unmodifiableMap(parameters);
         this.config = config;
         this.vision = vision;
         this.projector = projector;
@@ -50,11 +52,25 @@ public final class Llava implements AutoCloseable {
     public static Llava create(LlavaConfig config, Weights weights, Device device, DataType dtype) {
         NDManager m = NDManager.newBaseManager(device);
         m.setName("llava");
+        java.util.Map<String, NDArray> loaded = new java.util.LinkedHashMap<>();
+        Weights recording = new Weights() {
+            @Override
+            public NDArray load(NDManager mm, String name, DataType dt, Device dev, long... shape) {
+                NDArray a = weights.load(mm, name, dt, dev, shape);
+                loaded.put(name, a);
+                return a;
+            }
+
+            @Override
+            public boolean has(String name) {
+                return weights.has(name);
+            }
+        };
         try {
-            ClipVisionTower vision = ClipVisionTower.load(weights, m, config.vision(), config.visionFeatureIndex(), dtype, device);
-            MultiModalProjector projector = MultiModalProjector.load(weights, m, config, dtype, device);
-            LlamaModel language = LlamaModel.load(weights, m, config.text(), dtype, device);
-            return new Llava(m, config, vision, projector, language, device, dtype);
+            ClipVisionTower vision = ClipVisionTower.load(recording, m, config.vision(), config.visionFeatureIndex(), dtype, device);
+            MultiModalProjector projector = MultiModalProjector.load(recording, m, config, dtype, device);
+            LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device);
+            return new Llava(m, config, vision, projector, language, device, dtype, loaded);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -63,6 +79,14 @@ public final class Llava implements AutoCloseable {
 
     public LlavaConfig config() {
         return config;
+    }
+
+    /**
+     * Every parameter by its v4.41 llava-hf module path ({@code language_model.model.layers.0.self_attn.q_proj.weight},
+     * ...), in load order: what a trainer updates and what a checkpoint writer saves.
+     */
+    public java.util.Map<String, NDArray> parameters() {
+        return parameters;
     }
 
     public Device device() {

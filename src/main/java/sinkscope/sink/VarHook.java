@@ -122,7 +122,7 @@ public final class VarHook implements AttentionHook, AutoCloseable {
                 selected = ImageCentricHeads.select(attn, s.visual(), step.imageStart(), step.imageLength(), params);
                 rows = Redistribution.rows(selected, layer, step, params);
                 if (rows.any().getBoolean()) {
-                    out = Redistribution.apply(attn, rows, s, step.imageStart(), step.imageLength(), params.p());
+                    out = redistribute(attn, rows, s, step);
                     NDScope.unregister(out);
                     out.attach(attn.getManager());
                 }
@@ -136,6 +136,22 @@ public final class VarHook implements AttentionHook, AutoCloseable {
             }
             return out;
         }
+    }
+
+    /**
+     * Stage 3 on the rows that can change: at prefill only query rows at or after the image end are ever rewritten,
+     * so the arithmetic runs on that slice and the rows before it are copied unchanged (same bits as the full-size
+     * computation, a fraction of its cost: the image is most of the sequence).
+     */
+    private NDArray redistribute(NDArray attn, NDArray rows, SinkTokens s, ForwardStep step) {
+        long q = attn.getShape().get(2);
+        long first = step.isPrefill() ? Math.max(0, step.imageEnd() - step.queryStart()) : 0;
+        if (first <= 0 || first >= q) {
+            return Redistribution.apply(attn, rows, s, step.imageStart(), step.imageLength(), params.p());
+        }
+        NDArray tail = Redistribution.apply(attn.get(":, :, " + first + ":, :"), rows.get(":, :, " + first + ":"), s, step.imageStart(),
+                step.imageLength(), params.p());
+        return attn.get(":, :, :" + first + ", :").concat(tail, 2);
     }
 
     private static NDArray anyQuery(NDArray mask) {
