@@ -21,6 +21,7 @@ public final class Main {
         COMMANDS.put("inspect", new InspectCommand());
         COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("sink-dims", new SinkDimsCommand());
+        COMMANDS.put("ablate", new AblateCommand());
         COMMANDS.put("bench-forward", new BenchForwardCommand());
         COMMANDS.put("var-replay", new VarReplayCommand());
         COMMANDS.put("synth", new SynthCommand());

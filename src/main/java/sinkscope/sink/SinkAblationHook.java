@@ -69,6 +69,9 @@ public final class SinkAblationHook implements AttentionHook, AutoCloseable {
         }
         try (SinkTokens sinks = SinkTokens.detect(state, hidden, params, step.imageStart(), step.imageEnd())) {
             ablated[layer] = target == Target.VISUAL_SINKS ? sinks.visual().duplicate() : randomImageTokens(sinks, layer, step);
+            // the runtime scopes every layer: keep the mask for the decode steps
+            NDScope.unregister(ablated[layer]);
+            ablated[layer].attach(state);
         }
     }
 
