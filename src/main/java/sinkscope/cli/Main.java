@@ -17,6 +17,10 @@ public final class Main {
 
     static {
         // one line per command, in the order `help` lists them
+        COMMANDS.put("extract", new ExtractCommand());
+        COMMANDS.put("sinkstats", new SinkStatsCommand());
+        COMMANDS.put("evaluate", new EvaluateCommand());
+        COMMANDS.put("pipeline", new PipelineCommand());
     }
 
     private Main() {}

@@ -45,9 +45,9 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
      * Reads a LLaVA/POPE question file ({@code question_id}, {@code image}, {@code text}, optional {@code label},
      * {@code category}) on the driver, streaming line by line. Blank lines are skipped; every other line is a
      * sample or an error row naming the file, line and field: malformed JSON, missing id, image or question,
-     * duplicate id.
+     * duplicate id. With {@code limit > 0} only the first {@code limit} non-blank lines are read.
      */
-    public static SampleSource jsonl(SparkSession spark, Path file) throws IOException {
+    public static SampleSource jsonl(SparkSession spark, Path file, int limit) throws IOException {
         List<Row> samples = new ArrayList<>();
         List<Row> errors = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
@@ -55,7 +55,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String text;
             int line = 0;
-            while ((text = in.readLine()) != null) {
+            while ((limit <= 0 || total < limit) && (text = in.readLine()) != null) {
                 line++;
                 if (text.isBlank()) {
                     continue;
