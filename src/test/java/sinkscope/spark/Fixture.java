@@ -78,7 +78,8 @@ final class Fixture {
     static SparkSession session(String master) {
         return SparkSession.builder().master(master).appName("sinkscope-test")
                 .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.sql.adaptive.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")
                 .getOrCreate();
     }
