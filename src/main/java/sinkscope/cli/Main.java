@@ -25,6 +25,10 @@ public final class Main {
         COMMANDS.put("bench-forward", new BenchForwardCommand());
         COMMANDS.put("var-replay", new VarReplayCommand());
         COMMANDS.put("synth", new SynthCommand());
+        COMMANDS.put("extract", new ExtractCommand());
+        COMMANDS.put("sinkstats", new SinkStatsCommand());
+        COMMANDS.put("evaluate", new EvaluateCommand());
+        COMMANDS.put("pipeline", new PipelineCommand());
     }
 
     private Main() {}

@@ -1,0 +1,81 @@
+package sinkscope.cli;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import sinkscope.spark.EvalConfig;
+import sinkscope.spark.ExtractOptions;
+import sinkscope.spark.Pipeline;
+import sinkscope.spark.RunnerSpec;
+import sinkscope.spark.SampleSource;
+
+/**
+ * The flags the Spark commands share (every command accepts all of them, so one command line works for
+ * extract, sinkstats, evaluate and pipeline):
+ * <pre>
+ * --questions FILE.jsonl | --table PARQUET_DIR [--id-col C --image-col C --question-col C --label-col C --category-col C]
+ * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N]
+ * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau 20] [--configs baseline,var,...] [--max-new-tokens 8]
+ * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor 5]
+ * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]]
+ * </pre>
+ */
+final class SparkFlags {
+    private SparkFlags() {}
+
+    /** Parses the shared flags; {@code needsInput}: --questions or --table is required. */
+    static Pipeline.Settings settings(Args a, boolean needsInput) {
+        String questions = a.string("questions", null);
+        String table = a.string("table", null);
+        if (needsInput && (questions == null) == (table == null)) {
+            throw new Args.UsageException("give exactly one of --questions FILE.jsonl and --table PARQUET_DIR");
+        }
+        SampleSource.Columns d = SampleSource.Columns.defaults();
+        SampleSource.Columns columns = new SampleSource.Columns(a.string("id-col", d.id()), a.string("image-col", d.image()),
+                a.string("question-col", d.question()), a.string("label-col", d.label()), a.string("category-col", d.category()));
+        int[] dims = a.ints("sink-dims");
+        RunnerSpec runner = new RunnerSpec(
+                a.string("runner", RunnerSpec.DEFAULT_FACTORY),
+                a.string("model", null),
+                a.string("dtype", "auto"),
+                a.integer("threads", 0),
+                dims == null ? List.of() : Arrays.stream(dims).boxed().toList(),
+                a.number("tau", 20.0),
+                a.string("template", "llava_hf"),
+                a.integer("max-new-tokens", 8));
+        ExtractOptions defaults = ExtractOptions.defaults();
+        int[] layers = a.ints("attention-layers");
+        ExtractOptions extract = new ExtractOptions(layers == null ? List.of() : Arrays.stream(layers).boxed().toList(),
+                a.number("dim-floor", defaults.dimFloor()), defaults.summ(), defaults.rho());
+        List<EvalConfig> configs = new ArrayList<>();
+        for (String c : a.string("configs", "baseline,var").split(",")) {
+            if (!c.isBlank()) {
+                configs.add(EvalConfig.parse(c));
+            }
+        }
+        return new Pipeline.Settings(
+                questions == null ? null : java.nio.file.Path.of(questions),
+                table,
+                columns,
+                a.string("images", null),
+                a.required("out"),
+                a.bool("resume", false),
+                a.integer("limit", 0),
+                a.integer("partitions", 0),
+                runner,
+                extract,
+                configs,
+                a.string("sink-dims-from", null),
+                a.integer("top-k", 2),
+                a.integer("bins", 16));
+    }
+
+    /** The session from --profile and --master (after every flag was read and checked). */
+    static SparkSession session(Args a, String job) throws java.io.IOException {
+        String profile = a.string("profile", "local");
+        String master = a.string("master", null);
+        a.requireAllUsed();
+        return Pipeline.session(profile, master, "sinkscope " + job);
+    }
+}

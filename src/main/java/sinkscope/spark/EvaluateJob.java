@@ -1,0 +1,99 @@
+package sinkscope.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import java.io.PrintStream;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The {@code evaluate} job: every sample under every config ({@link EvaluateStage}), written to
+ * {@code predictions}, {@code grounding} and {@code errors} (job {@code evaluate}, stage
+ * {@code <config>/<stage>}); then {@code metrics} recomputed from the whole {@code predictions} table.
+ *
+ * <p>Invariant, checked after writing: samples x configs = {@code predictions} rows + evaluate error rows. With
+ * resume, (sample, config) pairs already predicted or failed are skipped.
+ */
+public final class EvaluateJob {
+    private EvaluateJob() {}
+
+    /** Counts after the job: (sample, config) runs expected, predictions in the table, evaluate error rows. */
+    public record Counts(long runs, long predictions, long errors) {
+        public boolean balanced() {
+            return runs == predictions + errors;
+        }
+    }
+
+    public static Counts run(SparkSession spark, SampleSource source, OutputRoot out, EvaluateStage stage, PrintStream log) {
+        Dataset<Row> pairs = stage.pairs(source.samples());
+        Dataset<Row> todo = pairs;
+        if (out.resume()) {
+            Dataset<Row> done = out.read("predictions", Tables.PREDICTIONS).select("question_id", "config")
+                    .union(out.errors("evaluate").selectExpr("question_id", "substring_index(stage, '/', 1) as config"))
+                    .distinct();
+            todo = todo.join(done, todo.col("question_id").equalTo(done.col("question_id"))
+                    .and(todo.col("config").equalTo(done.col("config"))), "left_anti");
+        }
+        long pending = todo.count();
+        Dataset<Row> evaluated;
+        try (Progress progress = new Progress(spark, "evaluate", pending, 5000, log)) {
+            evaluated = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
+            evaluated.count();
+        }
+        Dataset<Row> ok = evaluated.where(col("error_stage").isNull())
+                .withColumn("correct", when(col("label").isNull(), lit(null)).otherwise(col("pred").equalTo(col("label"))));
+        out.write("grounding", ok.where(col("grounding").isNotNull())
+                .selectExpr("question_id", "config", "posexplode(grounding) as (layer, image_attention)"),
+                Tables.GROUNDING, "question_id", "config");
+        out.writeErrors("evaluate", evaluated.where(col("error_stage").isNotNull())
+                .selectExpr("question_id", "line", "error_stage as stage", "error_reason as reason"));
+        out.write("predictions", ok, Tables.PREDICTIONS, "question_id", "config");
+        evaluated.unpersist();
+
+        Dataset<Row> predictions = out.read("predictions", Tables.PREDICTIONS);
+        out.replace("metrics", metrics(predictions), Tables.METRICS);
+        Counts counts = new Counts(pairs.count(), predictions.count(), out.errors("evaluate").count());
+        log.printf("evaluate: %d runs (%d configs) = %d predictions + %d errors%s%n", counts.runs(),
+                stage.configs().size(), counts.predictions(), counts.errors(), counts.balanced() ? "" : " -- MISMATCH");
+        return counts;
+    }
+
+    /**
+     * POPE metrics per config x category, plus category {@code all}, over predictions labelled yes or no.
+     * Positive = yes: TP = pred yes & label yes, FP = pred yes & label no, TN = pred no & label no, FN = pred
+     * not yes & label yes ({@code other} is never correct). accuracy = (TP+TN)/n, precision = TP/(TP+FP),
+     * recall = TP/(TP+FN), F1 = 2PR/(P+R), yes_ratio = (TP+FP)/n; a ratio with a zero denominator is 0.
+     */
+    public static Dataset<Row> metrics(Dataset<Row> predictions) {
+        Tables.require(predictions, Tables.PREDICTIONS, "metrics");
+        Dataset<Row> labelled = predictions.where(col("label").isin("yes", "no"))
+                .withColumn("category", expr("coalesce(category, 'unknown')"));
+        Column[] counts = {
+            expr("count(*)").as("n"),
+            expr("count_if(pred = 'yes' and label = 'yes')").as("tp"),
+            expr("count_if(pred = 'yes' and label = 'no')").as("fp"),
+            expr("count_if(pred = 'no' and label = 'no')").as("tn"),
+            expr("count_if(pred <> 'yes' and label = 'yes')").as("fn"),
+        };
+        Dataset<Row> byCategory = labelled.groupBy("config", "category").agg(counts[0], counts[1], counts[2], counts[3], counts[4]);
+        Dataset<Row> all = labelled.groupBy("config").agg(counts[0], counts[1], counts[2], counts[3], counts[4])
+                .withColumn("category", lit("all"))
+                .select("config", "category", "n", "tp", "fp", "tn", "fn");
+        return byCategory.unionByName(all)
+                .withColumn("accuracy", ratio("tp + tn", "n"))
+                .withColumn("precision", ratio("tp", "tp + fp"))
+                .withColumn("recall", ratio("tp", "tp + fn"))
+                .withColumn("f1", ratio("2 * precision * recall", "precision + recall"))
+                .withColumn("yes_ratio", ratio("tp + fp", "n"));
+    }
+
+    private static Column ratio(String num, String den) {
+        return expr("case when " + den + " = 0 then 0.0d else cast(" + num + " as double) / (" + den + ") end");
+    }
+}

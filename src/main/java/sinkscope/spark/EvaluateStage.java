@@ -1,0 +1,163 @@
+package sinkscope.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The evaluate stage: greedy generation per (sample, config) ({@link SampleRunner#predict}) and POPE answer
+ * parsing. Input: {@link Tables#SAMPLE_INPUT}, optionally with a {@code config} column naming which of the
+ * stage's configs to run for that row (otherwise every config runs for every sample); output:
+ * {@link Tables#EVALUATED}, one row per (sample, config) with its answer or its error.
+ */
+public final class EvaluateStage {
+    private RunnerSpec spec;
+    private List<EvalConfig> configs = List.of(EvalConfig.parse("baseline"));
+    private String imageRoot;
+    private int partitions;
+    private LongAccumulator progress;
+
+    public EvaluateStage setRunner(RunnerSpec spec) {
+        this.spec = spec;
+        return this;
+    }
+
+    public EvaluateStage setConfigs(List<EvalConfig> configs) {
+        if (configs.isEmpty()) {
+            throw new IllegalArgumentException("evaluate: no configs");
+        }
+        this.configs = List.copyOf(configs);
+        return this;
+    }
+
+    public List<EvalConfig> configs() {
+        return configs;
+    }
+
+    public EvaluateStage setImageRoot(String imageRoot) {
+        this.imageRoot = imageRoot;
+        return this;
+    }
+
+    public EvaluateStage setPartitions(int partitions) {
+        this.partitions = partitions;
+        return this;
+    }
+
+    /** Incremented once per finished (sample, config); optional. */
+    public EvaluateStage setProgress(LongAccumulator progress) {
+        this.progress = progress;
+        return this;
+    }
+
+    /** The (sample, config) rows: every sample with every config, as {@link #transform} runs them. */
+    public Dataset<Row> pairs(Dataset<Row> samples) {
+        Tables.require(samples, Tables.SAMPLE_INPUT, "evaluate");
+        List<Row> names = new ArrayList<>();
+        for (EvalConfig c : configs) {
+            names.add(RowFactory.create(c.name()));
+        }
+        StructType schema = new StructType().add("config", DataTypes.StringType, false);
+        return samples.crossJoin(samples.sparkSession().createDataFrame(names, schema));
+    }
+
+    public Dataset<Row> transform(Dataset<Row> samples) {
+        Tables.require(samples, Tables.SAMPLE_INPUT, "evaluate");
+        if (spec == null) {
+            throw new IllegalArgumentException("evaluate: no runner spec set");
+        }
+        spec.factory();
+        Dataset<Row> in = List.of(samples.columns()).contains("config") ? samples : pairs(samples);
+        Tables.require(in, new StructType().add("config", DataTypes.StringType), "evaluate");
+        if (partitions > 0) {
+            in = in.repartition(partitions);
+        }
+        Map<String, EvalConfig> byName = new LinkedHashMap<>();
+        for (EvalConfig c : configs) {
+            byName.put(c.name(), c);
+        }
+        return in.sortWithinPartitions(col("question_id"), col("config"))
+                .mapPartitions(new Run(spec, byName, imageRoot, progress), Encoders.row(Tables.EVALUATED));
+    }
+
+    /**
+     * POPE answer parsing as LLaVA's {@code eval_pope.py}: keep the first sentence (up to the first '.'),
+     * drop commas, split on spaces; {@code no} when a word is {@code No}, {@code no} or {@code not}, else
+     * {@code yes} when a word is {@code Yes} or {@code yes}, else {@code other} (LLaVA counts that as yes; here
+     * it is never correct).
+     */
+    public static String parsePope(String answer) {
+        String text = answer.strip();
+        int dot = text.indexOf('.');
+        if (dot >= 0) {
+            text = text.substring(0, dot);
+        }
+        List<String> words = List.of(text.replace(",", "").split(" "));
+        if (words.contains("No") || words.contains("not") || words.contains("no")) {
+            return "no";
+        }
+        if (words.contains("Yes") || words.contains("yes")) {
+            return "yes";
+        }
+        return "other";
+    }
+
+    private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, LongAccumulator progress)
+            implements MapPartitionsFunction<Row, Row> {
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            SampleRunner runner = ExecutorModels.get(spec, DeviceAssignment.forCurrentTask(spec.threads()));
+            return new Iterator<>() {
+                int done;
+
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    FaultInjection.maybeFail("evaluate", done);
+                    Row out = predict(runner, rows.next());
+                    done++;
+                    if (progress != null) {
+                        progress.add(1);
+                    }
+                    return out;
+                }
+            };
+        }
+
+        private Row predict(SampleRunner runner, Row r) {
+            String id = r.getAs("question_id");
+            Integer line = r.getAs("line");
+            String category = r.getAs("category");
+            String label = r.getAs("label");
+            String name = r.getAs("config");
+            EvalConfig config = configs.get(name);
+            try {
+                if (config == null) {
+                    throw new SampleException("evaluate", "config '" + name + "' is not one of " + configs.keySet());
+                }
+                Prediction p = runner.predict(SampleSource.toInput(r, imageRoot), config);
+                return RowFactory.create(id, line, category, label, name, null, null, p.answer(),
+                        parsePope(p.answer()), p.latencyMs(), p.imageAttentionByLayer());
+            } catch (SampleException e) {
+                return RowFactory.create(id, line, category, label, name, name + "/" + e.stage(), e.reason(), null,
+                        null, null, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package sinkscope.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.PrintStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The {@code extract} job: runs {@link ExtractStage} over the samples not yet in the output and writes
+ * {@code tokens}, {@code heads}, {@code dims}, {@code attention}, {@code samples} and {@code errors}
+ * (jobs {@code read} and {@code extract}). The model runs once per sample: the stage's output is persisted
+ * and split into the tables from there.
+ *
+ * <p>Invariant, checked after writing: inputs = {@code samples} rows + {@code errors} rows of jobs read and
+ * extract. With resume, samples already in {@code samples} or in the extract errors are skipped.
+ */
+public final class ExtractJob {
+    private ExtractJob() {}
+
+    /** Counts after the job: inputs, samples processed (in the table), error rows (read + extract). */
+    public record Counts(long inputs, long processed, long errors) {
+        public boolean balanced() {
+            return inputs == processed + errors;
+        }
+    }
+
+    public static Counts run(SparkSession spark, SampleSource source, OutputRoot out, ExtractStage stage, PrintStream log) {
+        Dataset<Row> todo = source.samples();
+        if (out.resume()) {
+            Dataset<Row> done = out.read("samples", Tables.SAMPLES).select("question_id")
+                    .union(out.errors("extract").select("question_id")).distinct();
+            todo = todo.join(done, todo.col("question_id").equalTo(done.col("question_id")), "left_anti");
+        }
+        long pending = todo.count();
+        Dataset<Row> extracted;
+        try (Progress progress = new Progress(spark, "extract", pending, 5000, log)) {
+            extracted = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
+            extracted.count();
+        }
+        Dataset<Row> ok = extracted.where(col("error_stage").isNull());
+        out.write("tokens", ok.selectExpr("question_id", "inline(tokens)"), Tables.TOKENS, "question_id");
+        out.write("heads", ok.selectExpr("question_id", "inline(heads)"), Tables.HEADS, "question_id");
+        out.write("dims", ok.selectExpr("question_id", "inline(dims)"), Tables.DIMS, "question_id");
+        out.write("attention", ok.selectExpr("question_id", "inline(attention)"), Tables.ATTENTION, "question_id");
+        out.writeErrors("read", spark.createDataFrame(source.errors(), Tables.ERRORS));
+        out.writeErrors("extract", extracted.where(col("error_stage").isNotNull())
+                .selectExpr("question_id", "line", "error_stage as stage", "error_reason as reason"));
+        // written last: a sample counts as done once it is here (resume), so the tables above are complete for it
+        out.write("samples", ok, Tables.SAMPLES, "question_id");
+        extracted.unpersist();
+
+        Counts counts = new Counts(source.total(), out.read("samples", Tables.SAMPLES).count(),
+                out.errors("read").count() + out.errors("extract").count());
+        log.printf("extract: %d inputs = %d processed + %d errors%s%n", counts.inputs(), counts.processed(),
+                counts.errors(), counts.balanced() ? "" : " -- MISMATCH");
+        return counts;
+    }
+}

@@ -1,0 +1,122 @@
+package sinkscope.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * An output root: one Parquet folder per table ({@link Tables}). By default a job's write replaces the
+ * table; with {@code resume} it appends only rows whose key is not in the table yet, so re-running never
+ * duplicates rows. {@code errors} is partitioned by job ({@code errors/job=extract/...}) so each job replaces
+ * or resumes only its own error rows.
+ */
+public final class OutputRoot {
+    private final SparkSession spark;
+    private final String root;
+    private final boolean resume;
+
+    public OutputRoot(SparkSession spark, String root, boolean resume) {
+        this.spark = spark;
+        this.root = root;
+        this.resume = resume;
+    }
+
+    public String root() {
+        return root;
+    }
+
+    public boolean resume() {
+        return resume;
+    }
+
+    public String path(String table) {
+        return new Path(root, table).toString();
+    }
+
+    /** Whether the table's folder exists. */
+    public boolean exists(String table) {
+        try {
+            Path p = new Path(path(table));
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            return fs.exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look at " + path(table), e);
+        }
+    }
+
+    /** The table with its {@link Tables} schema; an empty one when it does not exist yet. */
+    public Dataset<Row> read(String table, StructType schema) {
+        if (!exists(table)) {
+            return spark.createDataFrame(List.of(), schema);
+        }
+        return spark.read().schema(schema).parquet(path(table));
+    }
+
+    /**
+     * Writes {@code rows} (conformed to {@code schema}) as {@code table}: replaces it, or with resume appends
+     * the rows whose {@code keys} (null-safe) are not in it yet.
+     */
+    public void write(String table, Dataset<Row> rows, StructType schema, String... keys) {
+        writePath(path(table), rows, schema, table, keys);
+    }
+
+    /** Replaces {@code table} with {@code rows} whatever the mode (tables derived from others, e.g. metrics). */
+    public void replace(String table, Dataset<Row> rows, StructType schema) {
+        Tables.conform(rows, schema).write().mode(SaveMode.Overwrite).parquet(path(table));
+    }
+
+    /** Writes a job's error rows ({@link Tables#ERRORS} without {@code job}) into {@code errors/job=<job>}. */
+    public void writeErrors(String job, Dataset<Row> errors) {
+        StructType schema = withoutJob();
+        writePath(path("errors") + "/job=" + job, errors, schema, "errors/job=" + job,
+                "question_id", "line", "stage", "reason");
+    }
+
+    /** The errors a job recorded so far. */
+    public Dataset<Row> errors(String job) {
+        return read("errors", Tables.ERRORS).where(new Column("job").equalTo(job));
+    }
+
+    private void writePath(String path, Dataset<Row> rows, StructType schema, String table, String... keys) {
+        Dataset<Row> data = Tables.conform(rows, schema);
+        boolean existing = exists(table);
+        if (resume && existing) {
+            Dataset<Row> old = spark.read().schema(schema).parquet(path).select(keyCols(keys)).distinct();
+            Column match = null;
+            for (String k : keys) {
+                Column eq = data.col(k).eqNullSafe(old.col(k));
+                match = match == null ? eq : match.and(eq);
+            }
+            data.join(old, match, "left_anti").write().mode(SaveMode.Append).parquet(path);
+        } else {
+            data.write().mode(SaveMode.Overwrite).parquet(path);
+        }
+    }
+
+    private static Column[] keyCols(String... keys) {
+        Column[] c = new Column[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            c[i] = new Column(keys[i]);
+        }
+        return c;
+    }
+
+    private static StructType withoutJob() {
+        StructType s = new StructType();
+        for (StructField f : Tables.ERRORS.fields()) {
+            if (!f.name().equals("job")) {
+                s = s.add(f);
+            }
+        }
+        return s;
+    }
+}

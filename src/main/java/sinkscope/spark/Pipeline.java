@@ -1,0 +1,146 @@
+package sinkscope.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * extract, sinkstats and evaluate in one Spark application, and the pieces the commands share: the
+ * {@link SparkSession} from a profile, the input samples, the stages built from {@link Settings}.
+ */
+public final class Pipeline {
+    private Pipeline() {}
+
+    /**
+     * Everything a job needs from the command line.
+     *
+     * @param questions a LLaVA/POPE question JSONL file, or {@code null} when {@code table} is set
+     * @param table a Parquet folder with samples (columns named by {@code columns}), or {@code null}
+     * @param images image root that image paths are relative to
+     * @param limit only the first {@code limit} inputs (0 = all)
+     * @param partitions tasks per stage (0 = Spark's default parallelism)
+     * @param sinkDimsFrom an output root whose {@code sink_dimensions} recommended dims become the runner's
+     *     D_sink when {@code runner.sinkDims()} is empty; or {@code null}
+     */
+    public record Settings(
+            Path questions,
+            String table,
+            SampleSource.Columns columns,
+            String images,
+            String out,
+            boolean resume,
+            int limit,
+            int partitions,
+            RunnerSpec runner,
+            ExtractOptions extract,
+            List<EvalConfig> configs,
+            String sinkDimsFrom,
+            int topK,
+            int bins) {}
+
+    /**
+     * A session configured by {@code profile}: a properties file path, or a name looked up as
+     * {@code conf/<name>.properties} under the {@code sinkscope.home} system property (set by
+     * {@code jobs/sinkscope}) or the working directory. Settings already given to Spark (by
+     * {@code spark-submit}: {@code spark.*} system properties) win over the profile; {@code master}, when not
+     * null, wins over both. Without any master the session runs {@code local[*]}.
+     */
+    public static SparkSession session(String profile, String master, String appName) throws IOException {
+        SparkConf conf = new SparkConf(true);
+        for (Map.Entry<String, String> e : profile(profile).entrySet()) {
+            if (!conf.contains(e.getKey())) {
+                conf.set(e.getKey(), e.getValue());
+            }
+        }
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        if (!conf.contains("spark.app.name")) {
+            conf.setAppName(appName);
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** The profile's properties; the built-in {@code local} profile is empty when no file is found. */
+    static Map<String, String> profile(String profile) throws IOException {
+        Path file = Path.of(profile);
+        if (!Files.isRegularFile(file)) {
+            Path home = Path.of(System.getProperty("sinkscope.home", ""));
+            file = home.resolve("conf").resolve(profile + ".properties");
+        }
+        Map<String, String> out = new TreeMap<>();
+        if (!Files.isRegularFile(file)) {
+            if (profile.equals("local")) {
+                return out;
+            }
+            throw new IllegalArgumentException("Spark profile '" + profile + "' not found: no file " + profile
+                    + " and no " + file.toAbsolutePath());
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        }
+        for (String k : p.stringPropertyNames()) {
+            out.put(k, p.getProperty(k).trim());
+        }
+        return out;
+    }
+
+    /** The input samples from the questions file or the table, limited to the first {@code limit}. */
+    public static SampleSource source(SparkSession spark, Settings s) throws IOException {
+        if (s.questions() != null) {
+            return SampleSource.jsonl(spark, s.questions(), s.limit());
+        }
+        Dataset<Row> table = spark.read().parquet(s.table());
+        return SampleSource.table(s.limit() > 0 ? table.limit(s.limit()) : table, s.columns());
+    }
+
+    public static ExtractJob.Counts extract(SparkSession spark, Settings s, SampleSource source, PrintStream log) {
+        ExtractStage stage = new ExtractStage().setRunner(s.runner()).setOptions(s.extract())
+                .setImageRoot(s.images()).setPartitions(s.partitions());
+        return ExtractJob.run(spark, source, new OutputRoot(spark, s.out(), s.resume()), stage, log);
+    }
+
+    public static List<Integer> sinkstats(SparkSession spark, Settings s, PrintStream log) {
+        return new SinkStatsJob().setTopK(s.topK()).setBins(s.bins()).run(new OutputRoot(spark, s.out(), false), log);
+    }
+
+    /** Evaluates with {@code s.runner()}, its D_sink taken from {@code sinkDimsFrom} when set and none given. */
+    public static EvaluateJob.Counts evaluate(SparkSession spark, Settings s, SampleSource source, PrintStream log) {
+        RunnerSpec spec = s.runner();
+        if (s.sinkDimsFrom() != null && spec.sinkDims().isEmpty()) {
+            OutputRoot previous = new OutputRoot(spark, s.sinkDimsFrom(), false);
+            if (!previous.exists("sink_dimensions")) {
+                throw new IllegalArgumentException("--sink-dims-from " + s.sinkDimsFrom() + ": no sink_dimensions table there");
+            }
+            List<Integer> dims = SinkStatsJob.recommended(previous.read("sink_dimensions", Tables.SINK_DIMENSIONS));
+            log.println("evaluate: sink dims " + dims + " from " + previous.path("sink_dimensions"));
+            spec = new RunnerSpec(spec.factoryClass(), spec.modelDir(), spec.dtype(), spec.threads(), dims,
+                    spec.tau(), spec.template(), spec.maxNewTokens());
+        }
+        EvaluateStage stage = new EvaluateStage().setRunner(spec).setConfigs(s.configs())
+                .setImageRoot(s.images()).setPartitions(s.partitions());
+        return EvaluateJob.run(spark, source, new OutputRoot(spark, s.out(), s.resume()), stage, log);
+    }
+
+    /** The three jobs on one input read; true when both invariants hold. */
+    public static boolean run(SparkSession spark, Settings s, PrintStream log) throws IOException {
+        SampleSource source = source(spark, s);
+        ExtractJob.Counts extracted = extract(spark, s, source, log);
+        sinkstats(spark, s, log);
+        EvaluateJob.Counts evaluated = evaluate(spark, s, source, log);
+        return extracted.balanced() && evaluated.balanced();
+    }
+}

@@ -1,0 +1,13 @@
+package sinkscope.spark;
+
+import java.io.Serializable;
+
+/**
+ * One generated answer under one {@link EvalConfig}.
+ *
+ * @param answer the generated text (greedy decoding), special tokens removed
+ * @param latencyMs wall time of image decoding + prefill + generation
+ * @param imageAttentionByLayer optional (may be {@code null}): per layer, the last prompt token's attention mass
+ *     on image tokens averaged over heads, after the configuration's rewrite; goes to the {@code grounding} table
+ */
+public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer) implements Serializable {}

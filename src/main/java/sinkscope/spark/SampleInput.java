@@ -1,0 +1,28 @@
+package sinkscope.spark;
+
+import java.io.Serializable;
+
+/**
+ * One sample as a {@link SampleRunner} sees it: a question about one image.
+ *
+ * <p>Exactly one of {@code imagePath} (a local or shared-filesystem path, already resolved against the image
+ * root and checked not to escape it) and {@code imageBytes} (encoded image file bytes, e.g. from a Parquet
+ * column) is set. {@code line} is the 1-based line of the questions file, {@code null} for table inputs.
+ * {@code label}, {@code category}, {@code object} and {@code box} ({@code x, y, w, h} in pixels) are optional.
+ */
+public record SampleInput(
+        String questionId,
+        Integer line,
+        String imagePath,
+        byte[] imageBytes,
+        String question,
+        String label,
+        String category,
+        String object,
+        double[] box) implements Serializable {
+
+    /** A short name for messages: the question id, or the line when there is none. */
+    public String describe() {
+        return questionId != null ? "question " + questionId : "line " + line;
+    }
+}

@@ -1,0 +1,202 @@
+package sinkscope.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The jobs' input: samples in the {@link Tables#SAMPLE_INPUT} schema plus the inputs that could not become
+ * samples ({@code errors} rows of job {@code read}). Invariant: {@code total = samples + errors}.
+ *
+ * <p>{@code image_path} stays relative to the image root; the stages resolve it and refuse paths that escape
+ * the root ({@link #resolveImage}).
+ */
+public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
+
+    /** Column names of a table input. {@code image} may be a binary (image bytes) or a string (path) column. */
+    public record Columns(String id, String image, String question, String label, String category) {
+        public static Columns defaults() {
+            return new Columns("question_id", "image", "text", "label", "category");
+        }
+    }
+
+    /**
+     * Reads a LLaVA/POPE question file ({@code question_id}, {@code image}, {@code text}, optional {@code label},
+     * {@code category}) on the driver, streaming line by line. Blank lines are skipped; every other line is a
+     * sample or an error row naming the file, line and field: malformed JSON, missing id, image or question,
+     * duplicate id. With {@code limit > 0} only the first {@code limit} non-blank lines are read.
+     */
+    public static SampleSource jsonl(SparkSession spark, Path file, int limit) throws IOException {
+        List<Row> samples = new ArrayList<>();
+        List<Row> errors = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        long total = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String text;
+            int line = 0;
+            while ((limit <= 0 || total < limit) && (text = in.readLine()) != null) {
+                line++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                total++;
+                String where = file.getFileName() + " line " + line;
+                String id = null;
+                try {
+                    JsonElement parsed = JsonParser.parseString(text);
+                    if (!parsed.isJsonObject()) {
+                        throw new SampleException("read", where + ": expected a JSON object");
+                    }
+                    JsonObject o = parsed.getAsJsonObject();
+                    id = field(o, "question_id", where, true);
+                    String image = field(o, "image", where, true);
+                    String question = field(o, "text", where, true);
+                    Integer first = seen.putIfAbsent(id, line);
+                    if (first != null) {
+                        throw new SampleException("read", where + ": duplicate question_id " + id + " (first on line " + first + ")");
+                    }
+                    String label = field(o, "label", where, false);
+                    samples.add(RowFactory.create(id, line, image, null, question,
+                            label == null ? null : label.trim().toLowerCase(Locale.ROOT),
+                            field(o, "category", where, false), field(o, "object", where, false), null));
+                } catch (JsonParseException e) {
+                    errors.add(error(null, line, "read", where + ": malformed JSON: " + rootMessage(e)));
+                } catch (SampleException e) {
+                    errors.add(error(id, line, e.stage(), e.reason()));
+                }
+            }
+        }
+        return new SampleSource(spark.createDataFrame(samples, Tables.SAMPLE_INPUT), errors, total);
+    }
+
+    /**
+     * Any Spark table as samples, with its column names given by {@code cols}; a missing label or category
+     * column becomes null. Rows without an id, image or question are not samples (each one an error row).
+     */
+    public static SampleSource table(Dataset<Row> table, Columns cols) {
+        List<String> names = List.of(table.columns());
+        for (String required : new String[] {cols.id(), cols.image(), cols.question()}) {
+            if (!names.contains(required)) {
+                throw new IllegalArgumentException("input table has no column '" + required + "'; columns: " + names);
+            }
+        }
+        DataType imageType = table.schema().apply(cols.image()).dataType();
+        boolean bytes = imageType.equals(DataTypes.BinaryType);
+        if (!bytes && !imageType.equals(DataTypes.StringType)) {
+            throw new IllegalArgumentException("input column '" + cols.image() + "' is " + imageType.simpleString()
+                    + "; expected binary (image bytes) or string (path)");
+        }
+        Column image = col(cols.image());
+        Dataset<Row> all = table.select(
+                col(cols.id()).cast("string").as("question_id"),
+                lit(null).cast("int").as("line"),
+                (bytes ? lit(null).cast("string") : image).as("image_path"),
+                (bytes ? image : lit(null).cast("binary")).as("image_bytes"),
+                col(cols.question()).cast("string").as("question"),
+                optional(names, cols.label()).as("label"),
+                optional(names, cols.category()).as("category"),
+                lit(null).cast("string").as("object"),
+                lit(null).cast("array<double>").as("box"));
+        Column ok = col("question_id").isNotNull().and(col("question").isNotNull()).and(trimmed("question"))
+                .and(col("image_path").isNotNull().or(col("image_bytes").isNotNull()));
+        List<Row> errors = new ArrayList<>();
+        for (Row r : all.where(ok.isNull().or(org.apache.spark.sql.functions.not(ok))).select("question_id", "image_path", "image_bytes", "question").collectAsList()) {
+            String missing = r.isNullAt(0) ? cols.id() : r.isNullAt(1) && r.isNullAt(2) ? cols.image() : cols.question();
+            errors.add(error(r.getString(0), null, "read", "input table row without " + missing));
+        }
+        Dataset<Row> samples = Tables.conform(all.where(ok), Tables.SAMPLE_INPUT);
+        return new SampleSource(samples, errors, table.count());
+    }
+
+    private static Column trimmed(String c) {
+        return org.apache.spark.sql.functions.length(org.apache.spark.sql.functions.trim(col(c))).gt(0);
+    }
+
+    private static Column optional(List<String> names, String c) {
+        return names.contains(c) ? org.apache.spark.sql.functions.lower(col(c).cast("string")) : lit(null).cast("string");
+    }
+
+    /**
+     * {@code root/relative}, normalized; a {@link SampleException} (stage {@code image}) when it leaves the
+     * root, e.g. {@code ../x.jpg} or an absolute path elsewhere.
+     */
+    public static Path resolveImage(Path root, String relative) throws SampleException {
+        Path base = root.toAbsolutePath().normalize();
+        Path p = base.resolve(relative).normalize();
+        if (!p.startsWith(base)) {
+            throw new SampleException("image", "image path " + relative + " escapes the image root " + root);
+        }
+        return p;
+    }
+
+    /**
+     * The runner's view of one {@link Tables#SAMPLE_INPUT} row; {@code image_path} is resolved under
+     * {@code imageRoot} (relative to the working directory when {@code null}).
+     */
+    public static SampleInput toInput(Row r, String imageRoot) throws SampleException {
+        String id = r.getAs("question_id");
+        String path = r.getAs("image_path");
+        String resolved = path == null ? null : resolveImage(Path.of(imageRoot == null ? "" : imageRoot), path).toString();
+        scala.collection.Seq<Double> box = r.getAs("box");
+        double[] b = null;
+        if (box != null) {
+            b = new double[box.size()];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = box.apply(i);
+            }
+        }
+        return new SampleInput(id, r.getAs("line"), resolved, r.getAs("image_bytes"), r.getAs("question"),
+                r.getAs("label"), r.getAs("category"), r.getAs("object"), b);
+    }
+
+    /** A read-stage {@link Tables#ERRORS} row. */
+    public static Row error(String questionId, Integer line, String stage, String reason) {
+        return RowFactory.create(questionId, line, stage, reason, "read");
+    }
+
+    private static String field(JsonObject o, String name, String where, boolean required) throws SampleException {
+        JsonElement e = o.get(name);
+        if (e == null || e.isJsonNull()) {
+            if (required) {
+                throw new SampleException("read", where + ": no " + name + (name.equals("text") ? " (line without a question)" : ""));
+            }
+            return null;
+        }
+        if (!e.isJsonPrimitive()) {
+            throw new SampleException("read", where + ": field " + name + " must be a string or number");
+        }
+        String s = e.getAsString();
+        if (required && s.isBlank()) {
+            throw new SampleException("read", where + ": empty " + name + (name.equals("text") ? " (line without a question)" : ""));
+        }
+        return s;
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e.getMessage();
+    }
+}

@@ -1,0 +1,248 @@
+package sinkscope.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Every table's schema in one place. Each output table is a Parquet folder of that name under the output
+ * root; each column carries its description as the Spark column comment (also written into the Parquet
+ * schema metadata). {@link #SAMPLE_INPUT}, {@link #EXTRACTED} and {@link #EVALUATED} are the stages' in-memory
+ * schemas.
+ */
+public final class Tables {
+    private Tables() {}
+
+    private static final DataType S = DataTypes.StringType;
+    private static final DataType I = DataTypes.IntegerType;
+    private static final DataType L = DataTypes.LongType;
+    private static final DataType F = DataTypes.FloatType;
+    private static final DataType D = DataTypes.DoubleType;
+    private static final DataType B = DataTypes.BooleanType;
+
+    private static StructField c(String name, DataType type, boolean nullable, String comment) {
+        return DataTypes.createStructField(name, type, nullable).withComment(comment);
+    }
+
+    private static StructType t(StructField... fields) {
+        return DataTypes.createStructType(fields);
+    }
+
+    // ---- stage inputs and intermediates -------------------------------------------------------------
+
+    /** One row per input sample, the input of {@link ExtractStage} and {@link EvaluateStage}. */
+    public static final StructType SAMPLE_INPUT = t(
+            c("question_id", S, false, "sample id (POPE question_id)"),
+            c("line", I, true, "1-based line in the questions file; null for table inputs"),
+            c("image_path", S, true, "image file, resolved under the image root; null when image_bytes is set"),
+            c("image_bytes", DataTypes.BinaryType, true, "encoded image file; null when image_path is set"),
+            c("question", S, false, "question text, without the prompt template"),
+            c("label", S, true, "ground truth answer (POPE: yes/no); null when unknown"),
+            c("category", S, true, "category or split (POPE: random/popular/adversarial); null when unknown"),
+            c("object", S, true, "object the question asks about, when known"),
+            c("box", DataTypes.createArrayType(D, false), true, "object box x, y, w, h in pixels, when known"));
+
+    /** Token sink scores. */
+    public static final StructType TOKENS = t(
+            c("question_id", S, false, "sample id"),
+            c("layer", I, false, "decoder layer whose input hidden state is scored (0 = embeddings)"),
+            c("position", I, false, "token position in the prompt sequence"),
+            c("modality", S, false, "bos, text or image"),
+            c("phi", F, false, "sink score max_{d in D_sink} |x_d| / RMS(x)"),
+            c("is_sink", B, false, "phi > tau"));
+
+    /** Per-head attention ratios. */
+    public static final StructType HEADS = t(
+            c("question_id", S, false, "sample id"),
+            c("layer", I, false, "decoder layer"),
+            c("head", I, false, "attention head"),
+            c("query", S, false, "last (last prompt token) or text_mean (mean over text queries after the image)"),
+            c("image_attention", F, false, "attention mass on image tokens"),
+            c("visual_sink_share", F, false, "fraction of the image attention on visual sink tokens"),
+            c("text_sink_share", F, false, "attention mass on text and BOS sink tokens"),
+            c("image_centric", B, false, "image_attention >= summ and visual_sink_share <= rho"));
+
+    /** Sink-dimension partial sums over each sample's image tokens (only dims above the floor). */
+    public static final StructType DIMS = t(
+            c("question_id", S, false, "sample id"),
+            c("layer", I, false, "decoder layer"),
+            c("dim", I, false, "hidden dimension d"),
+            c("count_above_floor", I, false, "image tokens with |x_d| / RMS(x) > floor"),
+            c("max_ratio", F, false, "largest |x_d| / RMS(x) over the image tokens"),
+            c("sum_ratio", D, false, "sum of |x_d| / RMS(x) over the image tokens above the floor"));
+
+    /** Last prompt token's attention over the image patches, for chosen layers. */
+    public static final StructType ATTENTION = t(
+            c("question_id", S, false, "sample id"),
+            c("layer", I, false, "decoder layer"),
+            c("grid_side", I, false, "patches per side of the image grid"),
+            c("weights", DataTypes.createArrayType(F, false), false, "attention per patch, row-major, mean over heads"),
+            c("sink_patches", DataTypes.createArrayType(I, false), false, "patch indices that are visual sinks"));
+
+    /** One row per processed sample. */
+    public static final StructType SAMPLES = t(
+            c("question_id", S, false, "sample id"),
+            c("line", I, true, "1-based line in the questions file; null for table inputs"),
+            c("category", S, true, "category or split"),
+            c("label", S, true, "ground truth answer"),
+            c("num_image_tokens", I, false, "image tokens in the sequence"),
+            c("seq_len", I, false, "prompt length in tokens"),
+            c("model_time_ms", L, false, "model wall time for the sample"));
+
+    /** Bad inputs; partitioned by job (read, extract, evaluate). */
+    public static final StructType ERRORS = t(
+            c("question_id", S, true, "sample id; null when unknown (e.g. a malformed line)"),
+            c("line", I, true, "1-based line in the questions file, when the input is a file"),
+            c("stage", S, false, "where it failed: read, image, prompt, model, ... (evaluate: config/stage)"),
+            c("reason", S, false, "what is wrong, naming the file or field"),
+            c("job", S, false, "job that recorded it: read, extract or evaluate (the folder partition)"));
+
+    /** Sink dimensions: how often and how strongly each (layer, dim) is massive on image tokens. */
+    public static final StructType SINK_DIMENSIONS = t(
+            c("layer", I, false, "decoder layer"),
+            c("dim", I, false, "hidden dimension d"),
+            c("count", L, false, "image tokens (all samples) with |x_d| / RMS(x) > floor"),
+            c("frequency", D, false, "count / image tokens of all samples"),
+            c("samples", L, false, "samples with at least one such token"),
+            c("max_ratio", F, false, "largest |x_d| / RMS(x) seen"),
+            c("mean_ratio", D, false, "mean |x_d| / RMS(x) over the counted tokens"),
+            c("rank", I, false, "1 = most frequent dim of the layer (ties: larger max_ratio, smaller dim)"),
+            c("recommended", B, false, "dim is in the recommended D_sink (top dims by count over layers >= 2)"));
+
+    /** Visual sink tokens per layer. */
+    public static final StructType SINK_TOKENS = t(
+            c("layer", I, false, "decoder layer"),
+            c("images", L, false, "samples"),
+            c("visual_sinks_per_image", D, false, "mean number of image tokens with phi > tau per sample"),
+            c("sink_share", D, false, "visual sinks / image tokens, all samples"),
+            c("position_histogram", DataTypes.createArrayType(L, false), false,
+                    "visual sinks per bin of the image-token index (bins of equal width over each image's tokens)"));
+
+    /** Head visual-attention profile. */
+    public static final StructType HEAD_PROFILE = t(
+            c("layer", I, false, "decoder layer"),
+            c("head", I, false, "attention head"),
+            c("query", S, false, "last or text_mean"),
+            c("samples", L, false, "samples"),
+            c("mean_image_attention", D, false, "mean attention mass on image tokens"),
+            c("mean_visual_sink_share", D, false, "mean fraction of image attention on visual sinks"),
+            c("mean_text_sink_share", D, false, "mean attention mass on text/BOS sinks"),
+            c("image_centric_fraction", D, false, "fraction of samples where the head is image-centric"));
+
+    /** Generated answers per (sample, config). */
+    public static final StructType PREDICTIONS = t(
+            c("question_id", S, false, "sample id"),
+            c("line", I, true, "1-based line in the questions file; null for table inputs"),
+            c("category", S, true, "category or split"),
+            c("config", S, false, "evaluation config: baseline, var, var_rho0.8, ablate_sinks, ablate_random, ..."),
+            c("answer", S, false, "generated text"),
+            c("pred", S, false, "parsed answer: yes, no or other"),
+            c("label", S, true, "ground truth answer"),
+            c("correct", B, true, "pred equals label ('other' never does); null without a label"),
+            c("latency_ms", L, false, "wall time of the generation"));
+
+    /** POPE metrics per config x category; category 'all' pools every category. Positive = yes. */
+    public static final StructType METRICS = t(
+            c("config", S, false, "evaluation config"),
+            c("category", S, false, "category or split; 'all' for every labelled sample"),
+            c("n", L, false, "labelled predictions"),
+            c("tp", L, false, "pred yes, label yes"),
+            c("fp", L, false, "pred yes, label no"),
+            c("tn", L, false, "pred no, label no"),
+            c("fn", L, false, "pred not yes (no or other), label yes"),
+            c("accuracy", D, false, "(tp + tn) / n"),
+            c("precision", D, false, "tp / (tp + fp); 0 when no yes predictions"),
+            c("recall", D, false, "tp / (tp + fn); 0 when no yes labels"),
+            c("f1", D, false, "2 precision recall / (precision + recall); 0 when both are 0"),
+            c("yes_ratio", D, false, "(tp + fp) / n"));
+
+    /** Image attention of the last prompt token per layer and config, when the runner reports it. */
+    public static final StructType GROUNDING = t(
+            c("question_id", S, false, "sample id"),
+            c("config", S, false, "evaluation config"),
+            c("layer", I, false, "decoder layer"),
+            c("image_attention", F, false, "attention mass on image tokens, mean over heads"));
+
+    /** {@link ExtractStage}'s output: one row per sample, nested rows for each table, or an error. */
+    public static final StructType EXTRACTED = t(
+            c("question_id", S, false, "sample id"),
+            c("line", I, true, "input line"),
+            c("category", S, true, "category"),
+            c("label", S, true, "label"),
+            c("error_stage", S, true, "set when the sample failed"),
+            c("error_reason", S, true, "set when the sample failed"),
+            c("num_image_tokens", I, true, "image tokens"),
+            c("seq_len", I, true, "prompt length"),
+            c("model_time_ms", L, true, "model time"),
+            c("tokens", nested(TOKENS), true, "token rows"),
+            c("heads", nested(HEADS), true, "head rows"),
+            c("dims", nested(DIMS), true, "dim rows"),
+            c("attention", nested(ATTENTION), true, "attention rows"));
+
+    /** {@link EvaluateStage}'s output: one row per (sample, config), a prediction or an error. */
+    public static final StructType EVALUATED = t(
+            c("question_id", S, false, "sample id"),
+            c("line", I, true, "input line"),
+            c("category", S, true, "category"),
+            c("label", S, true, "label"),
+            c("config", S, false, "evaluation config"),
+            c("error_stage", S, true, "set when the sample failed"),
+            c("error_reason", S, true, "set when the sample failed"),
+            c("answer", S, true, "generated text"),
+            c("pred", S, true, "yes, no or other"),
+            c("latency_ms", L, true, "latency"),
+            c("grounding", DataTypes.createArrayType(F, false), true, "image attention per layer"));
+
+    /** The element type of a nested table: its columns without question_id. */
+    private static ArrayType nested(StructType table) {
+        List<StructField> fields = new ArrayList<>();
+        for (StructField f : table.fields()) {
+            if (!f.name().equals("question_id")) {
+                fields.add(f);
+            }
+        }
+        return DataTypes.createArrayType(DataTypes.createStructType(fields), false);
+    }
+
+    /**
+     * Fails before any work when {@code data} lacks a column of {@code required} or has it with another type,
+     * naming the columns ({@code what} names the stage).
+     */
+    public static void require(Dataset<Row> data, StructType required, String what) {
+        List<String> problems = new ArrayList<>();
+        StructType have = data.schema();
+        for (StructField f : required.fields()) {
+            if (!List.of(have.fieldNames()).contains(f.name())) {
+                problems.add("missing column " + f.name() + " (" + f.dataType().simpleString() + ")");
+            } else {
+                DataType t = have.apply(f.name()).dataType();
+                if (!t.catalogString().equals(f.dataType().catalogString())) {
+                    problems.add("column " + f.name() + " is " + t.simpleString() + ", expected " + f.dataType().simpleString());
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(what + ": input schema does not fit: " + String.join("; ", problems)
+                    + "; have " + have.simpleString());
+        }
+    }
+
+    /** {@code data}'s columns in {@code schema}'s order, cast to its types, with its column comments. */
+    public static Dataset<Row> conform(Dataset<Row> data, StructType schema) {
+        Column[] cols = new Column[schema.fields().length];
+        for (int i = 0; i < cols.length; i++) {
+            StructField f = schema.fields()[i];
+            cols[i] = col(f.name()).cast(f.dataType()).as(f.name(), f.metadata());
+        }
+        return data.select(cols);
+    }
+}

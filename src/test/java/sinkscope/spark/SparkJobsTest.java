@@ -1,0 +1,242 @@
+package sinkscope.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The jobs end to end on local[2] with the fake runner: error rows, invariants, aggregates, resume. */
+class SparkJobsTest {
+    static SparkSession spark;
+    @TempDir
+    static Path dir;
+    static Path questions;
+    static Path out;
+    static String log;
+
+    @BeforeAll
+    static void run() throws Exception {
+        ExecutorModels.closeAll();
+        FakeRunnerFactory.CREATED.set(0);
+        spark = Fixture.session("local[2]");
+        questions = Fixture.write(dir);
+        out = dir.resolve("out");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            assertTrue(Pipeline.run(spark, Fixture.settings(questions, out, false, 3), ps));
+        }
+        log = buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+        ExecutorModels.closeAll();
+    }
+
+    static Dataset<Row> table(String name) {
+        return spark.read().parquet(out.resolve(name).toString());
+    }
+
+    @Test
+    void everyBadInputIsAnErrorRowAndTheInvariantHolds() {
+        Map<Integer, String> seen = new HashMap<>();
+        for (Row r : table("errors").where("job <> 'evaluate'").collectAsList()) {
+            seen.put(r.getAs("line"), r.getAs("stage") + ":" + r.getAs("reason"));
+        }
+        assertEquals(Fixture.BAD_LINES.keySet(), seen.keySet(), "error lines: " + seen);
+        for (Map.Entry<Integer, String> e : Fixture.BAD_LINES.entrySet()) {
+            String[] want = e.getValue().split(":");
+            String got = seen.get(e.getKey());
+            assertTrue(got.startsWith(want[0] + ":") && got.contains(want[1]), "line " + e.getKey() + ": " + got);
+        }
+        assertTrue(seen.get(14).contains("questions.jsonl line 14"), seen.get(14));
+        assertEquals(Fixture.GOOD, table("samples").count());
+        assertTrue(log.contains("extract: 19 inputs = 12 processed + 7 errors\n"), log);
+        // 15 samples reach evaluate (12 good + 3 bad images) x 3 configs
+        assertTrue(log.contains("evaluate: 45 runs (3 configs) = 36 predictions + 9 errors\n"), log);
+        assertEquals(9, table("errors").where("job = 'evaluate' and stage like '%/image'").count());
+        assertTrue(log.contains("extract: 15/15 samples ("), log);
+    }
+
+    @Test
+    void extractTablesHaveOneRowPerSampleLayerTokenAndNoDuplicates() {
+        long tokens = 0;
+        for (Row r : table("samples").collectAsList()) {
+            tokens += (long) FakeSampleRunner.LAYERS * (Integer) r.getAs("seq_len");
+        }
+        assertEquals(tokens, table("tokens").count());
+        assertEquals(tokens, table("tokens").select("question_id", "layer", "position").distinct().count());
+        assertEquals(Fixture.GOOD * FakeSampleRunner.LAYERS * FakeSampleRunner.HEADS * 2L, table("heads").count());
+        assertEquals(Fixture.GOOD, table("attention").where("layer = 3 and grid_side = 4 and size(weights) = 16").count());
+        assertEquals(36, table("predictions").select("question_id", "config").distinct().count());
+        assertEquals(36L * FakeSampleRunner.LAYERS, table("grounding").count());
+    }
+
+    @Test
+    void runnerIsLoadedOncePerJvmAndDevice() {
+        assertEquals(1, FakeRunnerFactory.CREATED.get());
+    }
+
+    @Test
+    void sinkDimensionsRecommendTheMassiveDims() {
+        List<Integer> dims = SinkStatsJob.recommended(table("sink_dimensions"));
+        assertEquals(List.of(FakeSampleRunner.SINK_DIMS[0], FakeSampleRunner.SINK_DIMS[1]), dims);
+        Row top = table("sink_dimensions").where("layer = 2 and rank = 1").first();
+        assertTrue(Set.of(7, 19).contains((Integer) top.getAs("dim")));
+        // frequency = count / image tokens of all samples
+        long imageTokens = table("samples").selectExpr("sum(num_image_tokens)").first().getLong(0);
+        double freq = top.getAs("frequency");
+        assertEquals((long) top.getAs("count") / (double) imageTokens, freq, 1e-12);
+    }
+
+    @Test
+    void sinkTokensCountVisualSinksPerLayer() {
+        Map<Integer, long[]> expect = new HashMap<>();
+        for (Row r : table("tokens").where("modality = 'image'").collectAsList()) {
+            long[] e = expect.computeIfAbsent((Integer) r.getAs("layer"), k -> new long[2]);
+            e[0] += (Boolean) r.getAs("is_sink") ? 1 : 0;
+            e[1]++;
+        }
+        List<Row> rows = table("sink_tokens").collectAsList();
+        assertEquals(FakeSampleRunner.LAYERS, rows.size());
+        for (Row r : rows) {
+            long[] e = expect.get((Integer) r.getAs("layer"));
+            assertEquals(e[0] / (double) Fixture.GOOD, (Double) r.getAs("visual_sinks_per_image"), 1e-12);
+            assertEquals(e[0] / (double) e[1], (Double) r.getAs("sink_share"), 1e-12);
+            List<Long> hist = r.getList(r.fieldIndex("position_histogram"));
+            assertEquals(4, hist.size());
+            assertEquals(e[0], hist.stream().mapToLong(Long::longValue).sum());
+        }
+        assertEquals(0.0, table("sink_tokens").where("layer = 0").first().<Double>getAs("sink_share"));
+    }
+
+    @Test
+    void headProfileIsTheFractionOfImageCentricSamples() {
+        List<Row> heads = table("heads").where("layer = 1 and head = 0 and query = 'last'").collectAsList();
+        double centric = heads.stream().filter(r -> r.<Boolean>getAs("image_centric")).count() / (double) heads.size();
+        double meanImage = heads.stream().mapToDouble(r -> r.<Float>getAs("image_attention")).average().orElseThrow();
+        Row p = table("head_profile").where("layer = 1 and head = 0 and query = 'last'").first();
+        assertEquals(centric, (Double) p.getAs("image_centric_fraction"), 1e-12);
+        assertEquals(meanImage, (Double) p.getAs("mean_image_attention"), 1e-9);
+        assertEquals(Fixture.GOOD, (Long) p.getAs("samples"));
+    }
+
+    @Test
+    void metricsFollowPopeFormulas() {
+        Map<String, long[]> counts = new HashMap<>();
+        for (Row r : table("predictions").collectAsList()) {
+            String pred = r.getAs("pred");
+            String label = r.getAs("label");
+            for (String key : new String[] {r.getAs("config") + "/" + r.getAs("category"), r.getAs("config") + "/all"}) {
+                long[] c = counts.computeIfAbsent(key, k -> new long[5]);
+                c[0]++;
+                c[1] += pred.equals("yes") && label.equals("yes") ? 1 : 0;
+                c[2] += pred.equals("yes") && label.equals("no") ? 1 : 0;
+                c[3] += pred.equals("no") && label.equals("no") ? 1 : 0;
+                c[4] += !pred.equals("yes") && label.equals("yes") ? 1 : 0;
+            }
+            assertEquals(pred.equals(label), r.<Boolean>getAs("correct"));
+        }
+        assertTrue(table("predictions").where("pred = 'other'").count() > 0, "the fake's ablate_random says 'I cannot tell.'");
+        List<Row> metrics = table("metrics").collectAsList();
+        assertEquals(counts.keySet().size(), metrics.size());
+        for (Row m : metrics) {
+            long[] c = counts.get(m.getAs("config") + "/" + m.getAs("category"));
+            double n = c[0], tp = c[1], fp = c[2], tn = c[3], fn = c[4];
+            double precision = tp + fp == 0 ? 0 : tp / (tp + fp);
+            double recall = tp + fn == 0 ? 0 : tp / (tp + fn);
+            assertEquals(c[0], (Long) m.getAs("n"));
+            assertEquals((tp + tn) / n, (Double) m.getAs("accuracy"), 1e-12);
+            assertEquals(precision, (Double) m.getAs("precision"), 1e-12);
+            assertEquals(recall, (Double) m.getAs("recall"), 1e-12);
+            assertEquals(precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall), (Double) m.getAs("f1"), 1e-12);
+            assertEquals((tp + fp) / n, (Double) m.getAs("yes_ratio"), 1e-12);
+        }
+    }
+
+    @Test
+    void resumeSkipsDoneSamplesAndOverwriteReplaces() throws Exception {
+        Path q2 = dir.resolve("q2");
+        Files.createDirectories(q2);
+        Path file = Fixture.write(q2);
+        Path out2 = q2.resolve("out");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        Pipeline.Settings first = Fixture.settings(file, out2, false, 2);
+        SampleSource source = SampleSource.jsonl(spark, file, 0);
+        Pipeline.extract(spark, first, source, quiet);
+        Pipeline.evaluate(spark, first, source, quiet);
+        List<String> tokens = Fixture.sorted(spark, out2, "tokens");
+        List<String> predictions = Fixture.sorted(spark, out2, "predictions");
+
+        // resume with two more lines: only those two run
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+        lines.add("{\"question_id\": 200, \"image\": \"img5.png\", \"text\": \"Is there a bird?\", \"label\": \"no\", \"category\": \"random\"}");
+        lines.add("{\"question_id\": 201, \"image\": \"gone.png\", \"text\": \"Is there a bird?\"}");
+        Files.write(file, lines);
+        int before = FakeSampleRunner.EXTRACTS.get();
+        Pipeline.Settings resume = Fixture.settings(file, out2, true, 2);
+        SampleSource more = SampleSource.jsonl(spark, file, 0);
+        ExtractJob.Counts c = Pipeline.extract(spark, resume, more, quiet);
+        EvaluateJob.Counts e = Pipeline.evaluate(spark, resume, more, quiet);
+        assertEquals(2, FakeSampleRunner.EXTRACTS.get() - before);
+        assertEquals(new ExtractJob.Counts(21, 13, 8), c);
+        assertEquals(new EvaluateJob.Counts(51, 39, 12), e);
+        Set<String> resumed = new HashSet<>(Fixture.sorted(spark, out2, "tokens"));
+        assertTrue(resumed.containsAll(tokens));
+        assertEquals(Fixture.sorted(spark, out2, "tokens").size(), resumed.size(), "no duplicate token rows");
+
+        // resume again with nothing new: nothing runs, nothing changes
+        before = FakeSampleRunner.EXTRACTS.get();
+        List<String> errors = Fixture.sorted(spark, out2, "errors");
+        assertEquals(c, Pipeline.extract(spark, resume, more, quiet));
+        assertEquals(e, Pipeline.evaluate(spark, resume, more, quiet));
+        assertEquals(before, FakeSampleRunner.EXTRACTS.get());
+        assertEquals(errors, Fixture.sorted(spark, out2, "errors"));
+
+        // a plain re-run over the original file replaces everything
+        Files.write(file, lines.subList(0, lines.size() - 2));
+        SampleSource again = SampleSource.jsonl(spark, file, 0);
+        Pipeline.extract(spark, first, again, quiet);
+        Pipeline.evaluate(spark, first, again, quiet);
+        assertEquals(tokens, Fixture.sorted(spark, out2, "tokens"));
+        assertEquals(predictions, Fixture.sorted(spark, out2, "predictions"));
+    }
+
+    @Test
+    void stagesCheckTheirInputSchemaFirst() {
+        Dataset<Row> wrong = spark.range(3).toDF("question_id");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ExtractStage().setRunner(Fixture.spec()).transform(wrong));
+        assertTrue(e.getMessage().contains("column question_id is bigint, expected string"), e.getMessage());
+        assertTrue(e.getMessage().contains("missing column image_path"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new SinkStatsJob().headProfile(wrong));
+        assertThrows(IllegalArgumentException.class, () -> EvaluateJob.metrics(wrong));
+    }
+
+    @Test
+    void missingFactoryNamesTheClassAndTheFlag() {
+        RunnerSpec spec = new RunnerSpec("sinkscope.spark.NoSuchFactory", null, "auto", 1, List.of(), 20, "llava_hf", 8);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, spec::factory);
+        assertTrue(e.getMessage().contains("sinkscope.spark.NoSuchFactory") && e.getMessage().contains("--runner"), e.getMessage());
+        assertFalse(FakeRunnerFactory.CREATED.get() > 1);
+    }
+}
