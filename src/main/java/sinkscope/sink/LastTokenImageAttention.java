@@ -1,0 +1,61 @@
+package sinkscope.sink;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.ForwardStep;
+
+/**
+ * Where the last prompt token looks, per layer, in the prefill pass (after any earlier hook's rewrite, so chain it
+ * last): {@code image[l]} = its attention on the image tokens, mean over heads; and, given the patches an object
+ * covers, {@code object[l]} = the share of that image attention falling on the object's patches (the grounding
+ * metric).
+ */
+public final class LastTokenImageAttention implements AttentionHook {
+    private final boolean[] objectPatches;
+    private final float[] image;
+    private final float[] object;
+
+    /** {@code objectPatches} (row-major over the patch grid) may be null when there is no box. */
+    public LastTokenImageAttention(int numLayers, boolean[] objectPatches) {
+        this.objectPatches = objectPatches == null ? null : objectPatches.clone();
+        this.image = new float[numLayers];
+        this.object = objectPatches == null ? null : new float[numLayers];
+    }
+
+    public float[] image() {
+        return image;
+    }
+
+    /** Null without an object box. */
+    public float[] object() {
+        return object;
+    }
+
+    @Override
+    public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+        if (!step.isPrefill() || !step.hasImage()) {
+            return attn;
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            float[] row = attn.get(new NDIndex("0, :, -1, {}:{}", step.imageStart(), step.imageEnd())).toType(DataType.FLOAT32, false)
+                    .mean(new int[] {0}).toFloatArray();
+            double total = 0;
+            double on = 0;
+            for (int i = 0; i < row.length; i++) {
+                total += row[i];
+                if (objectPatches != null && i < objectPatches.length && objectPatches[i]) {
+                    on += row[i];
+                }
+            }
+            image[layer] = (float) total;
+            if (object != null) {
+                object[layer] = total > 0 ? (float) (on / total) : 0f;
+            }
+        }
+        return attn;
+    }
+}

@@ -1,0 +1,208 @@
+package sinkscope.spark;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import sinkscope.data.ImageDecoder;
+import sinkscope.data.ImageException;
+import sinkscope.data.PromptTemplate;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.ClipImageProcessor;
+import sinkscope.model.KvCache;
+import sinkscope.model.Llava;
+import sinkscope.model.LlavaConfig;
+import sinkscope.model.LlavaProcessor;
+import sinkscope.model.PatchGeometry;
+import sinkscope.model.Torch;
+import sinkscope.sink.KnownSinkDims;
+import sinkscope.sink.LastTokenImageAttention;
+import sinkscope.sink.SampleStatistics;
+import sinkscope.sink.SinkAblationHook;
+import sinkscope.sink.VarHook;
+import sinkscope.sink.VarParams;
+
+/**
+ * A {@link SampleRunner} on the LLaVA runtime: one loaded model shared by the executor's task threads, each sample
+ * in its own {@link NDManager}. Extraction is one prefill with {@link SampleStatistics} reducing every layer on the
+ * device; prediction is greedy generation (EOS stops) with the configuration's hook ({@link VarHook},
+ * {@link SinkAblationHook}) and {@link LastTokenImageAttention} for the grounding figures.
+ *
+ * <p>{@code tau <= 0} or NaN in the spec means the size-relative paper threshold {@code 0.3125 sqrt(D)} (= 20 at
+ * D = 4096); sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
+ */
+public final class LlavaSampleRunner implements SampleRunner {
+    private final Llava model;
+    private final LlavaProcessor processor;
+    private final PromptTemplate template;
+    private final ImageDecoder decoder = new ImageDecoder();
+    private final ClipImageProcessor.Mode mode = ClipImageProcessor.Mode.CROP;
+    private final int[] sinkDims;
+    private final double tau;
+    private final int maxNewTokens;
+
+    public LlavaSampleRunner(RunnerSpec spec, DeviceAssignment assignment) {
+        Torch.configure(assignment.threads());
+        Device device = Torch.device(assignment.device());
+        DataType dtype = spec.dtype() == null || spec.dtype().equals("auto") ? Torch.defaultDtype(device) : Torch.dtype(spec.dtype());
+        Path dir = Path.of(spec.modelDir());
+        LlavaConfig config = sinkscope.model.Checkpoint.config(dir);
+        int hidden = config.text().hiddenSize();
+        if (spec.sinkDims().isEmpty()) {
+            sinkDims = KnownSinkDims.forModel(config.text().nameOrPath(), hidden).map(KnownSinkDims.Match::dims)
+                    .orElseThrow(() -> new IllegalArgumentException(dir + ": no known sink dimensions for this model (text_config._name_or_path '"
+                            + config.text().nameOrPath() + "', hidden " + hidden + "); give --sink-dims a,b or --sink-dims-from a sinkstats"
+                            + " output, or find them with jobs/sinkscope sink-dims"));
+        } else {
+            sinkDims = spec.sinkDims().stream().mapToInt(Integer::intValue).toArray();
+        }
+        for (int d : sinkDims) {
+            if (d < 0 || d >= hidden) {
+                throw new IllegalArgumentException("sink dimension " + d + " is outside the hidden size " + hidden + " of " + dir);
+            }
+        }
+        tau = Double.isNaN(spec.tau()) || spec.tau() <= 0 ? VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, hidden) : spec.tau();
+        maxNewTokens = spec.maxNewTokens();
+        template = PromptTemplate.of(spec.template() == null || spec.template().equals("model") ? PromptTemplate.DEFAULT : spec.template());
+        model = Llava.load(dir, device, dtype);
+        try {
+            processor = LlavaProcessor.load(dir, config);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** The sink threshold in use (absolute). */
+    public double tau() {
+        return tau;
+    }
+
+    @Override
+    public ExtractResult extract(SampleInput sample, ExtractOptions options) throws SampleException {
+        long t0 = System.nanoTime();
+        BufferedImage image = image(sample);
+        long[] ids = encode(sample);
+        SampleStatistics stats = new SampleStatistics(sinkDims, tau, options.dimFloor(), options.summ(), options.rho(),
+                new HashSet<>(options.attentionLayers()));
+        int start;
+        int end;
+        int seqLen;
+        try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers())) {
+            NDArray pixels = processor.pixelValues(m, image, mode);
+            Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, pixels));
+            model.prefill(m, merged, cache, stats);
+            start = merged.imageStart();
+            end = merged.imageEnd();
+            seqLen = merged.length();
+        } catch (RuntimeException e) {
+            throw new SampleException("model", e.getMessage(), e);
+        }
+        List<ExtractResult.TokenRow> tokens = new ArrayList<>();
+        List<ExtractResult.HeadRow> heads = new ArrayList<>();
+        List<ExtractResult.DimRow> dims = new ArrayList<>();
+        List<ExtractResult.AttentionRow> attention = new ArrayList<>();
+        int grid = (int) Math.round(Math.sqrt(end - start));
+        for (int l = 0; l < stats.layers().size(); l++) {
+            SampleStatistics.Layer layer = stats.layers().get(l);
+            for (int t = 0; t < layer.phi().length; t++) {
+                String modality = t == 0 ? ExtractResult.BOS : t >= start && t < end ? ExtractResult.IMAGE : ExtractResult.TEXT;
+                tokens.add(new ExtractResult.TokenRow(l, t, modality, layer.phi()[t], layer.sink()[t]));
+            }
+            addHeads(heads, l, ExtractResult.QUERY_LAST, layer.last());
+            if (layer.textMean() != null) {
+                addHeads(heads, l, ExtractResult.QUERY_TEXT_MEAN, layer.textMean());
+            }
+            if (layer.dims() != null) {
+                SampleStatistics.Dims d = layer.dims();
+                for (int dim = 0; dim < d.countAboveFloor().length; dim++) {
+                    if (d.countAboveFloor()[dim] > 0) {
+                        dims.add(new ExtractResult.DimRow(l, dim, d.countAboveFloor()[dim], d.maxRatio()[dim], d.sumAboveFloor()[dim]));
+                    }
+                }
+            }
+            if (layer.lastAttention() != null) {
+                List<Integer> sinkPatches = new ArrayList<>();
+                for (int t = start; t < end; t++) {
+                    if (layer.sink()[t]) {
+                        sinkPatches.add(t - start);
+                    }
+                }
+                attention.add(new ExtractResult.AttentionRow(l, grid, layer.lastAttention(), sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
+            }
+        }
+        return new ExtractResult(end - start, seqLen, (System.nanoTime() - t0) / 1_000_000, tokens, heads, dims, attention);
+    }
+
+    private static void addHeads(List<ExtractResult.HeadRow> out, int layer, String query, SampleStatistics.Heads h) {
+        for (int i = 0; i < h.imageAttention().length; i++) {
+            out.add(new ExtractResult.HeadRow(layer, i, query, h.imageAttention()[i], h.visualSinkShare()[i], h.textSinkAttention()[i],
+                    h.imageCentric()[i]));
+        }
+    }
+
+    @Override
+    public Prediction predict(SampleInput sample, EvalConfig config) throws SampleException {
+        long t0 = System.nanoTime();
+        BufferedImage image = image(sample);
+        long[] ids = encode(sample);
+        VarParams base = VarParams.official(sinkDims).withTau(tau);
+        try (NDManager m = model.newSampleManager()) {
+            AttentionHook intervention = switch (config.kind()) {
+                case "baseline" -> null;
+                case "var" -> new VarHook(m, new VarParams(tau, config.parameter("rho"), config.parameter("summ"), config.parameter("p"),
+                        base.exceptLastLayer(), sinkDims, base.headRule(), base.sinkLayersFrom()));
+                case "ablate_sinks" -> new SinkAblationHook(m, base, SinkAblationHook.Target.VISUAL_SINKS, 0);
+                case "ablate_random" -> new SinkAblationHook(m, base, SinkAblationHook.Target.RANDOM_IMAGE_TOKENS,
+                        sample.questionId() == null ? 0 : sample.questionId().hashCode());
+                default -> throw new SampleException("evaluate", "unknown configuration kind " + config.kind());
+            };
+            boolean[] objectPatches = sample.box() == null ? null : PatchGeometry.objectPatches(image.getWidth(), image.getHeight(), mode,
+                    processor.images().config().cropHeight(), model.config().vision().patchSize(), sample.box());
+            LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches);
+            NDArray pixels = processor.pixelValues(m, image, mode);
+            Llava.Generation g = model.generate(m, ids, pixels, new Llava.GenerateOptions(maxNewTokens, true, 0),
+                    AttentionHook.chain(intervention, probe));
+            String answer = processor.decode(g.tokens()).strip();
+            return new Prediction(answer, (System.nanoTime() - t0) / 1_000_000, probe.image());
+        } catch (RuntimeException e) {
+            throw new SampleException("model", e.getMessage(), e);
+        }
+    }
+
+    private long[] encode(SampleInput sample) throws SampleException {
+        if (sample.question() == null || sample.question().isBlank()) {
+            throw new SampleException("prompt", "empty question");
+        }
+        try {
+            return processor.encode(template.render(sample.question()));
+        } catch (RuntimeException e) {
+            throw new SampleException("prompt", e.getMessage(), e);
+        }
+    }
+
+    private BufferedImage image(SampleInput sample) throws SampleException {
+        try {
+            if (sample.imageBytes() != null) {
+                return decoder.decode(sample.imageBytes(), sample.describe());
+            }
+            if (sample.imagePath() == null) {
+                throw new SampleException("image", "no image path or bytes");
+            }
+            return decoder.decode(Path.of(sample.imagePath()));
+        } catch (ImageException e) {
+            throw new SampleException("image", e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        processor.close();
+        model.close();
+    }
+}
