@@ -241,7 +241,9 @@ public final class Tables {
         Column[] cols = new Column[schema.fields().length];
         for (int i = 0; i < cols.length; i++) {
             StructField f = schema.fields()[i];
-            cols[i] = col(f.name()).cast(f.dataType()).as(f.name(), f.metadata());
+            DataType have = data.schema().apply(f.name()).dataType();
+            Column c = have.catalogString().equals(f.dataType().catalogString()) ? col(f.name()) : col(f.name()).cast(f.dataType());
+            cols[i] = c.as(f.name(), f.metadata());
         }
         return data.select(cols);
     }

@@ -222,6 +222,31 @@ class SparkJobsTest {
     }
 
     @Test
+    void parquetTablesWithImageBytesAndOtherColumnNamesAreSamples() {
+        List<Row> rows = List.of(
+                org.apache.spark.sql.RowFactory.create(1L, Fixture.image(1), "Is there a cat?", "yes"),
+                org.apache.spark.sql.RowFactory.create(2L, "GIF89a".getBytes(StandardCharsets.US_ASCII), "Is there a cat?", "no"),
+                org.apache.spark.sql.RowFactory.create(3L, Fixture.image(3), null, "no"));
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("id", "bigint").add("jpeg", "binary").add("prompt", "string").add("answer", "string");
+        String path = dir.resolve("table").toString();
+        spark.createDataFrame(rows, schema).write().parquet(path);
+        SampleSource source = SampleSource.table(spark.read().parquet(path),
+                new SampleSource.Columns("id", "jpeg", "prompt", "answer", "category"));
+        assertEquals(3, source.total());
+        assertEquals(1, source.errors().size());
+        assertEquals("3", source.errors().get(0).getString(0));
+        assertTrue(source.errors().get(0).getString(3).contains("without prompt"), source.errors().get(0).toString());
+        List<Row> out = new ExtractStage().setRunner(Fixture.spec()).transform(source.samples())
+                .select("question_id", "label", "error_stage", "error_reason", "num_image_tokens").orderBy("question_id").collectAsList();
+        assertEquals(2, out.size());
+        assertEquals("1", out.get(0).getString(0));
+        assertEquals(16, out.get(0).getInt(4));
+        assertEquals("image", out.get(1).getString(2));
+        assertTrue(out.get(1).getString(3).contains("not an image: question 2"), out.get(1).toString());
+    }
+
+    @Test
     void stagesCheckTheirInputSchemaFirst() {
         Dataset<Row> wrong = spark.range(3).toDF("question_id");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
