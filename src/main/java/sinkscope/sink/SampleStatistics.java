@@ -126,7 +126,7 @@ public final class SampleStatistics implements AttentionHook {
             text[t] = !inImage && sink[t] ? 1 : 0;
         }
         var m = a.getManager();
-        NDArray masks = m.create(image).stack(m.create(visual)).stack(m.create(text)).transpose(); // [K, 3]
+        NDArray masks = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(m.create(image), m.create(visual), m.create(text)), 1); // [K, 3]
         float[] sums = a.toType(DataType.FLOAT32, false).matMul(masks).toFloatArray(); // [H, 3]
         int h = sums.length / 3;
         Heads out = new Heads(new float[h], new float[h], new float[h], new boolean[h]);
