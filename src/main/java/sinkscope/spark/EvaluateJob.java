@@ -49,7 +49,8 @@ public final class EvaluateJob {
         Dataset<Row> ok = evaluated.where(col("error_stage").isNull())
                 .withColumn("correct", when(col("label").isNull(), lit(null)).otherwise(col("pred").equalTo(col("label"))));
         out.write("grounding", ok.where(col("grounding").isNotNull())
-                .selectExpr("question_id", "config", "posexplode(grounding) as (layer, image_attention)"),
+                .selectExpr("question_id", "config", "object_share", "posexplode(grounding) as (layer, image_attention)")
+                .selectExpr("question_id", "config", "layer", "image_attention", "try_element_at(object_share, layer + 1) as object_share"),
                 Tables.GROUNDING, "question_id", "config");
         out.writeErrors("evaluate", evaluated.where(col("error_stage").isNotNull())
                 .selectExpr("question_id", "line", "error_stage as stage", "error_reason as reason"));

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import sinkscope.eval.PopeAnswer;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -92,28 +93,6 @@ public final class EvaluateStage {
                 .mapPartitions(new Run(spec, byName, imageRoot, progress), Encoders.row(Tables.EVALUATED));
     }
 
-    /**
-     * POPE answer parsing as LLaVA's {@code eval_pope.py}: keep the first sentence (up to the first '.'),
-     * drop commas, split on spaces; {@code no} when a word is {@code No}, {@code no} or {@code not}, else
-     * {@code yes} when a word is {@code Yes} or {@code yes}, else {@code other} (LLaVA counts that as yes; here
-     * it is never correct).
-     */
-    public static String parsePope(String answer) {
-        String text = answer.strip();
-        int dot = text.indexOf('.');
-        if (dot >= 0) {
-            text = text.substring(0, dot);
-        }
-        List<String> words = List.of(text.replace(",", "").split(" "));
-        if (words.contains("No") || words.contains("not") || words.contains("no")) {
-            return "no";
-        }
-        if (words.contains("Yes") || words.contains("yes")) {
-            return "yes";
-        }
-        return "other";
-    }
-
     private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, LongAccumulator progress)
             implements MapPartitionsFunction<Row, Row> {
         @Override
@@ -153,10 +132,10 @@ public final class EvaluateStage {
                 }
                 Prediction p = runner.predict(SampleSource.toInput(r, imageRoot), config);
                 return RowFactory.create(id, line, category, label, name, null, null, p.answer(),
-                        parsePope(p.answer()), p.latencyMs(), p.imageAttentionByLayer());
+                        PopeAnswer.strict(p.answer()), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer());
             } catch (SampleException e) {
                 return RowFactory.create(id, line, category, label, name, name + "/" + e.stage(), e.reason(), null,
-                        null, null, null);
+                        null, null, null, null);
             }
         }
     }

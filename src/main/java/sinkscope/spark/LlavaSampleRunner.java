@@ -169,7 +169,7 @@ public final class LlavaSampleRunner implements SampleRunner {
             Llava.Generation g = model.generate(m, ids, pixels, new Llava.GenerateOptions(maxNewTokens, true, 0),
                     AttentionHook.chain(intervention, probe));
             String answer = processor.decode(g.tokens()).strip();
-            return new Prediction(answer, (System.nanoTime() - t0) / 1_000_000, probe.image());
+            return new Prediction(answer, (System.nanoTime() - t0) / 1_000_000, probe.image(), probe.object());
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }

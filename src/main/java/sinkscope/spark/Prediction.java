@@ -9,5 +9,12 @@ import java.io.Serializable;
  * @param latencyMs wall time of image decoding + prefill + generation
  * @param imageAttentionByLayer optional (may be {@code null}): per layer, the last prompt token's attention mass
  *     on image tokens averaged over heads, after the configuration's rewrite; goes to the {@code grounding} table
+ * @param objectShareByLayer optional: per layer, the share of that image attention on the patches of the object the
+ *     question asks about (the sample's box); the grounding metric
  */
-public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer) implements Serializable {}
+public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer, float[] objectShareByLayer) implements Serializable {
+
+    public Prediction(String answer, long latencyMs, float[] imageAttentionByLayer) {
+        this(answer, latencyMs, imageAttentionByLayer, null);
+    }
+}

@@ -9,6 +9,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.BufferedReader;
 import java.io.IOException;
+import sinkscope.data.InputError;
+import sinkscope.data.Question;
+import sinkscope.data.QuestionReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,44 +53,20 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
     public static SampleSource jsonl(SparkSession spark, Path file, int limit) throws IOException {
         List<Row> samples = new ArrayList<>();
         List<Row> errors = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
-        long total = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String text;
-            int line = 0;
-            while ((limit <= 0 || total < limit) && (text = in.readLine()) != null) {
-                line++;
-                if (text.isBlank()) {
-                    continue;
-                }
-                total++;
-                String where = file.getFileName() + " line " + line;
-                String id = null;
-                try {
-                    JsonElement parsed = JsonParser.parseString(text);
-                    if (!parsed.isJsonObject()) {
-                        throw new SampleException("read", where + ": expected a JSON object");
-                    }
-                    JsonObject o = parsed.getAsJsonObject();
-                    id = field(o, "question_id", where, true);
-                    String image = field(o, "image", where, true);
-                    String question = field(o, "text", where, true);
-                    Integer first = seen.putIfAbsent(id, line);
-                    if (first != null) {
-                        throw new SampleException("read", where + ": duplicate question_id " + id + " (first on line " + first + ")");
-                    }
-                    String label = field(o, "label", where, false);
-                    samples.add(RowFactory.create(id, line, image, null, question,
-                            label == null ? null : label.trim().toLowerCase(Locale.ROOT),
-                            field(o, "category", where, false), field(o, "object", where, false), null));
-                } catch (JsonParseException e) {
-                    errors.add(error(null, line, "read", where + ": malformed JSON: " + rootMessage(e)));
-                } catch (SampleException e) {
-                    errors.add(error(id, line, e.stage(), e.reason()));
-                }
+        long[] total = {0};
+        QuestionReader.forEach(file, row -> {
+            if (limit > 0 && total[0] >= limit) {
+                return;
             }
-        }
-        return new SampleSource(spark.createDataFrame(samples, Tables.SAMPLE_INPUT), errors, total);
+            total[0]++;
+            if (row instanceof Question q) {
+                samples.add(RowFactory.create(q.questionId(), q.line(), q.image(), null, q.text(),
+                        q.label() == null ? null : q.label().trim().toLowerCase(Locale.ROOT), q.category(), q.object(), q.box()));
+            } else if (row instanceof InputError e) {
+                errors.add(error(e.questionId(), e.line(), e.stage(), file.getFileName() + " line " + e.line() + ": " + e.reason()));
+            }
+        });
+        return new SampleSource(spark.createDataFrame(samples, Tables.SAMPLE_INPUT), errors, total[0]);
     }
 
     /**

@@ -170,7 +170,8 @@ public final class Tables {
             c("question_id", S, false, "sample id"),
             c("config", S, false, "evaluation config"),
             c("layer", I, false, "decoder layer"),
-            c("image_attention", F, false, "attention mass on image tokens, mean over heads"));
+            c("image_attention", F, false, "attention mass on image tokens, mean over heads"),
+            c("object_share", F, true, "share of that image attention on the patches of the asked object's box (null without a box)"));
 
     /** {@link ExtractStage}'s output: one row per sample, nested rows for each table, or an error. */
     public static final StructType EXTRACTED = t(
@@ -200,7 +201,8 @@ public final class Tables {
             c("answer", S, true, "generated text"),
             c("pred", S, true, "yes, no or other"),
             c("latency_ms", L, true, "latency"),
-            c("grounding", DataTypes.createArrayType(F, false), true, "image attention per layer"));
+            c("grounding", DataTypes.createArrayType(F, false), true, "image attention per layer"),
+            c("object_share", DataTypes.createArrayType(F, false), true, "share of the image attention on the object's patches, per layer"));
 
     /** The element type of a nested table: its columns without question_id. */
     private static ArrayType nested(StructType table) {

@@ -61,13 +61,13 @@ class ExecutorModelsTest {
 
     @Test
     void popeAnswersParseLikeLlavaEvalPope() {
-        assertEquals("yes", EvaluateStage.parsePope("Yes, there is a cat in the image."));
-        assertEquals("no", EvaluateStage.parsePope("No, there is no cat."));
-        assertEquals("no", EvaluateStage.parsePope("There is not a cat."));
+        assertEquals("yes", sinkscope.eval.PopeAnswer.strict("Yes, there is a cat in the image."));
+        assertEquals("no", sinkscope.eval.PopeAnswer.strict("No, there is no cat."));
+        assertEquals("no", sinkscope.eval.PopeAnswer.strict("There is not a cat."));
         // only the first sentence counts
-        assertEquals("yes", EvaluateStage.parsePope("Yes. There is no dog."));
-        assertEquals("other", EvaluateStage.parsePope("I cannot tell."));
-        assertEquals("no", EvaluateStage.parsePope("No"));
+        assertEquals("yes", sinkscope.eval.PopeAnswer.strict("Yes. There is no dog."));
+        assertEquals("other", sinkscope.eval.PopeAnswer.strict("I cannot tell."));
+        assertEquals("no", sinkscope.eval.PopeAnswer.strict("No"));
     }
 
     @Test

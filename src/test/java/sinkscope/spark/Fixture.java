@@ -17,12 +17,12 @@ final class Fixture {
     /** Line number -> expected error stage and a word of the reason, for the bad lines {@link #write} adds. */
     static final Map<Integer, String> BAD_LINES = Map.of(
             14, "read:malformed JSON",
-            15, "read:line without a question",
+            15, "read:missing field 'text'",
             16, "read:duplicate question_id",
             17, "image:not an image",
             18, "image:missing image file",
             19, "image:escapes the image root",
-            20, "read:no image");
+            20, "read:missing field 'image'");
 
     private Fixture() {}
 
