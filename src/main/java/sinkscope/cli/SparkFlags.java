@@ -16,10 +16,12 @@ import sinkscope.spark.SampleSource;
  * <pre>
  * --questions FILE.jsonl | --table PARQUET_DIR [--id-col C --image-col C --question-col C --label-col C --category-col C]
  * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N]
- * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau 20] [--configs baseline,var,...] [--max-new-tokens 8]
- * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor 5]
+ * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
+ * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]]
  * </pre>
+ * Without {@code --tau} the sink threshold is size-relative, {@code 0.3125 sqrt(hidden)} (the paper's 20 at hidden
+ * 4096); without {@code --dim-floor} the floor of the dims table is {@code tau / 4} (5 at tau 20).
  */
 final class SparkFlags {
     private SparkFlags() {}
@@ -41,13 +43,13 @@ final class SparkFlags {
                 a.string("dtype", "auto"),
                 a.integer("threads", 0),
                 dims == null ? List.of() : Arrays.stream(dims).boxed().toList(),
-                a.number("tau", 20.0),
+                a.number("tau", Double.NaN),
                 a.string("template", "llava_hf"),
                 a.integer("max-new-tokens", 8));
         ExtractOptions defaults = ExtractOptions.defaults();
         int[] layers = a.ints("attention-layers");
         ExtractOptions extract = new ExtractOptions(layers == null ? List.of() : Arrays.stream(layers).boxed().toList(),
-                a.number("dim-floor", defaults.dimFloor()), defaults.summ(), defaults.rho());
+                a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho());
         List<EvalConfig> configs = new ArrayList<>();
         for (String c : a.string("configs", "baseline,var").split(",")) {
             if (!c.isBlank()) {

@@ -14,7 +14,7 @@ import java.util.List;
  * @param threads CPU intra-op threads per runner (0 = the cores available)
  * @param sinkDims D_sink, the hidden dimensions the sink score looks at; empty = the runner's known dims for
  *     the model's LLM
- * @param tau a token is a sink at a layer when {@code phi > tau} (paper: 20)
+ * @param tau a token is a sink at a layer when {@code phi > tau} (paper: 20); NaN or {@code <= 0}: {@code 0.3125 sqrt(hidden)}
  * @param template prompt template name: {@code llava_hf} ({@code USER: <image>\n{question} ASSISTANT:}),
  *     {@code vicuna_v1}, or {@code model} (the template the checkpoint ships)
  * @param maxNewTokens greedy generation length limit for evaluation
