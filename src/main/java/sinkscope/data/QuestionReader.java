@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * Reads LLaVA/POPE question JSONL one line at a time. Each non-blank line is one JSON object with
  * {@code question_id} (number or string), {@code image}, {@code text}, and optionally {@code label},
- * {@code category}, {@code box} ({@code [x0, y0, x1, y1]}) and {@code object}; other fields are ignored.
+ * {@code category}, {@code box} ({@code [x0, y0, x1, y1]}, or COCO's {@code bbox} {@code [x, y, w, h]}) and
+ * {@code object}; other fields are ignored.
  *
  * <p>Each non-blank line yields exactly one {@link Row}: a {@link Question}, or an {@link InputError} (stage
  * {@code "read"}) for a line that is not valid UTF-8, malformed JSON, a line that is not an object, a missing or
@@ -119,7 +120,7 @@ public final class QuestionReader {
             String label = optionalString(o, "label");
             String category = optionalString(o, "category");
             String object = optionalString(o, "object");
-            double[] box = box(o.get("box"));
+            double[] box = o.has("box") ? box(o.get("box"), "box", false) : box(o.get("bbox"), "bbox", true);
             return new Question(id, image, question, label, category, line, box, object);
         } catch (IllegalArgumentException e) {
             return error(id, line, e.getMessage());
@@ -203,27 +204,32 @@ public final class QuestionReader {
         return e.getAsString();
     }
 
-    private static double[] box(JsonElement e) {
+    /** {@code box} is {@code [x0, y0, x1, y1]}; {@code bbox} is COCO's {@code [x, y, w, h]}, returned as corners. */
+    private static double[] box(JsonElement e, String field, boolean coco) {
         if (e == null || e.isJsonNull()) {
             return null;
         }
         if (!e.isJsonArray() || e.getAsJsonArray().size() != 4) {
-            throw new IllegalArgumentException("field 'box' must be [x0, y0, x1, y1], got " + e);
+            throw new IllegalArgumentException("field '" + field + "' must be " + (coco ? "[x, y, w, h]" : "[x0, y0, x1, y1]") + ", got " + e);
         }
         JsonArray a = e.getAsJsonArray();
         double[] box = new double[4];
         for (int i = 0; i < 4; i++) {
             JsonElement v = a.get(i);
             if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-                throw new IllegalArgumentException("field 'box' must hold 4 numbers, got " + e);
+                throw new IllegalArgumentException("field '" + field + "' must hold 4 numbers, got " + e);
             }
             box[i] = v.getAsDouble();
             if (!Double.isFinite(box[i]) || box[i] < 0) {
-                throw new IllegalArgumentException("field 'box' must hold non-negative finite numbers, got " + e);
+                throw new IllegalArgumentException("field '" + field + "' must hold non-negative finite numbers, got " + e);
             }
         }
+        if (coco) {
+            box[2] += box[0];
+            box[3] += box[1];
+        }
         if (box[2] < box[0] || box[3] < box[1]) {
-            throw new IllegalArgumentException("field 'box' needs x0 <= x1 and y0 <= y1, got " + e);
+            throw new IllegalArgumentException("field '" + field + "' needs x0 <= x1 and y0 <= y1, got " + e);
         }
         return box;
     }

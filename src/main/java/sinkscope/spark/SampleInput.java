@@ -8,7 +8,7 @@ import java.io.Serializable;
  * <p>Exactly one of {@code imagePath} (a local or shared-filesystem path, already resolved against the image
  * root and checked not to escape it) and {@code imageBytes} (encoded image file bytes, e.g. from a Parquet
  * column) is set. {@code line} is the 1-based line of the questions file, {@code null} for table inputs.
- * {@code label}, {@code category}, {@code object} and {@code box} ({@code x, y, w, h} in pixels) are optional.
+ * {@code label}, {@code category}, {@code object} and {@code box} ({@code x0, y0, x1, y1} in pixels of the original image) are optional.
  */
 public record SampleInput(
         String questionId,

@@ -49,7 +49,7 @@ public final class Tables {
             c("label", S, true, "ground truth answer (POPE: yes/no); null when unknown"),
             c("category", S, true, "category or split (POPE: random/popular/adversarial); null when unknown"),
             c("object", S, true, "object the question asks about, when known"),
-            c("box", DataTypes.createArrayType(D, false), true, "object box x, y, w, h in pixels, when known"));
+            c("box", DataTypes.createArrayType(D, false), true, "object box x0, y0, x1, y1 in pixels of the original image, when known"));
 
     /** Token sink scores. */
     public static final StructType TOKENS = t(

@@ -162,4 +162,13 @@ class QuestionReaderTest {
         assertEquals(6, l.lines());
         assertEquals(l.lines(), l.labels().size() + l.errors().size() + l.blank());
     }
+
+    @Test
+    void cocoBboxBecomesCorners() {
+        QuestionReader r = new QuestionReader();
+        QuestionReader.Row row = r.parse("{\"question_id\": 1, \"image\": \"a.png\", \"text\": \"Is there a dog?\", \"bbox\": [10, 20, 30, 40]}");
+        assertArrayEquals(new double[] {10, 20, 40, 60}, ((Question) row).box());
+        QuestionReader.Row bad = r.parse("{\"question_id\": 2, \"image\": \"a.png\", \"text\": \"Is there a dog?\", \"bbox\": [10, 20, 30]}");
+        assertTrue(((InputError) bad).reason().contains("'bbox'"), ((InputError) bad).reason());
+    }
 }
