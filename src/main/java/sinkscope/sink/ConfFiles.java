@@ -9,13 +9,28 @@ import java.nio.file.Path;
 
 /**
  * The repository's {@code conf/} directory: {@code -Dsinkscope.conf=DIR} when given, else {@code conf} relative to
- * the working directory (the project root for Maven, the job's directory for the launch scripts).
+ * the working directory (the project root for Maven, the job's directory for the launch scripts), else the copy
+ * bundled in the jar under {@code sinkscope/conf/} (what executors of a cluster see).
  */
 final class ConfFiles {
     private ConfFiles() {}
 
     static Path resolve(String name) {
-        return Path.of(System.getProperty("sinkscope.conf", "conf")).resolve(name);
+        Path local = Path.of(System.getProperty("sinkscope.conf", "conf")).resolve(name);
+        if (Files.isRegularFile(local) || System.getProperty("sinkscope.conf") != null) {
+            return local;
+        }
+        try (java.io.InputStream in = ConfFiles.class.getResourceAsStream("/sinkscope/conf/" + name)) {
+            if (in == null) {
+                return local;
+            }
+            Path copy = Files.createTempFile("sinkscope-conf-", "-" + name);
+            copy.toFile().deleteOnExit();
+            Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return copy;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("bundled conf file " + name + ": " + e.getMessage(), e);
+        }
     }
 
     static JsonObject read(Path file) {

@@ -1,0 +1,53 @@
+package sinkscope.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** README.md documents every output table with a line per column, in the order of {@link Tables}. */
+class ReadmeSchemasTest {
+    private static final String[] OUTPUT_TABLES = {"TOKENS", "HEADS", "DIMS", "ATTENTION", "SAMPLES", "ERRORS", "SINK_DIMENSIONS", "SINK_TOKENS",
+        "HEAD_PROFILE", "PREDICTIONS", "METRICS", "GROUNDING"};
+
+    @Test
+    void everyColumnOfEveryTableIsDocumented() throws IOException, ReflectiveOperationException {
+        String readme = Files.readString(Path.of("README.md"));
+        Map<String, List<String>> documented = new LinkedHashMap<>();
+        Matcher section = Pattern.compile("(?m)^#### `(\\w+)/`$").matcher(readme);
+        List<int[]> spans = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        while (section.find()) {
+            names.add(section.group(1));
+            spans.add(new int[] {section.end()});
+        }
+        for (int i = 0; i < names.size(); i++) {
+            int end = i + 1 < names.size() ? readme.lastIndexOf("####", readme.indexOf("#### `" + names.get(i + 1) + "/`")) : readme.length();
+            String body = readme.substring(spans.get(i)[0], end);
+            List<String> cols = new ArrayList<>();
+            Matcher row = Pattern.compile("(?m)^\\| `(\\w+)` \\|").matcher(body);
+            while (row.find()) {
+                cols.add(row.group(1));
+            }
+            documented.put(names.get(i), cols);
+        }
+        for (String t : OUTPUT_TABLES) {
+            StructType schema = (StructType) Tables.class.getField(t).get(null);
+            List<String> cols = new ArrayList<>();
+            for (StructField f : schema.fields()) {
+                cols.add(f.name());
+            }
+            assertEquals(cols, documented.get(t.toLowerCase(java.util.Locale.ROOT)), "README section #### `" + t.toLowerCase(java.util.Locale.ROOT) + "/`");
+        }
+    }
+}
