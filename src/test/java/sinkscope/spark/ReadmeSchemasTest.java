@@ -32,7 +32,8 @@ class ReadmeSchemasTest {
             spans.add(new int[] {section.end()});
         }
         for (int i = 0; i < names.size(); i++) {
-            int end = i + 1 < names.size() ? readme.lastIndexOf("####", readme.indexOf("#### `" + names.get(i + 1) + "/`")) : readme.length();
+            Matcher next = Pattern.compile("(?m)^#").matcher(readme);
+            int end = next.find(spans.get(i)[0]) ? next.start() : readme.length();
             String body = readme.substring(spans.get(i)[0], end);
             List<String> cols = new ArrayList<>();
             Matcher row = Pattern.compile("(?m)^\\| `(\\w+)` \\|").matcher(body);
