@@ -33,7 +33,8 @@ final class BenchForwardCommand implements Main.Command {
                 // Random hidden states have |x_d|/RMS ~ |N(0,1)|: tau 2.5 on two dims makes ~2% of tokens sinks, and the
                 // near-uniform attention of a random model passes HeadFork, so VAR rewrites most rows (its costliest path).
                 VarParams params = VarParams.official(new int[] {0, 1}).withTau(tau);
-                hooks.put("var", () -> new VarHook(varManager, params));
+                hooks.put("var", () -> new VarHook(varManager, params, false));
+                hooks.put("var_recording", () -> new VarHook(varManager, params, true));
             }
             new ForwardBench(s, System.out).run(hooks);
         }

@@ -31,6 +31,7 @@ import sinkscope.model.ForwardStep;
 public final class VarHook implements AttentionHook, AutoCloseable {
     private final NDManager parent;
     private final VarParams params;
+    private final boolean record;
     private NDManager state;
     private SinkTokens[] sinks = new SinkTokens[0];
     private NDArray[] prefillHeadfork = new NDArray[0];
@@ -44,9 +45,19 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     private long tokens = -1;
     private long heads = -1;
 
+    /** A hook that records its masks for inspection ({@link #sinkMask()}, {@link #summary()}, ...). */
     public VarHook(NDManager manager, VarParams params) {
+        this(manager, params, true);
+    }
+
+    /**
+     * With {@code record} false the hook only redistributes: HeadFork runs on the rows VAR may rewrite (at prefill the
+     * rows after the image, while decoding the new row) and nothing is kept, which is what evaluation runs want.
+     */
+    public VarHook(NDManager manager, VarParams params, boolean record) {
         this.parent = manager;
         this.params = params;
+        this.record = record;
         this.state = manager.newSubManager();
     }
 
@@ -84,8 +95,10 @@ public final class VarHook implements AttentionHook, AutoCloseable {
             if (numLayers == 0) {
                 throw new IllegalStateException("VarHook: decode step " + step.index() + " without a prefill pass");
             }
-            stepHeadfork = new NDArray[numLayers];
-            stepVarRows = new NDArray[numLayers];
+            if (record) {
+                stepHeadfork = new NDArray[numLayers];
+                stepVarRows = new NDArray[numLayers];
+            }
         }
     }
 
@@ -105,11 +118,14 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     @Override
     public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
         checkLayer(layer);
+        heads = attn.getShape().get(1);
+        SinkTokens s = sinks[layer];
+        if (!record) {
+            return redistributeOnly(layer, attn, s, step);
+        }
         if (!step.isPrefill() && stepHeadfork == null) {
             throw new IllegalStateException("VarHook: attention of decode step " + step.index() + " before onStep");
         }
-        heads = attn.getShape().get(1);
-        SinkTokens s = sinks[layer];
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray out = attn;
@@ -134,6 +150,31 @@ public final class VarHook implements AttentionHook, AutoCloseable {
                 stepHeadfork[layer] = keep(anyQuery(selected));
                 stepVarRows[layer] = keep(anyQuery(rows));
             }
+            return out;
+        }
+    }
+
+    /** Stages 2 and 3 on the rows VAR may rewrite, nothing recorded; the same bits as the recording path. */
+    private NDArray redistributeOnly(int layer, NDArray attn, SinkTokens s, ForwardStep step) {
+        if (s == null || !step.hasImage() || params.exceptLastLayer() && layer == step.numLayers() - 1) {
+            return attn;
+        }
+        long q = attn.getShape().get(2);
+        long first = step.isPrefill() ? Math.max(0, step.imageEnd() - step.queryStart()) : 0;
+        if (first >= q) {
+            return attn;
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray rows = first > 0 ? attn.get(":, :, " + first + ":, :") : attn;
+            NDArray selected = ImageCentricHeads.select(rows, s.visual(), step.imageStart(), step.imageLength(), params);
+            if (!selected.any().getBoolean()) {
+                return attn;
+            }
+            NDArray tail = Redistribution.apply(rows, selected, s, step.imageStart(), step.imageLength(), params.p());
+            NDArray out = first > 0 ? attn.get(":, :, :" + first + ", :").concat(tail, 2) : tail;
+            NDScope.unregister(out);
+            out.attach(attn.getManager());
             return out;
         }
     }
@@ -216,6 +257,9 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     }
 
     private void requirePrefill() {
+        if (!record) {
+            throw new IllegalStateException("VarHook: made without recording (record = false), so it has no masks to report");
+        }
         if (batch < 0) {
             throw new IllegalStateException("VarHook: no prefill pass was seen");
         }

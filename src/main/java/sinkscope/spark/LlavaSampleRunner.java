@@ -157,7 +157,7 @@ public final class LlavaSampleRunner implements SampleRunner {
             AttentionHook intervention = switch (config.kind()) {
                 case "baseline" -> null;
                 case "var" -> new VarHook(m, new VarParams(tau, config.parameter("rho"), config.parameter("summ"), config.parameter("p"),
-                        base.exceptLastLayer(), sinkDims, base.headRule(), base.sinkLayersFrom()));
+                        base.exceptLastLayer(), sinkDims, base.headRule(), base.sinkLayersFrom()), false);
                 case "ablate_sinks" -> new SinkAblationHook(m, base, SinkAblationHook.Target.VISUAL_SINKS, 0);
                 case "ablate_random" -> new SinkAblationHook(m, base, SinkAblationHook.Target.RANDOM_IMAGE_TOKENS,
                         sample.questionId() == null ? 0 : sample.questionId().hashCode());
