@@ -21,7 +21,7 @@ import sinkscope.spark.SampleSource;
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]]
  * </pre>
  * Without {@code --tau} the sink threshold is size-relative, {@code 0.3125 sqrt(hidden)} (the paper's 20 at hidden
- * 4096); without {@code --dim-floor} the floor of the dims table is {@code tau / 4} (5 at tau 20).
+ * 4096); without {@code --dim-floor} the floor of the dims table is {@code tau} (it counts massive activations).
  */
 final class SparkFlags {
     private SparkFlags() {}

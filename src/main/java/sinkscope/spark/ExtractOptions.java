@@ -9,7 +9,7 @@ import java.util.List;
  * @param attentionLayers layers for which the last prompt token's attention over the image patches is kept
  *     ({@link ExtractResult.AttentionRow}); empty for none
  * @param dimFloor a (layer, dim) pair gets a {@link ExtractResult.DimRow} when some image token has
- *     {@code |x_d| / RMS(x) > dimFloor}; keeps the dims table small (NaN: the runner picks {@code tau / 4})
+ *     {@code |x_d| / RMS(x) > dimFloor}; keeps the dims table small (NaN: the runner uses {@code tau}, so counts are of massive activations)
  * @param summ a head is image-centric when its image attention is at least {@code summ} (paper: 0.2) ...
  * @param rho ... and at most {@code rho} (paper: 0.5) of that image attention is on visual sink tokens
  */

@@ -34,7 +34,7 @@ import sinkscope.sink.VarParams;
  * {@link SinkAblationHook}) and {@link LastTokenImageAttention} for the grounding figures.
  *
  * <p>{@code tau <= 0} or NaN in the spec means the size-relative paper threshold {@code 0.3125 sqrt(D)} (= 20 at
- * D = 4096), and a NaN dims floor means {@code tau / 4}; sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
+ * D = 4096), and a NaN dims floor means {@code tau} (the dims table then counts massive activations); sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
  */
 public final class LlavaSampleRunner implements SampleRunner {
     private final Llava model;
@@ -88,7 +88,7 @@ public final class LlavaSampleRunner implements SampleRunner {
         long t0 = System.nanoTime();
         BufferedImage image = image(sample);
         long[] ids = encode(sample);
-        double floor = Double.isNaN(options.dimFloor()) ? tau / 4 : options.dimFloor();
+        double floor = Double.isNaN(options.dimFloor()) ? tau : options.dimFloor();
         SampleStatistics stats = new SampleStatistics(sinkDims, tau, floor, options.summ(), options.rho(),
                 new HashSet<>(options.attentionLayers()));
         int start;

@@ -141,6 +141,7 @@ public final class Pipeline {
         ExtractJob.Counts extracted = extract(spark, s, source, log);
         sinkstats(spark, s, log);
         EvaluateJob.Counts evaluated = evaluate(spark, s, source, log);
+        RunSummary.print(new OutputRoot(spark, s.out(), false), log);
         return extracted.balanced() && evaluated.balanced();
     }
 }

@@ -1,0 +1,62 @@
+package sinkscope.spark;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.when;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The results table a run prints when it ends: per config × split the POPE accuracy, F1 and yes-ratio with the
+ * grounding (mean over layers of the share of the last prompt token's image attention on the asked object's
+ * patches); per layer the visual sinks per image and the share of image-centric heads (fraction of (head, sample)
+ * pairs whose last prompt token is image-centric); and where the tables are.
+ */
+public final class RunSummary {
+    private RunSummary() {}
+
+    public static void print(OutputRoot out, PrintStream log) {
+        StringBuilder s = new StringBuilder("\nresults\n");
+        Dataset<Row> metrics = out.read("metrics", Tables.METRICS);
+        Dataset<Row> grounding = out.read("grounding", Tables.GROUNDING)
+                .join(out.read("predictions", Tables.PREDICTIONS).select("question_id", "config", "category"), new String[] {"question_id", "config"})
+                .groupBy("config", "category").agg(avg("object_share").as("object_share"));
+        Dataset<Row> groundingAll = out.read("grounding", Tables.GROUNDING).groupBy("config").agg(avg("object_share").as("object_share"));
+        List<Row> rows = metrics.orderBy(col("category"), col("config")).collectAsList();
+        if (!rows.isEmpty()) {
+            s.append(String.format(Locale.ROOT, "%-14s %-12s %6s %9s %7s %9s %10s%n", "config", "split", "n", "accuracy", "f1", "yes_ratio",
+                    "grounding"));
+            for (Row r : rows) {
+                String config = r.getAs("config");
+                String category = r.getAs("category");
+                Double g = grounding(category.equals("all") ? groundingAll.where(col("config").equalTo(config))
+                        : grounding.where(col("config").equalTo(config).and(col("category").equalTo(category))));
+                s.append(String.format(Locale.ROOT, "%-14s %-12s %6d %9.3f %7.3f %9.3f %10s%n", config, category, (long) r.getAs("n"),
+                        (double) r.getAs("accuracy"), (double) r.getAs("f1"), (double) r.getAs("yes_ratio"),
+                        g == null ? "-" : String.format(Locale.ROOT, "%.3f", g)));
+            }
+        }
+        Dataset<Row> heads = out.read("heads", Tables.HEADS).where(col("query").equalTo(ExtractResult.QUERY_LAST)).groupBy("layer")
+                .agg(avg(when(col("image_centric"), 1.0).otherwise(0.0)).as("image_centric_share"), count("*").as("n"));
+        List<Row> sinks = out.read("sink_tokens", Tables.SINK_TOKENS).join(heads, "layer").orderBy("layer").collectAsList();
+        if (!sinks.isEmpty()) {
+            s.append(String.format(Locale.ROOT, "%n%5s %22s %22s%n", "layer", "visual sinks / image", "image-centric heads"));
+            for (Row r : sinks) {
+                s.append(String.format(Locale.ROOT, "%5d %22.2f %22.3f%n", (int) r.getAs("layer"), (double) r.getAs("visual_sinks_per_image"),
+                        (double) r.getAs("image_centric_share")));
+            }
+        }
+        s.append("\ntables under ").append(out.root()).append('\n');
+        log.print(s);
+    }
+
+    private static Double grounding(Dataset<Row> one) {
+        List<Row> r = one.collectAsList();
+        return r.isEmpty() || r.get(0).isNullAt(r.get(0).fieldIndex("object_share")) ? null : r.get(0).getAs("object_share");
+    }
+}
