@@ -15,11 +15,13 @@ import sinkscope.spark.SampleSource;
  * extract, sinkstats, evaluate and pipeline):
  * <pre>
  * --questions FILE.jsonl | --table PARQUET_DIR [--id-col C --image-col C --question-col C --label-col C --category-col C]
- * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N]
+ * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N] [--synthetic-images 24]
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]]
  * </pre>
+ * Without {@code --questions} and {@code --table} the input is the embedded default: a held-out synthetic POPE set of
+ * {@code --synthetic-images} images generated once under {@code runs/}; {@code --out} defaults to {@code runs/latest}.
  * Without {@code --tau} the sink threshold is size-relative, {@code 0.3125 sqrt(hidden)} (the paper's 20 at hidden
  * 4096); without {@code --dim-floor} the floor of the dims table is {@code tau} (it counts massive activations).
  */
@@ -30,8 +32,23 @@ final class SparkFlags {
     static Pipeline.Settings settings(Args a, boolean needsInput) {
         String questions = a.string("questions", null);
         String table = a.string("table", null);
-        if (needsInput && (questions == null) == (table == null)) {
-            throw new Args.UsageException("give exactly one of --questions FILE.jsonl and --table PARQUET_DIR");
+        if (questions != null && table != null) {
+            throw new Args.UsageException("give one of --questions FILE.jsonl and --table PARQUET_DIR, not both");
+        }
+        String images = a.string("images", null);
+        int syntheticImages = a.integer("synthetic-images", 24);
+        if (needsInput && questions == null && table == null) {
+            // the embedded default: a held-out synthetic POPE set, generated once under runs/
+            java.nio.file.Path dir = home().resolve("runs").resolve("synthetic-pope-eval-" + syntheticImages);
+            try {
+                sinkscope.data.SyntheticBenchmark.ensureEvalSet(dir, syntheticImages, EMBEDDED_SEED);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the synthetic evaluation set to " + dir, e);
+            }
+            questions = dir.resolve("eval").resolve("questions.jsonl").toString();
+            if (images == null) {
+                images = dir.resolve("images").toString();
+            }
         }
         SampleSource.Columns d = SampleSource.Columns.defaults();
         SampleSource.Columns columns = new SampleSource.Columns(a.string("id-col", d.id()), a.string("image-col", d.image()),
@@ -51,7 +68,7 @@ final class SparkFlags {
         ExtractOptions extract = new ExtractOptions(layers == null ? List.of() : Arrays.stream(layers).boxed().toList(),
                 a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho());
         List<EvalConfig> configs = new ArrayList<>();
-        for (String c : a.string("configs", "baseline,var").split(",")) {
+        for (String c : a.string("configs", "baseline,var,ablate_sinks,ablate_random").split(",")) {
             if (!c.isBlank()) {
                 configs.add(EvalConfig.parse(c));
             }
@@ -60,8 +77,8 @@ final class SparkFlags {
                 questions == null ? null : java.nio.file.Path.of(questions),
                 table,
                 columns,
-                a.string("images", null),
-                a.required("out"),
+                images,
+                a.string("out", home().resolve("runs").resolve("latest").toString()),
                 a.bool("resume", false),
                 a.integer("limit", 0),
                 a.integer("partitions", 0),
@@ -71,6 +88,14 @@ final class SparkFlags {
                 a.string("sink-dims-from", null),
                 a.integer("top-k", 2),
                 a.integer("bins", 16));
+    }
+
+    /** Seed of the embedded default's evaluation images (the bundled model was trained on other seeds). */
+    static final long EMBEDDED_SEED = 20251;
+
+    /** The project directory: {@code -Dsinkscope.home} (set by jobs/sinkscope), else the working directory. */
+    static java.nio.file.Path home() {
+        return java.nio.file.Path.of(System.getProperty("sinkscope.home", "."));
     }
 
     /** The session from --profile and --master (after every flag was read and checked). */

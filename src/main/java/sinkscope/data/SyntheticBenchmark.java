@@ -91,6 +91,25 @@ public final class SyntheticBenchmark {
         return new Summary(images, d.trainImages(), images - d.trainImages(), d.train().size(), d.eval().size());
     }
 
+    /**
+     * The held-out evaluation set the embedded default runs on: {@code images} eval-only images of {@code seed} in
+     * {@code dir}, generated when absent (or left incomplete: its README is written last). Returns {@code dir}.
+     */
+    public static Path ensureEvalSet(Path dir, int images, long seed) throws IOException {
+        if (Files.isRegularFile(dir.resolve("README.md"))) {
+            return dir;
+        }
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        generate(dir, images, seed, DEFAULT_SIZE, 0.0);
+        return dir;
+    }
+
     /** Samples every scene and question without writing anything. */
     public static Dataset build(int images, long seed, int size, double trainFraction) {
         if (images < 1) {
