@@ -30,6 +30,7 @@ public final class Main {
         COMMANDS.put("evaluate", new EvaluateCommand());
         COMMANDS.put("pipeline", new PipelineCommand());
         COMMANDS.put("report", new ReportCommand());
+        COMMANDS.put("export", new ExportCommand());
     }
 
     private Main() {}

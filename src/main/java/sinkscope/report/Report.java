@@ -150,8 +150,7 @@ public final class Report {
         html.append("<h3>Dataset</h3>\n");
         dataset();
         html.append("<h3>Rows per table</h3>\n<table><tr><th>table</th><th>rows</th></tr>");
-        for (String t : List.of("samples", "tokens", "heads", "dims", "attention", "errors", "sink_dimensions", "sink_tokens",
-                "head_profile", "predictions", "metrics", "grounding")) {
+        for (String t : Export.KNOWN.keySet()) {
             Dataset<Row> d = table(t);
             html.append("<tr><td>").append(t).append("</td><td class=\"num\">").append(d == null ? "<i>missing</i>" : String.valueOf(d.count()))
                     .append("</td></tr>");
@@ -341,8 +340,8 @@ public final class Report {
             top = top.subList(0, Math.min(TOP_DIMS, top.size()));
             html.append("<p>Recommended D<sub>sink</sub>: <b>").append(recommended.isEmpty() ? "none" : esc(recommended.toString()))
                     .append("</b>. A dimension d is massive on an image token when |x<sub>d</sub>| / RMS(x) exceeds the extract floor;"
-                            + " frequency = such tokens / all image tokens. Charts: the ").append(top.size())
-                    .append(" dimensions with the most massive tokens over all layers (recommended first).</p>\n");
+                            + " frequency = such tokens / all image tokens. Charts: the ").append(top.size() == 1 ? "dimension" : top.size() + " dimensions")
+                    .append(" with the most massive tokens over all layers (recommended first).</p>\n");
             if (rows.isEmpty()) {
                 note("sink_dimensions is empty: no dimension exceeded the floor.");
             } else {
