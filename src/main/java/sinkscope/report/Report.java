@@ -75,8 +75,8 @@ public final class Report {
 
     /**
      * Writes {@code out/index.html} and {@code out/charts/*.png} for the output root {@code in}. {@code run}:
-     * the run's parameters; when it is empty, {@code out/run.properties} from an earlier {@code pipeline} run
-     * is used if present.
+     * the run's parameters, saved as {@code out/run.properties}; when it is empty, the {@code run.properties} an
+     * earlier {@code pipeline} run saved in {@code out} or in {@code in/report} is used if present.
      */
     public static Result write(SparkSession spark, String in, Path out, RunInfo run) throws IOException {
         System.setProperty("java.awt.headless", "true");
@@ -86,7 +86,13 @@ public final class Report {
                 Files.delete(p);
             }
         }
-        RunInfo info = run.parameters().isEmpty() ? RunInfo.load(out) : run;
+        RunInfo info = run;
+        if (info.parameters().isEmpty()) {
+            info = RunInfo.load(out);
+        }
+        if (info.parameters().isEmpty() && !in.contains("://")) {
+            info = RunInfo.load(Path.of(in, "report"));
+        }
         if (!run.parameters().isEmpty()) {
             run.save(out);
         }
