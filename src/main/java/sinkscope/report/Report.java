@@ -594,7 +594,7 @@ public final class Report {
                         .map(r -> new double[] {(Integer) r.getAs("layer"), r.<Double>getAs(v)}).toArray(double[][]::new));
             }
             String title = v.equals("image_attention") ? "Image attention of the last prompt token" : v.replace('_', ' ') + " of the last prompt token";
-            String axis = v.equals("image_attention") ? "attention mass on image tokens (mean over heads)" : v.replace('_', ' ') + " (mean)";
+            String axis = v.equals("image_attention") ? "image attention (mean over heads)" : v.replace('_', ' ') + " (mean)";
             img(Charts.lines(title, "decoder layer", axis, series, false), "grounding_" + safe(v), 620, 400, title);
         }
         html.append("</div>\n");
