@@ -29,6 +29,8 @@ public final class Main {
         COMMANDS.put("sinkstats", new SinkStatsCommand());
         COMMANDS.put("evaluate", new EvaluateCommand());
         COMMANDS.put("pipeline", new PipelineCommand());
+        COMMANDS.put("report", new ReportCommand());
+        COMMANDS.put("export", new ExportCommand());
     }
 
     private Main() {}

@@ -1,13 +1,19 @@
 package sinkscope.cli;
 
+import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
+import sinkscope.report.Report;
+import sinkscope.report.RunInfo;
 import sinkscope.spark.Pipeline;
 
-/** {@code pipeline}: extract, sinkstats and evaluate in one Spark application ({@link Pipeline}). */
+/**
+ * {@code pipeline}: extract, sinkstats and evaluate in one Spark application ({@link Pipeline}), then the HTML
+ * report ({@link Report}) in {@code OUT/report}.
+ */
 public final class PipelineCommand implements Main.Command {
     @Override
     public String summary() {
-        return "extract + sinkstats + evaluate in one Spark application (the main job)";
+        return "extract + sinkstats + evaluate in one Spark application (the main job), then the report";
     }
 
     @Override
@@ -16,7 +22,10 @@ public final class PipelineCommand implements Main.Command {
         s.runner().factory();
         SparkSession spark = SparkFlags.session(args, "pipeline");
         try {
-            return Pipeline.run(spark, s, System.out) ? 0 : 1;
+            boolean balanced = Pipeline.run(spark, s, System.out);
+            Report.Result report = Report.write(spark, s.out(), Path.of(s.out(), "report"), RunInfo.of(s, spark.sparkContext().master()));
+            System.out.println("report: " + report.index());
+            return balanced ? 0 : 1;
         } finally {
             spark.stop();
         }

@@ -1,0 +1,51 @@
+package sinkscope.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import sinkscope.cli.Main;
+
+/**
+ * One real pipeline run shared by the report, export and notebook tests (built once per test JVM): a synthetic
+ * POPE benchmark of 4 images, its first 12 eval questions plus two bad lines (a missing image, malformed JSON) so the errors
+ * table is not empty, through {@code pipeline} with the golden tiny model (which writes the report), then
+ * {@code export} to CSV.
+ */
+final class ReportFixture {
+    static final String BAD_IMAGE_ID = "9001";
+    /** Good questions taken from the synthetic eval split (two images). */
+    static final int GOOD = 12;
+
+    private static Path dir;
+
+    private ReportFixture() {}
+
+    /** The folder holding {@code out/} (output root, report in {@code out/report}) and {@code export/}. */
+    static synchronized Path get() throws IOException {
+        if (dir == null) {
+            Path d = Files.createTempDirectory("sinkscope-report-test");
+            Path synth = d.resolve("synth");
+            assertEquals(0, Main.run("synth", "--out", synth.toString(), "--images", "4", "--seed", "3"));
+            Path questions = d.resolve("questions.jsonl");
+            List<String> lines = new ArrayList<>(Files.readAllLines(synth.resolve("eval/questions.jsonl"), StandardCharsets.UTF_8).subList(0, GOOD));
+            lines.add("{\"question_id\": " + BAD_IMAGE_ID + ", \"image\": \"gone.png\", \"text\": \"Is there a cat?\", \"label\": \"no\","
+                    + " \"category\": \"random\"}");
+            lines.add("{\"question_id\": 9002, \"text\": ");
+            Files.write(questions, lines, StandardCharsets.UTF_8);
+            String model = Path.of("src/test/resources/golden/llava-tiny-a").toAbsolutePath().toString();
+            assertEquals(0, Main.run("pipeline", "--questions", questions.toString(), "--images", synth.resolve("images").toString(),
+                    "--model", model, "--out", d.resolve("out").toString(), "--sink-dims", "7,41", "--tau", "4",
+                    "--master", "local[2]", "--partitions", "2", "--configs", "baseline,var,ablate_sinks,ablate_random",
+                    "--attention-layers", "1,2,3", "--max-new-tokens", "3"));
+            assertEquals(0, Main.run("export", "--in", d.resolve("out").toString(), "--out", d.resolve("export").toString(),
+                    "--master", "local[2]"));
+            dir = d;
+        }
+        return dir;
+    }
+}
