@@ -217,6 +217,7 @@ public final class Export {
         m.put("predictions", Tables.PREDICTIONS);
         m.put("metrics", Tables.METRICS);
         m.put("grounding", Tables.GROUNDING);
+        m.put("attention_by_config", Tables.ATTENTION_BY_CONFIG);
         return java.util.Collections.unmodifiableMap(m);
     }
 }

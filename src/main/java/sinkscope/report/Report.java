@@ -232,6 +232,12 @@ public final class Report {
             close();
             return;
         }
+        Dataset<Row> perConfig = table("attention_by_config");
+        if (!has(att, "config") && perConfig != null && missing(perConfig, "question_id", "config", "layer", "grid_side", "weights").isEmpty()) {
+            // evaluate recorded every config's attention; the sink patches come from the extract pass
+            att = perConfig.select("question_id", "config", "layer", "grid_side", "weights")
+                    .join(att.select("question_id", "layer", "sink_patches"), new String[] {"question_id", "layer"});
+        }
         boolean byConfig = has(att, "config");
         List<Row> ids = att.select("question_id").distinct().collectAsList();
         if (ids.isEmpty()) {
@@ -264,7 +270,8 @@ public final class Report {
                         + " Colour scale per panel: 0 to the panel's largest weight.</p>\n");
         if (!byConfig) {
             note("VAR-side attention is not recorded: the attention table holds the extract pass only (the unmodified model,"
-                    + " i.e. baseline). The panels below show baseline attention; no VAR panel is drawn.");
+                    + " i.e. baseline) and there is no attention_by_config table (run evaluate with <code>--attention-layers</code>)."
+                    + " The panels below show baseline attention; no VAR panel is drawn.");
         } else if (!configs.contains("baseline") || configs.stream().noneMatch(c -> c.startsWith("var"))) {
             note("The attention table has configs " + esc(configs.toString()) + " only; baseline vs VAR needs both.");
         }

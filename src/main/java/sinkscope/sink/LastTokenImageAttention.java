@@ -17,12 +17,30 @@ public final class LastTokenImageAttention implements AttentionHook {
     private final boolean[] objectPatches;
     private final float[] image;
     private final float[] object;
+    private final float[][] rows;
 
     /** {@code objectPatches} (row-major over the patch grid) may be null when there is no box. */
     public LastTokenImageAttention(int numLayers, boolean[] objectPatches) {
+        this(numLayers, objectPatches, java.util.List.of());
+    }
+
+    /** Also keeps the whole row over the image patches for each layer of {@code keepRows}. */
+    public LastTokenImageAttention(int numLayers, boolean[] objectPatches, java.util.List<Integer> keepRows) {
         this.objectPatches = objectPatches == null ? null : objectPatches.clone();
         this.image = new float[numLayers];
         this.object = objectPatches == null ? null : new float[numLayers];
+        this.rows = new float[numLayers][];
+        for (int layer : keepRows) {
+            if (layer < 0 || layer >= numLayers) {
+                throw new IllegalArgumentException("attention layer " + layer + " outside 0.." + (numLayers - 1));
+            }
+            rows[layer] = new float[0];
+        }
+    }
+
+    /** The kept row of {@code layer} (mean over heads, over the image patches), null when not asked for. */
+    public float[] row(int layer) {
+        return rows[layer] == null || rows[layer].length == 0 ? null : rows[layer];
     }
 
     public float[] image() {
@@ -52,6 +70,9 @@ public final class LastTokenImageAttention implements AttentionHook {
                 }
             }
             image[layer] = (float) total;
+            if (rows[layer] != null) {
+                rows[layer] = row;
+            }
             if (object != null) {
                 object[layer] = total > 0 ? (float) (on / total) : 0f;
             }

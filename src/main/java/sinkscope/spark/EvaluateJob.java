@@ -52,6 +52,13 @@ public final class EvaluateJob {
                 .selectExpr("question_id", "config", "object_share", "posexplode(grounding) as (layer, image_attention)")
                 .selectExpr("question_id", "config", "layer", "image_attention", "try_element_at(object_share, layer + 1) as object_share"),
                 Tables.GROUNDING, "question_id", "config");
+        if (!stage.attentionLayers().isEmpty()) {
+            out.write("attention_by_config", ok.where(col("attention").isNotNull())
+                    .selectExpr("question_id", "config", "explode(attention) as a")
+                    .selectExpr("question_id", "config", "a.layer as layer", "cast(round(sqrt(size(a.weights))) as int) as grid_side",
+                            "a.weights as weights"),
+                    Tables.ATTENTION_BY_CONFIG, "question_id", "config", "layer");
+        }
         out.writeErrors("evaluate", evaluated.where(col("error_stage").isNotNull())
                 .selectExpr("question_id", "line", "error_stage as stage", "error_reason as reason"));
         out.write("predictions", ok, Tables.PREDICTIONS, "question_id", "config");

@@ -28,6 +28,7 @@ public final class EvaluateStage {
     private List<EvalConfig> configs = List.of(EvalConfig.parse("baseline"));
     private String imageRoot;
     private int partitions;
+    private List<Integer> attentionLayers = List.of();
     private LongAccumulator progress;
 
     public EvaluateStage setRunner(RunnerSpec spec) {
@@ -50,6 +51,16 @@ public final class EvaluateStage {
     public EvaluateStage setImageRoot(String imageRoot) {
         this.imageRoot = imageRoot;
         return this;
+    }
+
+    /** Layers whose last-prompt-token attention over the image each prediction records (the {@code attention_by_config} table). */
+    public EvaluateStage setAttentionLayers(List<Integer> layers) {
+        this.attentionLayers = List.copyOf(layers);
+        return this;
+    }
+
+    public List<Integer> attentionLayers() {
+        return attentionLayers;
     }
 
     public EvaluateStage setPartitions(int partitions) {
@@ -90,10 +101,24 @@ public final class EvaluateStage {
             byName.put(c.name(), c);
         }
         return in.sortWithinPartitions(col("question_id"), col("config"))
-                .mapPartitions(new Run(spec, byName, imageRoot, progress), Encoders.row(Tables.EVALUATED));
+                .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress), Encoders.row(Tables.EVALUATED));
     }
 
-    private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, LongAccumulator progress)
+    /** The prediction's attention rows as {@code array<struct<layer, weights>>}, null when none were asked for. */
+    private static Row[] attentionRows(Prediction p, List<Integer> layers) {
+        if (p.attentionRows() == null || layers.isEmpty()) {
+            return null;
+        }
+        List<Row> out = new java.util.ArrayList<>();
+        for (int i = 0; i < layers.size() && i < p.attentionRows().length; i++) {
+            if (p.attentionRows()[i] != null) {
+                out.add(RowFactory.create(layers.get(i), p.attentionRows()[i]));
+            }
+        }
+        return out.toArray(new Row[0]);
+    }
+
+    private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, List<Integer> attentionLayers, LongAccumulator progress)
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
@@ -130,12 +155,13 @@ public final class EvaluateStage {
                 if (config == null) {
                     throw new SampleException("evaluate", "config '" + name + "' is not one of " + configs.keySet());
                 }
-                Prediction p = runner.predict(SampleSource.toInput(r, imageRoot), config);
+                Prediction p = runner.predict(SampleSource.toInput(r, imageRoot), config, attentionLayers);
                 return RowFactory.create(id, line, category, label, name, null, null, p.answer(),
-                        PopeAnswer.strict(p.answer()), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer());
+                        PopeAnswer.strict(p.answer()), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),
+                        attentionRows(p, attentionLayers));
             } catch (SampleException e) {
                 return RowFactory.create(id, line, category, label, name, name + "/" + e.stage(), e.reason(), null,
-                        null, null, null, null);
+                        null, null, null, null, null);
             }
         }
     }

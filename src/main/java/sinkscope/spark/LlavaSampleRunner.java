@@ -148,7 +148,7 @@ public final class LlavaSampleRunner implements SampleRunner {
     }
 
     @Override
-    public Prediction predict(SampleInput sample, EvalConfig config) throws SampleException {
+    public Prediction predict(SampleInput sample, EvalConfig config, List<Integer> attentionLayers) throws SampleException {
         long t0 = System.nanoTime();
         BufferedImage image = image(sample);
         long[] ids = encode(sample);
@@ -165,12 +165,16 @@ public final class LlavaSampleRunner implements SampleRunner {
             };
             boolean[] objectPatches = sample.box() == null ? null : PatchGeometry.objectPatches(image.getWidth(), image.getHeight(), mode,
                     processor.images().config().cropHeight(), model.config().vision().patchSize(), sample.box());
-            LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches);
+            LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, attentionLayers);
             NDArray pixels = processor.pixelValues(m, image, mode);
             Llava.Generation g = model.generate(m, ids, pixels, new Llava.GenerateOptions(maxNewTokens, true, 0),
                     AttentionHook.chain(intervention, probe));
             String answer = processor.decode(g.tokens()).strip();
-            return new Prediction(answer, (System.nanoTime() - t0) / 1_000_000, probe.image(), probe.object());
+            float[][] rows = new float[attentionLayers.size()][];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = probe.row(attentionLayers.get(i));
+            }
+            return new Prediction(answer, (System.nanoTime() - t0) / 1_000_000, probe.image(), probe.object(), rows);
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }

@@ -131,7 +131,7 @@ public final class Pipeline {
                     spec.tau(), spec.template(), spec.maxNewTokens());
         }
         EvaluateStage stage = new EvaluateStage().setRunner(spec).setConfigs(s.configs())
-                .setImageRoot(s.images()).setPartitions(s.partitions());
+                .setImageRoot(s.images()).setPartitions(s.partitions()).setAttentionLayers(s.extract().attentionLayers());
         return EvaluateJob.run(spark, source, new OutputRoot(spark, s.out(), s.resume()), stage, log);
     }
 

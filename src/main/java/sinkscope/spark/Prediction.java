@@ -11,10 +11,13 @@ import java.io.Serializable;
  *     on image tokens averaged over heads, after the configuration's rewrite; goes to the {@code grounding} table
  * @param objectShareByLayer optional: per layer, the share of that image attention on the patches of the object the
  *     question asks about (the sample's box); the grounding metric
+ * @param attentionRows optional: for each requested attention layer (in request order), the last prompt token's
+ *     attention over the image patches, mean over heads, row-major over the patch grid
  */
-public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer, float[] objectShareByLayer) implements Serializable {
+public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer, float[] objectShareByLayer, float[][] attentionRows)
+        implements Serializable {
 
     public Prediction(String answer, long latencyMs, float[] imageAttentionByLayer) {
-        this(answer, latencyMs, imageAttentionByLayer, null);
+        this(answer, latencyMs, imageAttentionByLayer, null, null);
     }
 }

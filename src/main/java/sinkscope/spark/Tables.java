@@ -165,6 +165,14 @@ public final class Tables {
             c("f1", D, false, "2 precision recall / (precision + recall); 0 when both are 0"),
             c("yes_ratio", D, false, "(tp + fp) / n"));
 
+    /** The last prompt token's attention over the image patches per config, for the chosen layers (baseline vs VAR). */
+    public static final StructType ATTENTION_BY_CONFIG = t(
+            c("question_id", S, false, "sample id"),
+            c("config", S, false, "evaluation config"),
+            c("layer", I, false, "decoder layer"),
+            c("grid_side", I, false, "patches per side of the image grid"),
+            c("weights", DataTypes.createArrayType(F, false), false, "attention per patch after the config's rewrite, row-major, mean over heads"));
+
     /** Image attention of the last prompt token per layer and config, when the runner reports it. */
     public static final StructType GROUNDING = t(
             c("question_id", S, false, "sample id"),
@@ -202,7 +210,11 @@ public final class Tables {
             c("pred", S, true, "yes, no or other"),
             c("latency_ms", L, true, "latency"),
             c("grounding", DataTypes.createArrayType(F, false), true, "image attention per layer"),
-            c("object_share", DataTypes.createArrayType(F, false), true, "share of the image attention on the object's patches, per layer"));
+            c("object_share", DataTypes.createArrayType(F, false), true, "share of the image attention on the object's patches, per layer"),
+            c("attention", DataTypes.createArrayType(DataTypes.createStructType(new StructField[] {
+                c("layer", I, false, "decoder layer"),
+                c("weights", DataTypes.createArrayType(F, false), false, "attention per patch")}), false), true,
+                    "last prompt token's attention over the image per requested layer"));
 
     /** The element type of a nested table: its columns without question_id. */
     private static ArrayType nested(StructType table) {

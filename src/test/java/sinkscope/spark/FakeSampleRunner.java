@@ -122,7 +122,7 @@ public final class FakeSampleRunner implements SampleRunner {
     }
 
     @Override
-    public Prediction predict(SampleInput s, EvalConfig config) throws SampleException {
+    public Prediction predict(SampleInput s, EvalConfig config, java.util.List<Integer> attentionLayers) throws SampleException {
         long seed = seed(s);
         Random rnd = new Random(seed ^ config.name().hashCode());
         String answer;
