@@ -45,8 +45,9 @@ class ReportTest {
         assertTrue(html.contains("<th>attention_layers</th><td>1,2,3</td>"));
         assertTrue(html.contains("4 layers, 4 heads, hidden size 64"), "model from config.json");
         assertTrue(html.contains("processed + 2 errors (read, extract)"), "input balance with the two bad lines");
-        // attention over the real image (no grid-only fallback), extract pass only: said so, no VAR panel
-        assertTrue(html.contains("VAR-side attention is not recorded"));
+        // attention over the real image (no grid-only fallback), one row of panels per config: baseline vs VAR
+        assertFalse(html.contains("VAR-side attention is not recorded"));
+        assertTrue(html.contains("<div class=\"rowlabel\">baseline") && html.contains("<div class=\"rowlabel\">var"), "baseline and VAR rows");
         assertFalse(html.contains("grid only"));
         assertTrue(html.contains("charts/attention_"));
         // every config of the run in the metrics table, with differences against baseline
