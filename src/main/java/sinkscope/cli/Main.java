@@ -29,6 +29,7 @@ public final class Main {
         COMMANDS.put("sinkstats", new SinkStatsCommand());
         COMMANDS.put("evaluate", new EvaluateCommand());
         COMMANDS.put("pipeline", new PipelineCommand());
+        COMMANDS.put("soak", new SoakCommand());
     }
 
     private Main() {}

@@ -78,6 +78,11 @@ public final class LlavaSampleRunner implements SampleRunner {
         }
     }
 
+    /** NDArrays alive under the model's manager ({@link Llava#liveArrays()}): flat between samples unless a sample leaks. */
+    public int liveArrays() {
+        return model.liveArrays();
+    }
+
     /** The sink threshold in use (absolute). */
     public double tau() {
         return tau;
