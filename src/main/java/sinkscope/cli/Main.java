@@ -30,6 +30,7 @@ public final class Main {
         COMMANDS.put("evaluate", new EvaluateCommand());
         COMMANDS.put("pipeline", new PipelineCommand());
         COMMANDS.put("soak", new SoakCommand());
+        COMMANDS.put("bench-pipeline", new BenchPipelineCommand());
     }
 
     private Main() {}
