@@ -20,7 +20,11 @@ import sinkscope.spark.SampleRunner;
 /**
  * Native-memory soak of the extract path: {@code n} calls of {@link SampleRunner#extract} in one JVM on one loaded
  * model, cycling through the images, with the process's resident set size ({@code VmRSS} of
- * {@code /proc/self/status}) read after each sample. Reported:
+ * {@code /proc/self/status}) read after each sample. The {@code n} measured samples follow {@code warmup} unmeasured
+ * ones: a fresh JVM's RSS climbs for a few hundred samples and then stays flat (measured on the tiny model with the
+ * default {@code -Xmx8g}: 335 MiB after 20 samples, 620 MiB at 400, 626 MiB from 1000 to 2000) while the JIT, the
+ * Java heap (G1 touches its regions as it sizes the young generation), malloc arenas and libtorch's caches fill up;
+ * a leak keeps climbing. Reported:
  * <ul>
  *   <li>{@code rss_growth} = {@link Figures#tenthGrowth}: mean RSS over the last tenth of the samples divided by the
  *       mean over the first tenth, minus 1 (target under 0.05 at n = 2000 on the tiny model);</li>
@@ -77,13 +81,20 @@ public final class Soak {
     private Soak() {}
 
     /**
-     * Runs {@code n} extract passes over {@code images} in turn (each with {@link #QUESTION}); {@code liveArrays}
-     * counts the model's live NDArrays; {@code log} gets a progress line every tenth.
+     * Runs {@code warmup} unmeasured and then {@code n} measured extract passes over {@code images} in turn (each with
+     * {@link #QUESTION}); {@code liveArrays} counts the model's live NDArrays; {@code log} gets a progress line every
+     * tenth.
      */
-    public static Result run(SampleRunner runner, List<Path> images, int n, ExtractOptions options, IntSupplier liveArrays,
-            PrintStream log) {
-        if (n < 1) {
-            throw new IllegalArgumentException("--samples must be at least 1, got " + n);
+    public static Result run(SampleRunner runner, List<Path> images, int warmup, int n, ExtractOptions options,
+            IntSupplier liveArrays, PrintStream log) {
+        if (n < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--samples must be at least 1 and --warmup at least 0, got " + n + " and " + warmup);
+        }
+        for (int i = 0; i < warmup; i++) {
+            extract(runner, images, i, options);
+        }
+        if (warmup > 0) {
+            log.printf(Locale.ROOT, "soak: %d warm-up samples, rss %.1f MiB%n", warmup, rssKb() / 1024.0);
         }
         if (images.isEmpty()) {
             throw new IllegalArgumentException("soak: no images");
@@ -94,13 +105,7 @@ public final class Soak {
         int liveFirst = 0;
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            Path image = images.get(i % images.size());
-            SampleInput sample = new SampleInput("soak-" + i, null, image.toString(), null, QUESTION, null, null, null, null);
-            try {
-                runner.extract(sample, options);
-            } catch (SampleException e) {
-                throw new IllegalStateException("soak: sample " + i + " (" + image + ") failed at " + e.stage() + ": " + e.reason(), e);
-            }
+            extract(runner, images, warmup + i, options);
             rss[i] = rssKb() / 1024.0;
             heap[i] = memory.getHeapMemoryUsage().getCommitted() / (1024.0 * 1024.0);
             if (i == 0) {
@@ -112,6 +117,16 @@ public final class Soak {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(rss, heap, liveFirst, liveArrays.getAsInt(), seconds);
+    }
+
+    private static void extract(SampleRunner runner, List<Path> images, int i, ExtractOptions options) {
+        Path image = images.get(i % images.size());
+        SampleInput sample = new SampleInput("soak-" + i, null, image.toString(), null, QUESTION, null, null, null, null);
+        try {
+            runner.extract(sample, options);
+        } catch (SampleException e) {
+            throw new IllegalStateException("soak: sample " + i + " (" + image + ") failed at " + e.stage() + ": " + e.reason(), e);
+        }
     }
 
     /** The image files ({@code .png}, {@code .jpg}, {@code .jpeg}) directly in {@code dir}, sorted by name. */

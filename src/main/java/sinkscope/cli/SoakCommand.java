@@ -12,8 +12,8 @@ import sinkscope.spark.LlavaSampleRunner;
 import sinkscope.spark.RunnerSpec;
 
 /**
- * {@code soak --samples N [--model DIR] [--images DIR] [--sink-dims a,b] [--tau T] [--threads N]}: the extract path N
- * times in one JVM, resident memory growth first to last tenth ({@link Soak}). Without {@code --images}, 8 synthetic
+ * {@code soak --samples N [--warmup 400] [--model DIR] [--images DIR] [--sink-dims a,b] [--tau T] [--threads N]}: the
+ * extract path N times (after the unmeasured warm-up) in one JVM, resident memory growth first to last tenth ({@link Soak}). Without {@code --images}, 8 synthetic
  * images; without {@code --model}, the bundled tiny checkpoint.
  */
 final class SoakCommand implements Main.Command {
@@ -26,6 +26,7 @@ final class SoakCommand implements Main.Command {
     public int run(Args args) throws Exception {
         args.required("samples");
         int n = args.integer("samples", 0);
+        int warmup = args.integer("warmup", 400);
         String images = args.string("images", null);
         RunnerSpec spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN),
                 args.integer("threads", 0), 8);
@@ -41,8 +42,9 @@ final class SoakCommand implements Main.Command {
         }
         try (LlavaSampleRunner runner = new LlavaSampleRunner(spec, DeviceAssignment.cpu(spec.threads()))) {
             List<Path> files = Soak.images(imageDir);
-            System.out.printf("soak: %d samples over %d images of %s, model %s%n", n, files.size(), imageDir, spec.modelDir());
-            Soak.run(runner, files, n, ExtractOptions.defaults(), runner::liveArrays, System.out).print(System.out);
+            System.out.printf("soak: %d + %d warm-up samples over %d images of %s, model %s%n", n, warmup, files.size(), imageDir,
+                    spec.modelDir());
+            Soak.run(runner, files, warmup, n, ExtractOptions.defaults(), runner::liveArrays, System.out).print(System.out);
         } finally {
             if (tmp != null) {
                 Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -141,7 +141,7 @@ public final class LlavaSampleRunner implements SampleRunner {
                 attention.add(new ExtractResult.AttentionRow(l, grid, layer.lastAttention(), sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
             }
         }
-        return new ExtractResult(end - start, seqLen, (System.nanoTime() - t0) / 1_000_000, tokens, heads, dims, attention);
+        return new ExtractResult(end - start, seqLen, Math.round((System.nanoTime() - t0) / 1e6), tokens, heads, dims, attention);
     }
 
     private static void addHeads(List<ExtractResult.HeadRow> out, int layer, String query, SampleStatistics.Heads h) {
@@ -174,7 +174,7 @@ public final class LlavaSampleRunner implements SampleRunner {
             Llava.Generation g = model.generate(m, ids, pixels, new Llava.GenerateOptions(maxNewTokens, true, 0),
                     AttentionHook.chain(intervention, probe));
             String answer = processor.decode(g.tokens()).strip();
-            return new Prediction(answer, (System.nanoTime() - t0) / 1_000_000, probe.image());
+            return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image());
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }

@@ -40,7 +40,7 @@ class SoakTest {
         RunnerSpec spec = new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, Golden.llava().toString(), "auto", 1, List.of(7, 41), 4, "llava_hf", 8);
         try (LlavaSampleRunner runner = new LlavaSampleRunner(spec, DeviceAssignment.cpu(1));
                 PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
-            Soak.Result r = Soak.run(runner, images, 30, ExtractOptions.defaults(), runner::liveArrays, quiet);
+            Soak.Result r = Soak.run(runner, images, 0, 30, ExtractOptions.defaults(), runner::liveArrays, quiet);
             assertEquals(30, r.rssMb().length);
             assertEquals(r.liveArraysFirst(), r.liveArraysLast(), "NDArrays alive under the model's manager after sample 1 and 30");
             // generous: the JVM heap still grows lazily in the test JVM; a leak of a tensor per layer per sample does not
