@@ -31,6 +31,8 @@ public final class Main {
         COMMANDS.put("pipeline", new PipelineCommand());
         COMMANDS.put("report", new ReportCommand());
         COMMANDS.put("export", new ExportCommand());
+        COMMANDS.put("soak", new SoakCommand());
+        COMMANDS.put("bench-pipeline", new BenchPipelineCommand());
     }
 
     private Main() {}

@@ -121,6 +121,9 @@ public final class ClipVisionTower {
                 next = layer.forward(states.get(states.size() - 1));
                 NDScope.unregister(next);
             }
+            // hand it to the caller's scope (unregister took it out of every scope); its manager is the
+            // weights' (the CLS embedding comes first), so without this each call leaked its layer outputs
+            NDScope.register(next);
             states.add(next);
         }
         return states;

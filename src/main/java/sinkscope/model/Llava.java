@@ -105,6 +105,11 @@ public final class Llava implements AutoCloseable {
         return language.numLayers();
     }
 
+    /** NDArrays alive under this model's manager and its open sub-managers (weights included): a leak check. */
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     /** A fresh manager for one sample on this model's device; close it when the sample is done. */
     public NDManager newSampleManager() {
         return manager.newSubManager();

@@ -78,6 +78,11 @@ public final class LlavaSampleRunner implements SampleRunner {
         }
     }
 
+    /** NDArrays alive under the model's manager ({@link Llava#liveArrays()}): flat between samples unless a sample leaks. */
+    public int liveArrays() {
+        return model.liveArrays();
+    }
+
     /** The sink threshold in use (absolute). */
     public double tau() {
         return tau;
@@ -137,7 +142,7 @@ public final class LlavaSampleRunner implements SampleRunner {
                 attention.add(new ExtractResult.AttentionRow(l, grid, layer.lastAttention(), sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
             }
         }
-        return new ExtractResult(end - start, seqLen, (System.nanoTime() - t0) / 1_000_000, tokens, heads, dims, attention);
+        return new ExtractResult(end - start, seqLen, Math.round((System.nanoTime() - t0) / 1e6), tokens, heads, dims, attention);
     }
 
     private static void addHeads(List<ExtractResult.HeadRow> out, int layer, String query, SampleStatistics.Heads h) {
@@ -174,7 +179,7 @@ public final class LlavaSampleRunner implements SampleRunner {
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = probe.row(attentionLayers.get(i));
             }
-            return new Prediction(answer, (System.nanoTime() - t0) / 1_000_000, probe.image(), probe.object(), rows);
+            return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), rows);
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }

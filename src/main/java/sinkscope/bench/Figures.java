@@ -1,0 +1,38 @@
+package sinkscope.bench;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** The small statistics the benchmarks report. */
+public final class Figures {
+    private Figures() {}
+
+    /** The median: the middle value, or the mean of the two middle values for an even count. */
+    public static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException("median of no values");
+        }
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    /** How many values make a tenth of {@code n}: {@code ceil(n / 10)}, at least 1. */
+    public static int tenth(int n) {
+        return Math.max(1, (n + 9) / 10);
+    }
+
+    /**
+     * Growth of a series from its first tenth to its last tenth, as a fraction:
+     * {@code mean(last k) / mean(first k) - 1} with {@code k = tenth(n)}.
+     */
+    public static double tenthGrowth(double[] series) {
+        if (series.length == 0) {
+            throw new IllegalArgumentException("growth of an empty series");
+        }
+        int k = tenth(series.length);
+        double first = Arrays.stream(series, 0, k).average().orElseThrow();
+        double last = Arrays.stream(series, series.length - k, series.length).average().orElseThrow();
+        return last / first - 1;
+    }
+}

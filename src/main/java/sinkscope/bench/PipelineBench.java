@@ -1,0 +1,166 @@
+package sinkscope.bench;
+
+import static org.apache.spark.sql.functions.sum;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import sinkscope.data.SyntheticBenchmark;
+import sinkscope.model.Torch;
+import sinkscope.spark.EvalConfig;
+import sinkscope.spark.ExtractOptions;
+import sinkscope.spark.OutputRoot;
+import sinkscope.spark.Pipeline;
+import sinkscope.spark.RunnerSpec;
+import sinkscope.spark.SampleSource;
+import sinkscope.spark.Tables;
+
+/**
+ * The Spark pipeline's cost on top of the model: extract + evaluate (configs baseline and var) over {@code n}
+ * synthetic POPE samples ({@link SyntheticBenchmark}), run {@code runs} times alternately with {@code local[1]} and
+ * {@code local[2]} in one JVM, every task on one intra-op thread (so {@code local[k]} uses k cores). Each run reads
+ * the questions file and writes a fresh output root; the model is loaded once (a warm-up run) and stays loaded in the
+ * JVM's {@code ExecutorModels} across runs. Figures, medians over the runs:
+ * <ul>
+ *   <li>{@code spark_overhead} (target at most 1.10): for a {@code local[2]} run, {@code W * k / M} where {@code W}
+ *       is the wall time from reading the questions to the last table of evaluate written, {@code k = 2} task slots,
+ *       and {@code M} the sum of per-sample model times of that run: {@code samples.model_time_ms} (extract: the
+ *       whole {@code SampleRunner.extract} call — image decode, tokenization, prefill with statistics, result rows)
+ *       plus {@code predictions.latency_ms} (evaluate: the whole {@code SampleRunner.predict} call — image decode,
+ *       tokenization, generation, answer decoding), both taken by the runner from call entry to return. 1 means
+ *       every slot spent the whole wall time inside the model calls; the rest is Spark (scheduling, rows, Parquet
+ *       writes, idle slots at the end of a stage). {@code spark_overhead_local1} is the same for {@code local[1]}.</li>
+ *   <li>{@code scaling_2_vs_1} (target at least 1.8): throughput (samples / W) with {@code local[2]} over that with
+ *       {@code local[1]}, the median of the ratios of adjacent run pairs.</li>
+ *   <li>{@code parquet_bytes_per_sample}: the bytes of every file under a run's output root (apparent size, as
+ *       {@code du -sb}: the extract and evaluate tables, Parquet files with Spark's markers and checksums) over n.</li>
+ * </ul>
+ */
+public final class PipelineBench {
+    /** The configs evaluate runs. */
+    public static final List<String> CONFIGS = List.of("baseline", "var");
+    private static final List<String> MASTERS = List.of("local[1]", "local[2]");
+
+    /**
+     * @param samples n, the evaluation questions used
+     * @param runs timed runs per master
+     * @param warmup samples of the untimed first run that loads the model and warms the JIT
+     * @param runner the model; its {@code threads} is forced to 1
+     * @param work an empty or missing directory for the synthetic data and the output roots
+     */
+    public record Settings(int samples, int runs, int warmup, RunnerSpec runner, Path work) {}
+
+    /** One timed run: wall seconds, summed model seconds, samples processed, task slots, output bytes. */
+    public record Run(String master, double wallSeconds, double modelSeconds, long samples, int slots, long bytes) {
+        /** {@code W * k / M}. */
+        public double overhead() {
+            return wallSeconds * slots / modelSeconds;
+        }
+
+        public double samplesPerSecond() {
+            return samples / wallSeconds;
+        }
+    }
+
+    private final Settings settings;
+    private final PrintStream out;
+
+    public PipelineBench(Settings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Runs everything and returns the figures by name (also printed as {@code name: value} lines). */
+    public Map<String, Double> run() throws IOException {
+        Settings s = settings;
+        if (s.samples < 1 || s.runs < 1) {
+            throw new IllegalArgumentException("--samples and --runs must be at least 1");
+        }
+        Torch.configure(1);
+        RunnerSpec r = s.runner;
+        RunnerSpec spec = new RunnerSpec(r.factoryClass(), r.modelDir(), r.dtype(), 1, r.sinkDims(), r.tau(), r.template(), r.maxNewTokens());
+        Path synth = s.work.resolve("synth");
+        // the eval half of the images carries ~14 questions each
+        SyntheticBenchmark.Summary made = SyntheticBenchmark.generate(synth, s.samples / 5 + 2, 1, SyntheticBenchmark.DEFAULT_SIZE,
+                SyntheticBenchmark.DEFAULT_TRAIN_FRACTION);
+        if (made.evalQuestions() < s.samples) {
+            throw new IllegalStateException("synthetic benchmark has " + made.evalQuestions() + " eval questions, fewer than " + s.samples);
+        }
+        out.printf(Locale.ROOT, "bench-pipeline: %d samples x (extract + evaluate %s), %d runs per master, 1 intra-op thread per task, model %s%n",
+                s.samples, CONFIGS, s.runs, spec.modelDir());
+
+        time("local[2]", settings(spec, synth, s.work.resolve("warmup"), Math.max(1, s.warmup)));
+        List<Run> one = new ArrayList<>();
+        List<Run> two = new ArrayList<>();
+        for (int i = 0; i < s.runs; i++) {
+            for (String master : MASTERS) {
+                Run run = time(master, settings(spec, synth, s.work.resolve("out-" + i + "-" + master.replaceAll("\\W", "")), s.samples));
+                out.printf(Locale.ROOT, "run %d %s: wall %.2f s, model %.2f s, %.1f samples/s, overhead %.3f, %d bytes%n", i + 1, master,
+                        run.wallSeconds, run.modelSeconds, run.samplesPerSecond(), run.overhead(), run.bytes);
+                (master.equals("local[1]") ? one : two).add(run);
+            }
+        }
+        List<Double> scaling = new ArrayList<>();
+        for (int i = 0; i < s.runs; i++) {
+            scaling.add(two.get(i).samplesPerSecond() / one.get(i).samplesPerSecond());
+        }
+        Map<String, Double> figures = new LinkedHashMap<>();
+        figures.put("spark_overhead", Figures.median(two.stream().map(Run::overhead).toList()));
+        figures.put("spark_overhead_local1", Figures.median(one.stream().map(Run::overhead).toList()));
+        figures.put("scaling_2_vs_1", Figures.median(scaling));
+        figures.put("samples_per_s_local1", Figures.median(one.stream().map(Run::samplesPerSecond).toList()));
+        figures.put("samples_per_s_local2", Figures.median(two.stream().map(Run::samplesPerSecond).toList()));
+        figures.put("parquet_bytes_per_sample", Figures.median(two.stream().map(run -> (double) run.bytes / run.samples).toList()));
+        for (Map.Entry<String, Double> e : figures.entrySet()) {
+            out.printf(Locale.ROOT, "%s: %.3f%n", e.getKey(), e.getValue());
+        }
+        return figures;
+    }
+
+    private Pipeline.Settings settings(RunnerSpec spec, Path synth, Path outDir, int limit) {
+        return new Pipeline.Settings(synth.resolve("eval/questions.jsonl"), null, SampleSource.Columns.defaults(),
+                synth.resolve("images").toString(), outDir.toString(), false, limit, 0, spec, ExtractOptions.defaults(),
+                CONFIGS.stream().map(EvalConfig::parse).toList(), null, 2, 16);
+    }
+
+    /** One pipeline run (extract + evaluate) in a fresh session on {@code master}. */
+    private static Run time(String master, Pipeline.Settings s) throws IOException {
+        SparkSession spark = Pipeline.session("local", master, "sinkscope bench-pipeline");
+        try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
+            int slots = spark.sparkContext().defaultParallelism();
+            long t0 = System.nanoTime();
+            SampleSource source = Pipeline.source(spark, s);
+            Pipeline.extract(spark, s, source, quiet);
+            Pipeline.evaluate(spark, s, source, quiet);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            OutputRoot root = new OutputRoot(spark, s.out(), false);
+            Row extract = root.read("samples", Tables.SAMPLES).agg(sum("model_time_ms"), org.apache.spark.sql.functions.count("*")).first();
+            Row evaluate = root.read("predictions", Tables.PREDICTIONS).agg(sum("latency_ms")).first();
+            double model = (extract.getLong(0) + evaluate.getLong(0)) / 1e3;
+            return new Run(master, wall, model, extract.getLong(1), slots, bytes(Path.of(s.out())));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Apparent size of every regular file under {@code dir}. */
+    static long bytes(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            long total = 0;
+            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                total += Files.size(p);
+            }
+            return total;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package sinkscope.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import sinkscope.bench.BenchModel;
+import sinkscope.bench.PipelineBench;
+
+/**
+ * {@code bench-pipeline [--samples 200] [--runs 3] [--warmup 8] [--model DIR] [--sink-dims a,b] [--tau T]
+ * [--max-new-tokens 8] [--work DIR]}: Spark overhead, local[2] vs local[1] scaling and Parquet bytes per sample
+ * ({@link PipelineBench}). The synthetic data and outputs go to {@code --work} (kept) or a temporary directory
+ * (deleted).
+ */
+final class BenchPipelineCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "benchmark: Spark overhead over model time, local[2] vs local[1], Parquet bytes per sample (--samples N [--model DIR])";
+    }
+
+    @Override
+    public int run(Args args) throws Exception {
+        int samples = args.integer("samples", 200);
+        int runs = args.integer("runs", 3);
+        int warmup = args.integer("warmup", 8);
+        String work = args.string("work", null);
+        var spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN), 1,
+                args.integer("max-new-tokens", 8));
+        args.requireAllUsed();
+        Path dir = work == null ? Files.createTempDirectory("sinkscope-bench-pipeline") : Path.of(work);
+        try {
+            new PipelineBench(new PipelineBench.Settings(samples, runs, warmup, spec, dir), System.out).run();
+        } finally {
+            if (work == null) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+        return 0;
+    }
+}

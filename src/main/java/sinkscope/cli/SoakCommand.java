@@ -1,0 +1,55 @@
+package sinkscope.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import sinkscope.bench.BenchModel;
+import sinkscope.bench.Soak;
+import sinkscope.data.SyntheticBenchmark;
+import sinkscope.spark.DeviceAssignment;
+import sinkscope.spark.ExtractOptions;
+import sinkscope.spark.LlavaSampleRunner;
+import sinkscope.spark.RunnerSpec;
+
+/**
+ * {@code soak --samples N [--warmup 400] [--model DIR] [--images DIR] [--sink-dims a,b] [--tau T] [--threads N]}: the
+ * extract path N times (after the unmeasured warm-up) in one JVM, resident memory growth first to last tenth ({@link Soak}). Without {@code --images}, 8 synthetic
+ * images; without {@code --model}, the bundled tiny checkpoint.
+ */
+final class SoakCommand implements Main.Command {
+    @Override
+    public String summary() {
+        return "native memory soak: the extract path N times, rss_growth first to last tenth (--samples N [--model DIR] [--images DIR])";
+    }
+
+    @Override
+    public int run(Args args) throws Exception {
+        args.required("samples");
+        int n = args.integer("samples", 0);
+        int warmup = args.integer("warmup", 400);
+        String images = args.string("images", null);
+        RunnerSpec spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN),
+                args.integer("threads", 0), 8);
+        args.requireAllUsed();
+        Path tmp = null;
+        Path imageDir;
+        if (images == null) {
+            tmp = Files.createTempDirectory("sinkscope-soak");
+            SyntheticBenchmark.generate(tmp.resolve("synth"), 8, 1, SyntheticBenchmark.DEFAULT_SIZE, SyntheticBenchmark.DEFAULT_TRAIN_FRACTION);
+            imageDir = tmp.resolve("synth/images");
+        } else {
+            imageDir = Path.of(images);
+        }
+        try (LlavaSampleRunner runner = new LlavaSampleRunner(spec, DeviceAssignment.cpu(spec.threads()))) {
+            List<Path> files = Soak.images(imageDir);
+            System.out.printf("soak: %d + %d warm-up samples over %d images of %s, model %s%n", n, warmup, files.size(), imageDir,
+                    spec.modelDir());
+            Soak.run(runner, files, warmup, n, ExtractOptions.defaults(), runner::liveArrays, System.out).print(System.out);
+        } finally {
+            if (tmp != null) {
+                Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        return 0;
+    }
+}
