@@ -12,9 +12,10 @@ import sinkscope.spark.LlavaSampleRunner;
 import sinkscope.spark.RunnerSpec;
 
 /**
- * {@code soak --samples N [--warmup 400] [--model DIR] [--images DIR] [--sink-dims a,b] [--tau T] [--threads N]}: the
+ * {@code soak --samples N [--warmup 1000] [--model DIR] [--images DIR] [--sink-dims a,b] [--tau T] [--threads 1]}: the
  * extract path N times (after the unmeasured warm-up) in one JVM, resident memory growth first to last tenth ({@link Soak}). Without {@code --images}, 8 synthetic
- * images; without {@code --model}, the bundled tiny checkpoint.
+ * images; without {@code --model}, the bundled tiny checkpoint. Pin the Java heap so that RSS is about native
+ * memory: {@code JAVA_OPTS="-Xms2g -Xmx2g -XX:+AlwaysPreTouch" jobs/sinkscope soak --samples 2000}.
  */
 final class SoakCommand implements Main.Command {
     @Override
@@ -26,10 +27,10 @@ final class SoakCommand implements Main.Command {
     public int run(Args args) throws Exception {
         args.required("samples");
         int n = args.integer("samples", 0);
-        int warmup = args.integer("warmup", 400);
+        int warmup = args.integer("warmup", 1000);
         String images = args.string("images", null);
         RunnerSpec spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN),
-                args.integer("threads", 0), 8);
+                args.integer("threads", 1), 8);
         args.requireAllUsed();
         Path tmp = null;
         Path imageDir;
