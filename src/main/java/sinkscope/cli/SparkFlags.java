@@ -58,7 +58,7 @@ final class SparkFlags {
                 a.string("runner", RunnerSpec.DEFAULT_FACTORY),
                 a.string("model", null),
                 a.string("dtype", "auto"),
-                a.integer("threads", 0),
+                a.integer("threads", defaultThreads(a.string("master", null))),
                 dims == null ? List.of() : Arrays.stream(dims).boxed().toList(),
                 a.number("tau", Double.NaN),
                 a.string("template", "llava_hf"),
@@ -88,6 +88,25 @@ final class SparkFlags {
                 a.string("sink-dims-from", null),
                 a.integer("top-k", 2),
                 a.integer("bins", 16));
+    }
+
+    /**
+     * Intra-op threads per task when {@code --threads} is not given: in local mode the cores divided among the task
+     * slots of {@code local[k]} (libtorch's workers spin when cores are oversubscribed, and one model serves every task
+     * thread of the JVM); 0 (all cores) on a cluster, where the profile gives each task its cores.
+     */
+    static int defaultThreads(String master) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        String m = master != null ? master.trim() : System.getProperty("spark.master", "local[*]").trim();
+        java.util.regex.Matcher k = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)(,\\d+)?]").matcher(m);
+        if (m.equals("local")) {
+            return cores;
+        }
+        if (!k.matches()) {
+            return 0;
+        }
+        int slots = k.group(1).equals("*") ? cores : Integer.parseInt(k.group(1));
+        return Math.max(1, cores / Math.max(1, slots));
     }
 
     /** Seed of the embedded default's evaluation images (the bundled model was trained on other seeds). */
