@@ -104,8 +104,17 @@ public final class SinkAblationHook implements AttentionHook, AutoCloseable {
         return layer < ablated.length ? ablated[layer] : null;
     }
 
+    /** The ablated attention, handed to the caller's {@link NDScope} (freed with the layer). */
     @Override
     public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+        NDArray out = ablate(layer, attn, step);
+        if (out != attn) {
+            NDScope.register(out);
+        }
+        return out;
+    }
+
+    private NDArray ablate(int layer, NDArray attn, ForwardStep step) {
         NDArray keys = ablated(layer);
         if (keys == null) {
             return attn;

@@ -115,8 +115,20 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         }
     }
 
+    /**
+     * Stages 2 and 3 on this layer's attention. A rewritten array is handed to the caller's {@link NDScope} (the
+     * runtime's layer scope), so it is freed with the layer rather than kept until the sample ends.
+     */
     @Override
     public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+        NDArray out = rewrite(layer, attn, step);
+        if (out != attn) {
+            NDScope.register(out);
+        }
+        return out;
+    }
+
+    private NDArray rewrite(int layer, NDArray attn, ForwardStep step) {
         checkLayer(layer);
         heads = attn.getShape().get(1);
         SinkTokens s = sinks[layer];
