@@ -597,11 +597,26 @@ public final class Report {
         for (String v : values) {
             Map<String, double[][]> series = new LinkedHashMap<>();
             for (String c : configs) {
-                series.put(c, rows.stream().filter(r -> r.getAs("config").equals(c))
-                        .map(r -> new double[] {(Integer) r.getAs("layer"), r.<Double>getAs(v)}).toArray(double[][]::new));
+                double[][] points = rows.stream().filter(r -> r.getAs("config").equals(c) && r.getAs(v) != null)
+                        .map(r -> new double[] {(Integer) r.getAs("layer"), r.<Double>getAs(v)}).toArray(double[][]::new);
+                if (points.length > 0) {
+                    series.put(c, points);
+                }
             }
-            String title = v.equals("image_attention") ? "Image attention of the last prompt token" : v.replace('_', ' ') + " of the last prompt token";
-            String axis = v.equals("image_attention") ? "image attention (mean over heads)" : v.replace('_', ' ') + " (mean)";
+            if (series.isEmpty()) {
+                note(esc(v) + ": no values (e.g. no question in the input has an object box).");
+                continue;
+            }
+            String title = switch (v) {
+                case "image_attention" -> "Image attention of the last prompt token";
+                case "object_share" -> "Share of the image attention on the asked object";
+                default -> v.replace('_', ' ') + " of the last prompt token";
+            };
+            String axis = switch (v) {
+                case "image_attention" -> "image attention (mean over heads)";
+                case "object_share" -> "share on the object's patches (mean)";
+                default -> v.replace('_', ' ') + " (mean)";
+            };
             img(Charts.lines(title, "decoder layer", axis, series, false), "grounding_" + safe(v), 620, 400, title);
         }
         html.append("</div>\n");
