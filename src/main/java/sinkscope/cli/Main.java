@@ -24,6 +24,7 @@ public final class Main {
         COMMANDS.put("bench-forward", new BenchForwardCommand());
         COMMANDS.put("var-replay", new VarReplayCommand());
         COMMANDS.put("synth", new SynthCommand());
+        COMMANDS.put("train-reference", new TrainReferenceCommand());
     }
 
     private Main() {}
