@@ -25,8 +25,16 @@ public final class ReferenceModelBuilder {
     private ReferenceModelBuilder() {}
 
     public static Summary build(Path out, Recipe recipe, int logEvery, double budgetMinutes, Consumer<String> log) throws IOException {
-        if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
-            throw new IllegalArgumentException(out + " exists and is not an empty directory; choose a new --out");
+        if (Files.exists(out)) {
+            boolean empty;
+            try (var entries = Files.list(out)) {
+                empty = entries.findAny().isEmpty();
+            } catch (java.nio.file.NotDirectoryException e) {
+                empty = false;
+            }
+            if (!empty) {
+                throw new IllegalArgumentException(out + " exists and is not an empty directory; choose a new --out");
+            }
         }
         WordLevelTokenizer tok = WordLevelTokenizer.synthetic();
         ReferenceCheckpoint.writeConfigs(out, recipe, tok);
