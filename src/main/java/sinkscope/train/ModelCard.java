@@ -36,11 +36,12 @@ public final class ModelCard {
                                 + "go through `preprocessor_config.json` (bicubic resize to %d, center crop), as at inference.%n",
                         r.trainImages() + r.evalImages(), r.seed(), r.trainImages(), r.evalImages(), v.imageSize()))
                 .append(String.format(Locale.ROOT, "- Targets: `Yes`/`No` for POPE questions (LLaVA's answer style), the one-word label "
-                                + "for open questions, then `</s>`; teacher-forced cross-entropy on those tokens only. Prompt "
-                                + "`USER: <image>\\n{question} ASSISTANT:`, with LLaVA's POPE suffix on %.0f%% of the prompts.%n",
+                                + "for open questions, then `</s>`; teacher-forced cross-entropy on those tokens only. One multi-turn conversation "
+                                + "per image (LLaVA's format): `USER: <image>\\n{q1} ASSISTANT: {a1}</s>USER: {q2} ASSISTANT: {a2}</s>...`, the "
+                                + "image's distinct questions in random order, with LLaVA's POPE suffix in %.0f%% of the conversations.%n",
                         100 * r.popeSuffixShare()))
                 .append(String.format(Locale.ROOT, "- Optimisation: Adam (DJL), peak learning rate %s, %d warmup steps, cosine decay to %s of "
-                                + "the peak, %d steps of %d images x %d questions (%d sequences), init N(0, %s^2) (HF's _init_weights), "
+                                + "the peak, %d steps of %d images x up to %d questions (%d answers), init N(0, %s^2) (HF's _init_weights), "
                                 + "float32 on the CPU.%n", r.learningRate(), r.warmupSteps(), r.minLrFraction(), r.steps(), r.imagesPerStep(),
                         r.questionsPerImage(), r.imagesPerStep() * r.questionsPerImage(), r.initStd()))
                 .append(run.steps() < r.steps() ? String.format(Locale.ROOT, "- Stopped by the time budget after %d of %d steps.%n",
