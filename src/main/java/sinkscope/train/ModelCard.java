@@ -44,7 +44,8 @@ public final class ModelCard {
                                 + "the peak, %d steps of %d images x up to %d questions (%d answers), init N(0, %s^2) (HF's _init_weights), "
                                 + "float32 on the CPU.%n", r.learningRate(), r.warmupSteps(), r.minLrFraction(), r.steps(), r.imagesPerStep(),
                         r.questionsPerImage(), r.imagesPerStep() * r.questionsPerImage(), r.initStd()))
-                .append(run.steps() < r.steps() ? String.format(Locale.ROOT, "- Stopped by the time budget after %d of %d steps.%n",
+                .append(run.steps() < r.steps() ? String.format(Locale.ROOT, "- The time budget (`--budget-minutes`) shortened the run to %d of %d steps; the cosine schedule was re-planned "
+                        + "from the measured pace so that it ends with the run.%n",
                         run.steps(), r.steps()) : "")
                 .append(String.format(Locale.ROOT, "- Seed %d (data, initialisation and batch order). Wall time: %.1f min training on %d "
                                 + "CPU threads, %.1f min held-out evaluation.%n%n", r.seed(), run.seconds() / 60,

@@ -18,7 +18,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int steps, int 
 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
-        return new Recipe(7, 4000, 30, 1500, 16, 8, 2e-3, 30, 0.05, 0.02, 0.5,
+        return new Recipe(7, 4000, 24, 3000, 16, 6, 1.5e-3, 50, 0.05, 0.02, 0.5,
                 112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512);
     }
 
@@ -56,10 +56,15 @@ public record Recipe(long seed, int trainImages, int evalImages, int steps, int 
 
     /** Learning rate at optimizer step {@code step} (0-based): linear warmup, then cosine to {@code minLrFraction}. */
     public double learningRate(int step) {
+        return learningRate(step, steps);
+    }
+
+    /** The same schedule over {@code horizon} steps (a run shortened by its time budget decays over its real length). */
+    public double learningRate(int step, int horizon) {
         if (step < warmupSteps) {
             return learningRate * (step + 1) / warmupSteps;
         }
-        double t = steps <= warmupSteps ? 1 : (double) (step - warmupSteps) / (steps - warmupSteps);
+        double t = horizon <= warmupSteps ? 1 : (double) (step - warmupSteps) / (horizon - warmupSteps);
         return learningRate * (minLrFraction + (1 - minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t))));
     }
 

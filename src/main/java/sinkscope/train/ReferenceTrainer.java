@@ -89,7 +89,8 @@ public final class ReferenceTrainer {
     public Run train(int logEvery, double budgetMinutes, Consumer<String> log) {
         long t0 = System.nanoTime();
         List<List<Question>> train = questionsByImage(dataset.train());
-        List<List<Question>> heldOut = questionsByImage(dataset.eval());
+        List<List<Question>> heldOut = new ArrayList<>(dataset.eval().stream()
+                .collect(java.util.stream.Collectors.groupingBy(Question::image, LinkedHashMap::new, java.util.stream.Collectors.toList())).values());
         float[][] trainPixels = pixels(0, dataset.trainImages());
         float[][] heldOutPixels = pixels(dataset.trainImages(), dataset.scenes().size());
         log.accept(String.format(java.util.Locale.ROOT, "data: %d train images, %d held-out images, pixels in %.1f s", trainPixels.length,
@@ -103,19 +104,23 @@ public final class ReferenceTrainer {
                 p.setRequiresGradient(true);
                 count += p.size();
             }
-            int[] stepRef = {0};
-            Optimizer adam = Optimizer.adam().optLearningRateTracker((name, n) -> (float) recipe.learningRate(stepRef[0])).build();
+            int[] stepRef = {0, recipe.steps()}; // current step, schedule horizon
+            Optimizer adam = Optimizer.adam().optLearningRateTracker((name, n) -> (float) recipe.learningRate(stepRef[0], stepRef[1])).build();
             SplittableRandom rng = new SplittableRandom(recipe.seed());
             List<CurvePoint> curve = new ArrayList<>();
             double lossSum = 0;
             double accSum = 0;
             int since = 0;
             int steps = recipe.steps();
+            long trainStart = System.nanoTime();
             for (int step = 0; step < steps; step++) {
                 stepRef[0] = step;
-                if (budgetMinutes > 0 && (System.nanoTime() - t0) / 6e10 > budgetMinutes && (step + 1) % logEvery == 0) {
-                    log.accept("time budget of " + budgetMinutes + " min reached: stopping after step " + (step + 1));
-                    steps = step + 1;
+                if (budgetMinutes > 0 && step > 0 && step >= recipe.warmupSteps() && step % logEvery == 0) {
+                    // Re-plan the schedule's length from the pace so far, so that the cosine ends when the budget does.
+                    double perStep = (System.nanoTime() - trainStart) / 6e10 / step;
+                    double left = budgetMinutes - (System.nanoTime() - t0) / 6e10;
+                    stepRef[1] = Math.max(step + 1, Math.min(recipe.steps(), step + (int) (left / perStep)));
+                    steps = stepRef[1];
                 }
                 Batch batch = sample(train, trainPixels, rng);
                 try (NDManager m = model.newSampleManager()) {
@@ -134,7 +139,7 @@ public final class ReferenceTrainer {
                 since++;
                 if ((step + 1) % logEvery == 0 || step + 1 == steps) {
                     double held = heldOutAccuracy(model, heldOut, heldOutPixels);
-                    CurvePoint p = new CurvePoint(step + 1, lossSum / since, accSum / since, recipe.learningRate(step), held,
+                    CurvePoint p = new CurvePoint(step + 1, lossSum / since, accSum / since, recipe.learningRate(step, stepRef[1]), held,
                             (System.nanoTime() - t0) / 1e9);
                     curve.add(p);
                     log.accept(String.format(java.util.Locale.ROOT, "step %5d  loss %.4f  train acc %.3f  lr %.2e  held-out acc %.3f  %.0f s",
@@ -247,9 +252,19 @@ public final class ReferenceTrainer {
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int image = rng.nextInt(data.size());
-            List<Question> pool = new ArrayList<>(data.get(image));
+            List<Question> yes = new ArrayList<>();
+            List<Question> no = new ArrayList<>();
+            List<Question> open = new ArrayList<>();
+            for (Question q : data.get(image)) {
+                ("yes".equals(q.label()) ? yes : "no".equals(q.label()) ? no : open).add(q);
+            }
             List<Question> turns = new ArrayList<>();
-            while (turns.size() < recipe.questionsPerImage() && !pool.isEmpty()) {
+            while (turns.size() < recipe.questionsPerImage() && !(yes.isEmpty() && no.isEmpty() && open.isEmpty())) {
+                // each turn: the open question with probability 1/4 (while there is one), else yes or no with equal odds
+                List<Question> pool = !open.isEmpty() && rng.nextInt(4) == 0 ? open : rng.nextBoolean() ? yes : no;
+                if (pool.isEmpty()) {
+                    pool = !yes.isEmpty() ? yes : !no.isEmpty() ? no : open;
+                }
                 turns.add(pool.remove(rng.nextInt(pool.size())));
             }
             px[i] = pixels[imageIndex(data.get(image).get(0).image())];
@@ -344,7 +359,7 @@ public final class ReferenceTrainer {
         }
     }
 
-    /** First-answer-token accuracy (teacher forced, one POPE question per sequence, POPE suffix) on held-out images. */
+    /** First-answer-token accuracy (teacher forced, one POPE question per sequence, POPE suffix) on held-out images, every split. */
     private double heldOutAccuracy(Llava model, List<List<Question>> data, float[][] pixels) {
         int right = 0;
         int total = 0;
