@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -123,7 +124,10 @@ public final class ReferenceTrainer {
                     steps = stepRef[1];
                 }
                 Batch batch = sample(train, trainPixels, rng);
-                try (NDManager m = model.newSampleManager()) {
+                // The scope frees what the runtime's blocks create in the model's own manager (embedding rows, norms),
+                // which the step's manager alone would leave behind.
+                try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         Output out = forward(m, model, batch);
                         gc.backward(out.loss());
@@ -134,8 +138,8 @@ public final class ReferenceTrainer {
                         lossSum += loss;
                         accSum += out.accuracy();
                     }
-                    update(m, params, adam);
                 }
+                update(params, adam);
                 since++;
                 if ((step + 1) % logEvery == 0 || step + 1 == steps) {
                     double held = heldOutAccuracy(model, heldOut, heldOutPixels);
@@ -163,15 +167,17 @@ public final class ReferenceTrainer {
      * One optimizer step: gradients scaled to a global L2 norm of at most {@link #CLIP_NORM}, Adam on every
      * parameter, gradients reset to zero (PyTorch accumulates them across backward passes).
      */
-    private static void update(NDManager m, Map<String, NDArray> params, Optimizer adam) {
+    private static void update(Map<String, NDArray> params, Optimizer adam) {
         List<NDArray> grads = new ArrayList<>();
-        NDArray squares = m.zeros(new Shape());
+        double squares = 0;
         for (NDArray p : params.values()) {
             NDArray g = p.getGradient();
             grads.add(g);
-            squares = squares.add(g.square().sum());
+            try (NDArray sq = g.square(); NDArray sum = sq.sum()) {
+                squares += sum.getFloat();
+            }
         }
-        double norm = Math.sqrt(squares.getFloat());
+        double norm = Math.sqrt(squares);
         float scale = norm > CLIP_NORM ? (float) (CLIP_NORM / norm) : 1f;
         int i = 0;
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
@@ -373,7 +379,8 @@ public final class ReferenceTrainer {
             if (seqs.isEmpty()) {
                 continue;
             }
-            try (NDManager m = model.newSampleManager()) {
+            try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
                 for (boolean c : forward(m, model, new Batch(new float[][] {pixels[imageIndex(data.get(image).get(0).image()) - dataset.trainImages()]},
                         seqs)).firstCorrect()) {
                     right += c ? 1 : 0;
