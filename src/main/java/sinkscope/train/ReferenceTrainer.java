@@ -325,9 +325,13 @@ public final class ReferenceTrainer {
             features = features.get(m.create(batch.sequences().stream().mapToLong(Sequence::image).toArray()));
         }
         int n = (int) features.getShape().get(1);
+        // Ops attach their result to their first operand's manager: the embedding rows come out in the model's
+        // manager, so they move to the step's; every activation after them follows (and is freed with the step).
         NDArray embeds = model.language().embed(m.create(ids, new Shape(b, length)));
+        embeds.attach(m);
         NDArray merged = NDArrays.concat(new NDList(embeds.get(new NDIndex(":, :{}, :", at)), features,
                 embeds.get(new NDIndex(":, {}:, :", at + 1))), 1);
+        merged.attach(m);
         int s = length - 1 + n;
         List<Long> rows = new ArrayList<>();
         List<Long> next = new ArrayList<>();
