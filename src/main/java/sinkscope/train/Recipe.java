@@ -18,7 +18,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int steps, int 
 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
-        return new Recipe(7, 4000, 24, 3000, 16, 6, 1.5e-3, 50, 0.05, 0.02, 0.5,
+        return new Recipe(7, 4000, 24, 3000, 16, 6, 1e-3, 50, 0.05, 0.02, 0.5,
                 112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512);
     }
 

@@ -51,6 +51,8 @@ public final class ReferenceTrainer {
     private static final int MONITOR_IMAGES = 20;
     /** Global gradient-norm clip. */
     private static final double CLIP_NORM = 1.0;
+    /** Updates skipped for non-finite gradients before the run gives up. */
+    private static final int MAX_SKIPPED = 20;
 
     /** One point of the loss curve: mean training loss and answer accuracy over the steps since the last point. */
     public record CurvePoint(int step, double loss, double trainAccuracy, double learningRate, double heldOutAccuracy, double seconds) {}
@@ -114,6 +116,7 @@ public final class ReferenceTrainer {
             int since = 0;
             int steps = recipe.steps();
             long trainStart = System.nanoTime();
+            int skipped = 0;
             for (int step = 0; step < steps; step++) {
                 stepRef[0] = step;
                 if (budgetMinutes > 0 && step > 0 && step >= recipe.warmupSteps() && step % logEvery == 0) {
@@ -132,14 +135,17 @@ public final class ReferenceTrainer {
                         Output out = forward(m, model, batch);
                         gc.backward(out.loss());
                         float loss = out.loss().getFloat();
-                        if (!Float.isFinite(loss)) {
-                            throw new IllegalStateException("training loss is " + loss + " at step " + (step + 1) + "; lower --lr");
-                        }
-                        lossSum += loss;
+                        lossSum += Float.isFinite(loss) ? loss : 0;
                         accSum += out.accuracy();
                     }
                 }
-                update(params, adam);
+                if (!update(params, adam)) {
+                    skipped++;
+                    log.accept("step " + (step + 1) + ": non-finite gradient, update skipped (" + skipped + " so far)");
+                    if (skipped > MAX_SKIPPED) {
+                        throw new IllegalStateException(skipped + " updates skipped for non-finite gradients by step " + (step + 1) + "; lower --lr");
+                    }
+                }
                 since++;
                 if ((step + 1) % logEvery == 0 || step + 1 == steps) {
                     double held = heldOutAccuracy(model, heldOut, heldOutPixels);
@@ -165,9 +171,10 @@ public final class ReferenceTrainer {
 
     /**
      * One optimizer step: gradients scaled to a global L2 norm of at most {@link #CLIP_NORM}, Adam on every
-     * parameter, gradients reset to zero (PyTorch accumulates them across backward passes).
+     * parameter, gradients reset to zero (PyTorch accumulates them across backward passes). A non-finite gradient
+     * norm skips the update (gradients are still reset); returns whether the update was made.
      */
-    private static void update(Map<String, NDArray> params, Optimizer adam) {
+    private static boolean update(Map<String, NDArray> params, Optimizer adam) {
         List<NDArray> grads = new ArrayList<>();
         double squares = 0;
         for (NDArray p : params.values()) {
@@ -179,16 +186,20 @@ public final class ReferenceTrainer {
         }
         double norm = Math.sqrt(squares);
         float scale = norm > CLIP_NORM ? (float) (CLIP_NORM / norm) : 1f;
+        boolean finite = Double.isFinite(norm);
         int i = 0;
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             NDArray g = grads.get(i++);
-            if (scale != 1f) {
-                g.muli(scale);
+            if (finite) {
+                if (scale != 1f) {
+                    g.muli(scale);
+                }
+                adam.update(e.getKey(), e.getValue(), g);
             }
-            adam.update(e.getKey(), e.getValue(), g);
-            g.subi(g);
+            g.set(new NDIndex("..."), 0f); // set, not multiply: a NaN times 0 stays NaN
             g.close();
         }
+        return finite;
     }
 
     /** Distinct questions per image (index relative to {@code first}), in benchmark order. */
