@@ -33,6 +33,7 @@ public final class Main {
         COMMANDS.put("export", new ExportCommand());
         COMMANDS.put("soak", new SoakCommand());
         COMMANDS.put("bench-pipeline", new BenchPipelineCommand());
+        COMMANDS.put("train-reference", new TrainReferenceCommand());
     }
 
     private Main() {}

@@ -13,6 +13,7 @@ import sinkscope.data.ImageDecoder;
 import sinkscope.data.ImageException;
 import sinkscope.data.PromptTemplate;
 import sinkscope.model.AttentionHook;
+import sinkscope.model.BundledModel;
 import sinkscope.model.ClipImageProcessor;
 import sinkscope.model.KvCache;
 import sinkscope.model.Llava;
@@ -34,7 +35,7 @@ import sinkscope.sink.VarParams;
  * {@link SinkAblationHook}) and {@link LastTokenImageAttention} for the grounding figures.
  *
  * <p>{@code tau <= 0} or NaN in the spec means the size-relative paper threshold {@code 0.3125 sqrt(D)} (= 20 at
- * D = 4096), and a NaN dims floor means {@code tau} (the dims table then counts massive activations); sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
+ * D = 4096), a null model directory means the model bundled in the jar ({@link BundledModel}), and a NaN dims floor means {@code tau} (the dims table then counts massive activations); sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
  */
 public final class LlavaSampleRunner implements SampleRunner {
     private final Llava model;
@@ -50,7 +51,7 @@ public final class LlavaSampleRunner implements SampleRunner {
         Torch.configure(assignment.threads());
         Device device = Torch.device(assignment.device());
         DataType dtype = spec.dtype() == null || spec.dtype().equals("auto") ? Torch.defaultDtype(device) : Torch.dtype(spec.dtype());
-        Path dir = Path.of(spec.modelDir());
+        Path dir = spec.modelDir() == null ? BundledModel.path() : Path.of(spec.modelDir());
         LlavaConfig config = sinkscope.model.Checkpoint.config(dir);
         int hidden = config.text().hiddenSize();
         if (spec.sinkDims().isEmpty()) {

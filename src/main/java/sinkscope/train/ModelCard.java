@@ -1,0 +1,73 @@
+package sinkscope.train;
+
+import java.util.List;
+import java.util.Locale;
+import sinkscope.model.LlavaConfig;
+
+/** The model card ({@code README.md}) of a reference model: architecture, recipe, seed, time, loss curve, held-out accuracy. */
+public final class ModelCard {
+    private ModelCard() {}
+
+    public static String render(Recipe r, LlavaConfig c, ReferenceTrainer.Run run, HeldOutEvaluation.Result eval) {
+        StringBuilder sb = new StringBuilder();
+        var t = c.text();
+        var v = c.vision();
+        sb.append("# tiny-llava: SinkScope's reference model\n\n")
+                .append("A small model with the LLaVA-1.5 architecture (CLIP ViT vision tower, `mlp2x_gelu` projector, LLaMA decoder), ")
+                .append("trained from scratch by SinkScope with DJL's training API on the synthetic POPE benchmark ")
+                .append("(`sinkscope.data.SyntheticBenchmark`), saved in the llava-hf layout (transformers 4.41 module paths, ")
+                .append("float16 safetensors). It exists so that the pipeline has a real, trained LMM to analyse offline; ")
+                .append("it knows nothing but coloured shapes.\n\n")
+                .append("## Architecture\n\n| part | shape |\n|---|---|\n")
+                .append(String.format(Locale.ROOT, "| vision tower | CLIP ViT, image %d, patch %d (%d image tokens), hidden %d, %d layers "
+                                + "(layer -2 is read, the last layer is not stored), %d heads, MLP %d, quick_gelu |%n", v.imageSize(),
+                        v.patchSize(), c.numImageTokens(), v.hiddenSize(), v.numHiddenLayers(), v.numAttentionHeads(), v.intermediateSize()))
+                .append(String.format(Locale.ROOT, "| projector | mlp2x_gelu %d -> %d -> %d |%n", v.hiddenSize(), t.hiddenSize(), t.hiddenSize()))
+                .append(String.format(Locale.ROOT, "| language model | LLaMA, hidden %d, %d layers, %d heads, %d key/value heads (GQA), "
+                                + "SwiGLU MLP %d, RMSNorm, RoPE, untied lm_head, vocabulary %d |%n", t.hiddenSize(), t.numHiddenLayers(),
+                        t.numAttentionHeads(), t.numKeyValueHeads(), t.intermediateSize(), t.vocabSize()))
+                .append(String.format(Locale.ROOT, "| parameters | %,d trained (stored in float16) |%n%n", run.parameters()))
+                .append("Tokenizer: word level (`tokenizer.json`, WordLevel model, Whitespace pre-tokenizer, `<s>` prepended), ")
+                .append("over the words of the llava_hf and vicuna_v1 prompts, the POPE suffix and the benchmark's questions; ")
+                .append("`<image>` and `<pad>` are added special tokens.\n\n")
+                .append("## Recipe\n\n```\n").append(r.commandLine("DIR")).append("\n```\n\n")
+                .append(String.format(Locale.ROOT, "- Data: `SyntheticBenchmark.build(%d, seed %d, size 224)`: the first %d images are the "
+                                + "train split, the last %d the held-out eval split (disjoint images). Images are rendered at 224 px and "
+                                + "go through `preprocessor_config.json` (bicubic resize to %d, center crop), as at inference.%n",
+                        r.trainImages() + r.evalImages(), r.seed(), r.trainImages(), r.evalImages(), v.imageSize()))
+                .append(String.format(Locale.ROOT, "- Targets: `Yes`/`No` for POPE questions (LLaVA's answer style), the one-word label "
+                                + "for open questions, then `</s>`; teacher-forced cross-entropy on those tokens only. One multi-turn conversation "
+                                + "per image (LLaVA's format): `USER: <image>\\n{q1} ASSISTANT: {a1}</s>USER: {q2} ASSISTANT: {a2}</s>...`, the "
+                                + "image's distinct questions in random order, with LLaVA's POPE suffix in %.0f%% of the conversations.%n",
+                        100 * r.popeSuffixShare()))
+                .append(String.format(Locale.ROOT, "- Optimisation: Adam (DJL), peak learning rate %s, %d warmup steps, cosine decay to %s of "
+                                + "the peak, %d steps of %d images x up to %d questions (%d answers), init N(0, %s^2) (HF's _init_weights), "
+                                + "float32 on the CPU.%n", r.learningRate(), r.warmupSteps(), r.minLrFraction(), r.steps(), r.imagesPerStep(),
+                        r.questionsPerImage(), r.imagesPerStep() * r.questionsPerImage(), r.initStd()))
+                .append(run.steps() < r.steps() ? String.format(Locale.ROOT, "- The time budget (`--budget-minutes`) shortened the run to %d of %d steps; the cosine schedule was re-planned "
+                        + "from the measured pace so that it ends with the run.%n",
+                        run.steps(), r.steps()) : "")
+                .append(String.format(Locale.ROOT, "- Seed %d (data, initialisation and batch order). Wall time: %.1f min training on %d "
+                                + "CPU threads, %.1f min held-out evaluation.%n%n", r.seed(), run.seconds() / 60,
+                        Runtime.getRuntime().availableProcessors(), eval.seconds() / 60))
+                .append("## Loss curve\n\nMean over the steps since the previous row; held-out accuracy is the teacher-forced first ")
+                .append("answer token on the POPE questions of the held-out images.\n\n")
+                .append("| step | loss | train acc | learning rate | held-out acc | minutes |\n|---|---|---|---|---|---|\n");
+        for (ReferenceTrainer.CurvePoint p : run.curve()) {
+            sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.3f | %.2e | %.3f | %.1f |%n", p.step(), p.loss(), p.trainAccuracy(),
+                    p.learningRate(), p.heldOutAccuracy(), p.seconds() / 60));
+        }
+        sb.append(String.format(Locale.ROOT, "%n## Held-out accuracy%n%nThe saved float16 checkpoint, loaded as a user loads it, greedy "
+                + "generation, answers read with LLaVA's eval_pope.py rule, on the %d held-out images (`plain`: "
+                + "`USER: <image>\\n{question} ASSISTANT:`; `pope`: with the POPE suffix).%n%n", eval.images()));
+        sb.append(HeldOutEvaluation.markdown(eval));
+        for (String name : List.of("plain", "pope")) {
+            double[] o = eval.open().get(name);
+            if (o != null) {
+                sb.append(String.format(Locale.ROOT, "%nOpen questions (`%s`): %.0f of %.0f exact (%.3f).", name, o[0], o[1], o[0] / o[1]));
+            }
+        }
+        sb.append("\n");
+        return sb.toString();
+    }
+}

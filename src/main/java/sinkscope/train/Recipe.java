@@ -1,0 +1,175 @@
+package sinkscope.train;
+
+import com.google.gson.JsonObject;
+import java.util.Locale;
+import sinkscope.data.SyntheticBenchmark;
+
+/**
+ * Everything that determines a reference-model training run: data (synthetic benchmark seed, train and held-out
+ * image counts), optimisation (Adam, linear warmup then cosine decay to {@code minLrFraction} of the peak, steps,
+ * images per step and questions per image), and the LLaVA-1.5 shape (CLIP ViT, mlp2x_gelu projector, LLaMA).
+ *
+ * @param popeSuffixShare share of training prompts that carry LLaVA's POPE suffix (the rest are bare questions)
+ */
+public record Recipe(long seed, int trainImages, int evalImages, int steps, int imagesPerStep, int questionsPerImage,
+                     double learningRate, int warmupSteps, double minLrFraction, double initStd, double popeSuffixShare,
+                     int imageSize, int patchSize, int visionHidden, int visionLayers, int visionHeads, int visionIntermediate,
+                     int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions) {
+
+    /** The recipe of the bundled model. */
+    public static Recipe defaults() {
+        return new Recipe(7, 4000, 24, 3000, 16, 6, 1e-3, 50, 0.05, 0.02, 0.5,
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512);
+    }
+
+    /** A few-second configuration for tests. */
+    public static Recipe tiny() {
+        return new Recipe(3, 16, 4, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256);
+    }
+
+    public Recipe {
+        positive("steps", steps);
+        positive("images", trainImages);
+        positive("eval-images", evalImages);
+        positive("images-per-step", imagesPerStep);
+        positive("questions-per-image", questionsPerImage);
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
+        }
+        if (warmupSteps < 0 || !(minLrFraction >= 0 && minLrFraction <= 1) || !(popeSuffixShare >= 0 && popeSuffixShare <= 1)) {
+            throw new IllegalArgumentException("--warmup must be >= 0, --min-lr-fraction and --pope-suffix-share in [0, 1]");
+        }
+        if (imageSize % patchSize != 0) {
+            throw new IllegalArgumentException("--image-size " + imageSize + " is not a multiple of --patch-size " + patchSize);
+        }
+        if (visionLayers < 2) {
+            throw new IllegalArgumentException("--vision-layers must be >= 2 (LLaVA reads the second-to-last layer), got " + visionLayers);
+        }
+    }
+
+    private static void positive(String flag, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException("--" + flag + " must be positive, got " + v);
+        }
+    }
+
+    /** Learning rate at optimizer step {@code step} (0-based): linear warmup, then cosine to {@code minLrFraction}. */
+    public double learningRate(int step) {
+        return learningRate(step, steps);
+    }
+
+    /** The same schedule over {@code horizon} steps (a run shortened by its time budget decays over its real length). */
+    public double learningRate(int step, int horizon) {
+        if (step < warmupSteps) {
+            return learningRate * (step + 1) / warmupSteps;
+        }
+        double t = horizon <= warmupSteps ? 1 : (double) (step - warmupSteps) / (horizon - warmupSteps);
+        return learningRate * (minLrFraction + (1 - minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t))));
+    }
+
+    /** The train fraction that gives exactly {@code trainImages} train images out of {@code trainImages + evalImages}. */
+    public double trainFraction() {
+        return (trainImages + 0.5) / (trainImages + evalImages);
+    }
+
+    /** The benchmark the run trains and evaluates on (rendered at the benchmark's default size, as {@code synth} does). */
+    public SyntheticBenchmark.Dataset dataset() {
+        return SyntheticBenchmark.build(trainImages + evalImages, seed, SyntheticBenchmark.DEFAULT_SIZE, trainFraction());
+    }
+
+    /** The llava-hf {@code config.json} of this shape for a tokenizer's ids. */
+    public JsonObject configJson(WordLevelTokenizer tok) {
+        JsonObject text = new JsonObject();
+        text.addProperty("model_type", "llama");
+        text.addProperty("vocab_size", tok.vocabSize());
+        text.addProperty("hidden_size", textHidden);
+        text.addProperty("intermediate_size", textIntermediate);
+        text.addProperty("num_hidden_layers", textLayers);
+        text.addProperty("num_attention_heads", textHeads);
+        text.addProperty("num_key_value_heads", textKvHeads);
+        text.addProperty("hidden_act", "silu");
+        text.addProperty("max_position_embeddings", maxPositions);
+        text.addProperty("rms_norm_eps", 1e-5);
+        text.addProperty("rope_theta", 10000.0);
+        text.addProperty("attention_bias", false);
+        text.addProperty("tie_word_embeddings", false);
+        text.addProperty("bos_token_id", tok.bosId());
+        text.addProperty("eos_token_id", tok.eosId());
+        text.addProperty("pad_token_id", tok.padId());
+        text.addProperty("torch_dtype", "float16");
+        text.addProperty("_name_or_path", "sinkscope/tiny-llava");
+        JsonObject vision = new JsonObject();
+        vision.addProperty("model_type", "clip_vision_model");
+        vision.addProperty("hidden_size", visionHidden);
+        vision.addProperty("intermediate_size", visionIntermediate);
+        vision.addProperty("num_hidden_layers", visionLayers);
+        vision.addProperty("num_attention_heads", visionHeads);
+        vision.addProperty("image_size", imageSize);
+        vision.addProperty("patch_size", patchSize);
+        vision.addProperty("num_channels", 3);
+        vision.addProperty("hidden_act", "quick_gelu");
+        vision.addProperty("layer_norm_eps", 1e-5);
+        vision.addProperty("projection_dim", visionHidden);
+        JsonObject root = new JsonObject();
+        var arch = new com.google.gson.JsonArray();
+        arch.add("LlavaForConditionalGeneration");
+        root.add("architectures", arch);
+        root.addProperty("model_type", "llava");
+        root.addProperty("ignore_index", -100);
+        root.addProperty("image_token_index", tok.imageId());
+        root.addProperty("pad_token_id", tok.padId());
+        root.addProperty("projector_hidden_act", "gelu");
+        root.addProperty("vision_feature_layer", -2);
+        root.addProperty("vision_feature_select_strategy", "default");
+        root.addProperty("tie_word_embeddings", false);
+        root.addProperty("torch_dtype", "float16");
+        root.addProperty("transformers_version", "4.41.2");
+        root.add("text_config", text);
+        root.add("vision_config", vision);
+        return root;
+    }
+
+    /** CLIPImageProcessor settings at {@code imageSize} (OpenAI CLIP mean/std, bicubic, resize then center crop). */
+    public JsonObject preprocessorJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("image_processor_type", "CLIPImageProcessor");
+        o.addProperty("processor_class", "LlavaProcessor");
+        JsonObject size = new JsonObject();
+        size.addProperty("shortest_edge", imageSize);
+        o.add("size", size);
+        JsonObject crop = new JsonObject();
+        crop.addProperty("height", imageSize);
+        crop.addProperty("width", imageSize);
+        o.add("crop_size", crop);
+        o.addProperty("do_resize", true);
+        o.addProperty("do_center_crop", true);
+        o.addProperty("do_rescale", true);
+        o.addProperty("rescale_factor", 1.0 / 255.0);
+        o.addProperty("do_normalize", true);
+        o.addProperty("do_convert_rgb", true);
+        o.addProperty("resample", 3);
+        var mean = new com.google.gson.JsonArray();
+        for (double v : new double[] {0.48145466, 0.4578275, 0.40821073}) {
+            mean.add(v);
+        }
+        var std = new com.google.gson.JsonArray();
+        for (double v : new double[] {0.26862954, 0.26130258, 0.27577711}) {
+            std.add(v);
+        }
+        o.add("image_mean", mean);
+        o.add("image_std", std);
+        return o;
+    }
+
+    /** The command line that reproduces this recipe. */
+    public String commandLine(String out) {
+        return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d --steps %d "
+                        + "--images-per-step %d --questions-per-image %d --lr %s --warmup %d --min-lr-fraction %s --init-std %s "
+                        + "--pope-suffix-share %s --image-size %d --patch-size %d --vision-hidden %d --vision-layers %d --vision-heads %d "
+                        + "--vision-intermediate %d --hidden %d --layers %d --heads %d --kv-heads %d --intermediate %d --max-positions %d",
+                out, seed, trainImages, evalImages, steps, imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd,
+                popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers,
+                textHeads, textKvHeads, textIntermediate, maxPositions);
+    }
+}

@@ -1,0 +1,51 @@
+package sinkscope.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import sinkscope.model.Llava;
+import sinkscope.model.SafeTensorsWriter;
+
+/**
+ * The llava-hf layout of a reference model: {@code config.json}, {@code preprocessor_config.json},
+ * {@code generation_config.json}, the tokenizer files ({@link WordLevelTokenizer#write}) and
+ * {@code model.safetensors} with every trained parameter in float16 under its v4.41 module path. The vision
+ * tower's last encoder layer and {@code post_layernorm} are not stored: LLaVA reads the second-to-last layer, so
+ * they never run and are never trained (the runtime, like Hugging Face, loads a checkpoint without them).
+ */
+public final class ReferenceCheckpoint {
+    private ReferenceCheckpoint() {}
+
+    /** Writes every file but the weights. */
+    public static void writeConfigs(Path dir, Recipe recipe, WordLevelTokenizer tok) throws IOException {
+        Files.createDirectories(dir);
+        var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+        Files.writeString(dir.resolve("config.json"), gson.toJson(recipe.configJson(tok)) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("preprocessor_config.json"), gson.toJson(recipe.preprocessorJson()) + "\n", StandardCharsets.UTF_8);
+        JsonObject gen = new JsonObject();
+        gen.addProperty("bos_token_id", tok.bosId());
+        gen.addProperty("eos_token_id", tok.eosId());
+        gen.addProperty("pad_token_id", tok.padId());
+        gen.addProperty("do_sample", false);
+        gen.addProperty("transformers_version", "4.41.2");
+        Files.writeString(dir.resolve("generation_config.json"), gson.toJson(gen) + "\n", StandardCharsets.UTF_8);
+        tok.write(dir, recipe.maxPositions());
+    }
+
+    /** Writes {@code model.safetensors}: {@link Llava#parameters()} in float16. */
+    public static void writeWeights(Path dir, Llava model) throws IOException {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+            try (NDArray half = e.getValue().toType(DataType.FLOAT16, true)) {
+                w.add(e.getKey(), half);
+            }
+        }
+        w.write(dir.resolve("model.safetensors"));
+    }
+}

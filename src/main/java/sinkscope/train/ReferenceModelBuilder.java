@@ -1,0 +1,62 @@
+package sinkscope.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Consumer;
+import sinkscope.data.SyntheticBenchmark;
+import sinkscope.model.Llava;
+import sinkscope.model.LlavaConfig;
+import sinkscope.model.LlavaProcessor;
+
+/**
+ * {@code train-reference} end to end: tokenizer and configs, training ({@link ReferenceTrainer}), float16 weights
+ * ({@link ReferenceCheckpoint}), the held-out evaluation of the saved checkpoint ({@link HeldOutEvaluation}) and
+ * the model card {@code README.md} ({@link ModelCard}).
+ */
+public final class ReferenceModelBuilder {
+    /** What was built. */
+    public record Summary(ReferenceTrainer.Run run, HeldOutEvaluation.Result eval) {}
+
+    private ReferenceModelBuilder() {}
+
+    public static Summary build(Path out, Recipe recipe, int logEvery, double budgetMinutes, Consumer<String> log) throws IOException {
+        if (Files.exists(out)) {
+            boolean empty;
+            try (var entries = Files.list(out)) {
+                empty = entries.findAny().isEmpty();
+            } catch (java.nio.file.NotDirectoryException e) {
+                empty = false;
+            }
+            if (!empty) {
+                throw new IllegalArgumentException(out + " exists and is not an empty directory; choose a new --out");
+            }
+        }
+        WordLevelTokenizer tok = WordLevelTokenizer.synthetic();
+        ReferenceCheckpoint.writeConfigs(out, recipe, tok);
+        LlavaConfig config = LlavaConfig.load(out.resolve("config.json"));
+        log.accept(String.format(Locale.ROOT, "model: %s; vocabulary %d words; %d image tokens", recipe.commandLine(out.toString()),
+                tok.vocabSize(), config.numImageTokens()));
+        ReferenceTrainer.Run run;
+        SyntheticBenchmark.Dataset dataset;
+        try (LlavaProcessor processor = LlavaProcessor.load(out, config)) {
+            ReferenceTrainer trainer = new ReferenceTrainer(recipe, config, processor.tokenizer(), processor.images());
+            dataset = trainer.dataset();
+            run = trainer.train(logEvery, budgetMinutes, log);
+            try (Llava trained = run.model()) {
+                ReferenceCheckpoint.writeWeights(out, trained);
+            }
+        }
+        HeldOutEvaluation.Result eval;
+        try (Llava saved = Llava.load(out, Device.cpu(), DataType.FLOAT32); LlavaProcessor processor = LlavaProcessor.load(out, config)) {
+            eval = HeldOutEvaluation.run(saved, processor, dataset, recipe.seed(), recipe.evalImages());
+        }
+        log.accept(HeldOutEvaluation.markdown(eval));
+        Files.writeString(out.resolve("README.md"), ModelCard.render(recipe, config, run, eval), StandardCharsets.UTF_8);
+        return new Summary(run, eval);
+    }
+}

@@ -1,0 +1,417 @@
+package sinkscope.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import sinkscope.data.PromptTemplate;
+import sinkscope.data.Question;
+import sinkscope.data.SyntheticBenchmark;
+import sinkscope.data.SyntheticScene;
+import sinkscope.model.ClipImageProcessor;
+import sinkscope.model.ForwardStep;
+import sinkscope.model.KvCache;
+import sinkscope.model.Llava;
+import sinkscope.model.LlavaConfig;
+import sinkscope.model.LlavaTokenizer;
+import sinkscope.model.RandomWeights;
+
+/**
+ * Trains a LLaVA-1.5-architecture model from scratch on the synthetic benchmark's train split with DJL's training
+ * API: PyTorch autograd through the {@link Llava} runtime's own blocks, {@link Optimizer#adam()} on every
+ * {@link Llava#parameters()} entry.
+ *
+ * <p>One optimizer step: {@code imagesPerStep} train images drawn at random, {@code questionsPerImage} of each
+ * image's distinct questions (POPE yes/no questions answered {@code Yes}/{@code No}, open questions answered with
+ * their one-word label), each prompt {@code USER: <image>\n{question} ASSISTANT:} (with LLaVA's POPE suffix for a
+ * {@code popeSuffixShare} of them). The vision tower runs once per image; its features are repeated for the
+ * image's questions and spliced in place of {@code <image>} exactly as {@link Llava#merge} does, sequences are
+ * right-padded (causal attention: padding never reaches a real position). Loss: teacher-forced cross-entropy
+ * {@code -mean log p(answer_k | prefix)} over the answer tokens and the closing {@code </s>} only; the prompt and
+ * the image rows carry no loss. Gradients are summed by autograd over the batch and reset after every update.
+ */
+public final class ReferenceTrainer {
+    /** Held-out images the loss curve's accuracy is measured on. */
+    private static final int MONITOR_IMAGES = 20;
+    /** Global gradient-norm clip. */
+    private static final double CLIP_NORM = 1.0;
+    /** Updates skipped for non-finite gradients before the run gives up. */
+    private static final int MAX_SKIPPED = 20;
+
+    /** One point of the loss curve: mean training loss and answer accuracy over the steps since the last point. */
+    public record CurvePoint(int step, double loss, double trainAccuracy, double learningRate, double heldOutAccuracy, double seconds) {}
+
+    /** A finished run: the trained model (the caller closes it) and its curve. */
+    public record Run(Llava model, List<CurvePoint> curve, double seconds, long parameters, int steps) {}
+
+    private final Recipe recipe;
+    private final LlavaConfig config;
+    private final LlavaTokenizer tokenizer;
+    private final ClipImageProcessor images;
+    private final SyntheticBenchmark.Dataset dataset;
+    private final PromptTemplate template = PromptTemplate.of(PromptTemplate.DEFAULT);
+
+    public ReferenceTrainer(Recipe recipe, LlavaConfig config, LlavaTokenizer tokenizer, ClipImageProcessor images) {
+        this.recipe = recipe;
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.images = images;
+        this.dataset = recipe.dataset();
+    }
+
+    public SyntheticBenchmark.Dataset dataset() {
+        return dataset;
+    }
+
+    /** The answer a question is trained to give: {@code Yes}/{@code No} for POPE labels, the label otherwise. */
+    public static String targetAnswer(Question q) {
+        return switch (q.label()) {
+            case "yes" -> WordLevelTokenizer.YES;
+            case "no" -> WordLevelTokenizer.NO;
+            default -> q.label();
+        };
+    }
+
+    /** Trains; {@code log} receives one line per curve point. */
+    public Run train(int logEvery, double budgetMinutes, Consumer<String> log) {
+        long t0 = System.nanoTime();
+        List<List<Question>> train = questionsByImage(dataset.train());
+        List<List<Question>> heldOut = new ArrayList<>(dataset.eval().stream()
+                .collect(java.util.stream.Collectors.groupingBy(Question::image, LinkedHashMap::new, java.util.stream.Collectors.toList())).values());
+        float[][] trainPixels = pixels(0, dataset.trainImages());
+        float[][] heldOutPixels = pixels(dataset.trainImages(), dataset.scenes().size());
+        log.accept(String.format(java.util.Locale.ROOT, "data: %d train images, %d held-out images, pixels in %.1f s", trainPixels.length,
+                heldOutPixels.length, (System.nanoTime() - t0) / 1e9));
+
+        Llava model = Llava.create(config, new RandomWeights(recipe.seed(), recipe.initStd()), Device.cpu(), DataType.FLOAT32);
+        try {
+            Map<String, NDArray> params = model.parameters();
+            long count = 0;
+            for (NDArray p : params.values()) {
+                p.setRequiresGradient(true);
+                count += p.size();
+            }
+            int[] stepRef = {0, recipe.steps()}; // current step, schedule horizon
+            Optimizer adam = Optimizer.adam().optLearningRateTracker((name, n) -> (float) recipe.learningRate(stepRef[0], stepRef[1])).build();
+            SplittableRandom rng = new SplittableRandom(recipe.seed());
+            List<CurvePoint> curve = new ArrayList<>();
+            double lossSum = 0;
+            double accSum = 0;
+            int since = 0;
+            int steps = recipe.steps();
+            long trainStart = System.nanoTime();
+            int skipped = 0;
+            for (int step = 0; step < steps; step++) {
+                stepRef[0] = step;
+                if (budgetMinutes > 0 && step > 0 && step >= recipe.warmupSteps() && step % logEvery == 0) {
+                    // Re-plan the schedule's length from the pace so far, so that the cosine ends when the budget does.
+                    double perStep = (System.nanoTime() - trainStart) / 6e10 / step;
+                    double left = budgetMinutes - (System.nanoTime() - t0) / 6e10;
+                    stepRef[1] = Math.max(step + 1, Math.min(recipe.steps(), step + (int) (left / perStep)));
+                    steps = stepRef[1];
+                }
+                Batch batch = sample(train, trainPixels, rng);
+                // The scope frees what the runtime's blocks create in the model's own manager (embedding rows, norms),
+                // which the step's manager alone would leave behind.
+                try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        Output out = forward(m, model, batch);
+                        gc.backward(out.loss());
+                        float loss = out.loss().getFloat();
+                        lossSum += Float.isFinite(loss) ? loss : 0;
+                        accSum += out.accuracy();
+                    }
+                }
+                if (!update(params, adam)) {
+                    skipped++;
+                    log.accept("step " + (step + 1) + ": non-finite gradient, update skipped (" + skipped + " so far)");
+                    if (skipped > MAX_SKIPPED) {
+                        throw new IllegalStateException(skipped + " updates skipped for non-finite gradients by step " + (step + 1) + "; lower --lr");
+                    }
+                }
+                since++;
+                if ((step + 1) % logEvery == 0 || step + 1 == steps) {
+                    double held = heldOutAccuracy(model, heldOut, heldOutPixels);
+                    CurvePoint p = new CurvePoint(step + 1, lossSum / since, accSum / since, recipe.learningRate(step, stepRef[1]), held,
+                            (System.nanoTime() - t0) / 1e9);
+                    curve.add(p);
+                    log.accept(String.format(java.util.Locale.ROOT, "step %5d  loss %.4f  train acc %.3f  lr %.2e  held-out acc %.3f  %.0f s",
+                            p.step(), p.loss(), p.trainAccuracy(), p.learningRate(), p.heldOutAccuracy(), p.seconds()));
+                    lossSum = 0;
+                    accSum = 0;
+                    since = 0;
+                }
+            }
+            for (NDArray p : params.values()) {
+                p.setRequiresGradient(false);
+            }
+            return new Run(model, curve, (System.nanoTime() - t0) / 1e9, count, steps);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * One optimizer step: gradients scaled to a global L2 norm of at most {@link #CLIP_NORM}, Adam on every
+     * parameter, gradients reset to zero (PyTorch accumulates them across backward passes). A non-finite gradient
+     * norm skips the update (gradients are still reset); returns whether the update was made.
+     */
+    private static boolean update(Map<String, NDArray> params, Optimizer adam) {
+        List<NDArray> grads = new ArrayList<>();
+        double squares = 0;
+        for (NDArray p : params.values()) {
+            NDArray g = p.getGradient();
+            grads.add(g);
+            try (NDArray sq = g.square(); NDArray sum = sq.sum()) {
+                squares += sum.getFloat();
+            }
+        }
+        double norm = Math.sqrt(squares);
+        float scale = norm > CLIP_NORM ? (float) (CLIP_NORM / norm) : 1f;
+        boolean finite = Double.isFinite(norm);
+        int i = 0;
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray g = grads.get(i++);
+            if (finite) {
+                if (scale != 1f) {
+                    g.muli(scale);
+                }
+                adam.update(e.getKey(), e.getValue(), g);
+            }
+            g.set(new NDIndex("..."), 0f); // set, not multiply: a NaN times 0 stays NaN
+            g.close();
+        }
+        return finite;
+    }
+
+    /** Distinct questions per image (index relative to {@code first}), in benchmark order. */
+    private List<List<Question>> questionsByImage(List<Question> questions) {
+        Map<String, List<Question>> byImage = new LinkedHashMap<>();
+        for (Question q : questions) {
+            List<Question> qs = byImage.computeIfAbsent(q.image(), k -> new ArrayList<>());
+            if (qs.stream().noneMatch(x -> x.text().equals(q.text()))) {
+                qs.add(q);
+            }
+        }
+        return new ArrayList<>(byImage.values());
+    }
+
+    private static int imageIndex(String name) {
+        return Integer.parseInt(name.substring("synth_".length(), name.length() - ".png".length()));
+    }
+
+    /** CLIP pixel values of scenes {@code [from, to)}, rendered at the benchmark's size as {@code synth} writes them. */
+    private float[][] pixels(int from, int to) {
+        List<SyntheticScene> scenes = dataset.scenes().subList(from, to);
+        return scenes.parallelStream().map(s -> images.pixelValues(s.render(recipe.seed()), ClipImageProcessor.Mode.CROP))
+                .toArray(float[][]::new);
+    }
+
+    /**
+     * One conversation about one image: {@code turns} questions, the first as {@code USER: <image>\n{q} ASSISTANT:}, the
+     * next ones as {@code USER: {q} ASSISTANT:}, each followed by its answer and {@code </s>} (LLaVA's multi-turn
+     * vicuna format). {@code target[p]} marks the positions whose next token is an answer token or its {@code </s>}.
+     */
+    Sequence conversation(int image, List<Question> turns, boolean popeSuffix) {
+        PromptTemplate t = template.withPopeSuffix(popeSuffix);
+        List<Long> ids = new ArrayList<>();
+        List<Boolean> answer = new ArrayList<>();
+        for (int k = 0; k < turns.size(); k++) {
+            Question q = turns.get(k);
+            long[] prompt = tokenizer.encode(k == 0 ? t.render(q.text()) : t.render(q.text()).replace(LlavaTokenizer.IMAGE_TOKEN + "\n", ""));
+            for (int i = k == 0 ? 0 : 1; i < prompt.length; i++) {
+                ids.add(prompt[i]);
+                answer.add(false);
+            }
+            long[] a = tokenizer.encode(targetAnswer(q));
+            for (int i = 1; i < a.length; i++) {
+                ids.add(a[i]);
+                answer.add(true);
+            }
+            ids.add((long) config.text().eosTokenId());
+            answer.add(true);
+        }
+        long[] out = ids.stream().mapToLong(Long::longValue).toArray();
+        boolean[] target = new boolean[out.length];
+        for (int p = 0; p + 1 < out.length; p++) {
+            target[p] = answer.get(p + 1);
+        }
+        return new Sequence(image, out, target);
+    }
+
+    /** Token ids with one {@code <image>}, and which positions predict an answer token. */
+    record Sequence(int image, long[] ids, boolean[] target) {}
+
+    /** Images and one sequence per image. */
+    record Batch(float[][] pixels, List<Sequence> sequences) {}
+
+    private Batch sample(List<List<Question>> data, float[][] pixels, SplittableRandom rng) {
+        int n = recipe.imagesPerStep();
+        float[][] px = new float[n][];
+        List<Sequence> seqs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int image = rng.nextInt(data.size());
+            List<Question> yes = new ArrayList<>();
+            List<Question> no = new ArrayList<>();
+            List<Question> open = new ArrayList<>();
+            for (Question q : data.get(image)) {
+                ("yes".equals(q.label()) ? yes : "no".equals(q.label()) ? no : open).add(q);
+            }
+            List<Question> turns = new ArrayList<>();
+            while (turns.size() < recipe.questionsPerImage() && !(yes.isEmpty() && no.isEmpty() && open.isEmpty())) {
+                // each turn: the open question with probability 1/4 (while there is one), else yes or no with equal odds
+                List<Question> pool = !open.isEmpty() && rng.nextInt(4) == 0 ? open : rng.nextBoolean() ? yes : no;
+                if (pool.isEmpty()) {
+                    pool = !yes.isEmpty() ? yes : !no.isEmpty() ? no : open;
+                }
+                turns.add(pool.remove(rng.nextInt(pool.size())));
+            }
+            px[i] = pixels[imageIndex(data.get(image).get(0).image())];
+            seqs.add(conversation(i, turns, rng.nextDouble() < recipe.popeSuffixShare()));
+        }
+        return new Batch(px, seqs);
+    }
+
+    /** Loss (a scalar, attached to the step's manager), and per sequence whether the first answer token is the argmax. */
+    record Output(NDArray loss, boolean[] firstCorrect) {
+        double accuracy() {
+            int right = 0;
+            for (boolean c : firstCorrect) {
+                right += c ? 1 : 0;
+            }
+            return (double) right / firstCorrect.length;
+        }
+    }
+
+    /**
+     * The batched teacher-forced forward pass: merged embeddings {@code [B, S, D]} as {@link Llava#merge} builds them
+     * (image features in place of {@code <image>}), the decoder, the final norm and {@code lm_head}; the loss is the
+     * mean of {@code -log p(next token)} over the target positions.
+     */
+    Output forward(NDManager m, Llava model, Batch batch) {
+        int b = batch.sequences().size();
+        int at = -1;
+        int length = 0;
+        for (Sequence e : batch.sequences()) {
+            int i = indexOf(e.ids(), config.imageTokenIndex());
+            if (at >= 0 && i != at) {
+                throw new IllegalStateException("prompts of one batch must put <image> at the same index");
+            }
+            at = i;
+            length = Math.max(length, e.ids().length);
+        }
+        long[] ids = new long[b * length];
+        java.util.Arrays.fill(ids, config.padTokenId() == null ? 0 : config.padTokenId());
+        for (int s = 0; s < b; s++) {
+            Sequence e = batch.sequences().get(s);
+            System.arraycopy(e.ids(), 0, ids, s * length, e.ids().length);
+            ids[s * length + at] = 0; // the placeholder's row is replaced by the image; any in-vocabulary id embeds here
+        }
+        int size = config.vision().imageSize();
+        int images = batch.pixels().length;
+        float[] flat = new float[images * 3 * size * size];
+        for (int i = 0; i < images; i++) {
+            System.arraycopy(batch.pixels()[i], 0, flat, i * 3 * size * size, 3 * size * size);
+        }
+        NDArray features = model.imageFeatures(m, m.create(flat, new Shape(images, 3, size, size)));
+        if (images != b) {
+            features = features.get(m.create(batch.sequences().stream().mapToLong(Sequence::image).toArray()));
+        }
+        int n = (int) features.getShape().get(1);
+        // Ops attach their result to their first operand's manager: the embedding rows come out in the model's
+        // manager, so they move to the step's; every activation after them follows (and is freed with the step).
+        NDArray embeds = model.language().embed(m.create(ids, new Shape(b, length)));
+        embeds.attach(m);
+        NDArray merged = NDArrays.concat(new NDList(embeds.get(new NDIndex(":, :{}, :", at)), features,
+                embeds.get(new NDIndex(":, {}:, :", at + 1))), 1);
+        merged.attach(m);
+        int s = length - 1 + n;
+        List<Long> rows = new ArrayList<>();
+        List<Long> next = new ArrayList<>();
+        int[] first = new int[b];
+        for (int i = 0; i < b; i++) {
+            Sequence e = batch.sequences().get(i);
+            first[i] = -1;
+            for (int p = 0; p < e.ids().length; p++) {
+                if (e.target()[p]) {
+                    int row = i * s + (p < at ? p : p - 1 + n);
+                    if (first[i] < 0) {
+                        first[i] = rows.size();
+                    }
+                    rows.add((long) row);
+                    next.add(e.ids()[p + 1]);
+                }
+            }
+        }
+        int vocab = config.text().vocabSize();
+        float[] onehot = new float[next.size() * vocab];
+        for (int k = 0; k < next.size(); k++) {
+            onehot[k * vocab + next.get(k).intValue()] = 1;
+        }
+        try (KvCache cache = new KvCache(model.numLayers())) {
+            NDArray hidden = model.language().layers(merged, cache, new ForwardStep(-1, 0, s, at, at + n, model.numLayers()), null);
+            NDArray selected = hidden.reshape(b * s, -1).get(m.create(rows.stream().mapToLong(Long::longValue).toArray()));
+            NDArray logits = model.language().logits(model.language().norm(selected)); // [T, V]
+            NDArray loss = logits.logSoftmax(-1).mul(m.create(onehot, new Shape(next.size(), vocab))).sum().neg().div(next.size());
+            long[] argmax = logits.argMax(-1).toLongArray();
+            boolean[] correct = new boolean[b];
+            for (int i = 0; i < b; i++) {
+                correct[i] = first[i] >= 0 && argmax[first[i]] == next.get(first[i]);
+            }
+            return new Output(loss, correct);
+        }
+    }
+
+    /** First-answer-token accuracy (teacher forced, one POPE question per sequence, POPE suffix) on held-out images, every split. */
+    private double heldOutAccuracy(Llava model, List<List<Question>> data, float[][] pixels) {
+        int right = 0;
+        int total = 0;
+        for (int image = 0; image < Math.min(MONITOR_IMAGES, data.size()); image++) {
+            List<Sequence> seqs = new ArrayList<>();
+            for (Question q : data.get(image)) {
+                if (SyntheticBenchmark.POPE_SPLITS.contains(q.category())) {
+                    seqs.add(conversation(0, List.of(q), true));
+                }
+            }
+            if (seqs.isEmpty()) {
+                continue;
+            }
+            try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                for (boolean c : forward(m, model, new Batch(new float[][] {pixels[imageIndex(data.get(image).get(0).image()) - dataset.trainImages()]},
+                        seqs)).firstCorrect()) {
+                    right += c ? 1 : 0;
+                    total++;
+                }
+            }
+        }
+        return total == 0 ? Double.NaN : (double) right / total;
+    }
+
+    private static int indexOf(long[] ids, long id) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == id) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("prompt has no <image> placeholder");
+    }
+}

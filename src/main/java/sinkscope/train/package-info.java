@@ -1,0 +1,7 @@
+/**
+ * Training the reference model: a small LLaVA-1.5-architecture model (CLIP-style ViT, {@code mlp2x_gelu}
+ * projector, LLaMA decoder) trained from scratch on the synthetic POPE benchmark with DJL's training API
+ * (PyTorch autograd through the {@code model} runtime), its word-level tokenizer, and the llava-hf checkpoint
+ * layout it is saved in. Depends on {@code model}, {@code data} and {@code eval}; no Spark.
+ */
+package sinkscope.train;

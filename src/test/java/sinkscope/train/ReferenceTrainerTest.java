@@ -1,0 +1,84 @@
+package sinkscope.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sinkscope.data.Question;
+import sinkscope.model.ClipImageProcessor;
+import sinkscope.model.KvCache;
+import sinkscope.model.Llava;
+import sinkscope.model.LlavaConfig;
+import sinkscope.model.LlavaProcessor;
+import sinkscope.model.RandomWeights;
+import sinkscope.model.Torch;
+
+/** The training loop on a tiny model, and its batched forward pass against the runtime's batch-1 path. */
+class ReferenceTrainerTest {
+
+    @Test
+    void lossFallsOverAFewSteps(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny();
+        ReferenceCheckpoint.writeConfigs(dir, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        List<String> log = new ArrayList<>();
+        try (LlavaProcessor p = LlavaProcessor.load(dir, config)) {
+            ReferenceTrainer.Run run = new ReferenceTrainer(r, config, p.tokenizer(), p.images()).train(4, 0, log::add);
+            try (Llava model = run.model()) {
+                assertEquals(3, run.curve().size(), String.join("\n", log));
+                double first = run.curve().get(0).loss();
+                double last = run.curve().get(2).loss();
+                assertTrue(last < first - 0.3, "loss " + first + " -> " + last);
+                ReferenceCheckpoint.writeWeights(dir, model);
+            }
+        }
+        try (Llava saved = Llava.load(dir, Device.cpu(), DataType.FLOAT32)) {
+            assertEquals(saved.parameters().keySet().size(), saved.parameters().size());
+        }
+    }
+
+    @Test
+    void batchedForwardEqualsTheRuntime(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny();
+        ReferenceCheckpoint.writeConfigs(dir, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        try (LlavaProcessor p = LlavaProcessor.load(dir, config);
+                Llava model = Llava.create(config, new RandomWeights(5, 0.5), Device.cpu(), DataType.FLOAT32);
+                NDManager m = model.newSampleManager()) {
+            ReferenceTrainer t = new ReferenceTrainer(r, config, p.tokenizer(), p.images());
+            var scene = t.dataset().scenes().get(0);
+            float[] px = p.images().pixelValues(scene.render(r.seed()), ClipImageProcessor.Mode.CROP);
+            Question q = new Question("1", "synth_000000.png", "Is there a red circle in the image?", "no", "random");
+            Question q2 = new Question("2", "synth_000000.png", "What color is the square?", "blue", "open_color");
+            ReferenceTrainer.Sequence seq = t.conversation(0, List.of(q, q2), true);
+            double batched = t.forward(m, model, new ReferenceTrainer.Batch(new float[][] {px}, List.of(seq))).loss().getFloat();
+
+            NDArray pixels = m.create(px, new ai.djl.ndarray.types.Shape(1, 3, r.imageSize(), r.imageSize()));
+            Llava.Merged merged = model.merge(m, seq.ids(), model.imageFeatures(m, pixels));
+            try (KvCache cache = new KvCache(model.numLayers())) {
+                NDArray logp = model.allLogits(m, model.prefill(m, merged, cache, null).lastHidden()).logSoftmax(-1);
+                double sum = 0;
+                int n = 0;
+                for (int i = 0; i < seq.ids().length; i++) {
+                    if (seq.target()[i]) {
+                        int row = i < merged.imageStart() ? i : i - 1 + config.numImageTokens();
+                        sum -= logp.getFloat(row, seq.ids()[i + 1]);
+                        n++;
+                    }
+                }
+                assertEquals(4, n); // "No" </s> "blue" </s>
+                assertEquals(sum / n, batched, 1e-4 * Math.max(1, Math.abs(batched)));
+            }
+        }
+    }
+}
