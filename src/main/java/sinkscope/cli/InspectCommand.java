@@ -1,6 +1,5 @@
 package sinkscope.cli;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -13,7 +12,6 @@ import sinkscope.model.KvCache;
 import sinkscope.model.Llava;
 import sinkscope.model.LlavaProcessor;
 import sinkscope.model.SafeTensorsWriter;
-import sinkscope.model.Torch;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
@@ -31,26 +29,18 @@ final class InspectCommand implements Main.Command {
 
     @Override
     public int run(Args a) throws Exception {
-        Torch.configure(a.integer("threads", 0));
-        Path modelDir = a.path("model");
-        String prompt = a.required("prompt");
-        Path image = a.path("image", null);
-        Path pixelFile = a.path("pixel-values", null);
+        ModelFlags.Sample in = ModelFlags.Sample.parse(a, null);
         Path out = a.path("out");
         int maxNew = a.integer("max-new-tokens", 8);
         boolean var = a.bool("var", false);
-        var mode = ModelFlags.imageMode(a);
-        Device device = ModelFlags.device(a);
-        DataType dtype = ModelFlags.dtype(a, device);
-        var config = sinkscope.model.Checkpoint.config(modelDir);
-        VarParams params = var ? ModelFlags.varParams(a, config) : null;
+        VarParams params = var ? ModelFlags.varParams(a, in.config()) : null;
         a.requireAllUsed();
 
-        try (Llava model = Llava.load(modelDir, device, dtype); LlavaProcessor processor = LlavaProcessor.load(modelDir, config);
+        try (Llava model = Llava.load(in.modelDir(), in.device(), in.dtype()); LlavaProcessor processor = LlavaProcessor.load(in.modelDir(), in.config());
                 NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers());
                 Capture capture = new Capture(m, true, true); VarHook varHook = var ? new VarHook(m, params) : null) {
-            long[] ids = processor.encode(prompt);
-            NDArray pixels = ModelFlags.pixels(m, image, pixelFile, processor, mode);
+            long[] ids = processor.encode(in.prompt());
+            NDArray pixels = in.pixels(m, processor);
             AttentionHook hook = AttentionHook.chain(varHook, capture);
             NDArray features = model.imageFeatures(m, pixels);
             Llava.Merged merged = model.merge(m, ids, features);

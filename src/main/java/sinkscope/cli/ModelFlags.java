@@ -16,6 +16,35 @@ import sinkscope.sink.VarParams;
 final class ModelFlags {
     private ModelFlags() {}
 
+    /** The default question of the one-sample commands. */
+    static final String DEFAULT_PROMPT = "USER: <image>\nWhat is shown in this image? ASSISTANT:";
+
+    /**
+     * The flags of a one-sample model command: {@code --model} (default: the bundled model), {@code --prompt},
+     * {@code --image} or {@code --pixel-values}, {@code --image-mode}, {@code --device}, {@code --dtype}, {@code --threads}.
+     */
+    record Sample(Path modelDir, String prompt, Path image, Path pixelValues, ClipImageProcessor.Mode mode, Device device,
+            ai.djl.ndarray.types.DataType dtype, LlavaConfig config) {
+
+        /** Reads the flags; {@code defaultPrompt} null makes {@code --prompt} required. Configures the engine. */
+        static Sample parse(Args a, String defaultPrompt) {
+            Torch.configure(a.integer("threads", 0));
+            Path dir = a.path("model", null);
+            if (dir == null) {
+                dir = sinkscope.model.BundledModel.path();
+            }
+            String prompt = defaultPrompt == null ? a.required("prompt") : a.string("prompt", defaultPrompt);
+            Device device = ModelFlags.device(a);
+            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), imageMode(a), device, ModelFlags.dtype(a, device),
+                    sinkscope.model.Checkpoint.config(dir));
+        }
+
+        /** Pixel values [1, 3, S, S] from {@code --pixel-values} or the decoded {@code --image}. */
+        NDArray pixels(NDManager m, sinkscope.model.LlavaProcessor processor) {
+            return ModelFlags.pixels(m, image, pixelValues, processor, mode);
+        }
+    }
+
     static Device device(Args a) {
         return Torch.device(a.string("device", "cpu"));
     }
