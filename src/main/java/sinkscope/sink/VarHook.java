@@ -76,6 +76,7 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         decodeVarRows.clear();
         stepHeadfork = null;
         stepVarRows = null;
+        decodeMasks = new DecodeMasks[0];
         numLayers = 0;
         batch = -1;
         tokens = -1;
@@ -146,6 +147,16 @@ public final class VarHook implements AttentionHook, AutoCloseable {
             if (s == null || !step.hasImage()) {
                 selected = attn.getManager().zeros(new Shape(attn.getShape().get(0), heads, attn.getShape().get(2)), DataType.BOOLEAN);
                 rows = selected;
+            } else if (!step.isPrefill()) {
+                NDArray[] r = decodeStep(layer, attn, s, step);
+                NDScope.register(r[1]);
+                selected = r[1];
+                rows = params.exceptLastLayer() && layer == step.numLayers() - 1 ? selected.zerosLike() : selected;
+                if (r[0] != attn && rows == selected) {
+                    out = r[0];
+                    NDScope.unregister(out);
+                    out.attach(attn.getManager());
+                }
             } else {
                 selected = ImageCentricHeads.select(attn, s.visual(), step.imageStart(), step.imageLength(), params);
                 rows = Redistribution.rows(selected, layer, step, params);
@@ -166,13 +177,98 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         }
     }
 
+    /**
+     * The prefill's sinks of one layer as the constant masks a decode step needs, over the first {@code t} keys (the
+     * prompt; keys after it are generated tokens: never sinks, never image, so VAR leaves them as they are).
+     */
+    private record DecodeMasks(int t, NDArray visualImage, NDArray anyVisual, NDArray visual, NDArray text, NDArray nonSinkImage,
+            NDArray nonSinkImageB, NDArray sinkB, NDArray rho, NDArray summ) {}
+
+    private DecodeMasks[] decodeMasks = new DecodeMasks[0];
+
+    private DecodeMasks decodeMasks(int layer, SinkTokens s, ForwardStep step, NDArray attn) {
+        if (decodeMasks.length != numLayers) {
+            decodeMasks = new DecodeMasks[numLayers];
+        }
+        DecodeMasks c = decodeMasks[layer];
+        if (c != null) {
+            return c;
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            DataType dt = attn.getDataType();
+            long b = attn.getShape().get(0);
+            long h = attn.getShape().get(1);
+            int t = s.tokens();
+            NDArray image = SinkTokens.imageMask(state, t, step.imageStart(), step.imageEnd());
+            NDArray nonSinkImage = s.visual().logicalNot().logicalAnd(image).reshape(b, 1, 1, t);
+            NDArray sink = s.visual().logicalOr(s.text()).reshape(b, 1, 1, t);
+            Shape full = new Shape(b, h, 1, t);
+            c = new DecodeMasks(t,
+                    s.visual().get(":, " + step.imageStart() + ":" + step.imageEnd()).reshape(b, 1, 1, step.imageLength()).toType(dt, false),
+                    s.visual().toType(DataType.INT32, false).sum(new int[] {1}).gt(0).reshape(b, 1, 1),
+                    s.visual().reshape(b, 1, 1, t).toType(dt, false), s.text().reshape(b, 1, 1, t).toType(dt, false),
+                    nonSinkImage.toType(dt, false), nonSinkImage.broadcast(full), sink.broadcast(full),
+                    state.create(params.rho()).toType(dt, false), state.create(params.summ()).toType(dt, false));
+            for (NDArray a : new NDArray[] {c.visualImage(), c.anyVisual(), c.visual(), c.text(), c.nonSinkImage(), c.nonSinkImageB(), c.sinkB(),
+                c.rho(), c.summ()}) {
+                own(a);
+            }
+        }
+        decodeMasks[layer] = c;
+        return c;
+    }
+
+    /**
+     * Stages 2 and 3 for a decode step's single query row, with the layer's masks built once: the arithmetic of
+     * {@link ImageCentricHeads#select} and {@link Redistribution#apply} (same formulas, same order) on the prompt's
+     * keys, the generated keys appended unchanged. Returns {out, selected [B, H, 1]}.
+     */
+    private NDArray[] decodeStep(int layer, NDArray attn, SinkTokens s, ForwardStep step) {
+        DecodeMasks c = decodeMasks(layer, s, step, attn);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long k = attn.getShape().get(3);
+            NDArray head = k > c.t() ? attn.get(":, :, :, :" + c.t()) : attn;
+            NDArray image = head.get(":, :, :, " + step.imageStart() + ":" + step.imageEnd());
+            NDArray summation = image.sum(new int[] {-1});
+            NDArray portion = image.mul(c.visualImage()).sum(new int[] {-1}).div(image.add(1e-6).sum(new int[] {-1}));
+            NDArray selected = portion.lte(c.rho()).logicalAnd(summation.gte(c.summ())).logicalAnd(c.anyVisual());
+            NDArray out = attn;
+            boolean last = params.exceptLastLayer() && layer == step.numLayers() - 1;
+            if (!last && selected.any().getBoolean()) {
+                double p = params.p();
+                NDArray budget = head.mul(c.visual()).sum(new int[] {-1}, true).mul(1.0 - p)
+                        .add(head.mul(c.text()).sum(new int[] {-1}, true).mul(1.0 - p));
+                NDArray w = head.mul(c.nonSinkImage());
+                NDArray total = w.sum(new int[] {-1}, true);
+                NDArray gained = head.add(budget.mul(w.div(total)));
+                NDArray rewritten = NDArrays.where(c.nonSinkImageB(), gained, NDArrays.where(c.sinkB(), head.mul(p), head));
+                NDArray rows = selected.expandDims(3).logicalAnd(total.gt(0)).broadcast(head.getShape());
+                out = NDArrays.where(rows, rewritten, head);
+                if (k > c.t()) {
+                    out = out.concat(attn.get(":, :, :, " + c.t() + ":"), 3);
+                }
+                NDScope.unregister(out);
+                out.attach(attn.getManager());
+            }
+            NDScope.unregister(selected);
+            return new NDArray[] {out, selected};
+        }
+    }
+
     /** Stages 2 and 3 on the rows VAR may rewrite, nothing recorded; the same bits as the recording path. */
     private NDArray redistributeOnly(int layer, NDArray attn, SinkTokens s, ForwardStep step) {
         if (s == null || !step.hasImage() || params.exceptLastLayer() && layer == step.numLayers() - 1) {
             return attn;
         }
+        if (!step.isPrefill()) {
+            NDArray[] r = decodeStep(layer, attn, s, step);
+            NDScope.register(r[1]);
+            return r[0];
+        }
         long q = attn.getShape().get(2);
-        long first = step.isPrefill() ? Math.max(0, step.imageEnd() - step.queryStart()) : 0;
+        long first = Math.max(0, step.imageEnd() - step.queryStart());
         if (first >= q) {
             return attn;
         }
