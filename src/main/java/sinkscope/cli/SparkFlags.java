@@ -65,7 +65,7 @@ final class SparkFlags {
                 a.integer("max-new-tokens", 8));
         ExtractOptions defaults = ExtractOptions.defaults();
         int[] layers = a.ints("attention-layers");
-        ExtractOptions extract = new ExtractOptions(layers == null ? List.of() : Arrays.stream(layers).boxed().toList(),
+        ExtractOptions extract = new ExtractOptions(layers == null ? DEFAULT_ATTENTION_LAYERS : Arrays.stream(layers).boxed().toList(),
                 a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho());
         List<EvalConfig> configs = new ArrayList<>();
         for (String c : a.string("configs", "baseline,var,ablate_sinks,ablate_random").split(",")) {
@@ -108,6 +108,12 @@ final class SparkFlags {
         int slots = k.group(1).equals("*") ? cores : Integer.parseInt(k.group(1));
         return Math.max(1, cores / Math.max(1, slots));
     }
+
+    /**
+     * Layers whose last-prompt-token attention over the image is kept by default (the report's Figure-1 view); layers a
+     * model does not have are skipped, so a 4-layer model keeps 1-3 and a 32-layer one 1, 2, 3, 15 and 31.
+     */
+    static final List<Integer> DEFAULT_ATTENTION_LAYERS = List.of(1, 2, 3, 15, 31);
 
     /** Seed of the embedded default's evaluation images (the bundled model was trained on other seeds). */
     static final long EMBEDDED_SEED = 20251;

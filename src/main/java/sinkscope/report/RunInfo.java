@@ -36,18 +36,20 @@ public record RunInfo(Map<String, String> parameters) {
         put(p, "questions", s.questions() == null ? null : s.questions().toAbsolutePath().toString());
         put(p, "table", s.table());
         put(p, "images", s.images() == null ? null : Path.of(s.images()).toAbsolutePath().toString());
-        put(p, "model", s.runner().modelDir() == null ? "(bundled default)" : Path.of(s.runner().modelDir()).toAbsolutePath().toString());
+        Path model = s.runner().modelDir() == null ? sinkscope.model.BundledModel.path() : Path.of(s.runner().modelDir());
+        put(p, "model", model.toAbsolutePath().toString());
+        put(p, "model_source", s.runner().modelDir() == null ? "bundled with SinkScope (sinkscope/models/tiny-llava)" : "--model");
         put(p, "runner", s.runner().factoryClass());
         put(p, "dtype", s.runner().dtype());
         put(p, "threads", s.runner().threads() == 0 ? "all cores" : String.valueOf(s.runner().threads()));
         put(p, "template", s.runner().template());
         put(p, "sink_dims", s.runner().sinkDims().isEmpty() ? "(model's known dims)" : join(s.runner().sinkDims()));
         put(p, "sink_dims_from", s.sinkDimsFrom());
-        put(p, "tau", String.valueOf(s.runner().tau()));
+        put(p, "tau", tau(s.runner().tau(), model));
         put(p, "max_new_tokens", String.valueOf(s.runner().maxNewTokens()));
         put(p, "configs", s.configs().stream().map(EvalConfig::name).collect(Collectors.joining(", ")));
         put(p, "attention_layers", s.extract().attentionLayers().isEmpty() ? "(none)" : join(s.extract().attentionLayers()));
-        put(p, "dim_floor", String.valueOf(s.extract().dimFloor()));
+        put(p, "dim_floor", Double.isNaN(s.extract().dimFloor()) ? "tau" : String.valueOf(s.extract().dimFloor()));
         put(p, "summ", String.valueOf(s.extract().summ()));
         put(p, "rho", String.valueOf(s.extract().rho()));
         put(p, "top_k", String.valueOf(s.topK()));
@@ -57,6 +59,20 @@ public record RunInfo(Map<String, String> parameters) {
         put(p, "resume", String.valueOf(s.resume()));
         put(p, "master", master);
         return new RunInfo(p);
+    }
+
+    /** The sink threshold as the runner resolves it: NaN or {@code <= 0} is {@code 0.3125 sqrt(hidden)}. */
+    private static String tau(double tau, Path model) {
+        if (!Double.isNaN(tau) && tau > 0) {
+            return String.valueOf(tau);
+        }
+        try {
+            int hidden = sinkscope.model.Checkpoint.config(model).text().hiddenSize();
+            double t = sinkscope.sink.VarParams.tauForHiddenSize(sinkscope.sink.VarParams.PAPER_TAU_FRACTION, hidden);
+            return String.format(java.util.Locale.ROOT, "%.3f", t) + " (0.3125 sqrt(" + hidden + "))";
+        } catch (RuntimeException e) {
+            return "0.3125 sqrt(hidden)";
+        }
     }
 
     public String get(String key) {

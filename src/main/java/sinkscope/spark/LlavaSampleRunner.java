@@ -171,14 +171,16 @@ public final class LlavaSampleRunner implements SampleRunner {
             };
             boolean[] objectPatches = sample.box() == null ? null : PatchGeometry.objectPatches(image.getWidth(), image.getHeight(), mode,
                     processor.images().config().cropHeight(), model.config().vision().patchSize(), sample.box());
-            LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, attentionLayers);
+            List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
+            LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, kept);
             NDArray pixels = processor.pixelValues(m, image, mode);
             Llava.Generation g = model.generate(m, ids, pixels, new Llava.GenerateOptions(maxNewTokens, true, 0),
                     AttentionHook.chain(intervention, probe));
             String answer = processor.decode(g.tokens()).strip();
             float[][] rows = new float[attentionLayers.size()][];
             for (int i = 0; i < rows.length; i++) {
-                rows[i] = probe.row(attentionLayers.get(i));
+                int layer = attentionLayers.get(i);
+                rows[i] = layer >= 0 && layer < model.numLayers() ? probe.row(layer) : null;
             }
             return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), rows);
         } catch (RuntimeException e) {
