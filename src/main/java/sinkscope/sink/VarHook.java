@@ -181,8 +181,8 @@ public final class VarHook implements AttentionHook, AutoCloseable {
      * The prefill's sinks of one layer as the constant masks a decode step needs, over the first {@code t} keys (the
      * prompt; keys after it are generated tokens: never sinks, never image, so VAR leaves them as they are).
      */
-    private record DecodeMasks(int t, NDArray visualImage, NDArray anyVisual, NDArray visual, NDArray text, NDArray nonSinkImage,
-            NDArray nonSinkImageB, NDArray sinkB, NDArray rho, NDArray summ) {}
+    private record DecodeMasks(int t, NDArray visualImage, NDArray anyVisual, NDArray sink, NDArray nonSinkImage, NDArray keep,
+            NDArray rho, NDArray summ) {}
 
     private DecodeMasks[] decodeMasks = new DecodeMasks[0];
 
@@ -201,17 +201,16 @@ public final class VarHook implements AttentionHook, AutoCloseable {
             long h = attn.getShape().get(1);
             int t = s.tokens();
             NDArray image = SinkTokens.imageMask(state, t, step.imageStart(), step.imageEnd());
-            NDArray nonSinkImage = s.visual().logicalNot().logicalAnd(image).reshape(b, 1, 1, t);
-            NDArray sink = s.visual().logicalOr(s.text()).reshape(b, 1, 1, t);
+            NDArray nonSinkImage = s.visual().logicalNot().logicalAnd(image).reshape(b, 1, 1, t).toType(dt, false);
+            NDArray sink = s.visual().logicalOr(s.text()).reshape(b, 1, 1, t).toType(dt, false);
+            // every key's factor: p on sinks, 1 elsewhere (a sink's share of the budget is added back as 0)
             Shape full = new Shape(b, h, 1, t);
+            NDArray keep = NDArrays.where(sink.gt(0).broadcast(full), state.full(full, (float) params.p(), dt), state.ones(full, dt));
             c = new DecodeMasks(t,
                     s.visual().get(":, " + step.imageStart() + ":" + step.imageEnd()).reshape(b, 1, 1, step.imageLength()).toType(dt, false),
                     s.visual().toType(DataType.INT32, false).sum(new int[] {1}).gt(0).reshape(b, 1, 1),
-                    s.visual().reshape(b, 1, 1, t).toType(dt, false), s.text().reshape(b, 1, 1, t).toType(dt, false),
-                    nonSinkImage.toType(dt, false), nonSinkImage.broadcast(full), sink.broadcast(full),
-                    state.create(params.rho()).toType(dt, false), state.create(params.summ()).toType(dt, false));
-            for (NDArray a : new NDArray[] {c.visualImage(), c.anyVisual(), c.visual(), c.text(), c.nonSinkImage(), c.nonSinkImageB(), c.sinkB(),
-                c.rho(), c.summ()}) {
+                    sink, nonSinkImage, keep, state.create(params.rho()).toType(dt, false), state.create(params.summ()).toType(dt, false));
+            for (NDArray a : new NDArray[] {c.visualImage(), c.anyVisual(), c.sink(), c.nonSinkImage(), c.keep(), c.rho(), c.summ()}) {
                 own(a);
             }
         }
@@ -220,9 +219,10 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     }
 
     /**
-     * Stages 2 and 3 for a decode step's single query row, with the layer's masks built once: the arithmetic of
-     * {@link ImageCentricHeads#select} and {@link Redistribution#apply} (same formulas, same order) on the prompt's
-     * keys, the generated keys appended unchanged. Returns {out, selected [B, H, 1]}.
+     * Stages 2 and 3 for a decode step's single query row, with the layer's masks built once: HeadFork as
+     * {@link ImageCentricHeads#select}; VAR as {@link Redistribution#apply} in fewer operations (budget
+     * {@code (1-p) * sum over all sinks}, one multiply-add per key) on the prompt's keys, the generated keys appended
+     * unchanged. Returns {out, selected [B, H, 1]}.
      */
     private NDArray[] decodeStep(int layer, NDArray attn, SinkTokens s, ForwardStep step) {
         DecodeMasks c = decodeMasks(layer, s, step, attn);
@@ -237,13 +237,11 @@ public final class VarHook implements AttentionHook, AutoCloseable {
             NDArray out = attn;
             boolean last = params.exceptLastLayer() && layer == step.numLayers() - 1;
             if (!last && selected.any().getBoolean()) {
-                double p = params.p();
-                NDArray budget = head.mul(c.visual()).sum(new int[] {-1}, true).mul(1.0 - p)
-                        .add(head.mul(c.text()).sum(new int[] {-1}, true).mul(1.0 - p));
+                NDArray budget = head.mul(c.sink()).sum(new int[] {-1}, true).mul(1.0 - params.p());
                 NDArray w = head.mul(c.nonSinkImage());
                 NDArray total = w.sum(new int[] {-1}, true);
-                NDArray gained = head.add(budget.mul(w.div(total)));
-                NDArray rewritten = NDArrays.where(c.nonSinkImageB(), gained, NDArrays.where(c.sinkB(), head.mul(p), head));
+                // sinks: p*a; non-sink image keys: a + budget*w/W; other keys: a (w = 0 there)
+                NDArray rewritten = head.mul(c.keep()).add(w.div(total).mul(budget));
                 NDArray rows = selected.expandDims(3).logicalAnd(total.gt(0)).broadcast(head.getShape());
                 out = NDArrays.where(rows, rewritten, head);
                 if (k > c.t()) {
