@@ -220,20 +220,20 @@ public final class WordLevelTokenizer {
     }
 
     private static JsonObject special(String id) {
-        JsonObject inner = new JsonObject();
-        inner.addProperty("id", id);
-        inner.addProperty("type_id", 0);
-        JsonObject o = new JsonObject();
-        o.add("SpecialToken", inner);
-        return o;
+        return piece("SpecialToken", id);
     }
 
     private static JsonObject sequence(String id) {
+        return piece("Sequence", id);
+    }
+
+    /** One piece of a TemplateProcessing template: {@code {kind: {id, type_id: 0}}}. */
+    private static JsonObject piece(String kind, String id) {
         JsonObject inner = new JsonObject();
         inner.addProperty("id", id);
         inner.addProperty("type_id", 0);
         JsonObject o = new JsonObject();
-        o.add("Sequence", inner);
+        o.add(kind, inner);
         return o;
     }
 }
