@@ -18,6 +18,7 @@ final class TrainReferenceCommand implements Main.Command {
         Path out = a.path("out");
         Recipe d = Recipe.defaults();
         Recipe r = new Recipe(a.integer("seed", (int) d.seed()), a.integer("images", d.trainImages()), a.integer("eval-images", d.evalImages()),
+                a.integer("vision-steps", d.visionSteps()), a.integer("vision-batch", d.visionBatch()), a.number("vision-lr", d.visionLr()),
                 a.integer("steps", d.steps()), a.integer("images-per-step", d.imagesPerStep()),
                 a.integer("questions-per-image", d.questionsPerImage()), a.number("lr", d.learningRate()), a.integer("warmup", d.warmupSteps()),
                 a.number("min-lr-fraction", d.minLrFraction()), a.number("init-std", d.initStd()),

@@ -164,6 +164,14 @@ public final class SyntheticBenchmark {
         return String.format(Locale.ROOT, "synth_%06d.png", index);
     }
 
+    /** The scene index of an image name written by {@link #imageName}. */
+    public static int imageIndex(String name) {
+        if (!name.matches("synth_\\d{6,}\\.png")) {
+            throw new IllegalArgumentException("not a synthetic benchmark image name: " + name);
+        }
+        return Integer.parseInt(name.substring("synth_".length(), name.length() - ".png".length()));
+    }
+
     private static void questions(SyntheticScene s, long seed, List<Integer> popular, long[][] cooccur,
                                   long[] nextId, List<Question> out) {
         SplittableRandom r = SyntheticScene.rng(seed, s.index(), STREAM_QUESTIONS);
@@ -354,7 +362,7 @@ public final class SyntheticBenchmark {
                 .append("## Images\n\n")
                 .append("Shapes: ").append(String.join(", ", SyntheticScene.SHAPES)).append(". Colours: ")
                 .append(String.join(", ", SyntheticScene.COLORS)).append(". Each (colour, shape) pair is a class; "
-                        + "an image holds 1-4 objects of distinct classes, not overlapping, each 16-34% of the image "
+                        + "an image holds 1-4 objects of distinct classes, not overlapping, each 22-38% of the image "
                         + "side, over a textured background (")
                 .append(String.join(", ", SyntheticScene.BACKGROUNDS)).append(") in muted tones with grey lines "
                         + "and dots as clutter (never objects). A box is the tight pixel box of the drawn shape "

@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 /**
  * One image of the synthetic benchmark: a textured background (noise, stripes, gradient or checker in muted,
  * low-saturation tones), neutral grey clutter (thin lines and dots, never an object), and 1-4 coloured objects,
- * each a distinct (colour, shape) class, not overlapping, with a side between 16% and 34% of the image.
+ * each a distinct (colour, shape) class, not overlapping, with a side between 22% and 38% of the image.
  *
  * <p>Everything is a function of (seed, image index): {@link #sample} draws the layout from one random stream and
  * {@link #render} draws texture, clutter and colour jitter from another, so a scene can be rendered on any
@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
  */
 public record SyntheticScene(int index, int size, String background, List<SceneObject> objects) {
 
-    public static final List<String> SHAPES = List.of("circle", "square", "triangle", "star", "cross", "diamond", "hexagon");
+    public static final List<String> SHAPES = List.of("circle", "square", "triangle", "star", "cross", "diamond");
     public static final List<String> COLORS = List.of("red", "green", "blue", "yellow", "purple", "orange");
     public static final List<String> BACKGROUNDS = List.of("noise", "stripes", "gradient", "checker");
 
@@ -77,6 +77,17 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
         objects = List.copyOf(objects);
     }
 
+    /** The class index of a class name such as {@code "red circle"} ({@link #className}'s inverse). */
+    public static int classIndex(String className) {
+        String[] parts = className.split(" ");
+        int color = parts.length == 2 ? COLORS.indexOf(parts[0]) : -1;
+        int shape = parts.length == 2 ? SHAPES.indexOf(parts[1]) : -1;
+        if (color < 0 || shape < 0) {
+            throw new IllegalArgumentException("not a class of the synthetic benchmark: '" + className + "'");
+        }
+        return color * SHAPES.size() + shape;
+    }
+
     /** Number of object classes: every (colour, shape) pair. */
     public static int classes() {
         return COLORS.size() * SHAPES.size();
@@ -104,7 +115,7 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
         for (int k = 0; k < count; k++) {
             int cls = weightedPick(w, r);
             w[cls] = 0;
-            double side = Math.max(12, size * (0.16 + 0.18 * r.nextDouble()));
+            double side = Math.max(12, size * (0.22 + 0.16 * r.nextDouble()));
             for (int attempt = 0; attempt < 50; attempt++) {
                 double x = margin + r.nextDouble() * (size - side - 2 * margin);
                 double y = margin + r.nextDouble() * (size - side - 2 * margin);
@@ -216,7 +227,6 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
                     x + t, y + t});
             }
             case "star" -> regular(cx, cy, s / 2, s / 2 * 0.45, 5, -90);
-            case "hexagon" -> regular(cx, cy, s / 2, s / 2, 3, 0);
             default -> throw new IllegalArgumentException("unknown shape " + shape);
         };
     }

@@ -130,13 +130,30 @@ public final class Llava implements AutoCloseable {
     public NDArray imageFeatures(NDManager m, NDArray pixels) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDList states = vision.hiddenStates(pixels.toDevice(device, false), config.visionFeatureIndex());
-            NDArray selected = ClipVisionTower.select(states.get(config.visionFeatureIndex()), config.visionFeatureSelectStrategy());
-            NDArray features = projector.forward(selected);
+            NDArray features = projector.forward(select(pixels));
             NDScope.unregister(features);
             features.attach(m);
             return features;
         }
+    }
+
+    /**
+     * The vision features the projector reads [B, N, Dv]: hidden state {@code vision_feature_layer} of the vision
+     * tower, tokens chosen by {@code vision_feature_select_strategy}; attached to {@code m}.
+     */
+    public NDArray selectedVisionFeatures(NDManager m, NDArray pixels) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray selected = select(pixels);
+            NDScope.unregister(selected);
+            selected.attach(m);
+            return selected;
+        }
+    }
+
+    private NDArray select(NDArray pixels) {
+        NDList states = vision.hiddenStates(pixels.toDevice(device, false), config.visionFeatureIndex());
+        return ClipVisionTower.select(states.get(config.visionFeatureIndex()), config.visionFeatureSelectStrategy());
     }
 
     /** The projector applied to selected vision features [B, N, Dv]. */

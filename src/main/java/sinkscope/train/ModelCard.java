@@ -8,6 +8,19 @@ import sinkscope.model.LlavaConfig;
 public final class ModelCard {
     private ModelCard() {}
 
+    private static String visionCurve(ReferenceTrainer.Run run) {
+        if (run.visionCurve().isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("## Loss curve (stage 1)\n\nMean probe loss since the previous row; held-out accuracy: a POPE ")
+                .append("question is answered yes when the probe's logit for its class is positive on some patch.\n\n")
+                .append("| step | loss | held-out acc | minutes |\n|---|---|---|---|\n");
+        for (VisionPretraining.Point p : run.visionCurve()) {
+            sb.append(String.format(Locale.ROOT, "| %d | %.5f | %.3f | %.1f |%n", p.step(), p.loss(), p.heldOutAccuracy(), p.seconds() / 60));
+        }
+        return sb.append("\n").toString();
+    }
+
     public static String render(Recipe r, LlavaConfig c, ReferenceTrainer.Run run, HeldOutEvaluation.Result eval) {
         StringBuilder sb = new StringBuilder();
         var t = c.text();
@@ -35,12 +48,20 @@ public final class ModelCard {
                                 + "train split, the last %d the held-out eval split (disjoint images). Images are rendered at 224 px and "
                                 + "go through `preprocessor_config.json` (bicubic resize to %d, center crop), as at inference.%n",
                         r.trainImages() + r.evalImages(), r.seed(), r.trainImages(), r.evalImages(), v.imageSize()))
+                .append(r.visionSteps() == 0 ? "- Stage 1 skipped (`--vision-steps 0`): the vision tower stays at its initialisation.\n"
+                        : String.format(Locale.ROOT, "- Stage 1, vision pretraining (in the place of CLIP's pretraining; `VisionPretraining`): the "
+                                + "vision tower plus a linear probe on every patch token of the feature layer learn which object classes cover "
+                                + "each patch (binary cross-entropy; a patch is labelled with a class when that object's box covers at least a "
+                                + "quarter of it), %d steps of %d images, Adam, peak learning rate %s. The probe is discarded.%n",
+                        r.visionSteps(), r.visionBatch(), r.visionLr()))
+                .append("- Stage 2, visual instruction tuning: the projector and the language model are trained, the vision tower is "
+                        + "frozen (as in LLaVA-1.5).\n")
                 .append(String.format(Locale.ROOT, "- Targets: `Yes`/`No` for POPE questions (LLaVA's answer style), the one-word label "
                                 + "for open questions, then `</s>`; teacher-forced cross-entropy on those tokens only. One multi-turn conversation "
                                 + "per image (LLaVA's format): `USER: <image>\\n{q1} ASSISTANT: {a1}</s>USER: {q2} ASSISTANT: {a2}</s>...`, the "
                                 + "image's distinct questions in random order, with LLaVA's POPE suffix in %.0f%% of the conversations.%n",
                         100 * r.popeSuffixShare()))
-                .append(String.format(Locale.ROOT, "- Optimisation: Adam (DJL), peak learning rate %s, %d warmup steps, cosine decay to %s of "
+                .append(String.format(Locale.ROOT, "- Stage 2 optimisation: Adam (DJL), peak learning rate %s, %d warmup steps, cosine decay to %s of "
                                 + "the peak, %d steps of %d images x up to %d questions (%d answers), init N(0, %s^2) (HF's _init_weights), "
                                 + "float32 on the CPU.%n", r.learningRate(), r.warmupSteps(), r.minLrFraction(), r.steps(), r.imagesPerStep(),
                         r.questionsPerImage(), r.imagesPerStep() * r.questionsPerImage(), r.initStd()))
@@ -50,7 +71,8 @@ public final class ModelCard {
                 .append(String.format(Locale.ROOT, "- Seed %d (data, initialisation and batch order). Wall time: %.1f min training on %d "
                                 + "CPU threads, %.1f min held-out evaluation.%n%n", r.seed(), run.seconds() / 60,
                         Runtime.getRuntime().availableProcessors(), eval.seconds() / 60))
-                .append("## Loss curve\n\nMean over the steps since the previous row; held-out accuracy is the teacher-forced first ")
+                .append(visionCurve(run))
+                .append("## Loss curve (stage 2)\n\nMean over the steps since the previous row; held-out accuracy is the teacher-forced first ")
                 .append("answer token on the POPE questions of the held-out images.\n\n")
                 .append("| step | loss | train acc | learning rate | held-out acc | minutes |\n|---|---|---|---|---|---|\n");
         for (ReferenceTrainer.CurvePoint p : run.curve()) {

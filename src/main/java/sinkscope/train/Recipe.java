@@ -10,26 +10,33 @@ import sinkscope.data.SyntheticBenchmark;
  * images per step and questions per image), and the LLaVA-1.5 shape (CLIP ViT, mlp2x_gelu projector, LLaMA).
  *
  * @param popeSuffixShare share of training prompts that carry LLaVA's POPE suffix (the rest are bare questions)
+ * @param visionSteps steps of stage 1, the vision tower's pretraining ({@link VisionPretraining}); 0 skips it
+ * @param visionBatch images per stage-1 step
+ * @param visionLr stage 1's peak learning rate (same warmup and cosine as stage 2)
  */
-public record Recipe(long seed, int trainImages, int evalImages, int steps, int imagesPerStep, int questionsPerImage,
-                     double learningRate, int warmupSteps, double minLrFraction, double initStd, double popeSuffixShare,
+public record Recipe(long seed, int trainImages, int evalImages, int visionSteps, int visionBatch, double visionLr,
+                     int steps, int imagesPerStep, int questionsPerImage, double learningRate, int warmupSteps, double minLrFraction, double initStd, double popeSuffixShare,
                      int imageSize, int patchSize, int visionHidden, int visionLayers, int visionHeads, int visionIntermediate,
                      int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions) {
 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
-        return new Recipe(7, 4000, 24, 3000, 16, 6, 1e-3, 50, 0.05, 0.02, 0.5,
+        return new Recipe(7, 12000, 24, 8000, 32, 3e-3, 3000, 16, 6, 1e-3, 50, 0.05, 0.02, 0.5,
                 112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512);
     }
 
     /** A few-second configuration for tests. */
     public static Recipe tiny() {
-        return new Recipe(3, 16, 4, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
+        return new Recipe(3, 16, 4, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
                 56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256);
     }
 
     public Recipe {
         positive("steps", steps);
+        positive("vision-batch", visionBatch);
+        if (visionSteps < 0 || !(visionLr > 0)) {
+            throw new IllegalArgumentException("--vision-steps must be >= 0 and --vision-lr positive, got " + visionSteps + ", " + visionLr);
+        }
         positive("images", trainImages);
         positive("eval-images", evalImages);
         positive("images-per-step", imagesPerStep);
@@ -61,11 +68,20 @@ public record Recipe(long seed, int trainImages, int evalImages, int steps, int 
 
     /** The same schedule over {@code horizon} steps (a run shortened by its time budget decays over its real length). */
     public double learningRate(int step, int horizon) {
+        return schedule(learningRate, step, horizon);
+    }
+
+    /** Stage 1's learning rate at step {@code step}: the same schedule from {@code visionLr} over {@code visionSteps}. */
+    public double visionLearningRate(int step) {
+        return schedule(visionLr, step, visionSteps);
+    }
+
+    private double schedule(double peak, int step, int horizon) {
         if (step < warmupSteps) {
-            return learningRate * (step + 1) / warmupSteps;
+            return peak * (step + 1) / warmupSteps;
         }
         double t = horizon <= warmupSteps ? 1 : (double) (step - warmupSteps) / (horizon - warmupSteps);
-        return learningRate * (minLrFraction + (1 - minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t))));
+        return peak * (minLrFraction + (1 - minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t))));
     }
 
     /** The train fraction that gives exactly {@code trainImages} train images out of {@code trainImages + evalImages}. */
@@ -164,11 +180,12 @@ public record Recipe(long seed, int trainImages, int evalImages, int steps, int 
 
     /** The command line that reproduces this recipe. */
     public String commandLine(String out) {
-        return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d --steps %d "
+        return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d --vision-steps %d --vision-batch %d "
+                        + "--vision-lr %s --steps %d "
                         + "--images-per-step %d --questions-per-image %d --lr %s --warmup %d --min-lr-fraction %s --init-std %s "
                         + "--pope-suffix-share %s --image-size %d --patch-size %d --vision-hidden %d --vision-layers %d --vision-heads %d "
                         + "--vision-intermediate %d --hidden %d --layers %d --heads %d --kv-heads %d --intermediate %d --max-positions %d",
-                out, seed, trainImages, evalImages, steps, imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd,
+                out, seed, trainImages, evalImages, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd,
                 popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers,
                 textHeads, textKvHeads, textIntermediate, maxPositions);
     }

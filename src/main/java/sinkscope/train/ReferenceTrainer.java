@@ -34,14 +34,17 @@ import sinkscope.model.RandomWeights;
 
 /**
  * Trains a LLaVA-1.5-architecture model from scratch on the synthetic benchmark's train split with DJL's training
- * API: PyTorch autograd through the {@link Llava} runtime's own blocks, {@link Optimizer#adam()} on every
- * {@link Llava#parameters()} entry.
+ * API: PyTorch autograd through the {@link Llava} runtime's own blocks, {@link Optimizer#adam()}.
+ *
+ * <p>Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2,
+ * visual instruction tuning, trains the projector and the language model with the tower frozen (as LLaVA-1.5
+ * does): the tower's features are computed once per image and the steps run the projector and the decoder only.
  *
  * <p>One optimizer step: {@code imagesPerStep} train images drawn at random, {@code questionsPerImage} of each
  * image's distinct questions (POPE yes/no questions answered {@code Yes}/{@code No}, open questions answered with
  * their one-word label), each prompt {@code USER: <image>\n{question} ASSISTANT:} (with LLaVA's POPE suffix for a
- * {@code popeSuffixShare} of them). The vision tower runs once per image; its features are repeated for the
- * image's questions and spliced in place of {@code <image>} exactly as {@link Llava#merge} does, sequences are
+ * {@code popeSuffixShare} of them). The projected image features are spliced in place of {@code <image>} exactly
+ * as {@link Llava#merge} does, sequences are
  * right-padded (causal attention: padding never reaches a real position). Loss: teacher-forced cross-entropy
  * {@code -mean log p(answer_k | prefix)} over the answer tokens and the closing {@code </s>} only; the prompt and
  * the image rows carry no loss. Gradients are summed by autograd over the batch and reset after every update.
@@ -58,7 +61,8 @@ public final class ReferenceTrainer {
     public record CurvePoint(int step, double loss, double trainAccuracy, double learningRate, double heldOutAccuracy, double seconds) {}
 
     /** A finished run: the trained model (the caller closes it) and its curve. */
-    public record Run(Llava model, List<CurvePoint> curve, double seconds, long parameters, int steps) {}
+    public record Run(Llava model, List<VisionPretraining.Point> visionCurve, List<CurvePoint> curve, double seconds, long parameters,
+                      int steps) {}
 
     private final Recipe recipe;
     private final LlavaConfig config;
@@ -94,19 +98,24 @@ public final class ReferenceTrainer {
         List<List<Question>> train = questionsByImage(dataset.train());
         List<List<Question>> heldOut = new ArrayList<>(dataset.eval().stream()
                 .collect(java.util.stream.Collectors.groupingBy(Question::image, LinkedHashMap::new, java.util.stream.Collectors.toList())).values());
-        float[][] trainPixels = pixels(0, dataset.trainImages());
-        float[][] heldOutPixels = pixels(dataset.trainImages(), dataset.scenes().size());
-        log.accept(String.format(java.util.Locale.ROOT, "data: %d train images, %d held-out images, pixels in %.1f s", trainPixels.length,
-                heldOutPixels.length, (System.nanoTime() - t0) / 1e9));
+        float[][] pixels = pixels(0, dataset.scenes().size());
+        log.accept(String.format(java.util.Locale.ROOT, "data: %d train images, %d held-out images, pixels in %.1f s", dataset.trainImages(),
+                pixels.length - dataset.trainImages(), (System.nanoTime() - t0) / 1e9));
 
         Llava model = Llava.create(config, new RandomWeights(recipe.seed(), recipe.initStd()), Device.cpu(), DataType.FLOAT32);
         try {
-            Map<String, NDArray> params = model.parameters();
-            long count = 0;
-            for (NDArray p : params.values()) {
-                p.setRequiresGradient(true);
-                count += p.size();
-            }
+            long count = model.parameters().values().stream().mapToLong(NDArray::size).sum();
+            List<VisionPretraining.Point> visionCurve = recipe.visionSteps() == 0 ? List.of()
+                    : new VisionPretraining(recipe, dataset).train(model, pixels, logEvery * 4, log);
+            float[][] features = visionFeatures(model, pixels);
+            pixels = null; // stage 2 reads the frozen tower's features only
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            model.parameters().forEach((name, p) -> {
+                if (!name.startsWith("vision_tower.")) {
+                    params.put(name, p);
+                    p.setRequiresGradient(true);
+                }
+            });
             int[] stepRef = {0, recipe.steps()}; // current step, schedule horizon
             Optimizer adam = Optimizer.adam().optLearningRateTracker((name, n) -> (float) recipe.learningRate(stepRef[0], stepRef[1])).build();
             SplittableRandom rng = new SplittableRandom(recipe.seed());
@@ -126,7 +135,7 @@ public final class ReferenceTrainer {
                     stepRef[1] = Math.max(step + 1, Math.min(recipe.steps(), step + (int) (left / perStep)));
                     steps = stepRef[1];
                 }
-                Batch batch = sample(train, trainPixels, rng);
+                Batch batch = sample(train, features, rng);
                 // The scope frees what the runtime's blocks create in the model's own manager (embedding rows, norms),
                 // which the step's manager alone would leave behind.
                 try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
@@ -148,7 +157,7 @@ public final class ReferenceTrainer {
                 }
                 since++;
                 if ((step + 1) % logEvery == 0 || step + 1 == steps) {
-                    double held = heldOutAccuracy(model, heldOut, heldOutPixels);
+                    double held = heldOutAccuracy(model, heldOut, features);
                     CurvePoint p = new CurvePoint(step + 1, lossSum / since, accSum / since, recipe.learningRate(step, stepRef[1]), held,
                             (System.nanoTime() - t0) / 1e9);
                     curve.add(p);
@@ -162,7 +171,7 @@ public final class ReferenceTrainer {
             for (NDArray p : params.values()) {
                 p.setRequiresGradient(false);
             }
-            return new Run(model, curve, (System.nanoTime() - t0) / 1e9, count, steps);
+            return new Run(model, visionCurve, curve, (System.nanoTime() - t0) / 1e9, count, steps);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -214,8 +223,27 @@ public final class ReferenceTrainer {
         return new ArrayList<>(byImage.values());
     }
 
-    private static int imageIndex(String name) {
-        return Integer.parseInt(name.substring("synth_".length(), name.length() - ".png".length()));
+    /** The tower's selected features {@code [N * Dv]} of every image ({@link Llava#selectedVisionFeatures}), 64 images at a time. */
+    static float[][] visionFeatures(Llava model, float[][] pixels) {
+        LlavaConfig c = model.config();
+        int size = c.vision().imageSize();
+        float[][] out = new float[pixels.length][];
+        for (int from = 0; from < pixels.length; from += 64) {
+            int n = Math.min(64, pixels.length - from);
+            float[] x = new float[n * 3 * size * size];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(pixels[from + i], 0, x, i * 3 * size * size, 3 * size * size);
+            }
+            try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                float[] f = model.selectedVisionFeatures(m, m.create(x, new Shape(n, 3, size, size))).toFloatArray();
+                int per = f.length / n;
+                for (int i = 0; i < n; i++) {
+                    out[from + i] = java.util.Arrays.copyOfRange(f, i * per, (i + 1) * per);
+                }
+            }
+        }
+        return out;
     }
 
     /** CLIP pixel values of scenes {@code [from, to)}, rendered at the benchmark's size as {@code synth} writes them. */
@@ -260,10 +288,10 @@ public final class ReferenceTrainer {
     /** Token ids with one {@code <image>}, and which positions predict an answer token. */
     record Sequence(int image, long[] ids, boolean[] target) {}
 
-    /** Images and one sequence per image. */
-    record Batch(float[][] pixels, List<Sequence> sequences) {}
+    /** Images (the vision tower's selected features, {@code [N * Dv]} each) and one sequence per image. */
+    record Batch(float[][] features, List<Sequence> sequences) {}
 
-    private Batch sample(List<List<Question>> data, float[][] pixels, SplittableRandom rng) {
+    private Batch sample(List<List<Question>> data, float[][] features, SplittableRandom rng) {
         int n = recipe.imagesPerStep();
         float[][] px = new float[n][];
         List<Sequence> seqs = new ArrayList<>();
@@ -284,7 +312,7 @@ public final class ReferenceTrainer {
                 }
                 turns.add(pool.remove(rng.nextInt(pool.size())));
             }
-            px[i] = pixels[imageIndex(data.get(image).get(0).image())];
+            px[i] = features[SyntheticBenchmark.imageIndex(data.get(image).get(0).image())];
             seqs.add(conversation(i, turns, rng.nextDouble() < recipe.popeSuffixShare()));
         }
         return new Batch(px, seqs);
@@ -325,13 +353,14 @@ public final class ReferenceTrainer {
             System.arraycopy(e.ids(), 0, ids, s * length, e.ids().length);
             ids[s * length + at] = 0; // the placeholder's row is replaced by the image; any in-vocabulary id embeds here
         }
-        int size = config.vision().imageSize();
-        int images = batch.pixels().length;
-        float[] flat = new float[images * 3 * size * size];
+        int images = batch.features().length;
+        int per = batch.features()[0].length;
+        int dv = config.vision().hiddenSize();
+        float[] flat = new float[images * per];
         for (int i = 0; i < images; i++) {
-            System.arraycopy(batch.pixels()[i], 0, flat, i * 3 * size * size, 3 * size * size);
+            System.arraycopy(batch.features()[i], 0, flat, i * per, per);
         }
-        NDArray features = model.imageFeatures(m, m.create(flat, new Shape(images, 3, size, size)));
+        NDArray features = model.project(m, m.create(flat, new Shape(images, per / dv, dv)));
         if (images != b) {
             features = features.get(m.create(batch.sequences().stream().mapToLong(Sequence::image).toArray()));
         }
@@ -381,7 +410,7 @@ public final class ReferenceTrainer {
     }
 
     /** First-answer-token accuracy (teacher forced, one POPE question per sequence, POPE suffix) on held-out images, every split. */
-    private double heldOutAccuracy(Llava model, List<List<Question>> data, float[][] pixels) {
+    private double heldOutAccuracy(Llava model, List<List<Question>> data, float[][] features) {
         int right = 0;
         int total = 0;
         for (int image = 0; image < Math.min(MONITOR_IMAGES, data.size()); image++) {
@@ -396,7 +425,7 @@ public final class ReferenceTrainer {
             }
             try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                for (boolean c : forward(m, model, new Batch(new float[][] {pixels[imageIndex(data.get(image).get(0).image()) - dataset.trainImages()]},
+                for (boolean c : forward(m, model, new Batch(new float[][] {features[SyntheticBenchmark.imageIndex(data.get(image).get(0).image())]},
                         seqs)).firstCorrect()) {
                     right += c ? 1 : 0;
                     total++;

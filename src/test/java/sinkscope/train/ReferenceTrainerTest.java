@@ -61,7 +61,8 @@ class ReferenceTrainerTest {
             Question q = new Question("1", "synth_000000.png", "Is there a red circle in the image?", "no", "random");
             Question q2 = new Question("2", "synth_000000.png", "What color is the square?", "blue", "open_color");
             ReferenceTrainer.Sequence seq = t.conversation(0, List.of(q, q2), true);
-            double batched = t.forward(m, model, new ReferenceTrainer.Batch(new float[][] {px}, List.of(seq))).loss().getFloat();
+            double batched = t.forward(m, model, new ReferenceTrainer.Batch(ReferenceTrainer.visionFeatures(model, new float[][] {px}), List.of(seq)))
+                    .loss().getFloat();
 
             NDArray pixels = m.create(px, new ai.djl.ndarray.types.Shape(1, 3, r.imageSize(), r.imageSize()));
             Llava.Merged merged = model.merge(m, seq.ids(), model.imageFeatures(m, pixels));
