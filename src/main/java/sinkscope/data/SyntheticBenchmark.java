@@ -93,10 +93,13 @@ public final class SyntheticBenchmark {
 
     /**
      * The held-out evaluation set the embedded default runs on: {@code images} eval-only images of {@code seed} in
-     * {@code dir}, generated when absent (or left incomplete: its README is written last). Returns {@code dir}.
+     * {@code dir}, generated when absent, left incomplete (its README is written last) or made by another version of
+     * this generator (its README differs from the one this version writes). Returns {@code dir}.
      */
     public static Path ensureEvalSet(Path dir, int images, long seed) throws IOException {
-        if (Files.isRegularFile(dir.resolve("README.md"))) {
+        Path readme = dir.resolve("README.md");
+        if (Files.isRegularFile(readme)
+                && Files.readString(readme, StandardCharsets.UTF_8).equals(readme(build(images, seed, DEFAULT_SIZE, 0.0), seed, DEFAULT_SIZE, 0.0))) {
             return dir;
         }
         if (Files.exists(dir)) {

@@ -104,6 +104,23 @@ class SyntheticBenchmarkTest {
     }
 
     @Test
+    void theEmbeddedEvalSetIsReusedOnlyWhenThisGeneratorMadeIt(@TempDir Path dir) throws IOException {
+        Path set = dir.resolve("eval-set");
+        SyntheticBenchmark.ensureEvalSet(set, 3, 11);
+        Path readme = set.resolve("README.md");
+        String made = Files.readString(readme);
+        Path marker = Files.writeString(set.resolve("kept.txt"), "a file of the first generation");
+        SyntheticBenchmark.ensureEvalSet(set, 3, 11);
+        assertTrue(Files.exists(marker), "an up-to-date set is reused as it is");
+
+        Files.writeString(readme, made.replace("Shapes: ", "Shapes: hexagon, ")); // as an older generator wrote it
+        SyntheticBenchmark.ensureEvalSet(set, 3, 11);
+        assertFalse(Files.exists(marker), "a set from another generator version is regenerated");
+        assertEquals(made, Files.readString(readme));
+        assertEquals(3, QuestionReader.read(set.resolve("eval/questions.jsonl")).questions().stream().map(Question::image).distinct().count());
+    }
+
+    @Test
     void trainAndEvalUseDisjointImagesAndCountsMatch() throws IOException {
         List<Question> train = questions("train");
         List<Question> eval = questions("eval");
