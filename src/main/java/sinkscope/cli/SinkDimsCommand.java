@@ -60,10 +60,7 @@ final class SinkDimsCommand implements Main.Command {
                     NDArray pixels = processor.pixelValues(m, decoder.decode(f), mode);
                     Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, pixels));
                     model.prefill(m, merged, cache, cap);
-                    for (int l = 0; l < model.numLayers(); l++) {
-                        stats.addImageTokens(l, cap.layerInputs().get(l), merged.imageStart(), merged.imageEnd());
-                        stats.addMostAttendedTokens(l, cap.layerInputs().get(l), cap.attentions().get(l), 4);
-                    }
+                    stats.add(cap, merged.imageStart(), merged.imageEnd(), 4);
                     used++;
                 } catch (RuntimeException e) {
                     System.err.println("skipped " + f + ": " + e.getMessage());
@@ -73,16 +70,7 @@ final class SinkDimsCommand implements Main.Command {
         System.out.printf("sink dimensions of %s from %d images (tau %.3f for counts; phi <= sqrt(%d) = %.2f)%n", modelDir, used, tau,
                 config.text().hiddenSize(), Math.sqrt(config.text().hiddenSize()));
         System.out.println("layer  top dims by max |x_d|/RMS over image tokens (max, mean, count > tau)");
-        for (int l = 0; l < stats.numLayers(); l++) {
-            int[] rank = stats.ranking(l);
-            SinkDimensions.Stats s = stats.imageStats(l);
-            StringBuilder line = new StringBuilder(String.format("%5d ", l));
-            for (int i = 0; i < Math.min(top, rank.length); i++) {
-                int d = rank[i];
-                line.append(String.format(" %d (%.2f, %.2f, %d)", d, s.max()[d], s.mean(d), s.above()[d]));
-            }
-            System.out.println(line);
-        }
+        stats.table(top).forEach(System.out::println);
         System.out.println("recommended D_sink: " + Arrays.toString(stats.recommended(2)));
         return 0;
     }

@@ -65,6 +65,36 @@ public final class SinkDimensions {
         return attended[layer];
     }
 
+    /**
+     * Adds one captured prefill (layer inputs and attentions of every layer): its image tokens and its
+     * {@code mostAttended} most-attended tokens, layer by layer.
+     */
+    public void add(sinkscope.model.Capture capture, int imageStart, int imageEnd, int mostAttended) {
+        for (int l = 0; l < numLayers(); l++) {
+            addImageTokens(l, capture.layerInputs().get(l), imageStart, imageEnd);
+            addMostAttendedTokens(l, capture.layerInputs().get(l), capture.attentions().get(l), mostAttended);
+        }
+    }
+
+    /**
+     * One line per layer: the layer's {@code top} dimensions by {@link #ranking}, each with its maximum, mean and
+     * count above tau over image tokens, e.g. {@code "    2  56 (3.98, 3.91, 1560) 57 (3.05, 3.00, 0)"}.
+     */
+    public List<String> table(int top) {
+        List<String> lines = new ArrayList<>();
+        for (int l = 0; l < numLayers(); l++) {
+            int[] rank = ranking(l);
+            Stats st = image[l];
+            StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "%5d ", l));
+            for (int i = 0; i < Math.min(top, rank.length); i++) {
+                int d = rank[i];
+                line.append(String.format(java.util.Locale.ROOT, " %d (%.2f, %.2f, %d)", d, st.max()[d], st.mean(d), st.above()[d]));
+            }
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+
     /** Adds the image tokens {@code [imageStart, imageEnd)} of {@code hidden} [B, T, D] or [T, D] entering {@code layer}. */
     public void addImageTokens(int layer, NDArray hidden, int imageStart, int imageEnd) {
         try (NDScope scope = new NDScope()) {

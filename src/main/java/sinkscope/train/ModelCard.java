@@ -21,7 +21,10 @@ public final class ModelCard {
         return sb.append("\n").toString();
     }
 
-    public static String render(Recipe r, LlavaConfig c, ReferenceTrainer.Run run, HeldOutEvaluation.Result eval) {
+    /** The target of the reference model: baseline POPE accuracy on the held-out split, every split and prompt. */
+    public static final double TARGET_ACCURACY = 0.90;
+
+    public static String render(Recipe r, LlavaConfig c, ReferenceTrainer.Run run, HeldOutEvaluation.Result eval, SinkProbe.Measurement sinks) {
         StringBuilder sb = new StringBuilder();
         var t = c.text();
         var v = c.vision();
@@ -89,7 +92,43 @@ public final class ModelCard {
                 sb.append(String.format(Locale.ROOT, "%nOpen questions (`%s`): %.0f of %.0f exact (%.3f).", name, o[0], o[1], o[0] / o[1]));
             }
         }
-        sb.append("\n");
+        sb.append("\n\n").append(status(eval)).append(sinkSection(c, sinks));
+        return sb.toString();
+    }
+
+    private static String status(HeldOutEvaluation.Result eval) {
+        double worst = Double.POSITIVE_INFINITY;
+        String where = "";
+        for (String t : List.of("plain", "pope")) {
+            for (String split : sinkscope.data.SyntheticBenchmark.POPE_SPLITS) {
+                if (eval.accuracy(t, split) < worst) {
+                    worst = eval.accuracy(t, split);
+                    where = t + " / " + split;
+                }
+            }
+        }
+        return String.format(Locale.ROOT, "## Status%n%nLowest held-out POPE accuracy: %.3f (%s); the target is %.2f on every split: %s.%n%n",
+                worst, where, TARGET_ACCURACY, worst >= TARGET_ACCURACY ? "met" : "**not met**");
+    }
+
+    private static String sinkSection(LlavaConfig c, SinkProbe.Measurement sinks) {
+        int d = c.text().hiddenSize();
+        SinkProbe.Result p = sinks.probe();
+        double largest = 0;
+        for (double v : p.imagePhiMax()) {
+            largest = Math.max(largest, v);
+        }
+        StringBuilder sb = new StringBuilder("## Sink dimensions and visual sink tokens (measured, nothing planted)\n\n");
+        sb.append(String.format(Locale.ROOT, "Over %d held-out images with the prompt `%s`, at the size-relative threshold tau = "
+                        + "0.3125 * sqrt(%d) = %.3f (the paper's tau = 20 at hidden size 4096; phi <= sqrt(%d) = %.2f). "
+                        + "`sinkscope.sink.SinkDimensions`, as `jobs/sinkscope sink-dims` prints it:%n%n```%n",
+                p.images(), sinks.prompt().replace("\n", "\\n"), d, p.tau(), d, Math.sqrt(d)));
+        sb.append("layer  top dims by max |x_d|/RMS over image tokens (max, mean, count > tau)\n");
+        sinks.dimensions().table(5).forEach(line -> sb.append(line).append('\n'));
+        sb.append("recommended D_sink: ").append(java.util.Arrays.toString(sinks.recommended())).append("\n```\n\n");
+        sb.append("Per layer (`sinkscope.train.SinkProbe`; layer = the hidden state entering it; phi on the recommended D_sink):\n\n");
+        sb.append(SinkProbe.markdown(p));
+        sb.append(String.format(Locale.ROOT, "%nLargest |x_d|/RMS of an image token in any layer: %.2f of at most %.2f.%n", largest, Math.sqrt(d)));
         return sb.toString();
     }
 }

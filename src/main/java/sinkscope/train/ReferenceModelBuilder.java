@@ -2,16 +2,20 @@ package sinkscope.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import sinkscope.data.PromptTemplate;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.model.Llava;
 import sinkscope.model.LlavaConfig;
 import sinkscope.model.LlavaProcessor;
+import sinkscope.sink.VarParams;
 
 /**
  * {@code train-reference} end to end: tokenizer and configs, training ({@link ReferenceTrainer}), float16 weights
@@ -19,8 +23,11 @@ import sinkscope.model.LlavaProcessor;
  * the model card {@code README.md} ({@link ModelCard}).
  */
 public final class ReferenceModelBuilder {
+    /** Held-out images the model card's sink measurement runs on. */
+    static final int SINK_PROBE_IMAGES = 32;
+
     /** What was built. */
-    public record Summary(ReferenceTrainer.Run run, HeldOutEvaluation.Result eval) {}
+    public record Summary(ReferenceTrainer.Run run, HeldOutEvaluation.Result eval, SinkProbe.Measurement sinks) {}
 
     private ReferenceModelBuilder() {}
 
@@ -52,11 +59,17 @@ public final class ReferenceModelBuilder {
             }
         }
         HeldOutEvaluation.Result eval;
+        SinkProbe.Measurement sinks;
         try (Llava saved = Llava.load(out, Device.cpu(), DataType.FLOAT32); LlavaProcessor processor = LlavaProcessor.load(out, config)) {
             eval = HeldOutEvaluation.run(saved, processor, dataset, recipe.seed(), recipe.evalImages());
+            List<BufferedImage> images = dataset.scenes().subList(dataset.trainImages(), dataset.scenes().size()).stream()
+                    .limit(SINK_PROBE_IMAGES).map(scene -> scene.render(recipe.seed())).toList();
+            String prompt = PromptTemplate.of(PromptTemplate.DEFAULT).render("Is there a red circle in the image?");
+            sinks = SinkProbe.measure(saved, processor, images, prompt,
+                    VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize()));
         }
         log.accept(HeldOutEvaluation.markdown(eval));
-        Files.writeString(out.resolve("README.md"), ModelCard.render(recipe, config, run, eval), StandardCharsets.UTF_8);
-        return new Summary(run, eval);
+        Files.writeString(out.resolve("README.md"), ModelCard.render(recipe, config, run, eval, sinks), StandardCharsets.UTF_8);
+        return new Summary(run, eval, sinks);
     }
 }

@@ -11,7 +11,9 @@ import sinkscope.model.Capture;
 import sinkscope.model.ClipImageProcessor;
 import sinkscope.model.KvCache;
 import sinkscope.model.Llava;
+import sinkscope.model.LlavaConfig;
 import sinkscope.model.LlavaProcessor;
+import sinkscope.sink.SinkDimensions;
 
 /**
  * Where a model's massive activations and attention go, per decoder layer, over some images and one prompt:
@@ -25,7 +27,29 @@ public final class SinkProbe {
     public record Result(double[] bosPhi, double[] imagePhiMax, double[] textPhi, long[] imageSinks, long imageTokens, double[] bosAttention,
                          double[] imageAttention, int images, int[] dims, double tau) {}
 
+    /** Sink-dimension ranking over the images, and the probe run with the recommended dimensions. */
+    public record Measurement(String prompt, SinkDimensions dimensions, int[] recommended, Result probe) {}
+
     private SinkProbe() {}
+
+    /**
+     * {@link SinkDimensions} over the images' prefills (image tokens and the 4 most-attended tokens per layer),
+     * D_sink = its recommendation from layer 2 on (the last layer in smaller models), then {@link #run} with that D_sink; both at {@code tau}.
+     */
+    public static Measurement measure(Llava model, LlavaProcessor processor, List<BufferedImage> images, String prompt, double tau) {
+        LlavaConfig c = model.config();
+        SinkDimensions dims = new SinkDimensions(model.numLayers(), c.text().hiddenSize(), tau);
+        long[] ids = processor.encode(prompt);
+        for (BufferedImage img : images) {
+            try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers()); Capture cap = new Capture(m, true, true)) {
+                Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, processor.pixelValues(m, img, ClipImageProcessor.Mode.CROP)));
+                model.prefill(m, merged, cache, cap);
+                dims.add(cap, merged.imageStart(), merged.imageEnd(), 4);
+            }
+        }
+        int[] recommended = dims.recommended(Math.min(2, model.numLayers() - 1)); // from layer 2, as sink detection; any layer in a 2-layer model
+        return new Measurement(prompt, dims, recommended, run(model, processor, images, prompt, recommended, tau));
+    }
 
     public static Result run(Llava model, LlavaProcessor processor, List<BufferedImage> images, String prompt, int[] dims, double tau) {
         int layers = model.numLayers();

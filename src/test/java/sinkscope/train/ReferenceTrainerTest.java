@@ -7,12 +7,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.data.Question;
+import sinkscope.data.SyntheticBenchmark;
 import sinkscope.model.ClipImageProcessor;
 import sinkscope.model.KvCache;
 import sinkscope.model.Llava;
@@ -43,6 +45,39 @@ class ReferenceTrainerTest {
         }
         try (Llava saved = Llava.load(dir, Device.cpu(), DataType.FLOAT32)) {
             assertEquals(saved.parameters().keySet().size(), saved.parameters().size());
+        }
+    }
+
+    @Test
+    void buildWritesALoadableCheckpointAndAModelCardWithMeasuredSinks(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Path out = dir.resolve("model");
+        List<String> log = new ArrayList<>();
+        ReferenceModelBuilder.Summary built = ReferenceModelBuilder.build(out, Recipe.tiny(), 4, 0, log::add);
+        String card = Files.readString(out.resolve("README.md"));
+        for (String section : List.of("## Recipe", "## Loss curve (stage 1)", "## Loss curve (stage 2)", "## Held-out accuracy", "## Status",
+                "## Sink dimensions and visual sink tokens")) {
+            assertTrue(card.contains(section), "model card lacks " + section);
+        }
+        SinkProbe.Measurement m = built.sinks();
+        LlavaConfig config = LlavaConfig.load(out.resolve("config.json"));
+        assertEquals(Math.min(Recipe.tiny().evalImages(), ReferenceModelBuilder.SINK_PROBE_IMAGES), m.probe().images());
+        assertEquals(0.3125 * Math.sqrt(config.text().hiddenSize()), m.probe().tau(), 1e-9);
+        assertTrue(m.recommended().length > 0, "a D_sink is always recommended");
+        for (int l = 0; l < config.text().numHiddenLayers(); l++) {
+            assertTrue(m.probe().imagePhiMax()[l] <= Math.sqrt(config.text().hiddenSize()) + 1e-3, "phi <= sqrt(D) in layer " + l);
+            assertTrue(m.probe().imageSinks()[l] <= m.probe().imageTokens());
+        }
+        double worst = 1;
+        for (String t : List.of("plain", "pope")) {
+            for (String split : SyntheticBenchmark.POPE_SPLITS) {
+                worst = Math.min(worst, built.eval().accuracy(t, split));
+            }
+        }
+        assertTrue(card.contains(String.format(java.util.Locale.ROOT, "Lowest held-out POPE accuracy: %.3f", worst)), card);
+        assertTrue(card.contains("every split: " + (worst >= ModelCard.TARGET_ACCURACY ? "met" : "**not met**")), card);
+        try (Llava saved = Llava.load(out, Device.cpu(), DataType.FLOAT32)) {
+            assertEquals(config.text().numHiddenLayers(), saved.numLayers());
         }
     }
 
