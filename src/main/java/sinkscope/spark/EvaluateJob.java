@@ -92,11 +92,12 @@ public final class EvaluateJob {
             expr("count_if(pred = 'no' and label = 'no')").as("tn"),
             expr("count_if(pred <> 'yes' and label = 'yes')").as("fn"),
         };
-        Dataset<Row> byCategory = labelled.groupBy("config", "category").agg(counts[0], counts[1], counts[2], counts[3], counts[4]);
-        Dataset<Row> all = labelled.groupBy("config").agg(counts[0], counts[1], counts[2], counts[3], counts[4])
-                .withColumn("category", lit("all"))
-                .select("config", "category", "n", "tp", "fp", "tn", "fn");
-        return byCategory.unionByName(all)
+        // one aggregation: (config, category) and (config) as the category all; the grand total is dropped
+        return labelled.rollup("config", "category").agg(counts[0], counts[1], counts[2], counts[3], counts[4],
+                        expr("grouping(config)").as("total"), expr("grouping(category)").as("per_config"))
+                .where("total = 0")
+                .withColumn("category", expr("if(per_config = 1, 'all', category)"))
+                .select("config", "category", "n", "tp", "fp", "tn", "fn")
                 .withColumn("accuracy", ratio("tp + tn", "n"))
                 .withColumn("precision", ratio("tp", "tp + fp"))
                 .withColumn("recall", ratio("tp", "tp + fn"))
