@@ -57,8 +57,9 @@ public final class PipelineBench {
      * @param warmup samples of the untimed first run that loads the model and warms the JIT
      * @param runner the model; its {@code threads} is forced to 1
      * @param work an empty or missing directory for the synthetic data and the output roots
+     * @param timeline print each timed run's Spark jobs ({@link JobTimeline})
      */
-    public record Settings(int samples, int runs, int warmup, RunnerSpec runner, Path work) {}
+    public record Settings(int samples, int runs, int warmup, RunnerSpec runner, Path work, boolean timeline) {}
 
     /** One timed run: wall seconds, summed model seconds, samples processed, task slots, output bytes. */
     public record Run(String master, double wallSeconds, double modelSeconds, long samples, int slots, long bytes) {
@@ -99,12 +100,13 @@ public final class PipelineBench {
         out.printf(Locale.ROOT, "bench-pipeline: %d samples x (extract + evaluate %s), %d runs per master, 1 intra-op thread per task, model %s%n",
                 s.samples, CONFIGS, s.runs, spec.modelDir());
 
-        time("local[2]", settings(spec, synth, s.work.resolve("warmup"), Math.max(1, s.warmup)));
+        time("local[2]", settings(spec, synth, s.work.resolve("warmup"), Math.max(1, s.warmup)), null);
         List<Run> one = new ArrayList<>();
         List<Run> two = new ArrayList<>();
         for (int i = 0; i < s.runs; i++) {
             for (String master : MASTERS) {
-                Run run = time(master, settings(spec, synth, s.work.resolve("out-" + i + "-" + master.replaceAll("\\W", "")), s.samples));
+                Run run = time(master, settings(spec, synth, s.work.resolve("out-" + i + "-" + master.replaceAll("\\W", "")), s.samples),
+                        s.timeline ? out : null);
                 out.printf(Locale.ROOT, "run %d %s: wall %.2f s, model %.2f s, %.1f samples/s, overhead %.3f, %d bytes%n", i + 1, master,
                         run.wallSeconds, run.modelSeconds, run.samplesPerSecond(), run.overhead(), run.bytes);
                 (master.equals("local[1]") ? one : two).add(run);
@@ -133,20 +135,29 @@ public final class PipelineBench {
                 CONFIGS.stream().map(EvalConfig::parse).toList(), null, 2, 16);
     }
 
-    /** One pipeline run (extract + evaluate) in a fresh session on {@code master}. */
-    private static Run time(String master, Pipeline.Settings s) throws IOException {
+    /** One pipeline run (extract + evaluate) in a fresh session on {@code master}; its job timeline to {@code timeline} when not null. */
+    private static Run time(String master, Pipeline.Settings s, PrintStream timeline) throws IOException {
         SparkSession spark = Pipeline.session("local", master, "sinkscope bench-pipeline");
         try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
             int slots = spark.sparkContext().defaultParallelism();
+            JobTimeline jobs = timeline == null ? null : JobTimeline.start(spark.sparkContext());
             long t0 = System.nanoTime();
             SampleSource source = Pipeline.source(spark, s);
             Pipeline.extract(spark, s, source, quiet);
             Pipeline.evaluate(spark, s, source, quiet);
             double wall = (System.nanoTime() - t0) / 1e9;
+            if (jobs != null) {
+                jobs.stop();
+            }
             OutputRoot root = new OutputRoot(spark, s.out(), false);
             Row extract = root.read("samples", Tables.SAMPLES).agg(sum("model_time_ms"), org.apache.spark.sql.functions.count("*")).first();
             Row evaluate = root.read("predictions", Tables.PREDICTIONS).agg(sum("latency_ms")).first();
             double model = (extract.getLong(0) + evaluate.getLong(0)) / 1e3;
+            if (jobs != null) {
+                timeline.printf(Locale.ROOT, "timeline %s (extract model %.2f s, evaluate model %.2f s):%n", master, extract.getLong(0) / 1e3,
+                        evaluate.getLong(0) / 1e3);
+                jobs.print(spark.sparkContext(), slots, wall, model, timeline);
+            }
             return new Run(master, wall, model, extract.getLong(1), slots, bytes(Path.of(s.out())));
         } finally {
             spark.stop();

@@ -9,9 +9,9 @@ import sinkscope.bench.PipelineBench;
 
 /**
  * {@code bench-pipeline [--samples 200] [--runs 3] [--warmup 8] [--model DIR] [--sink-dims a,b] [--tau T]
- * [--max-new-tokens 8] [--work DIR]}: Spark overhead, local[2] vs local[1] scaling and Parquet bytes per sample
+ * [--max-new-tokens 8] [--work DIR] [--timeline]}: Spark overhead, local[2] vs local[1] scaling and Parquet bytes per sample
  * ({@link PipelineBench}). The synthetic data and outputs go to {@code --work} (kept) or a temporary directory
- * (deleted).
+ * (deleted). {@code --timeline} prints each timed run's Spark jobs: duration, task time, idle slot time, gaps.
  */
 final class BenchPipelineCommand implements Main.Command {
     @Override
@@ -25,12 +25,13 @@ final class BenchPipelineCommand implements Main.Command {
         int runs = args.integer("runs", 3);
         int warmup = args.integer("warmup", 8);
         String work = args.string("work", null);
+        boolean timeline = args.bool("timeline", false);
         var spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN), 1,
                 args.integer("max-new-tokens", 8));
         args.requireAllUsed();
         Path dir = work == null ? Files.createTempDirectory("sinkscope-bench-pipeline") : Path.of(work);
         try {
-            new PipelineBench(new PipelineBench.Settings(samples, runs, warmup, spec, dir), System.out).run();
+            new PipelineBench(new PipelineBench.Settings(samples, runs, warmup, spec, dir, timeline), System.out).run();
         } finally {
             if (work == null) {
                 try (Stream<Path> files = Files.walk(dir)) {

@@ -17,8 +17,9 @@ import org.apache.spark.storage.StorageLevel;
  * {@code predictions}, {@code grounding} and {@code errors} (job {@code evaluate}, stage
  * {@code <config>/<stage>}); then {@code metrics} recomputed from the whole {@code predictions} table.
  *
- * <p>Invariant, checked after writing: samples x configs = {@code predictions} rows + evaluate error rows. With
- * resume, (sample, config) pairs already predicted or failed are skipped.
+ * <p>Invariant, checked after writing: samples x configs = {@code predictions} rows + evaluate error rows, the rows
+ * as the tables' Parquet footers count them ({@link OutputRoot#rows}). With resume, (sample, config) pairs already
+ * predicted or failed are skipped.
  */
 public final class EvaluateJob {
     private EvaluateJob() {}
@@ -40,18 +41,20 @@ public final class EvaluateJob {
             todo = todo.join(done, todo.col("question_id").equalTo(done.col("question_id"))
                     .and(todo.col("config").equalTo(done.col("config"))), "left_anti");
         }
-        long pending = todo.count();
+        long runs = source.sampleCount() * stage.configs().size();
+        long pending = out.resume() ? todo.count() : runs;
         Dataset<Row> evaluated;
+        Dataset<Row> ok;
         try (Progress progress = new Progress(spark, "evaluate", pending, 5000, log)) {
             evaluated = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
-            evaluated.count();
+            ok = evaluated.where(col("error_stage").isNull())
+                    .withColumn("correct", when(col("label").isNull(), lit(null)).otherwise(col("pred").equalTo(col("label"))));
+            // the first write runs the model once per (sample, config) and fills the cache the other tables are read from
+            out.write("grounding", ok.where(col("grounding").isNotNull())
+                    .selectExpr("question_id", "config", "object_share", "posexplode(grounding) as (layer, image_attention)")
+                    .selectExpr("question_id", "config", "layer", "image_attention", "try_element_at(object_share, layer + 1) as object_share"),
+                    Tables.GROUNDING, "question_id", "config");
         }
-        Dataset<Row> ok = evaluated.where(col("error_stage").isNull())
-                .withColumn("correct", when(col("label").isNull(), lit(null)).otherwise(col("pred").equalTo(col("label"))));
-        out.write("grounding", ok.where(col("grounding").isNotNull())
-                .selectExpr("question_id", "config", "object_share", "posexplode(grounding) as (layer, image_attention)")
-                .selectExpr("question_id", "config", "layer", "image_attention", "try_element_at(object_share, layer + 1) as object_share"),
-                Tables.GROUNDING, "question_id", "config");
         if (!stage.attentionLayers().isEmpty()) {
             out.write("attention_by_config", ok.where(col("attention").isNotNull())
                     .selectExpr("question_id", "config", "explode(attention) as a")
@@ -64,9 +67,9 @@ public final class EvaluateJob {
         out.write("predictions", ok, Tables.PREDICTIONS, "question_id", "config");
         evaluated.unpersist();
 
-        Dataset<Row> predictions = out.read("predictions", Tables.PREDICTIONS);
-        out.replace("metrics", metrics(predictions), Tables.METRICS);
-        Counts counts = new Counts(pairs.count(), predictions.count(), out.errors("evaluate").count());
+        out.replace("metrics", metrics(out.read("predictions", Tables.PREDICTIONS)), Tables.METRICS);
+        // what the tables hold, from their Parquet footers
+        Counts counts = new Counts(runs, out.rows("predictions"), out.rows("errors/job=evaluate"));
         log.printf("evaluate: %d runs (%d configs) = %d predictions + %d errors%s%n", counts.runs(),
                 stage.configs().size(), counts.predictions(), counts.errors(), counts.balanced() ? "" : " -- MISMATCH");
         return counts;
@@ -89,11 +92,12 @@ public final class EvaluateJob {
             expr("count_if(pred = 'no' and label = 'no')").as("tn"),
             expr("count_if(pred <> 'yes' and label = 'yes')").as("fn"),
         };
-        Dataset<Row> byCategory = labelled.groupBy("config", "category").agg(counts[0], counts[1], counts[2], counts[3], counts[4]);
-        Dataset<Row> all = labelled.groupBy("config").agg(counts[0], counts[1], counts[2], counts[3], counts[4])
-                .withColumn("category", lit("all"))
-                .select("config", "category", "n", "tp", "fp", "tn", "fn");
-        return byCategory.unionByName(all)
+        // one aggregation: (config, category) and (config) as the category all; the grand total is dropped
+        return labelled.rollup("config", "category").agg(counts[0], counts[1], counts[2], counts[3], counts[4],
+                        expr("grouping(config)").as("total"), expr("grouping(category)").as("per_config"))
+                .where("total = 0")
+                .withColumn("category", expr("if(per_config = 1, 'all', category)"))
+                .select("config", "category", "n", "tp", "fp", "tn", "fn")
                 .withColumn("accuracy", ratio("tp + tn", "n"))
                 .withColumn("precision", ratio("tp", "tp + fp"))
                 .withColumn("recall", ratio("tp", "tp + fn"))

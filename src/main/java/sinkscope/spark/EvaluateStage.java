@@ -1,6 +1,9 @@
 package sinkscope.spark;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -9,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import sinkscope.eval.PopeAnswer;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -74,15 +78,17 @@ public final class EvaluateStage {
         return this;
     }
 
-    /** The (sample, config) rows: every sample with every config, as {@link #transform} runs them. */
+    /**
+     * The (sample, config) rows: every sample with every config, as {@link #transform} runs them (the config names
+     * exploded from a literal array: no join, so no broadcast job).
+     */
     public Dataset<Row> pairs(Dataset<Row> samples) {
         Tables.require(samples, Tables.SAMPLE_INPUT, "evaluate");
-        List<Row> names = new ArrayList<>();
-        for (EvalConfig c : configs) {
-            names.add(RowFactory.create(c.name()));
+        Column[] names = new Column[configs.size()];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = lit(configs.get(i).name());
         }
-        StructType schema = new StructType().add("config", DataTypes.StringType, false);
-        return samples.crossJoin(samples.sparkSession().createDataFrame(names, schema));
+        return samples.withColumn("config", explode(array(names)));
     }
 
     public Dataset<Row> transform(Dataset<Row> samples) {
@@ -109,7 +115,7 @@ public final class EvaluateStage {
         if (p.attentionRows() == null || layers.isEmpty()) {
             return null;
         }
-        List<Row> out = new java.util.ArrayList<>();
+        List<Row> out = new ArrayList<>();
         for (int i = 0; i < layers.size() && i < p.attentionRows().length; i++) {
             if (p.attentionRows()[i] != null) {
                 out.add(RowFactory.create(layers.get(i), p.attentionRows()[i]));

@@ -12,10 +12,11 @@ import org.apache.spark.storage.StorageLevel;
  * The {@code extract} job: runs {@link ExtractStage} over the samples not yet in the output and writes
  * {@code tokens}, {@code heads}, {@code dims}, {@code attention}, {@code samples} and {@code errors}
  * (jobs {@code read} and {@code extract}). The model runs once per sample: the stage's output is persisted
- * and split into the tables from there.
+ * and split into the tables from there, one Spark job per table (the first one runs the model).
  *
  * <p>Invariant, checked after writing: inputs = {@code samples} rows + {@code errors} rows of jobs read and
- * extract. With resume, samples already in {@code samples} or in the extract errors are skipped.
+ * extract, the rows as the tables' Parquet footers count them ({@link OutputRoot#rows}). With resume, samples
+ * already in {@code samples} or in the extract errors are skipped.
  */
 public final class ExtractJob {
     private ExtractJob() {}
@@ -34,14 +35,15 @@ public final class ExtractJob {
                     .union(out.errors("extract").select("question_id")).distinct();
             todo = todo.join(done, todo.col("question_id").equalTo(done.col("question_id")), "left_anti");
         }
-        long pending = todo.count();
+        long pending = out.resume() ? todo.count() : source.sampleCount();
         Dataset<Row> extracted;
+        Dataset<Row> ok;
         try (Progress progress = new Progress(spark, "extract", pending, 5000, log)) {
             extracted = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
-            extracted.count();
+            ok = extracted.where(col("error_stage").isNull());
+            // the first write runs the model once per sample and fills the cache the other tables are read from
+            out.write("tokens", ok.selectExpr("question_id", "inline(tokens)"), Tables.TOKENS, "question_id");
         }
-        Dataset<Row> ok = extracted.where(col("error_stage").isNull());
-        out.write("tokens", ok.selectExpr("question_id", "inline(tokens)"), Tables.TOKENS, "question_id");
         out.write("heads", ok.selectExpr("question_id", "inline(heads)"), Tables.HEADS, "question_id");
         out.write("dims", ok.selectExpr("question_id", "inline(dims)"), Tables.DIMS, "question_id");
         out.write("attention", ok.selectExpr("question_id", "inline(attention)"), Tables.ATTENTION, "question_id");
@@ -52,8 +54,8 @@ public final class ExtractJob {
         out.write("samples", ok, Tables.SAMPLES, "question_id");
         extracted.unpersist();
 
-        Counts counts = new Counts(source.total(), out.read("samples", Tables.SAMPLES).count(),
-                out.errors("read").count() + out.errors("extract").count());
+        // what the tables hold, from their Parquet footers
+        Counts counts = new Counts(source.total(), out.rows("samples"), out.rows("errors/job=read") + out.rows("errors/job=extract"));
         log.printf("extract: %d inputs = %d processed + %d errors%s%n", counts.inputs(), counts.processed(),
                 counts.errors(), counts.balanced() ? "" : " -- MISMATCH");
         return counts;

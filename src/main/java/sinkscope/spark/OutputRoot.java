@@ -3,8 +3,13 @@ package sinkscope.spark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -84,6 +89,46 @@ public final class OutputRoot {
     /** The errors a job recorded so far. */
     public Dataset<Row> errors(String job) {
         return read("errors", Tables.ERRORS).where(new Column("job").equalTo(job));
+    }
+
+    /**
+     * Rows in {@code table} (a folder under the root, e.g. {@code samples} or {@code errors/job=extract}) as its
+     * Parquet files' footers state them, without a Spark job: the sum over the data files Spark reads (names not
+     * starting with {@code _} or {@code .}) of their row counts; 0 when the folder does not exist.
+     */
+    public long rows(String table) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path dir = new Path(path(table));
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            dir = fs.makeQualified(dir);
+            if (!fs.exists(dir)) {
+                return 0;
+            }
+            long n = 0;
+            RemoteIterator<LocatedFileStatus> files = fs.listFiles(dir, true);
+            while (files.hasNext()) {
+                LocatedFileStatus f = files.next();
+                if (dataFile(dir, f.getPath())) {
+                    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(f, conf))) {
+                        n += reader.getRecordCount();
+                    }
+                }
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot count the rows of " + dir, e);
+        }
+    }
+
+    /** Whether no path element below {@code dir} starts with {@code _} or {@code .} (Spark's hidden files and folders). */
+    private static boolean dataFile(Path dir, Path file) {
+        for (Path p = file; p != null && !p.equals(dir) && p.depth() > dir.depth(); p = p.getParent()) {
+            if (p.getName().startsWith("_") || p.getName().startsWith(".")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void writePath(String path, Dataset<Row> rows, StructType schema, String table, String... keys) {

@@ -37,6 +37,11 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
 
+    /** Rows in {@code samples}, from the invariant {@code total = samples + errors} (no Spark job). */
+    public long sampleCount() {
+        return total - errors.size();
+    }
+
     /** Column names of a table input. {@code image} may be a binary (image bytes) or a string (path) column. */
     public record Columns(String id, String image, String question, String label, String category) {
         public static Columns defaults() {

@@ -81,6 +81,9 @@ final class Fixture {
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.sql.adaptive.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")
+                // as the local profile writes
+                .config("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName())
+                .config("spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version", "2")
                 .getOrCreate();
     }
 
