@@ -21,7 +21,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int visionSteps
 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
-        return new Recipe(7, 12000, 24, 8000, 32, 3e-3, 3000, 16, 6, 1e-3, 50, 0.05, 0.02, 0.5,
+        return new Recipe(7, 12000, 24, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
                 112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512);
     }
 
