@@ -2,6 +2,7 @@ package sinkscope.bench;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /** The small statistics the benchmarks report. */
 public final class Figures {
@@ -15,6 +16,14 @@ public final class Figures {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int n = v.length;
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    /** Element-wise {@code a[i] / b[i]}: the per-run ratios of an A/B pair measured side by side. */
+    public static List<Double> ratios(List<Double> a, List<Double> b) {
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException("ratios of " + a.size() + " and " + b.size() + " values");
+        }
+        return IntStream.range(0, a.size()).mapToObj(i -> a.get(i) / b.get(i)).toList();
     }
 
     /** How many values make a tenth of {@code n}: {@code ceil(n / 10)}, at least 1. */

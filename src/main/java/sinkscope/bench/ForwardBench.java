@@ -10,10 +10,10 @@ import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Capture;
@@ -27,7 +27,10 @@ import sinkscope.model.RandomWeights;
  * in the same run, and the cost of hooks. FLOPs of one prefill over {@code S} tokens and {@code L} layers:
  * {@code L * (2 S D (2D + 2 kv) + 6 S D I + 4 H S^2 d)} (projections, SwiGLU MLP, {@code QK^T} and {@code AV}
  * over the full {@code S x S} square as computed); {@code forward_vs_gemm} = achieved FLOP/s of the forward over
- * that of the GEMMs alone.
+ * that of the GEMMs alone. Each run times the GEMMs and then the two sides of every A/B comparison back to back, in
+ * alternating order; a ratio figure ({@code forward_vs_gemm}, {@code capture_overhead}, {@code *_overhead}) is the
+ * median over the runs of that run's ratio, so slow drift of the machine (other processes, clocks) cancels within
+ * each pair.
  */
 public final class ForwardBench {
 
@@ -104,18 +107,18 @@ public final class ForwardBench {
             List<Double> on = new ArrayList<>();
             for (int r = 0; r < s.runs; r++) {
                 gemm.add(gemms(gemmInputs));
-                off.add(prefill(model, m, merged, null));
-                on.add(prefill(model, m, merged, () -> new Capture(m, true, true)));
+                double[] pair = pair(r, () -> prefill(model, m, merged, null), () -> prefill(model, m, merged, () -> new Capture(m, true, true)));
+                off.add(pair[0]);
+                on.add(pair[1]);
             }
             double flops = s.flops();
-            double gemmT = median(gemm);
-            double offT = median(off);
-            double onT = median(on);
+            double gemmT = Figures.median(gemm);
+            double offT = Figures.median(off);
             figures.put("gemm_gflops", flops / gemmT / 1e9);
             figures.put("forward_gflops", flops / offT / 1e9);
             figures.put("prefill_ms", offT * 1e3);
-            figures.put("forward_vs_gemm", gemmT / offT);
-            figures.put("capture_overhead", onT / offT);
+            figures.put("forward_vs_gemm", Figures.median(Figures.ratios(gemm, off)));
+            figures.put("capture_overhead", Figures.median(Figures.ratios(on, off)));
 
             for (Map.Entry<String, Supplier<AttentionHook>> e : extraHooks.entrySet()) {
                 List<Double> base = new ArrayList<>();
@@ -123,11 +126,12 @@ public final class ForwardBench {
                 generate(model, m, merged, null);
                 generate(model, m, merged, e.getValue());
                 for (int r = 0; r < s.runs; r++) {
-                    base.add(generate(model, m, merged, null));
-                    with.add(generate(model, m, merged, e.getValue()));
+                    double[] pair = pair(r, () -> generate(model, m, merged, null), () -> generate(model, m, merged, e.getValue()));
+                    base.add(pair[0]);
+                    with.add(pair[1]);
                 }
-                figures.put(e.getKey() + "_generate_ms", median(with) * 1e3);
-                figures.put(e.getKey() + "_overhead", median(with) / median(base));
+                figures.put(e.getKey() + "_generate_ms", Figures.median(with) * 1e3);
+                figures.put(e.getKey() + "_overhead", Figures.median(Figures.ratios(with, base)));
             }
             for (Map.Entry<String, Double> f : figures.entrySet()) {
                 out.printf("%s: %.3f%n", f.getKey(), f.getValue());
@@ -221,10 +225,16 @@ public final class ForwardBench {
         x.getNDArrayInternal().linear(x, w, null).singletonOrThrow().close();
     }
 
-    static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
-        Arrays.sort(a);
-        int n = a.length;
-        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    /**
+     * One A/B pair of run {@code r}, timed back to back in alternating order (A then B on even runs, B then A on odd
+     * ones) so that neither side always runs first; returns {A seconds, B seconds}.
+     */
+    private static double[] pair(int r, DoubleSupplier a, DoubleSupplier b) {
+        if (r % 2 == 0) {
+            double ta = a.getAsDouble();
+            return new double[] {ta, b.getAsDouble()};
+        }
+        double tb = b.getAsDouble();
+        return new double[] {a.getAsDouble(), tb};
     }
 }

@@ -42,6 +42,10 @@ import sinkscope.spark.Tables;
  *       writes, idle slots at the end of a stage). {@code spark_overhead_local1} is the same for {@code local[1]}.</li>
  *   <li>{@code scaling_2_vs_1} (target at least 1.8): throughput (samples / W) with {@code local[2]} over that with
  *       {@code local[1]}, the median of the ratios of adjacent run pairs.</li>
+ *   <li>{@code scaling_model_bound}: the scaling a pipeline without any Spark cost would reach on this machine,
+ *       {@code k * m1 / m2} with {@code m1}, {@code m2} the model seconds per sample with {@code local[1]} and
+ *       {@code local[k]} (the same pairs' median): below {@code k} when concurrent tasks slow each other down (shared
+ *       cores, caches, memory bandwidth), which no scheduling can win back.</li>
  *   <li>{@code parquet_bytes_per_sample}: the bytes of every file under a run's output root (apparent size, as
  *       {@code du -sb}: the extract and evaluate tables, Parquet files with Spark's markers and checksums) over n.</li>
  * </ul>
@@ -70,6 +74,11 @@ public final class PipelineBench {
 
         public double samplesPerSecond() {
             return samples / wallSeconds;
+        }
+
+        /** Model seconds per sample: grows with {@code local[2]} when two concurrent tasks slow each other down. */
+        public double modelPerSample() {
+            return modelSeconds / samples;
         }
     }
 
@@ -113,13 +122,16 @@ public final class PipelineBench {
             }
         }
         List<Double> scaling = new ArrayList<>();
+        List<Double> bound = new ArrayList<>();
         for (int i = 0; i < s.runs; i++) {
             scaling.add(two.get(i).samplesPerSecond() / one.get(i).samplesPerSecond());
+            bound.add(two.get(i).slots * one.get(i).modelPerSample() / two.get(i).modelPerSample());
         }
         Map<String, Double> figures = new LinkedHashMap<>();
         figures.put("spark_overhead", Figures.median(two.stream().map(Run::overhead).toList()));
         figures.put("spark_overhead_local1", Figures.median(one.stream().map(Run::overhead).toList()));
         figures.put("scaling_2_vs_1", Figures.median(scaling));
+        figures.put("scaling_model_bound", Figures.median(bound));
         figures.put("samples_per_s_local1", Figures.median(one.stream().map(Run::samplesPerSecond).toList()));
         figures.put("samples_per_s_local2", Figures.median(two.stream().map(Run::samplesPerSecond).toList()));
         figures.put("parquet_bytes_per_sample", Figures.median(two.stream().map(run -> (double) run.bytes / run.samples).toList()));

@@ -17,6 +17,14 @@ class FiguresTest {
     }
 
     @Test
+    void ratiosPairRunsByIndex() {
+        assertEquals(List.of(2.0, 0.5, 1.0), Figures.ratios(List.of(4.0, 1.0, 3.0), List.of(2.0, 2.0, 3.0)));
+        // the median of per-run ratios is not the ratio of the medians: drift between runs cancels within a pair
+        assertEquals(1.1, Figures.median(Figures.ratios(List.of(1.1, 2.2, 4.4), List.of(1.0, 2.0, 4.0))), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> Figures.ratios(List.of(1.0), List.of()));
+    }
+
+    @Test
     void tenthRoundsUpAndIsAtLeastOne() {
         assertEquals(200, Figures.tenth(2000));
         assertEquals(6, Figures.tenth(60));
