@@ -8,7 +8,10 @@ import ai.djl.ndarray.NDArray;
  *
  * <p>The runtime calls a hook only when one is attached; with none the forward pass does no extra work.
  * Arrays handed to a hook belong to the forward pass and are closed after the layer: a hook that keeps
- * something copies or reduces it (on the device) first. Hooks run on the forward pass's thread.
+ * something copies or reduces it (on the device) first. A hook may rewrite the attention in place (VAR does:
+ * the rows it changes are a small part of the array), so a hook that keeps attention must copy it, as
+ * {@link Capture} does, and a caller that hands a hook an array it still needs hands it a copy. Hooks run on
+ * the forward pass's thread.
  */
 public interface AttentionHook {
 
@@ -17,7 +20,8 @@ public interface AttentionHook {
 
     /**
      * Called with the post-softmax attention {@code attn} [B, H, Q, K] (float32) of decoder layer
-     * {@code layer}. Returns the weights that multiply V: {@code attn} itself or an array of the same shape.
+     * {@code layer}. Returns the weights that multiply V: {@code attn} itself (possibly rewritten in place) or an
+     * array of the same shape.
      */
     default NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
         return attn;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         decodeVarRows.clear();
         stepHeadfork = null;
         stepVarRows = null;
-        decodeMasks = new DecodeMasks[0];
+        decodeConstants = new DecodeConstants[0];
         numLayers = 0;
         batch = -1;
         tokens = -1;
@@ -117,80 +118,72 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     }
 
     /**
-     * Stages 2 and 3 on this layer's attention. A rewritten array is handed to the caller's {@link NDScope} (the
-     * runtime's layer scope), so it is freed with the layer rather than kept until the sample ends.
+     * Stages 2 and 3 on this layer's attention, rewriting the rows VAR redistributes in place (the array belongs to
+     * the forward pass, which hands it to V next; see {@link AttentionHook}). Returns {@code attn}.
      */
     @Override
     public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
-        NDArray out = rewrite(layer, attn, step);
-        if (out != attn) {
-            NDScope.register(out);
-        }
-        return out;
-    }
-
-    private NDArray rewrite(int layer, NDArray attn, ForwardStep step) {
         checkLayer(layer);
         heads = attn.getShape().get(1);
         SinkTokens s = sinks[layer];
+        boolean active = s != null && step.hasImage();
+        boolean last = params.exceptLastLayer() && layer == step.numLayers() - 1;
         if (!record) {
-            return redistributeOnly(layer, attn, s, step);
+            if (active && !last) {
+                if (step.isPrefill()) {
+                    redistributePrefill(attn, null, s, step);
+                } else {
+                    decodeStep(layer, attn, s, step, true).close();
+                }
+            }
+            return attn;
         }
         if (!step.isPrefill() && stepHeadfork == null) {
             throw new IllegalStateException("VarHook: attention of decode step " + step.index() + " before onStep");
         }
+        if (!active) {
+            return attn; // nothing selected, nothing rewritten: the records stay empty (zeros)
+        }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray out = attn;
-            NDArray selected;
-            NDArray rows;
-            if (s == null || !step.hasImage()) {
-                selected = attn.getManager().zeros(new Shape(attn.getShape().get(0), heads, attn.getShape().get(2)), DataType.BOOLEAN);
-                rows = selected;
-            } else if (!step.isPrefill()) {
-                NDArray[] r = decodeStep(layer, attn, s, step);
-                NDScope.register(r[1]);
-                selected = r[1];
-                rows = params.exceptLastLayer() && layer == step.numLayers() - 1 ? selected.zerosLike() : selected;
-                if (r[0] != attn && rows == selected) {
-                    out = r[0];
-                    NDScope.unregister(out);
-                    out.attach(attn.getManager());
-                }
-            } else {
-                selected = ImageCentricHeads.select(attn, s.visual(), step.imageStart(), step.imageLength(), params);
-                rows = Redistribution.rows(selected, layer, step, params);
-                if (rows.any().getBoolean()) {
-                    out = redistribute(attn, rows, s, step);
-                    NDScope.unregister(out);
-                    out.attach(attn.getManager());
-                }
-            }
             if (step.isPrefill()) {
+                NDArray selected = ImageCentricHeads.select(attn, s.visual(), step.imageStart(), step.imageLength(), params);
+                NDArray rows = Redistribution.rows(selected, layer, step, params);
+                if (!last) {
+                    redistributePrefill(attn, rows, s, step);
+                }
                 prefillHeadfork[layer] = keep(selected);
                 prefillVarRows[layer] = keep(rows);
             } else {
-                stepHeadfork[layer] = keep(anyQuery(selected));
-                stepVarRows[layer] = keep(anyQuery(rows));
+                NDArray selected = decodeStep(layer, attn, s, step, !last);
+                NDScope.register(selected);
+                NDArray flags = selected.reshape(batch, heads);
+                stepHeadfork[layer] = keep(flags);
+                stepVarRows[layer] = last ? null : keep(flags);
             }
-            return out;
+            return attn;
         }
     }
 
     /**
-     * The prefill's sinks of one layer as the constant masks a decode step needs, over the first {@code t} keys (the
-     * prompt; keys after it are generated tokens: never sinks, never image, so VAR leaves them as they are).
+     * What a decode step needs of one layer's prefill sinks, built at its first decode step: the index of the prompt's
+     * {@code t} keys (keys after it are generated tokens, never sinks or image, which VAR leaves as they are) and of the
+     * image keys; HeadFork's visual-sink indicator over the image [B,1,1,Pa], the items with a visual sink [B,1,1,1]
+     * ({@code null} when every item has one; {@code noVisual} when none has, so nothing is ever selected); Stage 3's
+     * matrix {@code sums} [B,1,t,2] whose columns are {@code (1-p)} on sinks and 1 on non-sink image keys (so that
+     * {@code a @ sums} = (budget, W)), the non-sink image indicator and each key's kept share ({@code p} on sinks, 1
+     * elsewhere), both [B,1,1,t]; the thresholds and constants in the attention's dtype.
      */
-    private record DecodeMasks(int t, NDArray visualImage, NDArray anyVisual, NDArray sink, NDArray nonSinkImage, NDArray keep,
-            NDArray rho, NDArray summ) {}
+    private record DecodeConstants(NDIndex prompt, NDIndex image, NDArray visualImage, NDArray hasVisual, boolean noVisual, NDArray sums,
+            NDArray nonSinkImage, NDArray keep, NDArray ones, NDArray rho, NDArray summ, NDArray eps, NDArray zero) {}
 
-    private DecodeMasks[] decodeMasks = new DecodeMasks[0];
+    private DecodeConstants[] decodeConstants = new DecodeConstants[0];
 
-    private DecodeMasks decodeMasks(int layer, SinkTokens s, ForwardStep step, NDArray attn) {
-        if (decodeMasks.length != numLayers) {
-            decodeMasks = new DecodeMasks[numLayers];
+    private DecodeConstants decodeConstants(int layer, SinkTokens s, ForwardStep step, NDArray attn) {
+        if (decodeConstants.length != numLayers) {
+            decodeConstants = new DecodeConstants[numLayers];
         }
-        DecodeMasks c = decodeMasks[layer];
+        DecodeConstants c = decodeConstants[layer];
         if (c != null) {
             return c;
         }
@@ -200,109 +193,101 @@ public final class VarHook implements AttentionHook, AutoCloseable {
             long b = attn.getShape().get(0);
             long h = attn.getShape().get(1);
             int t = s.tokens();
-            NDArray image = SinkTokens.imageMask(state, t, step.imageStart(), step.imageEnd());
-            NDArray nonSinkImage = s.visual().logicalNot().logicalAnd(image).reshape(b, 1, 1, t).toType(dt, false);
-            NDArray sink = s.visual().logicalOr(s.text()).reshape(b, 1, 1, t).toType(dt, false);
-            // every key's factor: p on sinks, 1 elsewhere (a sink's share of the budget is added back as 0)
-            Shape full = new Shape(b, h, 1, t);
-            NDArray keep = NDArrays.where(sink.gt(0).broadcast(full), state.full(full, (float) params.p(), dt), state.ones(full, dt));
-            c = new DecodeMasks(t,
-                    s.visual().get(":, " + step.imageStart() + ":" + step.imageEnd()).reshape(b, 1, 1, step.imageLength()).toType(dt, false),
-                    s.visual().toType(DataType.INT32, false).sum(new int[] {1}).gt(0).reshape(b, 1, 1),
-                    sink, nonSinkImage, keep, state.create(params.rho()).toType(dt, false), state.create(params.summ()).toType(dt, false));
-            for (NDArray a : new NDArray[] {c.visualImage(), c.anyVisual(), c.sink(), c.nonSinkImage(), c.keep(), c.rho(), c.summ()}) {
-                own(a);
+            int im = step.imageStart();
+            int end = step.imageEnd();
+            NDArray visualImage = s.visual().get(new NDIndex(":, {}:{}", im, end));
+            boolean[] itemHasVisual = visualImage.toType(DataType.INT32, false).sum(new int[] {1}).gt(0).toBooleanArray();
+            boolean all = true;
+            boolean none = true;
+            for (boolean v : itemHasVisual) {
+                all &= v;
+                none &= !v;
+            }
+            NDArray image = SinkTokens.imageMask(state, t, im, end);
+            NDArray nonSinkImage = s.visual().logicalNot().logicalAnd(image).toType(dt, false);
+            NDArray sink = s.all().toType(dt, false);
+            NDArray sums = NDArrays.stack(new NDList(sink.mul(1.0 - params.p()), nonSinkImage), 2).reshape(b, 1, t, 2);
+            NDArray keep = NDArrays.where(s.all(), state.full(new Shape(b, t), (float) params.p(), dt), state.ones(new Shape(b, t), dt));
+            c = new DecodeConstants(new NDIndex(":, :, :, :{}", t), new NDIndex(":, :, :, {}:{}", im, end),
+                    visualImage.reshape(b, 1, 1, end - im).toType(dt, false),
+                    all ? null : state.create(itemHasVisual).reshape(b, 1, 1, 1), none, sums,
+                    nonSinkImage.reshape(b, 1, 1, t), keep.reshape(b, 1, 1, t), state.ones(new Shape(b, h, 1, t), dt),
+                    state.create(params.rho()).toType(dt, false), state.create(params.summ()).toType(dt, false), state.create(1e-6),
+                    state.zeros(new Shape(), dt));
+            for (NDArray a : new NDArray[] {c.visualImage(), c.hasVisual(), c.sums(), c.nonSinkImage(), c.keep(), c.ones(), c.rho(), c.summ(),
+                c.eps(), c.zero()}) {
+                if (a != null) {
+                    own(a);
+                }
             }
         }
-        decodeMasks[layer] = c;
+        decodeConstants[layer] = c;
         return c;
     }
 
     /**
-     * Stages 2 and 3 for a decode step's single query row, with the layer's masks built once: HeadFork as
-     * {@link ImageCentricHeads#select}; VAR as {@link Redistribution#apply} in fewer operations (budget
-     * {@code (1-p) * sum over all sinks}, one multiply-add per key) on the prompt's keys, the generated keys appended
-     * unchanged. Returns {out, selected [B, H, 1]}.
+     * Stages 2 and 3 for a decode step's single query row, in few device operations and without a host sync: HeadFork
+     * as {@link ImageCentricHeads#select} (the same sums, bit for bit); then, when {@code rewrite}, every selected row
+     * with {@code W > 0} multiplied in place by its coefficients over the prompt's keys,
+     *
+     * <pre>  (budget, W) = a @ sums,   c[k] = p (sinks),  1 + budget/W (non-sink image keys),  1 (other keys)</pre>
+     *
+     * which is {@link Redistribution#apply} up to rounding; rows not selected are multiplied by exactly 1 (their bits
+     * stay). Returns the selection [B, H, 1, 1] (boolean, the caller closes it).
      */
-    private NDArray[] decodeStep(int layer, NDArray attn, SinkTokens s, ForwardStep step) {
-        DecodeMasks c = decodeMasks(layer, s, step, attn);
+    private NDArray decodeStep(int layer, NDArray attn, SinkTokens s, ForwardStep step, boolean rewrite) {
+        DecodeConstants c = decodeConstants(layer, s, step, attn);
+        if (c.noVisual()) {
+            return attn.getManager().zeros(new Shape(attn.getShape().get(0), attn.getShape().get(1), 1, 1), DataType.BOOLEAN);
+        }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            long k = attn.getShape().get(3);
-            NDArray head = k > c.t() ? attn.get(":, :, :, :" + c.t()) : attn;
-            NDArray image = head.get(":, :, :, " + step.imageStart() + ":" + step.imageEnd());
-            NDArray summation = image.sum(new int[] {-1});
-            NDArray portion = image.mul(c.visualImage()).sum(new int[] {-1}).div(image.add(1e-6).sum(new int[] {-1}));
-            NDArray selected = portion.lte(c.rho()).logicalAnd(summation.gte(c.summ())).logicalAnd(c.anyVisual());
-            NDArray out = attn;
-            boolean last = params.exceptLastLayer() && layer == step.numLayers() - 1;
-            if (!last && selected.any().getBoolean()) {
-                NDArray budget = head.mul(c.sink()).sum(new int[] {-1}, true).mul(1.0 - params.p());
-                NDArray w = head.mul(c.nonSinkImage());
-                NDArray total = w.sum(new int[] {-1}, true);
-                // sinks: p*a; non-sink image keys: a + budget*w/W; other keys: a (w = 0 there)
-                NDArray rewritten = head.mul(c.keep()).add(w.div(total).mul(budget));
-                NDArray rows = selected.expandDims(3).logicalAnd(total.gt(0)).broadcast(head.getShape());
-                out = NDArrays.where(rows, rewritten, head);
-                if (k > c.t()) {
-                    out = out.concat(attn.get(":, :, :, " + c.t() + ":"), 3);
-                }
-                NDScope.unregister(out);
-                out.attach(attn.getManager());
+            NDArray image = attn.get(c.image());
+            NDArray summation = image.sum(LAST, true);
+            NDArray portion = image.mul(c.visualImage()).sum(LAST, true).div(image.add(c.eps()).sum(LAST, true));
+            NDArray selected = portion.lte(c.rho()).logicalAnd(summation.gte(c.summ()));
+            if (c.hasVisual() != null) {
+                selected = selected.logicalAnd(c.hasVisual());
+            }
+            if (rewrite) {
+                NDArray head = attn.get(c.prompt());
+                NDList sums = head.matMul(c.sums()).split(2, 3);
+                NDArray budget = sums.get(0);
+                NDArray total = sums.get(1);
+                NDArray gate = selected.logicalAnd(total.gt(c.zero())).broadcast(c.ones().getShape());
+                NDArray coef = NDArrays.where(gate, c.nonSinkImage().mul(budget.div(total)).add(c.keep()), c.ones());
+                head.muli(coef);
             }
             NDScope.unregister(selected);
-            return new NDArray[] {out, selected};
+            return selected;
         }
     }
 
-    /** Stages 2 and 3 on the rows VAR may rewrite, nothing recorded; the same bits as the recording path. */
-    private NDArray redistributeOnly(int layer, NDArray attn, SinkTokens s, ForwardStep step) {
-        if (s == null || !step.hasImage() || params.exceptLastLayer() && layer == step.numLayers() - 1) {
-            return attn;
-        }
-        if (!step.isPrefill()) {
-            NDArray[] r = decodeStep(layer, attn, s, step);
-            NDScope.register(r[1]);
-            return r[0];
-        }
+    private static final int[] LAST = {-1};
+
+    /**
+     * Stage 3 at prefill, in place: only query rows at or after the image end are ever rewritten, so HeadFork (when
+     * {@code rows} is null: the evaluation path) and the arithmetic run on that slice and only its rewritten rows are
+     * written back; the rows before it are not touched (same bits as the full-size computation, a fraction of its
+     * cost: the image is most of the sequence).
+     */
+    private void redistributePrefill(NDArray attn, NDArray rows, SinkTokens s, ForwardStep step) {
         long q = attn.getShape().get(2);
         long first = Math.max(0, step.imageEnd() - step.queryStart());
         if (first >= q) {
-            return attn;
+            return;
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray rows = first > 0 ? attn.get(":, :, " + first + ":, :") : attn;
-            NDArray selected = ImageCentricHeads.select(rows, s.visual(), step.imageStart(), step.imageLength(), params);
-            if (!selected.any().getBoolean()) {
-                return attn;
+            NDIndex tailRows = new NDIndex(":, :, {}:", first);
+            NDArray tail = attn.get(tailRows);
+            NDArray tailSelected = rows != null ? rows.get(tailRows)
+                    : ImageCentricHeads.select(tail, s.visual(), step.imageStart(), step.imageLength(), params);
+            if (!tailSelected.any().getBoolean()) {
+                return;
             }
-            NDArray tail = Redistribution.apply(rows, selected, s, step.imageStart(), step.imageLength(), params.p());
-            NDArray out = first > 0 ? attn.get(":, :, :" + first + ", :").concat(tail, 2) : tail;
-            NDScope.unregister(out);
-            out.attach(attn.getManager());
-            return out;
+            attn.set(tailRows, Redistribution.apply(tail, tailSelected, s, step.imageStart(), step.imageLength(), params.p()));
         }
-    }
-
-    /**
-     * Stage 3 on the rows that can change: at prefill only query rows at or after the image end are ever rewritten,
-     * so the arithmetic runs on that slice and the rows before it are copied unchanged (same bits as the full-size
-     * computation, a fraction of its cost: the image is most of the sequence).
-     */
-    private NDArray redistribute(NDArray attn, NDArray rows, SinkTokens s, ForwardStep step) {
-        long q = attn.getShape().get(2);
-        long first = step.isPrefill() ? Math.max(0, step.imageEnd() - step.queryStart()) : 0;
-        if (first <= 0 || first >= q) {
-            return Redistribution.apply(attn, rows, s, step.imageStart(), step.imageLength(), params.p());
-        }
-        NDArray tail = Redistribution.apply(attn.get(":, :, " + first + ":, :"), rows.get(":, :, " + first + ":"), s, step.imageStart(),
-                step.imageLength(), params.p());
-        return attn.get(":, :, :" + first + ", :").concat(tail, 2);
-    }
-
-    private static NDArray anyQuery(NDArray mask) {
-        return mask.toType(DataType.INT32, false).sum(new int[] {2}).gt(0);
     }
 
     /** Moves {@code a} out of any enclosing {@link NDScope} (the runtime scopes every pass and layer) into the hook's state. */

@@ -51,13 +51,13 @@ public final class VarReplay {
             for (int l = 0; l < layers; l++) {
                 hook.onLayerInput(l, hidden.get(l), prefill);
                 if (!decode) {
-                    outs.add(hook.onAttention(l, attn.get(l), prefill));
+                    outs.add(hook.onAttention(l, attn.get(l).duplicate(), prefill)); // VAR rewrites in place
                 }
             }
             if (decode) {
                 hook.onStep(step);
                 for (int l = 0; l < layers; l++) {
-                    outs.add(hook.onAttention(l, attn.get(l), step));
+                    outs.add(hook.onAttention(l, attn.get(l).duplicate(), step));
                 }
             }
             NDArray sinkMask = hook.sinkMask();

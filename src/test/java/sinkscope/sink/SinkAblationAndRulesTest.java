@@ -153,7 +153,7 @@ class SinkAblationAndRulesTest {
                     ForwardStep step = new ForwardStep(k, t, 1, im, end, layers);
                     hook.onStep(step);
                     for (int l = 0; l < layers; l++) {
-                        hook.onAttention(l, attn.get(l), step);
+                        hook.onAttention(l, attn.get(l).duplicate(), step); // VAR rewrites in place
                     }
                 }
                 assertEquals(3, hook.decodeSteps(), "a prefill starts a new sample");
