@@ -18,6 +18,18 @@ public final class Figures {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
+    /** The {@code q}-quantile, linear between the two nearest ranks (numpy's default): 0.25 and 0.75 give the quartiles. */
+    public static double quantile(List<Double> values, double q) {
+        if (values.isEmpty() || !(q >= 0 && q <= 1)) {
+            throw new IllegalArgumentException("quantile " + q + " of " + values.size() + " values");
+        }
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double pos = q * (v.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, v.length - 1);
+        return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+    }
+
     /** Element-wise {@code a[i] / b[i]}: the per-run ratios of an A/B pair measured side by side. */
     public static List<Double> ratios(List<Double> a, List<Double> b) {
         if (a.size() != b.size()) {

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Capture;
+import sinkscope.model.ForwardStep;
 import sinkscope.model.KvCache;
 import sinkscope.model.Llava;
 import sinkscope.model.LlavaConfig;
@@ -28,9 +30,14 @@ import sinkscope.model.RandomWeights;
  * {@code L * (2 S D (2D + 2 kv) + 6 S D I + 4 H S^2 d)} (projections, SwiGLU MLP, {@code QK^T} and {@code AV}
  * over the full {@code S x S} square as computed); {@code forward_vs_gemm} = achieved FLOP/s of the forward over
  * that of the GEMMs alone. Each run times the GEMMs and then the two sides of every A/B comparison back to back, in
- * alternating order; a ratio figure ({@code forward_vs_gemm}, {@code capture_overhead}, {@code *_overhead}) is the
- * median over the runs of that run's ratio, so slow drift of the machine (other processes, clocks) cancels within
- * each pair.
+ * alternating order; {@code forward_vs_gemm} and {@code capture_overhead} are the median over the runs of that run's
+ * ratio, so slow drift of the machine (other processes, clocks) cancels within each pair. A hook's generation
+ * overhead ({@code *_overhead}: prefill and {@code decodeSteps} greedy steps, hook on over hook off) runs the two
+ * generations in lockstep, phase by phase, and compares typical generations ({@link #typicalGenerations}: medians
+ * of each phase and of its paired difference); {@code *_overhead_run_q1/q3} are the quartiles of the per-run
+ * ratios, the spread one run alone would show; {@code *_hook_share} is the time spent inside the hook's calls (median
+ * over the runs) over the hook-off generation: the hook's own cost, measured directly and so far less noisy than the
+ * comparison, but blind to what the hook costs the forward pass around it (caches, allocator).
  */
 public final class ForwardBench {
 
@@ -121,17 +128,27 @@ public final class ForwardBench {
             figures.put("capture_overhead", Figures.median(Figures.ratios(on, off)));
 
             for (Map.Entry<String, Supplier<AttentionHook>> e : extraHooks.entrySet()) {
-                List<Double> base = new ArrayList<>();
-                List<Double> with = new ArrayList<>();
-                generate(model, m, merged, null);
-                generate(model, m, merged, e.getValue());
+                generatePair(0, model, m, merged, () -> null, e.getValue());
+                double[][][] phases = new double[s.runs][][];
+                List<Double> inHook = new ArrayList<>();
                 for (int r = 0; r < s.runs; r++) {
-                    double[] pair = pair(r, () -> generate(model, m, merged, null), () -> generate(model, m, merged, e.getValue()));
-                    base.add(pair[0]);
-                    with.add(pair[1]);
+                    Lockstep run = generatePair(r, model, m, merged, () -> null, e.getValue());
+                    phases[r] = new double[][] {run.a(), run.b()};
+                    inHook.add(run.bHookSeconds());
                 }
-                figures.put(e.getKey() + "_generate_ms", Figures.median(with) * 1e3);
-                figures.put(e.getKey() + "_overhead", Figures.median(Figures.ratios(with, base)));
+                double[] typical = typicalGenerations(phases);
+                double base = typical[0];
+                double with = typical[1];
+                List<Double> ratios = new ArrayList<>();
+                for (double[][] run : phases) {
+                    ratios.add(Arrays.stream(run[1]).sum() / Arrays.stream(run[0]).sum());
+                }
+                figures.put(e.getKey() + "_generate_ms", with * 1e3);
+                figures.put(e.getKey() + "_overhead", with / base);
+                figures.put(e.getKey() + "_overhead_run_q1", Figures.quantile(ratios, 0.25));
+                figures.put(e.getKey() + "_overhead_run_q3", Figures.quantile(ratios, 0.75));
+                figures.put(e.getKey() + "_hook_ms", Figures.median(inHook) * 1e3);
+                figures.put(e.getKey() + "_hook_share", Figures.median(inHook) / base);
             }
             for (Map.Entry<String, Double> f : figures.entrySet()) {
                 out.printf("%s: %.3f%n", f.getKey(), f.getValue());
@@ -157,25 +174,131 @@ public final class ForwardBench {
         }
     }
 
-    /** Seconds for prefill plus {@code decodeSteps} greedy steps. */
-    private double generate(Llava model, NDManager m, Llava.Merged merged, Supplier<? extends AttentionHook> hook) {
-        AttentionHook h = hook == null ? null : hook.get();
-        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(model.numLayers())) {
+    /**
+     * B's time over A's for a typical generation, from runs of {A phases, B phases}: A's typical generation is the
+     * sum over phases (prefill, decode steps) of each phase's median over the runs, B's adds each phase's median
+     * paired difference {@code B - A} (the two sides of a phase ran back to back). Robust to a stall of the machine in
+     * one phase of one run (tens of ms on these shared cores, as much as the effect measured), and the pairing keeps
+     * drift between runs out. Returns {A seconds, B seconds}.
+     */
+    static double[] typicalGenerations(double[][][] phases) {
+        int n = phases[0][0].length;
+        double a = 0;
+        double extra = 0;
+        for (int phase = 0; phase < n; phase++) {
+            List<Double> times = new ArrayList<>();
+            List<Double> differences = new ArrayList<>();
+            for (double[][] run : phases) {
+                times.add(run[0][phase]);
+                differences.add(run[1][phase] - run[0][phase]);
+            }
+            a += Figures.median(times);
+            extra += Figures.median(differences);
+        }
+        return new double[] {a, a + extra};
+    }
+
+    /**
+     * Seconds for prefill plus {@code decodeSteps} greedy steps of two generations, A (hook {@code a}) and B (hook
+     * {@code b}), run in lockstep: A's prefill and B's back to back, then A's and B's first decode step, and so on,
+     * the side that goes first alternating from phase to phase (and with the run {@code r}). A and B each sum their
+     * own phases, so drift of the machine slower than one phase (~0.1 s here) falls on both sides alike.
+     */
+    private Lockstep generatePair(int r, Llava model, NDManager m, Llava.Merged merged, Supplier<? extends AttentionHook> a,
+            Supplier<? extends AttentionHook> b) {
+        int phases = settings.decodeSteps + 1;
+        Generation[] g = {new Generation(model, m, merged, a.get(), phases), new Generation(model, m, merged, b.get(), phases)};
+        try {
+            for (int phase = 0; phase < phases; phase++) {
+                int first = (r + phase) % 2;
+                g[first].step(phase);
+                g[1 - first].step(phase);
+            }
+            return new Lockstep(g[0].seconds, g[1].seconds, g[1].hookNanos / 1e9);
+        } finally {
+            g[0].close();
+            g[1].close();
+        }
+    }
+
+    /** Seconds of every phase of A and of B, and the seconds B spent inside its hook's calls. */
+    private record Lockstep(double[] a, double[] b, double bHookSeconds) {}
+
+    /**
+     * One greedy generation advanced phase by phase (0 = prefill, then the decode steps), timing each phase and the
+     * hook's calls: their sum is the hook's own cost, without the noise of comparing two generations.
+     */
+    private static final class Generation implements AutoCloseable {
+        private final Llava model;
+        private final Llava.Merged merged;
+        private final AttentionHook inner;
+        private final AttentionHook hook;
+        private final NDManager sample;
+        private final KvCache cache;
+        private long token;
+        final double[] seconds;
+        long hookNanos;
+
+        Generation(Llava model, NDManager m, Llava.Merged merged, AttentionHook hook, int phases) {
+            this.model = model;
+            this.merged = merged;
+            this.inner = hook;
+            this.hook = hook == null ? null : timed(hook);
+            this.sample = m.newSubManager();
+            this.cache = new KvCache(model.numLayers());
+            this.seconds = new double[phases];
+        }
+
+        void step(int phase) {
             long t0 = System.nanoTime();
-            Llava.Prefill p = model.prefill(sample, merged, cache, h);
-            long token = p.lastLogits().argMax().getLong();
-            for (int i = 0; i < settings.decodeSteps; i++) {
-                NDArray logits = model.decode(sample, token, cache, i, merged, h);
-                token = logits.argMax().getLong();
-                logits.close();
+            if (phase == 0) {
+                token = model.prefill(sample, merged, cache, hook).lastLogits().argMax().getLong();
+            } else {
+                try (NDArray logits = model.decode(sample, token, cache, phase - 1, merged, hook)) {
+                    token = logits.argMax().getLong();
+                }
             }
-            double t = (System.nanoTime() - t0) / 1e9;
-            if (h instanceof AutoCloseable c) {
-                c.close();
+            seconds[phase] = (System.nanoTime() - t0) / 1e9;
+        }
+
+        private AttentionHook timed(AttentionHook h) {
+            return new AttentionHook() {
+                @Override
+                public void onStep(ForwardStep step) {
+                    long t0 = System.nanoTime();
+                    h.onStep(step);
+                    hookNanos += System.nanoTime() - t0;
+                }
+
+                @Override
+                public void onLayerInput(int layer, NDArray hidden, ForwardStep step) {
+                    long t0 = System.nanoTime();
+                    h.onLayerInput(layer, hidden, step);
+                    hookNanos += System.nanoTime() - t0;
+                }
+
+                @Override
+                public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+                    long t0 = System.nanoTime();
+                    NDArray out = h.onAttention(layer, attn, step);
+                    hookNanos += System.nanoTime() - t0;
+                    return out;
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (inner instanceof AutoCloseable c) {
+                    c.close();
+                }
+                cache.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            } finally {
+                sample.close();
             }
-            return t;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

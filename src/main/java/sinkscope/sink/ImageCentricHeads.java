@@ -1,7 +1,10 @@
 package sinkscope.sink;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * HeadFork (Stage 2): which (batch, head, query) rows of a layer's post-softmax attention {@code A} [B, H, Q, K]
@@ -21,53 +24,124 @@ import ai.djl.ndarray.types.DataType;
  * Items without a visual sink select nothing. Every query row is evaluated (rows before the image have
  * summation 0). Sums, the per-element 1e-6 and both comparisons are done in the attention's dtype, the thresholds
  * rounded to that dtype first (float16 on a GPU turns summ = 0.2 into 0.19995, as in the released model).
+ *
+ * <p>An instance holds what one layer's selection needs for one sample (the sink indicator over the image keys,
+ * which items have a visual sink, the thresholds), made once at prefill and applied to the prefill's attention and
+ * to every decode step's; its arrays belong to the manager given to {@link #of}.
  */
 public final class ImageCentricHeads {
-    private ImageCentricHeads() {}
+    private static final int[] LAST = {-1};
 
-    /** HeadFork's two ratios, each [B, H, Q] in the attention's dtype. */
+    private final long[] imageCuts;
+    private final NDArray keys;
+    private final NDArray hasVisual;
+    private final boolean noVisual;
+    private final NDArray rho;
+    private final NDArray summ;
+    private final NDArray eps;
+    private final VarParams.HeadRule rule;
+
+    private ImageCentricHeads(long[] imageCuts, NDArray keys, NDArray hasVisual, boolean noVisual, NDArray rho, NDArray summ, NDArray eps,
+            VarParams.HeadRule rule) {
+        this.imageCuts = imageCuts;
+        this.keys = keys;
+        this.hasVisual = hasVisual;
+        this.noVisual = noVisual;
+        this.rho = rho;
+        this.summ = summ;
+        this.eps = eps;
+        this.rule = rule;
+    }
+
+    /** HeadFork's two ratios, each [B, H, Q, 1] (or [B, H, Q] from the static form) in the attention's dtype. */
     public record Ratios(NDArray summation, NDArray portion) {}
 
     /**
-     * summation and portion for {@code attn} [B, H, Q, K] and the visual sinks {@code visualSinks} [B, T]
-     * ({@code T >= imageStart + imageLength}). For the PAPER rule portion is replaced by the non-sink share.
+     * HeadFork for attention of {@code dtype} over the visual sinks {@code visualSinks} [B, T] of one layer
+     * ({@code T >= imageStart + imageLength}); its arrays go to {@code manager}. Reads back, once, which items have a
+     * visual sink.
      */
-    public static Ratios ratios(NDArray attn, NDArray visualSinks, int imageStart, int imageLength, VarParams.HeadRule rule) {
-        checkShapes(attn, visualSinks, imageStart, imageLength);
-        int end = imageStart + imageLength;
-        long b = attn.getShape().get(0);
-        NDArray image = attn.get(":, :, :, " + imageStart + ":" + end);
-        NDArray sinkImage = visualSinks.get(":, " + imageStart + ":" + end).reshape(b, 1, 1, imageLength);
-        NDArray keys = rule == VarParams.HeadRule.OFFICIAL ? sinkImage : sinkImage.logicalNot();
-        NDArray numerator = image.mul(keys.toType(attn.getDataType(), false)).sum(new int[] {-1});
-        NDArray denominator = image.add(1e-6).sum(new int[] {-1});
-        return new Ratios(image.sum(new int[] {-1}), numerator.div(denominator));
+    public static ImageCentricHeads of(NDManager manager, NDArray visualSinks, int imageStart, int imageLength, VarParams params,
+            DataType dtype) {
+        return of(manager, visualSinks, imageStart, imageLength, params.headRule(), params.rho(), params.summ(), dtype);
     }
 
-    /** The selected rows [B, H, Q] (boolean), per {@code params.headRule()}. */
-    public static NDArray select(NDArray attn, NDArray visualSinks, int imageStart, int imageLength, VarParams params) {
-        Ratios r = ratios(attn, visualSinks, imageStart, imageLength, params.headRule());
-        DataType dt = attn.getDataType();
-        NDArray rho = attn.getManager().create(params.rho()).toType(dt, false);
-        NDArray summ = attn.getManager().create(params.summ()).toType(dt, false);
-        NDArray share = params.headRule() == VarParams.HeadRule.OFFICIAL ? r.portion().lte(rho) : r.portion().gte(rho);
-        long b = attn.getShape().get(0);
-        NDArray hasVisual = visualSinks.get(":, " + imageStart + ":" + (imageStart + imageLength))
-                .toType(DataType.INT32, false).sum(new int[] {1}).gt(0).reshape(b, 1, 1);
-        return share.logicalAnd(r.summation().gte(summ)).logicalAnd(hasVisual);
-    }
-
-    private static void checkShapes(NDArray attn, NDArray visualSinks, int imageStart, int imageLength) {
-        if (attn.getShape().dimension() != 4) {
-            throw new IllegalArgumentException("attention must be [B, H, Q, K], got " + attn.getShape());
-        }
-        if (visualSinks.getShape().dimension() != 2 || visualSinks.getShape().get(0) != attn.getShape().get(0)) {
-            throw new IllegalArgumentException("visual sinks must be [B, T] with B = " + attn.getShape().get(0) + ", got " + visualSinks.getShape());
-        }
+    private static ImageCentricHeads of(NDManager manager, NDArray visualSinks, int imageStart, int imageLength, VarParams.HeadRule rule,
+            double rho, double summ, DataType dtype) {
         long end = (long) imageStart + imageLength;
-        if (imageStart < 0 || imageLength <= 0 || end > attn.getShape().get(3) || end > visualSinks.getShape().get(1)) {
-            throw new IllegalArgumentException("image span [" + imageStart + ", " + end + ") does not fit " + attn.getShape().get(3)
-                    + " keys and " + visualSinks.getShape().get(1) + " tokens");
+        if (visualSinks.getShape().dimension() != 2 || imageStart < 0 || imageLength <= 0 || end > visualSinks.getShape().get(1)) {
+            throw new IllegalArgumentException("visual sinks [B, T] " + visualSinks.getShape() + " do not cover the image span [" + imageStart
+                    + ", " + end + ")");
         }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long b = visualSinks.getShape().get(0);
+            NDArray sinkImage = visualSinks.get(":, " + imageStart + ":" + end);
+            boolean[] itemHasVisual = sinkImage.toType(DataType.INT32, false).sum(new int[] {1}).gt(0).toBooleanArray();
+            boolean all = true;
+            boolean none = true;
+            for (boolean v : itemHasVisual) {
+                all &= v;
+                none &= !v;
+            }
+            NDArray keys = (rule == VarParams.HeadRule.OFFICIAL ? sinkImage : sinkImage.logicalNot())
+                    .toType(dtype, false).reshape(b, 1, 1, imageLength);
+            NDArray hasVisual = all ? null : manager.create(itemHasVisual).reshape(b, 1, 1, 1);
+            // 1e-6 as float32: the same value and bits as the double scalar of A + 1e-6, one cast cheaper
+            return new ImageCentricHeads(new long[] {imageStart, end}, own(manager, keys), own(manager, hasVisual), none,
+                    own(manager, manager.create(rho).toType(dtype, false)), own(manager, manager.create(summ).toType(dtype, false)),
+                    own(manager, manager.create(1e-6f)), rule);
+        }
+    }
+
+    /** False when no item has a visual sink: {@link #select} is all false. */
+    public boolean canSelect() {
+        return !noVisual;
+    }
+
+    /** summation and portion (PAPER rule: the non-sink share) of {@code attn} [B, H, Q, K], each [B, H, Q, 1]. */
+    public Ratios ratios(NDArray attn) {
+        if (attn.getShape().dimension() != 4 || attn.getShape().get(3) < imageCuts[1]) {
+            throw new IllegalArgumentException("attention must be [B, H, Q, K] with K >= " + imageCuts[1] + ", got " + attn.getShape());
+        }
+        NDArray image = attn.split(imageCuts, 3).get(1);
+        NDArray numerator = image.mul(keys).sum(LAST, true);
+        return new Ratios(image.sum(LAST, true), numerator.div(image.add(eps).sum(LAST, true)));
+    }
+
+    /** The selected rows [B, H, Q, 1] (boolean), per the head rule. */
+    public NDArray select(NDArray attn) {
+        if (noVisual) {
+            Shape s = attn.getShape();
+            return attn.getManager().zeros(new Shape(s.get(0), s.get(1), s.get(2), 1), DataType.BOOLEAN);
+        }
+        Ratios r = ratios(attn);
+        NDArray share = rule == VarParams.HeadRule.OFFICIAL ? r.portion().lte(rho) : r.portion().gte(rho);
+        NDArray selected = share.logicalAnd(r.summation().gte(summ));
+        return hasVisual == null ? selected : selected.logicalAnd(hasVisual);
+    }
+
+    /** {@link #ratios(NDArray)} once, each [B, H, Q]. */
+    public static Ratios ratios(NDArray attn, NDArray visualSinks, int imageStart, int imageLength, VarParams.HeadRule rule) {
+        try (NDManager m = attn.getManager().newSubManager()) {
+            Ratios r = of(m, visualSinks, imageStart, imageLength, rule, 0, 0, attn.getDataType()).ratios(attn);
+            return new Ratios(r.summation().squeeze(3), r.portion().squeeze(3));
+        }
+    }
+
+    /** {@link #select(NDArray)} once: the selected rows [B, H, Q] (boolean). */
+    public static NDArray select(NDArray attn, NDArray visualSinks, int imageStart, int imageLength, VarParams params) {
+        try (NDManager m = attn.getManager().newSubManager()) {
+            return of(m, visualSinks, imageStart, imageLength, params, attn.getDataType()).select(attn).squeeze(3);
+        }
+    }
+
+    /** Moves {@code a} out of any enclosing {@link NDScope} into {@code manager} (null stays null). */
+    static NDArray own(NDManager manager, NDArray a) {
+        if (a != null) {
+            NDScope.unregister(a);
+            a.attach(manager);
+        }
+        return a;
     }
 }

@@ -2,31 +2,87 @@ package sinkscope.sink;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import sinkscope.model.ForwardStep;
 
 /**
  * Visual Attention Redistribution (Stage 3). For a rewritten row {@code a = A[b,h,q,:]} with the item's sinks
  * {@code S = V ∪ X} (visual and text) and non-sink image keys {@code N = I \ V}:
  *
- * <pre>  budget = sum_{v in V} a[v] * (1-p) + sum_{x in X} a[x] * (1-p)
+ * <pre>  budget = sum_{k in S} a[k] * (1-p)                 (what the sinks give up)
  *  W      = sum_{j in N} a[j]                         (no epsilon)
- *  a'[k]  = p * a[k]                                  k in S
- *  a'[j]  = a[j] + budget * (a[j] / W)                j in N
+ *  a'[k]  = a[k] * p                                  k in S
+ *  a'[j]  = a[j] * (1 + budget / W)                   j in N   (= a[j] + budget * a[j] / W)
  *  a'[k]  = a[k]                                      any other key</pre>
  *
- * {@code p} and {@code 1-p} (formed in double) are applied as scalars in the attention's dtype, as the released
- * code does. Rows not rewritten keep their exact bits (the result is blended with {@code where}). A row with
+ * computed as one multiply of the row by a per-key coefficient, in place. This is the released code's arithmetic
+ * up to rounding (it sums V and X separately and adds {@code budget * (a/W)}); rows not rewritten are multiplied by
+ * exactly 1 and keep their bits. {@code p} and {@code 1-p} are rounded to the attention's dtype. A row with
  * {@code W = 0} (reachable only with rho = 1) is left unchanged instead of filling it with NaN as the released code
  * would. Sinks are per batch item (the released code merges them across the batch).
  */
 public final class Redistribution {
+    private static final int[] LAST = {-1};
+
     private Redistribution() {}
 
     /**
-     * The rows VAR rewrites [B, H, Q] (boolean): the HeadFork selection {@code selected}, restricted during prefill to
-     * query rows at absolute position {@code >= imageEnd} (text after the image); during decoding every selected row
-     * (the new token). None on layer L-1 when {@code exceptLastLayer} (the documented intent).
+     * The per-key factors of one layer for one sample over the prompt's {@code t} keys, each [B, 1, 1, t] in the
+     * attention's dtype: {@code 1-p} on sinks and 0 elsewhere ({@code sum(a * sinkShare)} is the budget), the non-sink
+     * image indicator, each key's kept share ({@code p} on sinks, 1 elsewhere). Keys past {@code t} (generated
+     * tokens) are never sinks or image. Arrays belong to the manager given to {@link #factors}.
+     */
+    public static final class Factors {
+        private final NDManager manager;
+        private final long tokens;
+        private final NDArray sinkShare;
+        private final NDArray nonSinkImage;
+        private final NDArray keep;
+        private final NDArray zero;
+        private NDArray ones;
+
+        private Factors(NDManager manager, long tokens, NDArray sinkShare, NDArray nonSinkImage, NDArray keep, NDArray zero) {
+            this.manager = manager;
+            this.tokens = tokens;
+            this.sinkShare = sinkShare;
+            this.nonSinkImage = nonSinkImage;
+            this.keep = keep;
+            this.zero = zero;
+        }
+
+        /** Ones of {@code shape}, kept for the next call of the same shape (every decode step has one). */
+        private NDArray ones(Shape shape) {
+            if (ones == null || !ones.getShape().equals(shape)) {
+                if (ones != null) {
+                    ones.close();
+                }
+                ones = ImageCentricHeads.own(manager, manager.ones(shape, keep.getDataType()));
+            }
+            return ones;
+        }
+    }
+
+    /** The factors of {@code sinks} (found on {@code t} tokens) for attention of {@code dtype}; arrays go to {@code manager}. */
+    public static Factors factors(NDManager manager, SinkTokens sinks, int imageStart, int imageEnd, double p, DataType dtype) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long b = sinks.batch();
+            long t = sinks.tokens();
+            NDArray nonSinkImage = sinks.visual().logicalNot().logicalAnd(SinkTokens.imageMask(manager, t, imageStart, imageEnd));
+            NDArray keep = NDArrays.where(sinks.all(), manager.full(new Shape(b, t), (float) p, dtype), manager.ones(new Shape(b, t), dtype));
+            return new Factors(manager, t, own(manager, sinks.all().toType(dtype, false).mul(1.0 - p).reshape(b, 1, 1, t)),
+                    own(manager, nonSinkImage.toType(dtype, false).reshape(b, 1, 1, t)), own(manager, keep.reshape(b, 1, 1, t)),
+                    own(manager, manager.zeros(new Shape(), dtype)));
+        }
+    }
+
+    /**
+     * The rows VAR rewrites [B, H, Q, 1] (boolean): the HeadFork selection {@code selected} [B, H, Q, 1], restricted
+     * during prefill to query rows at absolute position {@code >= imageEnd} (text after the image); during decoding
+     * every selected row (the new token). None on layer L-1 when {@code exceptLastLayer} (the documented intent).
      */
     public static NDArray rows(NDArray selected, int layer, ForwardStep step, VarParams params) {
         if (params.exceptLastLayer() && layer == step.numLayers() - 1) {
@@ -37,40 +93,36 @@ public final class Redistribution {
         }
         long q = selected.getShape().get(2);
         NDArray positions = selected.getManager().arange(step.queryStart(), step.queryStart() + (int) q, 1, DataType.INT32);
-        return selected.logicalAnd(positions.gte(step.imageEnd()));
+        return selected.logicalAnd(positions.gte(step.imageEnd()).reshape(q, 1));
     }
 
     /**
-     * Rewrites the rows {@code rows} [B, H, Q] of {@code attn} [B, H, Q, K]; {@code sinks} hold the layer's sinks
-     * found at prefill ([B, T], T &lt;= K, keys past T are never sinks). Returns a new array.
+     * Rewrites the rows {@code rows} [B, H, Q, 1] of {@code attn} [B, H, Q, K] in place ({@code K >= t}; keys past
+     * {@code t} are left as they are). {@code attn} may be a view: the rows are written through it.
      */
-    public static NDArray apply(NDArray attn, NDArray rows, SinkTokens sinks, int imageStart, int imageLength, double p) {
+    public static void apply(NDArray attn, NDArray rows, Factors f) {
         long[] s = attn.getShape().getShape();
-        if (s.length != 4 || rows.getShape().dimension() != 3 || rows.getShape().get(0) != s[0] || rows.getShape().get(1) != s[1]
-                || rows.getShape().get(2) != s[2]) {
-            throw new IllegalArgumentException("attention [B, H, Q, K] " + attn.getShape() + " and rows [B, H, Q] " + rows.getShape() + " disagree");
+        if (s.length != 4 || s[3] < f.tokens || !rows.getShape().equals(new Shape(s[0], s[1], s[2], 1))) {
+            throw new IllegalArgumentException("attention [B, H, Q, K >= " + f.tokens + "] " + attn.getShape() + " and rows [B, H, Q, 1] "
+                    + rows.getShape() + " disagree");
         }
-        DataType dt = attn.getDataType();
-        long b = s[0];
-        long k = s[3];
-        NDArray visual = SinkTokens.pad(sinks.visual(), k).reshape(b, 1, 1, k);
-        NDArray text = SinkTokens.pad(sinks.text(), k).reshape(b, 1, 1, k);
-        NDArray image = SinkTokens.imageMask(attn.getManager(), k, imageStart, imageStart + imageLength);
-        NDArray nonSinkImage = visual.logicalNot().logicalAnd(image);
-
-        NDArray visualSum = attn.mul(visual.toType(dt, false)).sum(new int[] {-1}, true);
-        NDArray textSum = attn.mul(text.toType(dt, false)).sum(new int[] {-1}, true);
-        NDArray budget = visualSum.mul(1.0 - p).add(textSum.mul(1.0 - p));
-        NDArray w = attn.mul(nonSinkImage.toType(dt, false));
-        NDArray total = w.sum(new int[] {-1}, true);
-        NDArray gained = attn.add(budget.mul(w.div(total)));
-        NDArray kept = attn.mul(p);
-        NDArray rewritten = where(nonSinkImage, gained, where(visual.logicalOr(text), kept, attn));
-        return where(rows.expandDims(3).logicalAnd(total.gt(0)), rewritten, attn);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray prompt = s[3] > f.tokens ? attn.split(new long[] {f.tokens}, 3).get(0) : attn;
+            NDArray budget = prompt.mul(f.sinkShare).sum(LAST, true);
+            NDArray total = prompt.mul(f.nonSinkImage).sum(LAST, true);
+            NDArray gate = rows.logicalAnd(total.gt(f.zero)).broadcast(prompt.getShape());
+            NDArray coefficients = f.nonSinkImage.mul(budget.div(total)).add(f.keep);
+            prompt.muli(NDArrays.where(gate, coefficients, f.ones(prompt.getShape())));
+        }
     }
 
     /** {@code torch.where} with the condition broadcast to the values' shape (DJL's where does not broadcast). */
     static NDArray where(NDArray condition, NDArray x, NDArray y) {
         return NDArrays.where(condition.broadcast(x.getShape()), x, y);
+    }
+
+    private static NDArray own(NDManager manager, NDArray a) {
+        return ImageCentricHeads.own(manager, a);
     }
 }

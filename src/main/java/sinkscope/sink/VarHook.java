@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -77,7 +76,7 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         decodeVarRows.clear();
         stepHeadfork = null;
         stepVarRows = null;
-        decodeConstants = new DecodeConstants[0];
+        stages = new Stages[0];
         numLayers = 0;
         batch = -1;
         tokens = -1;
@@ -125,38 +124,39 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
         checkLayer(layer);
         heads = attn.getShape().get(1);
-        SinkTokens s = sinks[layer];
-        boolean active = s != null && step.hasImage();
+        boolean active = sinks[layer] != null && step.hasImage();
         boolean last = params.exceptLastLayer() && layer == step.numLayers() - 1;
-        if (!record) {
-            if (active && !last) {
-                if (step.isPrefill()) {
-                    redistributePrefill(attn, null, s, step);
-                } else {
-                    decodeStep(layer, attn, s, step, true).close();
-                }
-            }
-            return attn;
-        }
-        if (!step.isPrefill() && stepHeadfork == null) {
+        if (!step.isPrefill() && record && stepHeadfork == null) {
             throw new IllegalStateException("VarHook: attention of decode step " + step.index() + " before onStep");
         }
-        if (!active) {
-            return attn; // nothing selected, nothing rewritten: the records stay empty (zeros)
+        if (!active || !record && last) {
+            return attn; // nothing selected or nothing rewritten, nothing to record: the records stay empty (zeros)
+        }
+        Stages st = stages(layer, attn, step);
+        if (!record && !st.headFork().canSelect()) {
+            return attn;
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            if (step.isPrefill()) {
-                NDArray selected = ImageCentricHeads.select(attn, s.visual(), step.imageStart(), step.imageLength(), params);
+            if (!record) {
+                if (step.isPrefill()) {
+                    redistributeAfterImage(attn, null, st, step);
+                } else {
+                    Redistribution.apply(attn, st.headFork().select(attn), st.factors());
+                }
+            } else if (step.isPrefill()) {
+                NDArray selected = st.headFork().select(attn);
                 NDArray rows = Redistribution.rows(selected, layer, step, params);
                 if (!last) {
-                    redistributePrefill(attn, rows, s, step);
+                    redistributeAfterImage(attn, rows, st, step);
                 }
-                prefillHeadfork[layer] = keep(selected);
-                prefillVarRows[layer] = keep(rows);
+                prefillHeadfork[layer] = keep(selected.squeeze(3));
+                prefillVarRows[layer] = keep(rows.squeeze(3));
             } else {
-                NDArray selected = decodeStep(layer, attn, s, step, !last);
-                NDScope.register(selected);
+                NDArray selected = st.headFork().select(attn);
+                if (!last) {
+                    Redistribution.apply(attn, selected, st.factors());
+                }
                 NDArray flags = selected.reshape(batch, heads);
                 stepHeadfork[layer] = keep(flags);
                 stepVarRows[layer] = last ? null : keep(flags);
@@ -165,143 +165,48 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         }
     }
 
-    /**
-     * What a decode step needs of one layer's prefill sinks, built at its first decode step: the index of the prompt's
-     * {@code t} keys (keys after it are generated tokens, never sinks or image, which VAR leaves as they are) and of the
-     * image keys; HeadFork's visual-sink indicator over the image [B,1,1,Pa], the items with a visual sink [B,1,1,1]
-     * ({@code null} when every item has one; {@code noVisual} when none has, so nothing is ever selected); Stage 3's
-     * matrix {@code sums} [B,1,t,2] whose columns are {@code (1-p)} on sinks and 1 on non-sink image keys (so that
-     * {@code a @ sums} = (budget, W)), the non-sink image indicator and each key's kept share ({@code p} on sinks, 1
-     * elsewhere), both [B,1,1,t]; the thresholds and constants in the attention's dtype.
-     */
-    private record DecodeConstants(NDIndex prompt, NDIndex image, NDArray visualImage, NDArray hasVisual, boolean noVisual, NDArray sums,
-            NDArray nonSinkImage, NDArray keep, NDArray ones, NDArray rho, NDArray summ, NDArray eps, NDArray zero) {}
+    /** Stages 2 and 3 of one layer for the current sample, made at its prefill from the sinks found there. */
+    private record Stages(ImageCentricHeads headFork, Redistribution.Factors factors) {}
 
-    private DecodeConstants[] decodeConstants = new DecodeConstants[0];
+    private Stages[] stages = new Stages[0];
 
-    private DecodeConstants decodeConstants(int layer, SinkTokens s, ForwardStep step, NDArray attn) {
-        if (decodeConstants.length != numLayers) {
-            decodeConstants = new DecodeConstants[numLayers];
+    private Stages stages(int layer, NDArray attn, ForwardStep step) {
+        if (stages.length != numLayers) {
+            stages = new Stages[numLayers];
         }
-        DecodeConstants c = decodeConstants[layer];
-        if (c != null) {
-            return c;
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        if (stages[layer] == null) {
+            SinkTokens s = sinks[layer];
             DataType dt = attn.getDataType();
-            long b = attn.getShape().get(0);
-            long h = attn.getShape().get(1);
-            int t = s.tokens();
-            int im = step.imageStart();
-            int end = step.imageEnd();
-            NDArray visualImage = s.visual().get(new NDIndex(":, {}:{}", im, end));
-            boolean[] itemHasVisual = visualImage.toType(DataType.INT32, false).sum(new int[] {1}).gt(0).toBooleanArray();
-            boolean all = true;
-            boolean none = true;
-            for (boolean v : itemHasVisual) {
-                all &= v;
-                none &= !v;
-            }
-            NDArray image = SinkTokens.imageMask(state, t, im, end);
-            NDArray nonSinkImage = s.visual().logicalNot().logicalAnd(image).toType(dt, false);
-            NDArray sink = s.all().toType(dt, false);
-            NDArray sums = NDArrays.stack(new NDList(sink.mul(1.0 - params.p()), nonSinkImage), 2).reshape(b, 1, t, 2);
-            NDArray keep = NDArrays.where(s.all(), state.full(new Shape(b, t), (float) params.p(), dt), state.ones(new Shape(b, t), dt));
-            c = new DecodeConstants(new NDIndex(":, :, :, :{}", t), new NDIndex(":, :, :, {}:{}", im, end),
-                    visualImage.reshape(b, 1, 1, end - im).toType(dt, false),
-                    all ? null : state.create(itemHasVisual).reshape(b, 1, 1, 1), none, sums,
-                    nonSinkImage.reshape(b, 1, 1, t), keep.reshape(b, 1, 1, t), state.ones(new Shape(b, h, 1, t), dt),
-                    state.create(params.rho()).toType(dt, false), state.create(params.summ()).toType(dt, false), state.create(1e-6),
-                    state.zeros(new Shape(), dt));
-            for (NDArray a : new NDArray[] {c.visualImage(), c.hasVisual(), c.sums(), c.nonSinkImage(), c.keep(), c.ones(), c.rho(), c.summ(),
-                c.eps(), c.zero()}) {
-                if (a != null) {
-                    own(a);
-                }
-            }
+            stages[layer] = new Stages(ImageCentricHeads.of(state, s.visual(), step.imageStart(), step.imageLength(), params, dt),
+                    Redistribution.factors(state, s, step.imageStart(), step.imageEnd(), params.p(), dt));
         }
-        decodeConstants[layer] = c;
-        return c;
+        return stages[layer];
     }
 
     /**
-     * Stages 2 and 3 for a decode step's single query row, in few device operations and without a host sync: HeadFork
-     * as {@link ImageCentricHeads#select} (the same sums, bit for bit); then, when {@code rewrite}, every selected row
-     * with {@code W > 0} multiplied in place by its coefficients over the prompt's keys,
-     *
-     * <pre>  (budget, W) = a @ sums,   c[k] = p (sinks),  1 + budget/W (non-sink image keys),  1 (other keys)</pre>
-     *
-     * which is {@link Redistribution#apply} up to rounding; rows not selected are multiplied by exactly 1 (their bits
-     * stay). Returns the selection [B, H, 1, 1] (boolean, the caller closes it).
+     * Stage 3 at prefill: only query rows at or after the image end are ever rewritten, so HeadFork (when {@code rows}
+     * is null: the evaluation path) and the arithmetic run on that slice of {@code attn}, a view written in place; the
+     * rows before it are not touched (same bits as the full-size computation, a fraction of its cost: the image is
+     * most of the sequence).
      */
-    private NDArray decodeStep(int layer, NDArray attn, SinkTokens s, ForwardStep step, boolean rewrite) {
-        DecodeConstants c = decodeConstants(layer, s, step, attn);
-        if (c.noVisual()) {
-            return attn.getManager().zeros(new Shape(attn.getShape().get(0), attn.getShape().get(1), 1, 1), DataType.BOOLEAN);
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray image = attn.get(c.image());
-            NDArray summation = image.sum(LAST, true);
-            NDArray portion = image.mul(c.visualImage()).sum(LAST, true).div(image.add(c.eps()).sum(LAST, true));
-            NDArray selected = portion.lte(c.rho()).logicalAnd(summation.gte(c.summ()));
-            if (c.hasVisual() != null) {
-                selected = selected.logicalAnd(c.hasVisual());
-            }
-            if (rewrite) {
-                NDArray head = attn.get(c.prompt());
-                NDList sums = head.matMul(c.sums()).split(2, 3);
-                NDArray budget = sums.get(0);
-                NDArray total = sums.get(1);
-                NDArray gate = selected.logicalAnd(total.gt(c.zero())).broadcast(c.ones().getShape());
-                NDArray coef = NDArrays.where(gate, c.nonSinkImage().mul(budget.div(total)).add(c.keep()), c.ones());
-                head.muli(coef);
-            }
-            NDScope.unregister(selected);
-            return selected;
-        }
-    }
-
-    private static final int[] LAST = {-1};
-
-    /**
-     * Stage 3 at prefill, in place: only query rows at or after the image end are ever rewritten, so HeadFork (when
-     * {@code rows} is null: the evaluation path) and the arithmetic run on that slice and only its rewritten rows are
-     * written back; the rows before it are not touched (same bits as the full-size computation, a fraction of its
-     * cost: the image is most of the sequence).
-     */
-    private void redistributePrefill(NDArray attn, NDArray rows, SinkTokens s, ForwardStep step) {
-        long q = attn.getShape().get(2);
+    private static void redistributeAfterImage(NDArray attn, NDArray rows, Stages st, ForwardStep step) {
         long first = Math.max(0, step.imageEnd() - step.queryStart());
-        if (first >= q) {
+        if (first >= attn.getShape().get(2)) {
             return;
         }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDIndex tailRows = new NDIndex(":, :, {}:", first);
-            NDArray tail = attn.get(tailRows);
-            NDArray tailSelected = rows != null ? rows.get(tailRows)
-                    : ImageCentricHeads.select(tail, s.visual(), step.imageStart(), step.imageLength(), params);
-            if (!tailSelected.any().getBoolean()) {
-                return;
-            }
-            attn.set(tailRows, Redistribution.apply(tail, tailSelected, s, step.imageStart(), step.imageLength(), params.p()));
-        }
+        long[] cut = {first};
+        NDArray tail = attn.split(cut, 2).get(1);
+        NDArray tailRows = rows != null ? rows.split(cut, 2).get(1) : st.headFork().select(tail);
+        Redistribution.apply(tail, tailRows, st.factors());
     }
 
     /** Moves {@code a} out of any enclosing {@link NDScope} (the runtime scopes every pass and layer) into the hook's state. */
     private NDArray own(NDArray a) {
-        NDScope.unregister(a);
-        a.attach(state);
-        return a;
+        return ImageCentricHeads.own(state, a);
     }
 
     private NDArray keep(NDArray mask) {
-        NDArray u8 = mask.toType(DataType.UINT8, true);
-        NDScope.unregister(u8);
-        u8.attach(state);
-        return u8;
+        return own(mask.toType(DataType.UINT8, true));
     }
 
     private void checkLayer(int layer) {

@@ -17,6 +17,18 @@ class FiguresTest {
     }
 
     @Test
+    void quartilesInterpolateBetweenRanksLikeNumpy() {
+        List<Double> v = List.of(4.0, 1.0, 3.0, 2.0, 5.0);
+        assertEquals(2.0, Figures.quantile(v, 0.25));
+        assertEquals(3.0, Figures.quantile(v, 0.5));
+        assertEquals(4.0, Figures.quantile(v, 0.75));
+        assertEquals(1.75, Figures.quantile(List.of(1.0, 2.0, 3.0, 4.0), 0.25), 1e-12); // numpy.quantile([1,2,3,4], .25)
+        assertEquals(5.0, Figures.quantile(v, 1.0));
+        assertThrows(IllegalArgumentException.class, () -> Figures.quantile(v, 1.5));
+        assertThrows(IllegalArgumentException.class, () -> Figures.quantile(List.of(), 0.5));
+    }
+
+    @Test
     void ratiosPairRunsByIndex() {
         assertEquals(List.of(2.0, 0.5, 1.0), Figures.ratios(List.of(4.0, 1.0, 3.0), List.of(2.0, 2.0, 3.0)));
         // the median of per-run ratios is not the ratio of the medians: drift between runs cancels within a pair
