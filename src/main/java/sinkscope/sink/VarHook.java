@@ -18,7 +18,9 @@ import sinkscope.model.ForwardStep;
  * VAR inside the decoder, as the authors' LLaVA wires it: Stage 1 ({@link SinkTokens}) on the hidden state entering
  * layers {@code sinkLayersFrom..L-1} during the prefill pass only; Stage 2 ({@link ImageCentricHeads}) and Stage 3
  * ({@link Redistribution}) on every layer's post-softmax attention, in the prefill pass and in every decode step,
- * with the sinks found at prefill (decode steps never detect sinks).
+ * with the sinks found at prefill (decode steps never detect sinks). Both stages are made per layer once per sample,
+ * at prefill, and applied to the prefill's attention (only its rows after the image can change) and to every decode
+ * step's; the rows VAR rewrites are rewritten in place, with no host synchronisation after the prefill.
  *
  * <p>State is per sample: a prefill step ({@code onStep} with {@code step.isPrefill()}) starts a new sample and drops
  * what the previous one left ({@link #reset()} does the same explicitly). The sink masks and the records live in a
