@@ -208,8 +208,10 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /**
-     * Loads {@code name} into {@code manager} as a fresh (copied) array. Types the engine cannot hold
-     * ({@code BF16}, {@code I16}) are widened to {@code float32} / {@code int32} exactly.
+     * Loads {@code name} into {@code manager}. A tensor the engine holds as stored shares memory with the file's
+     * read-only mapping (DJL wraps the direct buffer, no copy): never rewrite it in place, which kills the JVM with
+     * SIGSEGV; {@code duplicate()} it first. Types the engine cannot hold ({@code BF16}, {@code I16}) are widened to
+     * {@code float32} / {@code int32} exactly, into fresh memory.
      */
     public NDArray load(NDManager manager, String name) {
         Entry e = entry(name);

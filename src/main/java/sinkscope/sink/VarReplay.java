@@ -51,7 +51,7 @@ public final class VarReplay {
             for (int l = 0; l < layers; l++) {
                 hook.onLayerInput(l, hidden.get(l), prefill);
                 if (!decode) {
-                    outs.add(hook.onAttention(l, attn.get(l).duplicate(), prefill)); // VAR rewrites in place
+                    outs.add(hook.onAttention(l, attn.get(l).duplicate(), prefill)); // VAR rewrites in place; attn may be a read-only file mapping
                 }
             }
             if (decode) {
