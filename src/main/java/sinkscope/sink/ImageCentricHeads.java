@@ -101,8 +101,10 @@ public final class ImageCentricHeads {
 
     /** summation and portion (PAPER rule: the non-sink share) of {@code attn} [B, H, Q, K], each [B, H, Q, 1]. */
     public Ratios ratios(NDArray attn) {
-        if (attn.getShape().dimension() != 4 || attn.getShape().get(3) < imageCuts[1]) {
-            throw new IllegalArgumentException("attention must be [B, H, Q, K] with K >= " + imageCuts[1] + ", got " + attn.getShape());
+        long b = keys.getShape().get(0);
+        if (attn.getShape().dimension() != 4 || attn.getShape().get(0) != b || attn.getShape().get(3) < imageCuts[1]) {
+            throw new IllegalArgumentException("attention must be [B, H, Q, K] with B = " + b + " (the sinks' batch) and K >= " + imageCuts[1]
+                    + ", got " + attn.getShape());
         }
         NDArray image = attn.split(imageCuts, 3).get(1);
         NDArray numerator = image.mul(keys).sum(LAST, true);
