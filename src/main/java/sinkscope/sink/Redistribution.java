@@ -36,32 +36,20 @@ public final class Redistribution {
      * tokens) are never sinks or image. Arrays belong to the manager given to {@link #factors}.
      */
     public static final class Factors {
-        private final NDManager manager;
         private final long tokens;
         private final NDArray sinkShare;
         private final NDArray nonSinkImage;
         private final NDArray keep;
         private final NDArray zero;
-        private NDArray ones;
+        private final NDArray one;
 
-        private Factors(NDManager manager, long tokens, NDArray sinkShare, NDArray nonSinkImage, NDArray keep, NDArray zero) {
-            this.manager = manager;
+        private Factors(long tokens, NDArray sinkShare, NDArray nonSinkImage, NDArray keep, NDArray zero, NDArray one) {
             this.tokens = tokens;
             this.sinkShare = sinkShare;
             this.nonSinkImage = nonSinkImage;
             this.keep = keep;
             this.zero = zero;
-        }
-
-        /** Ones of {@code shape}, kept for the next call of the same shape (every decode step has one). */
-        private NDArray ones(Shape shape) {
-            if (ones == null || !ones.getShape().equals(shape)) {
-                if (ones != null) {
-                    ones.close();
-                }
-                ones = ImageCentricHeads.own(manager, manager.ones(shape, keep.getDataType()));
-            }
-            return ones;
+            this.one = one;
         }
     }
 
@@ -73,9 +61,9 @@ public final class Redistribution {
             long t = sinks.tokens();
             NDArray nonSinkImage = sinks.visual().logicalNot().logicalAnd(SinkTokens.imageMask(manager, t, imageStart, imageEnd));
             NDArray keep = NDArrays.where(sinks.all(), manager.full(new Shape(b, t), (float) p, dtype), manager.ones(new Shape(b, t), dtype));
-            return new Factors(manager, t, own(manager, sinks.all().toType(dtype, false).mul(1.0 - p).reshape(b, 1, 1, t)),
+            return new Factors(t, own(manager, sinks.all().toType(dtype, false).mul(1.0 - p).reshape(b, 1, 1, t)),
                     own(manager, nonSinkImage.toType(dtype, false).reshape(b, 1, 1, t)), own(manager, keep.reshape(b, 1, 1, t)),
-                    own(manager, manager.zeros(new Shape(), dtype)));
+                    own(manager, manager.zeros(new Shape(), dtype)), own(manager, manager.ones(new Shape(), dtype)));
         }
     }
 
@@ -113,7 +101,7 @@ public final class Redistribution {
             NDArray total = prompt.mul(f.nonSinkImage).sum(LAST, true);
             NDArray gate = rows.logicalAnd(total.gt(f.zero)).broadcast(prompt.getShape());
             NDArray coefficients = f.nonSinkImage.mul(budget.div(total)).add(f.keep);
-            prompt.muli(NDArrays.where(gate, coefficients, f.ones(prompt.getShape())));
+            prompt.muli(NDArrays.where(gate, coefficients, f.one)); // torch.where broadcasts the scalar 1
         }
     }
 
