@@ -13,7 +13,7 @@ public final class Figures {
         if (values.isEmpty()) {
             throw new IllegalArgumentException("median of no values");
         }
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] v = sorted(values);
         int n = v.length;
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
@@ -23,11 +23,20 @@ public final class Figures {
         if (values.isEmpty() || !(q >= 0 && q <= 1)) {
             throw new IllegalArgumentException("quantile " + q + " of " + values.size() + " values");
         }
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] v = sorted(values);
         double pos = q * (v.length - 1);
         int lo = (int) Math.floor(pos);
         int hi = Math.min(lo + 1, v.length - 1);
         return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+    }
+
+    private static double[] sorted(List<Double> values) {
+        double[] v = new double[values.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values.get(i);
+        }
+        Arrays.sort(v);
+        return v;
     }
 
     /** Element-wise {@code a[i] / b[i]}: the per-run ratios of an A/B pair measured side by side. */
