@@ -1,7 +1,11 @@
 package sinkscope.model;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Locale;
 
 /**
@@ -27,6 +31,18 @@ public final class Torch {
         if (System.getProperty(key) == null) {
             System.setProperty(key, value);
         }
+    }
+
+    /**
+     * {@code torch.narrow}: the view of {@code a} holding {@code [start, end)} along {@code axis} (writes go through to
+     * {@code a}). One native call on the PyTorch engine, a fraction of what a general index or a split costs (what
+     * counts for hooks that run per layer and decode step); other engines take the general index.
+     */
+    public static NDArray narrow(NDArray a, int axis, long start, long end) {
+        if (a instanceof PtNDArray pt) {
+            return JniUtils.slice(pt, axis, start, end, 1);
+        }
+        return a.get(new NDIndex().addAllDim(axis).addSliceDim(start, end));
     }
 
     /** Parses {@code cpu}, {@code cuda}, {@code cuda:N} or {@code gpu:N}. */

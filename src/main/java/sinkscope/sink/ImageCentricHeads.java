@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import sinkscope.model.Torch;
 
 /**
  * HeadFork (Stage 2): which (batch, head, query) rows of a layer's post-softmax attention {@code A} [B, H, Q, K]
@@ -26,13 +27,14 @@ import ai.djl.ndarray.types.Shape;
  * rounded to that dtype first (float16 on a GPU turns summ = 0.2 into 0.19995, as in the released model).
  *
  * <p>An instance holds what one layer's selection needs for one sample (the sink indicator over the image keys,
- * which items have a visual sink, the thresholds), made once at prefill and applied to the prefill's attention and
+ * which items have a visual sink, the thresholds as 0-dim arrays), made once at prefill and applied to the prefill's attention and
  * to every decode step's; its arrays belong to the manager given to {@link #of}.
  */
 public final class ImageCentricHeads {
     private static final int[] LAST = {-1};
 
-    private final long[] imageCuts;
+    private final long imageStart;
+    private final long imageEnd;
     private final NDArray keys;
     private final NDArray hasVisual;
     private final boolean noVisual;
@@ -41,9 +43,10 @@ public final class ImageCentricHeads {
     private final NDArray eps;
     private final VarParams.HeadRule rule;
 
-    private ImageCentricHeads(long[] imageCuts, NDArray keys, NDArray hasVisual, boolean noVisual, NDArray rho, NDArray summ, NDArray eps,
-            VarParams.HeadRule rule) {
-        this.imageCuts = imageCuts;
+    private ImageCentricHeads(long imageStart, long imageEnd, NDArray keys, NDArray hasVisual, boolean noVisual, NDArray rho, NDArray summ,
+            NDArray eps, VarParams.HeadRule rule) {
+        this.imageStart = imageStart;
+        this.imageEnd = imageEnd;
         this.keys = keys;
         this.hasVisual = hasVisual;
         this.noVisual = noVisual;
@@ -63,11 +66,17 @@ public final class ImageCentricHeads {
      */
     public static ImageCentricHeads of(NDManager manager, NDArray visualSinks, int imageStart, int imageLength, VarParams params,
             DataType dtype) {
-        return of(manager, visualSinks, imageStart, imageLength, params.headRule(), params.rho(), params.summ(), dtype);
+        return of(manager, visualSinks, imageStart, imageLength, params.headRule(), new VarConstants(manager, params, dtype));
+    }
+
+    /** As {@link #of(NDManager, NDArray, int, int, VarParams, DataType)} with the thresholds made beforehand. */
+    static ImageCentricHeads of(NDManager manager, NDArray visualSinks, int imageStart, int imageLength, VarParams.HeadRule rule,
+            VarConstants c) {
+        return of(manager, visualSinks, imageStart, imageLength, rule, c.dtype, c.rho, c.summ, c.eps);
     }
 
     private static ImageCentricHeads of(NDManager manager, NDArray visualSinks, int imageStart, int imageLength, VarParams.HeadRule rule,
-            double rho, double summ, DataType dtype) {
+            DataType dtype, NDArray rho, NDArray summ, NDArray eps) {
         long end = (long) imageStart + imageLength;
         if (visualSinks.getShape().dimension() != 2 || imageStart < 0 || imageLength <= 0 || end > visualSinks.getShape().get(1)) {
             throw new IllegalArgumentException("visual sinks [B, T] " + visualSinks.getShape() + " do not cover the image span [" + imageStart
@@ -75,9 +84,13 @@ public final class ImageCentricHeads {
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            long b = visualSinks.getShape().get(0);
-            NDArray sinkImage = visualSinks.get(":, " + imageStart + ":" + end);
-            boolean[] itemHasVisual = sinkImage.toType(DataType.INT32, false).sum(new int[] {1}).gt(0).toBooleanArray();
+            int b = (int) visualSinks.getShape().get(0);
+            NDArray sinkImage = Torch.narrow(visualSinks, 1, imageStart, end);
+            boolean[] flat = sinkImage.toBooleanArray();
+            boolean[] itemHasVisual = new boolean[b];
+            for (int i = 0; i < flat.length; i++) {
+                itemHasVisual[i / imageLength] |= flat[i];
+            }
             boolean all = true;
             boolean none = true;
             for (boolean v : itemHasVisual) {
@@ -87,10 +100,7 @@ public final class ImageCentricHeads {
             NDArray keys = (rule == VarParams.HeadRule.OFFICIAL ? sinkImage : sinkImage.logicalNot())
                     .toType(dtype, false).reshape(b, 1, 1, imageLength);
             NDArray hasVisual = all ? null : manager.create(itemHasVisual).reshape(b, 1, 1, 1);
-            // 1e-6 as float32: the same value and bits as the double scalar of A + 1e-6, one cast cheaper
-            return new ImageCentricHeads(new long[] {imageStart, end}, own(manager, keys), own(manager, hasVisual), none,
-                    own(manager, manager.create(rho).toType(dtype, false)), own(manager, manager.create(summ).toType(dtype, false)),
-                    own(manager, manager.create(1e-6f)), rule);
+            return new ImageCentricHeads(imageStart, end, own(manager, keys), own(manager, hasVisual), none, rho, summ, eps, rule);
         }
     }
 
@@ -102,11 +112,11 @@ public final class ImageCentricHeads {
     /** summation and portion (PAPER rule: the non-sink share) of {@code attn} [B, H, Q, K], each [B, H, Q, 1]. */
     public Ratios ratios(NDArray attn) {
         long b = keys.getShape().get(0);
-        if (attn.getShape().dimension() != 4 || attn.getShape().get(0) != b || attn.getShape().get(3) < imageCuts[1]) {
-            throw new IllegalArgumentException("attention must be [B, H, Q, K] with B = " + b + " (the sinks' batch) and K >= " + imageCuts[1]
+        if (attn.getShape().dimension() != 4 || attn.getShape().get(0) != b || attn.getShape().get(3) < imageEnd) {
+            throw new IllegalArgumentException("attention must be [B, H, Q, K] with B = " + b + " (the sinks' batch) and K >= " + imageEnd
                     + ", got " + attn.getShape());
         }
-        NDArray image = attn.split(imageCuts, 3).get(1);
+        NDArray image = Torch.narrow(attn, 3, imageStart, imageEnd);
         NDArray numerator = image.mul(keys).sum(LAST, true);
         return new Ratios(image.sum(LAST, true), numerator.div(image.add(eps).sum(LAST, true)));
     }
@@ -126,7 +136,8 @@ public final class ImageCentricHeads {
     /** {@link #ratios(NDArray)} once, each [B, H, Q]. */
     public static Ratios ratios(NDArray attn, NDArray visualSinks, int imageStart, int imageLength, VarParams.HeadRule rule) {
         try (NDManager m = attn.getManager().newSubManager()) {
-            Ratios r = of(m, visualSinks, imageStart, imageLength, rule, 0, 0, attn.getDataType()).ratios(attn);
+            NDArray eps = m.create(1e-6f);
+            Ratios r = of(m, visualSinks, imageStart, imageLength, rule, attn.getDataType(), null, null, eps).ratios(attn);
             return new Ratios(r.summation().squeeze(3), r.portion().squeeze(3));
         }
     }

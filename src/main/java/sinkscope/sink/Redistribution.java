@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import sinkscope.model.ForwardStep;
+import sinkscope.model.Torch;
 
 /**
  * Visual Attention Redistribution (Stage 3). For a rewritten row {@code a = A[b,h,q,:]} with the item's sinks
@@ -33,7 +34,8 @@ public final class Redistribution {
      * The per-key factors of one layer for one sample over the prompt's {@code t} keys, each [B, 1, 1, t] in the
      * attention's dtype: {@code 1-p} on sinks and 0 elsewhere ({@code sum(a * sinkShare)} is the budget), the non-sink
      * image indicator, each key's kept share ({@code p} on sinks, 1 elsewhere). Keys past {@code t} (generated
-     * tokens) are never sinks or image. Arrays belong to the manager given to {@link #factors}.
+     * tokens) are never sinks or image. Arrays belong to the manager given to {@link #factors} (0 and 1 to the
+     * constants').
      */
     public static final class Factors {
         private final long tokens;
@@ -53,17 +55,20 @@ public final class Redistribution {
         }
     }
 
-    /** The factors of {@code sinks} (found on {@code t} tokens) for attention of {@code dtype}; arrays go to {@code manager}. */
-    public static Factors factors(NDManager manager, SinkTokens sinks, int imageStart, int imageEnd, double p, DataType dtype) {
+    /**
+     * The factors of {@code sinks} (found on {@code t} tokens, the image keys {@code inImage} [t]) for attention of
+     * {@code c}'s dtype; arrays go to {@code manager}.
+     */
+    static Factors factors(NDManager manager, SinkTokens sinks, NDArray inImage, VarConstants c) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             long b = sinks.batch();
             long t = sinks.tokens();
-            NDArray nonSinkImage = sinks.visual().logicalNot().logicalAnd(SinkTokens.imageMask(manager, t, imageStart, imageEnd));
-            NDArray keep = NDArrays.where(sinks.all(), manager.full(new Shape(b, t), (float) p, dtype), manager.ones(new Shape(b, t), dtype));
-            return new Factors(t, own(manager, sinks.all().toType(dtype, false).mul(1.0 - p).reshape(b, 1, 1, t)),
-                    own(manager, nonSinkImage.toType(dtype, false).reshape(b, 1, 1, t)), own(manager, keep.reshape(b, 1, 1, t)),
-                    own(manager, manager.zeros(new Shape(), dtype)), own(manager, manager.ones(new Shape(), dtype)));
+            Shape keys = new Shape(b, 1, 1, t);
+            NDArray nonSinkImage = inImage.logicalXor(sinks.visual()); // visual sinks are image keys
+            NDArray keep = NDArrays.where(sinks.all(), c.p.broadcast(b, t), c.one);
+            return new Factors(t, own(manager, sinks.all().toType(c.dtype, false).mul(c.oneMinusP).reshape(keys)),
+                    own(manager, nonSinkImage.toType(c.dtype, false).reshape(keys)), own(manager, keep.reshape(keys)), c.zero, c.one);
         }
     }
 
@@ -96,7 +101,7 @@ public final class Redistribution {
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray prompt = s[3] > f.tokens ? attn.split(new long[] {f.tokens}, 3).get(0) : attn;
+            NDArray prompt = s[3] > f.tokens ? Torch.narrow(attn, 3, 0, f.tokens) : attn;
             NDArray budget = prompt.mul(f.sinkShare).sum(LAST, true);
             NDArray total = prompt.mul(f.nonSinkImage).sum(LAST, true);
             NDArray gate = rows.logicalAnd(total.gt(f.zero)).broadcast(prompt.getShape());

@@ -2,8 +2,10 @@ package sinkscope.sink;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import sinkscope.model.Torch;
 
 /**
  * The sink score of a token (the authors' DimProspector): with {@code h} the hidden state converted to float32,
@@ -13,12 +15,29 @@ import ai.djl.ndarray.types.DataType;
  *
  * rsqrt is computed as {@code 1 / sqrt(.)} and multiplied, as libtorch's {@code rsqrt} does. Since the
  * normalised value satisfies |r| &lt; sqrt(D), phi never exceeds sqrt(D).
+ *
+ * <p>An instance holds its constants ({@code 1e-6}, {@code 1}) as float32 scalars in the manager it was made with
+ * (the same values and bits as the Python scalars), so scoring a layer is ten or so tensor ops and no host transfer.
  */
 public final class SinkScore {
-    private SinkScore() {}
+    private static final int[] LAST = {-1};
 
-    /** phi [B, T] (float32) for {@code hidden} [B, T, D] and the sink dimensions {@code dims}. */
-    public static NDArray phi(NDArray hidden, int[] dims) {
+    private final int[] dims;
+    private final NDArray eps;
+    private final NDArray one;
+
+    /** A scorer over the sink dimensions {@code dims} (at least one), its constants in {@code manager}. */
+    public SinkScore(NDManager manager, int[] dims) {
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("phi needs at least one sink dimension");
+        }
+        this.dims = dims.clone();
+        this.eps = ImageCentricHeads.own(manager, manager.create(1e-6f));
+        this.one = ImageCentricHeads.own(manager, manager.create(1f));
+    }
+
+    /** phi [B, T] (float32) for {@code hidden} [B, T, D]; the result belongs to {@code hidden}'s manager. */
+    public NDArray phi(NDArray hidden) {
         if (hidden.getShape().dimension() != 3) {
             throw new IllegalArgumentException("hidden state must be [B, T, D], got " + hidden.getShape());
         }
@@ -28,13 +47,26 @@ public final class SinkScore {
                 throw new IllegalArgumentException("sink dimension " + dim + " is outside the hidden size " + d);
             }
         }
-        NDArray h = hidden.toType(DataType.FLOAT32, false);
-        NDArray inv = NDArrays.div(1f, h.square().mean(new int[] {-1}, true).add(1e-6).sqrt());
-        NDList columns = new NDList(dims.length);
-        for (int dim : dims) {
-            columns.add(h.get(":, :, " + dim));
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray h = hidden.toType(DataType.FLOAT32, false);
+            NDArray inv = one.div(h.square().mean(LAST, true).add(eps).sqrt());
+            NDArray phi = null;
+            for (int dim : dims) {
+                NDArray r = Torch.narrow(h, 2, dim, dim + 1).mul(inv).abs();
+                phi = phi == null ? r : NDArrays.maximum(phi, r);
+            }
+            NDArray out = phi.squeeze(2);
+            NDScope.unregister(out);
+            out.attach(hidden.getManager());
+            return out;
         }
-        NDArray picked = NDArrays.stack(columns, 2);
-        return picked.mul(inv).abs().max(new int[] {2});
+    }
+
+    /** phi [B, T] (float32) for {@code hidden} [B, T, D] and the sink dimensions {@code dims}, once. */
+    public static NDArray phi(NDArray hidden, int[] dims) {
+        try (NDManager m = hidden.getManager().newSubManager()) {
+            return new SinkScore(m, dims).phi(hidden);
+        }
     }
 }

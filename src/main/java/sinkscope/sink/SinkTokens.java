@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
  * only the prefill pass detects them; decode steps reuse them ({@link VarHook}).
  *
  * <p>Held as boolean masks [B, T] on the device; {@link #positions(int)} lists one item's sinks in ascending order.
+ * A {@link Detector} detects them layer after layer with its constants made once.
  */
 public final class SinkTokens implements AutoCloseable {
     private final NDArray all;
@@ -28,28 +29,66 @@ public final class SinkTokens implements AutoCloseable {
 
     /** Detects the sinks of {@code hidden} [B, T, D] (the hidden state entering the layer); arrays go to {@code manager}. */
     public static SinkTokens detect(NDManager manager, NDArray hidden, VarParams params, int imageStart, int imageEnd) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            return fromMask(manager, SinkScore.phi(hidden, params.sinkDims()).gt((float) params.tau()), imageStart, imageEnd);
+        try (Detector detector = new Detector(manager, params)) {
+            return detector.detect(manager, hidden, imageStart, imageEnd);
         }
     }
 
-    /** Sinks given as a boolean mask [B, T]; arrays go to {@code manager}. */
-    public static SinkTokens fromMask(NDManager manager, NDArray sinks, int imageStart, int imageEnd) {
-        if (sinks.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("sink mask must be [B, T], got " + sinks.getShape());
+    /** Takes {@code all} [B, T] (boolean, not shared) as the sinks, split by {@code inImage} [T]; arrays go to {@code manager}. */
+    private static SinkTokens adopt(NDManager manager, NDArray all, NDArray inImage) {
+        NDArray visual = all.logicalAnd(inImage);
+        NDArray text = all.logicalXor(visual); // visual is a subset of all: what remains is outside the image
+        for (NDArray a : new NDArray[] {all, visual, text}) {
+            ImageCentricHeads.own(manager, a);
         }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray inImage = imageMask(manager, sinks.getShape().get(1), imageStart, imageEnd);
-            NDArray all = sinks.toType(DataType.BOOLEAN, true);
-            NDArray visual = all.logicalAnd(inImage);
-            NDArray text = all.logicalAnd(inImage.logicalNot());
-            NDScope.unregister(all, visual, text);
-            all.attach(manager);
-            visual.attach(manager);
-            text.attach(manager);
-            return new SinkTokens(all, visual, text);
+        return new SinkTokens(all, visual, text);
+    }
+
+    /**
+     * Stage 1 for one configuration (sink dimensions, tau), its constants made once: a hook that detects sinks in
+     * every layer of every sample keeps one, so a layer costs the sink score and three mask ops. The image mask of
+     * the last span seen is kept too (samples of one prompt template share it).
+     */
+    public static final class Detector implements AutoCloseable {
+        private final NDManager constants;
+        private final SinkScore score;
+        private final NDArray tau;
+        private NDArray inImage;
+        private long[] span = {-1, -1, -1};
+
+        /** A detector for {@code params}' dimensions and tau; its constants live in a sub-manager of {@code manager}. */
+        public Detector(NDManager manager, VarParams params) {
+            this.constants = manager.newSubManager();
+            this.score = new SinkScore(constants, params.sinkDims());
+            this.tau = ImageCentricHeads.own(constants, constants.create((float) params.tau()));
+        }
+
+        /** The sinks of {@code hidden} [B, T, D] (strict {@code phi > tau}); arrays go to {@code manager}. */
+        public SinkTokens detect(NDManager manager, NDArray hidden, int imageStart, int imageEnd) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                return adopt(manager, score.phi(hidden).gt(tau), imageMask(hidden.getShape().get(1), imageStart, imageEnd));
+            }
+        }
+
+        /** [tokens] boolean, true on {@code [start, end)}; kept until a different span is asked for (do not close it). */
+        public NDArray imageMask(long tokens, int start, int end) {
+            if (span[0] != tokens || span[1] != start || span[2] != end) {
+                if (inImage != null) {
+                    inImage.close();
+                }
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    inImage = ImageCentricHeads.own(constants, SinkTokens.imageMask(constants, tokens, start, end));
+                }
+                span = new long[] {tokens, start, end};
+            }
+            return inImage;
+        }
+
+        @Override
+        public void close() {
+            constants.close();
         }
     }
 

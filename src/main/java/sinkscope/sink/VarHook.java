@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.ForwardStep;
+import sinkscope.model.Torch;
 
 /**
  * VAR inside the decoder, as the authors' LLaVA wires it: Stage 1 ({@link SinkTokens}) on the hidden state entering
@@ -34,6 +35,9 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     private final NDManager parent;
     private final VarParams params;
     private final boolean record;
+    private final NDManager constants;
+    private final SinkTokens.Detector detector;
+    private VarConstants scalars;
     private NDManager state;
     private SinkTokens[] sinks = new SinkTokens[0];
     private NDArray[] prefillHeadfork = new NDArray[0];
@@ -60,6 +64,8 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         this.parent = manager;
         this.params = params;
         this.record = record;
+        this.constants = manager.newSubManager();
+        this.detector = new SinkTokens.Detector(constants, params);
         this.state = manager.newSubManager();
     }
 
@@ -113,8 +119,9 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         checkLayer(layer);
         batch = hidden.getShape().get(0);
         tokens = hidden.getShape().get(1);
-        if (layer >= params.sinkLayersFrom() && step.hasImage()) {
-            sinks[layer] = SinkTokens.detect(state, hidden, params, step.imageStart(), step.imageEnd());
+        boolean unused = !record && params.exceptLastLayer() && layer == step.numLayers() - 1; // VAR skips it, nothing records it
+        if (layer >= params.sinkLayersFrom() && step.hasImage() && !unused) {
+            sinks[layer] = detector.detect(state, hidden, step.imageStart(), step.imageEnd());
         }
     }
 
@@ -179,8 +186,12 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         if (stages[layer] == null) {
             SinkTokens s = sinks[layer];
             DataType dt = attn.getDataType();
-            stages[layer] = new Stages(ImageCentricHeads.of(state, s.visual(), step.imageStart(), step.imageLength(), params, dt),
-                    Redistribution.factors(state, s, step.imageStart(), step.imageEnd(), params.p(), dt));
+            if (scalars == null || scalars.dtype != dt) {
+                scalars = new VarConstants(constants, params, dt);
+            }
+            NDArray inImage = detector.imageMask(s.tokens(), step.imageStart(), step.imageEnd());
+            stages[layer] = new Stages(ImageCentricHeads.of(state, s.visual(), step.imageStart(), step.imageLength(), params.headRule(), scalars),
+                    Redistribution.factors(state, s, inImage, scalars));
         }
         return stages[layer];
     }
@@ -196,9 +207,9 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         if (first >= attn.getShape().get(2)) {
             return;
         }
-        long[] cut = {first};
-        NDArray tail = attn.split(cut, 2).get(1);
-        NDArray tailRows = rows != null ? rows.split(cut, 2).get(1) : st.headFork().select(tail);
+        long q = attn.getShape().get(2);
+        NDArray tail = Torch.narrow(attn, 2, first, q);
+        NDArray tailRows = rows != null ? Torch.narrow(rows, 2, first, q) : st.headFork().select(tail);
         Redistribution.apply(tail, tailRows, st.factors());
     }
 
@@ -275,7 +286,10 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         return out;
     }
 
-    /** The sinks of {@code layer} (null before sinkLayersFrom or without an image). */
+    /**
+     * The sinks of {@code layer}: null before sinkLayersFrom, without an image, and on a last layer VAR skips when the
+     * hook does not record.
+     */
     public SinkTokens sinks(int layer) {
         checkLayer(layer);
         return sinks[layer];
@@ -394,5 +408,6 @@ public final class VarHook implements AttentionHook, AutoCloseable {
     @Override
     public void close() {
         state.close();
+        constants.close();
     }
 }
