@@ -23,7 +23,7 @@ final class BenchForwardCommand implements Main.Command {
         ForwardBench.Settings s = new ForwardBench.Settings(
                 args.integer("hidden", 1024), args.integer("heads", 16), args.integer("kv-heads", 16), args.integer("layers", 8),
                 args.integer("intermediate", 2816), args.integer("vocab", 32000), args.integer("image-tokens", 576),
-                args.integer("text-tokens", 40), args.integer("runs", 9), args.integer("warmup", 1), args.integer("decode-steps", 16));
+                args.integer("text-tokens", 40), args.integer("runs", 15), args.integer("warmup", 1), args.integer("decode-steps", 16));
         boolean var = args.bool("var", false);
         double tau = args.number("tau", 2.5);
         args.requireAllUsed();
