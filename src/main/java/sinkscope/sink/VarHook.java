@@ -25,7 +25,8 @@ import sinkscope.model.Torch;
  *
  * <p>State is per sample: a prefill step ({@code onStep} with {@code step.isPrefill()}) starts a new sample and drops
  * what the previous one left ({@link #reset()} does the same explicitly). The sink masks and the records live in a
- * sub-manager of the manager given at construction, closed by {@link #reset()} and {@link #close()}.
+ * sub-manager of the manager given at construction, closed by {@link #reset()} and {@link #close()}; the constants
+ * (thresholds as 0-dim arrays, the sink detector's) in a second one, made once and closed by {@link #close()}.
  *
  * <p>Recorded for inspection (small boolean/uint8 arrays, one or two per layer and step): the sinks of every layer,
  * HeadFork's selection and the rewritten rows of the prefill pass per (layer, item, head, query), and per decode step

@@ -1,6 +1,8 @@
 package sinkscope.sink;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.Device;
@@ -46,6 +48,9 @@ class VarHookRecordingTest {
                         assertArrayEquals(a.topValues()[s], b.topValues()[s], set.getKey() + " step " + s);
                     }
                     assertThrows(IllegalStateException.class, lean::summary);
+                    int last = model.numLayers() - 1;
+                    assertNotNull(recording.sinks(last), set.getKey());
+                    assertEquals(params.exceptLastLayer(), lean.sinks(last) == null, set.getKey() + ": the lean hook scores the last layer only if VAR uses it");
                 }
             }
         }
