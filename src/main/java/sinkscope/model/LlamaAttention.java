@@ -18,6 +18,7 @@ public final class LlamaAttention {
     private final int heads;
     private final int kvHeads;
     private final int headDim;
+    private final NDArray scale;
 
     LlamaAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, int heads, int kvHeads, int headDim) {
         this.qProj = qProj;
@@ -27,6 +28,8 @@ public final class LlamaAttention {
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
+        // sqrt(d) as a float32 0-dim array beside the weights: the bits of the Python scalar, made once
+        this.scale = qProj.weight().getManager().create((float) Math.sqrt(headDim));
     }
 
     /** {@code x} [B, Q, D] at positions {@code step.queryStart()..}; returns [B, Q, D]. */
@@ -42,7 +45,7 @@ public final class LlamaAttention {
         NDArray values = repeatKv(kv[1]);
         int k = (int) keys.getShape().get(2);
 
-        NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim));
+        NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).div(scale);
         if (scores.getDataType() != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }

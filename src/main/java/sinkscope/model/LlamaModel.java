@@ -52,12 +52,12 @@ public final class LlamaModel {
                     Linear.load(ck, m, l + "mlp.up_proj", d, c.intermediateSize(), false, dtype, device),
                     Linear.load(ck, m, l + "mlp.down_proj", c.intermediateSize(), d, false, dtype, device));
             layers[i] = new LlamaDecoderLayer(
-                    new RmsNorm(ck.load(m, l + "input_layernorm.weight", dtype, device, d), c.rmsNormEps()),
+                    RmsNorm.of(ck.load(m, l + "input_layernorm.weight", dtype, device, d), c.rmsNormEps()),
                     attn,
-                    new RmsNorm(ck.load(m, l + "post_attention_layernorm.weight", dtype, device, d), c.rmsNormEps()),
+                    RmsNorm.of(ck.load(m, l + "post_attention_layernorm.weight", dtype, device, d), c.rmsNormEps()),
                     mlp);
         }
-        RmsNorm norm = new RmsNorm(ck.load(m, p + "norm.weight", dtype, device, d), c.rmsNormEps());
+        RmsNorm norm = RmsNorm.of(ck.load(m, p + "norm.weight", dtype, device, d), c.rmsNormEps());
         Linear lmHead = c.tieWordEmbeddings() && !ck.has("language_model.lm_head.weight")
                 ? new Linear(embed, null)
                 : Linear.load(ck, m, "language_model.lm_head", d, c.vocabSize(), false, dtype, device);
