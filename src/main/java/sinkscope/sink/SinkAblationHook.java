@@ -37,6 +37,7 @@ public final class SinkAblationHook implements AttentionHook, AutoCloseable {
     private final VarParams params;
     private final Target target;
     private final long seed;
+    private final SinkTokens.Detector detector;
     private NDManager state;
     private NDArray[] ablated = new NDArray[0];
 
@@ -46,6 +47,7 @@ public final class SinkAblationHook implements AttentionHook, AutoCloseable {
         this.params = params;
         this.target = target;
         this.seed = seed;
+        this.detector = new SinkTokens.Detector(manager, params);
         this.state = manager.newSubManager();
     }
 
@@ -67,7 +69,7 @@ public final class SinkAblationHook implements AttentionHook, AutoCloseable {
             throw new IllegalStateException("SinkAblationHook: layer " + layer + " outside 0.." + (ablated.length - 1)
                     + " (was onStep called for the prefill?)");
         }
-        try (SinkTokens sinks = SinkTokens.detect(state, hidden, params, step.imageStart(), step.imageEnd())) {
+        try (SinkTokens sinks = detector.detect(state, hidden, step.imageStart(), step.imageEnd())) {
             ablated[layer] = target == Target.VISUAL_SINKS ? sinks.visual().duplicate() : randomImageTokens(sinks, layer, step);
             // the runtime scopes every layer: keep the mask for the decode steps
             NDScope.unregister(ablated[layer]);
@@ -139,5 +141,6 @@ public final class SinkAblationHook implements AttentionHook, AutoCloseable {
     @Override
     public void close() {
         state.close();
+        detector.close();
     }
 }
