@@ -20,8 +20,8 @@ import sinkscope.model.AttentionHook;
 import sinkscope.model.Capture;
 import sinkscope.model.ForwardStep;
 import sinkscope.model.KvCache;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaConfig;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.RandomWeights;
 
 /**

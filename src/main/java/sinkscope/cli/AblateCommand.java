@@ -1,8 +1,8 @@
 package sinkscope.cli;
 
 import ai.djl.ndarray.NDManager;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaProcessor;
 import sinkscope.sink.SinkAblation;
 import sinkscope.sink.VarParams;
 

@@ -2,8 +2,8 @@ package sinkscope.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaProcessor;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 

@@ -2,7 +2,7 @@ package sinkscope.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import sinkscope.model.LlavaConfig;
+import sinkscope.model.llava.LlavaConfig;
 
 /** {@code info --model DIR|config.json}: the architecture, parameter count and weight memory, from the config alone. */
 final class InfoCommand implements Main.Command {

@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import sinkscope.data.ImageDecoder;
-import sinkscope.model.ClipImageProcessor;
-import sinkscope.model.LlavaConfig;
+import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
 import sinkscope.sink.VarParams;
@@ -40,7 +40,7 @@ final class ModelFlags {
         }
 
         /** Pixel values [1, 3, S, S] from {@code --pixel-values} or the decoded {@code --image}. */
-        NDArray pixels(NDManager m, sinkscope.model.LlavaProcessor processor) {
+        NDArray pixels(NDManager m, sinkscope.model.llava.LlavaProcessor processor) {
             return ModelFlags.pixels(m, image, pixelValues, processor, mode);
         }
     }
@@ -64,7 +64,7 @@ final class ModelFlags {
     }
 
     /** Pixel values [1, 3, S, S]: from {@code --pixel-values FILE} ([1,3,H,W] or [3,H,W]) or from the decoded image. */
-    static NDArray pixels(NDManager m, Path image, Path pixelValues, sinkscope.model.LlavaProcessor processor, ClipImageProcessor.Mode mode) {
+    static NDArray pixels(NDManager m, Path image, Path pixelValues, sinkscope.model.llava.LlavaProcessor processor, ClipImageProcessor.Mode mode) {
         if (pixelValues != null) {
             try (SafeTensors st = SafeTensors.open(pixelValues)) {
                 String name = st.contains("pixel_values") ? "pixel_values" : st.entries().keySet().iterator().next();

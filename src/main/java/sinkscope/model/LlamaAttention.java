@@ -33,12 +33,12 @@ public final class LlamaAttention {
     }
 
     /** {@code x} [B, Q, D] at positions {@code step.queryStart()..}; returns [B, Q, D]. */
-    NDArray forward(int layer, NDArray x, RotaryEmbedding rope, KvCache cache, ForwardStep step, AttentionHook hook) {
+    NDArray forward(int layer, NDArray x, RotaryEmbedding.Rows rope, KvCache cache, ForwardStep step, AttentionHook hook) {
         long b = x.getShape().get(0);
         int q = (int) x.getShape().get(1);
         int start = step.queryStart();
-        NDArray query = rope.apply(split(qProj.forward(x), b, q, heads), start);
-        NDArray key = rope.apply(split(kProj.forward(x), b, q, kvHeads), start);
+        NDArray query = rope.apply(split(qProj.forward(x), b, q, heads));
+        NDArray key = rope.apply(split(kProj.forward(x), b, q, kvHeads));
         NDArray value = split(vProj.forward(x), b, q, kvHeads);
         NDArray[] kv = cache.append(layer, key, value);
         NDArray keys = repeatKv(kv[0]);

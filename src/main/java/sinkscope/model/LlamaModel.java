@@ -1,5 +1,6 @@
 package sinkscope.model;
 
+import sinkscope.model.llava.LlavaConfig;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,14 +14,14 @@ import ai.djl.ndarray.types.DataType;
  * layer starts; only the residual stream and the KV cache outlive it.
  */
 public final class LlamaModel {
-    private final LlavaConfig.TextConfig config;
+    private final TextConfig config;
     private final NDArray embedTokens; // [V, D]
     private final LlamaDecoderLayer[] layers;
     private final RmsNorm norm;
     private final Linear lmHead;
     private final RotaryEmbedding rope;
 
-    private LlamaModel(LlavaConfig.TextConfig config, NDArray embedTokens, LlamaDecoderLayer[] layers, RmsNorm norm, Linear lmHead,
+    private LlamaModel(TextConfig config, NDArray embedTokens, LlamaDecoderLayer[] layers, RmsNorm norm, Linear lmHead,
             RotaryEmbedding rope) {
         this.config = config;
         this.embedTokens = embedTokens;
@@ -30,22 +31,26 @@ public final class LlamaModel {
         this.rope = rope;
     }
 
-    /** Loads {@code language_model.model.*} and {@code language_model.lm_head}. */
-    static LlamaModel load(Weights ck, NDManager m, LlavaConfig.TextConfig c, DataType dtype, Device device) {
-        String p = "language_model.model.";
+    /**
+     * Loads {@code <prefix>embed_tokens}, {@code <prefix>layers.*}, {@code <prefix>norm} and {@code <lmHead>}
+     * (e.g. {@code language_model.model.} and {@code language_model.lm_head} for llava-hf).
+     */
+    public static LlamaModel load(Weights ck, NDManager m, TextConfig c, DataType dtype, Device device, String prefix, String lmHeadName) {
+        String p = prefix;
         int d = c.hiddenSize();
         int hd = c.headDim();
         int kv = c.numKeyValueHeads() * hd;
         NDArray embed = ck.load(m, p + "embed_tokens.weight", dtype, device, c.vocabSize(), d);
         LlamaDecoderLayer[] layers = new LlamaDecoderLayer[c.numHiddenLayers()];
         boolean bias = c.attentionBias();
+        boolean outBias = c.outputBias();
         for (int i = 0; i < layers.length; i++) {
             String l = p + "layers." + i + ".";
             LlamaAttention attn = new LlamaAttention(
                     Linear.load(ck, m, l + "self_attn.q_proj", d, d, bias, dtype, device),
                     Linear.load(ck, m, l + "self_attn.k_proj", d, kv, bias, dtype, device),
                     Linear.load(ck, m, l + "self_attn.v_proj", d, kv, bias, dtype, device),
-                    Linear.load(ck, m, l + "self_attn.o_proj", d, d, bias, dtype, device),
+                    Linear.load(ck, m, l + "self_attn.o_proj", d, d, outBias, dtype, device),
                     c.numAttentionHeads(), c.numKeyValueHeads(), hd);
             LlamaMlp mlp = new LlamaMlp(
                     Linear.load(ck, m, l + "mlp.gate_proj", d, c.intermediateSize(), false, dtype, device),
@@ -58,14 +63,14 @@ public final class LlamaModel {
                     mlp);
         }
         RmsNorm norm = RmsNorm.of(ck.load(m, p + "norm.weight", dtype, device, d), c.rmsNormEps());
-        Linear lmHead = c.tieWordEmbeddings() && !ck.has("language_model.lm_head.weight")
+        Linear lmHead = c.tieWordEmbeddings() && !ck.has(lmHeadName + ".weight")
                 ? new Linear(embed, null)
-                : Linear.load(ck, m, "language_model.lm_head", d, c.vocabSize(), false, dtype, device);
+                : Linear.load(ck, m, lmHeadName, d, c.vocabSize(), false, dtype, device);
         RotaryEmbedding rope = new RotaryEmbedding(m, hd, c.ropeTheta(), c.maxPositionEmbeddings(), dtype);
         return new LlamaModel(c, embed, layers, norm, lmHead, rope);
     }
 
-    public LlavaConfig.TextConfig config() {
+    public TextConfig config() {
         return config;
     }
 
@@ -83,10 +88,34 @@ public final class LlamaModel {
      * Returns the residual stream after the last layer, before the final norm. {@code inputs} stays open.
      */
     public NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook) {
-        int end = step.queryStart() + step.queryLength();
-        if (end > rope.maxPositions()) {
+        return layers(inputs, cache, step, hook, step.queryStart());
+    }
+
+    /**
+     * {@link #layers(NDArray, KvCache, ForwardStep, AttentionHook)} with the query rows at rotary positions
+     * {@code ropeStart..ropeStart+Q-1} (the cache positions shifted, as Qwen2-VL's decode steps are by its rope delta).
+     */
+    public NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, int ropeStart) {
+        int end = ropeStart + step.queryLength();
+        if (end > rope.maxPositions() || ropeStart < 0) {
             throw new IllegalArgumentException("sequence of " + end + " positions exceeds max_position_embeddings " + rope.maxPositions());
         }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            RotaryEmbedding.Rows rows = rope.rows(ropeStart, step.queryLength());
+            NDArray out = layers(inputs, cache, step, hook, rows);
+            NDScope.unregister(out);
+            return out;
+        }
+    }
+
+    /** The rotary tables of this decoder (for callers that build multimodal position rows). */
+    public RotaryEmbedding rope() {
+        return rope;
+    }
+
+    /** The decoder layers with explicit rotary {@code rows} (cos/sin [Q, headDim]) for the query rows. */
+    public NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows) {
         if (hook != null) {
             hook.onStep(step);
         }
@@ -98,7 +127,7 @@ public final class LlamaModel {
                 if (hook != null) {
                     hook.onLayerInput(l, hidden, step);
                 }
-                next = layers[l].forward(l, hidden, rope, cache, step, hook);
+                next = layers[l].forward(l, hidden, rows, cache, step, hook);
                 NDScope.unregister(next);
             }
             if (hidden != inputs) {

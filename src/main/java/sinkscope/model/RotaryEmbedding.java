@@ -1,6 +1,8 @@
 package sinkscope.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -15,11 +17,12 @@ public final class RotaryEmbedding {
     private final NDArray cos; // [maxPositions, headDim]
     private final NDArray sin;
     private final int half;
+    private final NDArray invFreq; // [headDim/2] float32
 
     public RotaryEmbedding(NDManager m, int headDim, double theta, int maxPositions, DataType dtype) {
         this.half = headDim / 2;
         NDArray exponent = m.arange(0, headDim, 2, DataType.INT64).toType(DataType.FLOAT32, false).div((float) headDim);
-        NDArray invFreq = m.create(1f).div(m.create((float) theta).pow(exponent)); // 1 / theta^(2i/d), float32
+        this.invFreq = m.create(1f).div(m.create((float) theta).pow(exponent)); // 1 / theta^(2i/d), float32
         NDArray positions = m.arange(0, maxPositions, 1, DataType.INT64).toType(DataType.FLOAT32, false);
         NDArray freqs = positions.reshape(maxPositions, 1).matMul(invFreq.reshape(1, half));
         NDArray emb = freqs.concat(freqs, 1);
@@ -31,16 +34,57 @@ public final class RotaryEmbedding {
         return (int) cos.getShape().get(0);
     }
 
-    /** Rotates {@code x} [B, heads, Q, headDim] whose rows sit at absolute positions {@code start..start+Q-1}. */
-    public NDArray apply(NDArray x, int start) {
-        int q = (int) x.getShape().get(2);
-        NDIndex rows = new NDIndex("{}:{}", start, start + q);
-        NDArray c = cos.get(rows);
-        NDArray s = sin.get(rows);
-        return x.mul(c).add(rotateHalf(x).mul(s));
+    /** The cos and sin rows [Q, headDim] of one forward pass's query positions. */
+    public record Rows(NDArray cos, NDArray sin) {
+        /** {@code x cos + rotate_half(x) sin} for {@code x} [B, heads, Q, headDim]. */
+        public NDArray apply(NDArray x) {
+            return x.mul(cos).add(rotateHalf(x).mul(sin));
+        }
     }
 
-    private NDArray rotateHalf(NDArray x) {
+    /** Rows of the 1-D positions {@code start..start+Q-1} (slices of the tables). */
+    public Rows rows(int start, int q) {
+        NDIndex rows = new NDIndex("{}:{}", start, start + q);
+        return new Rows(cos.get(rows), sin.get(rows));
+    }
+
+    /**
+     * Qwen2-VL's multimodal rotary rows: frequency {@code j} (of {@code headDim/2}) belongs to section
+     * {@code s(j)} of {@code section} = {t, h, w} and turns with position {@code positions[s(j)][q]}, so
+     * {@code angle[q, j] = positions[s(j)][q] * inv_freq_j} in float32 (HF: {@code inv_freq @ position_ids}, then
+     * {@code cos.split(mrope_section * 2)} taking chunk {@code i} from row {@code i % 3}); both halves of the
+     * head use the same angles. With equal rows this is the 1-D rotary at those positions.
+     */
+    public Rows rows(NDManager m, long[][] positions, int[] section) {
+        int q = positions[0].length;
+        NDList parts = new NDList();
+        int at = 0;
+        for (int s = 0; s < section.length; s++) {
+            NDArray pos = m.create(positions[s % positions.length]).toDevice(invFreq.getDevice(), false).toType(DataType.FLOAT32, false).reshape(q, 1);
+            NDArray freq = invFreq.get(new NDIndex("{}:{}", at, at + section[s])).reshape(1, section[s]);
+            parts.add(pos.matMul(freq));
+            at += section[s];
+        }
+        if (at != half) {
+            throw new IllegalArgumentException("mrope_section " + java.util.Arrays.toString(section) + " sums to " + at + ", not head_dim/2 = " + half);
+        }
+        NDArray freqs = NDArrays.concat(parts, 1);
+        NDArray emb = freqs.concat(freqs, 1);
+        return new Rows(emb.cos().toType(cos.getDataType(), false), emb.sin().toType(cos.getDataType(), false));
+    }
+
+    /** Rotates {@code x} [B, heads, Q, headDim] with the rows of its Q positions. */
+    public NDArray apply(NDArray x, Rows rows) {
+        return rows.apply(x);
+    }
+
+    /** Rotates {@code x} [B, heads, Q, headDim] whose rows sit at absolute positions {@code start..start+Q-1}. */
+    public NDArray apply(NDArray x, int start) {
+        return apply(x, rows(start, (int) x.getShape().get(2)));
+    }
+
+    private static NDArray rotateHalf(NDArray x) {
+        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
         NDArray a = x.get(new NDIndex("..., :{}", half));
         NDArray b = x.get(new NDIndex("..., {}:", half));
         return b.neg().concat(a, -1);

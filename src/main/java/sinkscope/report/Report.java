@@ -33,7 +33,7 @@ import org.jfree.chart.JFreeChart;
 import sinkscope.data.ImageDecoder;
 import sinkscope.data.Question;
 import sinkscope.data.QuestionReader;
-import sinkscope.model.LlavaConfig;
+import sinkscope.model.llava.LlavaConfig;
 import sinkscope.spark.OutputRoot;
 
 /**

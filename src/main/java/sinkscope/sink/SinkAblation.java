@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.KvCache;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 
 /**
  * The paper's "removing visual sink tokens barely changes the answer" experiment for one sample: greedy answers

@@ -13,9 +13,9 @@ import sinkscope.data.SyntheticBenchmark;
 import sinkscope.data.SyntheticScene;
 import sinkscope.eval.MetricsTable;
 import sinkscope.eval.PopeAnswer;
-import sinkscope.model.ClipImageProcessor;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaProcessor;
+import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaProcessor;
 
 /**
  * Held-out accuracy of a saved model as a user gets it: the checkpoint loaded by {@link Llava#load}, prompts

@@ -2,7 +2,7 @@ package sinkscope.train;
 
 import java.util.List;
 import java.util.Locale;
-import sinkscope.model.LlavaConfig;
+import sinkscope.model.llava.LlavaConfig;
 
 /** The model card ({@code README.md}) of a reference model: architecture, recipe, seed, time, loss curve, held-out accuracy. */
 public final class ModelCard {

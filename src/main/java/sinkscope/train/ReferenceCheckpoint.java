@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 import sinkscope.model.SafeTensorsWriter;
 
 /**

@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import sinkscope.data.PromptTemplate;
 import sinkscope.data.SyntheticBenchmark;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaConfig;
-import sinkscope.model.LlavaProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.llava.LlavaProcessor;
 import sinkscope.sink.VarParams;
 
 /**

@@ -24,12 +24,12 @@ import sinkscope.data.PromptTemplate;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.data.SyntheticScene;
-import sinkscope.model.ClipImageProcessor;
+import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.ForwardStep;
 import sinkscope.model.KvCache;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaConfig;
-import sinkscope.model.LlavaTokenizer;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.llava.LlavaTokenizer;
 import sinkscope.model.RandomWeights;
 
 /**

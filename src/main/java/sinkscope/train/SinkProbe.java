@@ -8,11 +8,11 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
 import sinkscope.model.Capture;
-import sinkscope.model.ClipImageProcessor;
+import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.KvCache;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaConfig;
-import sinkscope.model.LlavaProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.llava.LlavaProcessor;
 import sinkscope.sink.SinkDimensions;
 
 /**

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.data.SyntheticScene;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 
 /**
  * Stage 1 of the reference recipe, in the place of CLIP's pretraining: the vision tower learns to see the

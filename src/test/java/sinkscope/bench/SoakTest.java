@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.Golden;
 import sinkscope.data.SyntheticBenchmark;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 import sinkscope.spark.DeviceAssignment;
 import sinkscope.spark.ExtractOptions;
 import sinkscope.spark.LlavaSampleRunner;

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import sinkscope.Allclose;
 import sinkscope.Golden;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
 import sinkscope.sink.VarHook;

@@ -1,5 +1,9 @@
 package sinkscope.model;
 
+import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.llava.LlavaProcessor;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;

@@ -1,5 +1,6 @@
 package sinkscope.model;
 
+import sinkscope.model.llava.Llava;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

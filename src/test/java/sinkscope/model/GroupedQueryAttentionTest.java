@@ -1,5 +1,7 @@
 package sinkscope.model;
 
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

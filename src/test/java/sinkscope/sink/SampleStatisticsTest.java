@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import sinkscope.Allclose;
 import sinkscope.Golden;
 import sinkscope.model.KvCache;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
 

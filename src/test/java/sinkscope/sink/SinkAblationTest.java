@@ -13,7 +13,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
 

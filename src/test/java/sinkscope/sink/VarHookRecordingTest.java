@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
-import sinkscope.model.Llava;
+import sinkscope.model.llava.Llava;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
 

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
-import sinkscope.model.ClipImageProcessor;
+import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.KvCache;
-import sinkscope.model.Llava;
-import sinkscope.model.LlavaConfig;
-import sinkscope.model.LlavaProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.llava.LlavaProcessor;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.Torch;
 

@@ -1,5 +1,6 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.CheckpointException;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

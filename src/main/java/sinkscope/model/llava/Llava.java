@@ -1,5 +1,11 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.AttentionHook;
+import sinkscope.model.Checkpoint;
+import sinkscope.model.ForwardStep;
+import sinkscope.model.KvCache;
+import sinkscope.model.LlamaModel;
+import sinkscope.model.Weights;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -69,7 +75,7 @@ public final class Llava implements AutoCloseable {
         try {
             ClipVisionTower vision = ClipVisionTower.load(recording, m, config.vision(), config.visionFeatureIndex(), dtype, device);
             MultiModalProjector projector = MultiModalProjector.load(recording, m, config, dtype, device);
-            LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device);
+            LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device, "language_model.model.", "language_model.lm_head");
             return new Llava(m, config, vision, projector, language, device, dtype, loaded);
         } catch (RuntimeException e) {
             m.close();

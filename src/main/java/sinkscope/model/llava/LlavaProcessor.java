@@ -1,5 +1,6 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.CheckpointException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;

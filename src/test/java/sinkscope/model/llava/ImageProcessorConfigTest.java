@@ -1,5 +1,6 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.CheckpointException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

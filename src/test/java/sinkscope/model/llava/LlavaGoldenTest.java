@@ -1,5 +1,9 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.Capture;
+import sinkscope.model.KvCache;
+import sinkscope.model.SafeTensors;
+import sinkscope.model.Torch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

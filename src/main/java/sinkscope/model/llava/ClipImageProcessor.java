@@ -1,5 +1,7 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.PillowResize;
+import sinkscope.model.RgbImage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -1,5 +1,7 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.RgbImage;
+import sinkscope.model.SafeTensors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

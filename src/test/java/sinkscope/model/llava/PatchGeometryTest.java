@@ -1,4 +1,4 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
 /**
  * Which vision patches an object's box covers after CLIP preprocessing. A box {@code (x0, y0, x1, y1)} in the

@@ -1,5 +1,10 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.Checkpoint;
+import sinkscope.model.CheckpointException;
+import sinkscope.model.SafeTensors;
+import sinkscope.model.SafeTensorsWriter;
+import sinkscope.model.Torch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

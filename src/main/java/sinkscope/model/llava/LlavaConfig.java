@@ -1,5 +1,8 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.TextConfig;
+
+import sinkscope.model.CheckpointException;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -24,38 +27,6 @@ public record LlavaConfig(
         int visionFeatureLayer,
         String visionFeatureSelectStrategy,
         String torchDtype) {
-
-    /** LLaMA decoder hyper-parameters. {@code nameOrPath} is {@code text_config._name_or_path} ("" when absent). */
-    public record TextConfig(
-            int vocabSize,
-            int hiddenSize,
-            int intermediateSize,
-            int numHiddenLayers,
-            int numAttentionHeads,
-            int numKeyValueHeads,
-            String hiddenAct,
-            int maxPositionEmbeddings,
-            double rmsNormEps,
-            double ropeTheta,
-            boolean attentionBias,
-            boolean tieWordEmbeddings,
-            int bosTokenId,
-            int eosTokenId,
-            String nameOrPath) {
-
-        public int headDim() {
-            return hiddenSize / numAttentionHeads;
-        }
-
-        /** Parameters of the LLaMA decoder with its embedding and lm_head. */
-        public long parameterCount() {
-            long d = hiddenSize;
-            long kv = (long) numKeyValueHeads * headDim();
-            long perLayer = d * d * 2 + d * kv * 2 + 3 * d * intermediateSize + 2 * d;
-            long embed = (long) vocabSize * d;
-            return perLayer * numHiddenLayers + embed * (tieWordEmbeddings ? 1 : 2) + d;
-        }
-    }
 
     /** CLIP vision tower hyper-parameters. */
     public record VisionConfig(
@@ -106,7 +77,7 @@ public record LlavaConfig(
 
     /** Parameters of vision tower, projector and language model together. */
     public long parameterCount() {
-        long projector = (long) vision.hiddenSize * text.hiddenSize + text.hiddenSize + (long) text.hiddenSize * text.hiddenSize + text.hiddenSize;
+        long projector = (long) vision.hiddenSize * text.hiddenSize() + text.hiddenSize() + (long) text.hiddenSize() * text.hiddenSize() + text.hiddenSize();
         return vision.parameterCount() + projector + text.parameterCount();
     }
 
@@ -163,12 +134,15 @@ public record LlavaConfig(
                 t.number("rms_norm_eps", 1e-6),
                 t.number("rope_theta", 10000.0),
                 t.bool("attention_bias", false),
+                t.bool("attention_bias", false),
                 t.bool("tie_word_embeddings", false),
                 t.integer("bos_token_id", 1),
-                t.integer("eos_token_id", 2),
-                t.str("_name_or_path", ""));
-        if (!TEXT_ACTS.contains(text.hiddenAct)) {
-            throw CheckpointException.of(file, "field 'text_config.hidden_act' is \"" + text.hiddenAct + "\"; supported: " + TEXT_ACTS);
+                new int[] {t.integer("eos_token_id", 2)},
+                t.str("_name_or_path", ""),
+                null,
+                0);
+        if (!TEXT_ACTS.contains(text.hiddenAct())) {
+            throw CheckpointException.of(file, "field 'text_config.hidden_act' is \"" + text.hiddenAct() + "\"; supported: " + TEXT_ACTS);
         }
         if (t.has("rope_scaling") && !t.isNull("rope_scaling")) {
             throw CheckpointException.of(file, "field 'text_config.rope_scaling' is set (" + tj.get("rope_scaling") + "); rope scaling is not supported");
@@ -176,12 +150,12 @@ public record LlavaConfig(
         if (t.has("pretraining_tp") && t.integer("pretraining_tp", 1) != 1) {
             throw CheckpointException.of(file, "field 'text_config.pretraining_tp' must be 1");
         }
-        positive(file, "text_config.hidden_size", text.hiddenSize);
+        positive(file, "text_config.hidden_size", text.hiddenSize());
         positive(file, "text_config.num_attention_heads", heads);
         positive(file, "text_config.num_key_value_heads", kvHeads);
-        positive(file, "text_config.num_hidden_layers", text.numHiddenLayers);
-        positive(file, "text_config.intermediate_size", text.intermediateSize);
-        positive(file, "text_config.vocab_size", text.vocabSize);
+        positive(file, "text_config.num_hidden_layers", text.numHiddenLayers());
+        positive(file, "text_config.intermediate_size", text.intermediateSize());
+        positive(file, "text_config.vocab_size", text.vocabSize());
         if (hidden % heads != 0) {
             throw CheckpointException.of(file, "field 'text_config.hidden_size' " + hidden + " is not a multiple of num_attention_heads " + heads);
         }

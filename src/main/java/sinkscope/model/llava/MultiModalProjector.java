@@ -1,5 +1,7 @@
-package sinkscope.model;
+package sinkscope.model.llava;
 
+import sinkscope.model.Linear;
+import sinkscope.model.Weights;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

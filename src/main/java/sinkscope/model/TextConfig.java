@@ -1,0 +1,64 @@
+package sinkscope.model;
+
+/**
+ * Hyper-parameters of the decoder-only language model inside an LMM (LLaMA, Qwen2, Mistral): what
+ * {@link LlamaModel} needs. {@code nameOrPath} is the LLM's {@code _name_or_path} ("" when absent), by which the
+ * known sink dimensions are looked up.
+ *
+ * @param attentionBias whether {@code q_proj}, {@code k_proj}, {@code v_proj} have biases (LLaMA's
+ *     {@code attention_bias}; always for Qwen2)
+ * @param outputBias whether {@code o_proj} has a bias (LLaMA's {@code attention_bias}; never for Qwen2)
+ * @param eosTokenIds the ids that end a greedy generation (the first is the config's {@code eos_token_id})
+ * @param mropeSection Qwen2-VL's multimodal rotary sections {t, h, w} over the {@code head_dim/2} frequencies, or
+ *     null for the 1-D rotary of LLaMA
+ * @param slidingWindow attention window in tokens (0 = none)
+ */
+public record TextConfig(
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int numKeyValueHeads,
+        String hiddenAct,
+        int maxPositionEmbeddings,
+        double rmsNormEps,
+        double ropeTheta,
+        boolean attentionBias,
+        boolean outputBias,
+        boolean tieWordEmbeddings,
+        int bosTokenId,
+        int[] eosTokenIds,
+        String nameOrPath,
+        int[] mropeSection,
+        int slidingWindow) {
+
+    public int headDim() {
+        return hiddenSize / numAttentionHeads;
+    }
+
+    /** The config's {@code eos_token_id} (the first of {@link #eosTokenIds}). */
+    public int eosTokenId() {
+        return eosTokenIds[0];
+    }
+
+    /** Whether {@code id} ends a generation. */
+    public boolean isEos(long id) {
+        for (int e : eosTokenIds) {
+            if (e == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Parameters of the decoder with its embedding and lm_head. */
+    public long parameterCount() {
+        long d = hiddenSize;
+        long kv = (long) numKeyValueHeads * headDim();
+        long biases = (attentionBias ? d + 2 * kv : 0) + (outputBias ? d : 0);
+        long perLayer = d * d * 2 + d * kv * 2 + 3 * d * intermediateSize + 2 * d + biases;
+        long embed = (long) vocabSize * d;
+        return perLayer * numHiddenLayers + embed * (tieWordEmbeddings ? 1 : 2) + d;
+    }
+}
