@@ -19,10 +19,13 @@ import java.util.function.Supplier;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Capture;
 import sinkscope.model.ForwardStep;
+import sinkscope.model.Generation;
 import sinkscope.model.KvCache;
+import sinkscope.model.Merged;
+import sinkscope.model.Prefill;
+import sinkscope.model.RandomWeights;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
-import sinkscope.model.RandomWeights;
 
 /**
  * Prefill throughput of the decoder on a random model of realistic shape, against bare GEMMs of the same shapes
@@ -101,7 +104,7 @@ public final class ForwardBench {
         try (Llava model = Llava.create(config(s), new RandomWeights(42, 0.02), Device.cpu(), DataType.FLOAT32);
                 NDManager m = model.newSampleManager()) {
             NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32);
-            Llava.Merged merged = new Llava.Merged(embeds, s.textTokens / 8, s.textTokens / 8 + s.imageTokens);
+            Merged merged = new Merged(embeds, s.textTokens / 8, s.textTokens / 8 + s.imageTokens);
             NDArray[] gemmInputs = gemmInputs(m);
 
             for (int i = 0; i < s.warmup; i++) {
@@ -158,11 +161,11 @@ public final class ForwardBench {
     }
 
     /** Seconds for one prefill (all layers, last logits), the hook made fresh for the pass. */
-    private static double prefill(Llava model, NDManager m, Llava.Merged merged, Supplier<? extends AttentionHook> hook) {
+    private static double prefill(Llava model, NDManager m, Merged merged, Supplier<? extends AttentionHook> hook) {
         AttentionHook h = hook == null ? null : hook.get();
         try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(model.numLayers())) {
             long t0 = System.nanoTime();
-            Llava.Prefill p = model.prefill(sample, merged, cache, h);
+            Prefill p = model.prefill(sample, merged, cache, h);
             p.lastLogits().toFloatArray();
             double t = (System.nanoTime() - t0) / 1e9;
             if (h instanceof AutoCloseable c) {
@@ -204,7 +207,7 @@ public final class ForwardBench {
      * the side that goes first alternating from phase to phase (and with the run {@code r}). A and B each sum their
      * own phases, so drift of the machine slower than one phase (~0.1 s here) falls on both sides alike.
      */
-    private Lockstep generatePair(int r, Llava model, NDManager m, Llava.Merged merged, Supplier<? extends AttentionHook> a,
+    private Lockstep generatePair(int r, Llava model, NDManager m, Merged merged, Supplier<? extends AttentionHook> a,
             Supplier<? extends AttentionHook> b) {
         int phases = settings.decodeSteps + 1;
         Generation[] g = {new Generation(model, m, merged, a.get(), phases), new Generation(model, m, merged, b.get(), phases)};
@@ -230,7 +233,7 @@ public final class ForwardBench {
      */
     private static final class Generation implements AutoCloseable {
         private final Llava model;
-        private final Llava.Merged merged;
+        private final Merged merged;
         private final AttentionHook inner;
         private final AttentionHook hook;
         private final NDManager sample;
@@ -239,7 +242,7 @@ public final class ForwardBench {
         final double[] seconds;
         long hookNanos;
 
-        Generation(Llava model, NDManager m, Llava.Merged merged, AttentionHook hook, int phases) {
+        Generation(Llava model, NDManager m, Merged merged, AttentionHook hook, int phases) {
             this.model = model;
             this.merged = merged;
             this.inner = hook;

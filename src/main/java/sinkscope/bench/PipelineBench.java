@@ -1,7 +1,6 @@
 package sinkscope.bench;
 
 import static org.apache.spark.sql.functions.sum;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;

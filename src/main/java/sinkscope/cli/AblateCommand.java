@@ -1,8 +1,7 @@
 package sinkscope.cli;
 
 import ai.djl.ndarray.NDManager;
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaProcessor;
+import sinkscope.model.Lmm;
 import sinkscope.sink.SinkAblation;
 import sinkscope.sink.VarParams;
 
@@ -15,20 +14,17 @@ final class AblateCommand implements Main.Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelFlags.Sample in = ModelFlags.Sample.parse(a, ModelFlags.DEFAULT_PROMPT);
+        ModelFlags.Sample in = ModelFlags.Sample.parse(a, false);
         int maxNew = a.integer("max-new-tokens", 16);
         long seed = a.integer("seed", 0);
         VarParams params = ModelFlags.varParams(a, in.config());
         a.requireAllUsed();
-        try (Llava model = Llava.load(in.modelDir(), in.device(), in.dtype());
-                LlavaProcessor processor = LlavaProcessor.load(in.modelDir(), in.config());
-                NDManager m = model.newSampleManager()) {
-            long[] ids = processor.encode(in.prompt());
-            SinkAblation r = SinkAblation.run(model, m, ids, in.pixels(m, processor), params, seed, maxNew);
-            System.out.println("baseline:         " + processor.decode(r.answers()[0]).strip());
-            System.out.printf("sinks ablated:    %s   (changed: %s, first-token KL %.4g nats)%n", processor.decode(r.answers()[1]).strip(),
+        try (Lmm model = in.load(); NDManager m = model.newSampleManager()) {
+            SinkAblation r = SinkAblation.run(model, m, in.inputs(m, model), params, seed, maxNew);
+            System.out.println("baseline:         " + model.decodeText(r.answers()[0]).strip());
+            System.out.printf("sinks ablated:    %s   (changed: %s, first-token KL %.4g nats)%n", model.decodeText(r.answers()[1]).strip(),
                     r.sinkAnswerChanged(), r.klSinks());
-            System.out.printf("random ablated:   %s   (changed: %s, first-token KL %.4g nats)%n", processor.decode(r.answers()[2]).strip(),
+            System.out.printf("random ablated:   %s   (changed: %s, first-token KL %.4g nats)%n", model.decodeText(r.answers()[2]).strip(),
                     r.randomAnswerChanged(), r.klRandom());
             System.out.println("visual sinks masked per layer: " + java.util.Arrays.toString(r.ablatedPerLayer()));
         }

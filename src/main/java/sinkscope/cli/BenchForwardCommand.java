@@ -1,5 +1,6 @@
 package sinkscope.cli;
 
+import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -8,7 +9,6 @@ import sinkscope.model.AttentionHook;
 import sinkscope.model.Torch;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
-import ai.djl.ndarray.NDManager;
 
 /** {@code bench-forward}: prefill FLOP/s against bare GEMMs, capture overhead (and VAR overhead with {@code --var}). */
 final class BenchForwardCommand implements Main.Command {

@@ -1,9 +1,9 @@
 package sinkscope.cli;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaProcessor;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
+import sinkscope.model.Lmm;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
@@ -16,18 +16,14 @@ final class GenerateCommand implements Main.Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelFlags.Sample in = ModelFlags.Sample.parse(a, ModelFlags.DEFAULT_PROMPT);
+        ModelFlags.Sample in = ModelFlags.Sample.parse(a, false);
         int maxNew = a.integer("max-new-tokens", 32);
         boolean var = a.bool("var", false);
         VarParams params = var ? ModelFlags.varParams(a, in.config()) : null;
         a.requireAllUsed();
-        try (Llava model = Llava.load(in.modelDir(), in.device(), in.dtype());
-                LlavaProcessor processor = LlavaProcessor.load(in.modelDir(), in.config());
-                NDManager m = model.newSampleManager(); VarHook hook = var ? new VarHook(m, params) : null) {
-            long[] ids = processor.encode(in.prompt());
-            NDArray pixels = in.pixels(m, processor);
-            Llava.Generation g = model.generate(m, ids, pixels, new Llava.GenerateOptions(maxNew, true, 0), hook);
-            System.out.println(processor.decode(g.tokens()).strip());
+        try (Lmm model = in.load(); NDManager m = model.newSampleManager(); VarHook hook = var ? new VarHook(m, params) : null) {
+            Generation g = model.generate(m, in.inputs(m, model), new GenerateOptions(maxNew, true, 0), hook);
+            System.out.println(model.decodeText(g.tokens()).strip());
             System.err.printf("%d tokens %s; prefill %.0f ms, decode %.0f ms%n", g.tokens().length, java.util.Arrays.toString(g.tokens()),
                     g.prefillNanos() / 1e6, g.decodeNanos() / 1e6);
             if (hook != null) {

@@ -2,7 +2,7 @@ package sinkscope.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.ModelConfig;
 
 /** {@code info --model DIR|config.json}: the architecture, parameter count and weight memory, from the config alone. */
 final class InfoCommand implements Main.Command {
@@ -19,27 +19,25 @@ final class InfoCommand implements Main.Command {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such config file");
         }
-        LlavaConfig c = LlavaConfig.load(file);
+        ModelConfig c = sinkscope.model.auto.Families.config(file);
         System.out.print(describe(c));
         return 0;
     }
 
-    static String describe(LlavaConfig c) {
+    static String describe(ModelConfig c) {
         var t = c.text();
-        var v = c.vision();
         long params = c.parameterCount();
         StringBuilder s = new StringBuilder();
         s.append(String.format("model: %s%n", c.file()));
-        s.append(String.format("language model: llama%s, %d layers, %d heads, %d kv heads (head dim %d), hidden %d, intermediate %d, vocab %d%n",
-                t.nameOrPath().isEmpty() ? "" : " (" + t.nameOrPath() + ")", t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(),
+        s.append(String.format("model type: %s%n", c.modelType()));
+        s.append(String.format("language model: %s%s, %d layers, %d heads, %d kv heads (head dim %d), hidden %d, intermediate %d, vocab %d%n",
+                c.modelType().startsWith("qwen") ? "qwen2" : "llama", t.nameOrPath().isEmpty() ? "" : " (" + t.nameOrPath() + ")", t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(),
                 t.headDim(), t.hiddenSize(), t.intermediateSize(), t.vocabSize()));
-        s.append(String.format("vision tower: clip, %d layers, %d heads, hidden %d, image %dx%d, patch %d, feature layer %d (%s)%n", v.numHiddenLayers(),
-                v.numAttentionHeads(), v.hiddenSize(), v.imageSize(), v.imageSize(), v.patchSize(), c.visionFeatureLayer(),
-                c.visionFeatureSelectStrategy()));
-        s.append(String.format("projector: mlp2x_%s%n", c.projectorHiddenAct()));
-        s.append(String.format("image tokens: %d per image (grid %dx%d)%n", c.numImageTokens(), v.gridSize(), v.gridSize()));
+        for (String line : c.visionSummary()) {
+            s.append(line).append('\n');
+        }
         s.append(String.format("parameters: %,d (%.2f B): language %,d, vision %,d, projector %,d%n", params, params / 1e9, t.parameterCount(),
-                v.parameterCount(), params - t.parameterCount() - v.parameterCount()));
+                c.visionParameterCount(), params - t.parameterCount() - c.visionParameterCount()));
         long kvPerToken = 2L * t.numHiddenLayers() * t.numKeyValueHeads() * t.headDim();
         s.append(String.format("weights memory: fp32 %s, fp16 %s, bf16 %s (stored as %s)%n", gib(params * 4), gib(params * 2), gib(params * 2),
                 c.torchDtype()));

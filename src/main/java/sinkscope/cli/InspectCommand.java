@@ -8,9 +8,13 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Capture;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
+import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaProcessor;
+import sinkscope.model.Lmm;
+import sinkscope.model.Merged;
+import sinkscope.model.Prefill;
 import sinkscope.model.SafeTensorsWriter;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
@@ -29,33 +33,37 @@ final class InspectCommand implements Main.Command {
 
     @Override
     public int run(Args a) throws Exception {
-        ModelFlags.Sample in = ModelFlags.Sample.parse(a, null);
+        ModelFlags.Sample in = ModelFlags.Sample.parse(a, true);
         Path out = a.path("out");
         int maxNew = a.integer("max-new-tokens", 8);
         boolean var = a.bool("var", false);
         VarParams params = var ? ModelFlags.varParams(a, in.config()) : null;
         a.requireAllUsed();
 
-        try (Llava model = Llava.load(in.modelDir(), in.device(), in.dtype()); LlavaProcessor processor = LlavaProcessor.load(in.modelDir(), in.config());
-                NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers());
+        try (Lmm model = in.load(); NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers());
                 Capture capture = new Capture(m, true, true); VarHook varHook = var ? new VarHook(m, params) : null) {
-            long[] ids = processor.encode(in.prompt());
-            NDArray pixels = in.pixels(m, processor);
+            Inputs inputs = in.inputs(m, model);
+            long[] ids = inputs.inputIds();
             AttentionHook hook = AttentionHook.chain(varHook, capture);
-            NDArray features = model.imageFeatures(m, pixels);
-            Llava.Merged merged = model.merge(m, ids, features);
-            Llava.Prefill prefill = model.prefill(m, merged, cache, hook);
+            NDArray features = model.imageFeatures(m, inputs);
+            Merged merged = model.merge(m, inputs, features);
+            Prefill prefill = model.prefill(m, merged, cache, hook);
 
             SafeTensorsWriter w = new SafeTensorsWriter();
-            w.add("pixel_values", pixels.get(0).toType(DataType.FLOAT32, false));
+            NDArray pixels = inputs.pixelValues();
+            // LLaVA's batch of one [1, 3, S, S] is written as [3, S, S]; Qwen2-VL's patches [N, C*T*P*P] as they are
+            w.add("pixel_values", (inputs.imageGridThw() == null ? pixels.get(0) : pixels).toType(DataType.FLOAT32, false));
+            if (inputs.imageGridThw() != null) {
+                w.add("image_grid_thw", inputs.imageGridThw(), 1, 3);
+            }
             w.add("input_ids", ids, ids.length);
             w.add("image_span", new long[] {merged.imageStart(), merged.imageEnd()}, 2);
-            w.add("image_features", features.get(0).toType(DataType.FLOAT32, false));
+            w.add("image_features", features.toType(DataType.FLOAT32, false));
             NDList hidden = new NDList();
             for (NDArray h : capture.layerInputs()) {
                 hidden.add(h.get(0));
             }
-            hidden.add(model.language().norm(prefill.lastHidden()).get(0));
+            hidden.add(model.norm(prefill.lastHidden()).get(0));
             w.add("hidden_states", NDArrays.stack(hidden, 0).toType(DataType.FLOAT32, false));
             NDList attn = new NDList();
             for (NDArray x : capture.attentions()) {
@@ -63,7 +71,7 @@ final class InspectCommand implements Main.Command {
             }
             w.add("attentions", NDArrays.stack(attn, 0));
             w.add("logits_last", prefill.lastLogits().duplicate());
-            Llava.Generation gen = model.greedy(m, merged, prefill, cache, new Llava.GenerateOptions(maxNew, false, 16, var), hook);
+            Generation gen = model.greedy(m, merged, prefill, cache, new GenerateOptions(maxNew, false, 16, var), hook);
             w.add("generated_ids", gen.tokens(), gen.tokens().length);
             int n = gen.tokens().length;
             float[] topV = new float[n * 16];

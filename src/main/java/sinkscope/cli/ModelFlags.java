@@ -3,13 +3,16 @@ package sinkscope.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import sinkscope.data.ImageDecoder;
-import sinkscope.model.llava.ClipImageProcessor;
-import sinkscope.model.llava.LlavaConfig;
+import sinkscope.data.PromptTemplate;
+import sinkscope.model.ImageOptions;
+import sinkscope.model.Inputs;
+import sinkscope.model.Lmm;
+import sinkscope.model.ModelConfig;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
+import sinkscope.model.auto.Families;
 import sinkscope.sink.VarParams;
 
 /** The flags the model commands share: model, device, dtype, threads, image, VAR parameters. */
@@ -17,31 +20,58 @@ final class ModelFlags {
     private ModelFlags() {}
 
     /** The default question of the one-sample commands. */
-    static final String DEFAULT_PROMPT = "USER: <image>\nWhat is shown in this image? ASSISTANT:";
+    static final String DEFAULT_QUESTION = "What is shown in this image?";
+
+    /** The default prompt of the one-sample commands: the default question in the checkpoint's conversation format. */
+    static String defaultPrompt(Lmm model) {
+        return PromptTemplate.of(model.defaultTemplate()).render(DEFAULT_QUESTION);
+    }
 
     /**
-     * The flags of a one-sample model command: {@code --model} (default: the bundled model), {@code --prompt},
-     * {@code --image} or {@code --pixel-values}, {@code --image-mode}, {@code --device}, {@code --dtype}, {@code --threads}.
+     * The flags of a one-sample model command: {@code --model} (default: the bundled model), {@code --prompt} (the
+     * whole prompt, image placeholder included; default: {@link #DEFAULT_QUESTION} in the checkpoint's format),
+     * {@code --image} or {@code --pixel-values} (with {@code image_grid_thw} in the file for dynamic-resolution
+     * models), {@code --image-mode}, {@code --min-pixels}/{@code --max-pixels}, {@code --device}, {@code --dtype},
+     * {@code --threads}.
      */
-    record Sample(Path modelDir, String prompt, Path image, Path pixelValues, ClipImageProcessor.Mode mode, Device device,
-            ai.djl.ndarray.types.DataType dtype, LlavaConfig config) {
+    record Sample(Path modelDir, String prompt, Path image, Path pixelValues, ImageOptions imageOptions, Device device,
+            ai.djl.ndarray.types.DataType dtype, ModelConfig config) {
 
-        /** Reads the flags; {@code defaultPrompt} null makes {@code --prompt} required. Configures the engine. */
-        static Sample parse(Args a, String defaultPrompt) {
+        /** Reads the flags; {@code promptRequired} makes {@code --prompt} required. Configures the engine. */
+        static Sample parse(Args a, boolean promptRequired) {
             Torch.configure(a.integer("threads", 0));
             Path dir = a.path("model", null);
             if (dir == null) {
                 dir = sinkscope.model.BundledModel.path();
             }
-            String prompt = defaultPrompt == null ? a.required("prompt") : a.string("prompt", defaultPrompt);
+            String prompt = promptRequired ? a.required("prompt") : a.string("prompt", null);
             Device device = ModelFlags.device(a);
-            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), imageMode(a), device, ModelFlags.dtype(a, device),
-                    sinkscope.model.Checkpoint.config(dir));
+            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), ModelFlags.imageOptions(a), device, ModelFlags.dtype(a, device),
+                    Families.config(dir));
         }
 
-        /** Pixel values [1, 3, S, S] from {@code --pixel-values} or the decoded {@code --image}. */
-        NDArray pixels(NDManager m, sinkscope.model.llava.LlavaProcessor processor) {
-            return ModelFlags.pixels(m, image, pixelValues, processor, mode);
+        Lmm load() {
+            return Families.load(modelDir, device, dtype);
+        }
+
+        /** The prompt and image encoded: from {@code --pixel-values FILE} or from the decoded {@code --image}. */
+        Inputs inputs(NDManager m, Lmm model) {
+            String text = prompt == null ? defaultPrompt(model) : prompt;
+            if (pixelValues != null) {
+                try (SafeTensors st = SafeTensors.open(pixelValues)) {
+                    String name = st.contains("pixel_values") ? "pixel_values" : st.entries().keySet().iterator().next();
+                    NDArray p = st.load(m, name);
+                    long[] grid = st.contains("image_grid_thw") ? st.longs("image_grid_thw") : null;
+                    if (grid == null && p.getShape().dimension() == 3) {
+                        p = p.expandDims(0);
+                    }
+                    return model.encode(m, text, p, grid);
+                }
+            }
+            if (image == null) {
+                throw new Args.UsageException("give --image FILE or --pixel-values FILE.safetensors");
+            }
+            return model.encode(m, text, new ImageDecoder().decode(image), imageOptions);
         }
     }
 
@@ -54,42 +84,20 @@ final class ModelFlags {
         return s == null ? Torch.defaultDtype(d) : Torch.dtype(s);
     }
 
-    static ClipImageProcessor.Mode imageMode(Args a) {
-        String m = a.string("image-mode", "crop");
-        return switch (m) {
-            case "crop" -> ClipImageProcessor.Mode.CROP;
-            case "pad" -> ClipImageProcessor.Mode.PAD;
-            default -> throw new Args.UsageException("--image-mode expects crop or pad, got '" + m + "'");
-        };
-    }
-
-    /** Pixel values [1, 3, S, S]: from {@code --pixel-values FILE} ([1,3,H,W] or [3,H,W]) or from the decoded image. */
-    static NDArray pixels(NDManager m, Path image, Path pixelValues, sinkscope.model.llava.LlavaProcessor processor, ClipImageProcessor.Mode mode) {
-        if (pixelValues != null) {
-            try (SafeTensors st = SafeTensors.open(pixelValues)) {
-                String name = st.contains("pixel_values") ? "pixel_values" : st.entries().keySet().iterator().next();
-                NDArray p = st.load(m, name);
-                if (p.getShape().dimension() == 3) {
-                    p = p.expandDims(0);
-                }
-                Shape s = p.getShape();
-                if (s.dimension() != 4 || s.get(0) != 1 || s.get(1) != 3) {
-                    throw new IllegalArgumentException(pixelValues + ": tensor '" + name + "' has shape " + s + ", expected [1,3,H,W] or [3,H,W]");
-                }
-                return p;
-            }
+    /** {@code --image-mode crop|pad} (LLaVA), {@code --min-pixels N}, {@code --max-pixels N} (Qwen2-VL). */
+    static ImageOptions imageOptions(Args a) {
+        String m = a.string("image-mode", null);
+        if (m != null && !m.equals("crop") && !m.equals("pad")) {
+            throw new Args.UsageException("--image-mode expects crop or pad, got '" + m + "'");
         }
-        if (image == null) {
-            throw new Args.UsageException("give --image FILE or --pixel-values FILE.safetensors");
-        }
-        return processor.pixelValues(m, new ImageDecoder().decode(image), mode);
+        return new ImageOptions(m, a.integer("min-pixels", 0), a.integer("max-pixels", 0));
     }
 
     /**
      * VAR parameters from {@code --preset} (conf/var.json presets) and the individual flags; sink dims from
      * {@code --sink-dims}, else the known dims of the checkpoint's LLM. Warns when tau cannot fire at this hidden size.
      */
-    static VarParams varParams(Args a, LlavaConfig config) {
+    static VarParams varParams(Args a, ModelConfig config) {
         int[] dims = a.ints("sink-dims");
         if (dims == null) {
             dims = sinkscope.sink.KnownSinkDims.forModel(config.text().nameOrPath(), config.text().hiddenSize())

@@ -1,6 +1,5 @@
 package sinkscope.cli;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,11 +9,14 @@ import java.util.List;
 import java.util.stream.Stream;
 import sinkscope.data.ImageDecoder;
 import sinkscope.model.Capture;
+import sinkscope.model.ImageOptions;
+import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaConfig;
-import sinkscope.model.llava.LlavaProcessor;
+import sinkscope.model.Lmm;
+import sinkscope.model.Merged;
+import sinkscope.model.ModelConfig;
 import sinkscope.model.Torch;
+import sinkscope.model.auto.Families;
 import sinkscope.sink.SinkDimensions;
 import sinkscope.sink.VarParams;
 
@@ -34,13 +36,13 @@ final class SinkDimsCommand implements Main.Command {
         Torch.configure(a.integer("threads", 0));
         Path modelDir = a.path("model");
         Path images = a.path("images");
-        String prompt = a.string("prompt", "USER: <image>\nWhat is shown in this image? ASSISTANT:");
+        String question = a.string("prompt", null);
         int limit = a.integer("limit", 64);
         int top = a.integer("top", 5);
-        var mode = ModelFlags.imageMode(a);
+        ImageOptions imageOptions = ModelFlags.imageOptions(a);
         var device = ModelFlags.device(a);
         var dtype = ModelFlags.dtype(a, device);
-        LlavaConfig config = sinkscope.model.Checkpoint.config(modelDir);
+        ModelConfig config = Families.config(modelDir);
         double tau = a.has("tau") ? a.number("tau", 20) : VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize());
         a.requireAllUsed();
         List<Path> files;
@@ -53,12 +55,12 @@ final class SinkDimsCommand implements Main.Command {
         SinkDimensions stats = new SinkDimensions(config.text().numHiddenLayers(), config.text().hiddenSize(), tau);
         ImageDecoder decoder = new ImageDecoder();
         int used = 0;
-        try (Llava model = Llava.load(modelDir, device, dtype); LlavaProcessor processor = LlavaProcessor.load(modelDir, config)) {
-            long[] ids = processor.encode(prompt);
+        try (Lmm model = Families.load(modelDir, device, dtype)) {
+            String prompt = question == null ? ModelFlags.defaultPrompt(model) : question;
             for (Path f : files) {
                 try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers()); Capture cap = new Capture(m, true, true)) {
-                    NDArray pixels = processor.pixelValues(m, decoder.decode(f), mode);
-                    Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, pixels));
+                    Inputs inputs = model.encode(m, prompt, decoder.decode(f), imageOptions);
+                    Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
                     model.prefill(m, merged, cache, cap);
                     stats.add(cap, merged.imageStart(), merged.imageEnd(), 4);
                     used++;

@@ -8,7 +8,7 @@ import sinkscope.bench.Soak;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.spark.DeviceAssignment;
 import sinkscope.spark.ExtractOptions;
-import sinkscope.spark.LlavaSampleRunner;
+import sinkscope.spark.ModelSampleRunner;
 import sinkscope.spark.RunnerSpec;
 
 /**
@@ -41,7 +41,7 @@ final class SoakCommand implements Main.Command {
         } else {
             imageDir = Path.of(images);
         }
-        try (LlavaSampleRunner runner = new LlavaSampleRunner(spec, DeviceAssignment.cpu(spec.threads()))) {
+        try (ModelSampleRunner runner = new ModelSampleRunner(spec, DeviceAssignment.cpu(spec.threads()))) {
             List<Path> files = Soak.images(imageDir);
             System.out.printf("soak: %d + %d warm-up samples over %d images of %s, model %s%n", n, warmup, files.size(), imageDir,
                     spec.modelDir());

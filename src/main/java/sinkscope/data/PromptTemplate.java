@@ -13,6 +13,10 @@ import java.util.Objects;
  *       + " " + "ASSISTANT:"}. The {@code </s>} separator only follows a completed assistant message, so it
  *       never appears in a generation prompt.</li>
  *   <li>{@code plain}: {@code "<image>\n{question}"}.</li>
+ *   <li>{@code qwen2_vl}: the Qwen2-VL / Qwen2.5-VL chat template with its default system prompt and the assistant
+ *       turn open: {@code "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+ *       + "<|vision_start|><|image_pad|><|vision_end|>" + question + "<|im_end|>\n<|im_start|>assistant\n"}, as
+ *       {@code apply_chat_template(..., add_generation_prompt=True)} renders one image and one text turn.</li>
  *   <li>any other string is a custom template that must contain {@code {question}}; the two characters
  *       {@code \n} in it stand for a newline, so a template can be given on a command line.</li>
  * </ul>
@@ -27,6 +31,8 @@ public final class PromptTemplate {
             + "assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
     public static final String VICUNA_V1 = VICUNA_V1_SYSTEM + " USER: <image>\n{question} ASSISTANT:";
     public static final String PLAIN = "<image>\n{question}";
+    public static final String QWEN2_VL = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+            + "<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n";
     public static final String POPE_SUFFIX = " Answer the question using a single word or phrase.";
     public static final String DEFAULT = "llava_hf";
 
@@ -42,17 +48,18 @@ public final class PromptTemplate {
         this.popeSuffix = popeSuffix;
     }
 
-    /** {@code llava_hf}, {@code vicuna_v1}, {@code plain}, or a custom template containing {@code {question}}. */
+    /** {@code llava_hf}, {@code vicuna_v1}, {@code plain}, {@code qwen2_vl}, or a custom template containing {@code {question}}. */
     public static PromptTemplate of(String nameOrTemplate) {
         Objects.requireNonNull(nameOrTemplate, "prompt template");
         return switch (nameOrTemplate) {
             case "llava_hf" -> new PromptTemplate("llava_hf", LLAVA_HF, false);
             case "vicuna_v1" -> new PromptTemplate("vicuna_v1", VICUNA_V1, false);
             case "plain" -> new PromptTemplate("plain", PLAIN, false);
+            case "qwen2_vl" -> new PromptTemplate("qwen2_vl", QWEN2_VL, false);
             default -> {
                 String t = nameOrTemplate.replace("\\n", "\n");
                 if (!t.contains(SLOT)) {
-                    throw new IllegalArgumentException("prompt template must be llava_hf, vicuna_v1, plain or a "
+                    throw new IllegalArgumentException("prompt template must be llava_hf, vicuna_v1, plain, qwen2_vl or a "
                             + "template containing {question}, got '" + nameOrTemplate + "'");
                 }
                 yield new PromptTemplate("custom", t, false);

@@ -1,6 +1,5 @@
 package sinkscope.model;
 
-import sinkscope.model.llava.LlavaConfig;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,39 +13,40 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * A Hugging Face checkpoint directory in the llava-hf layout: {@code config.json} plus {@code model.safetensors}
- * or shards listed by {@code model.safetensors.index.json}. Pickle weights ({@code *.bin}, {@code *.pt}) are
- * never loaded.
+ * The weights of a Hugging Face checkpoint directory: {@code model.safetensors} or shards listed by
+ * {@code model.safetensors.index.json}. Pickle weights ({@code *.bin}, {@code *.pt}) are never loaded.
  *
- * <p>Weight names are looked up under the module paths of both transformers layouts:
- * {@code language_model.model.layers.0...} (v4.41) and {@code model.language_model.layers.0...} (v4.52+).
+ * <p>A family names each weight by one canonical module path and gives the other names a checkpoint may store it
+ * under (transformers renamed modules between releases: llava-hf's {@code language_model.model.*} became
+ * {@code model.language_model.*}; released Qwen2-VL checkpoints use {@code model.*} and {@code visual.*}).
  */
 public final class Checkpoint implements Weights, AutoCloseable {
     private final Path dir;
-    private final LlavaConfig config;
+    private final Function<String, String[]> aliases;
     private final Map<String, SafeTensors> byTensor = new LinkedHashMap<>();
     private final Map<Path, SafeTensors> shards = new LinkedHashMap<>();
 
-    private Checkpoint(Path dir, LlavaConfig config) {
+    private Checkpoint(Path dir, Function<String, String[]> aliases) {
         this.dir = dir;
-        this.config = config;
+        this.aliases = aliases;
     }
 
-    /** Reads the config only (no weights): what {@code info} needs. */
-    public static LlavaConfig config(Path dir) {
+    /** {@code dir/config.json}, or an error naming the directory when it has none. */
+    public static Path configFile(Path dir) {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
             throw CheckpointException.of(dir, "no config.json: not a Hugging Face checkpoint directory");
         }
-        return LlavaConfig.load(cfg);
+        return cfg;
     }
 
-    public static Checkpoint open(Path dir) {
-        LlavaConfig config = config(dir);
-        Checkpoint ck = new Checkpoint(dir, config);
+    /** Opens the weights of {@code dir}; {@code aliases} gives the other stored names of a canonical weight name. */
+    public static Checkpoint open(Path dir, Function<String, String[]> aliases) {
+        Checkpoint ck = new Checkpoint(dir, aliases);
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
         try {
@@ -123,25 +123,18 @@ public final class Checkpoint implements Weights, AutoCloseable {
         return dir;
     }
 
-    public LlavaConfig config() {
-        return config;
-    }
-
     /** Whether the checkpoint stores {@code name} under either layout. */
     @Override
     public boolean has(String name) {
         return resolve(name) != null;
     }
 
-    /**
-     * Resolves a module path of the v4.41 layout ({@code language_model.model.*}, {@code language_model.lm_head.*},
-     * {@code vision_tower.*}, {@code multi_modal_projector.*}) to the name this checkpoint stores it under.
-     */
+    /** Resolves a canonical module path to the name this checkpoint stores it under (null when absent). */
     public String resolve(String name) {
         if (byTensor.containsKey(name)) {
             return name;
         }
-        for (String alt : aliases(name)) {
+        for (String alt : aliases.apply(name)) {
             if (byTensor.containsKey(alt)) {
                 return alt;
             }
@@ -149,21 +142,8 @@ public final class Checkpoint implements Weights, AutoCloseable {
         return null;
     }
 
-    private static String[] aliases(String name) {
-        if (name.startsWith("language_model.model.")) {
-            return new String[] {"model.language_model." + name.substring("language_model.model.".length())};
-        }
-        if (name.startsWith("language_model.lm_head.")) {
-            return new String[] {name.substring("language_model.".length())};
-        }
-        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.")) {
-            return new String[] {"model." + name};
-        }
-        return new String[0];
-    }
-
     /**
-     * Loads weight {@code name} (v4.41 module path), checks its shape, converts it to {@code dtype} and moves it
+     * Loads weight {@code name} (canonical module path), checks its shape, converts it to {@code dtype} and moves it
      * to {@code device}. Missing or mis-shaped tensors are errors naming the file and the tensor.
      */
     @Override

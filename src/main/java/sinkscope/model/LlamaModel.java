@@ -1,6 +1,5 @@
 package sinkscope.model;
 
-import sinkscope.model.llava.LlavaConfig;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

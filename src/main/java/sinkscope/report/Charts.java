@@ -159,16 +159,17 @@ final class Charts {
     }
 
     /**
-     * Attention of one query over a {@code grid x grid} patch grid, drawn translucent over {@code image} (already
-     * cropped to the square the model saw; null = grid only), patch (0, 0) top left; {@code sinks} outlined in
+     * Attention of one query over a {@code rows x cols} patch grid (row-major weights), drawn translucent over
+     * {@code image} (as the model saw it: the centre square for LLaVA-1.5, the whole image for Qwen2-VL; null = grid
+     * only), patch (0, 0) top left; {@code sinks} outlined in
      * cyan, {@code box} (patch units x0, y0, x1, y1; null = none) dashed green.
      */
-    static JFreeChart attention(String title, int grid, float[] weights, List<Integer> sinks, BufferedImage image, double[] box) {
+    static JFreeChart attention(String title, int rows, int cols, float[] weights, List<Integer> sinks, BufferedImage image, double[] box) {
         double[][] xyz = new double[3][weights.length];
         double max = 0;
         for (int k = 0; k < weights.length; k++) {
-            xyz[0][k] = k % grid + 0.5;
-            xyz[1][k] = k / grid + 0.5;
+            xyz[0][k] = k % cols + 0.5;
+            xyz[1][k] = k / cols + 0.5;
             xyz[2][k] = weights[k];
             max = Math.max(max, weights[k]);
         }
@@ -176,8 +177,9 @@ final class Charts {
         data.addSeries("attention", xyz);
         NumberAxis x = new NumberAxis("patch column");
         NumberAxis y = new NumberAxis("patch row");
+        x.setRange(0, cols);
+        y.setRange(0, rows);
         for (NumberAxis a : List.of(x, y)) {
-            a.setRange(0, grid);
             a.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
             a.setLowerMargin(0);
             a.setUpperMargin(0);
@@ -195,7 +197,7 @@ final class Charts {
             plot.setBackgroundImageAlpha(1f);
         }
         for (int s : sinks) {
-            plot.addAnnotation(new XYShapeAnnotation(new Rectangle2D.Double(s % grid, s / grid, 1, 1),
+            plot.addAnnotation(new XYShapeAnnotation(new Rectangle2D.Double(s % cols, s / cols, 1, 1),
                     new BasicStroke(2f), SINK));
         }
         if (box != null) {

@@ -3,7 +3,6 @@ package sinkscope.report;
 import static org.apache.spark.sql.functions.base64;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.to_json;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,6 @@ package sinkscope.report;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +32,7 @@ import org.jfree.chart.JFreeChart;
 import sinkscope.data.ImageDecoder;
 import sinkscope.data.Question;
 import sinkscope.data.QuestionReader;
-import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.ModelConfig;
 import sinkscope.spark.OutputRoot;
 
 /**
@@ -172,14 +171,16 @@ public final class Report {
             note(dir == null ? "Model not recorded." : "Model <code>" + esc(dir) + "</code> (no config.json readable here).");
             return;
         }
-        LlavaConfig c = LlavaConfig.load(config);
+        ModelConfig c = sinkscope.model.auto.Families.config(config);
         html.append("<table class=\"kv\">");
         kv("directory", dir);
-        kv("LLM", c.text().numHiddenLayers() + " layers, " + c.text().numAttentionHeads() + " heads, hidden size "
-                + c.text().hiddenSize());
-        kv("vision tower", c.vision().numHiddenLayers() + " layers, " + c.vision().imageSize() + " px, patch "
-                + c.vision().patchSize() + " (grid " + c.vision().gridSize() + "x" + c.vision().gridSize() + ")");
-        kv("image tokens", String.valueOf(c.numImageTokens()));
+        kv("model type", c.modelType());
+        kv("LLM", c.text().numHiddenLayers() + " layers, " + c.text().numAttentionHeads() + " heads (" + c.text().numKeyValueHeads()
+                + " kv), hidden size " + c.text().hiddenSize());
+        for (String line : c.visionSummary()) {
+            int colon = line.indexOf(": ");
+            kv(line.substring(0, colon), line.substring(colon + 2));
+        }
         kv("parameters", String.format(Locale.ROOT, "%,d", c.parameterCount()));
         html.append("</table>\n");
     }
@@ -226,16 +227,16 @@ public final class Report {
     private void attentionSection() throws IOException {
         open("attention");
         Dataset<Row> att = table("attention");
-        List<String> missing = missing(att, "question_id", "layer", "grid_side", "weights", "sink_patches");
+        List<String> missing = missing(att, "question_id", "layer", "grid_rows", "grid_cols", "weights", "sink_patches");
         if (att == null || !missing.isEmpty()) {
             absent("attention", missing, "run extract with <code>--attention-layers a,b</code> to record it");
             close();
             return;
         }
         Dataset<Row> perConfig = table("attention_by_config");
-        if (!has(att, "config") && perConfig != null && missing(perConfig, "question_id", "config", "layer", "grid_side", "weights").isEmpty()) {
+        if (!has(att, "config") && perConfig != null && missing(perConfig, "question_id", "config", "layer", "grid_rows", "grid_cols", "weights").isEmpty()) {
             // evaluate recorded every config's attention; the sink patches come from the extract pass
-            att = perConfig.select("question_id", "config", "layer", "grid_side", "weights")
+            att = perConfig.select("question_id", "config", "layer", "grid_rows", "grid_cols", "weights")
                     .join(att.select("question_id", "layer", "sink_patches"), new String[] {"question_id", "layer"});
         }
         boolean byConfig = has(att, "config");
@@ -251,7 +252,7 @@ public final class Report {
         List<Integer> layers = spread(att.select("layer").distinct().collectAsList().stream().map(r -> r.getInt(0)).sorted().toList(),
                 ATTENTION_LAYERS);
         Dataset<Row> rows = att.where(col("question_id").isin(chosen.toArray()).and(col("layer").isin(layers.toArray())));
-        List<String> cols = new ArrayList<>(List.of("question_id", "layer", "grid_side", "weights", "sink_patches"));
+        List<String> cols = new ArrayList<>(List.of("question_id", "layer", "grid_rows", "grid_cols", "weights", "sink_patches"));
         if (byConfig) {
             cols.add("config");
         }
@@ -263,10 +264,12 @@ public final class Report {
             bySample.computeIfAbsent(r.getAs("question_id"), k -> new HashMap<>()).computeIfAbsent(config, k -> new HashMap<>())
                     .put(r.getAs("layer"), r);
         }
+        boolean cropped = cropsImages();
         html.append("<p>Attention weights of the last prompt token (the position that generates the answer) over the image patches,"
                 + " mean over heads, at layers ").append(esc(layers.toString()))
                 .append(". Cyan outlines: visual sink tokens (image tokens with &phi; &gt; &tau;); dashed green: the asked object's box"
-                        + " when the question file gives one. The image is shown as the model saw it (shortest side resized, centre crop)."
+                        + " when the question file gives one. The image is shown as the model saw it (" + (cropped ? "shortest side resized, centre crop"
+                        : "whole image, resized to the patch grid") + ")."
                         + " Colour scale per panel: 0 to the panel's largest weight.</p>\n");
         if (!byConfig) {
             note("VAR-side attention is not recorded: the attention table holds the extract pass only (the unmodified model,"
@@ -301,7 +304,7 @@ public final class Report {
                 html.append(" &middot; ").append(esc(e.getKey())).append(": <q>").append(esc(e.getValue())).append("</q>");
             }
             html.append(esc(imageNote)).append("</p>\n");
-            BufferedImage square = image == null ? null : centreSquare(image);
+            BufferedImage shown = image == null ? null : cropped ? centreSquare(image) : image;
             for (String config : configs) {
                 Map<Integer, Row> perLayer = bySample.getOrDefault(id, Map.of()).get(config);
                 if (perLayer == null) {
@@ -314,12 +317,16 @@ public final class Report {
                     if (r == null) {
                         continue;
                     }
-                    int grid = r.getAs("grid_side");
+                    int gridRows = r.getAs("grid_rows");
+                    int gridCols = r.getAs("grid_cols");
                     float[] w = floats(r.getList(r.fieldIndex("weights")));
                     List<Integer> sinks = r.getList(r.fieldIndex("sink_patches"));
-                    double[] box = q == null || q.box() == null || image == null ? null : patchBox(q.box(), image.getWidth(), image.getHeight(), grid);
-                    JFreeChart chart = Charts.attention("layer " + layer + " \u00b7 " + sinks.size() + " sink patches", grid, w, sinks, square, box);
-                    img(chart, "attention_" + safe(id) + "_" + safe(config) + "_L" + layer, 330, 300, "attention of sample " + id + " layer " + layer);
+                    double[] box = q == null || q.box() == null || image == null ? null
+                            : patchBox(q.box(), image.getWidth(), image.getHeight(), gridRows, gridCols, cropped);
+                    JFreeChart chart = Charts.attention("layer " + layer + " \u00b7 " + sinks.size() + " sink patches", gridRows, gridCols, w, sinks,
+                            shown, box);
+                    int width = (int) Math.round(Math.min(520, Math.max(220, 270.0 * gridCols / gridRows))) + 60;
+                    img(chart, "attention_" + safe(id) + "_" + safe(config) + "_L" + layer, width, 300, "attention of sample " + id + " layer " + layer);
                 }
                 html.append("</div>\n");
             }
@@ -776,13 +783,32 @@ public final class Report {
     }
 
     /** The centre square of the image: what the CLIP processor's resize + centre crop keeps. */
+    /** Whether the run's model centre-crops its images (LLaVA-1.5's CLIP processor) rather than seeing them whole. */
+    private boolean cropsImages() {
+        String dir = run.get("model");
+        try {
+            return dir == null || sinkscope.model.auto.Families.config(Path.of(dir)).modelType().equals("llava");
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
     static BufferedImage centreSquare(BufferedImage img) {
         int side = Math.min(img.getWidth(), img.getHeight());
         return img.getSubimage((img.getWidth() - side) / 2, (img.getHeight() - side) / 2, side, side);
     }
 
-    /** A box x0, y0, x1, y1 in image pixels, in patch units of the centre square's grid. */
-    static double[] patchBox(double[] box, int width, int height, int grid) {
+    /**
+     * A box x0, y0, x1, y1 in image pixels, in patch units of the {@code rows x cols} grid: of the centre square's grid
+     * when the model centre-crops ({@code cropped}, LLaVA-1.5), else of the whole image resized to the grid (Qwen2-VL).
+     */
+    static double[] patchBox(double[] box, int width, int height, int rows, int cols, boolean cropped) {
+        if (!cropped) {
+            double sx = cols / (double) width;
+            double sy = rows / (double) height;
+            return new double[] {box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy};
+        }
+        int grid = rows;
         int side = Math.min(width, height);
         double ox = (width - side) / 2;
         double oy = (height - side) / 2;

@@ -67,7 +67,7 @@ public record RunInfo(Map<String, String> parameters) {
             return String.valueOf(tau);
         }
         try {
-            int hidden = sinkscope.model.Checkpoint.config(model).text().hiddenSize();
+            int hidden = sinkscope.model.auto.Families.config(model).text().hiddenSize();
             double t = sinkscope.sink.VarParams.tauForHiddenSize(sinkscope.sink.VarParams.PAPER_TAU_FRACTION, hidden);
             return String.format(java.util.Locale.ROOT, "%.3f", t) + " (0.3125 sqrt(" + hidden + "))";
         } catch (RuntimeException e) {

@@ -2,9 +2,12 @@ package sinkscope.sink;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import sinkscope.model.AttentionHook;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
-import sinkscope.model.llava.Llava;
+import sinkscope.model.Lmm;
+import sinkscope.model.Merged;
+import sinkscope.model.Prefill;
 
 /**
  * The paper's "removing visual sink tokens barely changes the answer" experiment for one sample: greedy answers
@@ -27,21 +30,21 @@ public record SinkAblation(long[][] answers, double klSinks, double klRandom, in
         return !java.util.Arrays.equals(answers[0], answers[2]);
     }
 
-    /** Runs the three configurations on {@code ids} and {@code pixels} (greedy, {@code maxNewTokens}, EOS stops). */
-    public static SinkAblation run(Llava model, NDManager m, long[] ids, NDArray pixels, VarParams params, long seed, int maxNewTokens) {
+    /** Runs the three configurations on {@code inputs} (greedy, {@code maxNewTokens}, EOS stops); the image features are made once. */
+    public static SinkAblation run(Lmm model, NDManager m, Inputs inputs, VarParams params, long seed, int maxNewTokens) {
         long[][] answers = new long[3][];
         NDArray[] first = new NDArray[3];
         int[] ablated = new int[model.numLayers()];
         try (NDManager scope = m.newSubManager()) {
-            NDArray features = model.imageFeatures(scope, pixels);
+            NDArray features = model.imageFeatures(scope, inputs);
             for (int run = 0; run < 3; run++) {
                 SinkAblationHook hook = run == 0 ? null : new SinkAblationHook(scope, params,
                         run == 1 ? SinkAblationHook.Target.VISUAL_SINKS : SinkAblationHook.Target.RANDOM_IMAGE_TOKENS, seed);
                 try (KvCache cache = new KvCache(model.numLayers())) {
-                    Llava.Merged merged = model.merge(scope, ids, features);
-                    Llava.Prefill prefill = model.prefill(scope, merged, cache, hook);
+                    Merged merged = model.merge(scope, inputs, features);
+                    Prefill prefill = model.prefill(scope, merged, cache, hook);
                     first[run] = prefill.lastLogits().duplicate();
-                    answers[run] = model.greedy(scope, merged, prefill, cache, new Llava.GenerateOptions(maxNewTokens, true, 0), hook).tokens();
+                    answers[run] = model.greedy(scope, merged, prefill, cache, new GenerateOptions(maxNewTokens, true, 0), hook).tokens();
                     if (run == 1) {
                         for (int l = 0; l < ablated.length; l++) {
                             NDArray keys = hook.ablated(l);

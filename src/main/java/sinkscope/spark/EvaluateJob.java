@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
-
 import java.io.PrintStream;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -58,7 +57,7 @@ public final class EvaluateJob {
         if (!stage.attentionLayers().isEmpty()) {
             out.write("attention_by_config", ok.where(col("attention").isNotNull())
                     .selectExpr("question_id", "config", "explode(attention) as a")
-                    .selectExpr("question_id", "config", "a.layer as layer", "cast(round(sqrt(size(a.weights))) as int) as grid_side",
+                    .selectExpr("question_id", "config", "a.layer as layer", "a.grid_rows as grid_rows", "a.grid_cols as grid_cols",
                             "a.weights as weights"),
                     Tables.ATTENTION_BY_CONFIG, "question_id", "config", "layer");
         }

@@ -4,13 +4,11 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import sinkscope.eval.PopeAnswer;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -20,6 +18,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import sinkscope.eval.PopeAnswer;
 
 /**
  * The evaluate stage: greedy generation per (sample, config) ({@link SampleRunner#predict}) and POPE answer
@@ -110,7 +109,7 @@ public final class EvaluateStage {
                 .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress), Encoders.row(Tables.EVALUATED));
     }
 
-    /** The prediction's attention rows as {@code array<struct<layer, weights>>}, null when none were asked for. */
+    /** The prediction's attention rows as {@code array<struct<layer, grid_rows, grid_cols, weights>>}, null when none were asked for. */
     private static Row[] attentionRows(Prediction p, List<Integer> layers) {
         if (p.attentionRows() == null || layers.isEmpty()) {
             return null;
@@ -118,7 +117,7 @@ public final class EvaluateStage {
         List<Row> out = new ArrayList<>();
         for (int i = 0; i < layers.size() && i < p.attentionRows().length; i++) {
             if (p.attentionRows()[i] != null) {
-                out.add(RowFactory.create(layers.get(i), p.attentionRows()[i]));
+                out.add(RowFactory.create(layers.get(i), p.gridRows(), p.gridCols(), p.attentionRows()[i]));
             }
         }
         return out.toArray(new Row[0]);

@@ -1,7 +1,6 @@
 package sinkscope.spark;
 
 import static org.apache.spark.sql.functions.col;
-
 import java.io.PrintStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -75,7 +75,7 @@ public record ExtractResult(
 
     /**
      * The last prompt token's attention over the image patches at one layer, averaged over heads, row-major
-     * on a {@code gridSide x gridSide} grid; {@code sinkPatches} are the patch indices that are visual sinks.
+     * on a {@code gridRows x gridCols} grid (row-major); {@code sinkPatches} are the patch indices that are visual sinks.
      */
-    public record AttentionRow(int layer, int gridSide, float[] weights, int[] sinkPatches) implements Serializable {}
+    public record AttentionRow(int layer, int gridRows, int gridCols, float[] weights, int[] sinkPatches) implements Serializable {}
 }

@@ -13,11 +13,13 @@ import java.io.Serializable;
  *     question asks about (the sample's box); the grounding metric
  * @param attentionRows optional: for each requested attention layer (in request order), the last prompt token's
  *     attention over the image patches, mean over heads, row-major over the patch grid
+ * @param gridRows rows of the image token grid the attention rows lie on
+ * @param gridCols its columns
  */
-public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer, float[] objectShareByLayer, float[][] attentionRows)
-        implements Serializable {
+public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer, float[] objectShareByLayer, float[][] attentionRows,
+        int gridRows, int gridCols) implements Serializable {
 
     public Prediction(String answer, long latencyMs, float[] imageAttentionByLayer) {
-        this(answer, latencyMs, imageAttentionByLayer, null, null);
+        this(answer, latencyMs, imageAttentionByLayer, null, null, 0, 0);
     }
 }

@@ -30,7 +30,7 @@ public record RunnerSpec(
         int maxNewTokens) implements Serializable {
 
     /** The factory the commands use unless {@code --runner} names another. */
-    public static final String DEFAULT_FACTORY = "sinkscope.spark.LlavaRunnerFactory";
+    public static final String DEFAULT_FACTORY = "sinkscope.spark.ModelRunnerFactory";
 
     public RunnerSpec {
         sinkDims = List.copyOf(sinkDims);

@@ -2,7 +2,6 @@ package sinkscope.spark;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
-
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

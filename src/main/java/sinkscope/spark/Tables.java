@@ -1,7 +1,6 @@
 package sinkscope.spark;
 
 import static org.apache.spark.sql.functions.col;
-
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -84,7 +83,8 @@ public final class Tables {
     public static final StructType ATTENTION = t(
             c("question_id", S, false, "sample id"),
             c("layer", I, false, "decoder layer"),
-            c("grid_side", I, false, "patches per side of the image grid"),
+            c("grid_rows", I, false, "rows of the image token grid"),
+            c("grid_cols", I, false, "columns of the image token grid (weights has grid_rows x grid_cols entries)"),
             c("weights", DataTypes.createArrayType(F, false), false, "attention per patch, row-major, mean over heads"),
             c("sink_patches", DataTypes.createArrayType(I, false), false, "patch indices that are visual sinks"));
 
@@ -170,7 +170,8 @@ public final class Tables {
             c("question_id", S, false, "sample id"),
             c("config", S, false, "evaluation config"),
             c("layer", I, false, "decoder layer"),
-            c("grid_side", I, false, "patches per side of the image grid"),
+            c("grid_rows", I, false, "rows of the image token grid"),
+            c("grid_cols", I, false, "columns of the image token grid (weights has grid_rows x grid_cols entries)"),
             c("weights", DataTypes.createArrayType(F, false), false, "attention per patch after the config's rewrite, row-major, mean over heads"));
 
     /** Image attention of the last prompt token per layer and config, when the runner reports it. */
@@ -213,6 +214,8 @@ public final class Tables {
             c("object_share", DataTypes.createArrayType(F, false), true, "share of the image attention on the object's patches, per layer"),
             c("attention", DataTypes.createArrayType(DataTypes.createStructType(new StructField[] {
                 c("layer", I, false, "decoder layer"),
+                c("grid_rows", I, false, "rows of the image token grid"),
+                c("grid_cols", I, false, "columns of the image token grid"),
                 c("weights", DataTypes.createArrayType(F, false), false, "attention per patch")}), false), true,
                     "last prompt token's attention over the image per requested layer"));
 

@@ -13,6 +13,8 @@ import sinkscope.data.SyntheticBenchmark;
 import sinkscope.data.SyntheticScene;
 import sinkscope.eval.MetricsTable;
 import sinkscope.eval.PopeAnswer;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
 import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaProcessor;
@@ -73,7 +75,7 @@ public final class HeldOutEvaluation {
 
     /** The decoded greedy answer to {@code prompt} about {@code pixels}. */
     public static String answer(Llava model, LlavaProcessor processor, NDManager m, NDArray pixels, String prompt) {
-        Llava.Generation g = model.generate(m, processor.encode(prompt), pixels, new Llava.GenerateOptions(4, true, 0), null);
+        Generation g = model.generate(m, processor.encode(prompt), pixels, new GenerateOptions(4, true, 0), null);
         return processor.decode(g.tokens()).strip();
     }
 

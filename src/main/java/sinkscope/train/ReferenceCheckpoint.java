@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import sinkscope.model.llava.Llava;
 import sinkscope.model.SafeTensorsWriter;
+import sinkscope.model.llava.Llava;
 
 /**
  * The llava-hf layout of a reference model: {@code config.json}, {@code preprocessor_config.json},

@@ -14,23 +14,21 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import sinkscope.data.PromptTemplate;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.data.SyntheticScene;
-import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.ForwardStep;
 import sinkscope.model.KvCache;
+import sinkscope.model.RandomWeights;
+import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaTokenizer;
-import sinkscope.model.RandomWeights;
 
 /**
  * Trains a LLaVA-1.5-architecture model from scratch on the synthetic benchmark's train split with DJL's training

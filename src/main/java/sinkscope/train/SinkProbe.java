@@ -8,8 +8,9 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
 import sinkscope.model.Capture;
-import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.KvCache;
+import sinkscope.model.Merged;
+import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;
@@ -42,7 +43,7 @@ public final class SinkProbe {
         long[] ids = processor.encode(prompt);
         for (BufferedImage img : images) {
             try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers()); Capture cap = new Capture(m, true, true)) {
-                Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, processor.pixelValues(m, img, ClipImageProcessor.Mode.CROP)));
+                Merged merged = model.merge(m, ids, model.imageFeatures(m, processor.pixelValues(m, img, ClipImageProcessor.Mode.CROP)));
                 model.prefill(m, merged, cache, cap);
                 dims.add(cap, merged.imageStart(), merged.imageEnd(), 4);
             }
@@ -64,7 +65,7 @@ public final class SinkProbe {
         for (BufferedImage img : images) {
             try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(layers); Capture cap = new Capture(m, true, true)) {
                 NDArray pixels = processor.pixelValues(m, img, ClipImageProcessor.Mode.CROP);
-                Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, pixels));
+                Merged merged = model.merge(m, ids, model.imageFeatures(m, pixels));
                 model.prefill(m, merged, cache, cap);
                 int s0 = merged.imageStart();
                 int s1 = merged.imageEnd();

@@ -3,7 +3,6 @@ package sinkscope.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -19,7 +18,7 @@ import sinkscope.data.SyntheticBenchmark;
 import sinkscope.model.llava.Llava;
 import sinkscope.spark.DeviceAssignment;
 import sinkscope.spark.ExtractOptions;
-import sinkscope.spark.LlavaSampleRunner;
+import sinkscope.spark.ModelSampleRunner;
 import sinkscope.spark.RunnerSpec;
 
 class SoakTest {
@@ -38,7 +37,7 @@ class SoakTest {
         SyntheticBenchmark.generate(tmp.resolve("synth"), 4, 3, 96, 0.5);
         List<Path> images = Soak.images(tmp.resolve("synth/images"));
         RunnerSpec spec = new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, Golden.llava().toString(), "auto", 1, List.of(7, 41), 4, "llava_hf", 8);
-        try (LlavaSampleRunner runner = new LlavaSampleRunner(spec, DeviceAssignment.cpu(1));
+        try (ModelSampleRunner runner = new ModelSampleRunner(spec, DeviceAssignment.cpu(1));
                 PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
             Soak.Result r = Soak.run(runner, images, 0, 30, ExtractOptions.defaults(), runner::liveArrays, quiet);
             assertEquals(30, r.rssMb().length);

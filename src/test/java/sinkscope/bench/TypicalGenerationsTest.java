@@ -1,7 +1,6 @@
 package sinkscope.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-
 import org.junit.jupiter.api.Test;
 
 /** How bench-forward turns lockstep runs into a hook's generation overhead. */

@@ -2,7 +2,6 @@ package sinkscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -20,9 +19,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import sinkscope.Allclose;
 import sinkscope.Golden;
-import sinkscope.model.llava.Llava;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
+import sinkscope.model.llava.Llava;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
@@ -86,11 +87,11 @@ class InspectCommandTest {
                 SafeTensors s1 = SafeTensors.open(dir.resolve("tensors/s1.safetensors"))) {
             long[] ids = s1.longs("input_ids");
             NDArray pixels = s1.load(m, "pixel_values");
-            Llava.GenerateOptions opts = new Llava.GenerateOptions(8, false, 16, true);
-            Llava.Generation plain = model.generate(m, ids, pixels, opts, null);
+            GenerateOptions opts = new GenerateOptions(8, false, 16, true);
+            Generation plain = model.generate(m, ids, pixels, opts, null);
             // tau above sqrt(D): no sink can exist, so HeadFork selects nothing and VAR must not touch a bit
             try (VarHook off = new VarHook(m, VarParams.official(new int[] {7, 41}).withTau(100))) {
-                Llava.Generation hooked = model.generate(m, ids, pixels, opts, off);
+                Generation hooked = model.generate(m, ids, pixels, opts, off);
                 assertArrayEquals(plain.tokens(), hooked.tokens());
                 for (int s = 0; s < plain.tokens().length; s++) {
                     assertArrayEquals(plain.topValues()[s], hooked.topValues()[s], "step " + s + " top-16 logits, bit for bit");

@@ -1,7 +1,6 @@
 package sinkscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import org.junit.jupiter.api.Test;
 
 class SparkFlagsTest {

@@ -3,7 +3,6 @@ package sinkscope.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 import sinkscope.Golden;

@@ -1,11 +1,6 @@
 package sinkscope.model;
 
-import sinkscope.model.llava.ClipImageProcessor;
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaConfig;
-import sinkscope.model.llava.LlavaProcessor;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -17,6 +12,10 @@ import sinkscope.data.PromptTemplate;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.eval.PopeAnswer;
+import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.llava.LlavaProcessor;
 
 /**
  * The bundled reference model loads from {@link BundledModel#path()} and answers unseen synthetic POPE questions in
@@ -32,7 +31,7 @@ class BundledModelTest {
         for (String f : BundledModel.FILES) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), dir.resolve(f) + " missing");
         }
-        LlavaConfig config = Checkpoint.config(dir);
+        LlavaConfig config = (LlavaConfig) sinkscope.model.auto.Families.config(dir);
         // A benchmark seed the model was not trained on: every image is new to it.
         SyntheticBenchmark.Dataset d = SyntheticBenchmark.build(8, 11, SyntheticBenchmark.DEFAULT_SIZE, 0.5);
         List<Question> questions = d.eval().stream().filter(q -> SyntheticBenchmark.POPE_SPLITS.contains(q.category())).limit(20).toList();
@@ -44,7 +43,7 @@ class BundledModelTest {
                 int index = Integer.parseInt(q.image().replaceAll("\\D", ""));
                 try (NDManager m = model.newSampleManager()) {
                     var pixels = p.pixelValues(m, d.scenes().get(index).render(11), ClipImageProcessor.Mode.CROP);
-                    Llava.Generation g = model.generate(m, p.encode(template.render(q.text())), pixels, new Llava.GenerateOptions(4, true, 0), null);
+                    Generation g = model.generate(m, p.encode(template.render(q.text())), pixels, new GenerateOptions(4, true, 0), null);
                     String answer = p.decode(g.tokens()).strip();
                     boolean stopped = g.tokens().length == 2 && g.tokens()[1] == config.text().eosTokenId();
                     if ((answer.equals("Yes") || answer.equals("No")) && stopped && !PopeAnswer.strict(answer).equals(PopeAnswer.OTHER)) {

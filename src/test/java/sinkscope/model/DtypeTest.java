@@ -1,18 +1,17 @@
 package sinkscope.model;
 
-import sinkscope.model.llava.Llava;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import java.nio.file.Path;
 import sinkscope.Golden;
+import sinkscope.model.llava.Llava;
 
 /** The dtype plumbing a GPU run takes (fp16 weights, float32 softmax and logits), exercised on the CPU. */
 class DtypeTest {
@@ -54,8 +53,8 @@ class DtypeTest {
             Llava[] models = {fp32, fp16};
             for (int i = 0; i < 2; i++) {
                 try (KvCache cache = new KvCache(models[i].numLayers())) {
-                    Llava.Merged merged = models[i].merge(m, ids, models[i].imageFeatures(m, pixels));
-                    Llava.Prefill p = models[i].prefill(m, merged, cache, probe);
+                    Merged merged = models[i].merge(m, ids, models[i].imageFeatures(m, pixels));
+                    Prefill p = models[i].prefill(m, merged, cache, probe);
                     assertEquals(DataType.FLOAT32, p.lastLogits().getDataType());
                     logits[i] = p.lastLogits().toFloatArray();
                 }

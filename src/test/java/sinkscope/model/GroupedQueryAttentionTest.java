@@ -1,10 +1,7 @@
 package sinkscope.model;
 
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -16,6 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sinkscope.Allclose;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
 
 /**
  * Grouped-query attention equals multi-head attention whose k/v projections repeat each kv head for its
@@ -87,16 +86,16 @@ class GroupedQueryAttentionTest {
                 Llava[] models = {gqa, mha};
                 for (int i = 0; i < 2; i++) {
                     try (Capture cap = new Capture(m, false, true); KvCache cache = new KvCache(2)) {
-                        Llava.Merged merged = models[i].merge(m, ids, models[i].imageFeatures(m, pixels));
-                        Llava.Prefill pre = models[i].prefill(m, merged, cache, cap);
+                        Merged merged = models[i].merge(m, ids, models[i].imageFeatures(m, pixels));
+                        Prefill pre = models[i].prefill(m, merged, cache, cap);
                         logits[i] = pre.lastLogits().toFloatArray();
                         attn[i] = cap.attentions().get(1).get(new NDIndex("0")).toFloatArray();
                     }
                 }
                 Allclose.assertClose("attention of layer 1", attn[0], attn[1], 1e-6, 1e-5);
                 Allclose.assertClose("last logits", logits[0], logits[1], 1e-5, 1e-5);
-                long[] a = gqa.generate(m, ids, pixels, new Llava.GenerateOptions(5, false, 0), null).tokens();
-                long[] b = mha.generate(m, ids, pixels, new Llava.GenerateOptions(5, false, 0), null).tokens();
+                long[] a = gqa.generate(m, ids, pixels, new GenerateOptions(5, false, 0), null).tokens();
+                long[] b = mha.generate(m, ids, pixels, new GenerateOptions(5, false, 0), null).tokens();
                 assertEquals(5, a.length);
                 assertArrayEquals(a, b, "greedy tokens");
             }

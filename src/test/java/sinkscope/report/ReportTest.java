@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -110,10 +109,11 @@ class ReportTest {
         List<String> header = attention.get(0);
         assertTrue(attention.size() > 1);
         for (List<String> row : attention.subList(1, attention.size())) {
-            int grid = Integer.parseInt(row.get(header.indexOf("grid_side")));
+            int rows = Integer.parseInt(row.get(header.indexOf("grid_rows")));
+            int cols = Integer.parseInt(row.get(header.indexOf("grid_cols")));
             String weights = row.get(header.indexOf("weights"));
             assertTrue(weights.startsWith("[") && weights.endsWith("]"), "weights as a JSON array: " + weights);
-            assertEquals(grid * grid, weights.substring(1, weights.length() - 1).split(",").length, "one weight per patch");
+            assertEquals(rows * cols, weights.substring(1, weights.length() - 1).split(",").length, "one weight per patch");
         }
         List<List<String>> errors = csv(export.resolve("errors.csv"));
         int id = errors.get(0).indexOf("question_id");

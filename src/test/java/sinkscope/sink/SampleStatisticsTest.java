@@ -1,7 +1,6 @@
 package sinkscope.sink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -15,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import sinkscope.Allclose;
 import sinkscope.Golden;
 import sinkscope.model.KvCache;
-import sinkscope.model.llava.Llava;
+import sinkscope.model.Merged;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
+import sinkscope.model.llava.Llava;
 
 /** The on-device per-sample reductions against the golden phi, sink counts and attention maps. */
 class SampleStatisticsTest {
@@ -37,7 +37,7 @@ class SampleStatisticsTest {
                 KvCache cache = new KvCache(model.numLayers())) {
             NDArray pixels = golden.load(m, "pixel_values");
             SampleStatistics stats = new SampleStatistics(dims, tau, 2.0, 0.2, 0.5, Set.of(1));
-            Llava.Merged merged = model.merge(m, golden.longs("input_ids"), model.imageFeatures(m, pixels));
+            Merged merged = model.merge(m, golden.longs("input_ids"), model.imageFeatures(m, pixels));
             model.prefill(m, merged, cache, stats);
             int layers = model.numLayers();
             int s = merged.length();

@@ -3,12 +3,10 @@ package sinkscope.sink;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
-import sinkscope.Allclose;
 import sinkscope.model.ForwardStep;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;

@@ -3,7 +3,6 @@ package sinkscope.sink;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,9 +12,9 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
-import sinkscope.model.llava.Llava;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
+import sinkscope.model.llava.Llava;
 
 class SinkAblationTest {
 
@@ -45,8 +44,8 @@ class SinkAblationTest {
                 SafeTensors st = SafeTensors.open(dir.resolve("tensors/" + run.get("sample").getAsString() + ".safetensors"))) {
             long[] ids = st.longs("input_ids");
             NDArray pixels = st.load(m, "pixel_values");
-            SinkAblation a = SinkAblation.run(model, m, ids, pixels, params, 3, 4);
-            SinkAblation b = SinkAblation.run(model, m, ids, pixels, params, 3, 4);
+            SinkAblation a = SinkAblation.run(model, m, model.inputs(ids, pixels), params, 3, 4);
+            SinkAblation b = SinkAblation.run(model, m, model.inputs(ids, pixels), params, 3, 4);
             assertArrayEquals(expectedSinks, a.ablatedPerLayer());
             assertTrue(a.klSinks() > 0 && a.klRandom() > 0, "both ablations change the first-token distribution");
             assertEquals(a.klRandom(), b.klRandom(), 0.0, "seeded random ablation is reproducible");

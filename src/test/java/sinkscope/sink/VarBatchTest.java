@@ -1,7 +1,6 @@
 package sinkscope.sink;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonElement;

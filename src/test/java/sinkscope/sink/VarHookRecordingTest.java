@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -15,9 +14,11 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
-import sinkscope.model.llava.Llava;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
+import sinkscope.model.llava.Llava;
 
 /** The evaluation path (no recording, HeadFork only on the rows VAR may rewrite) computes the same bits as the recording one. */
 class VarHookRecordingTest {
@@ -39,10 +40,10 @@ class VarHookRecordingTest {
                 JsonObject p = set.getValue().getAsJsonObject();
                 VarParams params = new VarParams(p.get("tau").getAsDouble(), p.get("rho").getAsDouble(), p.get("summ").getAsDouble(),
                         p.get("p").getAsDouble(), p.get("except_last_layer").getAsBoolean(), dims, VarParams.HeadRule.OFFICIAL, 2);
-                Llava.GenerateOptions opts = new Llava.GenerateOptions(8, false, 16);
+                GenerateOptions opts = new GenerateOptions(8, false, 16);
                 try (VarHook recording = new VarHook(m, params, true); VarHook lean = new VarHook(m, params, false)) {
-                    Llava.Generation a = model.generate(m, ids, pixels, opts, recording);
-                    Llava.Generation b = model.generate(m, ids, pixels, opts, lean);
+                    Generation a = model.generate(m, ids, pixels, opts, recording);
+                    Generation b = model.generate(m, ids, pixels, opts, lean);
                     assertArrayEquals(a.tokens(), b.tokens(), set.getKey());
                     for (int s = 0; s < a.tokens().length; s++) {
                         assertArrayEquals(a.topValues()[s], b.topValues()[s], set.getKey() + " step " + s);

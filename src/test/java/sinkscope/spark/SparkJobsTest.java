@@ -2,9 +2,8 @@ package sinkscope.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +85,7 @@ class SparkJobsTest {
         assertEquals(tokens, table("tokens").count());
         assertEquals(tokens, table("tokens").select("question_id", "layer", "position").distinct().count());
         assertEquals(Fixture.GOOD * FakeSampleRunner.LAYERS * FakeSampleRunner.HEADS * 2L, table("heads").count());
-        assertEquals(Fixture.GOOD, table("attention").where("layer = 3 and grid_side = 4 and size(weights) = 16").count());
+        assertEquals(Fixture.GOOD, table("attention").where("layer = 3 and grid_rows = 4 and grid_cols = 4 and size(weights) = 16").count());
         assertEquals(36, table("predictions").select("question_id", "config").distinct().count());
         assertEquals(36L * FakeSampleRunner.LAYERS, table("grounding").count());
     }

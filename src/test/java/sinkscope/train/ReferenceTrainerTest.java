@@ -2,7 +2,6 @@ package sinkscope.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -15,13 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
-import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.KvCache;
+import sinkscope.model.Merged;
+import sinkscope.model.RandomWeights;
+import sinkscope.model.Torch;
+import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;
-import sinkscope.model.RandomWeights;
-import sinkscope.model.Torch;
 
 /** The training loop on a tiny model, and its batched forward pass against the runtime's batch-1 path. */
 class ReferenceTrainerTest {
@@ -100,7 +100,7 @@ class ReferenceTrainerTest {
                     .loss().getFloat();
 
             NDArray pixels = m.create(px, new ai.djl.ndarray.types.Shape(1, 3, r.imageSize(), r.imageSize()));
-            Llava.Merged merged = model.merge(m, seq.ids(), model.imageFeatures(m, pixels));
+            Merged merged = model.merge(m, seq.ids(), model.imageFeatures(m, pixels));
             try (KvCache cache = new KvCache(model.numLayers())) {
                 NDArray logp = model.allLogits(m, model.prefill(m, merged, cache, null).lastHidden()).logSoftmax(-1);
                 double sum = 0;

@@ -1,7 +1,5 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.PillowResize;
-import sinkscope.model.RgbImage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +7,8 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
+import sinkscope.model.PillowResize;
+import sinkscope.model.RgbImage;
 
 /**
  * Hugging Face's {@code CLIPImageProcessor} (transformers 4.41) with PIL, for one image, as LLaVA-1.5 uses it.

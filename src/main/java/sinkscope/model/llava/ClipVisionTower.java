@@ -1,8 +1,5 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.LayerNorm;
-import sinkscope.model.Linear;
-import sinkscope.model.Weights;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -11,6 +8,10 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import sinkscope.model.Activations;
+import sinkscope.model.LayerNorm;
+import sinkscope.model.Linear;
+import sinkscope.model.Weights;
 
 /**
  * CLIPVisionModel as LLaVA uses it: patch embedding (conv, stride = patch, no bias), {@code class_embedding}
@@ -44,7 +45,7 @@ public final class ClipVisionTower {
             NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
             NDArray o = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
             NDArray r = x.add(outProj.forward(o));
-            return r.add(fc2.forward(MultiModalProjector.Activations.apply(act, fc1.forward(layerNorm2.forward(r)))));
+            return r.add(fc2.forward(Activations.apply(act, fc1.forward(layerNorm2.forward(r)))));
         }
     }
 

@@ -1,6 +1,5 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.CheckpointException;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -9,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
+import sinkscope.model.CheckpointException;
 
 /**
  * A checkpoint's {@code preprocessor_config.json} as Hugging Face's {@code CLIPImageProcessor} reads it.

@@ -1,11 +1,5 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.AttentionHook;
-import sinkscope.model.Checkpoint;
-import sinkscope.model.ForwardStep;
-import sinkscope.model.KvCache;
-import sinkscope.model.LlamaModel;
-import sinkscope.model.Weights;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,6 +8,19 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.Checkpoint;
+import sinkscope.model.ForwardStep;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
+import sinkscope.model.ImageOptions;
+import sinkscope.model.Inputs;
+import sinkscope.model.KvCache;
+import sinkscope.model.LlamaModel;
+import sinkscope.model.Lmm;
+import sinkscope.model.Merged;
+import sinkscope.model.Prefill;
+import sinkscope.model.Weights;
 
 /**
  * LlavaForConditionalGeneration: CLIP vision tower, projector, LLaMA decoder, greedy generation with a KV cache.
@@ -25,7 +32,7 @@ import java.nio.file.Path;
  * <p>Thread-safety: weights are read-only, so several threads may run samples at once, each with its own
  * {@link NDManager} and {@link KvCache}.
  */
-public final class Llava implements AutoCloseable {
+public final class Llava implements Lmm {
     private final NDManager manager;
     private final LlavaConfig config;
     private final ClipVisionTower vision;
@@ -34,6 +41,7 @@ public final class Llava implements AutoCloseable {
     private final Device device;
     private final DataType dtype;
     private final java.util.Map<String, NDArray> parameters;
+    private LlavaProcessor processor; // null for a model built from random weights
 
     private Llava(NDManager manager, LlavaConfig config, ClipVisionTower vision, MultiModalProjector projector, LlamaModel language, Device device,
             DataType dtype, java.util.Map<String, NDArray> parameters) {
@@ -49,8 +57,15 @@ public final class Llava implements AutoCloseable {
 
     /** Loads the weights of {@code dir} onto {@code device} in {@code dtype} (fp32 on CPU, fp16 on GPU usually). */
     public static Llava load(Path dir, Device device, DataType dtype) {
-        try (Checkpoint ck = Checkpoint.open(dir)) {
-            return create(ck.config(), ck, device, dtype);
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        LlavaProcessor processor = LlavaProcessor.load(dir, config);
+        try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases)) {
+            Llava model = create(config, ck, device, dtype);
+            model.processor = processor;
+            return model;
+        } catch (RuntimeException e) {
+            processor.close();
+            throw e;
         }
     }
 
@@ -83,8 +98,92 @@ public final class Llava implements AutoCloseable {
         }
     }
 
+    @Override
     public LlavaConfig config() {
         return config;
+    }
+
+    /** The checkpoint's tokenizer and image processor (absent for a model built from random weights). */
+    public LlavaProcessor processor() {
+        if (processor == null) {
+            throw new IllegalStateException("this LLaVA was built from weights without a checkpoint directory: it has no tokenizer");
+        }
+        return processor;
+    }
+
+    @Override
+    public String defaultTemplate() {
+        return sinkscope.data.PromptTemplate.DEFAULT;
+    }
+
+    @Override
+    public String imagePlaceholder() {
+        return "<image>";
+    }
+
+    @Override
+    public Inputs encode(NDManager m, String prompt, java.awt.image.BufferedImage image, ImageOptions options) {
+        ClipImageProcessor.Mode mode = "pad".equals(options.mode()) ? ClipImageProcessor.Mode.PAD : ClipImageProcessor.Mode.CROP;
+        if (options.minPixels() > 0 || options.maxPixels() > 0) {
+            throw new IllegalArgumentException("min/max pixels apply to dynamic-resolution models; LLaVA-1.5 resizes to "
+                    + config.vision().imageSize() + " px");
+        }
+        NDArray pixels = image == null ? null : processor().pixelValues(m, image, mode);
+        int g = config.vision().gridSize();
+        return new Inputs(processor().encode(prompt), pixels, null, g, g, image == null ? 0 : image.getWidth(), image == null ? 0 : image.getHeight(),
+                new ImageOptions(mode == ClipImageProcessor.Mode.PAD ? "pad" : "crop", 0, 0));
+    }
+
+    @Override
+    public Inputs encode(NDManager m, String prompt, NDArray pixelValues, long[] imageGridThw) {
+        int g = config.vision().gridSize();
+        return new Inputs(processor().encode(prompt), pixelValues, null, g, g, 0, 0, ImageOptions.DEFAULT);
+    }
+
+    /** Token ids with one {@code <image>} and pixel values [1, 3, S, S] as {@link Inputs} (no tokenizer needed). */
+    public Inputs inputs(long[] ids, NDArray pixels) {
+        int g = config.vision().gridSize();
+        return new Inputs(ids, pixels, null, g, g, 0, 0, ImageOptions.DEFAULT);
+    }
+
+    /** Greedy generation from token ids and pixel values [1, 3, S, S] (null: no image). */
+    public Generation generate(NDManager m, long[] ids, NDArray pixels, GenerateOptions opts, AttentionHook hook) {
+        return generate(m, inputs(ids, pixels), opts, hook);
+    }
+
+    @Override
+    public NDArray imageFeatures(NDManager m, Inputs inputs) {
+        return imageFeatures(m, inputs.pixelValues()).get(0);
+    }
+
+    @Override
+    public Merged merge(NDManager m, Inputs inputs, NDArray features) {
+        return merge(m, inputs.inputIds(), features == null ? null : features.expandDims(0));
+    }
+
+    @Override
+    public NDArray norm(NDArray hidden) {
+        return language.norm(hidden);
+    }
+
+    @Override
+    public boolean isEos(long id) {
+        return config.text().isEos(id);
+    }
+
+    @Override
+    public String decodeText(long[] ids) {
+        return processor().decode(ids);
+    }
+
+    @Override
+    public boolean[] objectPatches(Inputs inputs, double[] box) {
+        if (inputs.width() <= 0) {
+            throw new IllegalArgumentException("object boxes need the original image size");
+        }
+        ClipImageProcessor.Mode mode = "pad".equals(inputs.options().mode()) ? ClipImageProcessor.Mode.PAD : ClipImageProcessor.Mode.CROP;
+        return PatchGeometry.objectPatches(inputs.width(), inputs.height(), mode, processor().images().config().cropHeight(),
+                config.vision().patchSize(), box);
     }
 
     /**
@@ -95,10 +194,12 @@ public final class Llava implements AutoCloseable {
         return parameters;
     }
 
+    @Override
     public Device device() {
         return device;
     }
 
+    @Override
     public DataType dtype() {
         return dtype;
     }
@@ -107,16 +208,19 @@ public final class Llava implements AutoCloseable {
         return language;
     }
 
+    @Override
     public int numLayers() {
         return language.numLayers();
     }
 
     /** NDArrays alive under this model's manager and its open sub-managers (weights included): a leak check. */
+    @Override
     public int liveArrays() {
         return manager.getManagedArrays().size();
     }
 
     /** A fresh manager for one sample on this model's device; close it when the sample is done. */
+    @Override
     public NDManager newSampleManager() {
         return manager.newSubManager();
     }
@@ -173,18 +277,6 @@ public final class Llava implements AutoCloseable {
         }
     }
 
-    /** The merged decoder input of one prompt: embeddings [1, S, D] and the image rows {@code [imageStart, imageEnd)}. */
-    public record Merged(NDArray inputsEmbeds, int imageStart, int imageEnd) implements AutoCloseable {
-        public int length() {
-            return (int) inputsEmbeds.getShape().get(1);
-        }
-
-        @Override
-        public void close() {
-            inputsEmbeds.close();
-        }
-    }
-
     /**
      * Embeds {@code ids} and puts {@code features} [1, N, D] in place of the {@code <image>} id (no image: features
      * null and no placeholder).
@@ -237,16 +329,8 @@ public final class Llava implements AutoCloseable {
         }
     }
 
-    /** What a prefill pass leaves: the residual stream after the last layer (pre-norm) [1, S, D] and the last logits [V]. */
-    public record Prefill(NDArray lastHidden, NDArray lastLogits) implements AutoCloseable {
-        @Override
-        public void close() {
-            lastHidden.close();
-            lastLogits.close();
-        }
-    }
-
     /** Runs the decoder over the merged prompt, filling {@code cache}; arrays returned are attached to {@code m}. */
+    @Override
     public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
         ForwardStep step = new ForwardStep(-1, 0, merged.length(), merged.imageStart(), merged.imageEnd(), numLayers());
         try (NDScope scope = new NDScope()) {
@@ -264,6 +348,7 @@ public final class Llava implements AutoCloseable {
      * One decode step: token {@code token} at position {@code cache.length()}, step index {@code index} (0 for the
      * first generated token's pass). Returns float32 logits [V] attached to {@code m}.
      */
+    @Override
     public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
         int pos = cache.length();
         ForwardStep step = new ForwardStep(index, pos, 1, merged.imageStart(), merged.imageEnd(), numLayers());
@@ -275,87 +360,6 @@ public final class Llava implements AutoCloseable {
             NDScope.unregister(logits);
             logits.attach(m);
             return logits;
-        }
-    }
-
-    /**
-     * Greedy decoding settings; {@code topK > 0} records the k largest logits of every step. With
-     * {@code consumeLast} the decoder also runs the pass whose input is the last generated token (HF's generate
-     * stops before it); hooks then see one decode pass per generated token.
-     */
-    public record GenerateOptions(int maxNewTokens, boolean stopAtEos, int topK, boolean consumeLast) {
-        public GenerateOptions {
-            if (maxNewTokens < 0) {
-                throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
-            }
-        }
-
-        public GenerateOptions(int maxNewTokens, boolean stopAtEos, int topK) {
-            this(maxNewTokens, stopAtEos, topK, false);
-        }
-    }
-
-    /**
-     * The result of {@link #generate}: greedy token ids, optional per-step top-k, and timings (nanoseconds).
-     * {@code topValues[i]}/{@code topIds[i]} describe the logits that chose token {@code i}.
-     */
-    public record Generation(long[] tokens, float[][] topValues, long[][] topIds, int promptLength, int imageStart, int imageEnd,
-            long prefillNanos, long decodeNanos) {}
-
-    /**
-     * Greedy generation: prefill the merged prompt, then take the argmax over the whole vocabulary at every step
-     * (ids past the tokenizer's vocabulary included), stopping at EOS when asked. The hook, if any, sees the prefill
-     * (step -1) and every decode pass (step 0, 1, ...).
-     */
-    public Generation generate(NDManager m, long[] ids, NDArray pixels, GenerateOptions opts, AttentionHook hook) {
-        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers())) {
-            long t0 = System.nanoTime();
-            NDArray features = pixels == null ? null : imageFeatures(sample, pixels);
-            Merged merged = merge(sample, ids, features);
-            Prefill prefill = prefill(sample, merged, cache, hook);
-            long t1 = System.nanoTime();
-            Generation g = greedy(sample, merged, prefill, cache, opts, hook);
-            return new Generation(g.tokens(), g.topValues(), g.topIds(), g.promptLength(), g.imageStart(), g.imageEnd(), t1 - t0, g.decodeNanos());
-        }
-    }
-
-    /** Greedy decoding after {@code prefill} (which filled {@code cache}); the prefill's logits are consumed (closed). */
-    public Generation greedy(NDManager m, Merged merged, Prefill prefill, KvCache cache, GenerateOptions opts, AttentionHook hook) {
-        long t1 = System.nanoTime();
-        int max = opts.maxNewTokens();
-        long[] tokens = new long[max];
-        float[][] topValues = new float[max][];
-        long[][] topIds = new long[max][];
-        NDArray logits = prefill.lastLogits();
-        int n = 0;
-        while (n < max) {
-            long next = record(logits, n, opts.topK(), topValues, topIds);
-            tokens[n++] = next;
-            logits.close();
-            boolean eos = opts.stopAtEos() && next == config.text().eosTokenId();
-            if ((eos || n == max) && !opts.consumeLast()) {
-                break;
-            }
-            logits = decode(m, next, cache, n - 1, merged, hook);
-            if (eos || n == max) {
-                logits.close();
-                break;
-            }
-        }
-        long t2 = System.nanoTime();
-        return new Generation(java.util.Arrays.copyOf(tokens, n), java.util.Arrays.copyOf(topValues, n), java.util.Arrays.copyOf(topIds, n),
-                merged.length(), merged.imageStart(), merged.imageEnd(), 0, t2 - t1);
-    }
-
-    private static long record(NDArray logits, int i, int topK, float[][] topValues, long[][] topIds) {
-        if (topK > 0) {
-            NDList top = logits.topK(topK, 0, true, true);
-            topValues[i] = top.get(0).toFloatArray();
-            topIds[i] = top.get(1).toType(DataType.INT64, false).toLongArray();
-            top.close();
-        }
-        try (NDArray arg = logits.argMax()) {
-            return arg.getLong();
         }
     }
 
@@ -372,6 +376,9 @@ public final class Llava implements AutoCloseable {
 
     @Override
     public void close() {
+        if (processor != null) {
+            processor.close();
+        }
         manager.close();
     }
 }

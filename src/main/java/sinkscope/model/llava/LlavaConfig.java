@@ -1,15 +1,15 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.TextConfig;
-
-import sinkscope.model.CheckpointException;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import sinkscope.model.CheckpointException;
+import sinkscope.model.JsonFields;
+import sinkscope.model.ModelConfig;
+import sinkscope.model.TextConfig;
 
 /**
  * {@code config.json} of a llava-hf checkpoint ({@code LlavaForConditionalGeneration}): a LLaMA {@code text_config}
@@ -26,7 +26,45 @@ public record LlavaConfig(
         String projectorHiddenAct,
         int visionFeatureLayer,
         String visionFeatureSelectStrategy,
-        String torchDtype) {
+        String torchDtype) implements ModelConfig {
+
+    /**
+     * The other names a weight of the v4.41 llava-hf layout ({@code language_model.model.*},
+     * {@code language_model.lm_head.*}, {@code vision_tower.*}, {@code multi_modal_projector.*}) is stored under
+     * in the v4.52+ layout ({@code model.language_model.*}, {@code lm_head.*}, {@code model.vision_tower.*}).
+     */
+    public static String[] aliases(String name) {
+        if (name.startsWith("language_model.model.")) {
+            return new String[] {"model.language_model." + name.substring("language_model.model.".length())};
+        }
+        if (name.startsWith("language_model.lm_head.")) {
+            return new String[] {name.substring("language_model.".length())};
+        }
+        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.")) {
+            return new String[] {"model." + name};
+        }
+        return new String[0];
+    }
+
+    @Override
+    public String modelType() {
+        return "llava";
+    }
+
+    @Override
+    public long visionParameterCount() {
+        return vision.parameterCount();
+    }
+
+    @Override
+    public java.util.List<String> visionSummary() {
+        return java.util.List.of(
+                String.format("vision tower: clip, %d layers, %d heads, hidden %d, image %dx%d, patch %d, feature layer %d (%s)", vision.numHiddenLayers(),
+                        vision.numAttentionHeads(), vision.hiddenSize(), vision.imageSize(), vision.imageSize(), vision.patchSize(), visionFeatureLayer,
+                        visionFeatureSelectStrategy),
+                String.format("projector: mlp2x_%s", projectorHiddenAct),
+                String.format("image tokens: %d per image (grid %dx%d)", numImageTokens(), vision.gridSize(), vision.gridSize()));
+    }
 
     /** CLIP vision tower hyper-parameters. */
     public record VisionConfig(
@@ -103,7 +141,7 @@ public record LlavaConfig(
     }
 
     private static LlavaConfig parseChecked(Path file, JsonObject root) {
-        Fields top = new Fields(file, root, "");
+        JsonFields top = new JsonFields(file, root, "");
         String modelType = top.str("model_type", null);
         if (modelType == null) {
             throw CheckpointException.of(file, "field 'model_type' is missing (expected \"llava\")");
@@ -113,7 +151,7 @@ public record LlavaConfig(
         }
         JsonObject tj = root.has("text_config") && root.get("text_config").isJsonObject() ? root.getAsJsonObject("text_config") : new JsonObject();
         JsonObject vj = root.has("vision_config") && root.get("vision_config").isJsonObject() ? root.getAsJsonObject("vision_config") : null;
-        Fields t = new Fields(file, tj, "text_config.");
+        JsonFields t = new JsonFields(file, tj, "text_config.");
         String textType = t.str("model_type", "llama");
         if (!textType.equals("llama")) {
             throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + textType + "\"; only llama decoders are supported");
@@ -171,7 +209,7 @@ public record LlavaConfig(
             // LlavaConfig's default vision tower: CLIP ViT-L/14 at 336 px.
             vision = new VisionConfig(1024, 4096, 24, 16, 336, 14, 3, "quick_gelu", 1e-5);
         } else {
-            Fields v = new Fields(file, vj, "vision_config.");
+            JsonFields v = new JsonFields(file, vj, "vision_config.");
             String visionType = v.str("model_type", "clip_vision_model");
             if (!visionType.equals("clip_vision_model")) {
                 throw CheckpointException.of(file, "field 'vision_config.model_type' is \"" + visionType + "\"; only clip_vision_model is supported");
@@ -226,72 +264,6 @@ public record LlavaConfig(
     private static void positive(Path file, String field, int value) {
         if (value <= 0) {
             throw CheckpointException.of(file, "field '" + field + "' must be positive, got " + value);
-        }
-    }
-
-    /** Typed access to one JSON object with errors naming file and field. */
-    private record Fields(Path file, JsonObject o, String prefix) {
-        boolean has(String k) {
-            return o.has(k);
-        }
-
-        boolean isNull(String k) {
-            return o.get(k).isJsonNull();
-        }
-
-        private JsonElement get(String k) {
-            JsonElement e = o.get(k);
-            return e == null || e.isJsonNull() ? null : e;
-        }
-
-        String str(String k, String fallback) {
-            JsonElement e = get(k);
-            if (e == null) {
-                return fallback;
-            }
-            if (!e.isJsonPrimitive()) {
-                throw CheckpointException.of(file, "field '" + prefix + k + "' must be a string, got " + e);
-            }
-            return e.getAsString();
-        }
-
-        int integer(String k, int fallback) {
-            JsonElement e = get(k);
-            if (e == null) {
-                return fallback;
-            }
-            try {
-                double d = e.getAsDouble();
-                if (d != Math.rint(d)) {
-                    throw new NumberFormatException();
-                }
-                return (int) d;
-            } catch (RuntimeException ex) {
-                throw CheckpointException.of(file, "field '" + prefix + k + "' must be an integer, got " + e);
-            }
-        }
-
-        double number(String k, double fallback) {
-            JsonElement e = get(k);
-            if (e == null) {
-                return fallback;
-            }
-            try {
-                return e.getAsDouble();
-            } catch (RuntimeException ex) {
-                throw CheckpointException.of(file, "field '" + prefix + k + "' must be a number, got " + e);
-            }
-        }
-
-        boolean bool(String k, boolean fallback) {
-            JsonElement e = get(k);
-            if (e == null) {
-                return fallback;
-            }
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-                throw CheckpointException.of(file, "field '" + prefix + k + "' must be true or false, got " + e);
-            }
-            return e.getAsBoolean();
         }
     }
 }

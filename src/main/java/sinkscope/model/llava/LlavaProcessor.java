@@ -1,11 +1,11 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.CheckpointException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import sinkscope.model.CheckpointException;
 
 /**
  * LlavaProcessor: the checkpoint's tokenizer and CLIP image processor together, as Hugging Face pairs them. A

@@ -1,6 +1,5 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.CheckpointException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -9,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import sinkscope.model.CheckpointException;
 
 /**
  * The checkpoint's {@code tokenizer.json} through DJL's Hugging Face tokenizers (the same Rust library as HF's

@@ -1,14 +1,8 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.Checkpoint;
-import sinkscope.model.CheckpointException;
-import sinkscope.model.SafeTensors;
-import sinkscope.model.SafeTensorsWriter;
-import sinkscope.model.Torch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
@@ -23,6 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.Golden;
+import sinkscope.model.Checkpoint;
+import sinkscope.model.CheckpointException;
+import sinkscope.model.SafeTensors;
+import sinkscope.model.SafeTensorsWriter;
+import sinkscope.model.Torch;
 
 /** Bad checkpoints fail with a message that names the file and the field or tensor at fault. */
 class CheckpointErrorsTest {
@@ -54,28 +53,28 @@ class CheckpointErrorsTest {
     @Test
     void missingModelType() throws IOException {
         Path dir = withConfig(c -> c.remove("model_type"));
-        String msg = message(() -> Checkpoint.config(dir));
+        String msg = message(() -> sinkscope.model.auto.Families.config(dir));
         assertTrue(msg.contains("config.json") && msg.contains("'model_type'"), msg);
     }
 
     @Test
     void unknownActivation() throws IOException {
         Path dir = withConfig(c -> c.getAsJsonObject("text_config").addProperty("hidden_act", "gelu_new"));
-        String msg = message(() -> Checkpoint.config(dir));
+        String msg = message(() -> sinkscope.model.auto.Families.config(dir));
         assertTrue(msg.contains("config.json") && msg.contains("'text_config.hidden_act'") && msg.contains("gelu_new"), msg);
     }
 
     @Test
     void kvHeadsMustDivideHeads() throws IOException {
         Path dir = withConfig(c -> c.getAsJsonObject("text_config").addProperty("num_key_value_heads", 3));
-        String msg = message(() -> Checkpoint.config(dir));
+        String msg = message(() -> sinkscope.model.auto.Families.config(dir));
         assertTrue(msg.contains("'text_config.num_key_value_heads'") && msg.contains("does not divide"), msg);
     }
 
     @Test
     void wrongFieldType() throws IOException {
         Path dir = withConfig(c -> c.getAsJsonObject("vision_config").addProperty("patch_size", "fourteen"));
-        String msg = message(() -> Checkpoint.config(dir));
+        String msg = message(() -> sinkscope.model.auto.Families.config(dir));
         assertTrue(msg.contains("'vision_config.patch_size'") && msg.contains("integer"), msg);
     }
 
@@ -87,7 +86,7 @@ class CheckpointErrorsTest {
             r.addProperty("factor", 2.0);
             c.getAsJsonObject("text_config").add("rope_scaling", r);
         });
-        assertTrue(message(() -> Checkpoint.config(dir)).contains("'text_config.rope_scaling'"));
+        assertTrue(message(() -> sinkscope.model.auto.Families.config(dir)).contains("'text_config.rope_scaling'"));
     }
 
     @Test
@@ -110,7 +109,7 @@ class CheckpointErrorsTest {
         Files.createDirectories(dir);
         Files.copy(Golden.llava().resolve("config.json"), dir.resolve("config.json"));
         new SafeTensorsWriter().add("multi_modal_projector.linear_1.weight", new long[64 * 32], 64, 32).write(dir.resolve("model.safetensors"));
-        try (Checkpoint ck = Checkpoint.open(dir); var m = ai.djl.ndarray.NDManager.newBaseManager()) {
+        try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases); var m = ai.djl.ndarray.NDManager.newBaseManager()) {
             String msg = message(() -> ck.load(m, "multi_modal_projector.linear_1.weight", DataType.FLOAT32, Device.cpu(), 64, 32));
             assertTrue(msg.contains("model.safetensors") && msg.contains("multi_modal_projector.linear_1.weight") && msg.contains("I64"), msg);
         }
@@ -122,7 +121,7 @@ class CheckpointErrorsTest {
         Files.createDirectories(dir);
         Files.copy(Golden.llava().resolve("config.json"), dir.resolve("config.json"));
         Files.write(dir.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 2});
-        String msg = message(() -> Checkpoint.open(dir));
+        String msg = message(() -> Checkpoint.open(dir, LlavaConfig::aliases));
         assertTrue(msg.contains("pytorch_model.bin") && msg.contains("never loaded"), msg);
     }
 
@@ -132,7 +131,7 @@ class CheckpointErrorsTest {
         Files.createDirectories(dir);
         Files.copy(Golden.llava().resolve("config.json"), dir.resolve("config.json"));
         Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\": {\"a\": \"pytorch_model-00001.bin\"}}");
-        String msg = message(() -> Checkpoint.open(dir));
+        String msg = message(() -> Checkpoint.open(dir, LlavaConfig::aliases));
         assertTrue(msg.contains("model.safetensors.index.json") && msg.contains("never pickle"), msg);
     }
 
@@ -159,7 +158,7 @@ class CheckpointErrorsTest {
         JsonObject index = new JsonObject();
         index.add("weight_map", map);
         Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
-        try (Checkpoint sharded = Checkpoint.open(dir); Checkpoint whole = Checkpoint.open(Golden.llava());
+        try (Checkpoint sharded = Checkpoint.open(dir, LlavaConfig::aliases); Checkpoint whole = Checkpoint.open(Golden.llava(), LlavaConfig::aliases);
                 var m = ai.djl.ndarray.NDManager.newBaseManager()) {
             String name = "language_model.model.layers.3.mlp.down_proj.weight";
             assertArrayEquals(whole.load(m, name, DataType.FLOAT32, Device.cpu(), 64, 172).toFloatArray(),

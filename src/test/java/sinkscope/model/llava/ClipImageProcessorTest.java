@@ -1,7 +1,5 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.RgbImage;
-import sinkscope.model.SafeTensors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -34,6 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import sinkscope.Allclose;
 import sinkscope.Golden;
+import sinkscope.model.RgbImage;
+import sinkscope.model.SafeTensors;
 
 /**
  * The image processor against the golden {@code preprocess.safetensors}: every tensor listed in the manifest's

@@ -1,11 +1,9 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.CheckpointException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -14,6 +12,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.Golden;
+import sinkscope.model.CheckpointException;
 
 class ImageProcessorConfigTest {
     @TempDir

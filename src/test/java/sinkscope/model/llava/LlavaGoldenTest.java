@@ -1,14 +1,9 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.Capture;
-import sinkscope.model.KvCache;
-import sinkscope.model.SafeTensors;
-import sinkscope.model.Torch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -30,6 +25,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import sinkscope.Allclose;
 import sinkscope.Golden;
+import sinkscope.model.Capture;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
+import sinkscope.model.KvCache;
+import sinkscope.model.Merged;
+import sinkscope.model.Prefill;
+import sinkscope.model.SafeTensors;
+import sinkscope.model.Torch;
 
 /**
  * The runtime against Hugging Face transformers on the golden checkpoint, driven by its manifest: every tensor a
@@ -82,7 +85,7 @@ class LlavaGoldenTest {
             NDArray features = model.project(m, selected.expandDims(0));
             got.put("projector.output", features.toFloatArray());
 
-            Llava.Merged merged = model.merge(m, ids, features);
+            Merged merged = model.merge(m, ids, features);
             got.put("decoder.inputs_embeds", merged.inputsEmbeds().toFloatArray());
             assertEquals(sample.get("image_start").getAsInt(), merged.imageStart(), "image_start");
             assertEquals(sample.get("image_end").getAsInt(), merged.imageEnd(), "image_end");
@@ -94,7 +97,7 @@ class LlavaGoldenTest {
             gotIds.put("decoder.position_ids", positions);
 
             try (Capture capture = new Capture(m, true, true); KvCache cache = new KvCache(model.numLayers())) {
-                Llava.Prefill prefill = model.prefill(m, merged, cache, capture);
+                Prefill prefill = model.prefill(m, merged, cache, capture);
                 NDList hidden = new NDList(capture.layerInputs().toArray(new NDArray[0]));
                 hidden.add(model.language().norm(prefill.lastHidden()));
                 got.put("decoder.hidden_states", NDArrays(hidden).toFloatArray());
@@ -106,7 +109,7 @@ class LlavaGoldenTest {
             }
 
             int steps = golden.entry("generate.tokens").shape()[0] > 0 ? (int) golden.entry("generate.tokens").shape()[0] : 0;
-            Llava.Generation gen = model.generate(m, ids, pixels, new Llava.GenerateOptions(steps, false, 16), null);
+            Generation gen = model.generate(m, ids, pixels, new GenerateOptions(steps, false, 16), null);
             gotIds.put("generate.tokens", gen.tokens());
             float[] topV = new float[steps * 16];
             long[] topI = new long[steps * 16];

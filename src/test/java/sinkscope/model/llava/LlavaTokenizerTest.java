@@ -1,10 +1,8 @@
 package sinkscope.model.llava;
 
-import sinkscope.model.Checkpoint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -16,7 +14,7 @@ class LlavaTokenizerTest {
     @Test
     void matchesTheManifestPrompts() {
         JsonObject manifest = Golden.manifest(Golden.llava());
-        LlavaConfig config = Checkpoint.config(Golden.llava());
+        LlavaConfig config = (LlavaConfig) sinkscope.model.auto.Families.config(Golden.llava());
         try (LlavaTokenizer tok = LlavaTokenizer.load(Golden.llava(), config.imageTokenIndex())) {
             int checked = 0;
             for (JsonElement e : manifest.getAsJsonArray("prompts")) {

@@ -2,7 +2,6 @@ package sinkscope.model.llava;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import org.junit.jupiter.api.Test;
 
 class PatchGeometryTest {

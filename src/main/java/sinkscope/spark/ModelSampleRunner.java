@@ -1,7 +1,6 @@
 package sinkscope.spark;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.awt.image.BufferedImage;
@@ -14,13 +13,17 @@ import sinkscope.data.ImageException;
 import sinkscope.data.PromptTemplate;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.BundledModel;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.GenerateOptions;
+import sinkscope.model.Generation;
+import sinkscope.model.ImageOptions;
+import sinkscope.model.ImageProcessingException;
+import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaConfig;
-import sinkscope.model.llava.LlavaProcessor;
-import sinkscope.model.llava.PatchGeometry;
+import sinkscope.model.Lmm;
+import sinkscope.model.Merged;
+import sinkscope.model.ModelConfig;
 import sinkscope.model.Torch;
+import sinkscope.model.auto.Families;
 import sinkscope.sink.KnownSinkDims;
 import sinkscope.sink.LastTokenImageAttention;
 import sinkscope.sink.SampleStatistics;
@@ -29,7 +32,7 @@ import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
 /**
- * A {@link SampleRunner} on the LLaVA runtime: one loaded model shared by the executor's task threads, each sample
+ * A {@link SampleRunner} on any supported family (chosen by the checkpoint's config.json): one loaded model shared by the executor's task threads, each sample
  * in its own {@link NDManager}. Extraction is one prefill with {@link SampleStatistics} reducing every layer on the
  * device; prediction is greedy generation (EOS stops) with the configuration's hook ({@link VarHook},
  * {@link SinkAblationHook}) and {@link LastTokenImageAttention} for the grounding figures.
@@ -37,22 +40,21 @@ import sinkscope.sink.VarParams;
  * <p>{@code tau <= 0} or NaN in the spec means the size-relative paper threshold {@code 0.3125 sqrt(D)} (= 20 at
  * D = 4096), a null model directory means the model bundled in the jar ({@link BundledModel}), and a NaN dims floor means {@code tau} (the dims table then counts massive activations); sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
  */
-public final class LlavaSampleRunner implements SampleRunner {
-    private final Llava model;
-    private final LlavaProcessor processor;
+public final class ModelSampleRunner implements SampleRunner {
+    private final Lmm model;
     private final PromptTemplate template;
     private final ImageDecoder decoder = new ImageDecoder();
-    private final ClipImageProcessor.Mode mode = ClipImageProcessor.Mode.CROP;
+    private final ImageOptions imageOptions = ImageOptions.DEFAULT;
     private final int[] sinkDims;
     private final double tau;
     private final int maxNewTokens;
 
-    public LlavaSampleRunner(RunnerSpec spec, DeviceAssignment assignment) {
+    public ModelSampleRunner(RunnerSpec spec, DeviceAssignment assignment) {
         Torch.configure(assignment.threads());
         Device device = Torch.device(assignment.device());
         DataType dtype = spec.dtype() == null || spec.dtype().equals("auto") ? Torch.defaultDtype(device) : Torch.dtype(spec.dtype());
         Path dir = spec.modelDir() == null ? BundledModel.path() : Path.of(spec.modelDir());
-        LlavaConfig config = sinkscope.model.Checkpoint.config(dir);
+        ModelConfig config = Families.config(dir);
         int hidden = config.text().hiddenSize();
         if (spec.sinkDims().isEmpty()) {
             sinkDims = KnownSinkDims.forModel(config.text().nameOrPath(), hidden).map(KnownSinkDims.Match::dims)
@@ -69,17 +71,22 @@ public final class LlavaSampleRunner implements SampleRunner {
         }
         tau = Double.isNaN(spec.tau()) || spec.tau() <= 0 ? VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, hidden) : spec.tau();
         maxNewTokens = spec.maxNewTokens();
-        template = PromptTemplate.of(spec.template() == null || spec.template().equals("model") ? PromptTemplate.DEFAULT : spec.template());
-        model = Llava.load(dir, device, dtype);
+        model = Families.load(dir, device, dtype);
         try {
-            processor = LlavaProcessor.load(dir, config);
+            template = PromptTemplate.of(spec.template() == null || spec.template().equals("model") ? model.defaultTemplate() : spec.template());
+            String rendered = template.render("");
+            int at = rendered.indexOf(model.imagePlaceholder());
+            if (at < 0 || rendered.indexOf(model.imagePlaceholder(), at + 1) >= 0) {
+                throw new IllegalArgumentException("prompt template " + template + " must hold the image placeholder "
+                        + model.imagePlaceholder() + " of " + config.modelType() + " (" + config.file() + ") exactly once");
+            }
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
-    /** NDArrays alive under the model's manager ({@link Llava#liveArrays()}): flat between samples unless a sample leaks. */
+    /** NDArrays alive under the model's manager ({@link Lmm#liveArrays()}): flat between samples unless a sample leaks. */
     public int liveArrays() {
         return model.liveArrays();
     }
@@ -93,20 +100,24 @@ public final class LlavaSampleRunner implements SampleRunner {
     public ExtractResult extract(SampleInput sample, ExtractOptions options) throws SampleException {
         long t0 = System.nanoTime();
         BufferedImage image = image(sample);
-        long[] ids = encode(sample);
+        String prompt = prompt(sample);
         double floor = Double.isNaN(options.dimFloor()) ? tau : options.dimFloor();
         SampleStatistics stats = new SampleStatistics(sinkDims, tau, floor, options.summ(), options.rho(),
                 new HashSet<>(options.attentionLayers()));
         int start;
         int end;
         int seqLen;
+        int rows;
+        int cols;
         try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers())) {
-            NDArray pixels = processor.pixelValues(m, image, mode);
-            Llava.Merged merged = model.merge(m, ids, model.imageFeatures(m, pixels));
+            Inputs inputs = encode(m, prompt, image);
+            Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
             model.prefill(m, merged, cache, stats);
             start = merged.imageStart();
             end = merged.imageEnd();
             seqLen = merged.length();
+            rows = inputs.gridRows();
+            cols = inputs.gridCols();
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }
@@ -114,7 +125,6 @@ public final class LlavaSampleRunner implements SampleRunner {
         List<ExtractResult.HeadRow> heads = new ArrayList<>();
         List<ExtractResult.DimRow> dims = new ArrayList<>();
         List<ExtractResult.AttentionRow> attention = new ArrayList<>();
-        int grid = (int) Math.round(Math.sqrt(end - start));
         for (int l = 0; l < stats.layers().size(); l++) {
             SampleStatistics.Layer layer = stats.layers().get(l);
             for (int t = 0; t < layer.phi().length; t++) {
@@ -140,7 +150,7 @@ public final class LlavaSampleRunner implements SampleRunner {
                         sinkPatches.add(t - start);
                     }
                 }
-                attention.add(new ExtractResult.AttentionRow(l, grid, layer.lastAttention(), sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
+                attention.add(new ExtractResult.AttentionRow(l, rows, cols, layer.lastAttention(), sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
             }
         }
         return new ExtractResult(end - start, seqLen, Math.round((System.nanoTime() - t0) / 1e6), tokens, heads, dims, attention);
@@ -157,7 +167,7 @@ public final class LlavaSampleRunner implements SampleRunner {
     public Prediction predict(SampleInput sample, EvalConfig config, List<Integer> attentionLayers) throws SampleException {
         long t0 = System.nanoTime();
         BufferedImage image = image(sample);
-        long[] ids = encode(sample);
+        String prompt = prompt(sample);
         VarParams base = VarParams.official(sinkDims).withTau(tau);
         try (NDManager m = model.newSampleManager()) {
             AttentionHook intervention = switch (config.kind()) {
@@ -169,31 +179,37 @@ public final class LlavaSampleRunner implements SampleRunner {
                         sample.questionId() == null ? 0 : sample.questionId().hashCode());
                 default -> throw new SampleException("evaluate", "unknown configuration kind " + config.kind());
             };
-            boolean[] objectPatches = sample.box() == null ? null : PatchGeometry.objectPatches(image.getWidth(), image.getHeight(), mode,
-                    processor.images().config().cropHeight(), model.config().vision().patchSize(), sample.box());
+            Inputs inputs = encode(m, prompt, image);
+            boolean[] objectPatches = sample.box() == null ? null : model.objectPatches(inputs, sample.box());
             List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
             LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, kept);
-            NDArray pixels = processor.pixelValues(m, image, mode);
-            Llava.Generation g = model.generate(m, ids, pixels, new Llava.GenerateOptions(maxNewTokens, true, 0),
-                    AttentionHook.chain(intervention, probe));
-            String answer = processor.decode(g.tokens()).strip();
+            Generation g = model.generate(m, inputs, new GenerateOptions(maxNewTokens, true, 0), AttentionHook.chain(intervention, probe));
+            String answer = model.decodeText(g.tokens()).strip();
             float[][] rows = new float[attentionLayers.size()][];
             for (int i = 0; i < rows.length; i++) {
                 int layer = attentionLayers.get(i);
                 rows[i] = layer >= 0 && layer < model.numLayers() ? probe.row(layer) : null;
             }
-            return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), rows);
+            return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), rows, inputs.gridRows(),
+                    inputs.gridCols());
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }
     }
 
-    private long[] encode(SampleInput sample) throws SampleException {
+    private String prompt(SampleInput sample) throws SampleException {
         if (sample.question() == null || sample.question().isBlank()) {
             throw new SampleException("prompt", "empty question");
         }
+        return template.render(sample.question());
+    }
+
+    /** Tokenizer and image processor; an image the processor refuses (e.g. beyond max_pixels' limits) is the image's error. */
+    private Inputs encode(NDManager m, String prompt, BufferedImage image) throws SampleException {
         try {
-            return processor.encode(template.render(sample.question()));
+            return model.encode(m, prompt, image, imageOptions);
+        } catch (ImageProcessingException e) {
+            throw new SampleException("image", e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new SampleException("prompt", e.getMessage(), e);
         }
@@ -215,7 +231,6 @@ public final class LlavaSampleRunner implements SampleRunner {
 
     @Override
     public void close() {
-        processor.close();
         model.close();
     }
 }

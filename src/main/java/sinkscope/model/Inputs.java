@@ -1,0 +1,24 @@
+package sinkscope.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * One prompt and image as the model's processor encodes them.
+ *
+ * @param inputIds the prompt's token ids as Hugging Face's processor returns them (LLaVA: one {@code <image>} id;
+ *     Qwen2-VL: the {@code <|image_pad|>} id repeated once per merged patch)
+ * @param pixelValues the image processor's output (LLaVA [1, 3, S, S]; Qwen2-VL [patches, C*T*P*P]), null without image
+ * @param imageGridThw Qwen2-VL's {@code image_grid_thw} {t, h, w} in patches, null for fixed-size towers
+ * @param gridRows rows of image tokens in the decoder sequence
+ * @param gridCols columns of image tokens
+ * @param width the original image's width in pixels (0 when the pixels were given directly)
+ * @param height the original image's height
+ * @param options how the image was processed
+ */
+public record Inputs(long[] inputIds, NDArray pixelValues, long[] imageGridThw, int gridRows, int gridCols, int width, int height,
+        ImageOptions options) {
+
+    public int numImageTokens() {
+        return gridRows * gridCols;
+    }
+}

@@ -1,0 +1,92 @@
+package sinkscope.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.awt.image.BufferedImage;
+
+/**
+ * One loaded large multimodal model with its processor (tokenizer, image processor, prompt format): the seam through
+ * which commands, jobs and the sink analysis reach a family. A sample goes
+ * {@code encode -> imageFeatures -> merge -> prefill -> greedy}; every array lands in the caller's manager.
+ *
+ * <p>The merged sequence holds the image's tokens at {@code [imageStart, imageEnd)}, a {@code gridRows x gridCols}
+ * grid in row-major order (not always square); hooks see the decoder as {@link AttentionHook} describes.
+ * Implementations are thread-safe for samples run at once, each with its own manager and {@link KvCache}.
+ */
+public interface Lmm extends AutoCloseable {
+
+    ModelConfig config();
+
+    Device device();
+
+    DataType dtype();
+
+    int numLayers();
+
+    /** NDArrays alive under the model's manager and its open sub-managers (weights included): a leak check. */
+    int liveArrays();
+
+    /** A fresh manager for one sample on this model's device; close it when the sample is done. */
+    NDManager newSampleManager();
+
+    /** The prompt template (a {@code PromptTemplate} name) the checkpoint's conversation format uses. */
+    String defaultTemplate();
+
+    /** The text a prompt holds where the image goes ({@code <image>}, {@code <|image_pad|>}). */
+    String imagePlaceholder();
+
+    /** Tokenizes {@code prompt} and processes {@code image} as the checkpoint's processor does. */
+    Inputs encode(NDManager m, String prompt, BufferedImage image, ImageOptions options);
+
+    /** Tokenizes {@code prompt} for stored pixel values (and, for dynamic-resolution towers, their {@code image_grid_thw}). */
+    Inputs encode(NDManager m, String prompt, NDArray pixelValues, long[] imageGridThw);
+
+    /** The projected image features [N, D] that replace the image placeholder, attached to {@code m}. */
+    NDArray imageFeatures(NDManager m, Inputs inputs);
+
+    /** Embeds the prompt and puts {@code features} (null: no image) in the image rows. */
+    Merged merge(NDManager m, Inputs inputs, NDArray features);
+
+    /** Runs the decoder over the merged prompt, filling {@code cache}; arrays returned are attached to {@code m}. */
+    Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook);
+
+    /** One decode pass of {@code token}, decode step {@code index}; float32 logits [V] attached to {@code m}. */
+    NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook);
+
+    /** The final norm of the decoder (HF's last {@code hidden_states} entry) on a pre-norm residual stream. */
+    NDArray norm(NDArray hidden);
+
+    /** Whether {@code id} ends a generation. */
+    boolean isEos(long id);
+
+    String decodeText(long[] ids);
+
+    /**
+     * Which image tokens (row-major on the {@code gridRows x gridCols} grid) an object's box {@code (x0, y0, x1, y1)}
+     * in the original image's pixels covers after this model's image processing.
+     */
+    boolean[] objectPatches(Inputs inputs, double[] box);
+
+    /** Greedy decoding after {@code prefill} (which filled {@code cache}); the prefill's logits are consumed. */
+    default Generation greedy(NDManager m, Merged merged, Prefill prefill, KvCache cache, GenerateOptions opts, AttentionHook hook) {
+        return Generation.greedy(this, m, merged, prefill, cache, opts, hook);
+    }
+
+    /** Encoded inputs through features, merge, prefill and greedy decoding; the hook sees every pass. */
+    default Generation generate(NDManager m, Inputs inputs, GenerateOptions opts, AttentionHook hook) {
+        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers())) {
+            long t0 = System.nanoTime();
+            NDArray features = inputs.pixelValues() == null ? null : imageFeatures(sample, inputs);
+            Merged merged = merge(sample, inputs, features);
+            Prefill prefill = prefill(sample, merged, cache, hook);
+            long t1 = System.nanoTime();
+            Generation g = greedy(sample, merged, prefill, cache, opts, hook);
+            return g.withPrefillNanos(t1 - t0);
+        }
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,27 @@
+package sinkscope.model;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** What every family's {@code config.json} tells the family-agnostic code ({@code info}, the report, the jobs). */
+public interface ModelConfig {
+
+    Path file();
+
+    /** {@code model_type} as config.json spells it ({@code llava}, {@code qwen2_vl}, ...). */
+    String modelType();
+
+    TextConfig text();
+
+    /** Parameters of the whole model: vision tower, projector or merger, language model. */
+    long parameterCount();
+
+    /** Parameters of the vision tower alone. */
+    long visionParameterCount();
+
+    /** {@code torch_dtype} as stored ({@code float32} when absent). */
+    String torchDtype();
+
+    /** One line each: the vision tower, the projector, the image tokens per image (for {@code info} and the report). */
+    List<String> visionSummary();
+}

@@ -1,0 +1,73 @@
+package sinkscope.model.auto;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import sinkscope.model.Checkpoint;
+import sinkscope.model.CheckpointException;
+import sinkscope.model.Lmm;
+import sinkscope.model.ModelConfig;
+
+/**
+ * The families SinkScope runs, chosen by config.json's {@code model_type} as transformers' Auto classes choose
+ * them. Adding a family is one line here and a folder under {@code sinkscope.model}; no job or analysis changes.
+ */
+public final class Families {
+    private static final List<Family> ALL = List.of(new LlavaFamily(), new Qwen2VlFamily());
+
+    private Families() {}
+
+    /** Every supported {@code model_type}, in registry order. */
+    public static List<String> modelTypes() {
+        List<String> all = new ArrayList<>();
+        for (Family f : ALL) {
+            all.addAll(f.modelTypes());
+        }
+        return all;
+    }
+
+    /** The config of checkpoint directory {@code dir} (or of a config.json file given directly). */
+    public static ModelConfig config(Path dirOrFile) {
+        Path file = Files.isDirectory(dirOrFile) ? Checkpoint.configFile(dirOrFile) : dirOrFile;
+        return family(file).config(file);
+    }
+
+    /** Loads the model and processor of checkpoint directory {@code dir}. */
+    public static Lmm load(Path dir, Device device, DataType dtype) {
+        return family(Checkpoint.configFile(dir)).load(dir, device, dtype);
+    }
+
+    private static Family family(Path file) {
+        String type = modelType(file);
+        for (Family f : ALL) {
+            if (f.modelTypes().contains(type)) {
+                return f;
+            }
+        }
+        throw CheckpointException.of(file, "field 'model_type' is \"" + type + "\"; supported: " + String.join(", ", modelTypes()));
+    }
+
+    /** config.json's {@code model_type}, or an error naming the file. */
+    public static String modelType(Path file) {
+        JsonObject root;
+        try {
+            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException e) {
+            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
+        }
+        JsonElement t = root.get("model_type");
+        if (t == null || t.isJsonNull() || !t.isJsonPrimitive()) {
+            throw CheckpointException.of(file, "field 'model_type' is missing (supported: " + String.join(", ", modelTypes()) + ")");
+        }
+        return t.getAsString();
+    }
+}
