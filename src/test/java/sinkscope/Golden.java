@@ -8,25 +8,88 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the golden data lives: the copies in {@code src/test/resources/golden/}, or another directory of the
- * same layout given by {@code -Dsinkscope.golden.llava=DIR} / {@code -Dsinkscope.golden.var=DIR}.
+ * Where the golden data lives: the shared reference data in {@code ../shared/golden/} beside the checkout
+ * ({@code llava-tiny-a}, {@code var-unit-a}, {@code reference-configs}; CI lays it there), the data this project
+ * made in {@code src/test/resources/golden/} ({@code qwen2-vl-tiny-a}, {@code qwen2_5-vl-tiny-a}), or another directory of
+ * the same layout given by {@code -Dsinkscope.golden.llava=DIR}, {@code -Dsinkscope.golden.var=DIR},
+ * {@code -Dsinkscope.golden.qwen2vl=DIR}, {@code -Dsinkscope.golden.qwen25vl=DIR}.
  */
 public final class Golden {
     private Golden() {}
 
     /** The llava-tiny-a layout: a llava-hf checkpoint with {@code manifest.json}, {@code tensors/}, {@code var/}. */
     public static Path llava() {
-        return dir("sinkscope.golden.llava", "golden/llava-tiny-a");
+        return shared("sinkscope.golden.llava", "llava-tiny-a");
     }
 
     /** The var-unit-a layout: {@code manifest.json}, {@code inputs_*.safetensors}, {@code expected_*.safetensors}. */
     public static Path varUnit() {
-        return dir("sinkscope.golden.var", "golden/var-unit-a");
+        return shared("sinkscope.golden.var", "var-unit-a");
     }
 
     /** The reference configs (the real llava-1.5-7b-hf config.json). */
     public static Path referenceConfigs() {
-        return dir("sinkscope.golden.configs", "golden/reference-configs");
+        return shared("sinkscope.golden.configs", "reference-configs");
+    }
+
+    /** The qwen2-vl-tiny-a layout: a Qwen2-VL checkpoint with {@code manifest.json}, {@code tensors/}, {@code images/}. */
+    public static Path qwen2Vl() {
+        return dir("sinkscope.golden.qwen2vl", "golden/qwen2-vl-tiny-a");
+    }
+
+    /**
+     * The qwen2_5-vl-tiny-a layout. Its tokenizer files live once, in qwen2-vl-tiny-a ({@code tokenizer_from} in the
+     * manifest); {@link #qwen25VlCheckpoint} assembles the complete checkpoint directory.
+     */
+    public static Path qwen25Vl() {
+        return dir("sinkscope.golden.qwen25vl", "golden/qwen2_5-vl-tiny-a");
+    }
+
+    /** qwen2_5-vl-tiny-a as a complete checkpoint: its files plus the tokenizer files it names, in {@code target/}. */
+    public static synchronized Path qwen25VlCheckpoint() {
+        Path src = qwen25Vl();
+        Path dst = Path.of("target", "golden", src.getFileName().toString()).toAbsolutePath();
+        try {
+            Files.createDirectories(dst);
+            try (var files = Files.list(src)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(f, dst.resolve(f.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            JsonObject manifest = manifest(src);
+            Path from = src.resolve(manifest.has("tokenizer_from") ? manifest.get("tokenizer_from").getAsString() : "../qwen2-vl-tiny-a").normalize();
+            if (!Files.isDirectory(from)) {
+                from = qwen2Vl();
+            }
+            for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "chat_template.json", "special_tokens_map.json"}) {
+                if (Files.isRegularFile(from.resolve(f)) && !Files.isRegularFile(src.resolve(f))) {
+                    Files.copy(from.resolve(f), dst.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            for (String sub : new String[] {"tensors", "images"}) {
+                Path link = dst.resolve(sub);
+                if (!Files.exists(link) && Files.isDirectory(src.resolve(sub))) {
+                    Files.createSymbolicLink(link, src.resolve(sub));
+                }
+            }
+            return dst;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot assemble " + dst + " from " + src, e);
+        }
+    }
+
+    /** {@code ../shared/golden/<name>} beside the checkout (where CI lays the shared data), unless overridden. */
+    private static Path shared(String property, String name) {
+        String override = System.getProperty(property);
+        if (override != null && !override.isBlank()) {
+            return Path.of(override);
+        }
+        Path dir = Path.of("..", "shared", "golden", name).toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("the shared golden data " + dir + " is missing: check out the project beside ../shared (as CI does)"
+                    + " or give -D" + property + "=DIR");
+        }
+        return dir;
     }
 
     public static JsonObject manifest(Path dir) {

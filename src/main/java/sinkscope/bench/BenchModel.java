@@ -8,12 +8,12 @@ import sinkscope.spark.RunnerSpec;
 
 /**
  * The model the Spark-side benchmarks ({@code soak}, {@code bench-pipeline}) run: the one given, or else the bundled
- * tiny golden checkpoint {@value #TINY_MODEL} under the {@code sinkscope.home} system property (set by
+ * tiny golden checkpoint {@value #TINY_MODEL} (the shared reference data beside the checkout) under the {@code sinkscope.home} system property (set by
  * {@code jobs/sinkscope}; the working directory otherwise) with its planted sink dims {7, 41} and tau 4.
  */
 public final class BenchModel {
-    /** The bundled tiny LLaVA, relative to the project root. */
-    public static final String TINY_MODEL = "src/test/resources/golden/llava-tiny-a";
+    /** The golden tiny LLaVA, relative to the project root. */
+    public static final String TINY_MODEL = "../shared/golden/llava-tiny-a";
     static final List<Integer> TINY_SINK_DIMS = List.of(7, 41);
     static final double TINY_TAU = 4;
 

@@ -21,11 +21,14 @@ import sinkscope.model.Capture;
 import sinkscope.model.ForwardStep;
 import sinkscope.model.Generation;
 import sinkscope.model.KvCache;
+import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.Prefill;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.qwen2vl.Qwen2Vl;
+import sinkscope.model.qwen2vl.Qwen2VlConfig;
 
 /**
  * Prefill throughput of the decoder on a random model of realistic shape, against bare GEMMs of the same shapes
@@ -46,7 +49,7 @@ public final class ForwardBench {
 
     /** Shape and repetition settings. */
     public record Settings(int hidden, int heads, int kvHeads, int layers, int intermediate, int vocab, int imageTokens, int textTokens,
-            int runs, int warmup, int decodeSteps) {
+            int runs, int warmup, int decodeSteps, String family) {
 
         public int seqLen() {
             return imageTokens + textTokens;
@@ -95,16 +98,83 @@ public final class ForwardBench {
         return LlavaConfig.parse(Path.of("<bench-forward>"), root);
     }
 
+    /**
+     * A Qwen2-VL config of the benchmark's decoder shape (multimodal rotary sections in Qwen2-VL's 1:1.5:1.5 split of
+     * {@code head_dim/2}, q/k/v biases; a one-block vision tower, unused by the timing).
+     */
+    public static Qwen2VlConfig qwen2VlConfig(Settings s) {
+        int half = s.hidden / s.heads / 2;
+        int t = half / 4;
+        int h = (half - t) / 2;
+        JsonObject rope = new JsonObject();
+        com.google.gson.JsonArray section = new com.google.gson.JsonArray();
+        section.add(t);
+        section.add(h);
+        section.add(half - t - h);
+        rope.add("mrope_section", section);
+        rope.addProperty("rope_theta", 1e6);
+        JsonObject text = new JsonObject();
+        text.addProperty("hidden_size", s.hidden);
+        text.addProperty("num_attention_heads", s.heads);
+        text.addProperty("num_key_value_heads", s.kvHeads);
+        text.addProperty("num_hidden_layers", s.layers);
+        text.addProperty("intermediate_size", s.intermediate);
+        text.addProperty("vocab_size", s.vocab);
+        text.addProperty("max_position_embeddings", Math.max(32768, s.seqLen() + s.decodeSteps + 8));
+        text.addProperty("rms_norm_eps", 1e-6);
+        text.add("rope_parameters", rope);
+        JsonObject vision = new JsonObject();
+        vision.addProperty("depth", 1);
+        vision.addProperty("embed_dim", 32);
+        vision.addProperty("num_heads", 2);
+        vision.addProperty("hidden_size", s.hidden);
+        JsonObject root = new JsonObject();
+        root.addProperty("model_type", "qwen2_vl");
+        root.add("text_config", text);
+        root.add("vision_config", vision);
+        return Qwen2VlConfig.parse(Path.of("<bench-forward>"), root);
+    }
+
+    /** The benchmark's model: LLaVA-1.5's or Qwen2-VL's decoder (random weights). */
+    private Lmm model() {
+        Settings s = settings;
+        return switch (s.family) {
+            case "llava" -> Llava.create(config(s), new RandomWeights(42, 0.02), Device.cpu(), DataType.FLOAT32);
+            case "qwen2_vl" -> Qwen2Vl.create(qwen2VlConfig(s), new RandomWeights(42, 0.02), Device.cpu(), DataType.FLOAT32);
+            default -> throw new IllegalArgumentException("--family expects llava or qwen2_vl, got '" + s.family + "'");
+        };
+    }
+
+    /** The merged prompt: random embeddings with the image after the first eighth of the text (Qwen2-VL: a square grid and its 3-D positions). */
+    private Merged merged(NDManager m) {
+        Settings s = settings;
+        NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32);
+        int start = s.textTokens / 8;
+        int end = start + s.imageTokens;
+        if (!s.family.equals("qwen2_vl")) {
+            return new Merged(embeds, start, end);
+        }
+        int side = (int) Math.round(Math.sqrt(s.imageTokens));
+        if (side * side != s.imageTokens) {
+            throw new IllegalArgumentException("--image-tokens " + s.imageTokens + " must be a square for qwen2_vl (e.g. 1296 = 36 x 36, a 1008 px image)");
+        }
+        long[][] positions = Qwen2Vl.positionIds(s.seqLen(), start, side, side);
+        long max = 0;
+        for (long p : positions[1]) {
+            max = Math.max(max, p);
+        }
+        max = Math.max(max, positions[0][s.seqLen() - 1]);
+        return new Merged(embeds, start, end, positions, (int) (max + 1 - s.seqLen()));
+    }
+
     /** Runs everything and returns the figures by name (also printed as {@code name: value} lines). */
     public Map<String, Double> run(Map<String, Supplier<AttentionHook>> extraHooks) {
         Map<String, Double> figures = new LinkedHashMap<>();
         Settings s = settings;
-        out.printf("bench-forward: hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
-                s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
-        try (Llava model = Llava.create(config(s), new RandomWeights(42, 0.02), Device.cpu(), DataType.FLOAT32);
-                NDManager m = model.newSampleManager()) {
-            NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32);
-            Merged merged = new Merged(embeds, s.textTokens / 8, s.textTokens / 8 + s.imageTokens);
+        out.printf("bench-forward: %s decoder, hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
+                s.family, s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
+        try (Lmm model = model(); NDManager m = model.newSampleManager()) {
+            Merged merged = merged(m);
             NDArray[] gemmInputs = gemmInputs(m);
 
             for (int i = 0; i < s.warmup; i++) {
@@ -161,7 +231,7 @@ public final class ForwardBench {
     }
 
     /** Seconds for one prefill (all layers, last logits), the hook made fresh for the pass. */
-    private static double prefill(Llava model, NDManager m, Merged merged, Supplier<? extends AttentionHook> hook) {
+    private static double prefill(Lmm model, NDManager m, Merged merged, Supplier<? extends AttentionHook> hook) {
         AttentionHook h = hook == null ? null : hook.get();
         try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(model.numLayers())) {
             long t0 = System.nanoTime();
@@ -207,7 +277,7 @@ public final class ForwardBench {
      * the side that goes first alternating from phase to phase (and with the run {@code r}). A and B each sum their
      * own phases, so drift of the machine slower than one phase (~0.1 s here) falls on both sides alike.
      */
-    private Lockstep generatePair(int r, Llava model, NDManager m, Merged merged, Supplier<? extends AttentionHook> a,
+    private Lockstep generatePair(int r, Lmm model, NDManager m, Merged merged, Supplier<? extends AttentionHook> a,
             Supplier<? extends AttentionHook> b) {
         int phases = settings.decodeSteps + 1;
         Generation[] g = {new Generation(model, m, merged, a.get(), phases), new Generation(model, m, merged, b.get(), phases)};
@@ -232,7 +302,7 @@ public final class ForwardBench {
      * hook's calls: their sum is the hook's own cost, without the noise of comparing two generations.
      */
     private static final class Generation implements AutoCloseable {
-        private final Llava model;
+        private final Lmm model;
         private final Merged merged;
         private final AttentionHook inner;
         private final AttentionHook hook;
@@ -242,7 +312,7 @@ public final class ForwardBench {
         final double[] seconds;
         long hookNanos;
 
-        Generation(Llava model, NDManager m, Merged merged, AttentionHook hook, int phases) {
+        Generation(Lmm model, NDManager m, Merged merged, AttentionHook hook, int phases) {
             this.model = model;
             this.merged = merged;
             this.inner = hook;

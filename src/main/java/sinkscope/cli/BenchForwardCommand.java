@@ -20,10 +20,15 @@ final class BenchForwardCommand implements Main.Command {
     @Override
     public int run(Args args) {
         Torch.configure(args.integer("threads", 0));
+        // --family qwen2_vl: Qwen2-VL-2B's decoder width (1536 hidden, 12 heads, 2 kv heads, 8960 MLP) and a 1000 x 1000
+        // image (smart_resize to 1008 x 1008: 36 x 36 = 1296 merged tokens); llava: the LLaVA-1.5 benchmark shape
+        String family = args.string("family", "llava");
+        boolean qwen = family.equals("qwen2_vl");
         ForwardBench.Settings s = new ForwardBench.Settings(
-                args.integer("hidden", 1024), args.integer("heads", 16), args.integer("kv-heads", 16), args.integer("layers", 8),
-                args.integer("intermediate", 2816), args.integer("vocab", 32000), args.integer("image-tokens", 576),
-                args.integer("text-tokens", 40), args.integer("runs", 15), args.integer("warmup", 1), args.integer("decode-steps", 16));
+                args.integer("hidden", qwen ? 1536 : 1024), args.integer("heads", qwen ? 12 : 16), args.integer("kv-heads", qwen ? 2 : 16),
+                args.integer("layers", 8), args.integer("intermediate", qwen ? 8960 : 2816), args.integer("vocab", qwen ? 151936 : 32000),
+                args.integer("image-tokens", qwen ? 1296 : 576), args.integer("text-tokens", 40), args.integer("runs", 15), args.integer("warmup", 1),
+                args.integer("decode-steps", 16), family);
         boolean var = args.bool("var", false);
         double tau = args.number("tau", 2.5);
         args.requireAllUsed();

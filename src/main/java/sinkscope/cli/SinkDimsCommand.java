@@ -18,6 +18,7 @@ import sinkscope.model.ModelConfig;
 import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
 import sinkscope.sink.SinkDimensions;
+import sinkscope.sink.SinkDimsCheck;
 import sinkscope.sink.VarParams;
 
 /**
@@ -29,6 +30,21 @@ final class SinkDimsCommand implements Main.Command {
     @Override
     public String summary() {
         return "rank hidden dimensions by massive activation per layer and recommend D_sink";
+    }
+
+    /** One prefill of {@code file} with every layer captured, handed to {@code use}; 1 when it ran, 0 when the image was skipped. */
+    private static int prefill(Lmm model, String prompt, ImageDecoder decoder, Path file, ImageOptions options,
+            java.util.function.BiConsumer<Capture, Merged> use) {
+        try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers()); Capture cap = new Capture(m, true, true)) {
+            Inputs inputs = model.encode(m, prompt, decoder.decode(file), options);
+            Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
+            model.prefill(m, merged, cache, cap);
+            use.accept(cap, merged);
+            return 1;
+        } catch (RuntimeException e) {
+            System.err.println("skipped " + file + ": " + e.getMessage());
+            return 0;
+        }
     }
 
     @Override
@@ -43,6 +59,9 @@ final class SinkDimsCommand implements Main.Command {
         var device = ModelFlags.device(a);
         var dtype = ModelFlags.dtype(a, device);
         ModelConfig config = Families.config(modelDir);
+        double outlier = a.number("attention-outlier", 5.0);
+        boolean check = a.bool("check", true);
+        int[] checkDims = a.ints("check-dims");
         double tau = a.has("tau") ? a.number("tau", 20) : VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize());
         a.requireAllUsed();
         List<Path> files;
@@ -58,22 +77,25 @@ final class SinkDimsCommand implements Main.Command {
         try (Lmm model = Families.load(modelDir, device, dtype)) {
             String prompt = question == null ? ModelFlags.defaultPrompt(model) : question;
             for (Path f : files) {
-                try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers()); Capture cap = new Capture(m, true, true)) {
-                    Inputs inputs = model.encode(m, prompt, decoder.decode(f), imageOptions);
-                    Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
-                    model.prefill(m, merged, cache, cap);
-                    stats.add(cap, merged.imageStart(), merged.imageEnd(), 4);
-                    used++;
-                } catch (RuntimeException e) {
-                    System.err.println("skipped " + f + ": " + e.getMessage());
+                used += prefill(model, prompt, decoder, f, imageOptions, (cap, merged) -> stats.add(cap, merged.imageStart(), merged.imageEnd(), 4));
+            }
+            System.out.printf("sink dimensions of %s from %d images (tau %.3f for counts; phi <= sqrt(%d) = %.2f)%n", modelDir, used, tau,
+                    config.text().hiddenSize(), Math.sqrt(config.text().hiddenSize()));
+            System.out.println("layer  top dims by max |x_d|/RMS over image tokens (max, mean, count > tau)");
+            stats.table(top).forEach(System.out::println);
+            int[] recommended = stats.recommended(2);
+            System.out.println("recommended D_sink: " + Arrays.toString(recommended));
+            int[] dims = checkDims != null ? checkDims : recommended;
+            if (check && dims.length > 0) {
+                // second pass over the same images: does phi > tau on these dims find the attention outliers?
+                SinkDimsCheck sinkCheck = new SinkDimsCheck(model.numLayers(), dims, tau, outlier);
+                for (Path f : files) {
+                    prefill(model, prompt, decoder, f, imageOptions, (cap, merged) -> sinkCheck.add(cap, merged.imageStart(), merged.imageEnd()));
                 }
+                System.out.println("check of " + Arrays.toString(dims) + " against the image tokens that receive the most attention:");
+                sinkCheck.table().forEach(System.out::println);
             }
         }
-        System.out.printf("sink dimensions of %s from %d images (tau %.3f for counts; phi <= sqrt(%d) = %.2f)%n", modelDir, used, tau,
-                config.text().hiddenSize(), Math.sqrt(config.text().hiddenSize()));
-        System.out.println("layer  top dims by max |x_d|/RMS over image tokens (max, mean, count > tau)");
-        stats.table(top).forEach(System.out::println);
-        System.out.println("recommended D_sink: " + Arrays.toString(stats.recommended(2)));
         return 0;
     }
 }

@@ -36,7 +36,7 @@ final class ReportFixture {
                     + " \"category\": \"random\"}");
             lines.add("{\"question_id\": 9002, \"text\": ");
             Files.write(questions, lines, StandardCharsets.UTF_8);
-            String model = Path.of("src/test/resources/golden/llava-tiny-a").toAbsolutePath().toString();
+            String model = sinkscope.Golden.llava().toString();
             assertEquals(0, Main.run("pipeline", "--questions", questions.toString(), "--images", synth.resolve("images").toString(),
                     "--model", model, "--out", d.resolve("out").toString(), "--sink-dims", "7,41", "--tau", "4",
                     "--master", "local[2]", "--partitions", "2", "--configs", "baseline,var,ablate_sinks,ablate_random",

@@ -42,7 +42,7 @@ class ReportTest {
         assertFalse(html.contains("table in this output root"), "every table is there");
         // run parameters from the pipeline, the model's config, the dataset counts
         assertTrue(html.contains("<th>attention_layers</th><td>1,2,3</td>"));
-        assertTrue(html.contains("4 layers, 4 heads, hidden size 64"), "model from config.json");
+        assertTrue(html.contains("4 layers, 4 heads (4 kv), hidden size 64"), "model from config.json");
         assertTrue(html.contains("processed + 2 errors (read, extract)"), "input balance with the two bad lines");
         // attention over the real image (no grid-only fallback), one row of panels per config: baseline vs VAR
         assertFalse(html.contains("VAR-side attention is not recorded"));

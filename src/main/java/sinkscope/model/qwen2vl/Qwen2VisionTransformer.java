@@ -23,7 +23,7 @@ import sinkscope.model.Weights;
  *   <li>{@code patch_embed}: a Conv3d with kernel = stride = (T, P, P) and no bias, i.e. each flattened patch row
  *       [C T P P] times the kernel.</li>
  *   <li>2-D rotary: patch {@code (r, c)} (the processor's merge-block order) gets angles
- *       {@code [r f, c f, r f, c f]} with {@code f_i = 1 / theta^(2i / (d/2))}, {@code i < d/4}, applied in float32 as
+ *       {@code [r f, c f, r f, c f]} with {@code f_i = 1 / theta^(2i / (d/2))}, {@code i < d/4} (theta 10000), applied in float32 as
  *       {@code q cos + rotate_half(q) sin} to q and k of every block.</li>
  *   <li>Blocks (pre-norm): {@code x += proj(attn(norm1(x)))}, {@code x += mlp(norm2(x))}. Qwen2-VL: LayerNorm
  *       (eps 1e-6), {@code fc2(act(fc1))}; Qwen2.5-VL: RMSNorm (eps 1e-6), {@code down(act(gate) * up)} with biases.
@@ -99,7 +99,7 @@ public final class Qwen2VisionTransformer {
         Linear mlp2 = Linear.load(w, m, prefix + "merger.mlp.2", merged, v.outHiddenSize(), true, dtype, device);
         int spatial = v.headDim() / 2;
         NDArray exponent = m.arange(0, spatial, 2, DataType.INT64).toType(DataType.FLOAT32, false).div((float) spatial);
-        NDArray invFreq = m.create(1f).div(m.create(10000f).pow(exponent)).toDevice(device, false);
+        NDArray invFreq = m.create(1f).div(m.create((float) v.ropeTheta()).pow(exponent)).toDevice(device, false);
         return new Qwen2VisionTransformer(v, c.qwen25(), patchEmbed, blocks, lnQ, mlp0, mlp2, invFreq);
     }
 

@@ -34,6 +34,7 @@ import sinkscope.model.Prefill;
 import sinkscope.model.RgbImage;
 import sinkscope.model.RotaryEmbedding;
 import sinkscope.model.TextConfig;
+import sinkscope.model.Weights;
 
 /**
  * Qwen2VLForConditionalGeneration / Qwen2_5_VLForConditionalGeneration: the vision transformer with its patch merger,
@@ -88,15 +89,33 @@ public final class Qwen2Vl implements Lmm {
         Qwen2VlConfig config = Qwen2VlConfig.load(Checkpoint.configFile(dir));
         Qwen2VlImageProcessor images = Qwen2VlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision());
         HuggingFaceTokenizer tokenizer = tokenizer(dir, config);
+        try (Checkpoint ck = Checkpoint.open(dir, Qwen2Vl::aliases)) {
+            return create(config, ck, images, tokenizer, eosIds(dir, config.text()), device, dtype);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
+    public static Qwen2Vl create(Qwen2VlConfig config, Weights weights, Device device, DataType dtype) {
+        Set<Integer> eos = new LinkedHashSet<>();
+        for (int e : config.text().eosTokenIds()) {
+            eos.add(e);
+        }
+        return create(config, weights, null, null, eos, device, dtype);
+    }
+
+    private static Qwen2Vl create(Qwen2VlConfig config, Weights weights, Qwen2VlImageProcessor images, HuggingFaceTokenizer tokenizer,
+            Set<Integer> eos, Device device, DataType dtype) {
         NDManager m = NDManager.newBaseManager(device);
         m.setName(config.modelType());
-        try (Checkpoint ck = Checkpoint.open(dir, Qwen2Vl::aliases)) {
-            Qwen2VisionTransformer vision = Qwen2VisionTransformer.load(ck, m, config, "model.visual.", dtype, device);
-            LlamaModel language = LlamaModel.load(ck, m, config.text(), dtype, device, "model.language_model.", "lm_head");
-            return new Qwen2Vl(m, config, vision, language, images, tokenizer, eosIds(dir, config.text()), device, dtype);
+        try {
+            Qwen2VisionTransformer vision = Qwen2VisionTransformer.load(weights, m, config, "model.visual.", dtype, device);
+            LlamaModel language = LlamaModel.load(weights, m, config.text(), dtype, device, "model.language_model.", "lm_head");
+            return new Qwen2Vl(m, config, vision, language, images, tokenizer, eos, device, dtype);
         } catch (RuntimeException e) {
             m.close();
-            tokenizer.close();
             throw e;
         }
     }
@@ -203,6 +222,9 @@ public final class Qwen2Vl implements Lmm {
         if (image == null) {
             return new Inputs(tokens(prompt, 0), null, null, 0, 0, 0, 0, options);
         }
+        if (images == null) {
+            throw new IllegalStateException("this model was built from weights without a checkpoint directory: it has no image processor");
+        }
         Qwen2VlImageProcessor.Result r = images.withPixels(options.minPixels(), options.maxPixels()).process(RgbImage.of(image));
         NDArray pixels = m.create(r.pixelValues(), new Shape(r.patches(), r.patchDim()));
         return inputs(prompt, pixels, r.gridThw(), image.getWidth(), image.getHeight(), options);
@@ -228,7 +250,7 @@ public final class Qwen2Vl implements Lmm {
 
     /** The prompt's ids with its one {@code <|image_pad|>} repeated {@code n} times (none without image). */
     private long[] tokens(String prompt, int n) {
-        long[] ids = tokenizer.encode(prompt).getIds();
+        long[] ids = tokenizer().encode(prompt).getIds();
         int at = -1;
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] == config.imageTokenId()) {
@@ -250,6 +272,13 @@ public final class Qwen2Vl implements Lmm {
         Arrays.fill(out, at, at + n, config.imageTokenId());
         System.arraycopy(ids, at + 1, out, at + n, ids.length - at - 1);
         return out;
+    }
+
+    private HuggingFaceTokenizer tokenizer() {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this model was built from weights without a checkpoint directory: it has no tokenizer");
+        }
+        return tokenizer;
     }
 
     @Override
@@ -326,7 +355,7 @@ public final class Qwen2Vl implements Lmm {
     }
 
     /** HF's {@code get_rope_index} for one prompt with (or without: {@code start < 0}) one image of {@code rows x cols} tokens. */
-    static long[][] positionIds(int length, int start, int rows, int cols) {
+    public static long[][] positionIds(int length, int start, int rows, int cols) {
         long[][] p = new long[3][length];
         int n = start < 0 ? 0 : rows * cols;
         for (int i = 0; i < length; i++) {
@@ -387,12 +416,12 @@ public final class Qwen2Vl implements Lmm {
 
     @Override
     public String decodeText(long[] ids) {
-        return tokenizer.decode(ids, true);
+        return tokenizer().decode(ids, true);
     }
 
     /** Token ids of {@code text} as the checkpoint's tokenizer gives them (no special tokens added). */
     public long[] tokenize(String text) {
-        Encoding e = tokenizer.encode(text);
+        Encoding e = tokenizer().encode(text);
         return e.getIds();
     }
 
@@ -438,7 +467,9 @@ public final class Qwen2Vl implements Lmm {
 
     @Override
     public void close() {
-        tokenizer.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
         manager.close();
     }
 }

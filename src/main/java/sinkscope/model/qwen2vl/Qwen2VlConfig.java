@@ -31,9 +31,10 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
      * @param mlpHidden the blocks' MLP width (Qwen2-VL {@code embed_dim * mlp_ratio}, Qwen2.5-VL {@code intermediate_size})
      * @param windowSize Qwen2.5-VL's attention window in pixels (0 for Qwen2-VL)
      * @param fullAttentionBlocks Qwen2.5-VL's {@code fullatt_block_indexes} (every block for Qwen2-VL)
+     * @param ropeTheta base of the 2-D rotary ({@code rope_parameters.rope_theta}, 10000 by default)
      */
     public record VisionConfig(int depth, int embedDim, int outHiddenSize, int numHeads, int mlpHidden, String hiddenAct, int patchSize,
-            int temporalPatchSize, int spatialMergeSize, int inChannels, int windowSize, int[] fullAttentionBlocks) {
+            int temporalPatchSize, int spatialMergeSize, int inChannels, int windowSize, int[] fullAttentionBlocks, double ropeTheta) {
 
         public int headDim() {
             return embedDim / numHeads;
@@ -101,6 +102,11 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
             throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
         }
         return parse(file, root);
+    }
+
+    private static double visionTheta(JsonFields v) {
+        JsonObject rope = v.object("rope_parameters");
+        return rope == null ? 10000.0 : new JsonFields(v.file(), rope, v.prefix() + "rope_parameters.").number("rope_theta", 10000.0);
     }
 
     public static Qwen2VlConfig parse(Path file, JsonObject root) {
@@ -179,7 +185,7 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
             vision = new VisionConfig(v.integer("depth", 32), d, v.integer("out_hidden_size", 3584), v.integer("num_heads", 16),
                     v.integer("intermediate_size", 3420), v.str("hidden_act", "silu"), v.integer("patch_size", 14), v.integer("temporal_patch_size", 2),
                     v.integer("spatial_merge_size", 2), v.integer("in_channels", 3), v.integer("window_size", 112),
-                    v.ints("fullatt_block_indexes", new int[] {7, 15, 23, 31}));
+                    v.ints("fullatt_block_indexes", new int[] {7, 15, 23, 31}), visionTheta(v));
         } else {
             int d = v.integer("embed_dim", 1280);
             int depth = v.integer("depth", 32);
@@ -189,7 +195,7 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
             }
             vision = new VisionConfig(depth, d, v.integer("hidden_size", 3584), v.integer("num_heads", 16), d * v.integer("mlp_ratio", 4),
                     v.str("hidden_act", "quick_gelu"), v.integer("patch_size", 14), v.integer("temporal_patch_size", 2), v.integer("spatial_merge_size", 2),
-                    v.integer("in_channels", 3), 0, all);
+                    v.integer("in_channels", 3), 0, all, visionTheta(v));
         }
         if (!List.of("quick_gelu", "silu", "gelu").contains(vision.hiddenAct())) {
             throw CheckpointException.of(file, "field 'vision_config.hidden_act' is \"" + vision.hiddenAct() + "\"; supported: quick_gelu, silu, gelu");
