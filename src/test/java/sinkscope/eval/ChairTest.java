@@ -16,9 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * published synonyms.txt (including two of its double-spaced entries, " motor bike" and " cheesecake", which
  * chair.py's split(', ') keeps with their leading space, so they never match).
  */
-class ChairTest {
+public class ChairTest {
 
-    static final List<String> SYNONYMS = List.of(
+    public static final List<String> SYNONYMS = List.of(
             "person, girl, boy, man, woman, kid, child, people",
             "dog, puppy, pup",
             "cat, kitten, feline",
