@@ -348,6 +348,7 @@ public final class ScoreCommand implements Main.Command {
                 case "vqav2", "textvqa", "vizwiz" -> {
                     VqaAccuracy.Protocol protocol = VqaAccuracy.Protocol.valueOf(benchmark.toUpperCase(Locale.ROOT));
                     VqaAccuracy.Mean mean = new VqaAccuracy.Mean();
+                    VqaAccuracy.Mean submitted = new VqaAccuracy.Mean();
                     for (Prediction p : preds) {
                         Object o = byId.get(p.questionId());
                         if (o == null && p.prompt() != null) {
@@ -361,10 +362,17 @@ public final class ScoreCommand implements Main.Command {
                         double acc = VqaAccuracy.score(protocol, p.answer(), q.answers());
                         mean.add(acc, q.answerType());
                         s.question(q.questionId(), acc);
+                        if (protocol == VqaAccuracy.Protocol.VQAV2) {
+                            // what LLaVA's convert_vqav2_for_submission.py uploads: the EvalAI-processed text
+                            submitted.add(VqaAccuracy.score(protocol, sinkscope.eval.VqaNormalizer.evalAi(p.answer()), q.answers()), null);
+                        }
                     }
                     s.put("n", mean.n());
                     s.put("accuracy", 100 * mean.mean());
                     mean.byType().forEach((t, v) -> s.put("accuracy." + t.replace(' ', '_'), 100 * v));
+                    if (protocol == VqaAccuracy.Protocol.VQAV2) {
+                        s.put("accuracy_llava_submission", 100 * submitted.mean());
+                    }
                 }
                 case "gqa" -> {
                     GroupedAccuracy exact = new GroupedAccuracy();

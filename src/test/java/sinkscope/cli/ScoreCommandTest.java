@@ -93,6 +93,8 @@ class ScoreCommandTest {
         // "dog" 3 of 10 -> (3 * 2/3 + 7) / 10 = 0.9; mean (0 + 1 + 0 + 0.9) / 4 = 47.5
         assertEquals("47.5000", m.get("baseline.accuracy"));
         assertEquals("45", m.get("baseline.accuracy.other"));
+        // LLaVA's converter uploads the EvalAI-processed "yes": (1 + 1 + 0 + 0.9) / 4
+        assertEquals("72.5000", m.get("baseline.accuracy_llava_submission"));
         assertEquals("0", m.get("baseline.accuracy.yes/no"));
         // var: 1, 0.6, 1, 1 -> 90
         assertEquals("90", m.get("var.accuracy"));
