@@ -28,6 +28,7 @@ public final class Main {
         COMMANDS.put("extract", new ExtractCommand());
         COMMANDS.put("sinkstats", new SinkStatsCommand());
         COMMANDS.put("evaluate", new EvaluateCommand());
+        COMMANDS.put("score", new ScoreCommand());
         COMMANDS.put("pipeline", new PipelineCommand());
         COMMANDS.put("report", new ReportCommand());
         COMMANDS.put("export", new ExportCommand());

@@ -1,7 +1,14 @@
 /**
- * Evaluation: answer parsing (POPE yes/no as LLaVA's evaluation does, option letters) and metrics (accuracy,
- * precision, recall, F1, yes-ratio) per configuration, category and split.
+ * Evaluation: answer parsing and each benchmark's official metric. POPE yes/no ({@link sinkscope.eval.PopeAnswer},
+ * {@link sinkscope.eval.Metrics}, {@link sinkscope.eval.MetricsTable}); open answers with the official VQA
+ * normalization and VQA accuracy for VQAv2, TextVQA and VizWiz ({@link sinkscope.eval.VqaNormalizer},
+ * {@link sinkscope.eval.VqaAccuracy}) and GQA exact match ({@link sinkscope.eval.GqaAnswer}); option letters as
+ * each benchmark's scorer reads them ({@link sinkscope.eval.OptionAnswer}, {@link sinkscope.eval.ChoiceAnswer}),
+ * with MMBench's circular evaluation and MMVP's pairs ({@link sinkscope.eval.GroupedAccuracy}) and CV-Bench's
+ * 2D/3D means ({@link sinkscope.eval.CvBenchScore}); MME's accuracy, accuracy+ and totals
+ * ({@link sinkscope.eval.MmeScore}); CHAIR ({@link sinkscope.eval.Chair}); paired significance of a config
+ * against baseline ({@link sinkscope.eval.Significance}).
  *
- * <p>Plain Java; nothing of Spark or DJL.
+ * <p>Plain Java; nothing of Spark, DJL, the model or {@code sinkscope.data}: scorers take strings and numbers.
  */
 package sinkscope.eval;

@@ -1,0 +1,69 @@
+package sinkscope.data;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * A predictions JSONL as LLaVA's {@code model_vqa*.py} writes it: one object per line with {@code question_id}
+ * and the generated {@code text} (or {@code answer}), optionally {@code prompt}, {@code round_id} (MMBench's
+ * option rotations), {@code config}, {@code category} and {@code label}; other fields are ignored. A malformed
+ * line, a line without id or answer, or an id repeated within one config and round is an error naming the line
+ * and field; blank lines are skipped.
+ */
+public final class PredictionReader {
+
+    /** One prediction. {@code config} is null unless the line names one; {@code round} is 0 by default. */
+    public record Prediction(String questionId, String answer, String prompt, int round, String config,
+                             String category, String label, int line) {}
+
+    private PredictionReader() {}
+
+    public static BenchmarkRead<Prediction> read(Path file) throws IOException {
+        BenchmarkRead<Prediction> out = new BenchmarkRead<>();
+        String f = file.toString();
+        Set<String> seen = new HashSet<>();
+        int[] n = {0};
+        Utf8Lines.forEach(file, line -> {
+            n[0]++;
+            if (line != null && line.isBlank()) {
+                return;
+            }
+            try {
+                if (line == null) {
+                    throw new Fields.Bad(null, "not valid UTF-8");
+                }
+                JsonObject o;
+                try {
+                    o = QuestionReader.jsonObject(line);
+                } catch (IllegalArgumentException e) {
+                    throw new Fields.Bad(null, e.getMessage());
+                }
+                String id = Fields.id(o, "question_id");
+                String field = o.has("text") ? "text" : "answer";
+                String answer = Fields.optString(o, field);
+                if (answer == null) {
+                    throw new Fields.Bad("text", "missing (neither 'text' nor 'answer')");
+                }
+                int round = 0;
+                JsonElement r = o.get("round_id");
+                if (r != null && !r.isJsonNull()) {
+                    round = (int) Fields.integer(o, "round_id");
+                }
+                String config = Fields.optString(o, "config");
+                if (!seen.add(config + "\u0000" + round + "\u0000" + id)) {
+                    throw new Fields.Bad("question_id", "duplicate question_id " + id
+                            + (round != 0 ? " in round " + round : "") + (config != null ? " of config " + config : ""));
+                }
+                out.items().add(new Prediction(id, answer, Fields.optString(o, "prompt"), round, config,
+                        Fields.optString(o, "category"), Fields.optString(o, "label"), n[0]));
+            } catch (Fields.Bad e) {
+                out.errors().add(Fields.error(f, n[0], e));
+            }
+        });
+        return out;
+    }
+}
