@@ -57,7 +57,8 @@ public final class Golden {
                 }
             }
             JsonObject manifest = manifest(src);
-            Path from = src.resolve(manifest.has("tokenizer_from") ? manifest.get("tokenizer_from").getAsString() : "../qwen2-vl-tiny-a").normalize();
+            Path from = manifest.has("tokenizer_from") ? src.resolve(manifest.getAsJsonObject("tokenizer_from").get("dir").getAsString()).normalize()
+                    : qwen2Vl();
             if (!Files.isDirectory(from)) {
                 from = qwen2Vl();
             }

@@ -239,7 +239,7 @@ public final class Qwen2VisionTransformer {
     }
 
     /** Qwen2.5-VL's window order of the merge units and the row ranges [start, end) of the windows in that order. */
-    record Windows(long[] index, List<int[]> segments) {}
+    public record Windows(long[] index, List<int[]> segments) {}
 
     /**
      * HF's {@code get_vision_window_index} for one image of {@code lh x lw} merge units: windows of
@@ -247,7 +247,7 @@ public final class Qwen2VisionTransformer {
      * {@code s - lw % s} columns (a full extra window when it divides), windows row-major, units row-major inside;
      * empty windows are dropped.
      */
-    Windows windows(int lh, int lw) {
+    public Windows windows(int lh, int lw) {
         int s = config.windowSize() / config.spatialMergeSize() / config.patchSize();
         int unit = config.spatialMergeSize() * config.spatialMergeSize();
         int padH = s - lh % s;
