@@ -61,7 +61,7 @@ final class SparkFlags {
                 a.integer("threads", defaultThreads(a.string("master", null))),
                 dims == null ? List.of() : Arrays.stream(dims).boxed().toList(),
                 a.number("tau", Double.NaN),
-                a.string("template", "llava_hf"),
+                a.string("template", "model"),
                 a.integer("max-new-tokens", 8));
         ExtractOptions defaults = ExtractOptions.defaults();
         int[] layers = a.ints("attention-layers");

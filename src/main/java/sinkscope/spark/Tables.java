@@ -55,7 +55,7 @@ public final class Tables {
             c("question_id", S, false, "sample id"),
             c("layer", I, false, "decoder layer whose input hidden state is scored (0 = embeddings)"),
             c("position", I, false, "token position in the prompt sequence"),
-            c("modality", S, false, "bos, text or image"),
+            c("modality", S, false, "bos (the first token: BOS for LLaMA, <|im_start|> for Qwen2-VL, which has no BOS), text or image"),
             c("phi", F, false, "sink score max_{d in D_sink} |x_d| / RMS(x)"),
             c("is_sink", B, false, "phi > tau"));
 

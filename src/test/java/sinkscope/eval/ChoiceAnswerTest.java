@@ -1,7 +1,6 @@
 package sinkscope.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,7 +1,6 @@
 package sinkscope.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

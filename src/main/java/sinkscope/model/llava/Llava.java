@@ -113,7 +113,7 @@ public final class Llava implements Lmm {
 
     @Override
     public String defaultTemplate() {
-        return sinkscope.data.PromptTemplate.DEFAULT;
+        return "llava_hf";
     }
 
     @Override

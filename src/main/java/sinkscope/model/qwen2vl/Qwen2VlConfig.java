@@ -60,7 +60,7 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         return qwen25 ? "qwen2_5_vl" : "qwen2_vl";
     }
 
-    /** Parameters of the vision tower with its merger. */
+    /** Parameters of the vision tower without its patch merger (which {@code info} reports as the projector). */
     @Override
     public long visionParameterCount() {
         VisionConfig v = vision;
@@ -68,14 +68,19 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         long norms = qwen25 ? d : 2 * d;
         long mlp = qwen25 ? 3 * d * v.mlpHidden() + 2L * v.mlpHidden() + d : 2 * d * v.mlpHidden() + v.mlpHidden() + d;
         long block = 2 * norms + 3 * d * d + 3 * d + d * d + d + mlp;
-        long merged = d * v.spatialMergeSize() * v.spatialMergeSize();
-        long merger = (qwen25 ? d : 2 * d) + merged * merged + merged + merged * v.outHiddenSize() + v.outHiddenSize();
-        return (long) v.patchDim() * d + block * v.depth() + merger;
+        return (long) v.patchDim() * d + block * v.depth();
+    }
+
+    /** Parameters of the patch merger: {@code ln_q} and the two-layer MLP from {@code m^2 d} to the LLM's width. */
+    public long mergerParameterCount() {
+        long d = vision.embedDim();
+        long merged = d * vision.spatialMergeSize() * vision.spatialMergeSize();
+        return (qwen25 ? d : 2 * d) + merged * merged + merged + merged * vision.outHiddenSize() + vision.outHiddenSize();
     }
 
     @Override
     public long parameterCount() {
-        return visionParameterCount() + text.parameterCount();
+        return visionParameterCount() + mergerParameterCount() + text.parameterCount();
     }
 
     @Override
