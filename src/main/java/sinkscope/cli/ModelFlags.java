@@ -35,8 +35,10 @@ final class ModelFlags {
             }
             String prompt = defaultPrompt == null ? a.required("prompt") : a.string("prompt", defaultPrompt);
             Device device = ModelFlags.device(a);
-            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), imageMode(a), device, ModelFlags.dtype(a, device),
-                    sinkscope.model.Checkpoint.config(dir));
+            ai.djl.ndarray.types.DataType dtype = ModelFlags.dtype(a, device);
+            LlavaConfig config = sinkscope.model.Checkpoint.config(dir);
+            sinkscope.model.DeviceCheck.requireFits(device, sinkscope.model.DeviceCheck.weightBytes(config.parameterCount(), dtype), dir.toString());
+            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), imageMode(a), device, dtype, config);
         }
 
         /** Pixel values [1, 3, S, S] from {@code --pixel-values} or the decoded {@code --image}. */
