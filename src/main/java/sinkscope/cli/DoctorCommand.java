@@ -51,7 +51,7 @@ final class DoctorCommand implements Main.Command {
         try {
             e = DeviceCheck.engine();
         } catch (RuntimeException | LinkageError x) {
-            System.out.println("engine: cannot load PyTorch: " + x);
+            System.out.println("engine: " + x.getMessage());
             System.out.println("problem: the engine does not load (see above); doctor: 1 problem");
             return 1;
         }

@@ -65,7 +65,13 @@ public final class DeviceCheck {
 
     /** Loads the engine (if not loaded yet) and describes it. */
     public static EngineInfo engine() {
-        Engine engine = Engine.getEngine("PyTorch");
+        Engine engine;
+        try {
+            engine = Engine.getEngine("PyTorch");
+        } catch (RuntimeException | LinkageError e) {
+            throw new DeviceException("the PyTorch engine does not load: " + e.getMessage() + " (" + e.getClass().getSimpleName() + "). "
+                    + noLibtorchHint(), e);
+        }
         String version = engine.getVersion();
         String dir = libtorchPath();
         boolean cudaBuild = dir != null && (Files.exists(Path.of(dir, "libtorch_cuda.so")) || Files.exists(Path.of(dir, "libc10_cuda.so")));
@@ -104,6 +110,20 @@ public final class DeviceCheck {
             }
         }
         return cudaBuild ? "cuda" : "cpu";
+    }
+
+    /** What DJL needs to find a libtorch (LibUtils: PYTORCH_LIBRARY_PATH, else a native jar, else a download when online). */
+    static String noLibtorchHint() {
+        String path = ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH");
+        if (path != null) {
+            return "PYTORCH_LIBRARY_PATH=" + path + " must be a folder holding libtorch.so of version PYTORCH_VERSION ("
+                    + ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_VERSION", "unset") + ") with PYTORCH_FLAVOR cpu or cu128 (DJL 0.36.0's JNI "
+                    + "flavors; now " + ai.djl.util.Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR", "unset") + ")";
+        }
+        return "DJL looks for libtorch in PYTORCH_LIBRARY_PATH (unset), then in a pytorch-native jar on the class path, then downloads it"
+                + (ai.djl.util.Utils.isOfflineMode() ? ", which ai.djl.offline=true forbids" : "")
+                + ": set PYTORCH_LIBRARY_PATH/PYTORCH_VERSION=2.7.1/PYTORCH_FLAVOR=cu128 to an existing libtorch, or run online"
+                + " (-Dai.djl.offline=false PYTORCH_FLAVOR=cu128), or use the CPU jar (mvn -Puber package); see the README's GPU clusters section";
     }
 
     private static String unavailableReason(String version, String flavor, String dir, boolean cudaBuild) {
