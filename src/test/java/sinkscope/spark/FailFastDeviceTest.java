@@ -24,6 +24,33 @@ class FailFastDeviceTest {
     Path dir;
 
     @Test
+    void extractWithDeviceCudaOnACpuLibtorchStopsWithTheCause() throws Exception {
+        ExecutorModels.closeAll();
+        Path questions = Fixture.write(dir);
+        Path out = dir.resolve("cli-out");
+        java.io.PrintStream oldErr = System.err;
+        java.io.PrintStream oldOut = System.out;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+            rc = sinkscope.cli.Main.run("extract", "--questions", questions.toString(), "--images", dir.resolve("images").toString(),
+                    "--out", out.toString(), "--master", "local[1]", "--device", "cuda:0", "--threads", "1");
+        } finally {
+            System.setErr(oldErr);
+            System.setOut(oldOut);
+        }
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, rc, e);
+        assertTrue(e.contains("cuda:0 asked for, but CUDA is not available: the loaded libtorch 2.7.1 is the CPU build"), e);
+        assertFalse(stdout.toString(StandardCharsets.UTF_8).contains("processed"), stdout.toString(StandardCharsets.UTF_8));
+        assertFalse(Files.exists(out.resolve("samples")) && Files.list(out.resolve("samples")).anyMatch(p -> p.toString().endsWith(".parquet")));
+        assertEquals(0, ExecutorModels.loaded());
+    }
+
+    @Test
     void aGpuAddressWithoutCudaStopsTheJobBeforeAnySample() throws Exception {
         ExecutorModels.closeAll();
         GpuAddressRunnerFactory.CREATED.set(0);
