@@ -69,8 +69,12 @@ public final class DeviceCheck {
         try {
             engine = Engine.getEngine("PyTorch");
         } catch (RuntimeException | LinkageError e) {
-            throw new DeviceException("the PyTorch engine does not load: " + e.getMessage() + " (" + e.getClass().getSimpleName() + "). "
-                    + noLibtorchHint(), e);
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new DeviceException("the PyTorch engine does not load: " + e.getMessage() + " (" + e.getClass().getSimpleName()
+                    + (root == e ? "" : "; cause: " + root) + "). " + noLibtorchHint(), e);
         }
         String version = engine.getVersion();
         String dir = libtorchPath();
