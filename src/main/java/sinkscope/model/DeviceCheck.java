@@ -73,8 +73,12 @@ public final class DeviceCheck {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
+            String driver = String.valueOf(root.getMessage()).contains("libcuda.so")
+                    ? " libcuda.so is the NVIDIA driver's library: a CUDA build of libtorch does not load on a machine without the driver ("
+                            + driver() + ")."
+                    : "";
             throw new DeviceException("the PyTorch engine does not load: " + e.getMessage() + " (" + e.getClass().getSimpleName()
-                    + (root == e ? "" : "; cause: " + root) + "). " + noLibtorchHint(), e);
+                    + (root == e ? "" : "; cause: " + root) + ")." + driver + " " + noLibtorchHint(), e);
         }
         String version = engine.getVersion();
         String dir = libtorchPath();
