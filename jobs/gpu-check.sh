@@ -5,7 +5,8 @@
 #   2. golden fp32         LlavaGoldenTest + VarEndToEndGoldenTest on the GPU in fp32, the manifests' tolerances
 #   3. golden fp16         GoldenFp16Test on the GPU: last logits within 0.25, final hidden state within 0.05 + 0.02|x|,
 #                          greedy tokens equal (CPU fp16 is within 0.02 and 0.004 of them)
-#   4. pipeline            jobs/sinkscope pipeline on the embedded default (bundled model, synthetic POPE), --device on the GPU
+#   4. pipeline            jobs/sinkscope pipeline on the embedded default (bundled model, synthetic POPE; the first 64
+#                          questions, 4 configs), --device on the GPU
 #   5. bench-forward --var prefill vs GEMM, capture and VAR overhead on the GPU (fp16, the GPU default)
 # and prints one table. When doctor finds the device unusable (no CUDA build, no driver, no device) steps 2-5 are not
 # run and say why (GPU_CHECK_FORCE=1 runs them anyway: each then fails at its start with the cause). Exit 0 only when
@@ -52,7 +53,11 @@ run_step() {
     timeout --kill-after=10 "$limit" "$@" >"$OUT/$name.log" 2>&1
     local rc=$?
     STEP_SECONDS=$(($(date +%s) - t0))
-    (( rc == 124 || rc == 137 )) && echo "[gpu-check: timed out after ${limit}s]" >>"$OUT/$name.log"
+    STEP_NOTE=""
+    if (( rc == 124 || rc == 137 )); then
+        STEP_NOTE="timed out after ${limit}s; "
+        echo "[gpu-check: timed out after ${limit}s]" >>"$OUT/$name.log"
+    fi
     return $rc
 }
 
@@ -60,7 +65,7 @@ run_step() {
 if run_step build 240 bash -c 'mvn -B -q -o -DskipTests package test-compile || mvn -B -q -DskipTests package test-compile'; then
     row build PASS "$STEP_SECONDS" "target/sinkscope.jar"
 else
-    row build FAIL "$STEP_SECONDS" "see $OUT/build.log"
+    row build FAIL "$STEP_SECONDS" "${STEP_NOTE}see $OUT/build.log"
 fi
 
 # 1. doctor on the device, with the gpu-cluster profile
@@ -96,23 +101,23 @@ else
     FIRST_ERR="$(grep -m1 -E 'DeviceException|AssertionFailedError|Exception:' "$OUT/golden.log" | cut -c1-200)"
     R1="$(report LlavaGoldenTest)"; R2="$(report VarEndToEndGoldenTest)"; R3="$(report GoldenFp16Test)"
     V12=PASS; [[ "$(verdict "$R1")" == PASS && "$(verdict "$R2")" == PASS ]] || V12=FAIL
-    row "golden fp32" "$V12" "$STEP_SECONDS" "LlavaGoldenTest ${R1:-no report}; VarEndToEndGoldenTest ${R2:-no report}${FIRST_ERR:+; first error: $FIRST_ERR}"
+    row "golden fp32" "$V12" "$STEP_SECONDS" "${STEP_NOTE}LlavaGoldenTest ${R1:-no report}; VarEndToEndGoldenTest ${R2:-no report}${FIRST_ERR:+; first error: $FIRST_ERR}"
     FP16="$(grep -E 'fp16 on' "$OUT/golden.log" | sed -E 's/.*last logits max \|diff\| ([0-9.]+), final hidden max \(\|diff\| - rtol\|x\|\) ([-0-9.]+)/\1\/\2/' | paste -sd' ' -)"
     row "golden fp16" "$(verdict "$R3")" "$STEP_SECONDS" "GoldenFp16Test ${R3:-no report}; logits/hidden error per sample: ${FP16:-none printed}"
     (( GOLDEN_RC == 124 || GOLDEN_RC == 137 )) && ROWS+=("                   (the golden tests timed out)")
 
     # 4. the pipeline on the embedded default, on the device
-    if run_step pipeline 200 jobs/sinkscope pipeline --device "$DEVICE" --master 'local[1]' --out "$OUT/pipeline-out"; then
+    if run_step pipeline 200 jobs/sinkscope pipeline --device "$DEVICE" --master 'local[1]' --limit 64 --out "$OUT/pipeline-out"; then
         row pipeline PASS "$STEP_SECONDS" "$(grep -m1 '^extract:.*inputs' "$OUT/pipeline.log"); $(grep -m1 '^evaluate:.*runs' "$OUT/pipeline.log"); $(grep -m1 -E '^baseline +all' "$OUT/pipeline.log" | tr -s ' ')"
     else
-        row pipeline FAIL "$STEP_SECONDS" "$(grep -m1 -E 'Exception|sinkscope pipeline:' "$OUT/pipeline.log" | cut -c1-220)"
+        row pipeline FAIL "$STEP_SECONDS" "$STEP_NOTE$( (grep -m1 '^sinkscope pipeline:' "$OUT/pipeline.log" || grep -m1 'Exception' "$OUT/pipeline.log") | cut -c1-220)"
     fi
 
     # 5. bench-forward --var on the device
-    if run_step bench-forward 150 jobs/sinkscope bench-forward --var --device "$DEVICE" --runs 9; then
+    if run_step bench-forward 150 jobs/sinkscope bench-forward --var --device "$DEVICE" --runs 7; then
         row bench-forward PASS "$STEP_SECONDS" "$(grep -E '^(gemm_gflops|prefill_ms|forward_vs_gemm|capture_overhead|var_overhead|var_generate_ms):' "$OUT/bench-forward.log" | paste -sd' ' -)"
     else
-        row bench-forward FAIL "$STEP_SECONDS" "$(grep -m1 -E 'Exception|sinkscope bench-forward:' "$OUT/bench-forward.log" | cut -c1-220)"
+        row bench-forward FAIL "$STEP_SECONDS" "$STEP_NOTE$(grep -m1 -E 'Exception|sinkscope bench-forward:' "$OUT/bench-forward.log" | cut -c1-220)"
     fi
 fi
 
