@@ -93,6 +93,15 @@ public final class Golden {
         return dir;
     }
 
+    /**
+     * The device the golden model tests run on: {@code -Dsinkscope.golden.device=cuda:0} (jobs/gpu-check.sh), else the
+     * CPU; a GPU that cannot be used fails here with the cause ({@link sinkscope.model.DeviceCheck}).
+     */
+    public static ai.djl.Device device() {
+        sinkscope.model.Torch.configure(2);
+        return sinkscope.model.Torch.device(System.getProperty("sinkscope.golden.device", "cpu"));
+    }
+
     public static JsonObject manifest(Path dir) {
         try {
             return JsonParser.parseString(Files.readString(dir.resolve("manifest.json"))).getAsJsonObject();

@@ -67,8 +67,18 @@ public final class ForwardBench {
     private final Settings settings;
     private final PrintStream out;
 
+    private final Device device;
+    private final DataType dtype;
+
     public ForwardBench(Settings settings, PrintStream out) {
+        this(settings, Device.cpu(), DataType.FLOAT32, out);
+    }
+
+    /** On {@code device} in {@code dtype} (the weights, embeddings and GEMM operands; attention softmax stays fp32). */
+    public ForwardBench(Settings settings, Device device, DataType dtype, PrintStream out) {
         this.settings = settings;
+        this.device = device;
+        this.dtype = dtype;
         this.out = out;
     }
 
@@ -139,8 +149,8 @@ public final class ForwardBench {
     private Lmm model() {
         Settings s = settings;
         return switch (s.family) {
-            case "llava" -> Llava.create(config(s), new RandomWeights(42, 0.02), Device.cpu(), DataType.FLOAT32);
-            case "qwen2_vl" -> Qwen2Vl.create(qwen2VlConfig(s), new RandomWeights(42, 0.02), Device.cpu(), DataType.FLOAT32);
+            case "llava" -> Llava.create(config(s), new RandomWeights(42, 0.02), device, dtype);
+            case "qwen2_vl" -> Qwen2Vl.create(qwen2VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
             default -> throw new IllegalArgumentException("--family expects llava or qwen2_vl, got '" + s.family + "'");
         };
     }
@@ -148,7 +158,7 @@ public final class ForwardBench {
     /** The merged prompt: random embeddings with the image after the first eighth of the text (Qwen2-VL: a square grid and its 3-D positions). */
     private Merged merged(NDManager m) {
         Settings s = settings;
-        NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32);
+        NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32).toType(dtype, false);
         int start = s.textTokens / 8;
         int end = start + s.imageTokens;
         if (!s.family.equals("qwen2_vl")) {
@@ -173,6 +183,7 @@ public final class ForwardBench {
         Settings s = settings;
         out.printf("bench-forward: %s decoder, hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
                 s.family, s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
+        out.printf("device %s, dtype %s%n", device, dtype);
         try (Lmm model = model(); NDManager m = model.newSampleManager()) {
             Merged merged = merged(m);
             NDArray[] gemmInputs = gemmInputs(m);
@@ -381,11 +392,15 @@ public final class ForwardBench {
         int hd = s.hidden / s.heads;
         int kv = s.kvHeads * hd;
         int n = s.seqLen();
-        return new NDArray[] {
+        NDArray[] in = {
             m.randomNormal(new Shape(n, s.hidden)), m.randomNormal(new Shape(s.hidden, s.hidden)), m.randomNormal(new Shape(kv, s.hidden)),
             m.randomNormal(new Shape(s.intermediate, s.hidden)), m.randomNormal(new Shape(s.hidden, s.intermediate)),
             m.randomNormal(new Shape(n, s.intermediate)), m.randomNormal(new Shape(1, s.heads, n, hd)),
             m.randomNormal(new Shape(1, s.heads, hd, n)), m.randomNormal(new Shape(1, s.heads, n, n))};
+        for (int i = 0; i < in.length; i++) {
+            in[i] = in[i].toType(dtype, false);
+        }
+        return in;
     }
 
     /** Seconds for the GEMMs of one prefill, nothing else. */
@@ -413,6 +428,8 @@ public final class ForwardBench {
                 linear(x, wi);
                 linear(xi, wo);
             }
+            // a GPU runs the GEMMs asynchronously: reading a value back waits for them (~0.1 ms on the CPU)
+            x.sum().toFloatArray();
         }
         return (System.nanoTime() - t0) / 1e9;
     }

@@ -29,11 +29,13 @@ final class BenchForwardCommand implements Main.Command {
                 args.integer("layers", 8), args.integer("intermediate", qwen ? 8960 : 2816), args.integer("vocab", qwen ? 151936 : 32000),
                 args.integer("image-tokens", qwen ? 1296 : 576), args.integer("text-tokens", 40), args.integer("runs", 15), args.integer("warmup", 1),
                 args.integer("decode-steps", 16), family);
+        ai.djl.Device device = ModelFlags.device(args);
+        ai.djl.ndarray.types.DataType dtype = ModelFlags.dtype(args, device);
         boolean var = args.bool("var", false);
         double tau = args.number("tau", 2.5);
         args.requireAllUsed();
         Map<String, Supplier<AttentionHook>> hooks = new LinkedHashMap<>();
-        try (NDManager varManager = NDManager.newBaseManager()) {
+        try (NDManager varManager = NDManager.newBaseManager(device)) {
             if (var) {
                 // Random hidden states have |x_d|/RMS ~ |N(0,1)|: tau 2.5 on two dims makes ~2% of tokens sinks, and the
                 // near-uniform attention of a random model passes HeadFork, so VAR rewrites most rows (its costliest path).
@@ -41,7 +43,7 @@ final class BenchForwardCommand implements Main.Command {
                 hooks.put("var", () -> new VarHook(varManager, params, false));
                 hooks.put("var_recording", () -> new VarHook(varManager, params, true));
             }
-            new ForwardBench(s, System.out).run(hooks);
+            new ForwardBench(s, device, dtype, System.out).run(hooks);
         }
         return 0;
     }

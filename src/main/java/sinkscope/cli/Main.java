@@ -17,6 +17,7 @@ public final class Main {
 
     static {
         // one line per command, in the order `help` lists them
+        COMMANDS.put("doctor", new DoctorCommand());
         COMMANDS.put("info", new InfoCommand());
         COMMANDS.put("inspect", new InspectCommand());
         COMMANDS.put("generate", new GenerateCommand());

@@ -46,8 +46,10 @@ final class ModelFlags {
             }
             String prompt = promptRequired ? a.required("prompt") : a.string("prompt", null);
             Device device = ModelFlags.device(a);
-            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), ModelFlags.imageOptions(a), device, ModelFlags.dtype(a, device),
-                    Families.config(dir));
+            ai.djl.ndarray.types.DataType dtype = ModelFlags.dtype(a, device);
+            ModelConfig config = Families.config(dir);
+            sinkscope.model.DeviceCheck.requireFits(device, sinkscope.model.DeviceCheck.weightBytes(config.parameterCount(), dtype), dir.toString());
+            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), ModelFlags.imageOptions(a), device, dtype, config);
         }
 
         Lmm load() {

@@ -18,7 +18,7 @@ import sinkscope.spark.SampleSource;
  * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N] [--synthetic-images 24]
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
- * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]]
+ * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
  * </pre>
  * Without {@code --questions} and {@code --table} the input is the embedded default: a held-out synthetic POPE set of
  * {@code --synthetic-images} images generated once under {@code runs/}; {@code --out} defaults to {@code runs/latest}.
@@ -127,7 +127,16 @@ final class SparkFlags {
     static SparkSession session(Args a, String job) throws java.io.IOException {
         String profile = a.string("profile", "local");
         String master = a.string("master", null);
+        String device = a.string("device", null);
+        if (device != null) {
+            sinkscope.model.Torch.parseDevice(device); // a bad name fails here, on the driver
+        }
         a.requireAllUsed();
-        return Pipeline.session(profile, master, "sinkscope " + job);
+        SparkSession spark = Pipeline.session(profile, master, "sinkscope " + job);
+        if (device != null) {
+            // tasks without a GPU address (local mode) run on this device; a GPU that cannot be used stops the job at executor start
+            spark.sparkContext().setLocalProperty(sinkscope.spark.DeviceAssignment.DEVICE_PROPERTY, device);
+        }
+        return spark;
     }
 }

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * The safetensors element types SinkScope reads and writes, and how each maps onto the engine.
  *
- * <p>DJL 0.35.1's PyTorch JNI has no {@code bfloat16} or {@code int16} (creating such an array aborts the
+ * <p>DJL's PyTorch JNI (0.35.1 and 0.36.0) has no {@code bfloat16} or {@code int16} (creating such an array aborts the
  * process), so those are widened on load: {@code bf16 -> f32} is exact ({@code bits << 16}) and so is
  * {@code i16 -> i32}.
  */

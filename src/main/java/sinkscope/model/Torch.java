@@ -45,8 +45,16 @@ public final class Torch {
         return a.get(new NDIndex().addAllDim(axis).addSliceDim(start, end));
     }
 
-    /** Parses {@code cpu}, {@code cuda}, {@code cuda:N} or {@code gpu:N}. */
+    /**
+     * The device {@code cpu}, {@code cuda}, {@code cuda:N} or {@code gpu:N}, checked: a GPU must be usable by the loaded
+     * libtorch ({@link DeviceCheck#require}), else a {@link DeviceCheck.DeviceException} names why; never a silent CPU.
+     */
     public static Device device(String name) {
+        return DeviceCheck.require(parseDevice(name));
+    }
+
+    /** Parses {@code cpu}, {@code cuda}, {@code cuda:N} or {@code gpu:N} without checking that it can be used. */
+    public static Device parseDevice(String name) {
         String s = name.trim().toLowerCase(Locale.ROOT);
         if (s.equals("cpu")) {
             return Device.cpu();
@@ -66,16 +74,16 @@ public final class Torch {
 
     /**
      * Parses a compute dtype: {@code fp32}/{@code float32} or {@code fp16}/{@code float16}. {@code bf16} is refused
-     * with the reason: DJL 0.35.1's PyTorch JNI has no bfloat16 (creating one aborts the JVM); bf16 checkpoints
-     * still load (widened to fp32 exactly) and can run in fp16 on a GPU.
+     * with the reason: DJL's PyTorch JNI (0.35.1 and 0.36.0, measured) has no bfloat16 (creating one aborts the JVM);
+     * bf16 checkpoints still load (widened to fp32 exactly) and can run in fp16 on a GPU.
      */
     public static DataType dtype(String name) {
         String s = name.trim().toLowerCase(Locale.ROOT);
         return switch (s) {
             case "fp32", "float32", "f32" -> DataType.FLOAT32;
             case "fp16", "float16", "f16", "half" -> DataType.FLOAT16;
-            case "bf16", "bfloat16" -> throw new IllegalArgumentException("dtype bf16 is not available: DJL 0.35.1's PyTorch JNI has no "
-                    + "bfloat16 (it aborts the process); bf16 checkpoints load as fp32, use --dtype fp16 on a GPU");
+            case "bf16", "bfloat16" -> throw new IllegalArgumentException("dtype bf16 is not available: DJL's PyTorch JNI (0.36.0) has no "
+                    + "bfloat16 (creating one aborts the process); bf16 checkpoints load as fp32, use --dtype fp16 on a GPU");
             default -> throw new IllegalArgumentException("bad dtype '" + name + "': expected fp32 or fp16");
         };
     }

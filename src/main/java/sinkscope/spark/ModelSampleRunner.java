@@ -55,6 +55,8 @@ public final class ModelSampleRunner implements SampleRunner {
         DataType dtype = spec.dtype() == null || spec.dtype().equals("auto") ? Torch.defaultDtype(device) : Torch.dtype(spec.dtype());
         Path dir = spec.modelDir() == null ? BundledModel.path() : Path.of(spec.modelDir());
         ModelConfig config = Families.config(dir);
+        // fail at executor start, before any sample, when the weights cannot fit the device
+        sinkscope.model.DeviceCheck.requireFits(device, sinkscope.model.DeviceCheck.weightBytes(config.parameterCount(), dtype), dir.toString());
         int hidden = config.text().hiddenSize();
         if (spec.sinkDims().isEmpty()) {
             sinkDims = KnownSinkDims.forModel(config.text().nameOrPath(), hidden).map(KnownSinkDims.Match::dims)

@@ -74,7 +74,7 @@ public final class Pipeline {
     }
 
     /** The profile's properties; the built-in {@code local} profile is empty when no file is found. */
-    static Map<String, String> profile(String profile) throws IOException {
+    public static Map<String, String> profile(String profile) throws IOException {
         Path file = Path.of(profile);
         if (!Files.isRegularFile(file)) {
             Path home = Path.of(System.getProperty("sinkscope.home", ""));

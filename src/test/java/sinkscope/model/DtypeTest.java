@@ -24,7 +24,7 @@ class DtypeTest {
     @Test
     void parsesDevicesAndDtypes() {
         assertEquals(Device.cpu(), Torch.device("cpu"));
-        assertEquals(Device.gpu(1), Torch.device("cuda:1"));
+        assertEquals(Device.gpu(1), Torch.parseDevice("cuda:1"));
         assertEquals(DataType.FLOAT16, Torch.dtype("fp16"));
         assertEquals(DataType.FLOAT16, Torch.defaultDtype(Device.gpu(0)));
         assertEquals(DataType.FLOAT32, Torch.defaultDtype(Device.cpu()));

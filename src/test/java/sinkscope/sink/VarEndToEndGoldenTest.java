@@ -76,7 +76,7 @@ class VarEndToEndGoldenTest {
                 "--sink-dims", dims.toString(), "--tau", params.get("tau").getAsString(), "--rho", params.get("rho").getAsString(),
                 "--summ", params.get("summ").getAsString(), "--p", params.get("p").getAsString(),
                 "--except-last-layer", params.get("except_last_layer").getAsString(), "--max-new-tokens", Integer.toString(steps),
-                "--out", out.toString());
+                "--device", Golden.device().isGpu() ? "cuda:" + Golden.device().getDeviceId() : "cpu", "--dtype", "fp32", "--out", out.toString());
         assertEquals(0, rc, "inspect exit code");
         String id = run.get("file").getAsString();
         try (SafeTensors got = SafeTensors.open(out); SafeTensors golden = SafeTensors.open(llava.resolve("var").resolve(id))) {

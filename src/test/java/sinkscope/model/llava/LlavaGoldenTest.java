@@ -49,8 +49,9 @@ class LlavaGoldenTest {
     @BeforeAll
     static void load() {
         Torch.configure(2);
-        model = Llava.load(Golden.llava(), Device.cpu(), DataType.FLOAT32);
-        manager = NDManager.newBaseManager(Device.cpu());
+        Device device = Golden.device(); // -Dsinkscope.golden.device=cuda:0 (jobs/gpu-check.sh): fp32 on the GPU, same tolerances
+        model = Llava.load(Golden.llava(), device, DataType.FLOAT32);
+        manager = NDManager.newBaseManager(device);
     }
 
     @AfterAll

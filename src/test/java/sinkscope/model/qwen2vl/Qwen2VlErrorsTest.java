@@ -2,7 +2,6 @@ package sinkscope.model.qwen2vl;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
