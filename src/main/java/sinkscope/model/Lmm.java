@@ -76,10 +76,19 @@ public interface Lmm extends AutoCloseable {
 
     /** Encoded inputs through features, merge, prefill and greedy decoding; the hook sees every pass. */
     default Generation generate(NDManager m, Inputs inputs, GenerateOptions opts, AttentionHook hook) {
+        return generate(m, inputs, null, opts, hook);
+    }
+
+    /**
+     * {@link #generate(NDManager, Inputs, GenerateOptions, AttentionHook)} with the image features already made
+     * ({@code features} non-null: e.g. shared by the configurations of one sample, which see the same image); the
+     * features stay open.
+     */
+    default Generation generate(NDManager m, Inputs inputs, NDArray features, GenerateOptions opts, AttentionHook hook) {
         try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers())) {
             long t0 = System.nanoTime();
-            NDArray features = inputs.pixelValues() == null ? null : imageFeatures(sample, inputs);
-            Merged merged = merge(sample, inputs, features);
+            NDArray f = features != null || inputs.pixelValues() == null ? features : imageFeatures(sample, inputs);
+            Merged merged = merge(sample, inputs, f);
             Prefill prefill = prefill(sample, merged, cache, hook);
             long t1 = System.nanoTime();
             Generation g = greedy(sample, merged, prefill, cache, opts, hook);

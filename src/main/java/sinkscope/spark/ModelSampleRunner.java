@@ -1,6 +1,7 @@
 package sinkscope.spark;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.awt.image.BufferedImage;
@@ -168,8 +169,7 @@ public final class ModelSampleRunner implements SampleRunner {
     @Override
     public Prediction predict(SampleInput sample, EvalConfig config, List<Integer> attentionLayers) throws SampleException {
         long t0 = System.nanoTime();
-        BufferedImage image = image(sample);
-        String prompt = prompt(sample);
+        Shared shared = shared(sample);
         VarParams base = VarParams.official(sinkDims).withTau(tau);
         try (NDManager m = model.newSampleManager()) {
             AttentionHook intervention = switch (config.kind()) {
@@ -181,11 +181,12 @@ public final class ModelSampleRunner implements SampleRunner {
                         sample.questionId() == null ? 0 : sample.questionId().hashCode());
                 default -> throw new SampleException("evaluate", "unknown configuration kind " + config.kind());
             };
-            Inputs inputs = encode(m, prompt, image);
+            Inputs inputs = shared.inputs();
             boolean[] objectPatches = sample.box() == null ? null : model.objectPatches(inputs, sample.box());
             List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
             LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, kept);
-            Generation g = model.generate(m, inputs, new GenerateOptions(maxNewTokens, true, 0), AttentionHook.chain(intervention, probe));
+            Generation g = model.generate(m, inputs, shared.features(), new GenerateOptions(maxNewTokens, true, 0),
+                    AttentionHook.chain(intervention, probe));
             String answer = model.decodeText(g.tokens()).strip();
             float[][] rows = new float[attentionLayers.size()][];
             for (int i = 0; i < rows.length; i++) {
@@ -198,6 +199,55 @@ public final class ModelSampleRunner implements SampleRunner {
             throw new SampleException("model", e.getMessage(), e);
         }
     }
+
+    /**
+     * What the configurations of one sample share: the decoded image, the processor's inputs and the vision tower's
+     * features, made once and kept (per task thread) until the next sample. Evaluation rows come sorted by sample then
+     * configuration, so each sample's image goes through the vision tower once, not once per configuration.
+     */
+    private record Shared(String key, NDManager manager, Inputs inputs, NDArray features) implements AutoCloseable {
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    private final ThreadLocal<Shared> lastSample = new ThreadLocal<>();
+    private final java.util.Set<Shared> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private Shared shared(SampleInput sample) throws SampleException {
+        String prompt = prompt(sample);
+        String key = sample.questionId() + "\u0000" + sample.imagePath() + "\u0000"
+                + (sample.imageBytes() == null ? "" : java.util.Arrays.hashCode(sample.imageBytes())) + "\u0000" + prompt;
+        Shared last = lastSample.get();
+        if (last != null && shareVision && last.key().equals(key)) {
+            return last;
+        }
+        if (last != null) {
+            open.remove(last);
+            last.close();
+            lastSample.remove();
+        }
+        BufferedImage image = image(sample);
+        NDManager m = model.newSampleManager();
+        try {
+            Inputs inputs = encode(m, prompt, image);
+            NDArray features = inputs.pixelValues() == null ? null : model.imageFeatures(m, inputs);
+            Shared s = new Shared(key, m, inputs, features);
+            lastSample.set(s);
+            open.add(s);
+            return s;
+        } catch (SampleException e) {
+            m.close();
+            throw e;
+        } catch (RuntimeException e) {
+            m.close();
+            throw new SampleException("model", e.getMessage(), e);
+        }
+    }
+
+    /** {@code -Dsinkscope.shareVision=false} (read when the runner is made) runs the vision tower for every configuration again. */
+    private final boolean shareVision = !"false".equals(System.getProperty("sinkscope.shareVision"));
 
     private String prompt(SampleInput sample) throws SampleException {
         if (sample.question() == null || sample.question().isBlank()) {
@@ -233,6 +283,8 @@ public final class ModelSampleRunner implements SampleRunner {
 
     @Override
     public void close() {
+        open.forEach(Shared::close);
+        open.clear();
         model.close();
     }
 }

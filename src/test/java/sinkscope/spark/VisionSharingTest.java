@@ -1,0 +1,62 @@
+package sinkscope.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import sinkscope.Golden;
+
+/**
+ * The configurations of one sample share its vision features: predictions with sharing equal those of a runner that
+ * runs the vision tower for every configuration (answers, grounding and attention rows bit for bit), on both
+ * families, and samples that follow each other do not see each other's image.
+ */
+class VisionSharingTest {
+
+    private static List<Prediction> run(Path model, List<Integer> dims, double tau, String shareVision) throws Exception {
+        String before = System.getProperty("sinkscope.shareVision");
+        System.setProperty("sinkscope.shareVision", shareVision);
+        try (ModelSampleRunner runner = new ModelSampleRunner(new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, model.toString(), "auto", 1, dims, tau,
+                "model", 4), DeviceAssignment.cpu(1))) {
+            List<Prediction> out = new ArrayList<>();
+            Path images = model.resolve("images");
+            String[] files;
+            try (var s = java.nio.file.Files.list(images)) {
+                files = s.map(p -> p.getFileName().toString()).sorted().limit(2).toArray(String[]::new);
+            }
+            for (String f : files) {
+                SampleInput in = new SampleInput(f, null, images.resolve(f).toString(), null, "Is there a red circle in the image?", "yes", "test", null,
+                        null);
+                for (String c : new String[] {"baseline", "var", "ablate_sinks", "ablate_random"}) {
+                    out.add(runner.predict(in, EvalConfig.parse(c), List.of(1, 2)));
+                }
+            }
+            return out;
+        } finally {
+            if (before == null) {
+                System.clearProperty("sinkscope.shareVision");
+            } else {
+                System.setProperty("sinkscope.shareVision", before);
+            }
+        }
+    }
+
+    @Test
+    void sharedFeaturesGiveTheSamePredictions() throws Exception {
+        for (Object[] c : new Object[][] {{Golden.llava(), List.of(7, 41), 4.0}, {Golden.qwen2Vl(), List.of(11, 26), 3.0}}) {
+            @SuppressWarnings("unchecked")
+            List<Integer> dims = (List<Integer>) c[1];
+            List<Prediction> shared = run((Path) c[0], dims, (double) c[2], "true");
+            List<Prediction> fresh = run((Path) c[0], dims, (double) c[2], "false");
+            assertEquals(8, shared.size());
+            for (int i = 0; i < shared.size(); i++) {
+                assertEquals(fresh.get(i).answer(), shared.get(i).answer(), c[0] + " prediction " + i);
+                assertArrayEquals(fresh.get(i).imageAttentionByLayer(), shared.get(i).imageAttentionByLayer(), c[0] + " grounding " + i);
+                assertArrayEquals(fresh.get(i).attentionRows()[1], shared.get(i).attentionRows()[1], c[0] + " attention row " + i);
+            }
+        }
+    }
+}
