@@ -16,7 +16,7 @@ import sinkscope.bench.PipelineBench;
 final class BenchPipelineCommand implements Main.Command {
     @Override
     public String summary() {
-        return "benchmark: Spark overhead over model time, local[2] vs local[1], Parquet bytes per sample (--samples N [--model DIR])";
+        return "benchmark: Spark overhead over model time, local[2] vs local[1], Parquet bytes per sample (--samples N [--model DIR]); --vision-sharing true: what sharing a sample's vision features across configs saves";
     }
 
     @Override
@@ -26,9 +26,15 @@ final class BenchPipelineCommand implements Main.Command {
         int warmup = args.integer("warmup", 8);
         String work = args.string("work", null);
         boolean timeline = args.bool("timeline", false);
+        boolean visionSharing = args.bool("vision-sharing", false);
         var spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN), 1,
                 args.integer("max-new-tokens", 8));
         args.requireAllUsed();
+        if (visionSharing) {
+            // model time only: the four configs of each sample with and without shared vision features
+            sinkscope.bench.VisionSharingBench.run(spec, samples, System.out);
+            return 0;
+        }
         Path dir = work == null ? Files.createTempDirectory("sinkscope-bench-pipeline") : Path.of(work);
         try {
             new PipelineBench(new PipelineBench.Settings(samples, runs, warmup, spec, dir, timeline), System.out).run();
