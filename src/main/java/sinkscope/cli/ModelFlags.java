@@ -61,7 +61,8 @@ final class ModelFlags {
                 try (SafeTensors st = SafeTensors.open(pixelValues)) {
                     String name = st.contains("pixel_values") ? "pixel_values" : st.entries().keySet().iterator().next();
                     NDArray p = st.load(m, name);
-                    long[] grid = st.contains("image_grid_thw") ? st.longs("image_grid_thw") : null;
+                    // Qwen2-VL: image_grid_thw; LLaVA-NeXT: image_sizes (height, width) of the original image
+                    long[] grid = st.contains("image_grid_thw") ? st.longs("image_grid_thw") : st.contains("image_sizes") ? st.longs("image_sizes") : null;
                     if (grid == null && p.getShape().dimension() == 3) {
                         p = p.expandDims(0);
                     }

@@ -40,7 +40,12 @@ public record LlavaConfig(
         if (name.startsWith("language_model.lm_head.")) {
             return new String[] {name.substring("language_model.".length())};
         }
-        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.")) {
+        if (name.startsWith("vision_tower.vision_model.")) {
+            // transformers 5 saves CLIPVisionModel without its vision_model level
+            String flat = "vision_tower." + name.substring("vision_tower.vision_model.".length());
+            return new String[] {"model." + name, flat, "model." + flat};
+        }
+        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.") || name.equals("image_newline")) {
             return new String[] {"model." + name};
         }
         return new String[0];
@@ -141,21 +146,38 @@ public record LlavaConfig(
     }
 
     private static LlavaConfig parseChecked(Path file, JsonObject root) {
+        return parse(file, root, "llava", Set.of("llama"));
+    }
+
+    /**
+     * The LLaVA fields of a llava-hf config whose {@code model_type} must be {@code modelType} ({@code llava},
+     * {@code llava_next}) and whose {@code text_config.model_type} one of {@code textTypes} ({@code llama},
+     * {@code mistral}: Mistral's {@code sliding_window} becomes {@link TextConfig#slidingWindow()}).
+     */
+    public static LlavaConfig parse(Path file, JsonObject root, String modelType0, Set<String> textTypes) {
         JsonFields top = new JsonFields(file, root, "");
         String modelType = top.str("model_type", null);
         if (modelType == null) {
-            throw CheckpointException.of(file, "field 'model_type' is missing (expected \"llava\")");
+            throw CheckpointException.of(file, "field 'model_type' is missing (expected \"" + modelType0 + "\")");
         }
-        if (!modelType.equals("llava")) {
-            throw CheckpointException.of(file, "field 'model_type' is \"" + modelType + "\"; SinkScope runs llava-hf checkpoints (\"llava\")");
+        if (!modelType.equals(modelType0)) {
+            throw CheckpointException.of(file, "field 'model_type' is \"" + modelType + "\"; expected \"" + modelType0 + "\"");
         }
         JsonObject tj = root.has("text_config") && root.get("text_config").isJsonObject() ? root.getAsJsonObject("text_config") : new JsonObject();
         JsonObject vj = root.has("vision_config") && root.get("vision_config").isJsonObject() ? root.getAsJsonObject("vision_config") : null;
         JsonFields t = new JsonFields(file, tj, "text_config.");
         String textType = t.str("model_type", "llama");
-        if (!textType.equals("llama")) {
-            throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + textType + "\"; only llama decoders are supported");
+        if (!textTypes.contains(textType)) {
+            throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + textType + "\"; supported decoders: " + new java.util.TreeSet<>(textTypes));
         }
+        // transformers 5 writes rope_theta inside rope_parameters
+        JsonObject ropeParams = t.object("rope_parameters");
+        double ropeTheta = ropeParams != null && ropeParams.has("rope_theta") ? new JsonFields(file, ropeParams, "text_config.rope_parameters.").number("rope_theta", 10000.0)
+                : t.number("rope_theta", 10000.0);
+        if (ropeParams != null && ropeParams.has("rope_type") && !ropeParams.get("rope_type").getAsString().equals("default")) {
+            throw CheckpointException.of(file, "field 'text_config.rope_parameters.rope_type' is " + ropeParams.get("rope_type") + "; rope scaling is not supported");
+        }
+        int window = textType.equals("mistral") && t.has("sliding_window") && !t.isNull("sliding_window") ? t.integer("sliding_window", 4096) : 0;
         int heads = t.integer("num_attention_heads", 32);
         int hidden = t.integer("hidden_size", 4096);
         int kvHeads = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", heads) : heads;
@@ -170,7 +192,7 @@ public record LlavaConfig(
                 t.str("hidden_act", "silu"),
                 t.integer("max_position_embeddings", 2048),
                 t.number("rms_norm_eps", 1e-6),
-                t.number("rope_theta", 10000.0),
+                ropeTheta,
                 t.bool("attention_bias", false),
                 t.bool("attention_bias", false),
                 t.bool("tie_word_embeddings", false),
@@ -178,7 +200,14 @@ public record LlavaConfig(
                 new int[] {t.integer("eos_token_id", 2)},
                 t.str("_name_or_path", ""),
                 null,
-                0);
+                window);
+        if (t.has("head_dim") && !t.isNull("head_dim") && t.integer("head_dim", 0) != hidden / Math.max(1, heads)) {
+            throw CheckpointException.of(file, "field 'text_config.head_dim' " + t.integer("head_dim", 0) + " differs from hidden_size / num_attention_heads "
+                    + hidden / Math.max(1, heads) + "; only head_dim = hidden_size / num_attention_heads is supported");
+        }
+        if (window < 0) {
+            throw CheckpointException.of(file, "field 'text_config.sliding_window' must be positive or null, got " + window);
+        }
         if (!TEXT_ACTS.contains(text.hiddenAct())) {
             throw CheckpointException.of(file, "field 'text_config.hidden_act' is \"" + text.hiddenAct() + "\"; supported: " + TEXT_ACTS);
         }
@@ -258,7 +287,7 @@ public record LlavaConfig(
         }
         Integer pad = top.has("pad_token_id") && !top.isNull("pad_token_id") ? top.integer("pad_token_id", 0) : null;
         return new LlavaConfig(file, text, vision, top.integer("image_token_index", 32000), pad, projectorAct, featureLayer, strategy,
-                top.str("torch_dtype", t.str("torch_dtype", "float32")));
+                top.str("torch_dtype", top.str("dtype", t.str("torch_dtype", "float32"))));
     }
 
     private static void positive(Path file, String field, int value) {
