@@ -63,7 +63,7 @@ final class ModelFlags {
                     NDArray p = st.load(m, name);
                     // Qwen2-VL: image_grid_thw; LLaVA-NeXT: image_sizes (height, width) of the original image
                     long[] grid = st.contains("image_grid_thw") ? st.longs("image_grid_thw") : st.contains("image_sizes") ? st.longs("image_sizes") : null;
-                    if (grid == null && p.getShape().dimension() == 3) {
+                    if (p.getShape().dimension() == 3) {
                         p = p.expandDims(0);
                     }
                     return model.encode(m, text, p, grid);

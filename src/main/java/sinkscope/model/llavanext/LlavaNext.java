@@ -227,7 +227,7 @@ public final class LlavaNext implements Lmm {
                     + (1 + geo.numTiles()) + ", 3, " + config.tileSize() + ", " + config.tileSize() + "] (best resolution " + geo.bestHeight() + "x"
                     + geo.bestWidth() + ")");
         }
-        return new Inputs(ids, pixels, new long[] {height, width}, g, g, width, height, ImageOptions.DEFAULT, geo.layout());
+        return new Inputs(ids, pixels, null, g, g, width, height, ImageOptions.DEFAULT, geo.layout());
     }
 
     public AnyresGeometry geometry(int width, int height) {
