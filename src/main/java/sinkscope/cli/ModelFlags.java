@@ -41,6 +41,7 @@ final class ModelFlags {
         static Sample parse(Args a, boolean promptRequired) {
             Torch.configure(a.integer("threads", 0));
             Path dir = a.path("model", null);
+            visionTower(a);
             if (dir == null) {
                 dir = sinkscope.model.BundledModel.path();
             }
@@ -73,6 +74,14 @@ final class ModelFlags {
                 throw new Args.UsageException("give --image FILE or --pixel-values FILE.safetensors");
             }
             return model.encode(m, text, new ImageDecoder().decode(image), imageOptions);
+        }
+    }
+
+    /** {@code --vision-tower DIR}: the CLIP directory of an original-layout LLaVA checkpoint (default: its mm_vision_tower). */
+    static void visionTower(Args a) {
+        Path vt = a.path("vision-tower", null);
+        if (vt != null) {
+            Families.visionTower(vt);
         }
     }
 
