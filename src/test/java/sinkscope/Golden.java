@@ -79,6 +79,44 @@ public final class Golden {
         }
     }
 
+    /**
+     * The llava-next-tiny-a layout (this project's data): a LLaVA-NeXT checkpoint without its tokenizer.json (that
+     * of {@link #llava()}), {@code mistral/config.json}, {@code manifest.json}, {@code tensors/}, {@code images/}.
+     */
+    public static Path llavaNext() {
+        return dir("sinkscope.golden.llavanext", "golden/llava-next-tiny-a");
+    }
+
+    /**
+     * llava-next-tiny-a as a complete checkpoint in {@code target/golden/}: its files, llava-tiny-a's tokenizer.json,
+     * and the config of {@code variant} ({@code llama}: config.json, {@code mistral}: mistral/config.json).
+     */
+    public static synchronized Path llavaNextCheckpoint(String variant) {
+        Path src = llavaNext();
+        Path dst = Path.of("target", "golden", "llava-next-tiny-a-" + variant).toAbsolutePath();
+        try {
+            Files.createDirectories(dst);
+            try (var files = Files.list(src)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(f, dst.resolve(f.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (!variant.equals("llama")) {
+                Files.copy(src.resolve(variant).resolve("config.json"), dst.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.copy(llava().resolve("tokenizer.json"), dst.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            for (String sub : new String[] {"tensors", "images"}) {
+                Path link = dst.resolve(sub);
+                if (!Files.exists(link)) {
+                    Files.createSymbolicLink(link, src.resolve(sub));
+                }
+            }
+            return dst;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot assemble " + dst + " from " + src, e);
+        }
+    }
+
     /** {@code ../shared/golden/<name>} beside the checkout (where CI lays the shared data), unless overridden. */
     private static Path shared(String property, String name) {
         String override = System.getProperty(property);

@@ -14,6 +14,7 @@ final class InfoCommand implements Main.Command {
     @Override
     public int run(Args args) {
         Path model = args.path("model");
+        ModelFlags.visionTower(args);
         args.requireAllUsed();
         Path file = Files.isDirectory(model) ? model.resolve("config.json") : model;
         if (!Files.isRegularFile(file)) {

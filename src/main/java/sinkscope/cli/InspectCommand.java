@@ -51,11 +51,24 @@ final class InspectCommand implements Main.Command {
 
             SafeTensorsWriter w = new SafeTensorsWriter();
             NDArray pixels = inputs.pixelValues();
-            // LLaVA's batch of one [1, 3, S, S] is written as [3, S, S]; Qwen2-VL's patches [N, C*T*P*P] as they are
-            w.add("pixel_values", (inputs.imageGridThw() == null ? pixels.get(0) : pixels).toType(DataType.FLOAT32, false));
+            // LLaVA's batch of one [1, 3, S, S] is written as [3, S, S]; Qwen2-VL's patches [N, C*T*P*P] and LLaVA-NeXT's
+            // base image and tiles [1 + tiles, 3, S, S] as they are
+            boolean one = inputs.imageGridThw() == null && pixels.getShape().dimension() == 4 && pixels.getShape().get(0) == 1;
+            w.add("pixel_values", (one ? pixels.get(0) : pixels).toType(DataType.FLOAT32, false));
             if (inputs.imageGridThw() != null) {
                 w.add("image_grid_thw", inputs.imageGridThw(), 1, 3);
             }
+            if (inputs.width() > 0) {
+                w.add("image_sizes", new long[] {inputs.height(), inputs.width()}, 2);
+            }
+            // per image-span position: the panel of its patch (0 = the gridRows x gridCols grid; LLaVA-NeXT 1 = the tile
+            // mosaic) or -1 for a separator (LLaVA-NeXT's newline tokens)
+            int[] kinds = inputs.layout().kinds();
+            long[] kindsL = new long[kinds.length];
+            for (int i = 0; i < kinds.length; i++) {
+                kindsL[i] = kinds[i];
+            }
+            w.add("image_token_panel", kindsL, kindsL.length);
             w.add("input_ids", ids, ids.length);
             w.add("image_span", new long[] {merged.imageStart(), merged.imageEnd()}, 2);
             w.add("image_features", features.toType(DataType.FLOAT32, false));

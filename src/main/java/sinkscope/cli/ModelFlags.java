@@ -41,6 +41,7 @@ final class ModelFlags {
         static Sample parse(Args a, boolean promptRequired) {
             Torch.configure(a.integer("threads", 0));
             Path dir = a.path("model", null);
+            visionTower(a);
             if (dir == null) {
                 dir = sinkscope.model.BundledModel.path();
             }
@@ -63,8 +64,9 @@ final class ModelFlags {
                 try (SafeTensors st = SafeTensors.open(pixelValues)) {
                     String name = st.contains("pixel_values") ? "pixel_values" : st.entries().keySet().iterator().next();
                     NDArray p = st.load(m, name);
-                    long[] grid = st.contains("image_grid_thw") ? st.longs("image_grid_thw") : null;
-                    if (grid == null && p.getShape().dimension() == 3) {
+                    // Qwen2-VL: image_grid_thw; LLaVA-NeXT: image_sizes (height, width) of the original image
+                    long[] grid = st.contains("image_grid_thw") ? st.longs("image_grid_thw") : st.contains("image_sizes") ? st.longs("image_sizes") : null;
+                    if (p.getShape().dimension() == 3) {
                         p = p.expandDims(0);
                     }
                     return model.encode(m, text, p, grid);
@@ -74,6 +76,14 @@ final class ModelFlags {
                 throw new Args.UsageException("give --image FILE or --pixel-values FILE.safetensors");
             }
             return model.encode(m, text, new ImageDecoder().decode(image), imageOptions);
+        }
+    }
+
+    /** {@code --vision-tower DIR}: the CLIP directory of an original-layout LLaVA checkpoint (default: its mm_vision_tower). */
+    static void visionTower(Args a) {
+        Path vt = a.path("vision-tower", null);
+        if (vt != null) {
+            Families.visionTower(vt);
         }
     }
 

@@ -51,6 +51,7 @@ final class SinkDimsCommand implements Main.Command {
     public int run(Args a) throws IOException {
         Torch.configure(a.integer("threads", 0));
         Path modelDir = a.path("model");
+        ModelFlags.visionTower(a);
         Path images = a.path("images");
         String question = a.string("prompt", null);
         int limit = a.integer("limit", 64);

@@ -53,6 +53,7 @@ final class SparkFlags {
         SampleSource.Columns d = SampleSource.Columns.defaults();
         SampleSource.Columns columns = new SampleSource.Columns(a.string("id-col", d.id()), a.string("image-col", d.image()),
                 a.string("question-col", d.question()), a.string("label-col", d.label()), a.string("category-col", d.category()));
+        ModelFlags.visionTower(a);
         int[] dims = a.ints("sink-dims");
         RunnerSpec runner = new RunnerSpec(
                 a.string("runner", RunnerSpec.DEFAULT_FACTORY),

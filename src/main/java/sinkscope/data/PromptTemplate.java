@@ -17,6 +17,8 @@ import java.util.Objects;
  *       turn open: {@code "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
  *       + "<|vision_start|><|image_pad|><|vision_end|>" + question + "<|im_end|>\n<|im_start|>assistant\n"}, as
  *       {@code apply_chat_template(..., add_generation_prompt=True)} renders one image and one text turn.</li>
+ *   <li>{@code mistral_instruct}: {@code "[INST] <image>\n{question} [/INST]"}, the chat format of
+ *       llava-hf/llava-v1.6-mistral-7b-hf.</li>
  *   <li>any other string is a custom template that must contain {@code {question}}; the two characters
  *       {@code \n} in it stand for a newline, so a template can be given on a command line.</li>
  * </ul>
@@ -31,6 +33,7 @@ public final class PromptTemplate {
             + "assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
     public static final String VICUNA_V1 = VICUNA_V1_SYSTEM + " USER: <image>\n{question} ASSISTANT:";
     public static final String PLAIN = "<image>\n{question}";
+    public static final String MISTRAL_INSTRUCT = "[INST] <image>\n{question} [/INST]";
     public static final String QWEN2_VL = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
             + "<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n";
     public static final String POPE_SUFFIX = " Answer the question using a single word or phrase.";
@@ -56,10 +59,11 @@ public final class PromptTemplate {
             case "vicuna_v1" -> new PromptTemplate("vicuna_v1", VICUNA_V1, false);
             case "plain" -> new PromptTemplate("plain", PLAIN, false);
             case "qwen2_vl" -> new PromptTemplate("qwen2_vl", QWEN2_VL, false);
+            case "mistral_instruct" -> new PromptTemplate("mistral_instruct", MISTRAL_INSTRUCT, false);
             default -> {
                 String t = nameOrTemplate.replace("\\n", "\n");
                 if (!t.contains(SLOT)) {
-                    throw new IllegalArgumentException("prompt template must be llava_hf, vicuna_v1, plain, qwen2_vl or a "
+                    throw new IllegalArgumentException("prompt template must be llava_hf, vicuna_v1, plain, qwen2_vl, mistral_instruct or a "
                             + "template containing {question}, got '" + nameOrTemplate + "'");
                 }
                 yield new PromptTemplate("custom", t, false);

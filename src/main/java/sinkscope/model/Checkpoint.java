@@ -68,7 +68,10 @@ public final class Checkpoint implements Weights, AutoCloseable {
         try (Stream<Path> files = Files.list(dir)) {
             String pickles = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth"))
                     .sorted().reduce((a, b) -> a + ", " + b).orElse("");
-            return pickles.isEmpty() ? "" : "; found pickle weights (" + pickles + ") which are never loaded: convert them to safetensors";
+            return pickles.isEmpty() ? "" : "; found pickle weights (" + pickles + ") which are never loaded: convert them to safetensors, e.g."
+                    + " per shard: python -c \"import sys,torch; from safetensors.torch import save_file; save_file({k: v.contiguous() for k, v in"
+                    + " torch.load(sys.argv[1], map_location='cpu', weights_only=True).items()}, sys.argv[1].rsplit('.', 1)[0] + '.safetensors',"
+                    + " metadata={'format': 'pt'})\" FILE.bin (and for shards write model.safetensors.index.json with the new file names)";
         } catch (IOException e) {
             return "";
         }

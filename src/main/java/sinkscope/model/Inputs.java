@@ -14,11 +14,25 @@ import ai.djl.ndarray.NDArray;
  * @param width the original image's width in pixels (0 when the pixels were given directly)
  * @param height the original image's height
  * @param options how the image was processed
+ * @param layout which positions of the image span are which patches ({@link ImageLayout}); the first panel is the
+ *     {@code gridRows x gridCols} grid; defaults to that grid filling the span
  */
 public record Inputs(long[] inputIds, NDArray pixelValues, long[] imageGridThw, int gridRows, int gridCols, int width, int height,
-        ImageOptions options) {
+        ImageOptions options, ImageLayout layout) {
 
+    public Inputs {
+        if (layout == null) {
+            layout = ImageLayout.grid(gridRows, gridCols);
+        }
+    }
+
+    /** Inputs whose image tokens are exactly the {@code gridRows x gridCols} grid. */
+    public Inputs(long[] inputIds, NDArray pixelValues, long[] imageGridThw, int gridRows, int gridCols, int width, int height, ImageOptions options) {
+        this(inputIds, pixelValues, imageGridThw, gridRows, gridCols, width, height, options, null);
+    }
+
+    /** Tokens of the image span (the grid, plus any separators and further panels of the layout). */
     public int numImageTokens() {
-        return gridRows * gridCols;
+        return layout.length();
     }
 }

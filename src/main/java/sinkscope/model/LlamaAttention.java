@@ -9,6 +9,11 @@ import ai.djl.ndarray.types.DataType;
  * keys/values appended to the cache, each kv head repeated for {@code heads/kvHeads} consecutive query heads,
  * {@code A = softmax(q k^T / sqrt(d) + causal mask)} in float32, then {@code o_proj(A v)}. The hook sees and may
  * replace {@code A} before it multiplies V.
+ *
+ * <p>With a sliding window {@code W > 0} (Mistral's {@code sliding_window}) query {@code i} sees keys
+ * {@code i - W < j <= i}, as transformers' sliding-window causal mask: the keys further back get weight exactly 0
+ * (they stay in the cache, so a sequence longer than the window costs full-length attention, with the same result
+ * as Mistral's rolling cache). No window: every earlier key.
  */
 public final class LlamaAttention {
     private final Linear qProj;
@@ -19,8 +24,13 @@ public final class LlamaAttention {
     private final int kvHeads;
     private final int headDim;
     private final NDArray scale;
+    private final int slidingWindow;
 
     LlamaAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, int heads, int kvHeads, int headDim) {
+        this(qProj, kProj, vProj, oProj, heads, kvHeads, headDim, 0);
+    }
+
+    LlamaAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, int heads, int kvHeads, int headDim, int slidingWindow) {
         this.qProj = qProj;
         this.kProj = kProj;
         this.vProj = vProj;
@@ -28,6 +38,7 @@ public final class LlamaAttention {
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
+        this.slidingWindow = slidingWindow;
         // sqrt(d) as a float32 0-dim array beside the weights: the bits of the Python scalar, made once
         this.scale = qProj.weight().getManager().create((float) Math.sqrt(headDim));
     }
@@ -49,8 +60,8 @@ public final class LlamaAttention {
         if (scores.getDataType() != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
-        if (q > 1) {
-            scores = scores.add(causalMask(x.getManager(), q, k, start));
+        if (q > 1 || (slidingWindow > 0 && k > slidingWindow)) {
+            scores = scores.add(causalMask(x.getManager(), q, k, start, slidingWindow));
         }
         NDArray attn = scores.softmax(-1);
         if (hook != null) {
@@ -74,10 +85,17 @@ public final class LlamaAttention {
         return r == 1 ? x : x.repeat(1, r);
     }
 
-    /** 0 where key {@code j <= start + i}, float32 min elsewhere (HF's additive causal mask). */
-    private static NDArray causalMask(NDManager m, int q, int k, int start) {
+    /**
+     * 0 where key {@code j <= start + i} (and, with a window {@code w > 0}, {@code j > start + i - w}), float32 min
+     * elsewhere (HF's additive causal / sliding-window causal mask).
+     */
+    static NDArray causalMask(NDManager m, int q, int k, int start, int window) {
         NDArray rows = m.arange(start, start + q, 1, DataType.INT64).reshape(q, 1);
         NDArray cols = m.arange(0, k, 1, DataType.INT64).reshape(1, k);
-        return cols.gt(rows).toType(DataType.FLOAT32, false).mul(-Float.MAX_VALUE);
+        NDArray masked = cols.gt(rows);
+        if (window > 0) {
+            masked = masked.logicalOr(cols.lte(rows.sub(window)));
+        }
+        return masked.toType(DataType.FLOAT32, false).mul(-Float.MAX_VALUE);
     }
 }

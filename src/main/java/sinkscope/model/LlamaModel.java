@@ -50,7 +50,7 @@ public final class LlamaModel {
                     Linear.load(ck, m, l + "self_attn.k_proj", d, kv, bias, dtype, device),
                     Linear.load(ck, m, l + "self_attn.v_proj", d, kv, bias, dtype, device),
                     Linear.load(ck, m, l + "self_attn.o_proj", d, d, outBias, dtype, device),
-                    c.numAttentionHeads(), c.numKeyValueHeads(), hd);
+                    c.numAttentionHeads(), c.numKeyValueHeads(), hd, c.slidingWindow());
             LlamaMlp mlp = new LlamaMlp(
                     Linear.load(ck, m, l + "mlp.gate_proj", d, c.intermediateSize(), false, dtype, device),
                     Linear.load(ck, m, l + "mlp.up_proj", d, c.intermediateSize(), false, dtype, device),

@@ -40,7 +40,10 @@ public interface Lmm extends AutoCloseable {
     /** Tokenizes {@code prompt} and processes {@code image} as the checkpoint's processor does. */
     Inputs encode(NDManager m, String prompt, BufferedImage image, ImageOptions options);
 
-    /** Tokenizes {@code prompt} for stored pixel values (and, for dynamic-resolution towers, their {@code image_grid_thw}). */
+    /**
+     * Tokenizes {@code prompt} for stored pixel values and, for dynamic-resolution towers, their {@code image_grid_thw}
+     * (Qwen2-VL) or the original image's {@code image_sizes} {@code (height, width)} (LLaVA-NeXT).
+     */
     Inputs encode(NDManager m, String prompt, NDArray pixelValues, long[] imageGridThw);
 
     /** The projected image features [N, D] that replace the image placeholder, attached to {@code m}. */

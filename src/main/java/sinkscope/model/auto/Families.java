@@ -20,9 +20,23 @@ import sinkscope.model.ModelConfig;
  * them. Adding a family is one line here and a folder under {@code sinkscope.model}; no job or analysis changes.
  */
 public final class Families {
-    private static final List<Family> ALL = List.of(new LlavaFamily(), new Qwen2VlFamily());
+    private static final List<Family> ALL = List.of(new LlavaFamily(), new LlavaNextFamily(), new Qwen2VlFamily());
 
     private Families() {}
+
+    /**
+     * The CLIP directory an original-layout LLaVA checkpoint ({@code LlavaLlamaForCausalLM}) reads its vision tower
+     * from ({@code --vision-tower DIR}), for every later load in this JVM; null: the directory its
+     * {@code mm_vision_tower} names. A JVM-wide setting (system property {@code sinkscope.visionTower}), so the
+     * Spark executors of a local run see it; on a cluster pass {@code -Dsinkscope.visionTower=DIR} to the executors.
+     */
+    public static void visionTower(Path dir) {
+        if (dir == null) {
+            System.clearProperty(sinkscope.model.llava.LlavaConfig.VISION_TOWER_PROPERTY);
+        } else {
+            System.setProperty(sinkscope.model.llava.LlavaConfig.VISION_TOWER_PROPERTY, dir.toAbsolutePath().normalize().toString());
+        }
+    }
 
     /** Every supported {@code model_type}, in registry order. */
     public static List<String> modelTypes() {

@@ -64,7 +64,7 @@ public final class ClipVisionTower {
      * Loads {@code vision_tower.vision_model.*}: every encoder layer the checkpoint stores, at least the first
      * {@code layersNeeded} (LLaVA never runs the layers after its feature layer; some checkpoints omit them).
      */
-    static ClipVisionTower load(Weights ck, NDManager m, LlavaConfig.VisionConfig c, int layersNeeded, DataType dtype, Device device) {
+    public static ClipVisionTower load(Weights ck, NDManager m, LlavaConfig.VisionConfig c, int layersNeeded, DataType dtype, Device device) {
         int stored = layersNeeded;
         while (stored < c.numHiddenLayers() && ck.has("vision_tower.vision_model.encoder.layers." + stored + ".mlp.fc2.weight")) {
             stored++;
@@ -139,7 +139,7 @@ public final class ClipVisionTower {
     }
 
     /** Drops the CLS row ({@code default} strategy) or keeps it ({@code full}): [B, N, hidden]. */
-    static NDArray select(NDArray hidden, String strategy) {
+    public static NDArray select(NDArray hidden, String strategy) {
         return strategy.equals("full") ? hidden : hidden.get(new NDIndex(":, 1:, :"));
     }
 }

@@ -58,9 +58,44 @@ public final class Llava implements Lmm {
     /** Loads the weights of {@code dir} onto {@code device} in {@code dtype} (fp32 on CPU, fp16 on GPU usually). */
     public static Llava load(Path dir, Device device, DataType dtype) {
         LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        if (config.original() != null) {
+            return loadOriginal(dir, config, device, dtype);
+        }
         LlavaProcessor processor = LlavaProcessor.load(dir, config);
         try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases)) {
             Llava model = create(config, ck, device, dtype);
+            model.processor = processor;
+            return model;
+        } catch (RuntimeException e) {
+            processor.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The original layout ({@code LlavaLlamaForCausalLM}): LLaMA and projector ({@code model.mm_projector.0/2}) from
+     * {@code dir}, the vision tower ({@code vision_model.*}) and the CLIP preprocessor from the separate CLIP
+     * directory, the tokenizer used as {@code tokenizer_image_token}.
+     */
+    private static Llava loadOriginal(Path dir, LlavaConfig config, Device device, DataType dtype) {
+        Path tower = config.original().visionTower();
+        LlavaProcessor processor = LlavaProcessor.load(dir, tower, config);
+        java.util.function.Function<String, String[]> clipNames = n -> n.startsWith("vision_tower.vision_model.")
+                ? new String[] {n.substring("vision_tower.".length()), n.substring("vision_tower.vision_model.".length())}
+                : new String[0];
+        try (Checkpoint lm = Checkpoint.open(dir, LlavaConfig::originalAliases); Checkpoint clip = Checkpoint.open(tower, clipNames)) {
+            Weights both = new Weights() {
+                @Override
+                public NDArray load(NDManager m, String name, DataType dt, Device dev, long... shape) {
+                    return (name.startsWith("vision_tower.") ? clip : lm).load(m, name, dt, dev, shape);
+                }
+
+                @Override
+                public boolean has(String name) {
+                    return (name.startsWith("vision_tower.") ? clip : lm).has(name);
+                }
+            };
+            Llava model = create(config, both, device, dtype);
             model.processor = processor;
             return model;
         } catch (RuntimeException e) {
@@ -113,7 +148,8 @@ public final class Llava implements Lmm {
 
     @Override
     public String defaultTemplate() {
-        return "llava_hf";
+        // the original eval scripts' conversation (conv_vicuna_v1) for the original layout, llava-hf's chat format otherwise
+        return config.original() != null ? "vicuna_v1" : "llava_hf";
     }
 
     @Override
@@ -123,7 +159,8 @@ public final class Llava implements Lmm {
 
     @Override
     public Inputs encode(NDManager m, String prompt, java.awt.image.BufferedImage image, ImageOptions options) {
-        ClipImageProcessor.Mode mode = "pad".equals(options.mode()) ? ClipImageProcessor.Mode.PAD : ClipImageProcessor.Mode.CROP;
+        String m0 = options.mode() != null ? options.mode() : config.original() != null ? config.original().imageAspectRatio() : "crop";
+        ClipImageProcessor.Mode mode = "pad".equals(m0) ? ClipImageProcessor.Mode.PAD : ClipImageProcessor.Mode.CROP;
         if (options.minPixels() > 0 || options.maxPixels() > 0) {
             throw new IllegalArgumentException("min/max pixels apply to dynamic-resolution models; LLaVA-1.5 resizes to "
                     + config.vision().imageSize() + " px");

@@ -26,7 +26,25 @@ public record LlavaConfig(
         String projectorHiddenAct,
         int visionFeatureLayer,
         String visionFeatureSelectStrategy,
-        String torchDtype) implements ModelConfig {
+        String torchDtype,
+        Original original) implements ModelConfig {
+
+    /** The original image token id of LLaVA's code ({@code IMAGE_TOKEN_INDEX}), spliced between the prompt's pieces. */
+    public static final int ORIGINAL_IMAGE_TOKEN = -200;
+
+    /** The system property {@code --vision-tower DIR} sets: the CLIP directory of an original-layout checkpoint. */
+    public static final String VISION_TOWER_PROPERTY = "sinkscope.visionTower";
+
+    /**
+     * What an original-layout checkpoint ({@code LlavaLlamaForCausalLM}, liuhaotian's release) adds: the separate
+     * CLIP directory the vision tower is read from, and the config's {@code image_aspect_ratio}.
+     */
+    public record Original(Path visionTower, String imageAspectRatio) {}
+
+    public LlavaConfig(Path file, TextConfig text, VisionConfig vision, int imageTokenIndex, Integer padTokenId, String projectorHiddenAct,
+            int visionFeatureLayer, String visionFeatureSelectStrategy, String torchDtype) {
+        this(file, text, vision, imageTokenIndex, padTokenId, projectorHiddenAct, visionFeatureLayer, visionFeatureSelectStrategy, torchDtype, null);
+    }
 
     /**
      * The other names a weight of the v4.41 llava-hf layout ({@code language_model.model.*},
@@ -40,7 +58,12 @@ public record LlavaConfig(
         if (name.startsWith("language_model.lm_head.")) {
             return new String[] {name.substring("language_model.".length())};
         }
-        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.")) {
+        if (name.startsWith("vision_tower.vision_model.")) {
+            // transformers 5 saves CLIPVisionModel without its vision_model level
+            String flat = "vision_tower." + name.substring("vision_tower.vision_model.".length());
+            return new String[] {"model." + name, flat, "model." + flat};
+        }
+        if (name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.") || name.equals("image_newline")) {
             return new String[] {"model." + name};
         }
         return new String[0];
@@ -141,21 +164,152 @@ public record LlavaConfig(
     }
 
     private static LlavaConfig parseChecked(Path file, JsonObject root) {
+        if (isOriginalLayout(root)) {
+            return parseOriginal(file, root);
+        }
+        return parse(file, root, "llava", Set.of("llama"));
+    }
+
+    /** Whether {@code root} is the original LLaVA config ({@code LlavaLlamaForCausalLM}: flat LLaMA fields and {@code mm_*}). */
+    public static boolean isOriginalLayout(JsonObject root) {
+        return !root.has("text_config") && (root.has("mm_vision_tower") || root.has("mm_projector_type"));
+    }
+
+    /**
+     * The original layout, read as the equivalent llava-hf config: the flat LLaMA fields become {@code text_config},
+     * the CLIP directory's config its {@code vision_config}; {@code mm_vision_select_layer} is
+     * {@code vision_feature_layer}, {@code mm_vision_select_feature} {@code patch}/{@code cls_patch} the
+     * {@code default}/{@code full} strategy, {@code mm_projector_type mlp2x_gelu} the projector; the image token is
+     * LLaVA's {@code -200}. The CLIP directory: {@code -Dsinkscope.visionTower} ({@code --vision-tower DIR}), else
+     * {@code mm_vision_tower} when it names a directory (absolute, or relative to the checkpoint).
+     */
+    static LlavaConfig parseOriginal(Path file, JsonObject root) {
+        JsonFields top = new JsonFields(file, root, "");
+        String modelType = top.str("model_type", "llava");
+        if (!modelType.equals("llava")) {
+            throw CheckpointException.of(file, "field 'model_type' is \"" + modelType + "\"; the original LLaVA layout has \"llava\"");
+        }
+        String projector = top.str("mm_projector_type", "linear");
+        if (!projector.equals("mlp2x_gelu")) {
+            throw CheckpointException.of(file, "field 'mm_projector_type' is \"" + projector + "\"; only mlp2x_gelu (LLaVA-1.5) is supported");
+        }
+        if (top.bool("mm_use_im_start_end", false)) {
+            throw CheckpointException.of(file, "field 'mm_use_im_start_end' is true; image start/end tokens are not supported");
+        }
+        String merge = top.str("mm_patch_merge_type", "flat");
+        if (!merge.equals("flat")) {
+            throw CheckpointException.of(file, "field 'mm_patch_merge_type' is \"" + merge + "\"; the original layout is read for LLaVA-1.5 (flat); "
+                    + "use the llava-hf conversion (llava_next) for LLaVA-1.6");
+        }
+        String feature = top.str("mm_vision_select_feature", "patch");
+        if (!feature.equals("patch") && !feature.equals("cls_patch")) {
+            throw CheckpointException.of(file, "field 'mm_vision_select_feature' is \"" + feature + "\"; expected patch or cls_patch");
+        }
+        String named = top.str("mm_vision_tower", null);
+        String override = System.getProperty(VISION_TOWER_PROPERTY);
+        Path tower;
+        if (override != null && !override.isBlank()) {
+            tower = Path.of(override);
+        } else if (named != null && Files.isDirectory(file.resolveSibling(named))) {
+            tower = file.resolveSibling(named).normalize();
+        } else {
+            throw CheckpointException.of(file, "field 'mm_vision_tower' is " + (named == null ? "missing" : "\"" + named + "\", not a directory")
+                    + ": give --vision-tower DIR, a CLIP checkpoint directory (config.json, model.safetensors, preprocessor_config.json)");
+        }
+        Path clipConfig = tower.resolve("config.json");
+        JsonObject clip;
+        try {
+            clip = JsonParser.parseString(Files.readString(clipConfig)).getAsJsonObject();
+        } catch (IOException e) {
+            throw CheckpointException.of(tower, "the vision tower has no readable config.json: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw CheckpointException.of(clipConfig, "not a JSON object: " + e.getMessage());
+        }
+        JsonObject vision = clip.has("vision_config") && clip.get("vision_config").isJsonObject() ? clip.getAsJsonObject("vision_config").deepCopy() : clip.deepCopy();
+        vision.addProperty("model_type", "clip_vision_model");
+        int mmHidden = top.integer("mm_hidden_size", -1);
+        if (mmHidden > 0 && vision.has("hidden_size") && vision.get("hidden_size").getAsInt() != mmHidden) {
+            throw CheckpointException.of(file, "field 'mm_hidden_size' " + mmHidden + " differs from the vision tower's hidden_size " + vision.get("hidden_size")
+                    + " (" + clipConfig + ")");
+        }
+        JsonObject text = new JsonObject();
+        for (String k : new String[] {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                "hidden_act", "max_position_embeddings", "rms_norm_eps", "rope_theta", "rope_scaling", "attention_bias", "tie_word_embeddings",
+                "bos_token_id", "eos_token_id", "_name_or_path", "pretraining_tp", "torch_dtype"}) {
+            if (root.has(k)) {
+                text.add(k, root.get(k));
+            }
+        }
+        text.addProperty("model_type", "llama");
+        JsonObject hf = new JsonObject();
+        hf.addProperty("model_type", "llava");
+        hf.add("text_config", text);
+        hf.add("vision_config", vision);
+        hf.addProperty("image_token_index", ORIGINAL_IMAGE_TOKEN);
+        hf.addProperty("projector_hidden_act", "gelu");
+        hf.addProperty("vision_feature_layer", top.integer("mm_vision_select_layer", -2));
+        hf.addProperty("vision_feature_select_strategy", feature.equals("patch") ? "default" : "full");
+        if (root.has("pad_token_id")) {
+            hf.add("pad_token_id", root.get("pad_token_id"));
+        }
+        if (root.has("torch_dtype")) {
+            hf.add("torch_dtype", root.get("torch_dtype"));
+        }
+        LlavaConfig c = parse(file, hf, "llava", Set.of("llama"));
+        return new LlavaConfig(c.file(), c.text(), c.vision(), c.imageTokenIndex(), c.padTokenId(), c.projectorHiddenAct(), c.visionFeatureLayer(),
+                c.visionFeatureSelectStrategy(), c.torchDtype(), new Original(tower, top.str("image_aspect_ratio", "pad")));
+    }
+
+    /**
+     * The name an original-layout checkpoint stores a canonical weight under: {@code language_model.model.X} is
+     * {@code model.X}, {@code language_model.lm_head} {@code lm_head}, the projector's {@code linear_1}/{@code linear_2}
+     * {@code model.mm_projector.0}/{@code .2} (the vision tower comes from the CLIP directory).
+     */
+    public static String[] originalAliases(String name) {
+        if (name.startsWith("language_model.model.")) {
+            return new String[] {"model." + name.substring("language_model.model.".length())};
+        }
+        if (name.startsWith("language_model.lm_head.")) {
+            return new String[] {name.substring("language_model.".length())};
+        }
+        if (name.startsWith("multi_modal_projector.linear_1.")) {
+            return new String[] {"model.mm_projector.0." + name.substring("multi_modal_projector.linear_1.".length())};
+        }
+        if (name.startsWith("multi_modal_projector.linear_2.")) {
+            return new String[] {"model.mm_projector.2." + name.substring("multi_modal_projector.linear_2.".length())};
+        }
+        return new String[0];
+    }
+
+    /**
+     * The LLaVA fields of a llava-hf config whose {@code model_type} must be {@code modelType} ({@code llava},
+     * {@code llava_next}) and whose {@code text_config.model_type} one of {@code textTypes} ({@code llama},
+     * {@code mistral}: Mistral's {@code sliding_window} becomes {@link TextConfig#slidingWindow()}).
+     */
+    public static LlavaConfig parse(Path file, JsonObject root, String modelType0, Set<String> textTypes) {
         JsonFields top = new JsonFields(file, root, "");
         String modelType = top.str("model_type", null);
         if (modelType == null) {
-            throw CheckpointException.of(file, "field 'model_type' is missing (expected \"llava\")");
+            throw CheckpointException.of(file, "field 'model_type' is missing (expected \"" + modelType0 + "\")");
         }
-        if (!modelType.equals("llava")) {
-            throw CheckpointException.of(file, "field 'model_type' is \"" + modelType + "\"; SinkScope runs llava-hf checkpoints (\"llava\")");
+        if (!modelType.equals(modelType0)) {
+            throw CheckpointException.of(file, "field 'model_type' is \"" + modelType + "\"; expected \"" + modelType0 + "\"");
         }
         JsonObject tj = root.has("text_config") && root.get("text_config").isJsonObject() ? root.getAsJsonObject("text_config") : new JsonObject();
         JsonObject vj = root.has("vision_config") && root.get("vision_config").isJsonObject() ? root.getAsJsonObject("vision_config") : null;
         JsonFields t = new JsonFields(file, tj, "text_config.");
         String textType = t.str("model_type", "llama");
-        if (!textType.equals("llama")) {
-            throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + textType + "\"; only llama decoders are supported");
+        if (!textTypes.contains(textType)) {
+            throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + textType + "\"; supported decoders: " + new java.util.TreeSet<>(textTypes));
         }
+        // transformers 5 writes rope_theta inside rope_parameters
+        JsonObject ropeParams = t.object("rope_parameters");
+        double ropeTheta = ropeParams != null && ropeParams.has("rope_theta") ? new JsonFields(file, ropeParams, "text_config.rope_parameters.").number("rope_theta", 10000.0)
+                : t.number("rope_theta", 10000.0);
+        if (ropeParams != null && ropeParams.has("rope_type") && !ropeParams.get("rope_type").getAsString().equals("default")) {
+            throw CheckpointException.of(file, "field 'text_config.rope_parameters.rope_type' is " + ropeParams.get("rope_type") + "; rope scaling is not supported");
+        }
+        int window = textType.equals("mistral") && t.has("sliding_window") && !t.isNull("sliding_window") ? t.integer("sliding_window", 4096) : 0;
         int heads = t.integer("num_attention_heads", 32);
         int hidden = t.integer("hidden_size", 4096);
         int kvHeads = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", heads) : heads;
@@ -170,7 +324,7 @@ public record LlavaConfig(
                 t.str("hidden_act", "silu"),
                 t.integer("max_position_embeddings", 2048),
                 t.number("rms_norm_eps", 1e-6),
-                t.number("rope_theta", 10000.0),
+                ropeTheta,
                 t.bool("attention_bias", false),
                 t.bool("attention_bias", false),
                 t.bool("tie_word_embeddings", false),
@@ -178,7 +332,14 @@ public record LlavaConfig(
                 new int[] {t.integer("eos_token_id", 2)},
                 t.str("_name_or_path", ""),
                 null,
-                0);
+                window);
+        if (t.has("head_dim") && !t.isNull("head_dim") && t.integer("head_dim", 0) != hidden / Math.max(1, heads)) {
+            throw CheckpointException.of(file, "field 'text_config.head_dim' " + t.integer("head_dim", 0) + " differs from hidden_size / num_attention_heads "
+                    + hidden / Math.max(1, heads) + "; only head_dim = hidden_size / num_attention_heads is supported");
+        }
+        if (window < 0) {
+            throw CheckpointException.of(file, "field 'text_config.sliding_window' must be positive or null, got " + window);
+        }
         if (!TEXT_ACTS.contains(text.hiddenAct())) {
             throw CheckpointException.of(file, "field 'text_config.hidden_act' is \"" + text.hiddenAct() + "\"; supported: " + TEXT_ACTS);
         }
@@ -258,7 +419,7 @@ public record LlavaConfig(
         }
         Integer pad = top.has("pad_token_id") && !top.isNull("pad_token_id") ? top.integer("pad_token_id", 0) : null;
         return new LlavaConfig(file, text, vision, top.integer("image_token_index", 32000), pad, projectorAct, featureLayer, strategy,
-                top.str("torch_dtype", t.str("torch_dtype", "float32")));
+                top.str("torch_dtype", top.str("dtype", t.str("torch_dtype", "float32"))), null);
     }
 
     private static void positive(Path file, String field, int value) {

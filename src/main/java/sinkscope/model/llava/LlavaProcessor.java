@@ -22,13 +22,23 @@ public final class LlavaProcessor implements AutoCloseable {
     }
 
     public static LlavaProcessor load(Path dir, LlavaConfig config) {
-        Path pre = dir.resolve("preprocessor_config.json");
+        return load(dir, dir, config);
+    }
+
+    /**
+     * The tokenizer of {@code dir} and the image processor of {@code imagesDir} (the CLIP directory of an original-layout
+     * checkpoint, whose tokenizer splits the prompt at {@code <image>} as LLaVA's code does).
+     */
+    public static LlavaProcessor load(Path dir, Path imagesDir, LlavaConfig config) {
+        Path pre = imagesDir.resolve("preprocessor_config.json");
         ImageProcessorConfig ic = Files.isRegularFile(pre) ? ImageProcessorConfig.load(pre) : defaults(config.vision().imageSize());
         if (ic.cropHeight() != config.vision().imageSize() || ic.cropWidth() != config.vision().imageSize()) {
             throw CheckpointException.of(pre, "crop_size " + ic.cropHeight() + "x" + ic.cropWidth() + " does not match vision_config.image_size "
                     + config.vision().imageSize());
         }
-        return new LlavaProcessor(LlavaTokenizer.load(dir, config.imageTokenIndex()), new ClipImageProcessor(ic));
+        LlavaTokenizer tok = config.original() != null ? LlavaTokenizer.loadSplitting(dir, config.imageTokenIndex())
+                : LlavaTokenizer.load(dir, config.imageTokenIndex());
+        return new LlavaProcessor(tok, new ClipImageProcessor(ic));
     }
 
     private static ImageProcessorConfig defaults(int size) {

@@ -21,11 +21,36 @@ public final class LlavaTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
     private final int imageTokenId;
+    private final boolean splitting;
 
-    private LlavaTokenizer(HuggingFaceTokenizer tokenizer, Path file, int imageTokenId) {
+    private LlavaTokenizer(HuggingFaceTokenizer tokenizer, Path file, int imageTokenId, boolean splitting) {
         this.tokenizer = tokenizer;
         this.file = file;
         this.imageTokenId = imageTokenId;
+        this.splitting = splitting;
+    }
+
+    /**
+     * The tokenizer of an original-layout checkpoint, used as LLaVA's {@code tokenizer_image_token}: the prompt is split
+     * at {@code <image>}, each piece tokenized (BOS kept on the first only) and the pieces joined with
+     * {@code imageTokenId} ({@code -200}). Needs {@code dir/tokenizer.json}; the release ships only the sentencepiece
+     * {@code tokenizer.model}, which a one-line conversion turns into it.
+     */
+    public static LlavaTokenizer loadSplitting(Path dir, int imageTokenId) {
+        Path file = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw CheckpointException.of(dir, "no tokenizer.json" + (Files.isRegularFile(dir.resolve("tokenizer.model"))
+                    ? "; convert tokenizer.model with: python -c \"from transformers import AutoTokenizer as T; T.from_pretrained('" + dir
+                            + "', use_fast=True).save_pretrained('" + dir + "')\""
+                    : ""));
+        }
+        try {
+            HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "true", "truncation", "false",
+                    "padding", "false"));
+            return new LlavaTokenizer(tok, file, imageTokenId, true);
+        } catch (IOException | RuntimeException e) {
+            throw CheckpointException.of(file, "cannot load tokenizer: " + e.getMessage());
+        }
     }
 
     /** Loads {@code dir/tokenizer.json}; fails, naming the file, when {@code <image>} is absent or has another id. */
@@ -58,7 +83,7 @@ public final class LlavaTokenizer implements AutoCloseable {
         try {
             HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "true", "truncation", "false",
                     "padding", "false"));
-            return new LlavaTokenizer(tok, file, imageTokenIndex);
+            return new LlavaTokenizer(tok, file, imageTokenIndex, false);
         } catch (IOException | RuntimeException e) {
             throw CheckpointException.of(file, "cannot load tokenizer: " + e.getMessage());
         }
@@ -70,7 +95,7 @@ public final class LlavaTokenizer implements AutoCloseable {
 
     /** Token ids of {@code prompt} with BOS, at most one {@code <image>} placeholder. */
     public long[] encode(String prompt) {
-        long[] ids = tokenizer.encode(prompt, true, false).getIds();
+        long[] ids = splitting ? splitEncode(prompt) : tokenizer.encode(prompt, true, false).getIds();
         int images = 0;
         for (long id : ids) {
             if (id == imageTokenId) {
@@ -82,6 +107,29 @@ public final class LlavaTokenizer implements AutoCloseable {
         }
         return ids;
     }
+
+    private long[] splitEncode(String prompt) {
+        String[] pieces = prompt.split(java.util.regex.Pattern.quote(IMAGE_TOKEN), -1);
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        int offset = 0;
+        for (int i = 0; i < pieces.length; i++) {
+            long[] ids = tokenizer.encode(pieces[i], true, false).getIds();
+            if (i == 0) {
+                if (ids.length > 0 && ids[0] == BOS) {
+                    offset = 1;
+                    out.add(ids[0]);
+                }
+            } else {
+                out.add((long) imageTokenId);
+            }
+            for (int j = offset; j < ids.length; j++) {
+                out.add(ids[j]);
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static final long BOS = 1;
 
     /** Text of {@code ids}, special tokens skipped. */
     public String decode(long[] ids) {

@@ -1,0 +1,442 @@
+package sinkscope.model.llavanext;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import sinkscope.data.PromptTemplate;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.Checkpoint;
+import sinkscope.model.CheckpointException;
+import sinkscope.model.ForwardStep;
+import sinkscope.model.ImageOptions;
+import sinkscope.model.Inputs;
+import sinkscope.model.KvCache;
+import sinkscope.model.LlamaModel;
+import sinkscope.model.Lmm;
+import sinkscope.model.Merged;
+import sinkscope.model.Prefill;
+import sinkscope.model.Weights;
+import sinkscope.model.llava.ClipVisionTower;
+import sinkscope.model.llava.ImageProcessorConfig;
+import sinkscope.model.llava.LlavaTokenizer;
+import sinkscope.model.llava.MultiModalProjector;
+
+/**
+ * LlavaNextForConditionalGeneration (LLaVA-1.6): the CLIP tower and projector of LLaVA-1.5 (reused from
+ * {@code sinkscope.model.llava}, as LLaVA-NeXT builds on it) run on the base image and every anyres tile; the
+ * features are packed as transformers' {@code pack_image_features} with {@code spatial_unpad}: the base image's
+ * {@code G x G} rows, then the tile mosaic ({@code tileRows*G x tileCols*G}, tiles placed spatially) unpadded to the
+ * original aspect ratio, {@code image_newline} after each of its rows. The packed rows replace the single
+ * {@code <image>} id; the decoder is LLaMA/Vicuna or Mistral (its sliding window applied in the attention mask).
+ *
+ * <p>The image span {@code [imageStart, imageEnd)} holds all packed rows, newline tokens included (the authors'
+ * rule: every position the vision features occupy is an image token); {@link Inputs#layout()} says which are
+ * base patches, mosaic patches and newlines, and the {@code gridRows x gridCols} grid is the base image's.
+ */
+public final class LlavaNext implements Lmm {
+    private final NDManager manager;
+    private final LlavaNextConfig config;
+    private final ClipVisionTower vision;
+    private final MultiModalProjector projector;
+    private final NDArray imageNewline; // [D]
+    private final LlamaModel language;
+    private final Device device;
+    private final DataType dtype;
+    private LlavaTokenizer tokenizer;
+    private LlavaNextImageProcessor images;
+
+    private LlavaNext(NDManager manager, LlavaNextConfig config, ClipVisionTower vision, MultiModalProjector projector, NDArray imageNewline,
+            LlamaModel language, Device device, DataType dtype) {
+        this.manager = manager;
+        this.config = config;
+        this.vision = vision;
+        this.projector = projector;
+        this.imageNewline = imageNewline;
+        this.language = language;
+        this.device = device;
+        this.dtype = dtype;
+    }
+
+    public static LlavaNext load(Path dir, Device device, DataType dtype) {
+        LlavaNextConfig config = LlavaNextConfig.load(dir.resolve("config.json"));
+        LlavaNextImageProcessor images = processor(dir, config);
+        LlavaTokenizer tok = LlavaTokenizer.load(dir, config.llava().imageTokenIndex());
+        try (Checkpoint ck = Checkpoint.open(dir, LlavaNextConfig::aliases)) {
+            LlavaNext model = create(config, ck, device, dtype);
+            model.tokenizer = tok;
+            model.images = images;
+            return model;
+        } catch (RuntimeException e) {
+            tok.close();
+            throw e;
+        }
+    }
+
+    /** The checkpoint's image processor: {@code preprocessor_config.json} (its pinpoints must be the model's), else the defaults at the tile size. */
+    static LlavaNextImageProcessor processor(Path dir, LlavaNextConfig config) {
+        int size = config.tileSize();
+        Path pre = dir.resolve("preprocessor_config.json");
+        ImageProcessorConfig ic;
+        if (Files.isRegularFile(pre)) {
+            ic = ImageProcessorConfig.load(pre);
+            try {
+                var o = com.google.gson.JsonParser.parseString(Files.readString(pre)).getAsJsonObject();
+                if (o.has("image_grid_pinpoints")) {
+                    int[][] pp = LlavaNextConfig.pinpoints(pre, "image_grid_pinpoints", o.get("image_grid_pinpoints"), size);
+                    if (!Arrays.deepEquals(pp, config.imageGridPinpoints())) {
+                        throw CheckpointException.of(pre, "image_grid_pinpoints " + Arrays.deepToString(pp) + " differ from config.json's "
+                                + Arrays.deepToString(config.imageGridPinpoints()));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw CheckpointException.of(pre, "cannot read: " + e.getMessage());
+            }
+        } else {
+            var o = new com.google.gson.JsonObject();
+            var edge = new com.google.gson.JsonObject();
+            edge.addProperty("shortest_edge", size);
+            o.add("size", edge);
+            o.addProperty("crop_size", size);
+            ic = ImageProcessorConfig.parse(Path.of("<LlavaNextImageProcessor defaults>"), o);
+        }
+        if (ic.cropHeight() != size || ic.cropWidth() != size) {
+            throw CheckpointException.of(pre, "crop_size " + ic.cropHeight() + "x" + ic.cropWidth() + " does not match vision_config.image_size " + size);
+        }
+        return new LlavaNextImageProcessor(ic, config.imageGridPinpoints(), size, config.llava().vision().patchSize());
+    }
+
+    /** Builds the model of {@code config} from {@code weights} (a checkpoint, or random weights for benchmarks). */
+    public static LlavaNext create(LlavaNextConfig config, Weights weights, Device device, DataType dtype) {
+        NDManager m = NDManager.newBaseManager(device);
+        m.setName("llava_next");
+        try {
+            var lc = config.llava();
+            ClipVisionTower vision = ClipVisionTower.load(weights, m, lc.vision(), lc.visionFeatureIndex(), dtype, device);
+            MultiModalProjector projector = MultiModalProjector.load(weights, m, lc, dtype, device);
+            NDArray newline = weights.load(m, "image_newline", dtype, device, lc.text().hiddenSize());
+            LlamaModel language = LlamaModel.load(weights, m, lc.text(), dtype, device, "language_model.model.", "language_model.lm_head");
+            return new LlavaNext(m, config, vision, projector, newline, language, device, dtype);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public LlavaNextConfig config() {
+        return config;
+    }
+
+    public LlavaNextImageProcessor images() {
+        if (images == null) {
+            throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no processor");
+        }
+        return images;
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public DataType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public int numLayers() {
+        return language.numLayers();
+    }
+
+    public LlamaModel language() {
+        return language;
+    }
+
+    @Override
+    public int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    @Override
+    public NDManager newSampleManager() {
+        return manager.newSubManager();
+    }
+
+    /** {@code mistral_instruct} for a Mistral decoder, else {@code llava_hf} (the llava-v1.6 vicuna chat format). */
+    @Override
+    public String defaultTemplate() {
+        return config.decoder().equals("mistral") ? "mistral_instruct" : PromptTemplate.DEFAULT;
+    }
+
+    @Override
+    public String imagePlaceholder() {
+        return LlavaTokenizer.IMAGE_TOKEN;
+    }
+
+    private LlavaTokenizer tokenizer() {
+        if (tokenizer == null) {
+            throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no tokenizer");
+        }
+        return tokenizer;
+    }
+
+    @Override
+    public Inputs encode(NDManager m, String prompt, BufferedImage image, ImageOptions options) {
+        if (options.mode() != null || options.minPixels() > 0 || options.maxPixels() > 0) {
+            throw new IllegalArgumentException("LLaVA-NeXT processes images by anyres tiling (image_grid_pinpoints); --image-mode and min/max pixels do not apply");
+        }
+        long[] ids = tokenizer().encode(prompt);
+        if (image == null) {
+            return inputs(ids, null, 0, 0);
+        }
+        return inputs(ids, images().pixelValues(m, image), image.getWidth(), image.getHeight());
+    }
+
+    /** Stored pixel values [1 + tiles, 3, S, S] with {@code imageSizes} = the original {@code (height, width)} (HF's {@code image_sizes}). */
+    @Override
+    public Inputs encode(NDManager m, String prompt, NDArray pixelValues, long[] imageSizes) {
+        if (imageSizes == null || imageSizes.length != 2) {
+            throw new IllegalArgumentException("LLaVA-NeXT pixel values need the original image size: store image_sizes (height, width) beside pixel_values");
+        }
+        return inputs(tokenizer().encode(prompt), pixelValues, (int) imageSizes[1], (int) imageSizes[0]);
+    }
+
+    /** Token ids with one {@code <image>}, pixel values [1 + tiles, 3, S, S] of a {@code width x height} image. */
+    public Inputs inputs(long[] ids, NDArray pixels, int width, int height) {
+        int g = config.tileGrid();
+        if (pixels == null) {
+            return new Inputs(ids, null, null, g, g, 0, 0, ImageOptions.DEFAULT);
+        }
+        AnyresGeometry geo = geometry(width, height);
+        if (pixels.getShape().dimension() == 5 && pixels.getShape().get(0) == 1) {
+            pixels = pixels.get(0);
+        }
+        long[] s = pixels.getShape().getShape();
+        if (s.length != 4 || s[0] != 1 + geo.numTiles() || s[1] != 3 || s[2] != config.tileSize() || s[3] != config.tileSize()) {
+            throw new IllegalArgumentException("pixel values " + pixels.getShape() + " do not fit a " + width + "x" + height + " image: expected ["
+                    + (1 + geo.numTiles()) + ", 3, " + config.tileSize() + ", " + config.tileSize() + "] (best resolution " + geo.bestHeight() + "x"
+                    + geo.bestWidth() + ")");
+        }
+        return new Inputs(ids, pixels, null, g, g, width, height, ImageOptions.DEFAULT, geo.layout());
+    }
+
+    public AnyresGeometry geometry(int width, int height) {
+        var v = config.llava().vision();
+        return AnyresGeometry.of(height, width, config.imageGridPinpoints(), v.imageSize(), v.patchSize());
+    }
+
+    /** All hidden states of the vision tower for every tile [P, 3, S, S], attached to {@code m}. */
+    public NDList visionHiddenStates(NDManager m, NDArray pixels) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDList states = vision.hiddenStates(pixels.toDevice(device, false));
+            NDScope.unregister(states);
+            states.attach(m);
+            return states;
+        }
+    }
+
+    /** The projector on the selected vision features of every tile: [P, G*G, D], attached to {@code m}. */
+    public NDArray projectedTiles(NDManager m, NDArray pixels) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            int idx = config.llava().visionFeatureIndex();
+            NDList states = vision.hiddenStates(pixels.toDevice(device, false), idx);
+            NDArray out = projector.forward(ClipVisionTower.select(states.get(idx), "default"));
+            NDScope.unregister(out);
+            out.attach(m);
+            return out;
+        }
+    }
+
+    /** transformers' {@code pack_image_features} of projected tiles [1 + tiles, G*G, D] for {@code geo}: [N, D]. */
+    public NDArray pack(NDManager m, NDArray projected, AnyresGeometry geo) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            int g = geo.grid();
+            long d = projected.getShape().get(2);
+            NDArray base = projected.get(0);
+            NDArray mosaic = projected.get(new NDIndex("1:")).reshape(geo.tileRows(), geo.tileCols(), g, g, d).transpose(0, 2, 1, 3, 4)
+                    .reshape((long) geo.tileRows() * g, (long) geo.tileCols() * g, d)
+                    .get(new NDIndex("{}:{}, {}:{}, :", geo.firstRow(), geo.firstRow() + geo.rows(), geo.firstCol(), geo.firstCol() + geo.cols()));
+            NDArray newline = imageNewline.toType(mosaic.getDataType(), false).reshape(1, 1, d).broadcast(geo.rows(), 1, d);
+            NDArray packed = NDArrays.concat(new NDList(base, mosaic.concat(newline, 1).reshape(-1, d)), 0);
+            NDScope.unregister(packed);
+            packed.attach(m);
+            return packed;
+        }
+    }
+
+    @Override
+    public NDArray imageFeatures(NDManager m, Inputs inputs) {
+        try (NDManager tmp = m.newSubManager()) {
+            NDArray projected = projectedTiles(tmp, inputs.pixelValues());
+            NDArray packed = pack(m, projected, geometry(inputs.width(), inputs.height()));
+            return packed;
+        }
+    }
+
+    @Override
+    public Merged merge(NDManager m, Inputs inputs, NDArray features) {
+        long[] ids = inputs.inputIds();
+        int imageId = config.llava().imageTokenIndex();
+        int at = -1;
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == imageId) {
+                if (at >= 0) {
+                    throw new IllegalArgumentException("prompt has more than one image placeholder (id " + imageId + ")");
+                }
+                at = i;
+            } else if (ids[i] < 0 || ids[i] >= config.text().vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of " + config.text().vocabSize());
+            }
+        }
+        if ((at >= 0) != (features != null)) {
+            throw new IllegalArgumentException(at >= 0 ? "prompt has an image placeholder but no image was given"
+                    : "an image was given but the prompt has no <image> placeholder");
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray embeds;
+            int start = -1;
+            int end = -1;
+            if (at < 0) {
+                embeds = language.embed(m.create(ids).toDevice(device, false)).expandDims(0);
+            } else {
+                NDList parts = new NDList();
+                if (at > 0) {
+                    parts.add(language.embed(m.create(Arrays.copyOfRange(ids, 0, at)).toDevice(device, false)));
+                }
+                NDArray img = features.toType(dtype, false);
+                parts.add(img);
+                if (at + 1 < ids.length) {
+                    parts.add(language.embed(m.create(Arrays.copyOfRange(ids, at + 1, ids.length)).toDevice(device, false)));
+                }
+                embeds = NDArrays.concat(parts, 0).expandDims(0);
+                start = at;
+                end = at + (int) img.getShape().get(0);
+            }
+            NDScope.unregister(embeds);
+            embeds.attach(m);
+            return new Merged(embeds, start, end);
+        }
+    }
+
+    @Override
+    public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
+        ForwardStep step = new ForwardStep(-1, 0, merged.length(), merged.imageStart(), merged.imageEnd(), numLayers());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray hidden = language.layers(merged.inputsEmbeds(), cache, step, hook);
+            NDArray logits = language.lastLogits(hidden).get(0);
+            NDScope.unregister(hidden, logits);
+            hidden.attach(m);
+            logits.attach(m);
+            return new Prefill(hidden, logits);
+        }
+    }
+
+    @Override
+    public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
+        ForwardStep step = new ForwardStep(index, cache.length(), 1, merged.imageStart(), merged.imageEnd(), numLayers());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = language.embed(m.create(new long[] {token}).toDevice(device, false)).expandDims(0);
+            NDArray logits = language.lastLogits(language.layers(x, cache, step, hook)).get(0);
+            NDScope.unregister(logits);
+            logits.attach(m);
+            return logits;
+        }
+    }
+
+    /** Logits [S, V] of every position from the pre-norm residual stream [1, S, D]. */
+    public NDArray allLogits(NDManager m, NDArray lastHidden) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = language.logits(language.norm(lastHidden.get(new NDIndex("0"))));
+            NDScope.unregister(logits);
+            logits.attach(m);
+            return logits;
+        }
+    }
+
+    @Override
+    public NDArray norm(NDArray hidden) {
+        return language.norm(hidden);
+    }
+
+    @Override
+    public boolean isEos(long id) {
+        return config.text().isEos(id);
+    }
+
+    @Override
+    public String decodeText(long[] ids) {
+        return tokenizer().decode(ids);
+    }
+
+    /**
+     * The image tokens (over the whole span: base grid, then mosaic rows with their newline) an object's box covers:
+     * a base patch when its centre lies in the box scaled to the {@code S x S} base image, a mosaic patch when its
+     * centre lies in the box mapped into the canvas (scaled by the resize, shifted by the padding); newline tokens
+     * never. A box too small to hold a centre gets the patch under its centre, in each panel.
+     */
+    @Override
+    public boolean[] objectPatches(Inputs inputs, double[] box) {
+        if (inputs.width() <= 0) {
+            throw new IllegalArgumentException("object boxes need the original image size");
+        }
+        AnyresGeometry geo = geometry(inputs.width(), inputs.height());
+        int patch = config.llava().vision().patchSize();
+        int size = config.tileSize();
+        boolean[] on = new boolean[geo.numImageTokens()];
+        double sx = (double) size / geo.width();
+        double sy = (double) size / geo.height();
+        mark(on, 0, geo.grid(), geo.grid(), geo.grid(), 0, 0, patch, box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy);
+        double rx = (double) geo.resizedWidth() / geo.width();
+        double ry = (double) geo.resizedHeight() / geo.height();
+        mark(on, geo.numBaseTokens(), geo.rows(), geo.cols(), geo.cols() + 1, geo.firstRow(), geo.firstCol(), patch, box[0] * rx + geo.padLeft(),
+                box[1] * ry + geo.padTop(), box[2] * rx + geo.padLeft(), box[3] * ry + geo.padTop());
+        return on;
+    }
+
+    private static void mark(boolean[] on, int offset, int rows, int cols, int stride, int row0, int col0, int patch, double x0, double y0, double x1,
+            double y1) {
+        boolean any = false;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                double cx = (c + col0 + 0.5) * patch;
+                double cy = (r + row0 + 0.5) * patch;
+                if (cx >= x0 && cx < x1 && cy >= y0 && cy < y1) {
+                    on[offset + r * stride + c] = true;
+                    any = true;
+                }
+            }
+        }
+        if (!any) {
+            int c = (int) Math.floor((x0 + x1) / 2 / patch) - col0;
+            int r = (int) Math.floor((y0 + y1) / 2 / patch) - row0;
+            if (r >= 0 && r < rows && c >= 0 && c < cols) {
+                on[offset + r * stride + c] = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        manager.close();
+    }
+}

@@ -1,0 +1,143 @@
+package sinkscope.model.llavanext;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import sinkscope.model.CheckpointException;
+import sinkscope.model.ModelConfig;
+import sinkscope.model.TextConfig;
+import sinkscope.model.llava.LlavaConfig;
+
+/**
+ * {@code config.json} of a llava-hf LLaVA-NeXT checkpoint ({@code LlavaNextForConditionalGeneration},
+ * {@code model_type} {@code llava_next}): the LLaVA fields ({@link LlavaConfig}: CLIP {@code vision_config},
+ * projector, feature layer) with a LLaMA/Vicuna or Mistral {@code text_config}, plus {@code image_grid_pinpoints}
+ * (the candidate {@code (height, width)} canvases of anyres) and the {@code image_newline} that ends each row of
+ * the tile mosaic. Only {@code vision_feature_select_strategy} {@code default} (CLS dropped) and one
+ * {@code vision_feature_layer} are supported, as in the released checkpoints.
+ */
+public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, String decoder) implements ModelConfig {
+
+    /** LlavaNextConfig's default pinpoints (those of the llava-v1.6 releases). */
+    static final int[][] DEFAULT_PINPOINTS = {{336, 672}, {672, 336}, {672, 672}, {1008, 336}, {336, 1008}};
+
+    public static LlavaNextConfig load(Path file) {
+        JsonObject root;
+        try {
+            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException e) {
+            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
+        }
+        return parse(file, root);
+    }
+
+    public static LlavaNextConfig parse(Path file, JsonObject root) {
+        LlavaConfig llava = LlavaConfig.parse(file, root, "llava_next", Set.of("llama", "mistral"));
+        if (!llava.visionFeatureSelectStrategy().equals("default")) {
+            throw CheckpointException.of(file, "field 'vision_feature_select_strategy' is \"" + llava.visionFeatureSelectStrategy()
+                    + "\"; LLaVA-NeXT's tile packing needs \"default\" (CLS dropped)");
+        }
+        JsonObject text = root.has("text_config") && root.get("text_config").isJsonObject() ? root.getAsJsonObject("text_config") : new JsonObject();
+        String decoder = text.has("model_type") ? text.get("model_type").getAsString() : "llama";
+        int[][] pinpoints = DEFAULT_PINPOINTS;
+        JsonElement pp = root.get("image_grid_pinpoints");
+        if (pp != null && !pp.isJsonNull()) {
+            pinpoints = pinpoints(file, "image_grid_pinpoints", pp, llava.vision().imageSize());
+        }
+        return new LlavaNextConfig(llava, pinpoints, decoder);
+    }
+
+    /** {@code [[h, w], ...]}, each a positive multiple of the tile size {@code size}. */
+    static int[][] pinpoints(Path file, String field, JsonElement pp, int size) {
+        if (!pp.isJsonArray() || pp.getAsJsonArray().isEmpty()) {
+            throw CheckpointException.of(file, "field '" + field + "' must be a non-empty list of [height, width] pairs, got " + pp);
+        }
+        List<int[]> out = new ArrayList<>();
+        for (JsonElement e : pp.getAsJsonArray()) {
+            if (!e.isJsonArray() || e.getAsJsonArray().size() != 2) {
+                throw CheckpointException.of(file, "field '" + field + "' must hold [height, width] pairs, got " + e);
+            }
+            JsonArray a = e.getAsJsonArray();
+            int h = a.get(0).getAsInt();
+            int w = a.get(1).getAsInt();
+            if (h <= 0 || w <= 0 || h % size != 0 || w % size != 0) {
+                throw CheckpointException.of(file, "field '" + field + "' entry " + e + " is not a positive multiple of the tile size " + size);
+            }
+            out.add(new int[] {h, w});
+        }
+        return out.toArray(new int[0][]);
+    }
+
+    /** The weight names of the other layouts (v4.41 llava-hf, transformers 5, flattened CLIP). */
+    public static String[] aliases(String name) {
+        return LlavaConfig.aliases(name);
+    }
+
+    @Override
+    public Path file() {
+        return llava.file();
+    }
+
+    @Override
+    public String modelType() {
+        return "llava_next";
+    }
+
+    @Override
+    public TextConfig text() {
+        return llava.text();
+    }
+
+    @Override
+    public long parameterCount() {
+        return llava.parameterCount() + llava.text().hiddenSize();
+    }
+
+    @Override
+    public long visionParameterCount() {
+        return llava.visionParameterCount();
+    }
+
+    @Override
+    public String torchDtype() {
+        return llava.torchDtype();
+    }
+
+    public int tileSize() {
+        return llava.vision().imageSize();
+    }
+
+    /** Patches per side of one tile. */
+    public int tileGrid() {
+        return llava.vision().gridSize();
+    }
+
+    @Override
+    public List<String> visionSummary() {
+        var v = llava.vision();
+        StringBuilder pins = new StringBuilder();
+        int most = 0;
+        for (int[] p : imageGridPinpoints) {
+            pins.append(pins.length() == 0 ? "" : ", ").append(p[0]).append('x').append(p[1]);
+            AnyresGeometry g = AnyresGeometry.of(p[0], p[1], new int[][] {p}, v.imageSize(), v.patchSize());
+            most = Math.max(most, g.numImageTokens());
+        }
+        return List.of(
+                String.format("vision tower: clip, %d layers, %d heads, hidden %d, tile %dx%d, patch %d, feature layer %d (%s)", v.numHiddenLayers(),
+                        v.numAttentionHeads(), v.hiddenSize(), v.imageSize(), v.imageSize(), v.patchSize(), llava.visionFeatureLayer(),
+                        llava.visionFeatureSelectStrategy()),
+                String.format("projector: mlp2x_%s; anyres pinpoints (h x w) %s; decoder %s%s", llava.projectorHiddenAct(), pins, decoder,
+                        text().slidingWindow() > 0 ? " (sliding window " + text().slidingWindow() + ")" : ""),
+                String.format("image tokens: %d base (grid %dx%d) + unpadded tile mosaic with a newline per row, at most %d per image", v.numPatches(),
+                        v.gridSize(), v.gridSize(), most));
+    }
+}
