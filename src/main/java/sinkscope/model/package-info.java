@@ -1,9 +1,13 @@
 /**
- * The LLaVA runtime on DJL (PyTorch engine): checkpoints in the llava-hf layout (config.json, safetensors
- * shards; pickle is refused), the tokenizer, CLIP image processing, the CLIP vision tower, the projector, the
- * LLaMA decoder with KV cache, greedy generation, and the {@link sinkscope.model.AttentionHook} through which
- * callers observe hidden states and observe or rewrite post-softmax attention.
+ * The shared LMM runtime on DJL (PyTorch engine): checkpoints (config.json, safetensors shards with per-family
+ * weight-name aliases; pickle is refused), the decoder every family uses ({@link sinkscope.model.LlamaModel}: LLaMA,
+ * Qwen2 and Mistral variants, RoPE or multimodal rotary rows, GQA, KV cache), norms, linear layers, activations,
+ * Pillow-exact resizing, greedy generation, the family seam {@link sinkscope.model.Lmm} with its records
+ * ({@link sinkscope.model.Inputs}, {@link sinkscope.model.Merged}, {@link sinkscope.model.Generation}), and the
+ * {@link sinkscope.model.AttentionHook} through which callers observe hidden states and observe or rewrite
+ * post-softmax attention. The families live in sub-packages ({@code llava}, {@code llavanext}, {@code qwen2vl}),
+ * chosen by {@code model.auto}.
  *
- * <p>Depends on DJL and the JDK only: nothing of Spark, nothing of the other SinkScope packages.
+ * <p>Depends on DJL and the JDK only: nothing of Spark, nothing of the other SinkScope packages, no family.
  */
 package sinkscope.model;

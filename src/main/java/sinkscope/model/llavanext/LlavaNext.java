@@ -12,7 +12,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import sinkscope.data.PromptTemplate;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
@@ -175,7 +174,7 @@ public final class LlavaNext implements Lmm {
     /** {@code mistral_instruct} for a Mistral decoder, else {@code llava_hf} (the llava-v1.6 vicuna chat format). */
     @Override
     public String defaultTemplate() {
-        return config.decoder().equals("mistral") ? "mistral_instruct" : PromptTemplate.DEFAULT;
+        return config.decoder().equals("mistral") ? "mistral_instruct" : "llava_hf";
     }
 
     @Override
