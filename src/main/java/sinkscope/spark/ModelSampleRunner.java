@@ -16,6 +16,7 @@ import sinkscope.model.AttentionHook;
 import sinkscope.model.BundledModel;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
+import sinkscope.model.ImageLayout;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.ImageProcessingException;
 import sinkscope.model.Inputs;
@@ -112,6 +113,7 @@ public final class ModelSampleRunner implements SampleRunner {
         int seqLen;
         int rows;
         int cols;
+        ImageLayout.Panel grid;
         try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers())) {
             Inputs inputs = encode(m, prompt, image);
             Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
@@ -121,6 +123,7 @@ public final class ModelSampleRunner implements SampleRunner {
             seqLen = merged.length();
             rows = inputs.gridRows();
             cols = inputs.gridCols();
+            grid = inputs.layout().panels().get(0);
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }
@@ -148,12 +151,15 @@ public final class ModelSampleRunner implements SampleRunner {
             }
             if (layer.lastAttention() != null) {
                 List<Integer> sinkPatches = new ArrayList<>();
-                for (int t = start; t < end; t++) {
-                    if (layer.sink()[t]) {
-                        sinkPatches.add(t - start);
+                for (int r = 0; r < grid.rows(); r++) {
+                    for (int c = 0; c < grid.cols(); c++) {
+                        if (layer.sink()[start + grid.position(r, c)]) {
+                            sinkPatches.add(r * grid.cols() + c);
+                        }
                     }
                 }
-                attention.add(new ExtractResult.AttentionRow(l, rows, cols, layer.lastAttention(), sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
+                attention.add(new ExtractResult.AttentionRow(l, rows, cols, onGrid(layer.lastAttention(), grid),
+                        sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
             }
         }
         return new ExtractResult(end - start, seqLen, Math.round((System.nanoTime() - t0) / 1e6), tokens, heads, dims, attention);
@@ -191,13 +197,30 @@ public final class ModelSampleRunner implements SampleRunner {
             float[][] rows = new float[attentionLayers.size()][];
             for (int i = 0; i < rows.length; i++) {
                 int layer = attentionLayers.get(i);
-                rows[i] = layer >= 0 && layer < model.numLayers() ? probe.row(layer) : null;
+                rows[i] = layer >= 0 && layer < model.numLayers() ? onGrid(probe.row(layer), inputs.layout().panels().get(0)) : null;
             }
             return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), rows, inputs.gridRows(),
                     inputs.gridCols());
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }
+    }
+
+    /**
+     * The entries of an attention row over the image span that lie on {@code grid} (the layout's first panel: the
+     * whole span for LLaVA-1.5 and Qwen2-VL, LLaVA-NeXT's base image), row-major: what the {@code attention} tables hold.
+     */
+    static float[] onGrid(float[] span, ImageLayout.Panel grid) {
+        if (span == null) {
+            return null;
+        }
+        float[] out = new float[grid.rows() * grid.cols()];
+        for (int r = 0; r < grid.rows(); r++) {
+            for (int c = 0; c < grid.cols(); c++) {
+                out[r * grid.cols() + c] = span[grid.position(r, c)];
+            }
+        }
+        return out;
     }
 
     /**
