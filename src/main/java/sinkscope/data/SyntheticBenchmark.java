@@ -63,7 +63,7 @@ public final class SyntheticBenchmark {
     /** Options of the count questions, in letter order. */
     public static final List<String> COUNT_OPTIONS = List.of("one", "two", "three", "four");
     /** Text of the caption questions (words the bundled model's tokenizer has). */
-    public static final String CAPTION_TEXT = "Describe the image.";
+    public static final String CAPTION_TEXT = "What is shown in this image?";
 
     /** What {@link #generate} wrote. */
     public record Summary(int images, int trainImages, int evalImages, int trainQuestions, int evalQuestions) {}
@@ -491,7 +491,8 @@ public final class SyntheticBenchmark {
                 .append("- `eval/benchmarks.jsonl`: the eval questions with their benchmarks (the main job's input): the POPE "
                         + "questions (`benchmark` pope), the open questions with ten reference `answers` (`synth_vqa`, VQA "
                         + "accuracy), multiple choice with `options` A-D (`synth_choice`: colour, shape, count) and captions "
-                        + "with the shapes present as `answers` (`synth_caption`, CHAIR over the shape vocabulary); ")
+                        + "with the shapes present as `answers` (`synth_caption`, CHAIR over the shape vocabulary; text \""
+                        + CAPTION_TEXT + "\"); ")
                 .append(d.benchmarks(seed).size()).append(" questions.\n")
                 .append("- `annotations.jsonl`: one line per image: `image`, `split` (train/eval), `width`, `height`, "
                         + "`background`, `objects` (`name`, `shape`, `color`, `box`).\n\n")

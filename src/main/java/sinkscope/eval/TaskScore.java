@@ -10,8 +10,9 @@ import java.util.Locale;
  * {@link BenchmarkScores}). What a question needs is its {@link Reference}: benchmark, task type, label, options and
  * reference answers. Per task:
  * <ul>
- *   <li>{@code yes_no}: POPE's {@link PopeAnswer#strict} (yes, no or other), MME's {@link MmeScore#parse};
- *       right when the parsed answer equals the label.</li>
+ *   <li>{@code yes_no}: pred is POPE's {@link PopeAnswer#strict} (yes, no or other) or MME's {@link MmeScore#parse};
+ *       right when the answer as the official script counts it equals the label: MME's parse (other is never right),
+ *       else {@code eval_pope.py}'s {@link PopeAnswer#pred} (an answer without a no-word counts as yes).</li>
  *   <li>{@code choice}: the option letter as the benchmark's scorer reads it ({@link ChoiceAnswer}: ScienceQA's
  *       {@code eval_science_qa.py}, SEED's exact letter, MMBench's {@code can_infer}, otherwise the leading letter and
  *       then the single option text the answer contains, which is how the synthetic benchmark's colour/shape words
@@ -82,8 +83,11 @@ public final class TaskScore {
         String benchmark = r.benchmark() == null ? "" : r.benchmark().toLowerCase(Locale.ROOT);
         switch (r.task()) {
             case YES_NO -> {
-                String pred = benchmark.equals("mme") ? MmeScore.parse(text) : PopeAnswer.strict(text);
-                Boolean right = r.label() == null ? null : pred.equals(r.label().toLowerCase(Locale.ROOT));
+                boolean mme = benchmark.equals("mme");
+                String pred = mme ? MmeScore.parse(text) : PopeAnswer.strict(text);
+                // right as the official scripts count it: MME's other is never right; eval_pope.py takes an answer without a no-word as yes
+                String counted = mme ? pred : PopeAnswer.pred(text);
+                Boolean right = r.label() == null ? null : counted.equals(r.label().toLowerCase(Locale.ROOT));
                 return binary(pred, right);
             }
             case CHOICE -> {
