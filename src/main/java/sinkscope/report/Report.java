@@ -816,8 +816,11 @@ public final class Report {
                 }
             }
             if (!series.isEmpty()) {
-                img(Charts.lines("Sensitivity to " + k, k, "headline metric", series, false), "sweep_" + safe(k), 620, 400,
-                        "headline metrics over " + k);
+                JFreeChart chart = Charts.lines("Sensitivity to " + k, k, "headline metric", series, false);
+                // parameter values are fractions: decimal ticks, not the layer charts' integer ones
+                ((org.jfree.chart.axis.NumberAxis) chart.getXYPlot().getDomainAxis())
+                        .setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createStandardTickUnits());
+                img(chart, "sweep_" + safe(k), 620, 400, "headline metrics over " + k);
             }
         }
         html.append("</div>\n");

@@ -69,6 +69,13 @@ class ReproduceFromRunTest {
         assertEquals("300", run.getAsJsonObject("settings").get("resamples").getAsString());
         assertEquals("sinkscope.spark.FakeRunnerFactory", run.getAsJsonObject("command").getAsJsonObject("flags").get("runner").getAsString());
 
+        String html = Files.readString(out1.resolve("report/index.html"), StandardCharsets.UTF_8);
+        for (String b : List.of("pope", "synth_caption", "synth_choice", "synth_vqa")) {
+            assertTrue(html.contains("id=\"benchmark-" + b + "\""), "report section of " + b);
+            assertTrue(Files.isRegularFile(out1.resolve("report/charts/benchmark_" + b + ".png")), b);
+        }
+        assertTrue(Files.isRegularFile(out1.resolve("report/charts/sweep_rho.png")), "sensitivity chart");
+        assertTrue(html.contains("Against baseline: difference and noise"));
         Path out2 = dir.resolve("out2");
         assertEquals(0, Main.run("pipeline", "--from-run", out1.resolve("run.json").toString(), "--out", out2.toString()));
         SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
