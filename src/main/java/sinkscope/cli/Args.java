@@ -36,6 +36,20 @@ public final class Args {
         }
     }
 
+    /** The flags as given, in order ({@code --flag} alone is {@code "true"}). */
+    public Map<String, String> flags() {
+        return java.util.Collections.unmodifiableMap(values);
+    }
+
+    /** These flags with {@code overrides} put over them (a flag given in both takes the override's value). */
+    public static Args of(Map<String, String> flags, Args overrides) {
+        Args a = new Args(new String[0]);
+        a.values.putAll(flags);
+        a.values.putAll(overrides.values);
+        a.positional.addAll(overrides.positional);
+        return a;
+    }
+
     public List<String> positional() {
         return positional;
     }

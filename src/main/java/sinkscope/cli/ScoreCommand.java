@@ -148,7 +148,7 @@ public final class ScoreCommand implements Main.Command {
             return out;
         }
         Map<String, List<Prediction>> configs = new TreeMap<>();
-        for (Prediction p : readPredictions(predictions, master)) {
+        for (Prediction p : readPredictions(predictions, master, benchmark)) {
             configs.computeIfAbsent(p.config() == null ? "" : p.config(), k -> new ArrayList<>()).add(p);
         }
         Annotations ann = new Annotations(benchmark, annotations, synonyms);
@@ -160,7 +160,8 @@ public final class ScoreCommand implements Main.Command {
 
     // ---- predictions ------------------------------------------------------------------------------
 
-    private List<Prediction> readPredictions(Path file, String master) throws IOException {
+    /** A run's table holds several benchmarks: only {@code benchmark}'s rows (a table without the column: all). */
+    private List<Prediction> readPredictions(Path file, String master, String benchmark) throws IOException {
         if (!Files.isDirectory(file)) {
             BenchmarkRead<Prediction> r = PredictionReader.read(file);
             errors.addAll(r.errors());
@@ -171,8 +172,11 @@ public final class ScoreCommand implements Main.Command {
         try {
             List<Prediction> out = new ArrayList<>();
             int n = 0;
-            for (Row row : spark.read().parquet(table.toString())
-                    .select("question_id", "answer", "config", "category", "label").collectAsList()) {
+            org.apache.spark.sql.Dataset<Row> d = spark.read().parquet(table.toString());
+            if (List.of(d.columns()).contains("benchmark")) {
+                d = d.where(org.apache.spark.sql.functions.col("benchmark").equalTo(benchmark));
+            }
+            for (Row row : d.select("question_id", "answer", "config", "category", "label").collectAsList()) {
                 n++;
                 out.add(new Prediction(row.getString(0), row.isNullAt(1) ? "" : row.getString(1), null, 0,
                         row.getString(2), row.getString(3), row.getString(4), n));

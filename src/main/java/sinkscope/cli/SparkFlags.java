@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
+import sinkscope.spark.BenchmarkOptions;
 import sinkscope.spark.EvalConfig;
 import sinkscope.spark.ExtractOptions;
 import sinkscope.spark.Pipeline;
@@ -19,6 +20,7 @@ import sinkscope.spark.SampleSource;
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
+ * [--benchmark pope] [--prompt-suffix llava|none] [--caption-max-new-tokens 24] [--synonyms FILE] [--resamples 1000] [--seed 0]
  * </pre>
  * Without {@code --questions} and {@code --table} the input is the embedded default: a held-out synthetic POPE set of
  * {@code --synthetic-images} images generated once under {@code runs/}; {@code --out} defaults to {@code runs/latest}.
@@ -45,7 +47,7 @@ final class SparkFlags {
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write the synthetic evaluation set to " + dir, e);
             }
-            questions = dir.resolve("eval").resolve("questions.jsonl").toString();
+            questions = dir.resolve("eval").resolve("benchmarks.jsonl").toString();
             if (images == null) {
                 images = dir.resolve("images").toString();
             }
@@ -68,12 +70,19 @@ final class SparkFlags {
         int[] layers = a.ints("attention-layers");
         ExtractOptions extract = new ExtractOptions(layers == null ? DEFAULT_ATTENTION_LAYERS : Arrays.stream(layers).boxed().toList(),
                 a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho());
-        List<EvalConfig> configs = new ArrayList<>();
-        for (String c : a.string("configs", "baseline,var,ablate_sinks,ablate_random").split(",")) {
-            if (!c.isBlank()) {
-                configs.add(EvalConfig.parse(c));
+        List<EvalConfig> configs = EvalConfig.parseList(a.string("configs", DEFAULT_CONFIGS));
+        String synonymsFile = a.string("synonyms", null);
+        List<String> synonyms = null;
+        if (synonymsFile != null) {
+            try {
+                synonyms = java.nio.file.Files.readAllLines(java.nio.file.Path.of(synonymsFile), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new Args.UsageException("--synonyms " + synonymsFile + ": cannot read: " + e.getMessage());
             }
         }
+        BenchmarkOptions benchmarks = new BenchmarkOptions(a.string("benchmark", BenchmarkOptions.DEFAULT_BENCHMARK).toLowerCase(java.util.Locale.ROOT),
+                a.string("prompt-suffix", BenchmarkOptions.DEFAULT_SUFFIX), a.integer("caption-max-new-tokens", BenchmarkOptions.DEFAULT_CAPTION_TOKENS),
+                synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
         return new Pipeline.Settings(
                 questions == null ? null : java.nio.file.Path.of(questions),
                 table,
@@ -88,7 +97,8 @@ final class SparkFlags {
                 configs,
                 a.string("sink-dims-from", null),
                 a.integer("top-k", 2),
-                a.integer("bins", 16));
+                a.integer("bins", 16),
+                benchmarks);
     }
 
     /**
@@ -115,6 +125,9 @@ final class SparkFlags {
      * model does not have are skipped, so a 4-layer model keeps 1-3 and a 32-layer one 1, 2, 3, 15 and 31.
      */
     static final List<Integer> DEFAULT_ATTENTION_LAYERS = List.of(1, 2, 3, 15, 31);
+
+    /** The configurations evaluated when {@code --configs} is not given: baseline, VAR, the two ablations and a small rho sweep. */
+    static final String DEFAULT_CONFIGS = "baseline,var,ablate_sinks,ablate_random,var[rho=0.2|0.8]";
 
     /** Seed of the embedded default's evaluation images (the bundled model was trained on other seeds). */
     static final long EMBEDDED_SEED = 20251;

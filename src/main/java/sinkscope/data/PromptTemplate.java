@@ -37,6 +37,15 @@ public final class PromptTemplate {
     public static final String QWEN2_VL = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
             + "<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n";
     public static final String POPE_SUFFIX = " Answer the question using a single word or phrase.";
+    /** LLaVA-1.5's short-answer prompt (POPE, MME, VQAv2, GQA, TextVQA, VizWiz; {@code scripts/v1_5/eval}'s question files). */
+    public static final String SHORT_ANSWER_SUFFIX = "\nAnswer the question using a single word or phrase.";
+    /** LLaVA-1.5's multiple-choice prompt (ScienceQA, MMBench, SEED-Bench). */
+    public static final String OPTION_LETTER_SUFFIX = "\nAnswer with the option's letter from the given choices directly.";
+    /** LLaVA-1.5's VizWiz prompt. */
+    public static final String VIZWIZ_SUFFIX = "\nWhen the provided information is insufficient, respond with 'Unanswerable'."
+            + SHORT_ANSWER_SUFFIX;
+    /** Prompt-suffix modes of {@link #suffix}: LLaVA-1.5's per benchmark, or none. */
+    public static final java.util.List<String> SUFFIX_MODES = java.util.List.of("llava", "none");
     public static final String DEFAULT = "llava_hf";
 
     private static final String SLOT = "{question}";
@@ -80,6 +89,54 @@ public final class PromptTemplate {
     public String render(String question) {
         String q = popeSuffix && !question.endsWith(POPE_SUFFIX) ? question + POPE_SUFFIX : question;
         return template.replace(SLOT, q);
+    }
+
+    /**
+     * The prompt suffix LLaVA-1.5's evaluation appends for a benchmark ({@code mode} {@code llava}), or none
+     * ({@code none}): the short-answer prompt for POPE, MME, VQAv2, GQA, TextVQA and the synthetic yes/no and open
+     * questions; VizWiz's unanswerable line before it; the option-letter prompt for ScienceQA, MMBench, SEED-Bench and
+     * the synthetic multiple choice; nothing for CV-Bench and MMVP (LLaVA-1.5 has no scripts for them; their files'
+     * prompts are used as they are) and captions. A benchmark this table does not know gets its task's:
+     * short answer for yes/no and open, option letter for choice, none for caption.
+     */
+    public static String suffix(String mode, String benchmark, String task) {
+        if (mode == null || mode.equals("none")) {
+            return "";
+        }
+        if (!mode.equals("llava")) {
+            throw new IllegalArgumentException("prompt suffix mode must be one of " + SUFFIX_MODES + ", got '" + mode + "'");
+        }
+        String b = benchmark == null ? "" : benchmark.toLowerCase(java.util.Locale.ROOT);
+        return switch (b) {
+            case "pope", "mme", "vqav2", "gqa", "textvqa", "synth_pope", "synth_vqa" -> SHORT_ANSWER_SUFFIX;
+            case "vizwiz" -> VIZWIZ_SUFFIX;
+            case "scienceqa", "mmbench", "seed", "synth_choice" -> OPTION_LETTER_SUFFIX;
+            case "cvbench", "mmvp", "chair", "synth_caption" -> "";
+            default -> switch (task == null ? "" : task) {
+                case "choice" -> OPTION_LETTER_SUFFIX;
+                case "caption" -> "";
+                default -> SHORT_ANSWER_SUFFIX;
+            };
+        };
+    }
+
+    /**
+     * The question as the model is asked it: a multiple-choice question's options as {@code "\nA. text"} lines (as
+     * LLaVA's {@code model_vqa_mmbench.py} writes them) unless the text already lists them ({@code "A. first"} or
+     * {@code "(A) first"}), then {@code suffix} unless the question already ends with it (LLaVA's converted files do).
+     */
+    public static String question(String text, java.util.List<String> options, String suffix) {
+        StringBuilder q = new StringBuilder(text);
+        if (options != null && !options.isEmpty() && !text.contains("A. " + options.get(0)) && !text.contains("(A) " + options.get(0))) {
+            for (int i = 0; i < options.size(); i++) {
+                q.append('\n').append((char) ('A' + i)).append(". ").append(options.get(i));
+            }
+        }
+        String s = suffix == null ? "" : suffix;
+        if (!s.isBlank() && !q.toString().strip().endsWith(s.strip())) {
+            q.append(s);
+        }
+        return q.toString();
     }
 
     /** {@code llava_hf}, {@code vicuna_v1}, {@code plain} or {@code custom}. */

@@ -1,6 +1,7 @@
 package sinkscope.data;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,9 +18,16 @@ import java.util.Objects;
  * @param line the 1-based line of the file the question came from, or -1
  * @param box {@code [x0, y0, x1, y1]} of the asked object in image pixels, or {@code null}
  * @param object the asked object's name (e.g. {@code "red circle"}), or {@code null}
+ * @param benchmark the benchmark the question belongs to ({@code pope}, {@code mme}, {@code mmbench}, ...), or
+ *     {@code null} for the run's default
+ * @param task {@code yes_no}, {@code choice}, {@code open} or {@code caption}, or {@code null} for the benchmark's
+ * @param options a multiple-choice question's option texts in letter order (A first); empty otherwise
+ * @param answers an open question's reference answers (VQA: ten), or a caption's ground-truth objects; empty otherwise
+ * @param group questions scored together (an MME image's pair, MMBench's rotations, an MMVP pair), or {@code null}
  */
 public record Question(String questionId, String image, String text, String label, String category, int line,
-                       double[] box, String object) implements QuestionReader.Row {
+                       double[] box, String object, String benchmark, String task, List<String> options,
+                       List<String> answers, String group) implements QuestionReader.Row {
 
     public Question {
         Objects.requireNonNull(questionId, "questionId");
@@ -28,6 +36,13 @@ public record Question(String questionId, String image, String text, String labe
             throw new IllegalArgumentException("box must have 4 numbers [x0, y0, x1, y1], got " + box.length);
         }
         box = box == null ? null : box.clone();
+        options = options == null ? List.of() : List.copyOf(options);
+        answers = answers == null ? List.of() : List.copyOf(answers);
+    }
+
+    /** A POPE-style question (no benchmark fields). */
+    public Question(String questionId, String image, String text, String label, String category, int line, double[] box, String object) {
+        this(questionId, image, text, label, category, line, box, object, null, null, List.of(), List.of(), null);
     }
 
     /** A question without grounding, e.g. built in a test or from another source. */
@@ -44,12 +59,14 @@ public record Question(String questionId, String image, String text, String labe
     public boolean equals(Object o) {
         return o instanceof Question q && line == q.line && questionId.equals(q.questionId)
                 && Objects.equals(image, q.image) && text.equals(q.text) && Objects.equals(label, q.label)
-                && Objects.equals(category, q.category) && Arrays.equals(box, q.box) && Objects.equals(object, q.object);
+                && Objects.equals(category, q.category) && Arrays.equals(box, q.box) && Objects.equals(object, q.object)
+                && Objects.equals(benchmark, q.benchmark) && Objects.equals(task, q.task) && options.equals(q.options)
+                && answers.equals(q.answers) && Objects.equals(group, q.group);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(questionId, image, text, label, category, line, Arrays.hashCode(box), object);
+        return Objects.hash(questionId, image, text, label, category, line, Arrays.hashCode(box), object, benchmark, task, options, answers, group);
     }
 
     @Override

@@ -23,7 +23,12 @@ import java.util.function.Consumer;
  * Reads LLaVA/POPE question JSONL one line at a time. Each non-blank line is one JSON object with
  * {@code question_id} (number or string), {@code image}, {@code text}, and optionally {@code label},
  * {@code category}, {@code box} ({@code [x0, y0, x1, y1]}, or COCO's {@code bbox} {@code [x, y, w, h]}) and
- * {@code object}; other fields are ignored.
+ * {@code object}, and for benchmarks other than POPE {@code benchmark}, {@code task} ({@code yes_no}, {@code choice},
+ * {@code open}, {@code caption}; default: the benchmark's), {@code options} (array of option texts, A first),
+ * {@code answers} (reference answers: strings, or VQA's {@code {"answer": ...}} objects; for a caption its
+ * ground-truth objects, also accepted as {@code objects}) and {@code group} (string or number); other fields are
+ * ignored. A multiple-choice question needs at least two options and, when labelled, a label that is one of their
+ * letters.
  *
  * <p>Each non-blank line yields exactly one {@link Row}: a {@link Question}, or an {@link InputError} (stage
  * {@code "read"}) for a line that is not valid UTF-8, malformed JSON, a line that is not an object, a missing or
@@ -121,7 +126,29 @@ public final class QuestionReader {
             String category = optionalString(o, "category");
             String object = optionalString(o, "object");
             double[] box = o.has("box") ? box(o.get("box"), "box", false) : box(o.get("bbox"), "bbox", true);
-            return new Question(id, image, question, label, category, line, box, object);
+            String benchmark = optionalString(o, "benchmark");
+            String task = optionalString(o, "task");
+            if (task != null && !sinkscope.eval.TaskScore.TASKS.contains(task)) {
+                throw new IllegalArgumentException("field 'task' must be one of " + sinkscope.eval.TaskScore.TASKS + ", got '" + task + "'");
+            }
+            List<String> options = strings(o, "options", null);
+            List<String> answers = strings(o, o.has("answers") ? "answers" : "objects", "answer");
+            String group = o.has("group") && o.get("group").isJsonPrimitive() ? o.get("group").getAsString() : optionalString(o, "group");
+            String effective = task != null ? task : sinkscope.eval.TaskScore.taskOf(benchmark);
+            if (sinkscope.eval.TaskScore.CHOICE.equals(effective)) {
+                if (options.size() < 2 || options.size() > 26) {
+                    throw new IllegalArgumentException("field 'options' must hold 2 to 26 option texts for a multiple-choice question, got "
+                            + options.size());
+                }
+                if (label != null) {
+                    String l = label.trim().toUpperCase(java.util.Locale.ROOT);
+                    if (l.length() != 1 || l.charAt(0) < 'A' || l.charAt(0) >= 'A' + options.size()) {
+                        throw new IllegalArgumentException("field 'label': '" + label + "' is not an option letter (A-"
+                                + (char) ('A' + options.size() - 1) + ")");
+                    }
+                }
+            }
+            return new Question(id, image, question, label, category, line, box, object, benchmark, task, options, answers, group);
         } catch (IllegalArgumentException e) {
             return error(id, line, e.getMessage());
         }
@@ -202,6 +229,32 @@ public final class QuestionReader {
             throw new IllegalArgumentException("field '" + field + "' must be a string, got " + e);
         }
         return e.getAsString();
+    }
+
+    /**
+     * An optional array of strings; with {@code key}, an element may also be an object whose {@code key} field is the
+     * string (VQA's {@code {"answer": "two", "answer_confidence": "yes"}}).
+     */
+    private static List<String> strings(JsonObject o, String field, String key) {
+        JsonElement e = o.get(field);
+        if (e == null || e.isJsonNull()) {
+            return List.of();
+        }
+        if (!e.isJsonArray()) {
+            throw new IllegalArgumentException("field '" + field + "' must be an array of strings, got " + e);
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonElement v : e.getAsJsonArray()) {
+            if (key != null && v.isJsonObject() && v.getAsJsonObject().has(key) && v.getAsJsonObject().get(key).isJsonPrimitive()) {
+                out.add(v.getAsJsonObject().get(key).getAsString());
+            } else if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isString()) {
+                out.add(v.getAsString());
+            } else {
+                throw new IllegalArgumentException("field '" + field + "' must hold strings" + (key == null ? "" : " or {\"" + key + "\": ...} objects")
+                        + ", got " + v);
+            }
+        }
+        return out;
     }
 
     /** {@code box} is {@code [x0, y0, x1, y1]}; {@code bbox} is COCO's {@code [x, y, w, h]}, returned as corners. */

@@ -56,13 +56,53 @@ public final class SyntheticBenchmark {
     private static final long STREAM_QUESTIONS = 3;
     private static final long STREAM_CLASSES = 4;
     private static final int POSITIVES_PER_IMAGE = 3;
+    private static final long STREAM_TASKS = 5;
+
+    /** The CHAIR vocabulary of {@code synth_caption}: one synonym line per shape (plurals are singularized by CHAIR). */
+    public static final List<String> CHAIR_VOCABULARY = List.copyOf(SyntheticScene.SHAPES);
+    /** Options of the count questions, in letter order. */
+    public static final List<String> COUNT_OPTIONS = List.of("one", "two", "three", "four");
+    /** Text of the caption questions (words the bundled model's tokenizer has). */
+    public static final String CAPTION_TEXT = "What is shown in this image?";
 
     /** What {@link #generate} wrote. */
     public record Summary(int images, int trainImages, int evalImages, int trainQuestions, int evalQuestions) {}
 
     /** The whole benchmark in memory: scenes (train first), questions per part, class statistics. */
     public record Dataset(List<SyntheticScene> scenes, int trainImages, List<Question> train, List<Question> eval,
-                          long[] frequency) {}
+                          long[] frequency) {
+
+        /**
+         * The eval questions as benchmarks: the POPE questions as {@code pope}, the open ones as {@code synth_vqa} with
+         * ten reference answers, then per eval image the {@link #tasks} questions: {@code synth_choice} (colour and
+         * shape, A-D, and a count question on every other image) and {@code synth_caption} (every other image). Ids
+         * continue after the last eval question. Deterministic per dataset (its own random stream per image).
+         */
+        public List<Question> benchmarks(long seed) {
+            List<Question> out = new ArrayList<>();
+            long next = 1;
+            for (Question q : train) {
+                next = Math.max(next, Long.parseLong(q.questionId()) + 1);
+            }
+            for (Question q : eval) {
+                next = Math.max(next, Long.parseLong(q.questionId()) + 1);
+                if (POPE_SPLITS.contains(q.category())) {
+                    out.add(new Question(q.questionId(), q.image(), q.text(), q.label(), q.category(), -1, q.box(), q.object(), "pope",
+                            null, List.of(), List.of(), null));
+                } else {
+                    SplittableRandom r = SyntheticScene.rng(seed, imageIndex(q.image()), STREAM_TASKS + 1);
+                    out.add(new Question(q.questionId(), q.image(), q.text(), q.label(), q.category(), -1, q.box(), q.object(), "synth_vqa",
+                            null, List.of(), referenceAnswers(q, r), null));
+                }
+            }
+            for (SyntheticScene sc : scenes.subList(trainImages, scenes.size())) {
+                for (Question q : tasks(sc, seed)) {
+                    out.add(withId(q, next++));
+                }
+            }
+            return out;
+        }
+    }
 
     private SyntheticBenchmark() {}
 
@@ -86,6 +126,7 @@ public final class SyntheticBenchmark {
         }
         writeQuestions(Files.createDirectories(out.resolve("train")).resolve("questions.jsonl"), d.train());
         writeQuestions(Files.createDirectories(out.resolve("eval")).resolve("questions.jsonl"), d.eval());
+        writeQuestions(out.resolve("eval").resolve("benchmarks.jsonl"), d.benchmarks(seed));
         writeAnnotations(out.resolve("annotations.jsonl"), d);
         Files.writeString(out.resolve("README.md"), readme(d, seed, size, trainFraction), StandardCharsets.UTF_8);
         return new Summary(images, d.trainImages(), images - d.trainImages(), d.train().size(), d.eval().size());
@@ -232,6 +273,73 @@ public final class SyntheticBenchmark {
         }
     }
 
+    /**
+     * Ten reference answers for an open question, as ten annotators might give them: {@code k} (seeded, 2..10) say the
+     * label; the others a longer phrase ({@code "dark red"}, {@code "red square"} for a colour; {@code "a square"}, which
+     * the VQA normalization turns into the label when the answers disagree, or {@code "red square"} for a shape).
+     */
+    static List<String> referenceAnswers(Question q, SplittableRandom r) {
+        int agree = 2 + r.nextInt(9);
+        String label = q.label();
+        String object = q.object() == null ? label : q.object();
+        List<String> alternatives = q.category().equals("open_color") ? List.of("dark " + label, object) : List.of("a " + label, object);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            out.add(i < agree ? label : alternatives.get(r.nextInt(alternatives.size())));
+        }
+        shuffle(out, r);
+        return out;
+    }
+
+    /**
+     * The multiple-choice and caption questions of one image (ids empty): colour of an object whose shape is unique
+     * ({@code "What color is the square?"}, four colour options) and shape of an object whose colour is unique (four
+     * shape options), category {@code color} / {@code shape}; on every other image "How many objects are in the
+     * image?" with options one..four (category {@code count}); and on every other image (the others)
+     * {@link #CAPTION_TEXT} with the shapes present as ground-truth objects.
+     */
+    static List<Question> tasks(SyntheticScene s, long seed) {
+        SplittableRandom r = SyntheticScene.rng(seed, s.index(), STREAM_TASKS);
+        String image = imageName(s.index());
+        List<Question> out = new ArrayList<>();
+        List<SyntheticScene.SceneObject> objs = new ArrayList<>(s.objects());
+        shuffle(objs, r);
+        for (SyntheticScene.SceneObject o : objs) {
+            if (s.objects().stream().filter(x -> x.shape().equals(o.shape())).count() == 1) {
+                out.add(choice(image, "What color is the " + o.shape() + "?", o.color(), SyntheticScene.COLORS, "color", o, r));
+                break;
+            }
+        }
+        for (SyntheticScene.SceneObject o : objs) {
+            if (s.objects().stream().filter(x -> x.color().equals(o.color())).count() == 1) {
+                out.add(choice(image, "What shape is the " + o.color() + " object?", o.shape(), SyntheticScene.SHAPES, "shape", o, r));
+                break;
+            }
+        }
+        if (s.index() % 2 == 0) {
+            String label = String.valueOf((char) ('A' + s.objects().size() - 1));
+            out.add(new Question("", image, "How many objects are in the image?", label, "count", -1, null, null, "synth_choice", null,
+                    COUNT_OPTIONS, List.of(), null));
+        } else {
+            List<String> shapes = s.objects().stream().map(SyntheticScene.SceneObject::shape).distinct().sorted().toList();
+            out.add(new Question("", image, CAPTION_TEXT, null, null, -1, null, null, "synth_caption", null, List.of(), shapes, null));
+        }
+        return out;
+    }
+
+    /** A four-option question: the answer and three other values, in seeded order. */
+    private static Question choice(String image, String text, String answer, List<String> values, String category,
+                                   SyntheticScene.SceneObject o, SplittableRandom r) {
+        List<String> others = new ArrayList<>(values);
+        others.remove(answer);
+        shuffle(others, r);
+        List<String> options = new ArrayList<>(others.subList(0, 3));
+        options.add(answer);
+        shuffle(options, r);
+        String label = String.valueOf((char) ('A' + options.indexOf(answer)));
+        return new Question("", image, text, label, category, -1, toDoubles(o.box()), o.name(), "synth_choice", null, options, List.of(), null);
+    }
+
     /** True when class {@code c} has the colour or the shape of {@code o}. */
     static boolean sharesAttribute(int c, SyntheticScene.SceneObject o) {
         String name = SyntheticScene.className(c);
@@ -243,7 +351,8 @@ public final class SyntheticBenchmark {
     }
 
     private static Question withId(Question q, long id) {
-        return new Question(Long.toString(id), q.image(), q.text(), q.label(), q.category(), -1, q.box(), q.object());
+        return new Question(Long.toString(id), q.image(), q.text(), q.label(), q.category(), -1, q.box(), q.object(), q.benchmark(),
+                q.task(), q.options(), q.answers(), q.group());
     }
 
     private static double[] toDoubles(int[] box) {
@@ -275,6 +384,25 @@ public final class SyntheticBenchmark {
         }
         if (q.object() != null) {
             o.addProperty("object", q.object());
+        }
+        if (q.benchmark() != null) {
+            o.addProperty("benchmark", q.benchmark());
+        }
+        if (q.task() != null) {
+            o.addProperty("task", q.task());
+        }
+        if (!q.options().isEmpty()) {
+            JsonArray a = new JsonArray();
+            q.options().forEach(a::add);
+            o.add("options", a);
+        }
+        if (!q.answers().isEmpty()) {
+            JsonArray a = new JsonArray();
+            q.answers().forEach(a::add);
+            o.add("answers", a);
+        }
+        if (q.group() != null) {
+            o.addProperty("group", q.group());
         }
         if (q.box() != null) {
             JsonArray box = new JsonArray();
@@ -360,6 +488,12 @@ public final class SyntheticBenchmark {
                         + "line: `question_id`, `image` (relative to `images/`), `text`, `label`, `category`, "
                         + "`object` (the asked object class) and `box` (`[x0, y0, x1, y1]` in pixels, only when the "
                         + "object is present).\n")
+                .append("- `eval/benchmarks.jsonl`: the eval questions with their benchmarks (the main job's input): the POPE "
+                        + "questions (`benchmark` pope), the open questions with ten reference `answers` (`synth_vqa`, VQA "
+                        + "accuracy), multiple choice with `options` A-D (`synth_choice`: colour, shape, count) and captions "
+                        + "with the shapes present as `answers` (`synth_caption`, CHAIR over the shape vocabulary; text \""
+                        + CAPTION_TEXT + "\"); ")
+                .append(d.benchmarks(seed).size()).append(" questions.\n")
                 .append("- `annotations.jsonl`: one line per image: `image`, `split` (train/eval), `width`, `height`, "
                         + "`background`, `objects` (`name`, `shape`, `color`, `box`).\n\n")
                 .append("## Images\n\n")

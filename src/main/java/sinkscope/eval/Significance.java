@@ -49,6 +49,46 @@ public final class Significance {
         return new McNemar(b, c, mcnemarP(b, c));
     }
 
+    /**
+     * A configuration against the baseline on the units (questions, groups, captions) both scored: the keys of
+     * {@code config} found in {@code baseline}, in {@code config}'s order.
+     *
+     * @param n paired units
+     * @param baseline mean of the baseline's unit scores
+     * @param config mean of the configuration's
+     * @param interval the bootstrap interval of config - baseline
+     * @param mcnemar McNemar's exact test when the scores are right/wrong (1/0), else null
+     */
+    public record Paired(int n, double baseline, double config, Interval interval, McNemar mcnemar) {}
+
+    /** Pairs the units by key and compares them; {@code binary}: the scores are 1/0 (then McNemar is computed too). */
+    public static Paired paired(java.util.Map<String, Double> baseline, java.util.Map<String, Double> config, boolean binary,
+                                int resamples, long seed, double level) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (String k : config.keySet()) {
+            if (baseline.containsKey(k)) {
+                keys.add(k);
+            }
+        }
+        int n = keys.size();
+        double[] b = new double[n];
+        double[] c = new double[n];
+        boolean[] bb = new boolean[n];
+        boolean[] cb = new boolean[n];
+        double sb = 0;
+        double sc = 0;
+        for (int i = 0; i < n; i++) {
+            b[i] = baseline.get(keys.get(i));
+            c[i] = config.get(keys.get(i));
+            bb[i] = b[i] == 1.0;
+            cb[i] = c[i] == 1.0;
+            sb += b[i];
+            sc += c[i];
+        }
+        Interval iv = bootstrap(b, c, resamples, seed, level);
+        return new Paired(n, n == 0 ? Double.NaN : sb / n, n == 0 ? Double.NaN : sc / n, iv, binary ? mcnemar(bb, cb) : null);
+    }
+
     /** The two-sided exact p-value from the two discordant counts. */
     public static double mcnemarP(long b, long c) {
         long n = b + c;

@@ -215,6 +215,8 @@ public final class Export {
         m.put("head_profile", Tables.HEAD_PROFILE);
         m.put("predictions", Tables.PREDICTIONS);
         m.put("metrics", Tables.METRICS);
+        m.put("benchmark_metrics", Tables.BENCHMARK_METRICS);
+        m.put("significance", Tables.SIGNIFICANCE);
         m.put("grounding", Tables.GROUNDING);
         m.put("attention_by_config", Tables.ATTENTION_BY_CONFIG);
         return java.util.Collections.unmodifiableMap(m);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -109,6 +110,9 @@ public final class Report {
         s.put("sink-dimensions", "Sink dimensions and visual sink tokens");
         s.put("heads", "Heads: image attention and image-centric share");
         s.put("metrics", "Metrics: baseline, VAR and ablations");
+        s.put("benchmarks", "Benchmarks: each benchmark's own metrics");
+        s.put("significance", "Against baseline: difference and noise");
+        s.put("sweep", "VAR parameter sensitivity");
         s.put("grounding", "Grounding: image attention per layer");
         s.put("errors", "Errors");
         return s;
@@ -130,6 +134,9 @@ public final class Report {
         sinkSection();
         headSection();
         metricsSection();
+        benchmarkSection();
+        significanceSection();
+        sweepSection();
         groundingSection();
         errorSection();
         html.append("</body></html>\n");
@@ -485,6 +492,9 @@ public final class Report {
     private void metricsSection() throws IOException {
         open("metrics");
         Dataset<Row> metrics = table("metrics");
+        if (metrics != null && has(metrics, "benchmark")) {
+            metrics = metrics.where(col("benchmark").equalTo("pope"));
+        }
         String[] names = {"accuracy", "precision", "recall", "f1", "yes_ratio"};
         List<String> missing = missing(metrics, "config", "category", "n", "accuracy", "precision", "recall", "f1", "yes_ratio");
         if (metrics == null || !missing.isEmpty()) {
@@ -566,6 +576,259 @@ public final class Report {
         img(Charts.bars("F1 per split (positive = yes)", "split (category)", "F1", f1, 1.0), "metrics_f1", 620, 380, "F1 per split and config");
         html.append("</div>\n");
         close();
+    }
+
+    /** Preferred headline metric of a benchmark, among those it has at category all. */
+    static final List<String> HEADLINE = List.of("circular_accuracy", "pair_accuracy", "group_accuracy", "vqa_accuracy", "chair_s", "perception",
+            "overall", "accuracy");
+
+    private static String headline(Collection<String> metrics) {
+        for (String h : HEADLINE) {
+            if (metrics.contains(h)) {
+                return h;
+            }
+        }
+        return metrics.isEmpty() ? null : metrics.iterator().next();
+    }
+
+    /** benchmark -> config -> category -> metric -> row of benchmark_metrics; null when the table is absent. */
+    private Map<String, Map<String, Map<String, Map<String, Row>>>> benchmarkMetrics() {
+        Dataset<Row> d = table("benchmark_metrics");
+        if (d == null || !missing(d, "benchmark", "config", "category", "metric", "value", "n").isEmpty()) {
+            return null;
+        }
+        Map<String, Map<String, Map<String, Map<String, Row>>>> m = new TreeMap<>();
+        for (Row r : d.select("benchmark", "config", "category", "metric", "value", "n").collectAsList()) {
+            m.computeIfAbsent(r.getString(0), k -> new TreeMap<>(Comparator.comparing(Report::configOrder).thenComparing(Comparator.naturalOrder())))
+                    .computeIfAbsent(r.getString(1), k -> new TreeMap<>(Comparator.comparing((String c) -> c.equals("all") ? 0 : 1)
+                            .thenComparing(Comparator.naturalOrder())))
+                    .computeIfAbsent(r.getString(2), k -> new LinkedHashMap<>()).put(r.getString(3), r);
+        }
+        return m;
+    }
+
+    private void benchmarkSection() throws IOException {
+        open("benchmarks");
+        var all = benchmarkMetrics();
+        if (all == null) {
+            absent("benchmark_metrics", missing(table("benchmark_metrics"), "benchmark", "config", "category", "metric", "value", "n"), "run evaluate");
+            close();
+            return;
+        }
+        html.append("<p>Each benchmark scored by its official definition (<code>benchmark_metrics</code>): fractions except MME's scores"
+                + " (points) and mean caption length (words); CHAIR is lower-is-better. The difference to <b>baseline</b> follows each value"
+                + " in percentage points (points for MME).</p>\n");
+        for (var b : all.entrySet()) {
+            html.append("<h3 id=\"benchmark-").append(esc(safe(b.getKey()))).append("\">").append(esc(b.getKey())).append("</h3>\n");
+            Set<String> categories = new TreeSet<>(Comparator.comparing((String c) -> c.equals("all") ? 0 : 1).thenComparing(Comparator.naturalOrder()));
+            Set<String> metricNames = new java.util.LinkedHashSet<>();
+            for (var c : b.getValue().values()) {
+                categories.addAll(c.keySet());
+                c.values().forEach(m -> metricNames.addAll(m.keySet()));
+            }
+            Map<String, Map<String, Row>> base = b.getValue().get("baseline");
+            html.append("<table class=\"metrics\"><tr><th>category</th><th>config</th><th>n</th>");
+            List<String> names = new ArrayList<>(metricNames);
+            for (String m : names) {
+                html.append("<th>").append(esc(m)).append("</th>");
+            }
+            html.append("</tr>\n");
+            for (String cat : categories) {
+                boolean first = true;
+                for (var c : b.getValue().entrySet()) {
+                    Map<String, Row> row = c.getValue().get(cat);
+                    if (row == null) {
+                        continue;
+                    }
+                    long n = row.values().iterator().next().getLong(5);
+                    html.append("<tr").append(first ? " class=\"first\"" : "").append("><td>").append(first ? esc(cat) : "").append("</td><td>")
+                            .append(esc(c.getKey())).append("</td><td class=\"num\">").append(n).append("</td>");
+                    for (String m : names) {
+                        Row r = row.get(m);
+                        html.append("<td class=\"num\">");
+                        if (r != null && !r.isNullAt(4)) {
+                            double v = r.getDouble(4);
+                            html.append(String.format(Locale.ROOT, "%.3f", v));
+                            Row br = base == null || base.get(cat) == null ? null : base.get(cat).get(m);
+                            if (br != null && br != r && !br.isNullAt(4)) {
+                                boolean points = m.equals("score") || m.equals("perception") || m.equals("cognition") || m.equals("mean_length");
+                                double d = (points ? 1 : 100) * (v - br.getDouble(4));
+                                boolean lowerBetter = m.startsWith("chair");
+                                String cls = Math.abs(d) < 0.05 ? "same" : m.equals("yes_ratio") || m.equals("mean_length") ? "neutral"
+                                        : (d > 0) != lowerBetter ? "better" : "worse";
+                                html.append(" <span class=\"").append(cls).append("\">")
+                                        .append(Math.abs(d) < 0.05 ? "&plusmn;0" : String.format(Locale.ROOT, "%+.1f", d)).append("</span>");
+                            }
+                        } else {
+                            html.append(r == null ? "" : "&ndash;");
+                        }
+                        html.append("</td>");
+                    }
+                    html.append("</tr>\n");
+                    first = false;
+                }
+            }
+            html.append("</table>\n");
+            String h = headline(names);
+            if (h != null) {
+                Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
+                for (var c : b.getValue().entrySet()) {
+                    Map<String, Double> per = new LinkedHashMap<>();
+                    for (String cat : categories) {
+                        Row r = c.getValue().getOrDefault(cat, Map.of()).get(h);
+                        if (r != null && !r.isNullAt(4)) {
+                            per.put(cat, r.getDouble(4));
+                        }
+                    }
+                    bars.put(c.getKey(), per);
+                }
+                img(Charts.bars(b.getKey() + ": " + h, "category", h, bars, h.equals("perception") ? null : 1.0), "benchmark_" + safe(b.getKey()),
+                        620, 340, b.getKey() + " " + h + " per category and config");
+            }
+        }
+        close();
+    }
+
+    private void significanceSection() {
+        open("significance");
+        Dataset<Row> sig = table("significance");
+        List<String> missing = missing(sig, "benchmark", "config", "metric", "n", "baseline", "value", "difference", "ci_low", "ci_high",
+                "mcnemar_p", "significant");
+        if (sig == null || !missing.isEmpty()) {
+            absent("significance", missing, "run evaluate with a baseline config");
+            close();
+            return;
+        }
+        List<Row> rows = sig.orderBy("benchmark", "config").collectAsList();
+        html.append("<p>Each configuration against <b>baseline</b> on the units both answered (questions; MMBench's rotation groups and MMVP's"
+                + " pairs; captions), on the benchmark's per-unit score: the difference of means with a seeded paired-bootstrap 95% interval,"
+                + " and for right/wrong scores McNemar's exact test. <i>significant</i>: p &lt; 0.05 (right/wrong), else the interval"
+                + " excludes 0.</p>\n<table><tr><th>benchmark</th><th>config</th><th>metric</th><th>n</th><th>baseline</th><th>config</th>"
+                + "<th>difference</th><th>95% interval</th><th>b / c</th><th>McNemar p</th><th>significant</th></tr>\n");
+        for (Row r : rows) {
+            html.append("<tr><td>").append(esc(r.getAs("benchmark"))).append("</td><td>").append(esc(r.getAs("config"))).append("</td><td>")
+                    .append(esc(r.getAs("metric"))).append("</td><td class=\"num\">").append((long) r.getAs("n")).append("</td>")
+                    .append(num(r.getAs("baseline"), "%.3f")).append(num(r.getAs("value"), "%.3f")).append(num(r.getAs("difference"), "%+.3f"))
+                    .append("<td class=\"num\">").append(r.getAs("ci_low") == null ? "" : String.format(Locale.ROOT, "[%+.3f, %+.3f]",
+                            (double) r.getAs("ci_low"), (double) r.getAs("ci_high"))).append("</td><td class=\"num\">")
+                    .append(has(sig, "baseline_only") && r.getAs("baseline_only") != null ? r.getAs("baseline_only") + " / " + r.getAs("config_only") : "")
+                    .append("</td>").append(num(r.getAs("mcnemar_p"), "%.4f")).append("<td>").append((boolean) r.getAs("significant") ? "<b>yes</b>" : "no")
+                    .append("</td></tr>\n");
+        }
+        html.append("</table>\n");
+        close();
+    }
+
+    private static String num(Object v, String fmt) {
+        return "<td class=\"num\">" + (v == null ? "" : String.format(Locale.ROOT, fmt, ((Number) v).doubleValue())) + "</td>";
+    }
+
+    /**
+     * The VAR configurations' parameters (from their names, {@link sinkscope.spark.EvalConfig#parse}) against each benchmark's
+     * headline metric: a table of every VAR config and, per parameter that varies, a chart of the metric over its values (the
+     * configs whose other parameters are VAR's defaults).
+     */
+    private void sweepSection() throws IOException {
+        open("sweep");
+        var all = benchmarkMetrics();
+        if (all == null) {
+            absent("benchmark_metrics", List.of(), "run evaluate");
+            close();
+            return;
+        }
+        Map<String, sinkscope.spark.EvalConfig> var = new TreeMap<>();
+        for (var b : all.values()) {
+            for (String c : b.keySet()) {
+                try {
+                    sinkscope.spark.EvalConfig ec = sinkscope.spark.EvalConfig.parse(c);
+                    if (ec.kind().equals("var")) {
+                        var.put(c, ec);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // a config name this version does not parse: not part of a sweep
+                }
+            }
+        }
+        Set<String> keys = new TreeSet<>();
+        var.values().forEach(c -> keys.addAll(c.parameters().keySet()));
+        List<String> varying = new ArrayList<>();
+        for (String k : keys) {
+            if (var.values().stream().map(c -> c.parameters().get(k)).distinct().count() > 1) {
+                varying.add(k);
+            }
+        }
+        if (varying.isEmpty()) {
+            note("No sweep: the VAR configurations (" + esc(String.join(", ", var.keySet())) + ") do not vary a parameter. Add one with"
+                    + " <code>--configs baseline,var[rho=0.5:0.9:0.1]</code>.");
+            close();
+            return;
+        }
+        Map<String, String> headlines = new LinkedHashMap<>();
+        for (var b : all.entrySet()) {
+            Set<String> names = new java.util.LinkedHashSet<>();
+            b.getValue().values().forEach(c -> names.addAll(c.getOrDefault("all", Map.of()).keySet()));
+            String h = headline(names);
+            if (h != null) {
+                headlines.put(b.getKey(), h);
+            }
+        }
+        html.append("<p>Every VAR configuration with its parameters and each benchmark's headline metric (category <i>all</i>);"
+                + " baseline for reference. Parameters varied: ").append(esc(String.join(", ", varying))).append(".</p>\n");
+        html.append("<table><tr><th>config</th>");
+        for (String k : keys) {
+            html.append("<th>").append(esc(k)).append("</th>");
+        }
+        headlines.forEach((b, h) -> html.append("<th>").append(esc(b)).append("<br>").append(esc(h)).append("</th>"));
+        html.append("</tr>\n");
+        List<String> shown = new ArrayList<>();
+        shown.add("baseline");
+        shown.addAll(var.keySet());
+        for (String c : shown) {
+            sinkscope.spark.EvalConfig ec = var.get(c);
+            html.append("<tr><td>").append(esc(c)).append("</td>");
+            for (String k : keys) {
+                html.append("<td class=\"num\">").append(ec == null || ec.parameters().get(k) == null ? "" : fmt(ec.parameters().get(k))).append("</td>");
+            }
+            for (var h : headlines.entrySet()) {
+                Row r = all.get(h.getKey()).getOrDefault(c, Map.of()).getOrDefault("all", Map.of()).get(h.getValue());
+                html.append(num(r == null || r.isNullAt(4) ? null : r.getDouble(4), "%.3f"));
+            }
+            html.append("</tr>\n");
+        }
+        html.append("</table>\n<div class=\"row\">");
+        sinkscope.spark.EvalConfig defaults = sinkscope.spark.EvalConfig.parse("var");
+        for (String k : varying) {
+            Map<String, double[][]> series = new LinkedHashMap<>();
+            for (var h : headlines.entrySet()) {
+                List<double[]> pts = new ArrayList<>();
+                for (var e : var.entrySet()) {
+                    boolean othersDefault = e.getValue().parameters().entrySet().stream().filter(p -> !p.getKey().equals(k))
+                            .allMatch(p -> p.getValue().equals(defaults.parameters().get(p.getKey())));
+                    Double x = e.getValue().parameters().get(k);
+                    Row r = all.get(h.getKey()).getOrDefault(e.getKey(), Map.of()).getOrDefault("all", Map.of()).get(h.getValue());
+                    if (othersDefault && x != null && r != null && !r.isNullAt(4)) {
+                        pts.add(new double[] {x, r.getDouble(4)});
+                    }
+                }
+                pts.sort(Comparator.comparingDouble(p -> p[0]));
+                if (!pts.isEmpty()) {
+                    series.put(h.getKey() + " " + h.getValue(), pts.toArray(double[][]::new));
+                }
+            }
+            if (!series.isEmpty()) {
+                JFreeChart chart = Charts.lines("Sensitivity to " + k, k, "headline metric", series, false);
+                // parameter values are fractions: decimal ticks, not the layer charts' integer ones
+                ((org.jfree.chart.axis.NumberAxis) chart.getXYPlot().getDomainAxis())
+                        .setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createStandardTickUnits());
+                img(chart, "sweep_" + safe(k), 620, 400, "headline metrics over " + k);
+            }
+        }
+        html.append("</div>\n");
+        close();
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     private void groundingSection() throws IOException {

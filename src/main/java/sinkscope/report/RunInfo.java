@@ -57,8 +57,259 @@ public record RunInfo(Map<String, String> parameters) {
         put(p, "limit", s.limit() == 0 ? "all" : String.valueOf(s.limit()));
         put(p, "partitions", s.partitions() == 0 ? "default" : String.valueOf(s.partitions()));
         put(p, "resume", String.valueOf(s.resume()));
+        put(p, "benchmark", s.benchmarks().defaultBenchmark());
+        put(p, "prompt_suffix", s.benchmarks().promptSuffix());
+        put(p, "caption_max_new_tokens", String.valueOf(s.benchmarks().captionMaxNewTokens()));
+        put(p, "synonyms", s.benchmarks().synonyms() == null ? null : s.benchmarks().synonyms().size() + " lines");
+        put(p, "resamples", String.valueOf(s.benchmarks().resamples()));
+        put(p, "seed", String.valueOf(s.benchmarks().seed()));
         put(p, "master", master);
         return new RunInfo(p);
+    }
+
+    /** The run record's file name, written beside the tables. */
+    public static final String RECORD = "run.json";
+
+    /** Image folders with at most this many files get their contents hashed, larger ones their listing (names and sizes). */
+    static final int HASH_IMAGE_CONTENTS_UP_TO = 256;
+
+    /**
+     * The run record: what a re-run needs to reproduce the numbers and what tells two runs apart. {@code versions}
+     * (SinkScope, DJL, PyTorch native, Spark, Java), {@code command} (the command and every flag as given: {@code
+     * pipeline --from-run run.json} re-runs from it), {@code settings} (every flag and default in force, as
+     * {@link #of}), {@code generation} (template name and text, greedy decoding, max_new_tokens, the prompt suffix per
+     * benchmark of the input), {@code var} (tau, sink dims as resolved, head rule, layers, every config with its
+     * parameters), {@code model} (its config.json and the SHA-256 of every file of the model folder) and {@code data}
+     * (SHA-256 of the questions file; of the image folder's listing with sizes, and of its contents when it holds at
+     * most {@link #HASH_IMAGE_CONTENTS_UP_TO} files).
+     */
+    public static com.google.gson.JsonObject record(Pipeline.Settings s, String master, String command, Map<String, String> flags,
+                                                    String sparkVersion) throws IOException {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        com.google.gson.JsonObject v = new com.google.gson.JsonObject();
+        v.addProperty("sinkscope", sinkscopeVersion());
+        v.addProperty("djl", ai.djl.engine.Engine.getDjlVersion());
+        v.addProperty("pytorch_native", pytorchVersion());
+        v.addProperty("spark", sparkVersion);
+        v.addProperty("java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+        v.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        o.add("versions", v);
+        com.google.gson.JsonObject cmd = new com.google.gson.JsonObject();
+        cmd.addProperty("command", command);
+        com.google.gson.JsonObject f = new com.google.gson.JsonObject();
+        flags.forEach(f::addProperty);
+        cmd.add("flags", f);
+        o.add("command", cmd);
+        com.google.gson.JsonObject settings = new com.google.gson.JsonObject();
+        of(s, master).parameters().forEach(settings::addProperty);
+        o.add("settings", settings);
+
+        Path modelDir = s.runner().modelDir() == null ? sinkscope.model.BundledModel.path() : Path.of(s.runner().modelDir());
+        sinkscope.model.ModelConfig config = sinkscope.model.auto.Families.config(modelDir);
+        com.google.gson.JsonObject gen = new com.google.gson.JsonObject();
+        String template = s.runner().template();
+        gen.addProperty("template", template);
+        if (!"model".equals(template)) {
+            gen.addProperty("template_text", sinkscope.data.PromptTemplate.of(template).template());
+        }
+        gen.addProperty("decoding", "greedy (argmax), stops at EOS");
+        gen.addProperty("max_new_tokens", s.runner().maxNewTokens());
+        gen.addProperty("caption_max_new_tokens", s.benchmarks().captionMaxNewTokens());
+        gen.addProperty("prompt_suffix", s.benchmarks().promptSuffix());
+        com.google.gson.JsonObject suffixes = new com.google.gson.JsonObject();
+        for (Map.Entry<String, String> b : benchmarks(s).entrySet()) {
+            suffixes.addProperty(b.getKey(), sinkscope.data.PromptTemplate.suffix(s.benchmarks().promptSuffix(), b.getKey(), b.getValue()));
+        }
+        gen.add("suffix_by_benchmark", suffixes);
+        o.add("generation", gen);
+
+        com.google.gson.JsonObject var = new com.google.gson.JsonObject();
+        int hidden = config.text().hiddenSize();
+        double tau = !Double.isNaN(s.runner().tau()) && s.runner().tau() > 0 ? s.runner().tau()
+                : sinkscope.sink.VarParams.tauForHiddenSize(sinkscope.sink.VarParams.PAPER_TAU_FRACTION, hidden);
+        var.addProperty("tau", tau);
+        var.addProperty("tau_source", !Double.isNaN(s.runner().tau()) && s.runner().tau() > 0 ? "--tau" : "0.3125 sqrt(" + hidden + ")");
+        List<Integer> dims = s.runner().sinkDims();
+        String dimsSource = "--sink-dims";
+        if (dims.isEmpty() && s.sinkDimsFrom() != null) {
+            dimsSource = "--sink-dims-from " + s.sinkDimsFrom() + " (sink_dimensions' recommended dims)";
+        } else if (dims.isEmpty()) {
+            dims = sinkscope.sink.KnownSinkDims.forModel(config.text().nameOrPath(), hidden).map(m -> java.util.Arrays.stream(m.dims()).boxed().toList())
+                    .orElse(List.of());
+            dimsSource = "conf/sink_dims.json for " + config.text().nameOrPath();
+        }
+        com.google.gson.JsonArray d = new com.google.gson.JsonArray();
+        dims.forEach(d::add);
+        var.add("sink_dims", d);
+        var.addProperty("sink_dims_source", dimsSource);
+        sinkscope.sink.VarParams base = sinkscope.sink.VarParams.official(new int[] {0});
+        var.addProperty("head_rule", base.headRule().name().toLowerCase(java.util.Locale.ROOT));
+        var.addProperty("sink_layers_from", base.sinkLayersFrom());
+        var.addProperty("except_last_layer", base.exceptLastLayer());
+        com.google.gson.JsonObject configs = new com.google.gson.JsonObject();
+        for (EvalConfig c : s.configs()) {
+            com.google.gson.JsonObject co = new com.google.gson.JsonObject();
+            co.addProperty("kind", c.kind());
+            new java.util.TreeMap<>(c.parameters()).forEach(co::addProperty);
+            configs.add(c.name(), co);
+        }
+        var.add("configs", configs);
+        o.add("var", var);
+
+        com.google.gson.JsonObject model = new com.google.gson.JsonObject();
+        model.addProperty("directory", modelDir.toAbsolutePath().toString());
+        model.addProperty("model_type", config.modelType());
+        model.add("config", com.google.gson.JsonParser.parseString(Files.readString(modelDir.resolve("config.json"), StandardCharsets.UTF_8)));
+        com.google.gson.JsonObject files = new com.google.gson.JsonObject();
+        try (var list = Files.list(modelDir)) {
+            for (Path p : list.filter(Files::isRegularFile).sorted().toList()) {
+                files.addProperty(p.getFileName().toString(), sha256(p));
+            }
+        }
+        model.add("sha256", files);
+        o.add("model", model);
+
+        com.google.gson.JsonObject data = new com.google.gson.JsonObject();
+        if (s.questions() != null) {
+            data.addProperty("questions", s.questions().toAbsolutePath().toString());
+            data.addProperty("questions_sha256", sha256(s.questions()));
+        }
+        if (s.table() != null) {
+            data.addProperty("table", s.table());
+            data.addProperty("table_listing_sha256", listing(Path.of(s.table()), data, "table", Integer.MAX_VALUE));
+        }
+        if (s.images() != null && Files.isDirectory(Path.of(s.images()))) {
+            data.addProperty("images", Path.of(s.images()).toAbsolutePath().toString());
+            data.addProperty("images_listing_sha256", listing(Path.of(s.images()), data, "images", HASH_IMAGE_CONTENTS_UP_TO));
+        }
+        data.addProperty("limit", s.limit());
+        o.add("data", data);
+        return o;
+    }
+
+    /** Writes {@link #record} as {@code file}, pretty-printed. */
+    public static void writeRecord(com.google.gson.JsonObject record, Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(record) + "\n",
+                StandardCharsets.UTF_8);
+    }
+
+    /** The command and flags of a run record, for {@code --from-run}; fails naming the file and the missing field. */
+    public static Map<String, String> recordedFlags(Path runJson) throws IOException {
+        com.google.gson.JsonObject o;
+        try {
+            o = com.google.gson.JsonParser.parseString(Files.readString(runJson, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(runJson + ": not a run record (" + e.getMessage() + ")");
+        }
+        if (!o.has("command") || !o.getAsJsonObject("command").has("flags")) {
+            throw new IllegalArgumentException(runJson + ": no field command.flags (not a run record written by pipeline)");
+        }
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (Map.Entry<String, com.google.gson.JsonElement> e : o.getAsJsonObject("command").getAsJsonObject("flags").entrySet()) {
+            flags.put(e.getKey(), e.getValue().getAsString());
+        }
+        return flags;
+    }
+
+    /** Benchmark -> task of the input's questions (the default benchmark for a table). */
+    private static Map<String, String> benchmarks(Pipeline.Settings s) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        String def = s.benchmarks().defaultBenchmark();
+        if (s.questions() != null && Files.isRegularFile(s.questions())) {
+            for (sinkscope.data.Question q : sinkscope.data.QuestionReader.read(s.questions()).questions()) {
+                String b = q.benchmark() == null ? def : q.benchmark().toLowerCase(java.util.Locale.ROOT);
+                String t = q.task() != null ? q.task() : sinkscope.eval.TaskScore.taskOf(b);
+                out.putIfAbsent(b, t);
+            }
+        } else {
+            out.put(def, sinkscope.eval.TaskScore.taskOf(def));
+        }
+        return out;
+    }
+
+    /** SHA-256 of the sorted "relative path\tsize" lines of the files under {@code dir}; adds the counts and, when few, a content hash. */
+    private static String listing(Path dir, com.google.gson.JsonObject into, String name, int contentsUpTo) throws IOException {
+        List<Path> files;
+        try (var walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        java.security.MessageDigest list = digest();
+        long bytes = 0;
+        for (Path p : files) {
+            long size = Files.size(p);
+            bytes += size;
+            list.update((dir.relativize(p).toString().replace('\\', '/') + "\t" + size + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        into.addProperty(name + "_files", files.size());
+        into.addProperty(name + "_bytes", bytes);
+        if (files.size() <= contentsUpTo) {
+            java.security.MessageDigest content = digest();
+            for (Path p : files) {
+                content.update(Files.readAllBytes(p));
+            }
+            into.addProperty(name + "_contents_sha256", hex(content.digest()));
+        }
+        return hex(list.digest());
+    }
+
+    /** SHA-256 of a file, hex. */
+    public static String sha256(Path file) throws IOException {
+        java.security.MessageDigest md = digest();
+        try (var in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return hex(md.digest());
+    }
+
+    private static java.security.MessageDigest digest() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        for (byte x : b) {
+            sb.append(String.format("%02x", x));
+        }
+        return sb.toString();
+    }
+
+    /** The jar's Maven version, or "unpackaged" when running from classes. */
+    private static String sinkscopeVersion() {
+        try (var in = RunInfo.class.getResourceAsStream("/META-INF/maven/io.sinkscope/sinkscope/pom.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                return p.getProperty("version", "unknown");
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        String v = RunInfo.class.getPackage().getImplementationVersion();
+        return v != null ? v : "unpackaged (classes)";
+    }
+
+    /** PyTorch native library version from the pytorch-native jar's Maven properties on the classpath, else unknown. */
+    private static String pytorchVersion() {
+        for (String artifact : new String[] {"pytorch-native-cpu", "pytorch-native-cu124", "pytorch-native-cu126", "pytorch-native-cu128"}) {
+            try (var in = RunInfo.class.getResourceAsStream("/META-INF/maven/ai.djl.pytorch/" + artifact + "/pom.properties")) {
+                if (in != null) {
+                    Properties p = new Properties();
+                    p.load(in);
+                    return artifact + " " + p.getProperty("version");
+                }
+            } catch (IOException e) {
+                // next
+            }
+        }
+        return "unknown";
     }
 
     /** The sink threshold as the runner resolves it: NaN or {@code <= 0} is {@code 0.3125 sqrt(hidden)}. */

@@ -5,6 +5,15 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.RowFactory;
+import sinkscope.eval.BenchmarkScores;
+import sinkscope.eval.Significance;
+import sinkscope.eval.TaskScore;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -14,7 +23,9 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * The {@code evaluate} job: every sample under every config ({@link EvaluateStage}), written to
  * {@code predictions}, {@code grounding} and {@code errors} (job {@code evaluate}, stage
- * {@code <config>/<stage>}); then {@code metrics} recomputed from the whole {@code predictions} table.
+ * {@code <config>/<stage>}); then {@code metrics} (POPE's confusion counts of the yes/no benchmarks),
+ * {@code benchmark_metrics} (every benchmark's own metrics) and {@code significance} (each config against baseline)
+ * recomputed from the whole {@code predictions} table.
  *
  * <p>Invariant, checked after writing: samples x configs = {@code predictions} rows + evaluate error rows, the rows
  * as the tables' Parquet footers count them ({@link OutputRoot#rows}). With resume, (sample, config) pairs already
@@ -46,8 +57,7 @@ public final class EvaluateJob {
         Dataset<Row> ok;
         try (Progress progress = new Progress(spark, "evaluate", pending, 5000, log)) {
             evaluated = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
-            ok = evaluated.where(col("error_stage").isNull())
-                    .withColumn("correct", when(col("label").isNull(), lit(null)).otherwise(col("pred").equalTo(col("label"))));
+            ok = evaluated.where(col("error_stage").isNull());
             // the first write runs the model once per (sample, config) and fills the cache the other tables are read from
             out.write("grounding", ok.where(col("grounding").isNotNull())
                     .selectExpr("question_id", "config", "object_share", "posexplode(grounding) as (layer, image_attention)")
@@ -66,7 +76,11 @@ public final class EvaluateJob {
         out.write("predictions", ok, Tables.PREDICTIONS, "question_id", "config");
         evaluated.unpersist();
 
-        out.replace("metrics", metrics(out.read("predictions", Tables.PREDICTIONS)), Tables.METRICS);
+        Dataset<Row> predictions = out.read("predictions", Tables.PREDICTIONS);
+        out.replace("metrics", metrics(predictions), Tables.METRICS);
+        Scored scored = benchmarks(predictions, stage.benchmarks());
+        out.replace("benchmark_metrics", spark.createDataFrame(scored.metrics(), Tables.BENCHMARK_METRICS), Tables.BENCHMARK_METRICS);
+        out.replace("significance", spark.createDataFrame(scored.significance(), Tables.SIGNIFICANCE), Tables.SIGNIFICANCE);
         // what the tables hold, from their Parquet footers
         Counts counts = new Counts(runs, out.rows("predictions"), out.rows("errors/job=evaluate"));
         log.printf("evaluate: %d runs (%d configs) = %d predictions + %d errors%s%n", counts.runs(),
@@ -74,15 +88,89 @@ public final class EvaluateJob {
         return counts;
     }
 
+    /** The {@link Tables#BENCHMARK_METRICS} and {@link Tables#SIGNIFICANCE} rows of a predictions table. */
+    public record Scored(List<Row> metrics, List<Row> significance) {}
+
     /**
-     * POPE metrics per config x category, plus category {@code all}, over predictions labelled yes or no.
+     * Every benchmark's own metrics per config ({@link BenchmarkScores}, from the predictions' answers re-scored with
+     * their references) and each config against {@code baseline} on the units both scored
+     * ({@link Significance#paired}: the bootstrap interval with {@code options.resamples()} and {@code options.seed()}, level
+     * 0.95, and McNemar's exact test for right/wrong units). The predictions are streamed to the driver.
+     */
+    public static Scored benchmarks(Dataset<Row> predictions, BenchmarkOptions options) {
+        Tables.require(predictions, Tables.PREDICTIONS, "benchmark metrics");
+        Map<String, Map<String, BenchmarkScores>> by = new TreeMap<>();
+        Map<String, String> tasks = new TreeMap<>();
+        Iterator<Row> it = predictions.select("benchmark", "task", "config", "question_id", "category", "group", "label", "options", "answers", "answer")
+                .orderBy("benchmark", "config", "question_id").toLocalIterator();
+        while (it.hasNext()) {
+            Row r = it.next();
+            String benchmark = r.getString(0);
+            String task = r.getString(1);
+            List<String> vocabulary = options.vocabulary(benchmark);
+            if (task.equals(TaskScore.CAPTION) && vocabulary == null) {
+                continue; // evaluate made these error rows already
+            }
+            tasks.putIfAbsent(benchmark, task);
+            BenchmarkScores b = by.computeIfAbsent(benchmark, k -> new TreeMap<>(configOrder()))
+                    .computeIfAbsent(r.getString(2), k -> new BenchmarkScores(benchmark, task, vocabulary));
+            b.add(r.getString(3), r.getString(4), r.getString(5),
+                    new TaskScore.Reference(benchmark, task, r.getString(6), strings(r.get(7)), strings(r.get(8))), r.getString(9));
+        }
+        List<Row> metrics = new ArrayList<>();
+        List<Row> significance = new ArrayList<>();
+        for (Map.Entry<String, Map<String, BenchmarkScores>> e : by.entrySet()) {
+            String benchmark = e.getKey();
+            for (Map.Entry<String, BenchmarkScores> c : e.getValue().entrySet()) {
+                for (BenchmarkScores.Metric m : c.getValue().metrics()) {
+                    metrics.add(RowFactory.create(benchmark, tasks.get(benchmark), c.getKey(), m.category(), m.metric(),
+                            Double.isNaN(m.value()) ? null : m.value(), m.n()));
+                }
+            }
+            BenchmarkScores base = e.getValue().get("baseline");
+            if (base == null) {
+                continue;
+            }
+            Map<String, Double> baseUnits = base.units();
+            for (Map.Entry<String, BenchmarkScores> c : e.getValue().entrySet()) {
+                if (c.getKey().equals("baseline")) {
+                    continue;
+                }
+                BenchmarkScores s = c.getValue();
+                boolean binary = s.binary() && base.binary();
+                Significance.Paired p = Significance.paired(baseUnits, s.units(), binary, options.resamples(), options.seed(), 0.95);
+                Significance.McNemar mc = p.mcnemar();
+                boolean significant = mc != null ? mc.p() < 0.05 : p.interval().excludesZero();
+                significance.add(RowFactory.create(benchmark, c.getKey(), s.unitMetric(), (long) p.n(), nan(p.baseline()), nan(p.config()),
+                        nan(p.interval().difference()), nan(p.interval().lower()), nan(p.interval().upper()), 0.95, options.resamples(), options.seed(),
+                        mc == null ? null : mc.baselineOnly(), mc == null ? null : mc.configOnly(), mc == null ? null : mc.p(), significant));
+            }
+        }
+        return new Scored(metrics, significance);
+    }
+
+    /** baseline first, then by name. */
+    static java.util.Comparator<String> configOrder() {
+        return java.util.Comparator.comparing((String c) -> !c.equals("baseline")).thenComparing(java.util.Comparator.naturalOrder());
+    }
+
+    private static Double nan(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    private static List<String> strings(Object seq) {
+        return seq == null ? List.of() : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<String>) seq);
+    }
+
+    /**
+     * POPE metrics per benchmark x config x category, plus category {@code all}, over the yes/no benchmarks' predictions labelled yes or no.
      * Positive = yes: TP = pred yes & label yes, FP = pred yes & label no, TN = pred no & label no, FN = pred
      * not yes & label yes ({@code other} is never correct). accuracy = (TP+TN)/n, precision = TP/(TP+FP),
      * recall = TP/(TP+FN), F1 = 2PR/(P+R), yes_ratio = (TP+FP)/n; a ratio with a zero denominator is 0.
      */
     public static Dataset<Row> metrics(Dataset<Row> predictions) {
         Tables.require(predictions, Tables.PREDICTIONS, "metrics");
-        Dataset<Row> labelled = predictions.where(col("label").isin("yes", "no"))
+        Dataset<Row> labelled = predictions.where(col("task").equalTo(TaskScore.YES_NO).and(col("label").isin("yes", "no")))
                 .withColumn("category", expr("coalesce(category, 'unknown')"));
         Column[] counts = {
             expr("count(*)").as("n"),
@@ -91,12 +179,12 @@ public final class EvaluateJob {
             expr("count_if(pred = 'no' and label = 'no')").as("tn"),
             expr("count_if(pred <> 'yes' and label = 'yes')").as("fn"),
         };
-        // one aggregation: (config, category) and (config) as the category all; the grand total is dropped
-        return labelled.rollup("config", "category").agg(counts[0], counts[1], counts[2], counts[3], counts[4],
+        // one aggregation: (benchmark, config, category) and (benchmark, config) as the category all; the totals above are dropped
+        return labelled.rollup("benchmark", "config", "category").agg(counts[0], counts[1], counts[2], counts[3], counts[4],
                         expr("grouping(config)").as("total"), expr("grouping(category)").as("per_config"))
                 .where("total = 0")
                 .withColumn("category", expr("if(per_config = 1, 'all', category)"))
-                .select("config", "category", "n", "tp", "fp", "tn", "fn")
+                .select("benchmark", "config", "category", "n", "tp", "fp", "tn", "fn")
                 .withColumn("accuracy", ratio("tp + tn", "n"))
                 .withColumn("precision", ratio("tp", "tp + fp"))
                 .withColumn("recall", ratio("tp", "tp + fn"))

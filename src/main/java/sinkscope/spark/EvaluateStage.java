@@ -18,11 +18,12 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
-import sinkscope.eval.PopeAnswer;
+import sinkscope.eval.Chair;
+import sinkscope.eval.TaskScore;
 
 /**
- * The evaluate stage: greedy generation per (sample, config) ({@link SampleRunner#predict}) and POPE answer
- * parsing. Input: {@link Tables#SAMPLE_INPUT}, optionally with a {@code config} column naming which of the
+ * The evaluate stage: greedy generation per (sample, config) ({@link SampleRunner#predict}) and the answer parsed and
+ * scored by its benchmark's rule ({@link TaskScore}: pred, correct, score). Input: {@link Tables#SAMPLE_INPUT}, optionally with a {@code config} column naming which of the
  * stage's configs to run for that row (otherwise every config runs for every sample); output:
  * {@link Tables#EVALUATED}, one row per (sample, config) with its answer or its error.
  */
@@ -33,6 +34,17 @@ public final class EvaluateStage {
     private int partitions;
     private List<Integer> attentionLayers = List.of();
     private LongAccumulator progress;
+    private BenchmarkOptions benchmarks = BenchmarkOptions.defaults();
+
+    /** Prompt suffixes, caption length and CHAIR vocabulary (default {@link BenchmarkOptions#defaults()}). */
+    public EvaluateStage setBenchmarks(BenchmarkOptions benchmarks) {
+        this.benchmarks = benchmarks;
+        return this;
+    }
+
+    public BenchmarkOptions benchmarks() {
+        return benchmarks;
+    }
 
     public EvaluateStage setRunner(RunnerSpec spec) {
         this.spec = spec;
@@ -106,7 +118,7 @@ public final class EvaluateStage {
             byName.put(c.name(), c);
         }
         return in.sortWithinPartitions(col("question_id"), col("config"))
-                .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress), Encoders.row(Tables.EVALUATED));
+                .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress, benchmarks), Encoders.row(Tables.EVALUATED));
     }
 
     /** The prediction's attention rows as {@code array<struct<layer, grid_rows, grid_cols, weights>>}, null when none were asked for. */
@@ -123,7 +135,8 @@ public final class EvaluateStage {
         return out.toArray(new Row[0]);
     }
 
-    private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, List<Integer> attentionLayers, LongAccumulator progress)
+    private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, List<Integer> attentionLayers, LongAccumulator progress,
+                       BenchmarkOptions benchmarks)
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
@@ -155,19 +168,52 @@ public final class EvaluateStage {
             String category = r.getAs("category");
             String label = r.getAs("label");
             String name = r.getAs("config");
+            String benchmark = r.getAs("benchmark");
+            String task = r.getAs("task");
+            String group = r.getAs("group");
+            List<String> options = strings(r.getAs("options"));
+            List<String> answers = strings(r.getAs("answers"));
             EvalConfig config = configs.get(name);
             try {
                 if (config == null) {
                     throw new SampleException("evaluate", "config '" + name + "' is not one of " + configs.keySet());
                 }
-                Prediction p = runner.predict(SampleSource.toInput(r, imageRoot), config, attentionLayers);
-                return RowFactory.create(id, line, category, label, name, null, null, p.answer(),
-                        PopeAnswer.strict(p.answer()), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),
+                Chair chair = null;
+                if (TaskScore.CAPTION.equals(task)) {
+                    List<String> vocabulary = benchmarks.vocabulary(benchmark);
+                    if (vocabulary == null) {
+                        throw new SampleException("score", "caption benchmark '" + benchmark + "' needs a CHAIR vocabulary: --synonyms FILE");
+                    }
+                    chair = chairs.computeIfAbsent(vocabulary, Chair::new); // mentions() only reads the vocabulary: shared by task threads
+                }
+                SampleInput in = SampleSource.toInput(r, imageRoot);
+                if (TaskScore.CAPTION.equals(task)) {
+                    in = new SampleInput(in.questionId(), in.line(), in.imagePath(), in.imageBytes(), in.question(), in.label(), in.category(),
+                            in.object(), in.box(), in.benchmark(), in.task(), benchmarks.captionMaxNewTokens());
+                }
+                Prediction p = runner.predict(in, config, attentionLayers);
+                TaskScore.Parsed parsed;
+                try {
+                    parsed = TaskScore.score(new TaskScore.Reference(benchmark, task, label, options, answers), p.answer(), chair);
+                } catch (IllegalArgumentException e) {
+                    throw new SampleException("score", e.getMessage());
+                }
+                return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"), null, null,
+                        p.answer(), parsed.pred(), parsed.correct(), parsed.score(), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),
                         attentionRows(p, attentionLayers));
             } catch (SampleException e) {
-                return RowFactory.create(id, line, category, label, name, name + "/" + e.stage(), e.reason(), null,
-                        null, null, null, null, null);
+                return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"),
+                        name + "/" + e.stage(), e.reason(), null, null, null, null, null, null, null, null);
             }
+        }
+
+        private static final Map<List<String>, Chair> chairs = new java.util.concurrent.ConcurrentHashMap<>();
+
+        private static List<String> strings(Object seq) {
+            if (seq == null) {
+                return List.of();
+            }
+            return scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<String>) seq);
         }
     }
 }

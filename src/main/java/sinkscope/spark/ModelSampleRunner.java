@@ -180,8 +180,9 @@ public final class ModelSampleRunner implements SampleRunner {
         try (NDManager m = model.newSampleManager()) {
             AttentionHook intervention = switch (config.kind()) {
                 case "baseline" -> null;
-                case "var" -> new VarHook(m, new VarParams(tau, config.parameter("rho"), config.parameter("summ"), config.parameter("p"),
-                        base.exceptLastLayer(), sinkDims, base.headRule(), base.sinkLayersFrom()), false);
+                case "var" -> new VarHook(m, new VarParams(config.parameter("tau", tau), config.parameter("rho"), config.parameter("summ"),
+                        config.parameter("p"), config.parameter("last", base.exceptLastLayer() ? 0 : 1) == 0, sinkDims, base.headRule(),
+                        (int) config.parameter("from", base.sinkLayersFrom())), false);
                 case "ablate_sinks" -> new SinkAblationHook(m, base, SinkAblationHook.Target.VISUAL_SINKS, 0);
                 case "ablate_random" -> new SinkAblationHook(m, base, SinkAblationHook.Target.RANDOM_IMAGE_TOKENS,
                         sample.questionId() == null ? 0 : sample.questionId().hashCode());
@@ -191,8 +192,8 @@ public final class ModelSampleRunner implements SampleRunner {
             boolean[] objectPatches = sample.box() == null ? null : model.objectPatches(inputs, sample.box());
             List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
             LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, kept);
-            Generation g = model.generate(m, inputs, shared.features(), new GenerateOptions(maxNewTokens, true, 0),
-                    AttentionHook.chain(intervention, probe));
+            Generation g = model.generate(m, inputs, shared.features(), new GenerateOptions(sample.maxNewTokens() > 0 ? sample.maxNewTokens() : maxNewTokens,
+                    true, 0), AttentionHook.chain(intervention, probe));
             String answer = model.decodeText(g.tokens()).strip();
             float[][] rows = new float[attentionLayers.size()][];
             for (int i = 0; i < rows.length; i++) {

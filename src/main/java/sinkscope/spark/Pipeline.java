@@ -31,6 +31,7 @@ public final class Pipeline {
      * @param partitions tasks per stage (0 = Spark's default parallelism)
      * @param sinkDimsFrom an output root whose {@code sink_dimensions} recommended dims become the runner's
      *     D_sink when {@code runner.sinkDims()} is empty; or {@code null}
+     * @param benchmarks the benchmark defaults, prompt suffixes, caption length, CHAIR vocabulary and bootstrap settings
      */
     public record Settings(
             Path questions,
@@ -46,7 +47,17 @@ public final class Pipeline {
             List<EvalConfig> configs,
             String sinkDimsFrom,
             int topK,
-            int bins) {}
+            int bins,
+            BenchmarkOptions benchmarks) {
+
+        /** Settings with {@link BenchmarkOptions#defaults()}. */
+        public Settings(Path questions, String table, SampleSource.Columns columns, String images, String out, boolean resume, int limit,
+                        int partitions, RunnerSpec runner, ExtractOptions extract, List<EvalConfig> configs, String sinkDimsFrom, int topK,
+                        int bins) {
+            this(questions, table, columns, images, out, resume, limit, partitions, runner, extract, configs, sinkDimsFrom, topK, bins,
+                    BenchmarkOptions.defaults());
+        }
+    }
 
     /**
      * A session configured by {@code profile}: a properties file path, or a name looked up as
@@ -101,10 +112,10 @@ public final class Pipeline {
     /** The input samples from the questions file or the table, limited to the first {@code limit}. */
     public static SampleSource source(SparkSession spark, Settings s) throws IOException {
         if (s.questions() != null) {
-            return SampleSource.jsonl(spark, s.questions(), s.limit());
+            return SampleSource.jsonl(spark, s.questions(), s.limit(), s.benchmarks());
         }
         Dataset<Row> table = spark.read().parquet(s.table());
-        return SampleSource.table(s.limit() > 0 ? table.limit(s.limit()) : table, s.columns());
+        return SampleSource.table(s.limit() > 0 ? table.limit(s.limit()) : table, s.columns(), s.benchmarks());
     }
 
     public static ExtractJob.Counts extract(SparkSession spark, Settings s, SampleSource source, PrintStream log) {
@@ -130,7 +141,7 @@ public final class Pipeline {
             spec = new RunnerSpec(spec.factoryClass(), spec.modelDir(), spec.dtype(), spec.threads(), dims,
                     spec.tau(), spec.template(), spec.maxNewTokens());
         }
-        EvaluateStage stage = new EvaluateStage().setRunner(spec).setConfigs(s.configs())
+        EvaluateStage stage = new EvaluateStage().setRunner(spec).setConfigs(s.configs()).setBenchmarks(s.benchmarks())
                 .setImageRoot(s.images()).setPartitions(s.partitions()).setAttentionLayers(s.extract().attentionLayers());
         return EvaluateJob.run(spark, source, new OutputRoot(spark, s.out(), s.resume()), stage, log);
     }

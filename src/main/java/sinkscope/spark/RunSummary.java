@@ -26,8 +26,9 @@ public final class RunSummary {
                 .join(out.read("predictions", Tables.PREDICTIONS).select("question_id", "config", "category"), new String[] {"question_id", "config"})
                 .groupBy("config", "category").agg(avg("object_share").as("object_share"));
         Dataset<Row> groundingAll = out.read("grounding", Tables.GROUNDING).groupBy("config").agg(avg("object_share").as("object_share"));
-        List<Row> rows = metrics.orderBy(col("category"), col("config")).collectAsList();
+        List<Row> rows = metrics.where(col("benchmark").equalTo("pope")).orderBy(col("category"), col("config")).collectAsList();
         if (!rows.isEmpty()) {
+            s.append("pope\n");
             s.append(String.format(Locale.ROOT, "%-14s %-12s %6s %9s %7s %9s %10s%n", "config", "split", "n", "accuracy", "f1", "yes_ratio",
                     "grounding"));
             for (Row r : rows) {
@@ -40,6 +41,7 @@ public final class RunSummary {
                         g == null ? "-" : String.format(Locale.ROOT, "%.3f", g)));
             }
         }
+        benchmarks(out, s);
         Dataset<Row> heads = out.read("heads", Tables.HEADS).where(col("query").equalTo(ExtractResult.QUERY_LAST)).groupBy("layer")
                 .agg(avg(when(col("image_centric"), 1.0).otherwise(0.0)).as("image_centric_share"), count("*").as("n"));
         List<Row> sinks = out.read("sink_tokens", Tables.SINK_TOKENS).join(heads, "layer").orderBy("layer").collectAsList();
@@ -52,6 +54,66 @@ public final class RunSummary {
         }
         s.append("\ntables under ").append(out.root()).append('\n');
         log.print(s);
+    }
+
+    /**
+     * Per benchmark other than POPE's split table: each config's metrics over all questions; then each config against
+     * baseline on its benchmark's per-question score (difference, 95% interval, McNemar p, significant).
+     */
+    private static void benchmarks(OutputRoot out, StringBuilder s) {
+        if (!out.exists("benchmark_metrics")) {
+            return;
+        }
+        List<Row> rows = out.read("benchmark_metrics", Tables.BENCHMARK_METRICS).where(col("category").equalTo("all")
+                .and(col("benchmark").notEqual("pope"))).collectAsList();
+        java.util.Map<String, java.util.Map<String, java.util.Map<String, Row>>> by = new java.util.TreeMap<>();
+        java.util.Map<String, java.util.List<String>> metricOrder = new java.util.TreeMap<>();
+        for (Row r : rows) {
+            String b = r.getAs("benchmark");
+            String m = r.getAs("metric");
+            by.computeIfAbsent(b, k -> new java.util.TreeMap<>(EvaluateJob.configOrder())).computeIfAbsent(r.getAs("config"), k -> new java.util.LinkedHashMap<>())
+                    .put(m, r);
+            List<String> order = metricOrder.computeIfAbsent(b, k -> new java.util.ArrayList<>());
+            if (!order.contains(m)) {
+                order.add(m);
+            }
+        }
+        for (var b : by.entrySet()) {
+            List<String> names = metricOrder.get(b.getKey());
+            s.append('\n').append(b.getKey()).append('\n').append(String.format(Locale.ROOT, "%-14s %6s", "config", "n"));
+            for (String m : names) {
+                s.append(String.format(Locale.ROOT, " %" + Math.max(9, m.length()) + "s", m));
+            }
+            s.append('\n');
+            for (var c : b.getValue().entrySet()) {
+                long n = c.getValue().values().iterator().next().getAs("n");
+                s.append(String.format(Locale.ROOT, "%-14s %6d", c.getKey(), n));
+                for (String m : names) {
+                    Row r = c.getValue().get(m);
+                    Double v = r == null ? null : r.getAs("value");
+                    s.append(String.format(Locale.ROOT, " %" + Math.max(9, m.length()) + "s", v == null ? "-" : String.format(Locale.ROOT, "%.3f", v)));
+                }
+                s.append('\n');
+            }
+        }
+        if (!out.exists("significance")) {
+            return;
+        }
+        List<Row> sig = out.read("significance", Tables.SIGNIFICANCE).orderBy("benchmark", "config").collectAsList();
+        if (!sig.isEmpty()) {
+            s.append(String.format(Locale.ROOT, "%nvs baseline%n%-14s %-14s %-17s %5s %9s %19s %9s %s%n", "benchmark", "config", "metric", "n",
+                    "diff", "95% interval", "mcnemar_p", "significant"));
+            for (Row r : sig) {
+                Double d = r.getAs("difference");
+                Double lo = r.getAs("ci_low");
+                Double hi = r.getAs("ci_high");
+                Double p = r.getAs("mcnemar_p");
+                s.append(String.format(Locale.ROOT, "%-14s %-14s %-17s %5d %9s %19s %9s %s%n", (String) r.getAs("benchmark"), (String) r.getAs("config"),
+                        (String) r.getAs("metric"), (long) r.getAs("n"), d == null ? "-" : String.format(Locale.ROOT, "%+.3f", d),
+                        lo == null ? "-" : String.format(Locale.ROOT, "[%+.3f, %+.3f]", lo, hi), p == null ? "-" : String.format(Locale.ROOT, "%.3f", p),
+                        (boolean) r.getAs("significant") ? "yes" : "no"));
+            }
+        }
     }
 
     private static Double grounding(Dataset<Row> one) {

@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import sinkscope.data.InputError;
+import sinkscope.data.PromptTemplate;
 import sinkscope.data.Question;
 import sinkscope.data.QuestionReader;
 
@@ -48,6 +49,16 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
      * duplicate id. With {@code limit > 0} only the first {@code limit} non-blank lines are read.
      */
     public static SampleSource jsonl(SparkSession spark, Path file, int limit) throws IOException {
+        return jsonl(spark, file, limit, BenchmarkOptions.defaults());
+    }
+
+    /**
+     * As {@link #jsonl(SparkSession, Path, int)}, with the benchmark fields: a line without {@code benchmark} is of
+     * {@code options.defaultBenchmark()}; its task is the {@code task} field or the benchmark's (a benchmark this project
+     * does not know without a task is an error row); {@code question} becomes the text the model is asked: options as
+     * lines and the benchmark's prompt suffix ({@link PromptTemplate#question}).
+     */
+    public static SampleSource jsonl(SparkSession spark, Path file, int limit, BenchmarkOptions options) throws IOException {
         List<Row> samples = new ArrayList<>();
         List<Row> errors = new ArrayList<>();
         long[] total = {0};
@@ -57,8 +68,19 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
             }
             total[0]++;
             if (row instanceof Question q) {
-                samples.add(RowFactory.create(q.questionId(), q.line(), q.image(), null, q.text(),
-                        q.label() == null ? null : q.label().trim().toLowerCase(Locale.ROOT), q.category(), q.object(), q.box()));
+                String benchmark = (q.benchmark() == null ? options.defaultBenchmark() : q.benchmark()).toLowerCase(Locale.ROOT);
+                String task;
+                try {
+                    task = BenchmarkOptions.task(benchmark, q.task());
+                } catch (IllegalArgumentException e) {
+                    errors.add(error(q.questionId(), q.line(), "read", file.getFileName() + " line " + q.line() + ": " + e.getMessage()));
+                    return;
+                }
+                String label = q.label() == null ? null : q.label().trim();
+                label = label == null ? null : task.equals(sinkscope.eval.TaskScore.CHOICE) ? label.toUpperCase(Locale.ROOT) : label.toLowerCase(Locale.ROOT);
+                String text = PromptTemplate.question(q.text(), q.options(), PromptTemplate.suffix(options.promptSuffix(), benchmark, task));
+                samples.add(RowFactory.create(q.questionId(), q.line(), q.image(), null, text, label, q.category(), q.object(), q.box(),
+                        benchmark, task, seq(q.options()), seq(q.answers()), q.group()));
             } else if (row instanceof InputError e) {
                 errors.add(error(e.questionId(), e.line(), e.stage(), file.getFileName() + " line " + e.line() + ": " + e.reason()));
             }
@@ -71,6 +93,14 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
      * column becomes null. Rows without an id, image or question are not samples (each one an error row).
      */
     public static SampleSource table(Dataset<Row> table, Columns cols) {
+        return table(table, cols, BenchmarkOptions.defaults());
+    }
+
+    /** As {@link #table(Dataset, Columns)}; every row is of {@code options.defaultBenchmark()}, its prompt suffix appended. */
+    public static SampleSource table(Dataset<Row> table, Columns cols, BenchmarkOptions options) {
+        String benchmark = options.defaultBenchmark().toLowerCase(Locale.ROOT);
+        String task = BenchmarkOptions.task(benchmark, null);
+        String suffix = PromptTemplate.suffix(options.promptSuffix(), benchmark, task);
         List<String> names = List.of(table.columns());
         for (String required : new String[] {cols.id(), cols.image(), cols.question()}) {
             if (!names.contains(required)) {
@@ -89,11 +119,16 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
                 lit(null).cast("int").as("line"),
                 (bytes ? lit(null).cast("string") : image).as("image_path"),
                 (bytes ? image : lit(null).cast("binary")).as("image_bytes"),
-                col(cols.question()).cast("string").as("question"),
+                withSuffix(col(cols.question()).cast("string"), suffix).as("question"),
                 optional(names, cols.label()).as("label"),
                 optional(names, cols.category()).as("category"),
                 lit(null).cast("string").as("object"),
-                lit(null).cast("array<double>").as("box"));
+                lit(null).cast("array<double>").as("box"),
+                lit(benchmark).as("benchmark"),
+                lit(task).as("task"),
+                lit(null).cast("array<string>").as("options"),
+                lit(null).cast("array<string>").as("answers"),
+                lit(null).cast("string").as("group"));
         Column ok = col("question_id").isNotNull().and(col("question").isNotNull()).and(trimmed("question"))
                 .and(col("image_path").isNotNull().or(col("image_bytes").isNotNull()));
         List<Row> errors = new ArrayList<>();
@@ -103,6 +138,20 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
         }
         Dataset<Row> samples = Tables.conform(all.where(ok), Tables.SAMPLE_INPUT);
         return new SampleSource(samples, errors, table.count());
+    }
+
+    /** {@code question + suffix} unless it already ends with the suffix (as {@link PromptTemplate#question}). */
+    private static Column withSuffix(Column question, String suffix) {
+        if (suffix.isBlank()) {
+            return question;
+        }
+        return org.apache.spark.sql.functions.when(question.isNull(), question)
+                .when(org.apache.spark.sql.functions.trim(question).endsWith(suffix.strip()), question)
+                .otherwise(org.apache.spark.sql.functions.concat(question, lit(suffix)));
+    }
+
+    private static scala.collection.immutable.Seq<String> seq(List<String> xs) {
+        return xs.isEmpty() ? null : scala.jdk.javaapi.CollectionConverters.asScala(xs).toList();
     }
 
     private static Column trimmed(String c) {
@@ -143,7 +192,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
             }
         }
         return new SampleInput(id, r.getAs("line"), resolved, r.getAs("image_bytes"), r.getAs("question"),
-                r.getAs("label"), r.getAs("category"), r.getAs("object"), b);
+                r.getAs("label"), r.getAs("category"), r.getAs("object"), b, r.getAs("benchmark"), r.getAs("task"), 0);
     }
 
     /** A read-stage {@link Tables#ERRORS} row. */

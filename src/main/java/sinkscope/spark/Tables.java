@@ -48,7 +48,12 @@ public final class Tables {
             c("label", S, true, "ground truth answer (POPE: yes/no); null when unknown"),
             c("category", S, true, "category or split (POPE: random/popular/adversarial); null when unknown"),
             c("object", S, true, "object the question asks about, when known"),
-            c("box", DataTypes.createArrayType(D, false), true, "object box x0, y0, x1, y1 in pixels of the original image, when known"));
+            c("box", DataTypes.createArrayType(D, false), true, "object box x0, y0, x1, y1 in pixels of the original image, when known"),
+            c("benchmark", S, false, "benchmark the question belongs to (pope, mme, mmbench, vqav2, synth_choice, ...)"),
+            c("task", S, false, "yes_no, choice, open or caption: how the answer is parsed and scored"),
+            c("options", DataTypes.createArrayType(S, false), true, "multiple-choice option texts, A first; null otherwise"),
+            c("answers", DataTypes.createArrayType(S, false), true, "reference answers of an open question, or a caption's ground-truth objects; null otherwise"),
+            c("group", S, true, "questions scored together (MME image pair, MMBench rotations, MMVP pair); null when none"));
 
     /** Token sink scores. */
     public static final StructType TOKENS = t(
@@ -143,15 +148,22 @@ public final class Tables {
             c("question_id", S, false, "sample id"),
             c("line", I, true, "1-based line in the questions file; null for table inputs"),
             c("category", S, true, "category or split"),
+            c("benchmark", S, false, "benchmark of the question"),
+            c("task", S, false, "yes_no, choice, open or caption"),
+            c("group", S, true, "questions scored together (MME image, MMBench rotations, MMVP pair); null when none"),
             c("config", S, false, "evaluation config: baseline, var, var_rho0.8, ablate_sinks, ablate_random, ..."),
             c("answer", S, false, "generated text"),
-            c("pred", S, false, "parsed answer: yes, no or other"),
-            c("label", S, true, "ground truth answer"),
-            c("correct", B, true, "pred equals label ('other' never does); null without a label"),
+            c("pred", S, false, "parsed answer: yes/no/other, an option letter or other, the normalized open answer, a caption's mentioned objects"),
+            c("label", S, true, "ground truth answer (yes/no, option letter, GQA answer)"),
+            c("correct", B, true, "right by the benchmark's official rule (POPE: eval_pope.py, an answer without a no-word is yes; MME, choice: other never is); null without a label and for captions"),
+            c("score", D, false, "per-question score: 1/0 right/wrong, the VQA accuracy, or 1 when a caption hallucinates"),
+            c("options", DataTypes.createArrayType(S, false), true, "multiple-choice option texts, A first"),
+            c("answers", DataTypes.createArrayType(S, false), true, "reference answers, or a caption's ground-truth objects"),
             c("latency_ms", L, false, "wall time of the generation"));
 
-    /** POPE metrics per config x category; category 'all' pools every category. Positive = yes. */
+    /** POPE metrics per benchmark x config x category for the yes/no benchmarks; category 'all' pools every category. Positive = yes. */
     public static final StructType METRICS = t(
+            c("benchmark", S, false, "yes/no benchmark (pope, mme, ...)"),
             c("config", S, false, "evaluation config"),
             c("category", S, false, "category or split; 'all' for every labelled sample"),
             c("n", L, false, "labelled predictions"),
@@ -164,6 +176,35 @@ public final class Tables {
             c("recall", D, false, "tp / (tp + fn); 0 when no yes labels"),
             c("f1", D, false, "2 precision recall / (precision + recall); 0 when both are 0"),
             c("yes_ratio", D, false, "(tp + fp) / n"));
+
+    /** Every benchmark's own metrics per config and category, one row per value (long layout). */
+    public static final StructType BENCHMARK_METRICS = t(
+            c("benchmark", S, false, "benchmark"),
+            c("task", S, false, "yes_no, choice, open or caption"),
+            c("config", S, false, "evaluation config"),
+            c("category", S, false, "category, MME subtask or answer type; 'all' pools every question"),
+            c("metric", S, false, "metric name: accuracy, f1, circular_accuracy, vqa_accuracy, acc_plus, chair_s, ..."),
+            c("value", D, true, "fraction in [0, 1]; MME scores in points, mean_length in words; null when undefined (no questions)"),
+            c("n", L, false, "questions (groups for group accuracies, captions for CHAIR) the value is over"));
+
+    /** Each config against baseline on the same questions: the difference of the benchmark's per-question score and whether it is more than noise. */
+    public static final StructType SIGNIFICANCE = t(
+            c("benchmark", S, false, "benchmark"),
+            c("config", S, false, "evaluation config compared with baseline"),
+            c("metric", S, false, "the per-unit score compared: accuracy, circular_accuracy, pair_accuracy, vqa_accuracy, chair_s"),
+            c("n", L, false, "units (questions, groups or captions) both configs scored"),
+            c("baseline", D, true, "baseline's mean over those units"),
+            c("value", D, true, "config's mean over those units"),
+            c("difference", D, true, "value - baseline"),
+            c("ci_low", D, true, "lower end of the paired bootstrap percentile interval of the difference"),
+            c("ci_high", D, true, "upper end of that interval"),
+            c("level", D, false, "interval level (0.95)"),
+            c("resamples", I, false, "bootstrap resamples"),
+            c("seed", L, false, "bootstrap seed"),
+            c("baseline_only", L, true, "units right under baseline only (McNemar's b); null for non-binary scores"),
+            c("config_only", L, true, "units right under the config only (McNemar's c); null for non-binary scores"),
+            c("mcnemar_p", D, true, "McNemar's exact two-sided p-value; null for non-binary scores"),
+            c("significant", B, false, "mcnemar_p < 0.05 for right/wrong scores, else the interval excludes 0"));
 
     /** The last prompt token's attention over the image patches per config, for the chosen layers (baseline vs VAR). */
     public static final StructType ATTENTION_BY_CONFIG = t(
@@ -205,10 +246,17 @@ public final class Tables {
             c("category", S, true, "category"),
             c("label", S, true, "label"),
             c("config", S, false, "evaluation config"),
+            c("benchmark", S, false, "benchmark"),
+            c("task", S, false, "task"),
+            c("group", S, true, "group"),
+            c("options", DataTypes.createArrayType(S, false), true, "options"),
+            c("answers", DataTypes.createArrayType(S, false), true, "reference answers"),
             c("error_stage", S, true, "set when the sample failed"),
             c("error_reason", S, true, "set when the sample failed"),
             c("answer", S, true, "generated text"),
-            c("pred", S, true, "yes, no or other"),
+            c("pred", S, true, "parsed answer"),
+            c("correct", B, true, "right by the benchmark's rule"),
+            c("score", D, true, "per-question score"),
             c("latency_ms", L, true, "latency"),
             c("grounding", DataTypes.createArrayType(F, false), true, "image attention per layer"),
             c("object_share", DataTypes.createArrayType(F, false), true, "share of the image attention on the object's patches, per layer"),

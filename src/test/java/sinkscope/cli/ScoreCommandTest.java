@@ -188,13 +188,15 @@ class ScoreCommandTest {
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").getOrCreate();
         try {
             List<Row> rows = List.of(
-                    RowFactory.create("1", 1, "random", "baseline", "Yes", "yes", "yes", true, 5L),
-                    RowFactory.create("2", 2, "random", "baseline", "No", "no", "yes", false, 5L),
-                    RowFactory.create("3", 3, "random", "baseline", "No", "no", "no", true, 5L),
-                    RowFactory.create("1", 1, "random", "var", "Yes", "yes", "yes", true, 5L),
-                    RowFactory.create("2", 2, "random", "var", "Yes", "yes", "yes", true, 5L),
-                    RowFactory.create("3", 3, "random", "var", "no", "no", "no", true, 5L));
-            Dataset<Row> df = spark.createDataFrame(rows, Tables.PREDICTIONS);
+                    RowFactory.create("1", 1, "random", "pope", "yes_no", null, "baseline", "Yes", "yes", "yes", true, 1.0, null, null, 5L),
+                    RowFactory.create("2", 2, "random", "pope", "yes_no", null, "baseline", "No", "no", "yes", false, 0.0, null, null, 5L),
+                    RowFactory.create("3", 3, "random", "pope", "yes_no", null, "baseline", "No", "no", "no", true, 1.0, null, null, 5L),
+                    RowFactory.create("1", 1, "random", "pope", "yes_no", null, "var", "Yes", "yes", "yes", true, 1.0, null, null, 5L),
+                    RowFactory.create("2", 2, "random", "pope", "yes_no", null, "var", "Yes", "yes", "yes", true, 1.0, null, null, 5L),
+                    RowFactory.create("3", 3, "random", "pope", "yes_no", null, "var", "no", "no", "no", true, 1.0, null, null, 5L));
+            Dataset<Row> df = spark.createDataFrame(rows, Tables.PREDICTIONS)
+                    .union(spark.createDataFrame(List.of(RowFactory.create("9", 9, "color", "synth_choice", "choice", null, "var", "B", "B", "A",
+                            false, 0.0, null, null, 5L)), Tables.PREDICTIONS)); // another benchmark of the run: not scored as POPE
             df.write().parquet(table.toString());
         } finally {
             spark.stop();

@@ -84,7 +84,7 @@ class SyntheticBenchmarkTest {
         SyntheticBenchmark.generate(again, IMAGES, SEED, SIZE, 0.5);
         List<Path> files = listFiles(out);
         assertEquals(files, listFiles(again));
-        assertEquals(IMAGES + 4, files.size());
+        assertEquals(IMAGES + 5, files.size()); // images, train and eval questions, eval benchmarks, annotations, README
         for (Path f : files) {
             assertArrayEquals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(again.resolve(f)), f.toString());
         }

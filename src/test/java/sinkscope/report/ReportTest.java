@@ -131,7 +131,7 @@ class ReportTest {
                 "--tables", "metrics", "--master", "local[1]"));
         List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
         assertFalse(lines.isEmpty());
-        assertTrue(lines.get(0).startsWith("{\"config\":"), lines.get(0));
+        assertTrue(lines.get(0).startsWith("{\"benchmark\":\"pope\",\"config\":"), lines.get(0));
         assertFalse(Files.exists(out.resolve("tokens.jsonl")), "only the named table");
         assertEquals(2, Main.run("export", "--in", dir.resolve("out").toString(), "--out", out.toString(), "--tables", "nope",
                 "--master", "local[1]"), "unknown table");

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a 2-token prefix, then one text token per question word. Tokens at a few image positions picked by the hash
  * are sinks from layer 1 on, massive in dims {@link #SINK_DIMS}. Values are multiples of 1/1024 so Spark's sums
  * are exact in any order. Answers: "Yes, ..." or "No, ..." from the hash; config ablate_random answers
- * "I cannot tell." for a third of the samples (parsed as other).
+ * "I cannot tell." for a third of the samples (parsed as other). Other tasks: a multiple-choice question gets one of
+ * "A", "B.", "(C)", "D" from the hash, an open one one of {@link #OPEN_ANSWERS}, a caption one of {@link #CAPTIONS}.
  */
 public final class FakeSampleRunner implements SampleRunner {
     public static final int LAYERS = 4;
@@ -27,6 +28,8 @@ public final class FakeSampleRunner implements SampleRunner {
     public static final int HIDDEN = 32;
     public static final int GRID = 4;
     public static final int[] SINK_DIMS = {7, 19};
+    public static final String[] OPEN_ANSWERS = {"red", "Blue.", "two", "a square"};
+    public static final String[] CAPTIONS = {"A red circle.", "Two stars and a circle", "a square"};
     static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     /** Calls to {@link #extract} in this JVM (all runners). */
@@ -126,7 +129,14 @@ public final class FakeSampleRunner implements SampleRunner {
         long seed = seed(s);
         Random rnd = new Random(seed ^ config.name().hashCode());
         String answer;
-        if (config.kind().equals("ablate_random") && Math.floorMod(seed, 3) == 0) {
+        String task = s.task() == null ? "yes_no" : s.task();
+        if (task.equals("choice")) {
+            answer = new String[] {"A", "B.", "(C)", "D"}[rnd.nextInt(4)];
+        } else if (task.equals("open")) {
+            answer = OPEN_ANSWERS[rnd.nextInt(OPEN_ANSWERS.length)];
+        } else if (task.equals("caption")) {
+            answer = CAPTIONS[rnd.nextInt(CAPTIONS.length)];
+        } else if (config.kind().equals("ablate_random") && Math.floorMod(seed, 3) == 0) {
             answer = "I cannot tell.";
         } else {
             answer = rnd.nextBoolean() ? "Yes, there is one in the image." : "No, there is not.";

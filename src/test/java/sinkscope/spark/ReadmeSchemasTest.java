@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** README.md documents every output table with a line per column, in the order of {@link Tables}. */
 class ReadmeSchemasTest {
     private static final String[] OUTPUT_TABLES = {"TOKENS", "HEADS", "DIMS", "ATTENTION", "SAMPLES", "ERRORS", "SINK_DIMENSIONS", "SINK_TOKENS",
-        "HEAD_PROFILE", "PREDICTIONS", "METRICS", "GROUNDING", "ATTENTION_BY_CONFIG"};
+        "HEAD_PROFILE", "PREDICTIONS", "METRICS", "BENCHMARK_METRICS", "SIGNIFICANCE", "GROUNDING", "ATTENTION_BY_CONFIG"};
 
     @Test
     void everyColumnOfEveryTableIsDocumented() throws IOException, ReflectiveOperationException {

@@ -153,7 +153,8 @@ class SparkJobsTest {
                 c[3] += pred.equals("no") && label.equals("no") ? 1 : 0;
                 c[4] += !pred.equals("yes") && label.equals("yes") ? 1 : 0;
             }
-            assertEquals(pred.equals(label), r.<Boolean>getAs("correct"));
+            // correct as eval_pope.py counts it: an answer without a no-word is yes ('other' with label yes is right)
+            assertEquals(sinkscope.eval.PopeAnswer.pred(r.getAs("answer")).equals(label), r.<Boolean>getAs("correct"));
         }
         assertTrue(table("predictions").where("pred = 'other'").count() > 0, "the fake's ablate_random says 'I cannot tell.'");
         List<Row> metrics = table("metrics").collectAsList();

@@ -1,0 +1,58 @@
+package sinkscope.spark;
+
+import java.io.Serializable;
+import java.util.List;
+import sinkscope.data.PromptTemplate;
+import sinkscope.data.SyntheticBenchmark;
+import sinkscope.eval.TaskScore;
+
+/**
+ * How evaluate treats benchmarks: the benchmark of questions that name none, the prompt suffixes, the generation limit
+ * of captions, the CHAIR vocabulary and the bootstrap of the significance table.
+ *
+ * @param defaultBenchmark benchmark of a question without a {@code benchmark} field (and of table inputs)
+ * @param promptSuffix {@code llava} (LLaVA-1.5's suffix per benchmark, {@link PromptTemplate#suffix}) or {@code none}
+ * @param captionMaxNewTokens generation limit of caption questions (the others use the runner's {@code max_new_tokens})
+ * @param synonyms the CHAIR synonym lines of caption benchmarks other than {@code synth_caption}; null when not given
+ * @param resamples paired bootstrap resamples
+ * @param seed bootstrap seed
+ */
+public record BenchmarkOptions(String defaultBenchmark, String promptSuffix, int captionMaxNewTokens, List<String> synonyms,
+                               int resamples, long seed) implements Serializable {
+
+    public static final String DEFAULT_BENCHMARK = "pope";
+    public static final String DEFAULT_SUFFIX = "llava";
+    public static final int DEFAULT_CAPTION_TOKENS = 24;
+    public static final int DEFAULT_RESAMPLES = 1000;
+
+    public BenchmarkOptions {
+        if (!PromptTemplate.SUFFIX_MODES.contains(promptSuffix)) {
+            throw new IllegalArgumentException("--prompt-suffix must be one of " + PromptTemplate.SUFFIX_MODES + ", got '" + promptSuffix + "'");
+        }
+        if (resamples < 1) {
+            throw new IllegalArgumentException("--resamples must be at least 1, got " + resamples);
+        }
+        synonyms = synonyms == null ? null : List.copyOf(synonyms);
+    }
+
+    public static BenchmarkOptions defaults() {
+        return new BenchmarkOptions(DEFAULT_BENCHMARK, DEFAULT_SUFFIX, DEFAULT_CAPTION_TOKENS, null, DEFAULT_RESAMPLES, 0);
+    }
+
+    /** The CHAIR vocabulary of a caption benchmark: the shapes for {@code synth_caption}, else {@link #synonyms}; null when none. */
+    public List<String> vocabulary(String benchmark) {
+        return "synth_caption".equals(benchmark) ? SyntheticBenchmark.CHAIR_VOCABULARY : synonyms;
+    }
+
+    /** The task of a benchmark this project knows, or the given one; an error message when neither is known. */
+    static String task(String benchmark, String task) {
+        if (task != null) {
+            return task;
+        }
+        String t = TaskScore.taskOf(benchmark);
+        if (t == null) {
+            throw new IllegalArgumentException("unknown benchmark '" + benchmark + "': give field 'task' (" + String.join(", ", TaskScore.TASKS) + ")");
+        }
+        return t;
+    }
+}
