@@ -39,11 +39,17 @@ final class SparkFlags {
         }
         String images = a.string("images", null);
         int syntheticImages = a.integer("synthetic-images", 24);
+        int[] syntheticSize = size(a.string("synthetic-size", null));
         if (needsInput && questions == null && table == null) {
             // the embedded default: a held-out synthetic POPE set, generated once under runs/
-            java.nio.file.Path dir = home().resolve("runs").resolve("synthetic-pope-eval-" + syntheticImages);
+            String suffix = syntheticSize == null ? "" : "-" + syntheticSize[0] + "x" + syntheticSize[1];
+            java.nio.file.Path dir = home().resolve("runs").resolve("synthetic-pope-eval-" + syntheticImages + suffix);
             try {
-                sinkscope.data.SyntheticBenchmark.ensureEvalSet(dir, syntheticImages, EMBEDDED_SEED);
+                if (syntheticSize == null) {
+                    sinkscope.data.SyntheticBenchmark.ensureEvalSet(dir, syntheticImages, EMBEDDED_SEED);
+                } else {
+                    sinkscope.data.SyntheticBenchmark.ensureEvalSet(dir, syntheticImages, EMBEDDED_SEED, syntheticSize[0], syntheticSize[1]);
+                }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write the synthetic evaluation set to " + dir, e);
             }
@@ -152,5 +158,18 @@ final class SparkFlags {
             spark.sparkContext().setLocalProperty(sinkscope.spark.DeviceAssignment.DEVICE_PROPERTY, device);
         }
         return spark;
+    }
+
+    /** {@code --synthetic-size WxH} (e.g. 336x224, for non-square image grids) or a side N; null when absent. */
+    static int[] size(String v) {
+        if (v == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(?:x(\\d+))?").matcher(v.trim());
+        if (!m.matches()) {
+            throw new Args.UsageException("--synthetic-size expects WxH or N, got '" + v + "'");
+        }
+        int w = Integer.parseInt(m.group(1));
+        return new int[] {w, m.group(2) == null ? w : Integer.parseInt(m.group(2))};
     }
 }

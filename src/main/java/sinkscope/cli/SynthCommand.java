@@ -17,11 +17,13 @@ public final class SynthCommand implements Main.Command {
         args.required("images");
         int images = args.integer("images", 0);
         long seed = seed(args.required("seed"));
-        int size = args.integer("size", SyntheticBenchmark.DEFAULT_SIZE);
+        String sizeFlag = args.string("size", null);
+        int[] size = sizeFlag == null ? new int[] {SyntheticBenchmark.DEFAULT_SIZE, SyntheticBenchmark.DEFAULT_SIZE}
+                : SparkFlags.size(sizeFlag.replace("--synthetic-size", "--size"));
         double trainFraction = args.number("train-fraction", SyntheticBenchmark.DEFAULT_TRAIN_FRACTION);
         args.requireAllUsed();
         long start = System.nanoTime();
-        SyntheticBenchmark.Summary s = SyntheticBenchmark.generate(out, images, seed, size, trainFraction);
+        SyntheticBenchmark.Summary s = SyntheticBenchmark.generate(out, images, seed, size[0], size[1], trainFraction);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(java.util.Locale.ROOT,
                 "synth: %d images (%d train, %d eval), %d train questions, %d eval questions in %s (%.1f s)%n",

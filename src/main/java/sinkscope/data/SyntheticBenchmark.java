@@ -108,10 +108,15 @@ public final class SyntheticBenchmark {
 
     /** Writes the benchmark into {@code out}, which must not exist or be an empty directory. */
     public static Summary generate(Path out, int images, long seed, int size, double trainFraction) throws IOException {
+        return generate(out, images, seed, size, size, trainFraction);
+    }
+
+    /** {@link #generate(Path, int, long, int, double)} with {@code width x height} images. */
+    public static Summary generate(Path out, int images, long seed, int width, int height, double trainFraction) throws IOException {
         if (Files.exists(out) && (!Files.isDirectory(out) || !isEmpty(out))) {
             throw new IllegalArgumentException(out + " exists and is not an empty directory; choose a new --out");
         }
-        Dataset d = build(images, seed, size, trainFraction);
+        Dataset d = build(images, seed, width, height, trainFraction);
         Path imageDir = Files.createDirectories(out.resolve("images"));
         try {
             d.scenes().parallelStream().forEach(s -> {
@@ -128,7 +133,7 @@ public final class SyntheticBenchmark {
         writeQuestions(Files.createDirectories(out.resolve("eval")).resolve("questions.jsonl"), d.eval());
         writeQuestions(out.resolve("eval").resolve("benchmarks.jsonl"), d.benchmarks(seed));
         writeAnnotations(out.resolve("annotations.jsonl"), d);
-        Files.writeString(out.resolve("README.md"), readme(d, seed, size, trainFraction), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("README.md"), readme(d, seed, width, height, trainFraction), StandardCharsets.UTF_8);
         return new Summary(images, d.trainImages(), images - d.trainImages(), d.train().size(), d.eval().size());
     }
 
@@ -138,9 +143,14 @@ public final class SyntheticBenchmark {
      * this generator (its README differs from the one this version writes). Returns {@code dir}.
      */
     public static Path ensureEvalSet(Path dir, int images, long seed) throws IOException {
+        return ensureEvalSet(dir, images, seed, DEFAULT_SIZE, DEFAULT_SIZE);
+    }
+
+    /** {@link #ensureEvalSet(Path, int, long)} with {@code width x height} images. */
+    public static Path ensureEvalSet(Path dir, int images, long seed, int width, int height) throws IOException {
         Path readme = dir.resolve("README.md");
-        if (Files.isRegularFile(readme)
-                && Files.readString(readme, StandardCharsets.UTF_8).equals(readme(build(images, seed, DEFAULT_SIZE, 0.0), seed, DEFAULT_SIZE, 0.0))) {
+        if (Files.isRegularFile(readme) && Files.readString(readme, StandardCharsets.UTF_8)
+                .equals(readme(build(images, seed, width, height, 0.0), seed, width, height, 0.0))) {
             return dir;
         }
         if (Files.exists(dir)) {
@@ -150,24 +160,30 @@ public final class SyntheticBenchmark {
                 }
             }
         }
-        generate(dir, images, seed, DEFAULT_SIZE, 0.0);
+        generate(dir, images, seed, width, height, 0.0);
         return dir;
     }
 
     /** Samples every scene and question without writing anything. */
     public static Dataset build(int images, long seed, int size, double trainFraction) {
+        return build(images, seed, size, size, trainFraction);
+    }
+
+    /** {@link #build(int, long, int, double)} on {@code width x height} images (identical scenes when square). */
+    public static Dataset build(int images, long seed, int width, int height, double trainFraction) {
+        int size = Math.min(width, height);
         if (images < 1) {
             throw new IllegalArgumentException("--images must be at least 1, got " + images);
         }
-        if (size < 32 || size > 4096) {
-            throw new IllegalArgumentException("--size must be in 32..4096, got " + size);
+        if (size < 32 || Math.max(width, height) > 4096) {
+            throw new IllegalArgumentException("--size must be in 32..4096, got " + (width == height ? String.valueOf(size) : width + "x" + height));
         }
         if (!(trainFraction >= 0 && trainFraction <= 1)) {
             throw new IllegalArgumentException("--train-fraction must be in [0, 1], got " + trainFraction);
         }
         double[] weights = classWeights(seed);
         List<SyntheticScene> scenes = IntStream.range(0, images)
-                .mapToObj(i -> SyntheticScene.sample(seed, i, size, weights)).toList();
+                .mapToObj(i -> SyntheticScene.sample(seed, i, width, height, weights)).toList();
         int classes = SyntheticScene.classes();
         long[] frequency = new long[classes];
         long[][] cooccur = new long[classes][classes];
@@ -447,8 +463,8 @@ public final class SyntheticBenchmark {
                 JsonObject o = new JsonObject();
                 o.addProperty("image", imageName(s.index()));
                 o.addProperty("split", s.index() < d.trainImages() ? "train" : "eval");
-                o.addProperty("width", s.size());
-                o.addProperty("height", s.size());
+                o.addProperty("width", s.width());
+                o.addProperty("height", s.height());
                 o.addProperty("background", s.background());
                 JsonArray objects = new JsonArray();
                 for (SyntheticScene.SceneObject x : s.objects()) {
@@ -470,14 +486,15 @@ public final class SyntheticBenchmark {
         }
     }
 
-    private static String readme(Dataset d, long seed, int size, double trainFraction) {
+    private static String readme(Dataset d, long seed, int width, int height, double trainFraction) {
+        String size = width == height ? String.valueOf(width) : width + "x" + height;
         StringBuilder sb = new StringBuilder();
         int images = d.scenes().size();
         sb.append("# SinkScope synthetic POPE benchmark\n\n")
                 .append("Generated by `jobs/sinkscope synth --images ").append(images).append(" --seed ").append(seed)
                 .append(" --size ").append(size).append(" --train-fraction ").append(trainFraction)
                 .append("`; the same flags give byte-identical files.\n\n")
-                .append("- ").append(images).append(" images of ").append(size).append("x").append(size)
+                .append("- ").append(images).append(" images of ").append(width).append("x").append(height)
                 .append(" pixels: ").append(d.trainImages()).append(" train, ").append(images - d.trainImages())
                 .append(" eval (disjoint).\n")
                 .append("- ").append(d.train().size()).append(" train questions, ").append(d.eval().size())

@@ -26,11 +26,17 @@ import java.util.SplittableRandom;
  * platform.
  *
  * @param index the image index in the dataset
- * @param size the image side in pixels
+ * @param width the image width in pixels
+ * @param height the image height in pixels (square by default; objects are sized by the shorter side)
  * @param background {@code noise}, {@code stripes}, {@code gradient} or {@code checker}
  * @param objects the objects, in drawing order
  */
-public record SyntheticScene(int index, int size, String background, List<SceneObject> objects) {
+public record SyntheticScene(int index, int width, int height, String background, List<SceneObject> objects) {
+
+    /** The side of a square scene (the shorter side otherwise). */
+    public int size() {
+        return Math.min(width, height);
+    }
 
     public static final List<String> SHAPES = List.of("circle", "square", "triangle", "star", "cross", "diamond");
     public static final List<String> COLORS = List.of("red", "green", "blue", "yellow", "purple", "orange");
@@ -104,6 +110,12 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
      * not fit after 50 tries is left out; the first always fits).
      */
     public static SyntheticScene sample(long seed, int index, int size, double[] classWeights) {
+        return sample(seed, index, size, size, classWeights);
+    }
+
+    /** {@link #sample(long, int, int, double[])} on a {@code width x height} canvas (the same scene as before when square). */
+    public static SyntheticScene sample(long seed, int index, int width, int height, double[] classWeights) {
+        int size = Math.min(width, height);
         SplittableRandom r = rng(seed, index, STREAM_LAYOUT);
         String background = BACKGROUNDS.get(r.nextInt(BACKGROUNDS.size()));
         int count = 1 + r.nextInt(4);
@@ -117,24 +129,24 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
             w[cls] = 0;
             double side = Math.max(12, size * (0.22 + 0.16 * r.nextDouble()));
             for (int attempt = 0; attempt < 50; attempt++) {
-                double x = margin + r.nextDouble() * (size - side - 2 * margin);
-                double y = margin + r.nextDouble() * (size - side - 2 * margin);
+                double x = margin + r.nextDouble() * (width - side - 2 * margin);
+                double y = margin + r.nextDouble() * (height - side - 2 * margin);
                 if (fits(squares, x, y, side, gap)) {
                     squares.add(new double[] {x, y, side});
                     String shape = SHAPES.get(cls % SHAPES.size());
                     String color = COLORS.get(cls / SHAPES.size());
-                    objects.add(new SceneObject(shape, color, x, y, side, pixelBox(outline(shape, x, y, side), size)));
+                    objects.add(new SceneObject(shape, color, x, y, side, pixelBox(outline(shape, x, y, side), width, height)));
                     break;
                 }
             }
         }
-        return new SyntheticScene(index, size, background, objects);
+        return new SyntheticScene(index, width, height, background, objects);
     }
 
     /** Renders the scene; {@code seed} must be the one it was sampled with. */
     public BufferedImage render(long seed) {
         SplittableRandom r = rng(seed, index, STREAM_RENDER);
-        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int[] px = ((DataBufferInt) img.getRaster().getDataBuffer()).getData();
         paintBackground(px, r);
         Graphics2D g = img.createGraphics();
@@ -166,28 +178,28 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
             case "stripes" -> {
                 int period = 8 + r.nextInt(17);
                 int orientation = r.nextInt(3);
-                for (int y = 0; y < size; y++) {
-                    for (int x = 0; x < size; x++) {
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width; x++) {
                         int t = orientation == 0 ? y : orientation == 1 ? x : x + y;
-                        px[y * size + x] = (t / period) % 2 == 0 ? a : b;
+                        px[y * width + x] = (t / period) % 2 == 0 ? a : b;
                     }
                 }
             }
             case "gradient" -> {
                 int orientation = r.nextInt(3);
-                double span = orientation == 2 ? 2.0 * (size - 1) : size - 1;
-                for (int y = 0; y < size; y++) {
-                    for (int x = 0; x < size; x++) {
+                double span = orientation == 2 ? (width - 1) + (double) (height - 1) : orientation == 0 ? height - 1 : width - 1;
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width; x++) {
                         int t = orientation == 0 ? y : orientation == 1 ? x : x + y;
-                        px[y * size + x] = lerp(a, b, span == 0 ? 0 : t / span);
+                        px[y * width + x] = lerp(a, b, span == 0 ? 0 : t / span);
                     }
                 }
             }
             case "checker" -> {
                 int cell = 8 + r.nextInt(21);
-                for (int y = 0; y < size; y++) {
-                    for (int x = 0; x < size; x++) {
-                        px[y * size + x] = (x / cell + y / cell) % 2 == 0 ? a : b;
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width; x++) {
+                        px[y * width + x] = (x / cell + y / cell) % 2 == 0 ? a : b;
                     }
                 }
             }
@@ -203,11 +215,11 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
             g.setColor(new Color(grey, grey, grey));
             if (r.nextBoolean()) {
                 g.setStroke(new BasicStroke(1 + r.nextInt(2)));
-                g.draw(new Line2D.Double(r.nextDouble() * size, r.nextDouble() * size,
-                        r.nextDouble() * size, r.nextDouble() * size));
+                g.draw(new Line2D.Double(r.nextDouble() * width, r.nextDouble() * height,
+                        r.nextDouble() * width, r.nextDouble() * height));
             } else {
                 double d = 2 + r.nextInt(5);
-                g.fill(new Ellipse2D.Double(r.nextDouble() * (size - d), r.nextDouble() * (size - d), d, d));
+                g.fill(new Ellipse2D.Double(r.nextDouble() * (width - d), r.nextDouble() * (height - d), d, d));
             }
         }
     }
@@ -253,11 +265,11 @@ public record SyntheticScene(int index, int size, String background, List<SceneO
         return p;
     }
 
-    private static int[] pixelBox(Shape s, int size) {
+    private static int[] pixelBox(Shape s, int width, int height) {
         Rectangle2D b = s.getBounds2D();
         return new int[] {
-            clamp((int) Math.floor(b.getMinX()), size), clamp((int) Math.floor(b.getMinY()), size),
-            clamp((int) Math.ceil(b.getMaxX()), size), clamp((int) Math.ceil(b.getMaxY()), size)};
+            clamp((int) Math.floor(b.getMinX()), width), clamp((int) Math.floor(b.getMinY()), height),
+            clamp((int) Math.ceil(b.getMaxX()), width), clamp((int) Math.ceil(b.getMaxY()), height)};
     }
 
     private static int clamp(int v, int size) {

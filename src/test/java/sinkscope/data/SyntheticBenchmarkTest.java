@@ -279,6 +279,28 @@ class SyntheticBenchmarkTest {
     }
 
     @Test
+    void nonSquareScenesKeepTheirObjectsOnTheCanvasAndSquareOnesAreUnchanged(@TempDir Path dir) throws IOException {
+        SyntheticBenchmark.generate(dir.resolve("wide"), 6, 5, 168, 112, 0.0);
+        int seen = 0;
+        for (String line : Files.readAllLines(dir.resolve("wide").resolve("annotations.jsonl"))) {
+            JsonObject a = JsonParser.parseString(line).getAsJsonObject();
+            BufferedImage img = ImageIO.read(dir.resolve("wide").resolve("images").resolve(a.get("image").getAsString()).toFile());
+            assertEquals(168, img.getWidth());
+            assertEquals(112, img.getHeight());
+            for (JsonElement e : a.getAsJsonArray("objects")) {
+                int[] bx = e.getAsJsonObject().getAsJsonArray("box").asList().stream().mapToInt(JsonElement::getAsInt).toArray();
+                assertTrue(bx[0] >= 0 && bx[2] <= 168 && bx[1] >= 0 && bx[3] <= 112 && bx[2] > bx[0] && bx[3] > bx[1], "box " + java.util.Arrays.toString(bx));
+                seen++;
+            }
+        }
+        assertTrue(seen >= 6, "objects drawn: " + seen);
+        // a square canvas through the width x height path draws the very scenes of the square path
+        java.util.function.Function<List<SyntheticScene>, String> describe = scenes -> scenes.stream().map(sc -> sc.background() + sc.objects().stream()
+                .map(o -> o.shape() + o.color() + o.x() + "," + o.y() + "," + o.side() + java.util.Arrays.toString(o.box())).toList()).toList().toString();
+        assertEquals(describe.apply(SyntheticBenchmark.build(4, 3, 96, 0.5).scenes()), describe.apply(SyntheticBenchmark.build(4, 3, 96, 96, 0.5).scenes()));
+    }
+
+    @Test
     void rejectsBadParametersAndNonEmptyOutput() {
         assertThrows(IllegalArgumentException.class, () -> SyntheticBenchmark.build(0, 1, 224, 0.5));
         assertThrows(IllegalArgumentException.class, () -> SyntheticBenchmark.build(4, 1, 16, 0.5));
