@@ -22,6 +22,9 @@ public interface ModelConfig {
     /** {@code torch_dtype} as stored ({@code float32} when absent). */
     String torchDtype();
 
+    /** The prompt template (a {@code PromptTemplate} name) of the checkpoint's conversation format. */
+    String defaultTemplate();
+
     /** One line each: the vision tower, the projector, the image tokens per image (for {@code info} and the report). */
     List<String> visionSummary();
 }

@@ -109,9 +109,9 @@ public record RunInfo(Map<String, String> parameters) {
         com.google.gson.JsonObject gen = new com.google.gson.JsonObject();
         String template = s.runner().template();
         gen.addProperty("template", template);
-        if (!"model".equals(template)) {
-            gen.addProperty("template_text", sinkscope.data.PromptTemplate.of(template).template());
-        }
+        String resolved = "model".equals(template) ? config.defaultTemplate() : template;
+        gen.addProperty("template_resolved", resolved);
+        gen.addProperty("template_text", sinkscope.data.PromptTemplate.of(resolved).template());
         gen.addProperty("decoding", "greedy (argmax), stops at EOS");
         gen.addProperty("max_new_tokens", s.runner().maxNewTokens());
         gen.addProperty("caption_max_new_tokens", s.benchmarks().captionMaxNewTokens());

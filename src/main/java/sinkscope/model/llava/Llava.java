@@ -149,7 +149,7 @@ public final class Llava implements Lmm {
     @Override
     public String defaultTemplate() {
         // the original eval scripts' conversation (conv_vicuna_v1) for the original layout, llava-hf's chat format otherwise
-        return config.original() != null ? "vicuna_v1" : "llava_hf";
+        return config.defaultTemplate();
     }
 
     @Override

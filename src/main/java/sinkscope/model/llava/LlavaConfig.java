@@ -69,6 +69,12 @@ public record LlavaConfig(
         return new String[0];
     }
 
+    /** The original eval scripts' conversation (conv_vicuna_v1) for the original layout, llava-hf's chat format otherwise. */
+    @Override
+    public String defaultTemplate() {
+        return original() != null ? "vicuna_v1" : "llava_hf";
+    }
+
     @Override
     public String modelType() {
         return "llava";

@@ -174,7 +174,7 @@ public final class LlavaNext implements Lmm {
     /** {@code mistral_instruct} for a Mistral decoder, else {@code llava_hf} (the llava-v1.6 vicuna chat format). */
     @Override
     public String defaultTemplate() {
-        return config.decoder().equals("mistral") ? "mistral_instruct" : "llava_hf";
+        return config.defaultTemplate();
     }
 
     @Override

@@ -25,6 +25,13 @@ import sinkscope.model.llava.LlavaConfig;
  */
 public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, String decoder) implements ModelConfig {
 
+    /** {@code mistral_instruct} for Mistral decoders, llava-hf's chat format (Vicuna) otherwise. */
+    @Override
+    public String defaultTemplate() {
+        return decoder.equals("mistral") ? "mistral_instruct" : "llava_hf";
+    }
+
+
     /** LlavaNextConfig's default pinpoints (those of the llava-v1.6 releases). */
     static final int[][] DEFAULT_PINPOINTS = {{336, 672}, {672, 336}, {672, 672}, {1008, 336}, {336, 1008}};
 

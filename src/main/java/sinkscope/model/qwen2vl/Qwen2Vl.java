@@ -206,7 +206,7 @@ public final class Qwen2Vl implements Lmm {
 
     @Override
     public String defaultTemplate() {
-        return "qwen2_vl";
+        return config.defaultTemplate();
     }
 
     @Override

@@ -56,6 +56,11 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     }
 
     @Override
+    public String defaultTemplate() {
+        return "qwen2_vl";
+    }
+
+    @Override
     public String modelType() {
         return qwen25 ? "qwen2_5_vl" : "qwen2_vl";
     }
