@@ -40,4 +40,18 @@ public final class Allclose {
         }
         return m;
     }
+
+    /** Top-k ids [steps * 16] must match exactly except between neighbours whose golden values differ by < 1e-3 (their order may swap). */
+    public static void assertTopIds(String what, long[] actual, long[] expected, float[] values) {
+        for (int i = 0; i < expected.length; i++) {
+            if (actual[i] == expected[i]) {
+                continue;
+            }
+            boolean tieBefore = i % 16 > 0 && Math.abs(values[i] - values[i - 1]) < 1e-3;
+            boolean tieAfter = i % 16 < 15 && Math.abs(values[i] - values[i + 1]) < 1e-3;
+            if (!tieBefore && !tieAfter) {
+                fail(what + ": id at flat index " + i + " is " + actual[i] + ", expected " + expected[i]);
+            }
+        }
+    }
 }

@@ -1,6 +1,5 @@
 package sinkscope.cli;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;

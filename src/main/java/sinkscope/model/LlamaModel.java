@@ -153,4 +153,39 @@ public final class LlamaModel {
         NDArray last = hidden.get(new NDIndex(":, -1:, :"));
         return logits(norm(last)).squeeze(1);
     }
+
+    /**
+     * The prefill of a merged prompt: every layer over {@code merged}'s embeddings at positions {@code 0..S-1} (or its
+     * multimodal position rows), filling {@code cache}; the residual stream and last logits attached to {@code m}.
+     */
+    public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
+        ForwardStep step = new ForwardStep(-1, 0, merged.length(), merged.imageStart(), merged.imageEnd(), numLayers());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray hidden = merged.positionIds() == null ? layers(merged.inputsEmbeds(), cache, step, hook)
+                    : layers(merged.inputsEmbeds(), cache, step, hook, rope.rows(m, merged.positionIds(), config.mropeSection()));
+            NDArray logits = lastLogits(hidden).get(0);
+            NDScope.unregister(hidden, logits);
+            hidden.attach(m);
+            logits.attach(m);
+            return new Prefill(hidden, logits);
+        }
+    }
+
+    /**
+     * One decode step: {@code token} at cache position {@code p = cache.length()}, rotary position
+     * {@code p + merged.ropeDelta()}, step index {@code index}; float32 logits [V] attached to {@code m}.
+     */
+    public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
+        int pos = cache.length();
+        ForwardStep step = new ForwardStep(index, pos, 1, merged.imageStart(), merged.imageEnd(), numLayers());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = embed(m.create(new long[] {token}).toDevice(embedTokens.getDevice(), false)).expandDims(0);
+            NDArray logits = lastLogits(layers(x, cache, step, hook, pos + merged.ropeDelta())).get(0);
+            NDScope.unregister(logits);
+            logits.attach(m);
+            return logits;
+        }
+    }
 }

@@ -2,23 +2,21 @@ package sinkscope.spark;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.when;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.sql.RowFactory;
-import sinkscope.eval.BenchmarkScores;
-import sinkscope.eval.Significance;
-import sinkscope.eval.TaskScore;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import sinkscope.eval.BenchmarkScores;
+import sinkscope.eval.Significance;
+import sinkscope.eval.TaskScore;
 
 /**
  * The {@code evaluate} job: every sample under every config ({@link EvaluateStage}), written to

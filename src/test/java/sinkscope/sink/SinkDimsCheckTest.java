@@ -2,7 +2,6 @@ package sinkscope.sink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import org.junit.jupiter.api.Test;
 
 /** The sink-dims check on hand-worked phi and received attention. */

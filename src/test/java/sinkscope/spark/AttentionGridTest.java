@@ -1,7 +1,6 @@
 package sinkscope.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import sinkscope.model.ImageLayout;

@@ -2,7 +2,6 @@ package sinkscope.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;

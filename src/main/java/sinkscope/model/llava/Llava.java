@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
-import sinkscope.model.ForwardStep;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
 import sinkscope.model.ImageOptions;
@@ -369,16 +368,7 @@ public final class Llava implements Lmm {
     /** Runs the decoder over the merged prompt, filling {@code cache}; arrays returned are attached to {@code m}. */
     @Override
     public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
-        ForwardStep step = new ForwardStep(-1, 0, merged.length(), merged.imageStart(), merged.imageEnd(), numLayers());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray hidden = language.layers(merged.inputsEmbeds(), cache, step, hook);
-            NDArray logits = language.lastLogits(hidden).get(0);
-            NDScope.unregister(hidden, logits);
-            hidden.attach(m);
-            logits.attach(m);
-            return new Prefill(hidden, logits);
-        }
+        return language.prefill(m, merged, cache, hook);
     }
 
     /**
@@ -387,17 +377,7 @@ public final class Llava implements Lmm {
      */
     @Override
     public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
-        int pos = cache.length();
-        ForwardStep step = new ForwardStep(index, pos, 1, merged.imageStart(), merged.imageEnd(), numLayers());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray x = language.embed(m.create(new long[] {token}).toDevice(device, false)).expandDims(0);
-            NDArray hidden = language.layers(x, cache, step, hook);
-            NDArray logits = language.lastLogits(hidden).get(0);
-            NDScope.unregister(logits);
-            logits.attach(m);
-            return logits;
-        }
+        return language.decode(m, token, cache, index, merged, hook);
     }
 
     /** Logits [S, V] of every position, from the pre-norm residual stream [1, S, D] (for argmax checks). */

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
-import sinkscope.model.ForwardStep;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
@@ -333,29 +332,12 @@ public final class LlavaNext implements Lmm {
 
     @Override
     public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
-        ForwardStep step = new ForwardStep(-1, 0, merged.length(), merged.imageStart(), merged.imageEnd(), numLayers());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray hidden = language.layers(merged.inputsEmbeds(), cache, step, hook);
-            NDArray logits = language.lastLogits(hidden).get(0);
-            NDScope.unregister(hidden, logits);
-            hidden.attach(m);
-            logits.attach(m);
-            return new Prefill(hidden, logits);
-        }
+        return language.prefill(m, merged, cache, hook);
     }
 
     @Override
     public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
-        ForwardStep step = new ForwardStep(index, cache.length(), 1, merged.imageStart(), merged.imageEnd(), numLayers());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray x = language.embed(m.create(new long[] {token}).toDevice(device, false)).expandDims(0);
-            NDArray logits = language.lastLogits(language.layers(x, cache, step, hook)).get(0);
-            NDScope.unregister(logits);
-            logits.attach(m);
-            return logits;
-        }
+        return language.decode(m, token, cache, index, merged, hook);
     }
 
     /** Logits [S, V] of every position from the pre-norm residual stream [1, S, D]. */

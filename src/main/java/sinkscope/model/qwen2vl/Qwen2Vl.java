@@ -23,7 +23,6 @@ import java.util.Set;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
-import sinkscope.model.ForwardStep;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
@@ -32,7 +31,6 @@ import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.Prefill;
 import sinkscope.model.RgbImage;
-import sinkscope.model.RotaryEmbedding;
 import sinkscope.model.TextConfig;
 import sinkscope.model.Weights;
 
@@ -376,32 +374,12 @@ public final class Qwen2Vl implements Lmm {
 
     @Override
     public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
-        ForwardStep step = new ForwardStep(-1, 0, merged.length(), merged.imageStart(), merged.imageEnd(), numLayers());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            RotaryEmbedding.Rows rows = language.rope().rows(m, merged.positionIds(), config.text().mropeSection());
-            NDArray hidden = language.layers(merged.inputsEmbeds(), cache, step, hook, rows);
-            NDArray logits = language.lastLogits(hidden).get(0);
-            NDScope.unregister(hidden, logits);
-            hidden.attach(m);
-            logits.attach(m);
-            return new Prefill(hidden, logits);
-        }
+        return language.prefill(m, merged, cache, hook);
     }
 
     @Override
     public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
-        int pos = cache.length();
-        ForwardStep step = new ForwardStep(index, pos, 1, merged.imageStart(), merged.imageEnd(), numLayers());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray x = language.embed(m.create(new long[] {token}).toDevice(device, false)).expandDims(0);
-            NDArray hidden = language.layers(x, cache, step, hook, pos + merged.ropeDelta());
-            NDArray logits = language.lastLogits(hidden).get(0);
-            NDScope.unregister(logits);
-            logits.attach(m);
-            return logits;
-        }
+        return language.decode(m, token, cache, index, merged, hook);
     }
 
     @Override

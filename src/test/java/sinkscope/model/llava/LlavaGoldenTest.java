@@ -145,7 +145,7 @@ class LlavaGoldenTest {
                         }
                     }
                     if (name.equals("generate.step_top16_ids")) {
-                        assertTopIds(what, actual, expected, golden.floats("generate.step_top16_values"));
+                        Allclose.assertTopIds(what, actual, expected, golden.floats("generate.step_top16_values"));
                     } else {
                         assertArrayEquals(expected, actual, what);
                     }
@@ -160,19 +160,6 @@ class LlavaGoldenTest {
         }
     }
 
-    /** Ids must match exactly except between neighbours whose golden values differ by < 1e-3 (order may swap). */
-    private static void assertTopIds(String what, long[] actual, long[] expected, float[] values) {
-        for (int i = 0; i < expected.length; i++) {
-            if (actual[i] == expected[i]) {
-                continue;
-            }
-            boolean tieBefore = i % 16 > 0 && Math.abs(values[i] - values[i - 1]) < 1e-3;
-            boolean tieAfter = i % 16 < 15 && Math.abs(values[i] - values[i + 1]) < 1e-3;
-            if (!tieBefore && !tieAfter) {
-                fail(what + ": id at flat index " + i + " is " + actual[i] + ", expected " + expected[i]);
-            }
-        }
-    }
 
     private static int[] sinkDims(JsonObject sample) {
         var dims = Golden.manifest(Golden.llava()).getAsJsonObject("sink").getAsJsonArray("dims");
