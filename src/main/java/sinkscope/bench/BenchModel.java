@@ -29,7 +29,7 @@ public final class BenchModel {
         String dir = tiny ? tinyModel().toString() : model;
         List<Integer> dims = sinkDims != null ? Arrays.stream(sinkDims).boxed().toList() : tiny ? TINY_SINK_DIMS : List.of();
         double t = !Double.isNaN(tau) ? tau : tiny ? TINY_TAU : 0;
-        return new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, dir, "auto", threads, dims, t, "llava_hf", maxNewTokens);
+        return new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, dir, "auto", threads, dims, t, "model", maxNewTokens);
     }
 
     /** The bundled tiny checkpoint's directory; fails naming the path when it is not there. */
