@@ -2,6 +2,8 @@ package sinkscope.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -186,6 +188,55 @@ public final class LlamaModel {
             NDScope.unregister(logits);
             logits.attach(m);
             return logits;
+        }
+    }
+
+    /**
+     * The merged input of a prompt with at most one image placeholder id {@code imageId}: {@code ids[:i]} embedded,
+     * then {@code features} ([N, D], or [1, N, D]) in place of the placeholder, then {@code ids[i+1:]} embedded, so the
+     * image rows are {@code [i, i + N)} (no placeholder: features null, image span -1). Ids outside the vocabulary,
+     * a second placeholder, or a placeholder without features (and features without one) are errors.
+     */
+    public Merged mergeAtPlaceholder(NDManager m, long[] ids, long imageId, NDArray features) {
+        int at = -1;
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == imageId) {
+                if (at >= 0) {
+                    throw new IllegalArgumentException("prompt has more than one image placeholder (id " + imageId + ")");
+                }
+                at = i;
+            } else if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of " + config.vocabSize());
+            }
+        }
+        if ((at >= 0) != (features != null)) {
+            throw new IllegalArgumentException(at >= 0 ? "prompt has an image placeholder but no image was given"
+                    : "an image was given but the prompt has no image placeholder (id " + imageId + ")");
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray embeds;
+            int end = -1;
+            Device device = embedTokens.getDevice();
+            if (at < 0) {
+                embeds = embed(m.create(ids).toDevice(device, false)).expandDims(0);
+            } else {
+                NDList parts = new NDList();
+                if (at > 0) {
+                    parts.add(embed(m.create(java.util.Arrays.copyOfRange(ids, 0, at)).toDevice(device, false)));
+                }
+                NDArray img = (features.getShape().dimension() == 3 ? features.get(0) : features).toType(embedTokens.getDataType(), false)
+                        .toDevice(device, false);
+                parts.add(img);
+                if (at + 1 < ids.length) {
+                    parts.add(embed(m.create(java.util.Arrays.copyOfRange(ids, at + 1, ids.length)).toDevice(device, false)));
+                }
+                embeds = NDArrays.concat(parts, 0).expandDims(0);
+                end = at + (int) img.getShape().get(0);
+            }
+            NDScope.unregister(embeds);
+            embeds.attach(m);
+            return new Merged(embeds, at, end);
         }
     }
 }

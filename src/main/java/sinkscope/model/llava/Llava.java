@@ -318,51 +318,7 @@ public final class Llava implements Lmm {
      * null and no placeholder).
      */
     public Merged merge(NDManager m, long[] ids, NDArray features) {
-        int at = -1;
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] == config.imageTokenIndex()) {
-                if (at >= 0) {
-                    throw new IllegalArgumentException("prompt has more than one image placeholder (id " + config.imageTokenIndex() + ")");
-                }
-                at = i;
-            }
-        }
-        if ((at >= 0) != (features != null)) {
-            throw new IllegalArgumentException(at >= 0 ? "prompt has an image placeholder but no image was given"
-                    : "an image was given but the prompt has no <image> placeholder");
-        }
-        for (long id : ids) {
-            if (id != config.imageTokenIndex() && (id < 0 || id >= config.text().vocabSize())) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.text().vocabSize());
-            }
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray embeds;
-            int start = -1;
-            int end = -1;
-            if (at < 0) {
-                embeds = language.embed(m.create(ids).toDevice(device, false)).expandDims(0);
-            } else {
-                long[] before = java.util.Arrays.copyOfRange(ids, 0, at);
-                long[] after = java.util.Arrays.copyOfRange(ids, at + 1, ids.length);
-                NDList parts = new NDList();
-                if (before.length > 0) {
-                    parts.add(language.embed(m.create(before).toDevice(device, false)));
-                }
-                NDArray img = features.get(0).toType(dtype, false);
-                parts.add(img);
-                if (after.length > 0) {
-                    parts.add(language.embed(m.create(after).toDevice(device, false)));
-                }
-                embeds = ai.djl.ndarray.NDArrays.concat(parts, 0).expandDims(0);
-                start = at;
-                end = at + (int) img.getShape().get(0);
-            }
-            NDScope.unregister(embeds);
-            embeds.attach(m);
-            return new Merged(embeds, start, end);
-        }
+        return language.mergeAtPlaceholder(m, ids, config.imageTokenIndex(), features);
     }
 
     /** Runs the decoder over the merged prompt, filling {@code cache}; arrays returned are attached to {@code m}. */

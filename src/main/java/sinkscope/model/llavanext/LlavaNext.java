@@ -286,48 +286,7 @@ public final class LlavaNext implements Lmm {
 
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
-        long[] ids = inputs.inputIds();
-        int imageId = config.llava().imageTokenIndex();
-        int at = -1;
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] == imageId) {
-                if (at >= 0) {
-                    throw new IllegalArgumentException("prompt has more than one image placeholder (id " + imageId + ")");
-                }
-                at = i;
-            } else if (ids[i] < 0 || ids[i] >= config.text().vocabSize()) {
-                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of " + config.text().vocabSize());
-            }
-        }
-        if ((at >= 0) != (features != null)) {
-            throw new IllegalArgumentException(at >= 0 ? "prompt has an image placeholder but no image was given"
-                    : "an image was given but the prompt has no <image> placeholder");
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray embeds;
-            int start = -1;
-            int end = -1;
-            if (at < 0) {
-                embeds = language.embed(m.create(ids).toDevice(device, false)).expandDims(0);
-            } else {
-                NDList parts = new NDList();
-                if (at > 0) {
-                    parts.add(language.embed(m.create(Arrays.copyOfRange(ids, 0, at)).toDevice(device, false)));
-                }
-                NDArray img = features.toType(dtype, false);
-                parts.add(img);
-                if (at + 1 < ids.length) {
-                    parts.add(language.embed(m.create(Arrays.copyOfRange(ids, at + 1, ids.length)).toDevice(device, false)));
-                }
-                embeds = NDArrays.concat(parts, 0).expandDims(0);
-                start = at;
-                end = at + (int) img.getShape().get(0);
-            }
-            NDScope.unregister(embeds);
-            embeds.attach(m);
-            return new Merged(embeds, start, end);
-        }
+        return language.mergeAtPlaceholder(m, inputs.inputIds(), config.llava().imageTokenIndex(), features);
     }
 
     @Override
