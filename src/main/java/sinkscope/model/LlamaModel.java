@@ -239,4 +239,15 @@ public final class LlamaModel {
             return new Merged(embeds, at, end);
         }
     }
+
+    /** Logits [S, V] of every position from the pre-norm residual stream [1, S, D], attached to {@code m}. */
+    public NDArray allLogits(NDManager m, NDArray lastHidden) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = logits(norm(lastHidden.get(new NDIndex("0"))));
+            NDScope.unregister(logits);
+            logits.attach(m);
+            return logits;
+        }
+    }
 }

@@ -23,7 +23,12 @@ public interface Lmm extends AutoCloseable {
 
     DataType dtype();
 
-    int numLayers();
+    /** The decoder (LLaMA / Qwen2 / Mistral variant) the family's prompt runs through. */
+    LlamaModel language();
+
+    default int numLayers() {
+        return language().numLayers();
+    }
 
     /** NDArrays alive under the model's manager and its open sub-managers (weights included): a leak check. */
     int liveArrays();
@@ -53,13 +58,24 @@ public interface Lmm extends AutoCloseable {
     Merged merge(NDManager m, Inputs inputs, NDArray features);
 
     /** Runs the decoder over the merged prompt, filling {@code cache}; arrays returned are attached to {@code m}. */
-    Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook);
+    default Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
+        return language().prefill(m, merged, cache, hook);
+    }
 
     /** One decode pass of {@code token}, decode step {@code index}; float32 logits [V] attached to {@code m}. */
-    NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook);
+    default NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
+        return language().decode(m, token, cache, index, merged, hook);
+    }
 
     /** The final norm of the decoder (HF's last {@code hidden_states} entry) on a pre-norm residual stream. */
-    NDArray norm(NDArray hidden);
+    default NDArray norm(NDArray hidden) {
+        return language().norm(hidden);
+    }
+
+    /** Logits [S, V] of every position, from the pre-norm residual stream [1, S, D] (for argmax checks). */
+    default NDArray allLogits(NDManager m, NDArray lastHidden) {
+        return language().allLogits(m, lastHidden);
+    }
 
     /** Whether {@code id} ends a generation. */
     boolean isEos(long id);

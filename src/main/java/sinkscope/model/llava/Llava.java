@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import sinkscope.model.AttentionHook;
@@ -18,7 +17,6 @@ import sinkscope.model.KvCache;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
-import sinkscope.model.Prefill;
 import sinkscope.model.Weights;
 
 /**
@@ -198,11 +196,6 @@ public final class Llava implements Lmm {
     }
 
     @Override
-    public NDArray norm(NDArray hidden) {
-        return language.norm(hidden);
-    }
-
-    @Override
     public boolean isEos(long id) {
         return config.text().isEos(id);
     }
@@ -240,13 +233,9 @@ public final class Llava implements Lmm {
         return dtype;
     }
 
+    @Override
     public LlamaModel language() {
         return language;
-    }
-
-    @Override
-    public int numLayers() {
-        return language.numLayers();
     }
 
     /** NDArrays alive under this model's manager and its open sub-managers (weights included): a leak check. */
@@ -319,32 +308,6 @@ public final class Llava implements Lmm {
      */
     public Merged merge(NDManager m, long[] ids, NDArray features) {
         return language.mergeAtPlaceholder(m, ids, config.imageTokenIndex(), features);
-    }
-
-    /** Runs the decoder over the merged prompt, filling {@code cache}; arrays returned are attached to {@code m}. */
-    @Override
-    public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
-        return language.prefill(m, merged, cache, hook);
-    }
-
-    /**
-     * One decode step: token {@code token} at position {@code cache.length()}, step index {@code index} (0 for the
-     * first generated token's pass). Returns float32 logits [V] attached to {@code m}.
-     */
-    @Override
-    public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
-        return language.decode(m, token, cache, index, merged, hook);
-    }
-
-    /** Logits [S, V] of every position, from the pre-norm residual stream [1, S, D] (for argmax checks). */
-    public NDArray allLogits(NDManager m, NDArray lastHidden) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray logits = language.logits(language.norm(lastHidden.get(new NDIndex("0"))));
-            NDScope.unregister(logits);
-            logits.attach(m);
-            return logits;
-        }
     }
 
     @Override

@@ -12,16 +12,13 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
-import sinkscope.model.KvCache;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
-import sinkscope.model.Prefill;
 import sinkscope.model.Weights;
 import sinkscope.model.llava.ClipVisionTower;
 import sinkscope.model.llava.ImageProcessorConfig;
@@ -152,10 +149,6 @@ public final class LlavaNext implements Lmm {
     }
 
     @Override
-    public int numLayers() {
-        return language.numLayers();
-    }
-
     public LlamaModel language() {
         return language;
     }
@@ -287,32 +280,6 @@ public final class LlavaNext implements Lmm {
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
         return language.mergeAtPlaceholder(m, inputs.inputIds(), config.llava().imageTokenIndex(), features);
-    }
-
-    @Override
-    public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
-        return language.prefill(m, merged, cache, hook);
-    }
-
-    @Override
-    public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
-        return language.decode(m, token, cache, index, merged, hook);
-    }
-
-    /** Logits [S, V] of every position from the pre-norm residual stream [1, S, D]. */
-    public NDArray allLogits(NDManager m, NDArray lastHidden) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray logits = language.logits(language.norm(lastHidden.get(new NDIndex("0"))));
-            NDScope.unregister(logits);
-            logits.attach(m);
-            return logits;
-        }
-    }
-
-    @Override
-    public NDArray norm(NDArray hidden) {
-        return language.norm(hidden);
     }
 
     @Override

@@ -20,16 +20,13 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
-import sinkscope.model.KvCache;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
-import sinkscope.model.Prefill;
 import sinkscope.model.RgbImage;
 import sinkscope.model.TextConfig;
 import sinkscope.model.Weights;
@@ -176,11 +173,6 @@ public final class Qwen2Vl implements Lmm {
     }
 
     @Override
-    public int numLayers() {
-        return language.numLayers();
-    }
-
-    @Override
     public int liveArrays() {
         return manager.getManagedArrays().size();
     }
@@ -190,6 +182,7 @@ public final class Qwen2Vl implements Lmm {
         return manager.newSubManager();
     }
 
+    @Override
     public LlamaModel language() {
         return language;
     }
@@ -370,21 +363,6 @@ public final class Qwen2Vl implements Lmm {
             }
         }
         return p;
-    }
-
-    @Override
-    public Prefill prefill(NDManager m, Merged merged, KvCache cache, AttentionHook hook) {
-        return language.prefill(m, merged, cache, hook);
-    }
-
-    @Override
-    public NDArray decode(NDManager m, long token, KvCache cache, int index, Merged merged, AttentionHook hook) {
-        return language.decode(m, token, cache, index, merged, hook);
-    }
-
-    @Override
-    public NDArray norm(NDArray hidden) {
-        return language.norm(hidden);
     }
 
     @Override
