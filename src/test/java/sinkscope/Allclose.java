@@ -54,4 +54,50 @@ public final class Allclose {
             }
         }
     }
+
+    /**
+     * Checks every tensor a golden manifest sample lists (except {@code inputs}) against what the test computed:
+     * floats within the tensor's atol/rtol, ids exactly, {@code logits.argmax} except at the listed
+     * {@code argmax_near_ties}, top-16 ids up to swaps of near-equal neighbours. A listed tensor the test did not
+     * compute fails. Returns how many were checked.
+     */
+    public static int assertManifestTensors(String label, com.google.gson.JsonObject sample, sinkscope.model.SafeTensors golden,
+            java.util.Map<String, float[]> got, java.util.Map<String, long[]> gotIds, java.util.Set<String> inputs) {
+        java.util.List<Integer> nearTies = new java.util.ArrayList<>();
+        if (sample.has("argmax_near_ties")) {
+            for (com.google.gson.JsonElement e : sample.getAsJsonArray("argmax_near_ties")) {
+                nearTies.add(e.isJsonObject() ? e.getAsJsonObject().get("position").getAsInt() : e.getAsInt());
+            }
+        }
+        int checked = 0;
+        for (com.google.gson.JsonElement te : sample.getAsJsonArray("tensors")) {
+            com.google.gson.JsonObject t = te.getAsJsonObject();
+            String name = t.get("name").getAsString();
+            if (inputs.contains(name)) {
+                continue;
+            }
+            String what = label + " " + name;
+            com.google.gson.JsonObject tol = t.getAsJsonObject("tolerance");
+            if (got.containsKey(name)) {
+                assertClose(what, got.get(name), golden.floats(name), tol.get("atol").getAsDouble(), tol.get("rtol").getAsDouble());
+            } else if (gotIds.containsKey(name)) {
+                long[] expected = golden.longs(name);
+                long[] actual = gotIds.get(name);
+                if (name.equals("logits.argmax")) {
+                    for (int p : nearTies) {
+                        actual[p] = expected[p];
+                    }
+                }
+                if (name.endsWith("step_top16_ids")) {
+                    assertTopIds(what, actual, expected, golden.floats(name.replace("_ids", "_values")));
+                } else if (!java.util.Arrays.equals(expected, actual)) {
+                    fail(what + ": ids differ: expected " + java.util.Arrays.toString(expected) + ", got " + java.util.Arrays.toString(actual));
+                }
+            } else {
+                fail(what + ": the manifest lists a tensor this test does not compute");
+            }
+            checked++;
+        }
+        return checked;
+    }
 }

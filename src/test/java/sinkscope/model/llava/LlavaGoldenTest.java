@@ -3,7 +3,6 @@ package sinkscope.model.llava;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,7 +13,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -121,39 +119,7 @@ class LlavaGoldenTest {
             got.put("generate.step_top16_values", topV);
             gotIds.put("generate.step_top16_ids", topI);
 
-            Set<Integer> nearTies = new HashSet<>();
-            for (JsonElement e : sample.getAsJsonArray("argmax_near_ties")) {
-                nearTies.add(e.isJsonObject() ? e.getAsJsonObject().get("position").getAsInt() : e.getAsInt());
-            }
-            int checked = 0;
-            for (JsonElement te : sample.getAsJsonArray("tensors")) {
-                JsonObject t = te.getAsJsonObject();
-                String name = t.get("name").getAsString();
-                if (INPUTS.contains(name)) {
-                    continue;
-                }
-                JsonObject tol = t.getAsJsonObject("tolerance");
-                String what = sample.get("id").getAsString() + " " + name;
-                if (got.containsKey(name)) {
-                    Allclose.assertClose(what, got.get(name), golden.floats(name), tol.get("atol").getAsDouble(), tol.get("rtol").getAsDouble());
-                } else if (gotIds.containsKey(name)) {
-                    long[] expected = golden.longs(name);
-                    long[] actual = gotIds.get(name);
-                    if (name.equals("logits.argmax")) {
-                        for (int p : nearTies) {
-                            actual[p] = expected[p];
-                        }
-                    }
-                    if (name.equals("generate.step_top16_ids")) {
-                        Allclose.assertTopIds(what, actual, expected, golden.floats("generate.step_top16_values"));
-                    } else {
-                        assertArrayEquals(expected, actual, what);
-                    }
-                } else {
-                    fail(what + ": the manifest lists a tensor this test does not compute");
-                }
-                checked++;
-            }
+            int checked = Allclose.assertManifestTensors(sample.get("id").getAsString(), sample, golden, got, gotIds, INPUTS);
             assertTrue(checked >= 10, "too few tensors checked: " + checked);
             long[] expectedTokens = toLongs(sample.getAsJsonArray("generated_token_ids"));
             assertArrayEquals(expectedTokens, gen.tokens(), "greedy tokens of " + sample.get("id").getAsString());
