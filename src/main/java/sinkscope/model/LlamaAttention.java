@@ -43,8 +43,11 @@ public final class LlamaAttention {
         this.scale = qProj.weight().getManager().create((float) Math.sqrt(headDim));
     }
 
-    /** {@code x} [B, Q, D] at positions {@code step.queryStart()..}; returns [B, Q, D]. */
-    NDArray forward(int layer, NDArray x, RotaryEmbedding.Rows rope, KvCache cache, ForwardStep step, AttentionHook hook) {
+    /**
+     * {@code x} [B, Q, D] at positions {@code step.queryStart()..}; returns [B, Q, D]. {@code mask} (float32, additive,
+     * broadcast to [B, H, Q, K]) replaces the causal mask when given: a padded batch's ({@link BatchedPrompts}).
+     */
+    NDArray forward(int layer, NDArray x, RotaryEmbedding.Rows rope, KvCache cache, ForwardStep step, AttentionHook hook, NDArray mask) {
         long b = x.getShape().get(0);
         int q = (int) x.getShape().get(1);
         int start = step.queryStart();
@@ -60,7 +63,9 @@ public final class LlamaAttention {
         if (scores.getDataType() != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
-        if (q > 1 || (slidingWindow > 0 && k > slidingWindow)) {
+        if (mask != null) {
+            scores = scores.add(mask);
+        } else if (q > 1 || (slidingWindow > 0 && k > slidingWindow)) {
             scores = scores.add(causalMask(x.getManager(), q, k, start, slidingWindow));
         }
         NDArray attn = scores.softmax(-1);
@@ -89,6 +94,10 @@ public final class LlamaAttention {
      * 0 where key {@code j <= start + i} (and, with a window {@code w > 0}, {@code j > start + i - w}), float32 min
      * elsewhere (HF's additive causal / sliding-window causal mask).
      */
+    int slidingWindow() {
+        return slidingWindow;
+    }
+
     static NDArray causalMask(NDManager m, int q, int k, int start, int window) {
         NDArray rows = m.arange(start, start + q, 1, DataType.INT64).reshape(q, 1);
         NDArray cols = m.arange(0, k, 1, DataType.INT64).reshape(1, k);

@@ -117,6 +117,15 @@ public final class LlamaModel {
 
     /** The decoder layers with explicit rotary {@code rows} (cos/sin [Q, headDim]) for the query rows. */
     public NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows) {
+        return layers(inputs, cache, step, hook, rows, null);
+    }
+
+    /**
+     * The decoder layers with explicit rotary {@code rows} (cos/sin [Q, headDim], or [B, 1, Q, headDim] per batch row)
+     * and, when non-null, the additive attention {@code mask} (float32, broadcast to [B, H, Q, K]) in place of the
+     * causal one.
+     */
+    NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows, NDArray mask) {
         if (hook != null) {
             hook.onStep(step);
         }
@@ -128,7 +137,7 @@ public final class LlamaModel {
                 if (hook != null) {
                     hook.onLayerInput(l, hidden, step);
                 }
-                next = layers[l].forward(l, hidden, rows, cache, step, hook);
+                next = layers[l].forward(l, hidden, rows, cache, step, hook, mask);
                 NDScope.unregister(next);
             }
             if (hidden != inputs) {
@@ -137,6 +146,16 @@ public final class LlamaModel {
             hidden = next;
         }
         return hidden;
+    }
+
+    /** The sliding window of the decoder's attention (0: none). */
+    int slidingWindow() {
+        return layers.length == 0 ? 0 : layers[0].selfAttn().slidingWindow();
+    }
+
+    /** Token embeddings [B, 1, D] of one token per batch row, on the weights' device. */
+    NDArray embedTokens(NDManager m, long[] tokens) {
+        return embed(m.create(tokens).toDevice(embedTokens.getDevice(), false)).expandDims(1);
     }
 
     /** The final RMSNorm (HF's last {@code hidden_states} entry). */

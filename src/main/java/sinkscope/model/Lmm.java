@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.awt.image.BufferedImage;
+import java.util.List;
 
 /**
  * One loaded large multimodal model with its processor (tokenizer, image processor, prompt format): the seam through
@@ -113,6 +114,38 @@ public interface Lmm extends AutoCloseable {
             Generation g = greedy(sample, merged, prefill, cache, opts, hook);
             return g.withPrefillNanos(t1 - t0);
         }
+    }
+
+    /**
+     * Batched greedy generation ({@link BatchedPrompts}): sample {@code b}'s {@code inputs}, image {@code features}
+     * (null entry: made here) and options, its hook seeing only its own passes. Each result equals what
+     * {@link #generate(NDManager, Inputs, NDArray, GenerateOptions, AttentionHook)} gives that sample alone (tokens
+     * exact; floats up to the batched kernels' summation order). Features given stay open.
+     */
+    default List<Generation> generate(NDManager m, List<Inputs> inputs, List<NDArray> features, List<GenerateOptions> opts, List<AttentionHook> hooks) {
+        try (NDManager sample = m.newSubManager()) {
+            return Generation.greedy(this, sample, merge(sample, inputs, features), opts, hooks);
+        }
+    }
+
+    /**
+     * One batched prefill of B samples (the extraction pass): sample {@code b}'s hook sees its own rows, as
+     * {@link #prefill(NDManager, Merged, KvCache, AttentionHook)} shows them for that sample alone.
+     */
+    default void prefill(NDManager m, List<Inputs> inputs, List<NDArray> features, List<AttentionHook> hooks) {
+        try (NDManager sample = m.newSubManager()) {
+            BatchedPrompts.prefill(language(), sample, merge(sample, inputs, features), hooks, false).close();
+        }
+    }
+
+    private List<Merged> merge(NDManager m, List<Inputs> inputs, List<NDArray> features) {
+        List<Merged> merged = new java.util.ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            Inputs in = inputs.get(i);
+            NDArray f = features.get(i) != null || in.pixelValues() == null ? features.get(i) : imageFeatures(m, in);
+            merged.add(merge(m, in, f));
+        }
+        return merged;
     }
 
     @Override

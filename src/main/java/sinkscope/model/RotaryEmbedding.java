@@ -49,6 +49,33 @@ public final class RotaryEmbedding {
     }
 
     /**
+     * The table rows of a batch: {@code positions[b][q]} (1-D positions, each below {@link #maxPositions()}) as
+     * cos/sin [B, 1, Q, headDim], the same values as {@link #rows(int, int)} gives each row alone.
+     */
+    public Rows rows(NDManager m, long[][] positions) {
+        int b = positions.length;
+        int q = positions[0].length;
+        long[] flat = new long[b * q];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(positions[i], 0, flat, i * q, q);
+        }
+        NDArray index = m.create(flat).toDevice(cos.getDevice(), false);
+        return new Rows(cos.get(index).reshape(b, 1, q, -1), sin.get(index).reshape(b, 1, q, -1));
+    }
+
+    /** Per-sample rows [Q, headDim] (or [1, 1, Q, headDim]) stacked into batch rows [B, 1, Q, headDim]. */
+    public static Rows stack(java.util.List<Rows> perSample) {
+        NDList cos = new NDList();
+        NDList sin = new NDList();
+        for (Rows r : perSample) {
+            long q = r.cos().getShape().get(r.cos().getShape().dimension() - 2);
+            cos.add(r.cos().reshape(1, 1, q, -1));
+            sin.add(r.sin().reshape(1, 1, q, -1));
+        }
+        return new Rows(NDArrays.concat(cos, 0), NDArrays.concat(sin, 0));
+    }
+
+    /**
      * Qwen2-VL's multimodal rotary rows: frequency {@code j} (of {@code headDim/2}) belongs to section
      * {@code s(j)} of {@code section} = {t, h, w} and turns with position {@code positions[s(j)][q]}, so
      * {@code angle[q, j] = positions[s(j)][q] * inv_freq_j} in float32 (HF: {@code inv_freq @ position_ids}, then
