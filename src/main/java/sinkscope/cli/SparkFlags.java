@@ -15,7 +15,7 @@ import sinkscope.spark.SampleSource;
  * extract, sinkstats, evaluate and pipeline):
  * <pre>
  * --questions FILE.jsonl | --table PARQUET_DIR [--id-col C --image-col C --question-col C --label-col C --category-col C]
- * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N] [--synthetic-images 24]
+ * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N] [--batch-size 1] [--synthetic-images 24]
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
@@ -103,7 +103,8 @@ final class SparkFlags {
                 a.string("sink-dims-from", null),
                 a.integer("top-k", 2),
                 a.integer("bins", 16),
-                benchmarks);
+                benchmarks,
+                a.integer("batch-size", 1));
     }
 
     /**

@@ -124,28 +124,27 @@ public interface Lmm extends AutoCloseable {
      */
     default List<Generation> generate(NDManager m, List<Inputs> inputs, List<NDArray> features, List<GenerateOptions> opts, List<AttentionHook> hooks) {
         try (NDManager sample = m.newSubManager()) {
-            return Generation.greedy(this, sample, merge(sample, inputs, features), opts, hooks);
+            List<Merged> merged = new java.util.ArrayList<>(inputs.size());
+            for (int i = 0; i < inputs.size(); i++) {
+                Inputs in = inputs.get(i);
+                NDArray f = features.get(i) != null || in.pixelValues() == null ? features.get(i) : imageFeatures(sample, in);
+                merged.add(merge(sample, in, f));
+            }
+            return greedy(sample, merged, opts, hooks);
         }
+    }
+
+    /** Batched greedy generation of merged prompts (see {@link #generate(NDManager, List, List, List, List)}). */
+    default List<Generation> greedy(NDManager m, List<Merged> merged, List<GenerateOptions> opts, List<AttentionHook> hooks) {
+        return Generation.greedy(this, m, merged, opts, hooks);
     }
 
     /**
-     * One batched prefill of B samples (the extraction pass): sample {@code b}'s hook sees its own rows, as
-     * {@link #prefill(NDManager, Merged, KvCache, AttentionHook)} shows them for that sample alone.
+     * One batched prefill of merged prompts (the extraction pass): prompt {@code b}'s hook sees its own rows, as
+     * {@link #prefill(NDManager, Merged, KvCache, AttentionHook)} shows them for that prompt alone.
      */
-    default void prefill(NDManager m, List<Inputs> inputs, List<NDArray> features, List<AttentionHook> hooks) {
-        try (NDManager sample = m.newSubManager()) {
-            BatchedPrompts.prefill(language(), sample, merge(sample, inputs, features), hooks, false).close();
-        }
-    }
-
-    private List<Merged> merge(NDManager m, List<Inputs> inputs, List<NDArray> features) {
-        List<Merged> merged = new java.util.ArrayList<>(inputs.size());
-        for (int i = 0; i < inputs.size(); i++) {
-            Inputs in = inputs.get(i);
-            NDArray f = features.get(i) != null || in.pixelValues() == null ? features.get(i) : imageFeatures(m, in);
-            merged.add(merge(m, in, f));
-        }
-        return merged;
+    default void prefill(NDManager m, List<Merged> merged, List<AttentionHook> hooks) {
+        BatchedPrompts.prefill(language(), m, merged, hooks, false).close();
     }
 
     @Override

@@ -56,6 +56,7 @@ public record RunInfo(Map<String, String> parameters) {
         put(p, "bins", String.valueOf(s.bins()));
         put(p, "limit", s.limit() == 0 ? "all" : String.valueOf(s.limit()));
         put(p, "partitions", s.partitions() == 0 ? "default" : String.valueOf(s.partitions()));
+        put(p, "batch_size", String.valueOf(s.batchSize()));
         put(p, "resume", String.valueOf(s.resume()));
         put(p, "benchmark", s.benchmarks().defaultBenchmark());
         put(p, "prompt_suffix", s.benchmarks().promptSuffix());

@@ -35,6 +35,7 @@ public final class EvaluateStage {
     private List<Integer> attentionLayers = List.of();
     private LongAccumulator progress;
     private BenchmarkOptions benchmarks = BenchmarkOptions.defaults();
+    private int batchSize = 1;
 
     /** Prompt suffixes, caption length and CHAIR vocabulary (default {@link BenchmarkOptions#defaults()}). */
     public EvaluateStage setBenchmarks(BenchmarkOptions benchmarks) {
@@ -83,6 +84,18 @@ public final class EvaluateStage {
         return this;
     }
 
+    /**
+     * Samples per forward pass (default 1): {@code B} samples' rows are taken together and each config runs on them as
+     * one batch ({@link SampleRunner#predict(List, EvalConfig, List)}), so a sample's configs still share its image.
+     */
+    public EvaluateStage setBatchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("evaluate: batch size must be >= 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+        return this;
+    }
+
     /** Incremented once per finished (sample, config); optional. */
     public EvaluateStage setProgress(LongAccumulator progress) {
         this.progress = progress;
@@ -118,7 +131,7 @@ public final class EvaluateStage {
             byName.put(c.name(), c);
         }
         return in.sortWithinPartitions(col("question_id"), col("config"))
-                .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress, benchmarks), Encoders.row(Tables.EVALUATED));
+                .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress, benchmarks, batchSize), Encoders.row(Tables.EVALUATED));
     }
 
     /** The prediction's attention rows as {@code array<struct<layer, grid_rows, grid_cols, weights>>}, null when none were asked for. */
@@ -136,33 +149,94 @@ public final class EvaluateStage {
     }
 
     private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, List<Integer> attentionLayers, LongAccumulator progress,
-                       BenchmarkOptions benchmarks)
+                       BenchmarkOptions benchmarks, int batchSize)
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
             SampleRunner runner = ExecutorModels.get(spec, DeviceAssignment.forCurrentTask(spec.threads()));
             return new Iterator<>() {
+                final java.util.ArrayDeque<Row> ready = new java.util.ArrayDeque<>();
+                Row pending;
                 int done;
 
                 @Override
                 public boolean hasNext() {
-                    return rows.hasNext();
+                    return !ready.isEmpty() || pending != null || rows.hasNext();
                 }
 
+                /** The next rows of {@code batchSize} samples (rows come sorted by sample, so a sample's configs are adjacent). */
                 @Override
                 public Row next() {
-                    FaultInjection.maybeFail("evaluate", done);
-                    Row out = predict(runner, rows.next());
-                    done++;
-                    if (progress != null) {
-                        progress.add(1);
+                    if (ready.isEmpty()) {
+                        List<Row> chunk = new ArrayList<>();
+                        java.util.Set<String> samples = new java.util.HashSet<>();
+                        while (pending != null || rows.hasNext()) {
+                            Row r = pending != null ? pending : rows.next();
+                            pending = null;
+                            String id = r.getAs("question_id");
+                            if (!samples.contains(id) && samples.size() == batchSize) {
+                                pending = r;
+                                break;
+                            }
+                            FaultInjection.maybeFail("evaluate", done + chunk.size());
+                            samples.add(id);
+                            chunk.add(r);
+                        }
+                        ready.addAll(predict(runner, chunk));
+                        done += chunk.size();
+                        if (progress != null) {
+                            progress.add(chunk.size());
+                        }
                     }
-                    return out;
+                    return ready.poll();
                 }
             };
         }
 
-        private Row predict(SampleRunner runner, Row r) {
+        /** One output row per input row, in order: each config's rows of the chunk as one batch, bad rows as error rows. */
+        private List<Row> predict(SampleRunner runner, List<Row> chunk) {
+            Row[] out = new Row[chunk.size()];
+            Map<String, List<Integer>> byConfig = new LinkedHashMap<>();
+            List<SampleInput> inputs = new ArrayList<>(java.util.Collections.nCopies(chunk.size(), null));
+            List<Chair> chairOf = new ArrayList<>(java.util.Collections.nCopies(chunk.size(), null));
+            for (int i = 0; i < out.length; i++) {
+                Row r = chunk.get(i);
+                String name = r.getAs("config");
+                String benchmark = r.getAs("benchmark");
+                String task = r.getAs("task");
+                try {
+                    if (configs.get(name) == null) {
+                        throw new SampleException("evaluate", "config '" + name + "' is not one of " + configs.keySet());
+                    }
+                    SampleInput in = SampleSource.toInput(r, imageRoot);
+                    if (TaskScore.CAPTION.equals(task)) {
+                        List<String> vocabulary = benchmarks.vocabulary(benchmark);
+                        if (vocabulary == null) {
+                            throw new SampleException("score", "caption benchmark '" + benchmark + "' needs a CHAIR vocabulary: --synonyms FILE");
+                        }
+                        chairOf.set(i, chairs.computeIfAbsent(vocabulary, Chair::new)); // mentions() only reads the vocabulary: shared by task threads
+                        in = new SampleInput(in.questionId(), in.line(), in.imagePath(), in.imageBytes(), in.question(), in.label(), in.category(),
+                                in.object(), in.box(), in.benchmark(), in.task(), benchmarks.captionMaxNewTokens());
+                    }
+                    inputs.set(i, in);
+                    byConfig.computeIfAbsent(name, k -> new ArrayList<>()).add(i);
+                } catch (SampleException e) {
+                    out[i] = row(r, null, null, e);
+                }
+            }
+            for (Map.Entry<String, List<Integer>> e : byConfig.entrySet()) {
+                List<Integer> at = e.getValue();
+                List<SampleRunner.Outcome<Prediction>> results = runner.predict(at.stream().map(inputs::get).toList(), configs.get(e.getKey()), attentionLayers);
+                for (int j = 0; j < at.size(); j++) {
+                    int i = at.get(j);
+                    out[i] = row(chunk.get(i), results.get(j).value(), chairOf.get(i), results.get(j).error());
+                }
+            }
+            return List.of(out);
+        }
+
+        /** The evaluated row of {@code r}: the prediction parsed and scored by its benchmark's rule, or the error. */
+        private Row row(Row r, Prediction p, Chair chair, SampleException error) {
             String id = r.getAs("question_id");
             Integer line = r.getAs("line");
             String category = r.getAs("category");
@@ -171,40 +245,20 @@ public final class EvaluateStage {
             String benchmark = r.getAs("benchmark");
             String task = r.getAs("task");
             String group = r.getAs("group");
-            List<String> options = strings(r.getAs("options"));
-            List<String> answers = strings(r.getAs("answers"));
-            EvalConfig config = configs.get(name);
-            try {
-                if (config == null) {
-                    throw new SampleException("evaluate", "config '" + name + "' is not one of " + configs.keySet());
-                }
-                Chair chair = null;
-                if (TaskScore.CAPTION.equals(task)) {
-                    List<String> vocabulary = benchmarks.vocabulary(benchmark);
-                    if (vocabulary == null) {
-                        throw new SampleException("score", "caption benchmark '" + benchmark + "' needs a CHAIR vocabulary: --synonyms FILE");
-                    }
-                    chair = chairs.computeIfAbsent(vocabulary, Chair::new); // mentions() only reads the vocabulary: shared by task threads
-                }
-                SampleInput in = SampleSource.toInput(r, imageRoot);
-                if (TaskScore.CAPTION.equals(task)) {
-                    in = new SampleInput(in.questionId(), in.line(), in.imagePath(), in.imageBytes(), in.question(), in.label(), in.category(),
-                            in.object(), in.box(), in.benchmark(), in.task(), benchmarks.captionMaxNewTokens());
-                }
-                Prediction p = runner.predict(in, config, attentionLayers);
-                TaskScore.Parsed parsed;
+            SampleException e = error;
+            if (e == null) {
                 try {
-                    parsed = TaskScore.score(new TaskScore.Reference(benchmark, task, label, options, answers), p.answer(), chair);
-                } catch (IllegalArgumentException e) {
-                    throw new SampleException("score", e.getMessage());
+                    TaskScore.Parsed parsed = TaskScore.score(new TaskScore.Reference(benchmark, task, label, strings(r.getAs("options")), strings(r.getAs("answers"))),
+                            p.answer(), chair);
+                    return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"), null, null,
+                            p.answer(), parsed.pred(), parsed.correct(), parsed.score(), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),
+                            attentionRows(p, attentionLayers));
+                } catch (IllegalArgumentException x) {
+                    e = new SampleException("score", x.getMessage());
                 }
-                return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"), null, null,
-                        p.answer(), parsed.pred(), parsed.correct(), parsed.score(), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),
-                        attentionRows(p, attentionLayers));
-            } catch (SampleException e) {
-                return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"),
-                        name + "/" + e.stage(), e.reason(), null, null, null, null, null, null, null, null);
             }
+            return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"),
+                    name + "/" + e.stage(), e.reason(), null, null, null, null, null, null, null, null);
         }
 
         private static final Map<List<String>, Chair> chairs = new java.util.concurrent.ConcurrentHashMap<>();

@@ -20,6 +20,7 @@ public final class ExtractStage {
     private String imageRoot;
     private int partitions;
     private LongAccumulator progress;
+    private int batchSize = 1;
 
     public ExtractStage setRunner(RunnerSpec spec) {
         this.spec = spec;
@@ -43,6 +44,15 @@ public final class ExtractStage {
         return this;
     }
 
+    /** Samples per forward pass ({@link SampleRunner#extract(List, ExtractOptions)}); default 1. */
+    public ExtractStage setBatchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("extract: batch size must be >= 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+        return this;
+    }
+
     /** Incremented once per finished sample (see {@link Progress}); optional. */
     public ExtractStage setProgress(LongAccumulator progress) {
         this.progress = progress;
@@ -56,49 +66,72 @@ public final class ExtractStage {
         }
         spec.factory();
         Dataset<Row> in = partitions > 0 ? samples.repartition(partitions) : samples;
-        return in.mapPartitions(new Run(spec, options, imageRoot, progress), Encoders.row(Tables.EXTRACTED));
+        return in.mapPartitions(new Run(spec, options, imageRoot, progress, batchSize), Encoders.row(Tables.EXTRACTED));
     }
 
-    private record Run(RunnerSpec spec, ExtractOptions options, String imageRoot, LongAccumulator progress)
+    private record Run(RunnerSpec spec, ExtractOptions options, String imageRoot, LongAccumulator progress, int batchSize)
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
             SampleRunner runner = ExecutorModels.get(spec, DeviceAssignment.forCurrentTask(spec.threads()));
             return new Iterator<>() {
+                final java.util.ArrayDeque<Row> ready = new java.util.ArrayDeque<>();
                 int done;
 
                 @Override
                 public boolean hasNext() {
-                    return rows.hasNext();
+                    return !ready.isEmpty() || rows.hasNext();
                 }
 
                 @Override
                 public Row next() {
-                    FaultInjection.maybeFail("extract", done);
-                    Row r = rows.next();
-                    Row out = extract(runner, r);
-                    done++;
-                    if (progress != null) {
-                        progress.add(1);
+                    if (ready.isEmpty()) {
+                        List<Row> batch = new java.util.ArrayList<>(batchSize);
+                        while (batch.size() < batchSize && rows.hasNext()) {
+                            FaultInjection.maybeFail("extract", done + batch.size());
+                            batch.add(rows.next());
+                        }
+                        ready.addAll(extract(runner, batch));
+                        done += batch.size();
+                        if (progress != null) {
+                            progress.add(batch.size());
+                        }
                     }
-                    return out;
+                    return ready.poll();
                 }
             };
         }
 
-        private Row extract(SampleRunner runner, Row r) {
+        /** One output row per input row, in order: a batch through the runner, bad inputs as error rows. */
+        private List<Row> extract(SampleRunner runner, List<Row> batch) {
+            Row[] out = new Row[batch.size()];
+            List<Integer> at = new java.util.ArrayList<>();
+            List<SampleInput> inputs = new java.util.ArrayList<>();
+            for (int i = 0; i < out.length; i++) {
+                try {
+                    inputs.add(SampleSource.toInput(batch.get(i), imageRoot));
+                    at.add(i);
+                } catch (SampleException e) {
+                    out[i] = row(batch.get(i), null, e);
+                }
+            }
+            List<SampleRunner.Outcome<ExtractResult>> results = runner.extract(inputs, options);
+            for (int j = 0; j < at.size(); j++) {
+                out[at.get(j)] = row(batch.get(at.get(j)), results.get(j).value(), results.get(j).error());
+            }
+            return List.of(out);
+        }
+
+        private static Row row(Row r, ExtractResult x, SampleException e) {
             String id = r.getAs("question_id");
             Integer line = r.getAs("line");
             String category = r.getAs("category");
             String label = r.getAs("label");
-            try {
-                ExtractResult x = runner.extract(SampleSource.toInput(r, imageRoot), options);
-                return RowFactory.create(id, line, category, label, null, null, x.numImageTokens(), x.seqLen(),
-                        x.modelTimeMs(), tokens(x.tokens()), heads(x.heads()), dims(x.dims()), attention(x.attention()));
-            } catch (SampleException e) {
-                return RowFactory.create(id, line, category, label, e.stage(), e.reason(), null, null, null, null,
-                        null, null, null);
+            if (e != null) {
+                return RowFactory.create(id, line, category, label, e.stage(), e.reason(), null, null, null, null, null, null, null);
             }
+            return RowFactory.create(id, line, category, label, null, null, x.numImageTokens(), x.seqLen(),
+                    x.modelTimeMs(), tokens(x.tokens()), heads(x.heads()), dims(x.dims()), attention(x.attention()));
         }
     }
 

@@ -102,31 +102,75 @@ public final class ModelSampleRunner implements SampleRunner {
 
     @Override
     public ExtractResult extract(SampleInput sample, ExtractOptions options) throws SampleException {
+        return extract(List.of(sample), options).get(0).valueOrThrow();
+    }
+
+    /**
+     * The extraction of each sample: one prefill with its {@link SampleStatistics}. Several samples go through one
+     * batched prefill ({@link Lmm#prefill(NDManager, List, List)}); a sample whose image or prompt is bad is that
+     * sample's error, and a batch the model fails on is run again sample by sample, so the error lands on its sample.
+     * A batched sample's {@code model_time_ms} is the batch's time over its size.
+     */
+    @Override
+    public List<Outcome<ExtractResult>> extract(List<SampleInput> samples, ExtractOptions options) {
         long t0 = System.nanoTime();
-        BufferedImage image = image(sample);
-        String prompt = prompt(sample);
         double floor = Double.isNaN(options.dimFloor()) ? tau : options.dimFloor();
-        SampleStatistics stats = new SampleStatistics(sinkDims, tau, floor, options.summ(), options.rho(),
-                new HashSet<>(options.attentionLayers()));
-        int start;
-        int end;
-        int seqLen;
-        int rows;
-        int cols;
-        ImageLayout.Panel grid;
-        try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers())) {
-            Inputs inputs = encode(m, prompt, image);
-            Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
-            model.prefill(m, merged, cache, stats);
-            start = merged.imageStart();
-            end = merged.imageEnd();
-            seqLen = merged.length();
-            rows = inputs.gridRows();
-            cols = inputs.gridCols();
-            grid = inputs.layout().panels().get(0);
-        } catch (RuntimeException e) {
-            throw new SampleException("model", e.getMessage(), e);
+        List<Outcome<ExtractResult>> out = new ArrayList<>(java.util.Collections.nCopies(samples.size(), null));
+        List<Integer> good = new ArrayList<>();
+        List<SampleStatistics> stats = new ArrayList<>();
+        List<Merged> merged = new ArrayList<>();
+        List<Inputs> inputs = new ArrayList<>();
+        try (NDManager m = model.newSampleManager()) {
+            for (int i = 0; i < samples.size(); i++) {
+                SampleInput sample = samples.get(i);
+                try {
+                    BufferedImage image = image(sample);
+                    Inputs in = encode(m, prompt(sample), image);
+                    Merged x = model.merge(m, in, model.imageFeatures(m, in));
+                    good.add(i);
+                    inputs.add(in);
+                    merged.add(x);
+                    stats.add(new SampleStatistics(sinkDims, tau, floor, options.summ(), options.rho(), new HashSet<>(options.attentionLayers())));
+                } catch (SampleException e) {
+                    out.set(i, new Outcome<>(null, e));
+                } catch (RuntimeException e) {
+                    out.set(i, new Outcome<>(null, new SampleException("model", e.getMessage(), e)));
+                }
+            }
+            if (!good.isEmpty()) {
+                try {
+                    if (good.size() == 1) {
+                        try (KvCache cache = new KvCache(model.numLayers())) {
+                            model.prefill(m, merged.get(0), cache, stats.get(0));
+                        }
+                    } else {
+                        model.prefill(m, merged, new ArrayList<AttentionHook>(stats));
+                    }
+                } catch (RuntimeException e) {
+                    if (good.size() == 1) {
+                        out.set(good.get(0), new Outcome<>(null, new SampleException("model", e.getMessage(), e)));
+                        return out;
+                    }
+                    for (int i : good) { // isolate the sample the model fails on
+                        out.set(i, extract(List.of(samples.get(i)), options).get(0));
+                    }
+                    return out;
+                }
+            }
         }
+        long ms = Math.round((System.nanoTime() - t0) / 1e6 / Math.max(1, good.size()));
+        for (int j = 0; j < good.size(); j++) {
+            Merged x = merged.get(j);
+            out.set(good.get(j), new Outcome<>(result(stats.get(j), x.imageStart(), x.imageEnd(), x.length(), inputs.get(j), ms), null));
+        }
+        return out;
+    }
+
+    /** The rows of one sample's extraction from its statistics. */
+    private static ExtractResult result(SampleStatistics stats, int start, int end, int seqLen, Inputs inputs, long ms) {
+        int rows = inputs.gridRows();
+        int cols = inputs.gridCols();
+        ImageLayout.Panel grid = inputs.layout().panels().get(0);
         List<ExtractResult.TokenRow> tokens = new ArrayList<>();
         List<ExtractResult.HeadRow> heads = new ArrayList<>();
         List<ExtractResult.DimRow> dims = new ArrayList<>();
@@ -162,7 +206,7 @@ public final class ModelSampleRunner implements SampleRunner {
                         sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
             }
         }
-        return new ExtractResult(end - start, seqLen, Math.round((System.nanoTime() - t0) / 1e6), tokens, heads, dims, attention);
+        return new ExtractResult(end - start, seqLen, ms, tokens, heads, dims, attention);
     }
 
     private static void addHeads(List<ExtractResult.HeadRow> out, int layer, String query, SampleStatistics.Heads h) {
@@ -174,37 +218,103 @@ public final class ModelSampleRunner implements SampleRunner {
 
     @Override
     public Prediction predict(SampleInput sample, EvalConfig config, List<Integer> attentionLayers) throws SampleException {
+        return predict(List.of(sample), config, attentionLayers).get(0).valueOrThrow();
+    }
+
+    /**
+     * Greedy generation of each sample under {@code config}, with its own intervention hook and attention probe; the
+     * configurations of a sample share its image features ({@link Shared}). Several samples go through one batched
+     * generation ({@link Lmm#greedy(NDManager, List, List, List)}), each with its own token budget; a batch the model
+     * fails on is run again sample by sample. A batched sample's {@code latency_ms} is the batch's time over its size.
+     */
+    @Override
+    public List<Outcome<Prediction>> predict(List<SampleInput> samples, EvalConfig config, List<Integer> attentionLayers) {
         long t0 = System.nanoTime();
-        Shared shared = shared(sample);
-        VarParams base = VarParams.official(sinkDims).withTau(tau);
+        List<Outcome<Prediction>> out = new ArrayList<>(java.util.Collections.nCopies(samples.size(), null));
+        List<Object> shared = shared(samples);
+        List<Integer> good = new ArrayList<>();
+        List<Inputs> inputs = new ArrayList<>();
+        List<Merged> merged = new ArrayList<>();
+        List<GenerateOptions> opts = new ArrayList<>();
+        List<AttentionHook> hooks = new ArrayList<>();
+        List<LastTokenImageAttention> probes = new ArrayList<>();
+        List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
         try (NDManager m = model.newSampleManager()) {
-            AttentionHook intervention = switch (config.kind()) {
-                case "baseline" -> null;
-                case "var" -> new VarHook(m, new VarParams(config.parameter("tau", tau), config.parameter("rho"), config.parameter("summ"),
-                        config.parameter("p"), config.parameter("last", base.exceptLastLayer() ? 0 : 1) == 0, sinkDims, base.headRule(),
-                        (int) config.parameter("from", base.sinkLayersFrom())), false);
-                case "ablate_sinks" -> new SinkAblationHook(m, base, SinkAblationHook.Target.VISUAL_SINKS, 0);
-                case "ablate_random" -> new SinkAblationHook(m, base, SinkAblationHook.Target.RANDOM_IMAGE_TOKENS,
-                        sample.questionId() == null ? 0 : sample.questionId().hashCode());
-                default -> throw new SampleException("evaluate", "unknown configuration kind " + config.kind());
-            };
-            Inputs inputs = shared.inputs();
-            boolean[] objectPatches = sample.box() == null ? null : model.objectPatches(inputs, sample.box());
-            List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
-            LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, kept);
-            Generation g = model.generate(m, inputs, shared.features(), new GenerateOptions(sample.maxNewTokens() > 0 ? sample.maxNewTokens() : maxNewTokens,
-                    true, 0), AttentionHook.chain(intervention, probe));
-            String answer = model.decodeText(g.tokens()).strip();
-            float[][] rows = new float[attentionLayers.size()][];
-            for (int i = 0; i < rows.length; i++) {
-                int layer = attentionLayers.get(i);
-                rows[i] = layer >= 0 && layer < model.numLayers() ? onGrid(probe.row(layer), inputs.layout().panels().get(0)) : null;
+            for (int i = 0; i < samples.size(); i++) {
+                SampleInput sample = samples.get(i);
+                try {
+                    if (shared.get(i) instanceof SampleException e) {
+                        throw e;
+                    }
+                    Shared sh = (Shared) shared.get(i);
+                    AttentionHook intervention = intervention(m, config, sample);
+                    boolean[] objectPatches = sample.box() == null ? null : model.objectPatches(sh.inputs(), sample.box());
+                    LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, kept);
+                    Merged x = model.merge(m, sh.inputs(), sh.features());
+                    good.add(i);
+                    inputs.add(sh.inputs());
+                    merged.add(x);
+                    opts.add(new GenerateOptions(sample.maxNewTokens() > 0 ? sample.maxNewTokens() : maxNewTokens, true, 0));
+                    hooks.add(AttentionHook.chain(intervention, probe));
+                    probes.add(probe);
+                } catch (SampleException e) {
+                    out.set(i, new Outcome<>(null, e));
+                } catch (RuntimeException e) {
+                    out.set(i, new Outcome<>(null, new SampleException("model", e.getMessage(), e)));
+                }
             }
-            return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), rows, inputs.gridRows(),
-                    inputs.gridCols());
-        } catch (RuntimeException e) {
-            throw new SampleException("model", e.getMessage(), e);
+            if (good.isEmpty()) {
+                return out;
+            }
+            List<Generation> generations;
+            try {
+                if (good.size() == 1) {
+                    try (KvCache cache = new KvCache(model.numLayers())) {
+                        generations = List.of(model.greedy(m, merged.get(0), model.prefill(m, merged.get(0), cache, hooks.get(0)), cache, opts.get(0),
+                                hooks.get(0)));
+                    }
+                } else {
+                    generations = model.greedy(m, merged, opts, hooks);
+                }
+            } catch (RuntimeException e) {
+                if (good.size() == 1) {
+                    out.set(good.get(0), new Outcome<>(null, new SampleException("model", e.getMessage(), e)));
+                    return out;
+                }
+                for (int i : good) { // isolate the sample the model fails on
+                    out.set(i, predict(List.of(samples.get(i)), config, attentionLayers).get(0));
+                }
+                return out;
+            }
+            long ms = Math.round((System.nanoTime() - t0) / 1e6 / good.size());
+            for (int j = 0; j < good.size(); j++) {
+                LastTokenImageAttention probe = probes.get(j);
+                Inputs in = inputs.get(j);
+                float[][] rows = new float[attentionLayers.size()][];
+                for (int r = 0; r < rows.length; r++) {
+                    int layer = attentionLayers.get(r);
+                    rows[r] = layer >= 0 && layer < model.numLayers() ? onGrid(probe.row(layer), in.layout().panels().get(0)) : null;
+                }
+                String answer = model.decodeText(generations.get(j).tokens()).strip();
+                out.set(good.get(j), new Outcome<>(new Prediction(answer, ms, probe.image(), probe.object(), rows, in.gridRows(), in.gridCols()), null));
+            }
+            return out;
         }
+    }
+
+    /** The configuration's hook for one sample (null for the baseline). */
+    private AttentionHook intervention(NDManager m, EvalConfig config, SampleInput sample) throws SampleException {
+        VarParams base = VarParams.official(sinkDims).withTau(tau);
+        return switch (config.kind()) {
+            case "baseline" -> null;
+            case "var" -> new VarHook(m, new VarParams(config.parameter("tau", tau), config.parameter("rho"), config.parameter("summ"),
+                    config.parameter("p"), config.parameter("last", base.exceptLastLayer() ? 0 : 1) == 0, sinkDims, base.headRule(),
+                    (int) config.parameter("from", base.sinkLayersFrom())), false);
+            case "ablate_sinks" -> new SinkAblationHook(m, base, SinkAblationHook.Target.VISUAL_SINKS, 0);
+            case "ablate_random" -> new SinkAblationHook(m, base, SinkAblationHook.Target.RANDOM_IMAGE_TOKENS,
+                    sample.questionId() == null ? 0 : sample.questionId().hashCode());
+            default -> throw new SampleException("evaluate", "unknown configuration kind " + config.kind());
+        };
     }
 
     /**
@@ -226,8 +336,9 @@ public final class ModelSampleRunner implements SampleRunner {
 
     /**
      * What the configurations of one sample share: the decoded image, the processor's inputs and the vision tower's
-     * features, made once and kept (per task thread) until the next sample. Evaluation rows come sorted by sample then
-     * configuration, so each sample's image goes through the vision tower once, not once per configuration.
+     * features, made once and kept (per task thread) while the samples of the current batch are asked for. Evaluation
+     * rows come sorted by sample then configuration and are batched by sample, so each sample's image goes through the
+     * vision tower once, not once per configuration.
      */
     private record Shared(String key, NDManager manager, Inputs inputs, NDArray features) implements AutoCloseable {
         @Override
@@ -236,31 +347,56 @@ public final class ModelSampleRunner implements SampleRunner {
         }
     }
 
-    private final ThreadLocal<Shared> lastSample = new ThreadLocal<>();
+    private final ThreadLocal<java.util.Map<String, Shared>> current = ThreadLocal.withInitial(java.util.LinkedHashMap::new);
     private final java.util.Set<Shared> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private Shared shared(SampleInput sample) throws SampleException {
+    /** Each sample's {@link Shared} or its {@link SampleException}; the thread's other shared samples are closed. */
+    private List<Object> shared(List<SampleInput> samples) {
+        java.util.Map<String, Shared> cache = current.get();
+        List<Object> out = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (SampleInput sample : samples) {
+            try {
+                keys.add(sample.questionId() + "\u0000" + sample.imagePath() + "\u0000"
+                        + (sample.imageBytes() == null ? "" : java.util.Arrays.hashCode(sample.imageBytes())) + "\u0000" + prompt(sample));
+            } catch (SampleException e) {
+                keys.add(null);
+            }
+        }
+        cache.entrySet().removeIf(e -> {
+            boolean drop = !shareVision || !keys.contains(e.getKey());
+            if (drop) {
+                open.remove(e.getValue());
+                e.getValue().close();
+            }
+            return drop;
+        });
+        for (int i = 0; i < samples.size(); i++) {
+            String key = keys.get(i);
+            Shared s = key == null ? null : cache.get(key);
+            if (s == null) {
+                try {
+                    s = load(samples.get(i), key);
+                    cache.put(key, s);
+                    open.add(s);
+                } catch (SampleException e) {
+                    out.add(e);
+                    continue;
+                }
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private Shared load(SampleInput sample, String key) throws SampleException {
         String prompt = prompt(sample);
-        String key = sample.questionId() + "\u0000" + sample.imagePath() + "\u0000"
-                + (sample.imageBytes() == null ? "" : java.util.Arrays.hashCode(sample.imageBytes())) + "\u0000" + prompt;
-        Shared last = lastSample.get();
-        if (last != null && shareVision && last.key().equals(key)) {
-            return last;
-        }
-        if (last != null) {
-            open.remove(last);
-            last.close();
-            lastSample.remove();
-        }
         BufferedImage image = image(sample);
         NDManager m = model.newSampleManager();
         try {
             Inputs inputs = encode(m, prompt, image);
             NDArray features = inputs.pixelValues() == null ? null : model.imageFeatures(m, inputs);
-            Shared s = new Shared(key, m, inputs, features);
-            lastSample.set(s);
-            open.add(s);
-            return s;
+            return new Shared(key, m, inputs, features);
         } catch (SampleException e) {
             m.close();
             throw e;

@@ -32,6 +32,7 @@ public final class Pipeline {
      * @param sinkDimsFrom an output root whose {@code sink_dimensions} recommended dims become the runner's
      *     D_sink when {@code runner.sinkDims()} is empty; or {@code null}
      * @param benchmarks the benchmark defaults, prompt suffixes, caption length, CHAIR vocabulary and bootstrap settings
+     * @param batchSize samples per forward pass in extract and evaluate (1: one at a time; see {@link SampleRunner})
      */
     public record Settings(
             Path questions,
@@ -48,7 +49,21 @@ public final class Pipeline {
             String sinkDimsFrom,
             int topK,
             int bins,
-            BenchmarkOptions benchmarks) {
+            BenchmarkOptions benchmarks,
+            int batchSize) {
+
+        public Settings {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
+            }
+        }
+
+        /** Settings one sample per forward pass. */
+        public Settings(Path questions, String table, SampleSource.Columns columns, String images, String out, boolean resume, int limit,
+                        int partitions, RunnerSpec runner, ExtractOptions extract, List<EvalConfig> configs, String sinkDimsFrom, int topK,
+                        int bins, BenchmarkOptions benchmarks) {
+            this(questions, table, columns, images, out, resume, limit, partitions, runner, extract, configs, sinkDimsFrom, topK, bins, benchmarks, 1);
+        }
 
         /** Settings with {@link BenchmarkOptions#defaults()}. */
         public Settings(Path questions, String table, SampleSource.Columns columns, String images, String out, boolean resume, int limit,
@@ -120,7 +135,7 @@ public final class Pipeline {
 
     public static ExtractJob.Counts extract(SparkSession spark, Settings s, SampleSource source, PrintStream log) {
         ExtractStage stage = new ExtractStage().setRunner(s.runner()).setOptions(s.extract())
-                .setImageRoot(s.images()).setPartitions(s.partitions());
+                .setImageRoot(s.images()).setPartitions(s.partitions()).setBatchSize(s.batchSize());
         return ExtractJob.run(spark, source, new OutputRoot(spark, s.out(), s.resume()), stage, log);
     }
 
@@ -142,7 +157,7 @@ public final class Pipeline {
                     spec.tau(), spec.template(), spec.maxNewTokens());
         }
         EvaluateStage stage = new EvaluateStage().setRunner(spec).setConfigs(s.configs()).setBenchmarks(s.benchmarks())
-                .setImageRoot(s.images()).setPartitions(s.partitions()).setAttentionLayers(s.extract().attentionLayers());
+                .setImageRoot(s.images()).setPartitions(s.partitions()).setBatchSize(s.batchSize()).setAttentionLayers(s.extract().attentionLayers());
         return EvaluateJob.run(spark, source, new OutputRoot(spark, s.out(), s.resume()), stage, log);
     }
 
