@@ -111,9 +111,7 @@ public final class ModelSampleRunner implements SampleRunner {
         int start;
         int end;
         int seqLen;
-        int rows;
-        int cols;
-        ImageLayout.Panel grid;
+        ImageLayout layout;
         try (NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers())) {
             Inputs inputs = encode(m, prompt, image);
             Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
@@ -121,9 +119,7 @@ public final class ModelSampleRunner implements SampleRunner {
             start = merged.imageStart();
             end = merged.imageEnd();
             seqLen = merged.length();
-            rows = inputs.gridRows();
-            cols = inputs.gridCols();
-            grid = inputs.layout().panels().get(0);
+            layout = inputs.layout();
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }
@@ -149,18 +145,8 @@ public final class ModelSampleRunner implements SampleRunner {
                     }
                 }
             }
-            if (layer.lastAttention() != null) {
-                List<Integer> sinkPatches = new ArrayList<>();
-                for (int r = 0; r < grid.rows(); r++) {
-                    for (int c = 0; c < grid.cols(); c++) {
-                        if (layer.sink()[start + grid.position(r, c)]) {
-                            sinkPatches.add(r * grid.cols() + c);
-                        }
-                    }
-                }
-                attention.add(new ExtractResult.AttentionRow(l, rows, cols, onGrid(layer.lastAttention(), grid),
-                        sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
-            }
+            boolean[] sink = layer.sink();
+            attention.addAll(PanelAttention.rows(l, layer.lastAttention(), layout, i -> sink[start + i]));
         }
         return new ExtractResult(end - start, seqLen, Math.round((System.nanoTime() - t0) / 1e6), tokens, heads, dims, attention);
     }
@@ -195,33 +181,14 @@ public final class ModelSampleRunner implements SampleRunner {
             Generation g = model.generate(m, inputs, shared.features(), new GenerateOptions(sample.maxNewTokens() > 0 ? sample.maxNewTokens() : maxNewTokens,
                     true, 0), AttentionHook.chain(intervention, probe));
             String answer = model.decodeText(g.tokens()).strip();
-            float[][] rows = new float[attentionLayers.size()][];
-            for (int i = 0; i < rows.length; i++) {
-                int layer = attentionLayers.get(i);
-                rows[i] = layer >= 0 && layer < model.numLayers() ? onGrid(probe.row(layer), inputs.layout().panels().get(0)) : null;
+            List<ExtractResult.AttentionRow> attention = new ArrayList<>();
+            for (int layer : kept) {
+                attention.addAll(PanelAttention.rows(layer, probe.row(layer), inputs.layout(), null));
             }
-            return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), rows, inputs.gridRows(),
-                    inputs.gridCols());
+            return new Prediction(answer, Math.round((System.nanoTime() - t0) / 1e6), probe.image(), probe.object(), attention);
         } catch (RuntimeException e) {
             throw new SampleException("model", e.getMessage(), e);
         }
-    }
-
-    /**
-     * The entries of an attention row over the image span that lie on {@code grid} (the layout's first panel: the
-     * whole span for LLaVA-1.5 and Qwen2-VL, LLaVA-NeXT's base image), row-major: what the {@code attention} tables hold.
-     */
-    static float[] onGrid(float[] span, ImageLayout.Panel grid) {
-        if (span == null) {
-            return null;
-        }
-        float[] out = new float[grid.rows() * grid.cols()];
-        for (int r = 0; r < grid.rows(); r++) {
-            for (int c = 0; c < grid.cols(); c++) {
-                out[r * grid.cols() + c] = span[grid.position(r, c)];
-            }
-        }
-        return out;
     }
 
     /**
