@@ -52,6 +52,8 @@ public final class Report {
 
     static final int ATTENTION_SAMPLES = 4;
     static final int ATTENTION_LAYERS = 4;
+    /** What the attention tables' further panels are (panel 0 is the image grid). */
+    private static final Map<Integer, String> PANEL_NAMES = Map.of(1, "tile mosaic");
     static final int TOP_DIMS = 6;
 
     private final SparkSession spark;
@@ -234,17 +236,17 @@ public final class Report {
     private void attentionSection() throws IOException {
         open("attention");
         Dataset<Row> att = table("attention");
-        List<String> missing = missing(att, "question_id", "layer", "grid_rows", "grid_cols", "weights", "sink_patches");
+        List<String> missing = missing(att, "question_id", "layer", "panel", "grid_rows", "grid_cols", "weights", "sink_patches");
         if (att == null || !missing.isEmpty()) {
             absent("attention", missing, "run extract with <code>--attention-layers a,b</code> to record it");
             close();
             return;
         }
         Dataset<Row> perConfig = table("attention_by_config");
-        if (!has(att, "config") && perConfig != null && missing(perConfig, "question_id", "config", "layer", "grid_rows", "grid_cols", "weights").isEmpty()) {
+        if (!has(att, "config") && perConfig != null && missing(perConfig, "question_id", "config", "layer", "panel", "grid_rows", "grid_cols", "weights").isEmpty()) {
             // evaluate recorded every config's attention; the sink patches come from the extract pass
-            att = perConfig.select("question_id", "config", "layer", "grid_rows", "grid_cols", "weights")
-                    .join(att.select("question_id", "layer", "sink_patches"), new String[] {"question_id", "layer"});
+            att = perConfig.select("question_id", "config", "layer", "panel", "grid_rows", "grid_cols", "weights")
+                    .join(att.select("question_id", "layer", "panel", "sink_patches"), new String[] {"question_id", "layer", "panel"});
         }
         boolean byConfig = has(att, "config");
         List<Row> ids = att.select("question_id").distinct().collectAsList();
@@ -259,17 +261,18 @@ public final class Report {
         List<Integer> layers = spread(att.select("layer").distinct().collectAsList().stream().map(r -> r.getInt(0)).sorted().toList(),
                 ATTENTION_LAYERS);
         Dataset<Row> rows = att.where(col("question_id").isin(chosen.toArray()).and(col("layer").isin(layers.toArray())));
-        List<String> cols = new ArrayList<>(List.of("question_id", "layer", "grid_rows", "grid_cols", "weights", "sink_patches"));
+        List<String> cols = new ArrayList<>(List.of("question_id", "layer", "panel", "grid_rows", "grid_cols", "weights", "sink_patches"));
         if (byConfig) {
             cols.add("config");
         }
-        Map<String, Map<String, Map<Integer, Row>>> bySample = new HashMap<>();
+        // sample -> config -> layer -> panel -> row
+        Map<String, Map<String, Map<Integer, Map<Integer, Row>>>> bySample = new HashMap<>();
         Set<String> configs = new TreeSet<>(Comparator.comparing(Report::configOrder).thenComparing(Comparator.naturalOrder()));
         for (Row r : rows.select(cols.stream().map(Column::new).toArray(Column[]::new)).collectAsList()) {
             String config = byConfig ? r.getAs("config") : "extract";
             configs.add(config);
             bySample.computeIfAbsent(r.getAs("question_id"), k -> new HashMap<>()).computeIfAbsent(config, k -> new HashMap<>())
-                    .put(r.getAs("layer"), r);
+                    .computeIfAbsent(r.getAs("layer"), k -> new TreeMap<>()).put(r.getAs("panel"), r);
         }
         boolean cropped = cropsImages();
         html.append("<p>Attention weights of the last prompt token (the position that generates the answer) over the image patches,"
@@ -277,7 +280,9 @@ public final class Report {
                 .append(". Cyan outlines: visual sink tokens (image tokens with &phi; &gt; &tau;); dashed green: the asked object's box"
                         + " when the question file gives one. The image is shown as the model saw it (" + (cropped ? "shortest side resized, centre crop"
                         : "whole image, resized to the patch grid") + ")."
-                        + " Colour scale per panel: 0 to the panel's largest weight.</p>\n");
+                        + " Colour scale per panel: 0 to the panel's largest weight."
+                        + " Where the image has a second patch grid (LLaVA-NeXT: panel 1, the tile mosaic unpadded to the image's aspect ratio,"
+                        + " newline tokens left out) it is drawn right of the base image's grid, over the whole image.</p>\n");
         if (!byConfig) {
             note("VAR-side attention is not recorded: the attention table holds the extract pass only (the unmodified model,"
                     + " i.e. baseline) and there is no attention_by_config table (run evaluate with <code>--attention-layers</code>)."
@@ -313,27 +318,30 @@ public final class Report {
             html.append(esc(imageNote)).append("</p>\n");
             BufferedImage shown = image == null ? null : cropped ? centreSquare(image) : image;
             for (String config : configs) {
-                Map<Integer, Row> perLayer = bySample.getOrDefault(id, Map.of()).get(config);
+                Map<Integer, Map<Integer, Row>> perLayer = bySample.getOrDefault(id, Map.of()).get(config);
                 if (perLayer == null) {
                     continue;
                 }
                 html.append("<div class=\"row\"><div class=\"rowlabel\">").append(esc(config.equals("extract") ? "baseline (extract pass)" : config))
                         .append("</div>");
                 for (int layer : layers) {
-                    Row r = perLayer.get(layer);
-                    if (r == null) {
-                        continue;
+                    for (Row r : perLayer.getOrDefault(layer, Map.of()).values()) {
+                        int panel = r.getAs("panel");
+                        int gridRows = r.getAs("grid_rows");
+                        int gridCols = r.getAs("grid_cols");
+                        float[] w = floats(r.getList(r.fieldIndex("weights")));
+                        List<Integer> sinks = r.getList(r.fieldIndex("sink_patches"));
+                        // panel 0 as the model saw the image; a further panel (LLaVA-NeXT's mosaic) covers the whole image
+                        boolean crop = panel == 0 && cropped;
+                        double[] box = q == null || q.box() == null || image == null ? null
+                                : patchBox(q.box(), image.getWidth(), image.getHeight(), gridRows, gridCols, crop);
+                        String title = "layer " + layer + (panel == 0 ? "" : " \u00b7 " + PANEL_NAMES.getOrDefault(panel, "panel " + panel)) + " \u00b7 "
+                                + sinks.size() + " sink patches";
+                        JFreeChart chart = Charts.attention(title, gridRows, gridCols, w, sinks, crop ? shown : image, box);
+                        int width = (int) Math.round(Math.min(520, Math.max(220, 270.0 * gridCols / gridRows))) + 60;
+                        img(chart, "attention_" + safe(id) + "_" + safe(config) + "_L" + layer + (panel == 0 ? "" : "_P" + panel), width, 300,
+                                "attention of sample " + id + " layer " + layer + (panel == 0 ? "" : " panel " + panel));
                     }
-                    int gridRows = r.getAs("grid_rows");
-                    int gridCols = r.getAs("grid_cols");
-                    float[] w = floats(r.getList(r.fieldIndex("weights")));
-                    List<Integer> sinks = r.getList(r.fieldIndex("sink_patches"));
-                    double[] box = q == null || q.box() == null || image == null ? null
-                            : patchBox(q.box(), image.getWidth(), image.getHeight(), gridRows, gridCols, cropped);
-                    JFreeChart chart = Charts.attention("layer " + layer + " \u00b7 " + sinks.size() + " sink patches", gridRows, gridCols, w, sinks,
-                            shown, box);
-                    int width = (int) Math.round(Math.min(520, Math.max(220, 270.0 * gridCols / gridRows))) + 60;
-                    img(chart, "attention_" + safe(id) + "_" + safe(config) + "_L" + layer, width, 300, "attention of sample " + id + " layer " + layer);
                 }
                 html.append("</div>\n");
             }

@@ -65,9 +65,9 @@ public final class EvaluateJob {
         if (!stage.attentionLayers().isEmpty()) {
             out.write("attention_by_config", ok.where(col("attention").isNotNull())
                     .selectExpr("question_id", "config", "explode(attention) as a")
-                    .selectExpr("question_id", "config", "a.layer as layer", "a.grid_rows as grid_rows", "a.grid_cols as grid_cols",
+                    .selectExpr("question_id", "config", "a.layer as layer", "a.panel as panel", "a.grid_rows as grid_rows", "a.grid_cols as grid_cols",
                             "a.weights as weights"),
-                    Tables.ATTENTION_BY_CONFIG, "question_id", "config", "layer");
+                    Tables.ATTENTION_BY_CONFIG, "question_id", "config", "layer", "panel");
         }
         out.writeErrors("evaluate", evaluated.where(col("error_stage").isNotNull())
                 .selectExpr("question_id", "line", "error_stage as stage", "error_reason as reason"));

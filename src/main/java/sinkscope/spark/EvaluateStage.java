@@ -134,18 +134,12 @@ public final class EvaluateStage {
                 .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress, benchmarks, batchSize), Encoders.row(Tables.EVALUATED));
     }
 
-    /** The prediction's attention rows as {@code array<struct<layer, grid_rows, grid_cols, weights>>}, null when none were asked for. */
+    /** The prediction's attention rows as {@code array<struct<layer, panel, grid_rows, grid_cols, weights>>}, null when none were asked for. */
     private static Row[] attentionRows(Prediction p, List<Integer> layers) {
-        if (p.attentionRows() == null || layers.isEmpty()) {
+        if (p.attention() == null || layers.isEmpty()) {
             return null;
         }
-        List<Row> out = new ArrayList<>();
-        for (int i = 0; i < layers.size() && i < p.attentionRows().length; i++) {
-            if (p.attentionRows()[i] != null) {
-                out.add(RowFactory.create(layers.get(i), p.gridRows(), p.gridCols(), p.attentionRows()[i]));
-            }
-        }
-        return out.toArray(new Row[0]);
+        return p.attention().stream().map(a -> RowFactory.create(a.layer(), a.panel(), a.gridRows(), a.gridCols(), a.weights())).toArray(Row[]::new);
     }
 
     private record Run(RunnerSpec spec, Map<String, EvalConfig> configs, String imageRoot, List<Integer> attentionLayers, LongAccumulator progress,

@@ -12,7 +12,7 @@ import java.util.List;
  * @param tokens one row per (layer, position)
  * @param heads two rows per (layer, head): query {@code last} and query {@code text_mean}
  * @param dims one row per (layer, dim) with at least one image token above the floor
- * @param attention one row per layer in {@link ExtractOptions#attentionLayers()}
+ * @param attention one row per (layer in {@link ExtractOptions#attentionLayers()}, panel of the image layout)
  */
 public record ExtractResult(
         int numImageTokens,
@@ -74,8 +74,10 @@ public record ExtractResult(
             implements Serializable {}
 
     /**
-     * The last prompt token's attention over the image patches at one layer, averaged over heads, row-major
-     * on a {@code gridRows x gridCols} grid (row-major); {@code sinkPatches} are the patch indices that are visual sinks.
+     * The last prompt token's attention over the patches of one panel of the image ({@link PanelAttention}) at one
+     * layer, averaged over heads, row-major on the panel's {@code gridRows x gridCols} grid; panel 0 is the image
+     * grid (LLaVA-NeXT's base image), panel 1 LLaVA-NeXT's unpadded tile mosaic. {@code sinkPatches} are the panel's
+     * patch indices that are visual sinks (null in predictions, which do not compute sinks).
      */
-    public record AttentionRow(int layer, int gridRows, int gridCols, float[] weights, int[] sinkPatches) implements Serializable {}
+    public record AttentionRow(int layer, int panel, int gridRows, int gridCols, float[] weights, int[] sinkPatches) implements Serializable {}
 }

@@ -168,9 +168,7 @@ public final class ModelSampleRunner implements SampleRunner {
 
     /** The rows of one sample's extraction from its statistics. */
     private static ExtractResult result(SampleStatistics stats, int start, int end, int seqLen, Inputs inputs, long ms) {
-        int rows = inputs.gridRows();
-        int cols = inputs.gridCols();
-        ImageLayout.Panel grid = inputs.layout().panels().get(0);
+        ImageLayout layout = inputs.layout();
         List<ExtractResult.TokenRow> tokens = new ArrayList<>();
         List<ExtractResult.HeadRow> heads = new ArrayList<>();
         List<ExtractResult.DimRow> dims = new ArrayList<>();
@@ -193,18 +191,8 @@ public final class ModelSampleRunner implements SampleRunner {
                     }
                 }
             }
-            if (layer.lastAttention() != null) {
-                List<Integer> sinkPatches = new ArrayList<>();
-                for (int r = 0; r < grid.rows(); r++) {
-                    for (int c = 0; c < grid.cols(); c++) {
-                        if (layer.sink()[start + grid.position(r, c)]) {
-                            sinkPatches.add(r * grid.cols() + c);
-                        }
-                    }
-                }
-                attention.add(new ExtractResult.AttentionRow(l, rows, cols, onGrid(layer.lastAttention(), grid),
-                        sinkPatches.stream().mapToInt(Integer::intValue).toArray()));
-            }
+            boolean[] sink = layer.sink();
+            attention.addAll(PanelAttention.rows(l, layer.lastAttention(), layout, i -> sink[start + i]));
         }
         return new ExtractResult(end - start, seqLen, ms, tokens, heads, dims, attention);
     }
@@ -290,13 +278,12 @@ public final class ModelSampleRunner implements SampleRunner {
             for (int j = 0; j < good.size(); j++) {
                 LastTokenImageAttention probe = probes.get(j);
                 Inputs in = inputs.get(j);
-                float[][] rows = new float[attentionLayers.size()][];
-                for (int r = 0; r < rows.length; r++) {
-                    int layer = attentionLayers.get(r);
-                    rows[r] = layer >= 0 && layer < model.numLayers() ? onGrid(probe.row(layer), in.layout().panels().get(0)) : null;
+                List<ExtractResult.AttentionRow> attention = new ArrayList<>();
+                for (int layer : kept) {
+                    attention.addAll(PanelAttention.rows(layer, probe.row(layer), in.layout(), null));
                 }
                 String answer = model.decodeText(generations.get(j).tokens()).strip();
-                out.set(good.get(j), new Outcome<>(new Prediction(answer, ms, probe.image(), probe.object(), rows, in.gridRows(), in.gridCols()), null));
+                out.set(good.get(j), new Outcome<>(new Prediction(answer, ms, probe.image(), probe.object(), attention), null));
             }
             return out;
         }
@@ -315,23 +302,6 @@ public final class ModelSampleRunner implements SampleRunner {
                     sample.questionId() == null ? 0 : sample.questionId().hashCode());
             default -> throw new SampleException("evaluate", "unknown configuration kind " + config.kind());
         };
-    }
-
-    /**
-     * The entries of an attention row over the image span that lie on {@code grid} (the layout's first panel: the
-     * whole span for LLaVA-1.5 and Qwen2-VL, LLaVA-NeXT's base image), row-major: what the {@code attention} tables hold.
-     */
-    static float[] onGrid(float[] span, ImageLayout.Panel grid) {
-        if (span == null) {
-            return null;
-        }
-        float[] out = new float[grid.rows() * grid.cols()];
-        for (int r = 0; r < grid.rows(); r++) {
-            for (int c = 0; c < grid.cols(); c++) {
-                out[r * grid.cols() + c] = span[grid.position(r, c)];
-            }
-        }
-        return out;
     }
 
     /**

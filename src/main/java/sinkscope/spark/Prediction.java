@@ -1,6 +1,7 @@
 package sinkscope.spark;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * One generated answer under one {@link EvalConfig}.
@@ -11,15 +12,14 @@ import java.io.Serializable;
  *     on image tokens averaged over heads, after the configuration's rewrite; goes to the {@code grounding} table
  * @param objectShareByLayer optional: per layer, the share of that image attention on the patches of the object the
  *     question asks about (the sample's box); the grounding metric
- * @param attentionRows optional: for each requested attention layer (in request order), the last prompt token's
- *     attention over the image patches, mean over heads, row-major over the patch grid
- * @param gridRows rows of the image token grid the attention rows lie on
- * @param gridCols its columns
+ * @param attention optional: for each requested attention layer and each panel of the image, the last prompt token's
+ *     attention over the panel's patches after the configuration's rewrite, mean over heads, row-major
+ *     ({@link PanelAttention}; {@code sinkPatches} null)
  */
-public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer, float[] objectShareByLayer, float[][] attentionRows,
-        int gridRows, int gridCols) implements Serializable {
+public record Prediction(String answer, long latencyMs, float[] imageAttentionByLayer, float[] objectShareByLayer,
+        List<ExtractResult.AttentionRow> attention) implements Serializable {
 
     public Prediction(String answer, long latencyMs, float[] imageAttentionByLayer) {
-        this(answer, latencyMs, imageAttentionByLayer, null, null, 0, 0);
+        this(answer, latencyMs, imageAttentionByLayer, null, null);
     }
 }

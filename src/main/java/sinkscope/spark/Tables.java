@@ -84,12 +84,13 @@ public final class Tables {
             c("max_ratio", F, false, "largest |x_d| / RMS(x) over the image tokens"),
             c("sum_ratio", D, false, "sum of |x_d| / RMS(x) over the image tokens above the floor"));
 
-    /** Last prompt token's attention over the image patches, for chosen layers. */
+    /** Last prompt token's attention over the image patches, for chosen layers, one row per panel of the image. */
     public static final StructType ATTENTION = t(
             c("question_id", S, false, "sample id"),
             c("layer", I, false, "decoder layer"),
-            c("grid_rows", I, false, "rows of the image token grid"),
-            c("grid_cols", I, false, "columns of the image token grid (weights has grid_rows x grid_cols entries)"),
+            c("panel", I, false, "patch grid: 0 the image grid (LLaVA-NeXT: the base image), 1 LLaVA-NeXT's unpadded tile mosaic"),
+            c("grid_rows", I, false, "rows of the panel's patch grid"),
+            c("grid_cols", I, false, "columns of the panel's patch grid (weights has grid_rows x grid_cols entries)"),
             c("weights", DataTypes.createArrayType(F, false), false, "attention per patch, row-major, mean over heads"),
             c("sink_patches", DataTypes.createArrayType(I, false), false, "patch indices that are visual sinks"));
 
@@ -206,13 +207,14 @@ public final class Tables {
             c("mcnemar_p", D, true, "McNemar's exact two-sided p-value; null for non-binary scores"),
             c("significant", B, false, "mcnemar_p < 0.05 for right/wrong scores, else the interval excludes 0"));
 
-    /** The last prompt token's attention over the image patches per config, for the chosen layers (baseline vs VAR). */
+    /** The last prompt token's attention over the image patches per config, for the chosen layers (baseline vs VAR), one row per panel. */
     public static final StructType ATTENTION_BY_CONFIG = t(
             c("question_id", S, false, "sample id"),
             c("config", S, false, "evaluation config"),
             c("layer", I, false, "decoder layer"),
-            c("grid_rows", I, false, "rows of the image token grid"),
-            c("grid_cols", I, false, "columns of the image token grid (weights has grid_rows x grid_cols entries)"),
+            c("panel", I, false, "patch grid: 0 the image grid (LLaVA-NeXT: the base image), 1 LLaVA-NeXT's unpadded tile mosaic"),
+            c("grid_rows", I, false, "rows of the panel's patch grid"),
+            c("grid_cols", I, false, "columns of the panel's patch grid (weights has grid_rows x grid_cols entries)"),
             c("weights", DataTypes.createArrayType(F, false), false, "attention per patch after the config's rewrite, row-major, mean over heads"));
 
     /** Image attention of the last prompt token per layer and config, when the runner reports it. */
@@ -262,10 +264,11 @@ public final class Tables {
             c("object_share", DataTypes.createArrayType(F, false), true, "share of the image attention on the object's patches, per layer"),
             c("attention", DataTypes.createArrayType(DataTypes.createStructType(new StructField[] {
                 c("layer", I, false, "decoder layer"),
-                c("grid_rows", I, false, "rows of the image token grid"),
-                c("grid_cols", I, false, "columns of the image token grid"),
+                c("panel", I, false, "patch grid (0 the image grid, 1 LLaVA-NeXT's tile mosaic)"),
+                c("grid_rows", I, false, "rows of the panel's patch grid"),
+                c("grid_cols", I, false, "columns of the panel's patch grid"),
                 c("weights", DataTypes.createArrayType(F, false), false, "attention per patch")}), false), true,
-                    "last prompt token's attention over the image per requested layer"));
+                    "last prompt token's attention over the image per requested layer and panel"));
 
     /** The element type of a nested table: its columns without question_id. */
     private static ArrayType nested(StructType table) {

@@ -54,7 +54,7 @@ class VisionSharingTest {
             for (int i = 0; i < shared.size(); i++) {
                 assertEquals(fresh.get(i).answer(), shared.get(i).answer(), c[0] + " prediction " + i);
                 assertArrayEquals(fresh.get(i).imageAttentionByLayer(), shared.get(i).imageAttentionByLayer(), c[0] + " grounding " + i);
-                assertArrayEquals(fresh.get(i).attentionRows()[1], shared.get(i).attentionRows()[1], c[0] + " attention row " + i);
+                assertArrayEquals(fresh.get(i).attention().get(1).weights(), shared.get(i).attention().get(1).weights(), c[0] + " attention row " + i);
             }
         }
     }
