@@ -173,6 +173,35 @@ class SparkJobsTest {
         }
     }
 
+    /**
+     * {@code --batch-size 4}: the stages hand the runner chunks of 4 samples (with all configs of each: evaluate's
+     * rows come sorted by sample) and write the same tables as one sample at a time, error rows included.
+     */
+    @Test
+    void batchesOfSamplesWriteTheSameTables() throws Exception {
+        Path q3 = dir.resolve("q3");
+        Files.createDirectories(q3);
+        Path file = Fixture.write(q3);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        List<List<String>> tables = new java.util.ArrayList<>();
+        for (int b : new int[] {1, 4}) {
+            Path o = q3.resolve("out" + b);
+            Pipeline.Settings one = Fixture.settings(file, o, false, 2);
+            Pipeline.Settings s = new Pipeline.Settings(one.questions(), one.table(), one.columns(), one.images(), one.out(), false, 0, 2, one.runner(),
+                    one.extract(), one.configs(), null, 2, 4, one.benchmarks(), b);
+            SampleSource source = SampleSource.jsonl(spark, file, 0);
+            Pipeline.extract(spark, s, source, quiet);
+            Pipeline.evaluate(spark, s, source, quiet);
+            List<String> all = new java.util.ArrayList<>();
+            for (String t : new String[] {"tokens", "heads", "attention", "samples", "errors", "predictions"}) {
+                all.add(t + ": " + Fixture.sorted(spark, o, t));
+            }
+            tables.add(all);
+        }
+        assertEquals(tables.get(0), tables.get(1));
+        assertTrue(tables.get(1).get(4).contains("image"), "the bad lines are error rows: " + tables.get(1).get(4));
+    }
+
     @Test
     void resumeSkipsDoneSamplesAndOverwriteReplaces() throws Exception {
         Path q2 = dir.resolve("q2");
