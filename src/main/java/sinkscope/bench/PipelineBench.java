@@ -141,9 +141,80 @@ public final class PipelineBench {
     }
 
     private Pipeline.Settings settings(RunnerSpec spec, Path synth, Path outDir, int limit) {
+        return settings(spec, synth, outDir, limit, 1);
+    }
+
+    private Pipeline.Settings settings(RunnerSpec spec, Path synth, Path outDir, int limit, int batchSize) {
         return new Pipeline.Settings(synth.resolve("eval/questions.jsonl"), null, SampleSource.Columns.defaults(),
                 synth.resolve("images").toString(), outDir.toString(), false, limit, 0, spec, ExtractOptions.defaults(),
-                CONFIGS.stream().map(EvalConfig::parse).toList(), null, 2, 16);
+                CONFIGS.stream().map(EvalConfig::parse).toList(), null, 2, 16, sinkscope.spark.BenchmarkOptions.defaults(), batchSize);
+    }
+
+    /**
+     * {@code --batch-size 1,4,8}: evaluate alone ({@link #CONFIGS}, greedy up to the runner's {@code max_new_tokens},
+     * EOS stops) on {@code local[1]} with every core given to libtorch, once per batch size and run, the batch sizes
+     * interleaved within each run. Prints samples/s (predictions over wall seconds) per batch size and
+     * {@code batch_speedup_B}: the median over runs of samples/s at B over samples/s at the first size of the same run.
+     */
+    public Map<String, Double> batchSizes(List<Integer> sizes) throws IOException {
+        Settings s = settings;
+        int threads = Runtime.getRuntime().availableProcessors();
+        Torch.configure(threads);
+        RunnerSpec r = s.runner;
+        RunnerSpec spec = new RunnerSpec(r.factoryClass(), r.modelDir(), r.dtype(), threads, r.sinkDims(), r.tau(), r.template(), r.maxNewTokens());
+        Path synth = s.work.resolve("synth");
+        SyntheticBenchmark.Summary made = SyntheticBenchmark.generate(synth, s.samples / 5 + 2, 1, SyntheticBenchmark.DEFAULT_SIZE,
+                SyntheticBenchmark.DEFAULT_TRAIN_FRACTION);
+        if (made.evalQuestions() < s.samples) {
+            throw new IllegalStateException("synthetic benchmark has " + made.evalQuestions() + " eval questions, fewer than " + s.samples);
+        }
+        out.printf(Locale.ROOT, "bench-pipeline --batch-size %s: evaluate %d samples x %s, max_new_tokens %d, local[1], %d intra-op threads, %d runs, model %s%n",
+                sizes, s.samples, CONFIGS, spec.maxNewTokens(), threads, s.runs, spec.modelDir());
+        evaluate(settings(spec, synth, s.work.resolve("warmup"), Math.max(1, s.warmup), sizes.get(sizes.size() - 1)));
+        Map<Integer, List<Double>> rate = new LinkedHashMap<>();
+        Map<Integer, List<Double>> speedup = new LinkedHashMap<>();
+        for (int i = 0; i < s.runs; i++) {
+            double base = 0;
+            for (int b : sizes) {
+                double[] run = evaluate(settings(spec, synth, s.work.resolve("batch-" + i + "-" + b), s.samples, b));
+                double sps = run[1] / run[0];
+                out.printf(Locale.ROOT, "run %d batch %d: wall %.2f s, %d predictions, %.2f samples/s, mean generated tokens %.1f%n", i + 1, b, run[0],
+                        (long) run[1], sps, run[2]);
+                if (b == sizes.get(0)) {
+                    base = sps;
+                }
+                rate.computeIfAbsent(b, k -> new ArrayList<>()).add(sps);
+                speedup.computeIfAbsent(b, k -> new ArrayList<>()).add(sps / base);
+            }
+        }
+        Map<String, Double> figures = new LinkedHashMap<>();
+        for (int b : sizes) {
+            figures.put("samples_per_s_batch_" + b, Figures.median(rate.get(b)));
+        }
+        for (int b : sizes.subList(1, sizes.size())) {
+            figures.put("batch_speedup_" + b, Figures.median(speedup.get(b)));
+        }
+        for (Map.Entry<String, Double> e : figures.entrySet()) {
+            out.printf(Locale.ROOT, "%s: %.3f%n", e.getKey(), e.getValue());
+        }
+        return figures;
+    }
+
+    /** One evaluate run in a fresh local[1] session: wall seconds, predictions, mean answer words. */
+    private static double[] evaluate(Pipeline.Settings s) throws IOException {
+        SparkSession spark = Pipeline.session("local", "local[1]", "sinkscope bench-pipeline --batch-size");
+        try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
+            long t0 = System.nanoTime();
+            Pipeline.evaluate(spark, s, Pipeline.source(spark, s), quiet);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            Row p = new OutputRoot(spark, s.out(), false).read("predictions", Tables.PREDICTIONS)
+                    .agg(org.apache.spark.sql.functions.count("*"), org.apache.spark.sql.functions.avg(
+                            org.apache.spark.sql.functions.size(org.apache.spark.sql.functions.split(org.apache.spark.sql.functions.col("answer"), " "))))
+                    .first();
+            return new double[] {wall, p.getLong(0), p.isNullAt(1) ? 0 : p.getDouble(1)};
+        } finally {
+            spark.stop();
+        }
     }
 
     /** One pipeline run (extract + evaluate) in a fresh session on {@code master}; its job timeline to {@code timeline} when not null. */

@@ -9,14 +9,15 @@ import sinkscope.bench.PipelineBench;
 
 /**
  * {@code bench-pipeline [--samples 200] [--runs 3] [--warmup 8] [--model DIR] [--sink-dims a,b] [--tau T]
- * [--max-new-tokens 8] [--work DIR] [--timeline]}: Spark overhead, local[2] vs local[1] scaling and Parquet bytes per sample
- * ({@link PipelineBench}). The synthetic data and outputs go to {@code --work} (kept) or a temporary directory
+ * [--max-new-tokens 8] [--work DIR] [--timeline] [--batch-size 1,4,8]}: Spark overhead, local[2] vs local[1] scaling and Parquet
+ * bytes per sample ({@link PipelineBench}); with {@code --batch-size}, evaluate's samples/s per batch size and the speedups over
+ * the first size instead. The synthetic data and outputs go to {@code --work} (kept) or a temporary directory
  * (deleted). {@code --timeline} prints each timed run's Spark jobs: duration, task time, idle slot time, gaps.
  */
 final class BenchPipelineCommand implements Main.Command {
     @Override
     public String summary() {
-        return "benchmark: Spark overhead over model time, local[2] vs local[1], Parquet bytes per sample (--samples N [--model DIR]); --vision-sharing true: what sharing a sample's vision features across configs saves";
+        return "benchmark: Spark overhead over model time, local[2] vs local[1], Parquet bytes per sample (--samples N [--model DIR]); --vision-sharing true: what sharing a sample's vision features across configs saves; --batch-size 1,4,8: samples/s per batch size";
     }
 
     @Override
@@ -27,6 +28,7 @@ final class BenchPipelineCommand implements Main.Command {
         String work = args.string("work", null);
         boolean timeline = args.bool("timeline", false);
         boolean visionSharing = args.bool("vision-sharing", false);
+        java.util.List<Integer> batchSizes = java.util.Arrays.stream(args.ints("batch-size")).boxed().toList();
         var spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN), 1,
                 args.integer("max-new-tokens", 8));
         args.requireAllUsed();
@@ -37,7 +39,12 @@ final class BenchPipelineCommand implements Main.Command {
         }
         Path dir = work == null ? Files.createTempDirectory("sinkscope-bench-pipeline") : Path.of(work);
         try {
-            new PipelineBench(new PipelineBench.Settings(samples, runs, warmup, spec, dir, timeline), System.out).run();
+            PipelineBench bench = new PipelineBench(new PipelineBench.Settings(samples, runs, warmup, spec, dir, timeline), System.out);
+            if (batchSizes.isEmpty()) {
+                bench.run();
+            } else {
+                bench.batchSizes(batchSizes);
+            }
         } finally {
             if (work == null) {
                 try (Stream<Path> files = Files.walk(dir)) {
