@@ -147,7 +147,7 @@ public final class PipelineBench {
     private Pipeline.Settings settings(RunnerSpec spec, Path synth, Path outDir, int limit, int batchSize) {
         return new Pipeline.Settings(synth.resolve("eval/questions.jsonl"), null, SampleSource.Columns.defaults(),
                 synth.resolve("images").toString(), outDir.toString(), false, limit, 0, spec, ExtractOptions.defaults(),
-                CONFIGS.stream().map(EvalConfig::parse).toList(), null, 2, 16, sinkscope.spark.BenchmarkOptions.defaults(), batchSize);
+                CONFIGS.stream().map(EvalConfig::parse).toList(), null, 2, 16, sinkscope.spark.BenchmarkOptions.defaults(), List.of(), batchSize);
     }
 
     /**

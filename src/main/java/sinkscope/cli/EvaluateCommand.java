@@ -17,7 +17,9 @@ public final class EvaluateCommand implements Main.Command {
         s.runner().factory();
         SparkSession spark = SparkFlags.session(args, "evaluate");
         try {
-            return Pipeline.evaluate(spark, s, Pipeline.source(spark, s), System.out).balanced() ? 0 : 1;
+            sinkscope.spark.SampleSource source = Pipeline.source(spark, s);
+            Pipeline.writeReadErrors(spark, s, source);
+            return Pipeline.evaluate(spark, s, source, System.out).balanced() ? 0 : 1;
         } finally {
             spark.stop();
         }

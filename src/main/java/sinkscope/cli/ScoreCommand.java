@@ -474,17 +474,7 @@ public final class ScoreCommand implements Main.Command {
                 }
                 case "chair" -> {
                     Chair chair = new Chair(synonymLines);
-                    Map<String, List<String>> objs = new HashMap<>();
-                    for (CocoReader.CocoInstance i : instances) {
-                        String o = chair.objectOf(i.category());
-                        if (o != null) {
-                            objs.computeIfAbsent(i.imageId(), k -> new ArrayList<>()).add(o);
-                        }
-                    }
-                    objs.forEach(chair::addGroundTruthObjects);
-                    for (CocoReader.CocoCaption c : captions) {
-                        chair.addGroundTruthCaption(c.imageId(), c.caption());
-                    }
+                    sinkscope.data.PublishedBenchmark.chairGroundTruth(chair, captions, instances);
                     for (Prediction p : preds) {
                         String image = cocoImageId(p.questionId());
                         if (image == null || !chair.hasGroundTruth(image)) {

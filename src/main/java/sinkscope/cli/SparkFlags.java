@@ -3,6 +3,7 @@ package sinkscope.cli;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
+import sinkscope.data.PublishedBenchmark;
 import sinkscope.spark.BenchmarkOptions;
 import sinkscope.spark.EvalConfig;
 import sinkscope.spark.ExtractOptions;
@@ -19,9 +20,11 @@ import sinkscope.spark.SampleSource;
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
- * [--benchmark pope] [--prompt-suffix llava|none] [--caption-max-new-tokens 24] [--synonyms FILE] [--resamples 1000] [--seed 0]
+ * [--benchmark pope | --benchmark NAME --annotations FILE[,FILE] | --benchmark 'NAME=FILE[,FILE][@IMAGES];...'] [--prompt-suffix llava|none] [--caption-max-new-tokens 24] [--synonyms FILE] [--resamples 1000] [--seed 0]
  * </pre>
- * Without {@code --questions} and {@code --table} the input is the embedded default: a held-out synthetic POPE set of
+ * {@code --benchmark} with {@code --annotations}, or as {@code NAME=FILES[@IMAGES]} pairs, reads benchmarks in their published
+ * layouts ({@link #published}) instead of a question file.
+ * Without {@code --questions}, {@code --table} and published benchmarks the input is the embedded default: a held-out synthetic POPE set of
  * {@code --synthetic-images} images generated once under {@code runs/}; {@code --out} defaults to {@code runs/latest}.
  * Without {@code --tau} the sink threshold is size-relative, {@code 0.3125 sqrt(hidden)} (the paper's 20 at hidden
  * 4096); without {@code --dim-floor} the floor of the dims table is {@code tau} (it counts massive activations).
@@ -37,9 +40,18 @@ final class SparkFlags {
             throw new Args.UsageException("give one of --questions FILE.jsonl and --table PARQUET_DIR, not both");
         }
         String images = a.string("images", null);
+        List<PublishedBenchmark.Input> published = published(a, images);
+        if (!published.isEmpty()) {
+            if (questions != null || table != null) {
+                throw new Args.UsageException("give the benchmarks in their published layouts (--benchmark NAME=FILES or --annotations) "
+                        + "or --questions/--table, not both");
+            }
+            java.nio.file.Path root = SampleSource.imageRoot(published);
+            images = root == null ? null : root.toString();
+        }
         int syntheticImages = a.integer("synthetic-images", 24);
         int[] syntheticSize = size(a.string("synthetic-size", null));
-        if (needsInput && questions == null && table == null) {
+        if (needsInput && questions == null && table == null && published.isEmpty()) {
             // the embedded default: a held-out synthetic POPE set, generated once under runs/
             String suffix = syntheticSize == null ? "" : "-" + syntheticSize[0] + "x" + syntheticSize[1];
             java.nio.file.Path dir = home().resolve("runs").resolve("synthetic-pope-eval-" + syntheticImages + suffix);
@@ -85,7 +97,8 @@ final class SparkFlags {
                 throw new Args.UsageException("--synonyms " + synonymsFile + ": cannot read: " + e.getMessage());
             }
         }
-        BenchmarkOptions benchmarks = new BenchmarkOptions(a.string("benchmark", BenchmarkOptions.DEFAULT_BENCHMARK).toLowerCase(java.util.Locale.ROOT),
+        String defaultBenchmark = published.isEmpty() ? a.string("benchmark", BenchmarkOptions.DEFAULT_BENCHMARK) : published.get(0).benchmark();
+        BenchmarkOptions benchmarks = new BenchmarkOptions(defaultBenchmark.toLowerCase(java.util.Locale.ROOT),
                 a.string("prompt-suffix", BenchmarkOptions.DEFAULT_SUFFIX), a.integer("caption-max-new-tokens", BenchmarkOptions.DEFAULT_CAPTION_TOKENS),
                 synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
         return new Pipeline.Settings(
@@ -104,7 +117,48 @@ final class SparkFlags {
                 a.integer("top-k", 2),
                 a.integer("bins", 16),
                 benchmarks,
+                published,
                 a.integer("batch-size", 1));
+    }
+
+    /**
+     * The benchmarks given in their published layouts: {@code --benchmark NAME --annotations FILE[,FILE]} (images in
+     * {@code --images DIR}), or {@code --benchmark 'NAME=FILE[,FILE][@IMAGES];NAME=...'} for several; empty when
+     * {@code --benchmark} is only the default benchmark's name.
+     */
+    static List<PublishedBenchmark.Input> published(Args a, String images) {
+        String benchmark = a.string("benchmark", null);
+        String annotations = a.string("annotations", null);
+        try {
+            if (benchmark != null && benchmark.contains("=")) {
+                if (annotations != null || images != null) {
+                    throw new Args.UsageException("--benchmark NAME=FILES[@IMAGES] names each benchmark's files and images; "
+                            + "drop --annotations and --images");
+                }
+                List<PublishedBenchmark.Input> out = new java.util.ArrayList<>();
+                java.util.Set<String> names = new java.util.HashSet<>();
+                for (String spec : benchmark.split(";")) {
+                    if (!spec.isBlank()) {
+                        PublishedBenchmark.Input in = PublishedBenchmark.Input.parse(spec.trim());
+                        if (!names.add(in.benchmark())) {
+                            throw new Args.UsageException("--benchmark names " + in.benchmark() + " twice");
+                        }
+                        out.add(in);
+                    }
+                }
+                return out;
+            }
+            if (annotations == null) {
+                return List.of();
+            }
+            if (benchmark == null) {
+                throw new Args.UsageException("--annotations needs --benchmark NAME (one of " + PublishedBenchmark.NAMES + ")");
+            }
+            return List.of(new PublishedBenchmark.Input(benchmark, PublishedBenchmark.Input.files(annotations),
+                    images == null ? null : java.nio.file.Path.of(images)));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--benchmark: " + e.getMessage());
+        }
     }
 
     /**

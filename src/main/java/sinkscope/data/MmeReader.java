@@ -27,6 +27,7 @@ public final class MmeReader {
     public record MmeQuestion(String subtask, String image, String question, String answer, String prediction,
                               String file, int line) {}
 
+    private static final String QA_FOLDER = "questions_answers_YN";
     private static final List<String> IMAGE_EXT = List.of(".jpg", ".png", ".jpeg", ".JPG", ".PNG", ".JPEG");
 
     private MmeReader() {}
@@ -49,20 +50,27 @@ public final class MmeReader {
         }
         for (Path dir : subdirs) {
             String subtask = dir.getFileName().toString();
-            Path qa = dir.resolve("questions_answers_YN");
-            Path images = dir.resolve("images");
+            Path qa = dir.resolve(QA_FOLDER);
             if (!Files.isDirectory(qa)) {
                 qa = dir;
-                images = dir;
             }
             for (Path txt : list(qa)) {
                 String name = txt.getFileName().toString();
                 if (name.endsWith(".txt")) {
-                    releaseFile(subtask, txt, images, name.substring(0, name.length() - 4), out);
+                    releaseFile(subtask, txt, imageDir(txt), name.substring(0, name.length() - 4), out);
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The folder of the image a release-layout question file belongs to: {@code images/} beside
+     * {@code questions_answers_YN/}, else the file's own folder.
+     */
+    public static Path imageDir(Path questionFile) {
+        Path dir = questionFile.toAbsolutePath().getParent();
+        return dir.getFileName() != null && dir.getFileName().toString().equals(QA_FOLDER) ? dir.resolveSibling("images") : dir;
     }
 
     private static void releaseFile(String subtask, Path txt, Path images, String stem, BenchmarkRead<MmeQuestion> out)

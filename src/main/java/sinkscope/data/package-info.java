@@ -9,9 +9,11 @@
  * sinkscope.data.GqaReader}, {@link sinkscope.data.CocoReader} (captions and instances for CHAIR) and {@link
  * sinkscope.data.PredictionReader} (LLaVA-style predictions JSONL).
  *
+ * <p>{@link sinkscope.data.PublishedBenchmark} turns those readers' records into the questions evaluate asks.
+ *
  * <p>Questions may name their benchmark and task and carry options, reference answers and a group ({@link
  * sinkscope.data.Question}); {@link sinkscope.data.PromptTemplate} has LLaVA-1.5's prompt suffix per benchmark.
  *
- * <p>Depends on the JDK, Gson, DJL, {@link sinkscope.model} and the task names of {@link sinkscope.eval.TaskScore}; nothing of Spark.
+ * <p>Depends on the JDK, Gson, DJL, {@link sinkscope.model} and the task names of {@link sinkscope.eval.TaskScore} and {@link sinkscope.eval.Chair} (CHAIR's ground truth); nothing of Spark.
  */
 package sinkscope.data;

@@ -145,6 +145,11 @@ public final class Chair {
         return new Caption(imageId, objs, hall, gt);
     }
 
+    /** The image's ground-truth objects (empty when it has none). */
+    public Set<String> groundTruth(String imageId) {
+        return Set.copyOf(groundTruth.getOrDefault(imageId, Set.of()));
+    }
+
     public boolean hasGroundTruth(String imageId) {
         return groundTruth.containsKey(imageId);
     }

@@ -58,7 +58,10 @@ public record RunInfo(Map<String, String> parameters) {
         put(p, "partitions", s.partitions() == 0 ? "default" : String.valueOf(s.partitions()));
         put(p, "batch_size", String.valueOf(s.batchSize()));
         put(p, "resume", String.valueOf(s.resume()));
-        put(p, "benchmark", s.benchmarks().defaultBenchmark());
+        put(p, "benchmark", s.published().isEmpty() ? s.benchmarks().defaultBenchmark()
+                : s.published().stream().map(in -> in.benchmark() + "=" + in.files().stream().map(f -> f.toAbsolutePath().toString())
+                        .collect(Collectors.joining(",")) + (in.images() == null ? "" : "@" + in.images().toAbsolutePath()))
+                        .collect(Collectors.joining(";")));
         put(p, "prompt_suffix", s.benchmarks().promptSuffix());
         put(p, "caption_max_new_tokens", String.valueOf(s.benchmarks().captionMaxNewTokens()));
         put(p, "synonyms", s.benchmarks().synonyms() == null ? null : s.benchmarks().synonyms().size() + " lines");
@@ -179,7 +182,32 @@ public record RunInfo(Map<String, String> parameters) {
             data.addProperty("table", s.table());
             data.addProperty("table_listing_sha256", listing(Path.of(s.table()), data, "table", Integer.MAX_VALUE));
         }
-        if (s.images() != null && Files.isDirectory(Path.of(s.images()))) {
+        if (!s.published().isEmpty()) {
+            // each benchmark's files with their digests (a folder: its listing) and its image folder's listing
+            com.google.gson.JsonObject benchmarks = new com.google.gson.JsonObject();
+            for (sinkscope.data.PublishedBenchmark.Input in : s.published()) {
+                com.google.gson.JsonObject b = new com.google.gson.JsonObject();
+                com.google.gson.JsonArray list = new com.google.gson.JsonArray();
+                for (Path af : in.files()) {
+                    com.google.gson.JsonObject file = new com.google.gson.JsonObject();
+                    file.addProperty("path", af.toAbsolutePath().toString());
+                    if (Files.isDirectory(af)) {
+                        file.addProperty("listing_sha256", listing(af, file, "folder", HASH_IMAGE_CONTENTS_UP_TO));
+                    } else {
+                        file.addProperty("sha256", sha256(af));
+                        file.addProperty("bytes", Files.size(af));
+                    }
+                    list.add(file);
+                }
+                b.add("files", list);
+                if (in.images() != null && Files.isDirectory(in.images())) {
+                    b.addProperty("images", in.images().toAbsolutePath().toString());
+                    b.addProperty("images_listing_sha256", listing(in.images(), b, "images", HASH_IMAGE_CONTENTS_UP_TO));
+                }
+                benchmarks.add(in.benchmark(), b);
+            }
+            data.add("benchmarks", benchmarks);
+        } else if (s.images() != null && Files.isDirectory(Path.of(s.images()))) {
             data.addProperty("images", Path.of(s.images()).toAbsolutePath().toString());
             data.addProperty("images_listing_sha256", listing(Path.of(s.images()), data, "images", HASH_IMAGE_CONTENTS_UP_TO));
         }
@@ -217,7 +245,9 @@ public record RunInfo(Map<String, String> parameters) {
     private static Map<String, String> benchmarks(Pipeline.Settings s) throws IOException {
         Map<String, String> out = new java.util.TreeMap<>();
         String def = s.benchmarks().defaultBenchmark();
-        if (s.questions() != null && Files.isRegularFile(s.questions())) {
+        if (!s.published().isEmpty()) {
+            s.published().forEach(in -> out.put(in.benchmark(), sinkscope.eval.TaskScore.taskOf(in.benchmark())));
+        } else if (s.questions() != null && Files.isRegularFile(s.questions())) {
             for (sinkscope.data.Question q : sinkscope.data.QuestionReader.read(s.questions()).questions()) {
                 String b = q.benchmark() == null ? def : q.benchmark().toLowerCase(java.util.Locale.ROOT);
                 String t = q.task() != null ? q.task() : sinkscope.eval.TaskScore.taskOf(b);

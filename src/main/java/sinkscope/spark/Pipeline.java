@@ -32,6 +32,8 @@ public final class Pipeline {
      * @param sinkDimsFrom an output root whose {@code sink_dimensions} recommended dims become the runner's
      *     D_sink when {@code runner.sinkDims()} is empty; or {@code null}
      * @param benchmarks the benchmark defaults, prompt suffixes, caption length, CHAIR vocabulary and bootstrap settings
+     * @param published benchmarks read from their published layouts ({@link sinkscope.data.PublishedBenchmark}) instead
+     *     of {@code questions}/{@code table}; then {@code images} is {@link SampleSource#imageRoot} of them; empty otherwise
      * @param batchSize samples per forward pass in extract and evaluate (1: one at a time; see {@link SampleRunner})
      */
     public record Settings(
@@ -50,9 +52,11 @@ public final class Pipeline {
             int topK,
             int bins,
             BenchmarkOptions benchmarks,
+            List<sinkscope.data.PublishedBenchmark.Input> published,
             int batchSize) {
 
         public Settings {
+            published = published == null ? List.of() : List.copyOf(published);
             if (batchSize < 1) {
                 throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
             }
@@ -61,8 +65,17 @@ public final class Pipeline {
         /** Settings one sample per forward pass. */
         public Settings(Path questions, String table, SampleSource.Columns columns, String images, String out, boolean resume, int limit,
                         int partitions, RunnerSpec runner, ExtractOptions extract, List<EvalConfig> configs, String sinkDimsFrom, int topK,
+                        int bins, BenchmarkOptions benchmarks, List<sinkscope.data.PublishedBenchmark.Input> published) {
+            this(questions, table, columns, images, out, resume, limit, partitions, runner, extract, configs, sinkDimsFrom, topK, bins,
+                    benchmarks, published, 1);
+        }
+
+        /** Settings of a question file or table input (no published layouts), one sample per forward pass. */
+        public Settings(Path questions, String table, SampleSource.Columns columns, String images, String out, boolean resume, int limit,
+                        int partitions, RunnerSpec runner, ExtractOptions extract, List<EvalConfig> configs, String sinkDimsFrom, int topK,
                         int bins, BenchmarkOptions benchmarks) {
-            this(questions, table, columns, images, out, resume, limit, partitions, runner, extract, configs, sinkDimsFrom, topK, bins, benchmarks, 1);
+            this(questions, table, columns, images, out, resume, limit, partitions, runner, extract, configs, sinkDimsFrom, topK, bins,
+                    benchmarks, List.of(), 1);
         }
 
         /** Settings with {@link BenchmarkOptions#defaults()}. */
@@ -124,13 +137,24 @@ public final class Pipeline {
         return out;
     }
 
-    /** The input samples from the questions file or the table, limited to the first {@code limit}. */
+    /** The input samples from the published benchmarks, the questions file or the table, limited to the first {@code limit}. */
     public static SampleSource source(SparkSession spark, Settings s) throws IOException {
+        if (!s.published().isEmpty()) {
+            return SampleSource.published(spark, s.published(), s.images() == null ? null : Path.of(s.images()), s.limit(), s.benchmarks());
+        }
         if (s.questions() != null) {
             return SampleSource.jsonl(spark, s.questions(), s.limit(), s.benchmarks());
         }
         Dataset<Row> table = spark.read().parquet(s.table());
         return SampleSource.table(s.limit() > 0 ? table.limit(s.limit()) : table, s.columns(), s.benchmarks());
+    }
+
+    /**
+     * Writes the inputs that could not become samples to {@code errors/job=read} (extract does it in a pipeline; a lone
+     * {@code evaluate} calls this so its bad lines are rows too).
+     */
+    public static void writeReadErrors(SparkSession spark, Settings s, SampleSource source) {
+        new OutputRoot(spark, s.out(), s.resume()).writeErrors("read", spark.createDataFrame(source.errors(), Tables.ERRORS));
     }
 
     public static ExtractJob.Counts extract(SparkSession spark, Settings s, SampleSource source, PrintStream log) {

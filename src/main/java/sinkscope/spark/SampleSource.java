@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import sinkscope.data.InputError;
 import sinkscope.data.PromptTemplate;
+import sinkscope.data.PublishedBenchmark;
 import sinkscope.data.Question;
 import sinkscope.data.QuestionReader;
 
@@ -86,6 +87,64 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
             }
         });
         return new SampleSource(spark.createDataFrame(samples, Tables.SAMPLE_INPUT), errors, total[0]);
+    }
+
+    /**
+     * Benchmarks in their published layouts ({@link PublishedBenchmark}) as samples: each benchmark's questions with the
+     * text the model is asked ({@link PromptTemplate#question}: options as lines and the benchmark's suffix), image paths
+     * relative to {@code imageRoot} (which must hold every benchmark's image folder, {@link #imageRoot}) or MMBench's
+     * decoded image bytes. Every record that could not become a question is an error row whose reason is
+     * {@code file:line: field: reason}; so is a question id that an earlier benchmark of the run already used.
+     * {@code limit > 0}: the first {@code limit} questions of each benchmark.
+     */
+    public static SampleSource published(SparkSession spark, List<PublishedBenchmark.Input> inputs, Path imageRoot, int limit,
+                                         BenchmarkOptions options) throws IOException {
+        List<Row> samples = new ArrayList<>();
+        List<Row> errors = new ArrayList<>();
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        Path root = imageRoot == null ? null : imageRoot.toAbsolutePath().normalize();
+        for (PublishedBenchmark.Input in : inputs) {
+            PublishedBenchmark.Result r = PublishedBenchmark.read(in, options.synonyms(), limit);
+            for (sinkscope.data.ReadError e : r.errors()) {
+                errors.add(error(null, e.line(), "read", e.toString()));
+            }
+            for (PublishedBenchmark.Item item : r.items()) {
+                Question q = item.question();
+                String other = seen.putIfAbsent(q.questionId(), in.benchmark());
+                if (other != null) {
+                    errors.add(error(q.questionId(), q.line(), "read", in.files().get(0) + ":" + q.line() + ": question_id: " + q.questionId()
+                            + " is already a question of " + other + " in this run"));
+                    continue;
+                }
+                String task = BenchmarkOptions.task(in.benchmark(), q.task());
+                String text = PromptTemplate.question(q.text(), q.options(), PromptTemplate.suffix(options.promptSuffix(), in.benchmark(), task));
+                String path = item.imagePath() == null ? null : root.relativize(item.imagePath()).toString();
+                samples.add(RowFactory.create(q.questionId(), q.line(), path, item.imageBytes(), text, q.label(), q.category(), null, null,
+                        in.benchmark(), task, seq(q.options()), seq(q.answers()), q.group()));
+            }
+        }
+        return new SampleSource(spark.createDataFrame(samples, Tables.SAMPLE_INPUT), errors, samples.size() + errors.size());
+    }
+
+    /**
+     * The image root of a run over {@code inputs}: the deepest folder holding every benchmark's image folder (MMBench
+     * has none); null when no benchmark has one.
+     */
+    public static Path imageRoot(List<PublishedBenchmark.Input> inputs) {
+        Path common = null;
+        for (PublishedBenchmark.Input in : inputs) {
+            if (in.benchmark().equals("mmbench")) {
+                continue;
+            }
+            Path p = in.imageRoot();
+            if (common == null) {
+                common = p;
+            }
+            while (!p.startsWith(common)) {
+                common = common.getParent();
+            }
+        }
+        return common;
     }
 
     /**

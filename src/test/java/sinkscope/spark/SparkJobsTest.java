@@ -188,7 +188,7 @@ class SparkJobsTest {
             Path o = q3.resolve("out" + b);
             Pipeline.Settings one = Fixture.settings(file, o, false, 2);
             Pipeline.Settings s = new Pipeline.Settings(one.questions(), one.table(), one.columns(), one.images(), one.out(), false, 0, 2, one.runner(),
-                    one.extract(), one.configs(), null, 2, 4, one.benchmarks(), b);
+                    one.extract(), one.configs(), null, 2, 4, one.benchmarks(), List.of(), b);
             SampleSource source = SampleSource.jsonl(spark, file, 0);
             Pipeline.extract(spark, s, source, quiet);
             Pipeline.evaluate(spark, s, source, quiet);
