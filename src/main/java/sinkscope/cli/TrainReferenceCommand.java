@@ -9,7 +9,7 @@ import sinkscope.train.ReferenceModelBuilder;
 final class TrainReferenceCommand implements Main.Command {
     @Override
     public String summary() {
-        return "train the small reference LLaVA on the synthetic benchmark: --out DIR [--steps N --images N --seed S --hidden 128 ...]";
+        return "train the small reference LLaVA on the synthetic benchmark: --out DIR [--text-steps N --steps N --images N --seed S --hidden 128 ...]";
     }
 
     @Override
@@ -18,6 +18,8 @@ final class TrainReferenceCommand implements Main.Command {
         Path out = a.path("out");
         Recipe d = Recipe.defaults();
         Recipe r = new Recipe(a.integer("seed", (int) d.seed()), a.integer("images", d.trainImages()), a.integer("eval-images", d.evalImages()),
+                a.integer("text-steps", d.textSteps()), a.integer("text-batch", d.textBatch()), a.integer("text-length", d.textLength()),
+                a.number("text-lr", d.textLr()), a.number("text-copy-share", d.textCopyShare()),
                 a.integer("vision-steps", d.visionSteps()), a.integer("vision-batch", d.visionBatch()), a.number("vision-lr", d.visionLr()),
                 a.integer("steps", d.steps()), a.integer("images-per-step", d.imagesPerStep()),
                 a.integer("questions-per-image", d.questionsPerImage()), a.number("lr", d.learningRate()), a.integer("warmup", d.warmupSteps()),

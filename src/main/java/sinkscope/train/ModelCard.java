@@ -8,6 +8,22 @@ import sinkscope.model.llava.LlavaConfig;
 public final class ModelCard {
     private ModelCard() {}
 
+    private static String textCurve(ReferenceTrainer.Run run) {
+        if (run.textCurve().isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("## Loss curve (stage 0, language)\n\nMean training loss since the previous row; on 32 fixed ")
+                .append("held-out sequences: loss, back-copy accuracy (argmax after a trigger), and per layer (entering it) BOS's ")
+                .append("max |x_d|/RMS and the attention on BOS of the most BOS-bound head (mean over query positions >= 1).\n\n")
+                .append("| step | loss | held-out loss | copy acc | BOS max\\|x\\|/RMS per layer | attention on BOS (top head) per layer | minutes |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (TextPretraining.Point p : run.textCurve()) {
+            sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.4f | %.3f | %s | %s | %.1f |%n", p.step(), p.loss(), p.heldOutLoss(),
+                    p.copyAccuracy(), TextPretraining.fmt(p.bosPhi()), TextPretraining.fmt(p.bosAttention()), p.seconds() / 60));
+        }
+        return sb.append("\n").toString();
+    }
+
     private static String visionCurve(ReferenceTrainer.Run run) {
         if (run.visionCurve().isEmpty()) {
             return "";
@@ -51,6 +67,12 @@ public final class ModelCard {
                                 + "train split, the last %d the held-out eval split (disjoint images). Images are rendered at 224 px and "
                                 + "go through `preprocessor_config.json` (bicubic resize to %d, center crop), as at inference.%n",
                         r.trainImages() + r.evalImages(), r.seed(), r.trainImages(), r.evalImages(), v.imageSize()))
+                .append(r.textSteps() == 0 ? "" : String.format(Locale.ROOT, "- Stage 0, language pretraining of the decoder (in the place of "
+                                + "the LLM's pretraining; `TextPretraining`): the bigram-backcopy language of the active-dormant attention-sink "
+                                + "analyses over the tokenizer's words (%d trigger words; after a trigger the word before it is copied; otherwise a "
+                                + "trigger follows with probability %s, else a seeded bigram step that needs no attention to the past), %d steps "
+                                + "of %d sequences of %d tokens, Adam, peak learning rate %s, next-token cross-entropy on every position.%n",
+                        TextPretraining.Language.TRIGGERS, r.textCopyShare(), r.textSteps(), r.textBatch(), r.textLength(), r.textLr()))
                 .append(r.visionSteps() == 0 ? "- Stage 1 skipped (`--vision-steps 0`): the vision tower stays at its initialisation.\n"
                         : String.format(Locale.ROOT, "- Stage 1, vision pretraining (in the place of CLIP's pretraining; `VisionPretraining`): the "
                                 + "vision tower plus a linear probe on every patch token of the feature layer learn which object classes cover "
@@ -74,6 +96,7 @@ public final class ModelCard {
                 .append(String.format(Locale.ROOT, "- Seed %d (data, initialisation and batch order). Wall time: %.1f min training on %d "
                                 + "CPU threads, %.1f min held-out evaluation.%n%n", r.seed(), run.seconds() / 60,
                         Runtime.getRuntime().availableProcessors(), eval.seconds() / 60))
+                .append(textCurve(run))
                 .append(visionCurve(run))
                 .append("## Loss curve (stage 2)\n\nMean over the steps since the previous row; held-out accuracy is the teacher-forced first ")
                 .append("answer token on the POPE questions of the held-out images.\n\n")

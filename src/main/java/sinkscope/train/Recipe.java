@@ -13,25 +13,48 @@ import sinkscope.data.SyntheticBenchmark;
  * @param visionSteps steps of stage 1, the vision tower's pretraining ({@link VisionPretraining}); 0 skips it
  * @param visionBatch images per stage-1 step
  * @param visionLr stage 1's peak learning rate (same warmup and cosine as stage 2)
+ * @param textSteps steps of stage 0, the decoder's language pretraining ({@link TextPretraining}); 0 skips it
+ * @param textBatch sequences per stage-0 step
+ * @param textLength tokens per stage-0 sequence, {@code <s>} included
+ * @param textLr stage 0's peak learning rate (same warmup and cosine as stage 2, over {@code textSteps})
+ * @param textCopyShare stage 0's probability that a non-trigger word is followed by a trigger (a back-copy to come);
+ *     the rest are bigram steps that need no attention to the past
  */
-public record Recipe(long seed, int trainImages, int evalImages, int visionSteps, int visionBatch, double visionLr,
+public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
+                     int visionSteps, int visionBatch, double visionLr,
                      int steps, int imagesPerStep, int questionsPerImage, double learningRate, int warmupSteps, double minLrFraction, double initStd, double popeSuffixShare,
                      int imageSize, int patchSize, int visionHidden, int visionLayers, int visionHeads, int visionIntermediate,
                      int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions) {
 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
-        return new Recipe(7, 12000, 24, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
+        return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
                 112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512);
     }
 
-    /** A few-second configuration for tests. */
+    /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
-        return new Recipe(3, 16, 4, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
+        return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
                 56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256);
     }
 
+    /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
+    public Recipe withTextStage(int steps, int batch, int length, double lr, double copyShare) {
+        return new Recipe(seed, trainImages, evalImages, steps, batch, length, lr, copyShare, visionSteps, visionBatch, visionLr, this.steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions);
+    }
+
     public Recipe {
+        positive("text-batch", textBatch);
+        if (textSteps < 0 || !(textLr > 0) || !(textCopyShare >= 0 && textCopyShare <= 1)) {
+            throw new IllegalArgumentException("--text-steps must be >= 0, --text-lr positive and --text-copy-share in [0, 1], got "
+                    + textSteps + ", " + textLr + ", " + textCopyShare);
+        }
+        if (textLength < 3 || textLength > maxPositions) {
+            throw new IllegalArgumentException("--text-length must be in [3, --max-positions " + maxPositions + "], got " + textLength);
+        }
         positive("steps", steps);
         positive("vision-batch", visionBatch);
         if (visionSteps < 0 || !(visionLr > 0)) {
@@ -74,6 +97,11 @@ public record Recipe(long seed, int trainImages, int evalImages, int visionSteps
     /** Stage 1's learning rate at step {@code step}: the same schedule from {@code visionLr} over {@code visionSteps}. */
     public double visionLearningRate(int step) {
         return schedule(visionLr, step, visionSteps);
+    }
+
+    /** Stage 0's learning rate at step {@code step}: the same schedule from {@code textLr} over {@code textSteps}. */
+    public double textLearningRate(int step) {
+        return schedule(textLr, step, textSteps);
     }
 
     private double schedule(double peak, int step, int horizon) {
@@ -180,12 +208,14 @@ public record Recipe(long seed, int trainImages, int evalImages, int visionSteps
 
     /** The command line that reproduces this recipe. */
     public String commandLine(String out) {
-        return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d --vision-steps %d --vision-batch %d "
+        String text = textSteps == 0 ? "" : String.format(Locale.ROOT, "--text-steps %d --text-batch %d --text-length %d --text-lr %s --text-copy-share %s ",
+                textSteps, textBatch, textLength, textLr, textCopyShare);
+        return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d %s--vision-steps %d --vision-batch %d "
                         + "--vision-lr %s --steps %d "
                         + "--images-per-step %d --questions-per-image %d --lr %s --warmup %d --min-lr-fraction %s --init-std %s "
                         + "--pope-suffix-share %s --image-size %d --patch-size %d --vision-hidden %d --vision-layers %d --vision-heads %d "
                         + "--vision-intermediate %d --hidden %d --layers %d --heads %d --kv-heads %d --intermediate %d --max-positions %d",
-                out, seed, trainImages, evalImages, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd,
+                out, seed, trainImages, evalImages, text, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd,
                 popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers,
                 textHeads, textKvHeads, textIntermediate, maxPositions);
     }

@@ -34,7 +34,8 @@ import sinkscope.model.llava.LlavaTokenizer;
  * Trains a LLaVA-1.5-architecture model from scratch on the synthetic benchmark's train split with DJL's training
  * API: PyTorch autograd through the {@link Llava} runtime's own blocks, {@link Optimizer#adam()}.
  *
- * <p>Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2,
+ * <p>Stage 0 ({@link TextPretraining}, when {@code textSteps > 0}) pretrains the language model on a synthetic
+ * language, as LLaVA starts from a pretrained LLM. Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2,
  * visual instruction tuning, trains the projector and the language model with the tower frozen (as LLaVA-1.5
  * does): the tower's features are computed once per image and the steps run the projector and the decoder only.
  *
@@ -59,7 +60,7 @@ public final class ReferenceTrainer {
     public record CurvePoint(int step, double loss, double trainAccuracy, double learningRate, double heldOutAccuracy, double seconds) {}
 
     /** A finished run: the trained model (the caller closes it) and its curve. */
-    public record Run(Llava model, List<VisionPretraining.Point> visionCurve, List<CurvePoint> curve, double seconds, long parameters,
+    public record Run(Llava model, List<TextPretraining.Point> textCurve, List<VisionPretraining.Point> visionCurve, List<CurvePoint> curve, double seconds, long parameters,
                       int steps) {}
 
     private final Recipe recipe;
@@ -103,6 +104,8 @@ public final class ReferenceTrainer {
         Llava model = Llava.create(config, new RandomWeights(recipe.seed(), recipe.initStd()), Device.cpu(), DataType.FLOAT32);
         try {
             long count = model.parameters().values().stream().mapToLong(NDArray::size).sum();
+            List<TextPretraining.Point> textCurve = recipe.textSteps() == 0 ? List.of()
+                    : new TextPretraining(recipe, WordLevelTokenizer.synthetic()).train(model, logEvery * 4, log);
             List<VisionPretraining.Point> visionCurve = recipe.visionSteps() == 0 ? List.of()
                     : new VisionPretraining(recipe, dataset).train(model, pixels, logEvery * 4, log);
             float[][] features = visionFeatures(model, pixels);
@@ -169,7 +172,7 @@ public final class ReferenceTrainer {
             for (NDArray p : params.values()) {
                 p.setRequiresGradient(false);
             }
-            return new Run(model, visionCurve, curve, (System.nanoTime() - t0) / 1e9, count, steps);
+            return new Run(model, textCurve, visionCurve, curve, (System.nanoTime() - t0) / 1e9, count, steps);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -181,7 +184,7 @@ public final class ReferenceTrainer {
      * parameter, gradients reset to zero (PyTorch accumulates them across backward passes). A non-finite gradient
      * norm skips the update (gradients are still reset); returns whether the update was made.
      */
-    private static boolean update(Map<String, NDArray> params, Optimizer adam) {
+    static boolean update(Map<String, NDArray> params, Optimizer adam) {
         List<NDArray> grads = new ArrayList<>();
         double squares = 0;
         for (NDArray p : params.values()) {

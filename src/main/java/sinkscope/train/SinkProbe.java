@@ -21,12 +21,13 @@ import sinkscope.sink.SinkDimensions;
  * the largest {@code |x_d| / RMS(x)} (over all dimensions d) of the BOS token, of the image tokens and of the text
  * tokens after the image, entering the layer; how many image tokens have {@code phi = max_{d in D_sink}
  * |x_d| / RMS(x) > tau} for given sink dimensions; and the share of the last prompt token's attention (mean over
- * heads) that lands on BOS and on the image. A measurement for the model card: nothing is planted or changed.
+ * heads) that lands on BOS and on the image, and the share of that image attention that lands on the image tokens
+ * that are sinks ({@code sum_{sink image tokens} a / sum_{image tokens} a}, 0 when the image has none). A measurement for the model card: nothing is planted or changed.
  */
 public final class SinkProbe {
     /** Per-layer sums over images; {@link #markdown} divides by {@code images}. */
     public record Result(double[] bosPhi, double[] imagePhiMax, double[] textPhi, long[] imageSinks, long imageTokens, double[] bosAttention,
-                         double[] imageAttention, int images, int[] dims, double tau) {}
+                         double[] imageAttention, double[] sinkShareOfImageAttention, int images, int[] dims, double tau) {}
 
     /** Sink-dimension ranking over the images, and the probe run with the recommended dimensions. */
     public record Measurement(String prompt, SinkDimensions dimensions, int[] recommended, Result probe) {}
@@ -60,6 +61,7 @@ public final class SinkProbe {
         long[] sinks = new long[layers];
         double[] bosAttn = new double[layers];
         double[] imageAttn = new double[layers];
+        double[] sinkShare = new double[layers];
         long imageTokens = 0;
         long[] ids = processor.encode(prompt);
         for (BufferedImage img : images) {
@@ -94,14 +96,17 @@ public final class SinkProbe {
                     float[] a = last.toFloatArray();
                     bosAttn[l] += a[0];
                     double sum = 0;
+                    double onSinks = 0;
                     for (int t = s0; t < s1; t++) {
                         sum += a[t];
+                        onSinks += phi[t - s0] > tau ? a[t] : 0;
                     }
                     imageAttn[l] += sum;
+                    sinkShare[l] += sum > 0 ? onSinks / sum : 0;
                 }
             }
         }
-        return new Result(bosPhi, imageMax, textPhi, sinks, imageTokens, bosAttn, imageAttn, images.size(), dims, tau);
+        return new Result(bosPhi, imageMax, textPhi, sinks, imageTokens, bosAttn, imageAttn, sinkShare, images.size(), dims, tau);
     }
 
     private static long[] toLong(int[] a) {
@@ -111,12 +116,12 @@ public final class SinkProbe {
     /** One row per layer. */
     public static String markdown(Result r) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "| layer | BOS max\\|x\\|/RMS (mean) | image tokens max\\|x\\|/RMS (max) "
-                + "| text after image max\\|x\\|/RMS (mean) | image tokens with phi > %.2f on %s | last token's attention on BOS | on image |%n"
-                + "|---|---|---|---|---|---|---|%n", r.tau(), java.util.Arrays.toString(r.dims())));
+                + "| text after image max\\|x\\|/RMS (mean) | image tokens with phi > %.2f on %s | per image | last token's attention on BOS | on image "
+                + "| share of its image attention on those sinks |%n|---|---|---|---|---|---|---|---|---|%n", r.tau(), java.util.Arrays.toString(r.dims())));
         for (int l = 0; l < r.bosPhi().length; l++) {
-            sb.append(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %d of %d | %.3f | %.3f |%n", l, r.bosPhi()[l] / r.images(),
-                    r.imagePhiMax()[l], r.textPhi()[l] / r.images(), r.imageSinks()[l], r.imageTokens(), r.bosAttention()[l] / r.images(),
-                    r.imageAttention()[l] / r.images()));
+            sb.append(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %d of %d | %.2f | %.3f | %.3f | %.3f |%n", l, r.bosPhi()[l] / r.images(),
+                    r.imagePhiMax()[l], r.textPhi()[l] / r.images(), r.imageSinks()[l], r.imageTokens(), (double) r.imageSinks()[l] / r.images(),
+                    r.bosAttention()[l] / r.images(), r.imageAttention()[l] / r.images(), r.sinkShareOfImageAttention()[l] / r.images()));
         }
         return sb.toString();
     }

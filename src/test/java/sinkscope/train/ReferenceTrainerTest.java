@@ -53,9 +53,12 @@ class ReferenceTrainerTest {
         Torch.configure(0);
         Path out = dir.resolve("model");
         List<String> log = new ArrayList<>();
-        ReferenceModelBuilder.Summary built = ReferenceModelBuilder.build(out, Recipe.tiny(), 4, 0, log::add);
+        Recipe recipe = Recipe.tiny().withTextStage(8, 4, 16, 3e-3, 0.1);
+        ReferenceModelBuilder.Summary built = ReferenceModelBuilder.build(out, recipe, 2, 0, log::add);
         String card = Files.readString(out.resolve("README.md"));
-        for (String section : List.of("## Recipe", "## Loss curve (stage 1)", "## Loss curve (stage 2)", "## Held-out accuracy", "## Status",
+        assertEquals(1, built.run().textCurve().size(), "stage 0 logs every 4 * 2 steps");
+        assertTrue(card.contains("--text-steps 8 --text-batch 4 --text-length 16 --text-lr 0.003 --text-copy-share 0.1 "), card);
+        for (String section : List.of("## Recipe", "## Loss curve (stage 0, language)", "## Loss curve (stage 1)", "## Loss curve (stage 2)", "## Held-out accuracy", "## Status",
                 "## Sink dimensions and visual sink tokens")) {
             assertTrue(card.contains(section), "model card lacks " + section);
         }
@@ -67,6 +70,11 @@ class ReferenceTrainerTest {
         for (int l = 0; l < config.text().numHiddenLayers(); l++) {
             assertTrue(m.probe().imagePhiMax()[l] <= Math.sqrt(config.text().hiddenSize()) + 1e-3, "phi <= sqrt(D) in layer " + l);
             assertTrue(m.probe().imageSinks()[l] <= m.probe().imageTokens());
+            double share = m.probe().sinkShareOfImageAttention()[l] / m.probe().images();
+            assertTrue(share >= 0 && share <= 1 + 1e-6, "share of image attention on sinks in [0, 1]: " + share);
+            if (m.probe().imageSinks()[l] == 0) {
+                assertEquals(0, share, 0, "no sinks, no attention on them");
+            }
         }
         double worst = 1;
         for (String t : List.of("plain", "pope")) {

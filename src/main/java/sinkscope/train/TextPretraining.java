@@ -1,0 +1,272 @@
+package sinkscope.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import sinkscope.model.AttentionHook;
+import sinkscope.model.Capture;
+import sinkscope.model.ForwardStep;
+import sinkscope.model.KvCache;
+import sinkscope.model.LlamaModel;
+import sinkscope.model.llava.Llava;
+
+/**
+ * Stage 0 of the reference recipe, in the place of the LLM's language pretraining: the decoder (token embeddings,
+ * layers, final norm, {@code lm_head}) learns a synthetic language in which most tokens need no attention to the
+ * past, the "bigram-backcopy" task of the active-dormant attention-sink analyses (Guo et al. 2024,
+ * arXiv:2410.13835), before the multimodal stage trains it further.
+ *
+ * <p>The language ({@link Language}) is over the tokenizer's ordinary words (not {@code <unk>}, {@code </s>},
+ * {@code <image>}, {@code <pad>}): a seeded split into {@value Language#TRIGGERS} trigger words and the other words;
+ * every other word {@code w} has {@value Language#SUCCESSORS} seeded successors {@code s_1(w), s_2(w)}. A sequence
+ * is {@code <s> x_1 ... x_{n-1}}, {@code x_1} uniform over the other words, and for {@code t >= 1}:
+ * <ul>
+ *   <li>{@code x_t} a trigger: {@code x_{t+1} = x_{t-1}} (back-copy, needs attention to the previous token);</li>
+ *   <li>otherwise, with probability {@code copyShare} a uniform trigger; else the bigram step, {@code s_1(x_t)}
+ *       with probability 3/4 and {@code s_2(x_t)} with 1/4 (needs nothing but the current token).</li>
+ * </ul>
+ * So a share {@code 1 - copyShare} of the predictable positions is pure bigram: the heads that copy must stay
+ * dormant there, which is the pressure under which a BOS attention sink with a massive residual state forms.
+ *
+ * <p>Loss: teacher-forced cross-entropy {@code -mean_{b, t < n-1} log p(x_{t+1} | x_{<=t})}, Adam, gradient norm
+ * clipped to 1, linear warmup then cosine over {@code textSteps} from {@code textLr}. The monitor, on a fixed
+ * held-out batch: the loss, the back-copy accuracy (argmax at positions whose token is a trigger), and per layer
+ * BOS's {@code max_d |x_d| / RMS(x)} entering the layer and the attention on BOS of the layer's most BOS-bound head
+ * (max over heads of the mean over sequences and query positions {@code t >= 1}).
+ */
+final class TextPretraining {
+    /** Held-out sequences the monitor runs on. */
+    static final int MONITOR_SEQUENCES = 32;
+
+    /** One point of the stage's curve; the arrays are per layer. */
+    record Point(int step, double loss, double heldOutLoss, double copyAccuracy, double[] bosPhi, double[] bosAttention, double seconds) {}
+
+    /** The bigram-backcopy language over a tokenizer's ordinary words. */
+    static final class Language {
+        static final int TRIGGERS = 4;
+        static final int SUCCESSORS = 2;
+        private final long bos;
+        private final long[] triggers;
+        private final long[] others;
+        private final long[][] successors;
+        private final Map<Long, Integer> otherIndex = new LinkedHashMap<>();
+        private final double copyShare;
+
+        Language(WordLevelTokenizer tok, long seed, double copyShare) {
+            if (!(copyShare >= 0 && copyShare <= 1)) {
+                throw new IllegalArgumentException("--text-copy-share must be in [0, 1], got " + copyShare);
+            }
+            this.copyShare = copyShare;
+            this.bos = tok.bosId();
+            List<Long> words = new ArrayList<>();
+            for (int id = tok.eosId() + 1; id < tok.vocabSize(); id++) {
+                if (id != tok.imageId() && id != tok.padId()) {
+                    words.add((long) id);
+                }
+            }
+            SplittableRandom rng = new SplittableRandom(seed ^ 0x7e47L);
+            for (int i = words.size() - 1; i > 0; i--) { // Fisher-Yates
+                java.util.Collections.swap(words, i, rng.nextInt(i + 1));
+            }
+            if (words.size() < TRIGGERS + SUCCESSORS + 1) {
+                throw new IllegalArgumentException("vocabulary of " + words.size() + " words is too small for the text stage");
+            }
+            triggers = words.subList(0, TRIGGERS).stream().mapToLong(Long::longValue).toArray();
+            others = words.subList(TRIGGERS, words.size()).stream().mapToLong(Long::longValue).toArray();
+            successors = new long[others.length][SUCCESSORS];
+            for (int i = 0; i < others.length; i++) {
+                otherIndex.put(others[i], i);
+                int a = rng.nextInt(others.length);
+                int b = (a + 1 + rng.nextInt(others.length - 1)) % others.length; // distinct from a
+                successors[i] = new long[] {others[a], others[b]};
+            }
+        }
+
+        long[] triggers() {
+            return triggers.clone();
+        }
+
+        boolean isTrigger(long id) {
+            for (long t : triggers) {
+                if (t == id) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** The bigram successors {@code s_1(w), s_2(w)} of a non-trigger word. */
+        long[] successors(long word) {
+            Integer i = otherIndex.get(word);
+            if (i == null) {
+                throw new IllegalArgumentException("token " + word + " is not a non-trigger word of the language");
+            }
+            return successors[i].clone();
+        }
+
+        /** One sequence of {@code length} ids, {@code <s>} first. */
+        long[] sample(SplittableRandom rng, int length) {
+            long[] x = new long[length];
+            x[0] = bos;
+            if (length > 1) {
+                x[1] = others[rng.nextInt(others.length)];
+            }
+            for (int t = 1; t + 1 < length; t++) {
+                if (isTrigger(x[t])) {
+                    x[t + 1] = x[t - 1];
+                } else if (rng.nextDouble() < copyShare) {
+                    x[t + 1] = triggers[rng.nextInt(triggers.length)];
+                } else {
+                    long[] s = successors[otherIndex.get(x[t])];
+                    x[t + 1] = rng.nextInt(4) < 3 ? s[0] : s[1];
+                }
+            }
+            return x;
+        }
+    }
+
+    private final Recipe recipe;
+    private final Language language;
+
+    TextPretraining(Recipe recipe, WordLevelTokenizer tok) {
+        this.recipe = recipe;
+        this.language = new Language(tok, recipe.seed(), recipe.textCopyShare());
+    }
+
+    Language language() {
+        return language;
+    }
+
+    /** Trains the language model of {@code model} (its vision tower and projector are untouched). */
+    List<Point> train(Llava model, int logEvery, Consumer<String> log) {
+        LlamaModel lm = model.language();
+        int steps = recipe.textSteps();
+        int batch = recipe.textBatch();
+        int length = recipe.textLength();
+        long t0 = System.nanoTime();
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        model.parameters().forEach((name, p) -> {
+            if (name.startsWith("language_model.")) {
+                params.put(name, p);
+                p.setRequiresGradient(true);
+            }
+        });
+        int[] step = {0};
+        Optimizer adam = Optimizer.adam().optLearningRateTracker((name, n) -> (float) recipe.textLearningRate(step[0])).build();
+        SplittableRandom rng = new SplittableRandom(recipe.seed() ^ 0x7e47L);
+        SplittableRandom monitorRng = new SplittableRandom(~recipe.seed());
+        long[] monitor = new long[MONITOR_SEQUENCES * length];
+        for (int i = 0; i < MONITOR_SEQUENCES; i++) {
+            System.arraycopy(language.sample(monitorRng, length), 0, monitor, i * length, length);
+        }
+        List<Point> curve = new ArrayList<>();
+        double lossSum = 0;
+        int since = 0;
+        for (; step[0] < steps; step[0]++) {
+            long[] ids = new long[batch * length];
+            for (int i = 0; i < batch; i++) {
+                System.arraycopy(language.sample(rng, length), 0, ids, i * length, length);
+            }
+            try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = loss(m, logits(m, lm, ids, batch, length, null), ids, batch, length);
+                    gc.backward(loss);
+                    float v = loss.getFloat();
+                    lossSum += Float.isFinite(v) ? v : 0;
+                }
+            }
+            if (!ReferenceTrainer.update(params, adam)) {
+                log.accept("text step " + (step[0] + 1) + ": non-finite gradient, update skipped");
+            }
+            since++;
+            if ((step[0] + 1) % logEvery == 0 || step[0] + 1 == steps) {
+                Point p = monitor(lm, model, monitor, step[0] + 1, lossSum / since, (System.nanoTime() - t0) / 1e9);
+                curve.add(p);
+                log.accept(String.format(Locale.ROOT, "text step %5d  loss %.4f  held-out %.4f  copy acc %.3f  lr %.2e  BOS phi %s  attn on BOS %s  %.0f s",
+                        p.step(), p.loss(), p.heldOutLoss(), p.copyAccuracy(), recipe.textLearningRate(step[0]), fmt(p.bosPhi()),
+                        fmt(p.bosAttention()), p.seconds()));
+                lossSum = 0;
+                since = 0;
+            }
+        }
+        params.values().forEach(p -> p.setRequiresGradient(false));
+        return curve;
+    }
+
+    static String fmt(double[] a) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) {
+            sb.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", a[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    /** Logits {@code [B * S, V]} of a right-aligned batch of {@code B} sequences of length {@code S}, no image. */
+    static NDArray logits(NDManager m, LlamaModel lm, long[] ids, int b, int s, AttentionHook hook) {
+        NDArray embeds = lm.embed(m.create(ids, new Shape(b, s)));
+        embeds.attach(m);
+        try (KvCache cache = new KvCache(lm.numLayers())) {
+            NDArray hidden = lm.layers(embeds, cache, new ForwardStep(-1, 0, s, -1, -1, lm.numLayers()), hook);
+            return lm.logits(lm.norm(hidden.reshape(b * s, -1)));
+        }
+    }
+
+    /** The mean next-token cross-entropy over positions {@code 0..S-2} of every sequence (a scalar), from {@code logits [B * S, V]}. */
+    static NDArray loss(NDManager m, NDArray logits, long[] ids, int b, int s) {
+        int vocab = (int) logits.getShape().get(1);
+        float[] onehot = new float[b * s * vocab];
+        for (int i = 0; i < b; i++) {
+            for (int t = 0; t + 1 < s; t++) {
+                onehot[(i * s + t) * vocab + (int) ids[i * s + t + 1]] = 1;
+            }
+        }
+        return logits.logSoftmax(-1).mul(m.create(onehot, new Shape(b * s, vocab))).sum().neg().div(b * (s - 1));
+    }
+
+    private Point monitor(LlamaModel lm, Llava model, long[] ids, int step, double trainLoss, double seconds) {
+        int b = MONITOR_SEQUENCES;
+        int s = recipe.textLength();
+        int layers = lm.numLayers();
+        double[] phi = new double[layers];
+        double[] attn = new double[layers];
+        double held;
+        int right = 0;
+        int copies = 0;
+        try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope(); Capture cap = new Capture(m, true, true)) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = logits(m, lm, ids, b, s, cap);
+            held = loss(m, logits, ids, b, s).getFloat();
+            long[] argmax = logits.argMax(-1).toLongArray();
+            for (int i = 0; i < b; i++) {
+                for (int t = 1; t + 1 < s; t++) {
+                    if (language.isTrigger(ids[i * s + t])) {
+                        copies++;
+                        right += argmax[i * s + t] == ids[i * s + t + 1] ? 1 : 0;
+                    }
+                }
+            }
+            for (int l = 0; l < layers; l++) {
+                NDArray bos = cap.layerInputs().get(l).get(new NDIndex(":, 0, :")); // [B, D]
+                NDArray ratio = bos.abs().mul(NDArrays.div(1f, bos.square().mean(new int[] {-1}, true).add(1e-6f).sqrt()));
+                phi[l] = ratio.max(new int[] {1}).mean().getFloat();
+                // [B, H, S, S] -> queries 1.. on key 0, mean per head, the most BOS-bound head
+                attn[l] = cap.attentions().get(l).get(new NDIndex(":, :, 1:, 0")).mean(new int[] {2}).mean(new int[] {0}).max().getFloat();
+            }
+        }
+        return new Point(step, trainLoss, held, copies == 0 ? Double.NaN : (double) right / copies, phi, attn, seconds);
+    }
+}
