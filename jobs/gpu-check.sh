@@ -107,7 +107,7 @@ else
     (( GOLDEN_RC == 124 || GOLDEN_RC == 137 )) && ROWS+=("                   (the golden tests timed out)")
 
     # 4. the pipeline on the embedded default, on the device
-    if run_step pipeline 200 jobs/sinkscope pipeline --device "$DEVICE" --master 'local[1]' --limit 64 --out "$OUT/pipeline-out"; then
+    if run_step pipeline 200 jobs/sinkscope pipeline --device "$DEVICE" --master 'local[1]' --limit 64 --batch-size 4 --out "$OUT/pipeline-out"; then
         row pipeline PASS "$STEP_SECONDS" "$(grep -m1 '^extract:.*inputs' "$OUT/pipeline.log"); $(grep -m1 '^evaluate:.*runs' "$OUT/pipeline.log"); $(grep -m1 -E '^baseline +all' "$OUT/pipeline.log" | tr -s ' ')"
     else
         row pipeline FAIL "$STEP_SECONDS" "$STEP_NOTE$( (grep -m1 '^sinkscope pipeline:' "$OUT/pipeline.log" || grep -m1 'Exception' "$OUT/pipeline.log") | cut -c1-220)"

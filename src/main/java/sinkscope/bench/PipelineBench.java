@@ -178,7 +178,7 @@ public final class PipelineBench {
             for (int b : sizes) {
                 double[] run = evaluate(settings(spec, synth, s.work.resolve("batch-" + i + "-" + b), s.samples, b));
                 double sps = run[1] / run[0];
-                out.printf(Locale.ROOT, "run %d batch %d: wall %.2f s, %d predictions, %.2f samples/s, mean generated tokens %.1f%n", i + 1, b, run[0],
+                out.printf(Locale.ROOT, "run %d batch %d: wall %.2f s, %d predictions, %.2f samples/s, mean answer words %.1f%n", i + 1, b, run[0],
                         (long) run[1], sps, run[2]);
                 if (b == sizes.get(0)) {
                     base = sps;
