@@ -95,16 +95,8 @@ public final class PipelineBench {
         if (s.samples < 1 || s.runs < 1) {
             throw new IllegalArgumentException("--samples and --runs must be at least 1");
         }
-        Torch.configure(1);
-        RunnerSpec r = s.runner;
-        RunnerSpec spec = new RunnerSpec(r.factoryClass(), r.modelDir(), r.dtype(), 1, r.sinkDims(), r.tau(), r.template(), r.maxNewTokens());
-        Path synth = s.work.resolve("synth");
-        // the eval half of the images carries ~14 questions each
-        SyntheticBenchmark.Summary made = SyntheticBenchmark.generate(synth, s.samples / 5 + 2, 1, SyntheticBenchmark.DEFAULT_SIZE,
-                SyntheticBenchmark.DEFAULT_TRAIN_FRACTION);
-        if (made.evalQuestions() < s.samples) {
-            throw new IllegalStateException("synthetic benchmark has " + made.evalQuestions() + " eval questions, fewer than " + s.samples);
-        }
+        RunnerSpec spec = spec(1);
+        Path synth = synthetic();
         out.printf(Locale.ROOT, "bench-pipeline: %d samples x (extract + evaluate %s), %d runs per master, 1 intra-op thread per task, model %s%n",
                 s.samples, CONFIGS, s.runs, spec.modelDir());
 
@@ -140,6 +132,25 @@ public final class PipelineBench {
         return figures;
     }
 
+    /** The runner with libtorch's threads set to {@code threads} (before the engine loads). */
+    private RunnerSpec spec(int threads) {
+        Torch.configure(threads);
+        RunnerSpec r = settings.runner;
+        return new RunnerSpec(r.factoryClass(), r.modelDir(), r.dtype(), threads, r.sinkDims(), r.tau(), r.template(), r.maxNewTokens());
+    }
+
+    /** The synthetic benchmark under {@code work/synth} with at least {@code samples} eval questions. */
+    private Path synthetic() throws IOException {
+        Path synth = settings.work.resolve("synth");
+        // the eval half of the images carries ~14 questions each
+        SyntheticBenchmark.Summary made = SyntheticBenchmark.generate(synth, settings.samples / 5 + 2, 1, SyntheticBenchmark.DEFAULT_SIZE,
+                SyntheticBenchmark.DEFAULT_TRAIN_FRACTION);
+        if (made.evalQuestions() < settings.samples) {
+            throw new IllegalStateException("synthetic benchmark has " + made.evalQuestions() + " eval questions, fewer than " + settings.samples);
+        }
+        return synth;
+    }
+
     private Pipeline.Settings settings(RunnerSpec spec, Path synth, Path outDir, int limit) {
         return settings(spec, synth, outDir, limit, 1);
     }
@@ -159,15 +170,8 @@ public final class PipelineBench {
     public Map<String, Double> batchSizes(List<Integer> sizes) throws IOException {
         Settings s = settings;
         int threads = Runtime.getRuntime().availableProcessors();
-        Torch.configure(threads);
-        RunnerSpec r = s.runner;
-        RunnerSpec spec = new RunnerSpec(r.factoryClass(), r.modelDir(), r.dtype(), threads, r.sinkDims(), r.tau(), r.template(), r.maxNewTokens());
-        Path synth = s.work.resolve("synth");
-        SyntheticBenchmark.Summary made = SyntheticBenchmark.generate(synth, s.samples / 5 + 2, 1, SyntheticBenchmark.DEFAULT_SIZE,
-                SyntheticBenchmark.DEFAULT_TRAIN_FRACTION);
-        if (made.evalQuestions() < s.samples) {
-            throw new IllegalStateException("synthetic benchmark has " + made.evalQuestions() + " eval questions, fewer than " + s.samples);
-        }
+        RunnerSpec spec = spec(threads);
+        Path synth = synthetic();
         out.printf(Locale.ROOT, "bench-pipeline --batch-size %s: evaluate %d samples x %s, max_new_tokens %d, local[1], %d intra-op threads, %d runs, model %s%n",
                 sizes, s.samples, CONFIGS, spec.maxNewTokens(), threads, s.runs, spec.modelDir());
         evaluate(settings(spec, synth, s.work.resolve("warmup"), Math.max(1, s.warmup), sizes.get(sizes.size() - 1)));
