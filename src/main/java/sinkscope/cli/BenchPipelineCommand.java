@@ -11,7 +11,7 @@ import sinkscope.bench.PipelineBench;
  * {@code bench-pipeline [--samples 200] [--runs 3] [--warmup 8] [--model DIR] [--sink-dims a,b] [--tau T]
  * [--max-new-tokens 8] [--work DIR] [--timeline] [--batch-size 1,4,8]}: Spark overhead, local[2] vs local[1] scaling and Parquet
  * bytes per sample ({@link PipelineBench}); with {@code --batch-size}, evaluate's samples/s per batch size and the speedups over
- * the first size instead. The synthetic data and outputs go to {@code --work} (kept) or a temporary directory
+ * the first size instead, then {@code vision_sharing_saving} on the same model. The synthetic data and outputs go to {@code --work} (kept) or a temporary directory
  * (deleted). {@code --timeline} prints each timed run's Spark jobs: duration, task time, idle slot time, gaps.
  */
 final class BenchPipelineCommand implements Main.Command {
@@ -44,6 +44,8 @@ final class BenchPipelineCommand implements Main.Command {
                 bench.run();
             } else {
                 bench.batchSizes(batchSizes);
+                // and, on the same model, what the configs of a sample save by sharing its vision features
+                sinkscope.bench.VisionSharingBench.run(spec, Math.min(samples, 16), System.out);
             }
         } finally {
             if (work == null) {
