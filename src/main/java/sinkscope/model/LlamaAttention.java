@@ -59,16 +59,21 @@ public final class LlamaAttention {
         NDArray values = repeatKv(kv[1]);
         int k = (int) keys.getShape().get(2);
 
-        NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).div(scale);
+        // the [B, H, Q, K] scores are the one array here that grows with S^2: scaled and masked in place (the same
+        // kernels, so the same bits), and freed once the softmax has read them
+        NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).divi(scale);
         if (scores.getDataType() != DataType.FLOAT32) {
-            scores = scores.toType(DataType.FLOAT32, false);
+            NDArray wide = scores.toType(DataType.FLOAT32, false);
+            scores.close();
+            scores = wide;
         }
         if (mask != null) {
-            scores = scores.add(mask);
+            scores.addi(mask);
         } else if (q > 1 || (slidingWindow > 0 && k > slidingWindow)) {
-            scores = scores.add(causalMask(x.getManager(), q, k, start, slidingWindow));
+            scores.addi(causalMask(x.getManager(), q, k, start, slidingWindow));
         }
         NDArray attn = scores.softmax(-1);
+        scores.close();
         if (hook != null) {
             attn = hook.onAttention(layer, attn, step);
         }
