@@ -9,9 +9,10 @@ import ai.djl.ndarray.NDArray;
  * <p>The runtime calls a hook only when one is attached; with none the forward pass does no extra work.
  * Arrays handed to a hook belong to the forward pass and are closed after the layer: a hook that keeps
  * something copies or reduces it (on the device) first. A hook may rewrite the attention in place (VAR does:
- * the rows it changes are a small part of the array), so a hook that keeps attention must copy it, as
- * {@link Capture} does, and a caller that hands a hook an array it still needs hands it a copy. Hooks run on
- * the forward pass's thread.
+ * the rows it changes are a small part of the array) and says so ({@link #rewritesAttention}). The forward pass
+ * itself only reads the array the last hook returns, so a hook may keep that array instead of copying it when no
+ * hook after it rewrites in place ({@link #keepsAttention}; {@link #chain} refuses the other order). A caller that
+ * hands a hook an array it still needs hands it a copy. Hooks run on the forward pass's thread.
  */
 public interface AttentionHook {
 
@@ -30,7 +31,21 @@ public interface AttentionHook {
     /** Called once at the start of every forward pass (prefill and each decode step). */
     default void onStep(ForwardStep step) {}
 
-    /** Runs {@code first} then {@code second}; the second sees the attention the first returned. */
+    /** True for a hook that may write into the attention array it is handed (VAR). */
+    default boolean rewritesAttention() {
+        return false;
+    }
+
+    /** True for a hook that keeps the attention array it is handed, uncopied, past the layer ({@link Capture}). */
+    default boolean keepsAttention() {
+        return false;
+    }
+
+    /**
+     * Runs {@code first} then {@code second}; the second sees the attention the first returned. Refuses a
+     * {@code first} that keeps the array it sees ahead of a {@code second} that rewrites it in place: what the first
+     * kept would change under it ({@link Capture#copying} keeps a copy instead), or ahead of a second that keeps it too.
+     */
     static AttentionHook chain(AttentionHook first, AttentionHook second) {
         if (first == null) {
             return second;
@@ -38,7 +53,22 @@ public interface AttentionHook {
         if (second == null) {
             return first;
         }
+        if (first.keepsAttention() && (second.rewritesAttention() || second.keepsAttention())) {
+            throw new IllegalArgumentException(first.getClass().getSimpleName() + " keeps the attention it sees uncopied and "
+                    + second.getClass().getSimpleName() + " after it " + (second.rewritesAttention() ? "rewrites it in place" : "keeps it too")
+                    + ": chain a copying Capture first (Capture.copying)");
+        }
         return new AttentionHook() {
+            @Override
+            public boolean rewritesAttention() {
+                return first.rewritesAttention() || second.rewritesAttention();
+            }
+
+            @Override
+            public boolean keepsAttention() {
+                return first.keepsAttention() || second.keepsAttention();
+            }
+
             @Override
             public void onStep(ForwardStep step) {
                 first.onStep(step);

@@ -213,6 +213,16 @@ public final class BatchedPrompts implements AutoCloseable {
             return any ? new PerSample(hooks.toArray(new AttentionHook[0]), pads) : null;
         }
 
+        @Override
+        public boolean rewritesAttention() {
+            return java.util.Arrays.stream(hooks).anyMatch(h -> h != null && h.rewritesAttention());
+        }
+
+        @Override
+        public boolean keepsAttention() {
+            return java.util.Arrays.stream(hooks).anyMatch(h -> h != null && h.keepsAttention());
+        }
+
         private boolean calls(int i) {
             return hooks[i] != null && steps[i] != null;
         }

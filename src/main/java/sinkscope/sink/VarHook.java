@@ -92,6 +92,12 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         heads = -1;
     }
 
+    /** VAR rewrites the rows it redistributes in place. */
+    @Override
+    public boolean rewritesAttention() {
+        return true;
+    }
+
     @Override
     public void onStep(ForwardStep step) {
         if (step.isPrefill()) {

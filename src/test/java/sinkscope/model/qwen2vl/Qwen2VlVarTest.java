@@ -1,6 +1,7 @@
 package sinkscope.model.qwen2vl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -52,8 +53,11 @@ class Qwen2VlVarTest {
                 SafeTensors st = SafeTensors.open(golden.resolve(sample.get("tensors_file").getAsString()))) {
             Inputs inputs = model.encode(m, sample.get("prompt_text").getAsString(), st.load(m, "pixel_values"), st.longs("image_grid_thw"));
             Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
-            try (Capture before = new Capture(m, true, true); Capture after = new Capture(m, false, true); VarHook var = new VarHook(m, params);
+            try (Capture before = Capture.copying(m, true, true); Capture after = new Capture(m, false, true); VarHook var = new VarHook(m, params);
                     KvCache cache = new KvCache(model.numLayers())) {
+                // a capture that keeps the arrays themselves cannot sit before VAR, which rewrites them in place
+                assertThrows(IllegalArgumentException.class, () -> AttentionHook.chain(after, var));
+                assertThrows(IllegalArgumentException.class, () -> AttentionHook.chain(after, after));
                 model.prefill(m, merged, cache, AttentionHook.chain(AttentionHook.chain(before, var), after));
                 NDArray hidden = NDArrays.stack(new NDList(before.layerInputs().toArray(new NDArray[0])));
                 NDArray attn = NDArrays.stack(new NDList(before.attentions().toArray(new NDArray[0])));
