@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import sinkscope.model.AttentionHook;
@@ -29,6 +30,7 @@ import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.qwen2vl.Qwen2Vl;
 import sinkscope.model.qwen2vl.Qwen2VlConfig;
+import sinkscope.sink.SampleStatistics;
 
 /**
  * Prefill throughput of the decoder on a random model of realistic shape, against bare GEMMs of the same shapes
@@ -36,8 +38,10 @@ import sinkscope.model.qwen2vl.Qwen2VlConfig;
  * {@code L * (2 S D (2D + 2 kv) + 6 S D I + 4 H S^2 d)} (projections, SwiGLU MLP, {@code QK^T} and {@code AV}
  * over the full {@code S x S} square as computed); {@code forward_vs_gemm} = achieved FLOP/s of the forward over
  * that of the GEMMs alone. Each run times the GEMMs and then the two sides of every A/B comparison back to back, in
- * alternating order; {@code forward_vs_gemm} and {@code capture_overhead} are the median over the runs of that run's
- * ratio, so slow drift of the machine (other processes, clocks) cancels within each pair. A hook's generation
+ * alternating order; {@code forward_vs_gemm}, {@code capture_overhead} (every hidden state and attention map kept, as
+ * {@code inspect} and the golden tests keep them) and {@code statistics_overhead} (the extract job's hook, which
+ * reduces each layer on the device and keeps no map; {@code statistics_hook_share} is the time inside its calls over
+ * the hook-free prefill) are the median over the runs of that run's ratio, so slow drift of the machine (other processes, clocks) cancels within each pair. A hook's generation
  * overhead ({@code *_overhead}: prefill and {@code decodeSteps} greedy steps, hook on over hook off) runs the two
  * generations in lockstep, phase by phase, and compares typical generations ({@link #typicalGenerations}: medians
  * of each phase and of its paired difference); {@code *_overhead_run_q1/q3} are the quartiles of the per-run
@@ -192,15 +196,25 @@ public final class ForwardBench {
                 gemms(gemmInputs);
                 prefill(model, m, merged, null);
                 prefill(model, m, merged, () -> new Capture(m, true, true));
+                prefill(model, m, merged, this::statistics);
             }
             List<Double> gemm = new ArrayList<>();
             List<Double> off = new ArrayList<>();
             List<Double> on = new ArrayList<>();
+            List<Double> statsOff = new ArrayList<>();
+            List<Double> statsOn = new ArrayList<>();
+            List<Double> statsHook = new ArrayList<>();
             for (int r = 0; r < s.runs; r++) {
                 gemm.add(gemms(gemmInputs));
                 double[] pair = pair(r, () -> prefill(model, m, merged, null), () -> prefill(model, m, merged, () -> new Capture(m, true, true)));
                 off.add(pair[0]);
                 on.add(pair[1]);
+                long[] statsNanos = {0};
+                double[] stats = pair(r, () -> prefill(model, m, merged, null),
+                        () -> prefill(model, m, merged, () -> timed(statistics(), nanos -> statsNanos[0] += nanos)));
+                statsOff.add(stats[0]);
+                statsOn.add(stats[1]);
+                statsHook.add(statsNanos[0] / 1e9);
             }
             double flops = s.flops();
             double gemmT = Figures.median(gemm);
@@ -210,6 +224,8 @@ public final class ForwardBench {
             figures.put("prefill_ms", offT * 1e3);
             figures.put("forward_vs_gemm", Figures.median(Figures.ratios(gemm, off)));
             figures.put("capture_overhead", Figures.median(Figures.ratios(on, off)));
+            figures.put("statistics_overhead", Figures.median(Figures.ratios(statsOn, statsOff)));
+            figures.put("statistics_hook_share", Figures.median(Figures.ratios(statsHook, statsOff)));
 
             for (Map.Entry<String, Supplier<AttentionHook>> e : extraHooks.entrySet()) {
                 generatePair(0, model, m, merged, () -> null, e.getValue());
@@ -239,6 +255,16 @@ public final class ForwardBench {
             }
             return figures;
         }
+    }
+
+    /**
+     * The extract job's hook ({@link SampleStatistics}, as {@code ModelSampleRunner.extract} makes it): sink scores on
+     * two dimensions at tau 2.5 (~2% of random tokens), HeadFork's head figures at the authors' summ 0.2 and rho 0.5,
+     * the last token's image attention kept for the job's default {@code --attention-layers} 1, 2, 3, 15, 31 (those the
+     * model has); it reduces every layer and keeps no map.
+     */
+    private SampleStatistics statistics() {
+        return new SampleStatistics(new int[] {0, 1}, 2.5, 2.5, 0.2, 0.5, Set.of(1, 2, 3, 15, 31));
     }
 
     /** Seconds for one prefill (all layers, last logits), the hook made fresh for the pass. */
@@ -327,7 +353,7 @@ public final class ForwardBench {
             this.model = model;
             this.merged = merged;
             this.inner = hook;
-            this.hook = hook == null ? null : timed(hook);
+            this.hook = hook == null ? null : timed(hook, nanos -> hookNanos += nanos);
             this.sample = m.newSubManager();
             this.cache = new KvCache(model.numLayers());
             this.seconds = new double[phases];
@@ -343,32 +369,6 @@ public final class ForwardBench {
                 }
             }
             seconds[phase] = (System.nanoTime() - t0) / 1e9;
-        }
-
-        private AttentionHook timed(AttentionHook h) {
-            return new AttentionHook() {
-                @Override
-                public void onStep(ForwardStep step) {
-                    long t0 = System.nanoTime();
-                    h.onStep(step);
-                    hookNanos += System.nanoTime() - t0;
-                }
-
-                @Override
-                public void onLayerInput(int layer, NDArray hidden, ForwardStep step) {
-                    long t0 = System.nanoTime();
-                    h.onLayerInput(layer, hidden, step);
-                    hookNanos += System.nanoTime() - t0;
-                }
-
-                @Override
-                public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
-                    long t0 = System.nanoTime();
-                    NDArray out = h.onAttention(layer, attn, step);
-                    hookNanos += System.nanoTime() - t0;
-                    return out;
-                }
-            };
         }
 
         @Override
@@ -436,6 +436,33 @@ public final class ForwardBench {
 
     private static void linear(NDArray x, NDArray w) {
         x.getNDArrayInternal().linear(x, w, null).singletonOrThrow().close();
+    }
+
+    /** {@code h} with the nanoseconds of each of its calls handed to {@code spent}. */
+    private static AttentionHook timed(AttentionHook h, java.util.function.LongConsumer spent) {
+        return new AttentionHook() {
+            @Override
+            public void onStep(ForwardStep step) {
+                long t0 = System.nanoTime();
+                h.onStep(step);
+                spent.accept(System.nanoTime() - t0);
+            }
+
+            @Override
+            public void onLayerInput(int layer, NDArray hidden, ForwardStep step) {
+                long t0 = System.nanoTime();
+                h.onLayerInput(layer, hidden, step);
+                spent.accept(System.nanoTime() - t0);
+            }
+
+            @Override
+            public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+                long t0 = System.nanoTime();
+                NDArray out = h.onAttention(layer, attn, step);
+                spent.accept(System.nanoTime() - t0);
+                return out;
+            }
+        };
     }
 
     /**
