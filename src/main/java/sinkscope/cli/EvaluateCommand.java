@@ -4,7 +4,10 @@ import org.apache.spark.sql.SparkSession;
 import sinkscope.spark.EvaluateJob;
 import sinkscope.spark.Pipeline;
 
-/** {@code evaluate}: {@link EvaluateJob} under each of --configs; flags in {@link SparkFlags}. */
+/**
+ * {@code evaluate}: {@link EvaluateJob} under each of --configs, with the run record {@code OUT/run.json} beside the tables
+ * ({@code evaluate --from-run OUT/run.json --out OTHER} re-runs it); flags in {@link SparkFlags}.
+ */
 public final class EvaluateCommand implements Main.Command {
     @Override
     public String summary() {
@@ -12,14 +15,18 @@ public final class EvaluateCommand implements Main.Command {
     }
 
     @Override
-    public int run(Args args) throws Exception {
+    public int run(Args given) throws Exception {
+        Args args = SparkFlags.fromRun(given, "evaluate");
         Pipeline.Settings s = SparkFlags.settings(args, true);
         s.runner().factory();
         SparkSession spark = SparkFlags.session(args, "evaluate");
         try {
+            java.nio.file.Path record = SparkFlags.writeRecord(s, spark, "evaluate", args);
             sinkscope.spark.SampleSource source = Pipeline.source(spark, s);
             Pipeline.writeReadErrors(spark, s, source);
-            return Pipeline.evaluate(spark, s, source, System.out).balanced() ? 0 : 1;
+            boolean balanced = Pipeline.evaluate(spark, s, source, System.out).balanced();
+            System.out.println("run record: " + record);
+            return balanced ? 0 : 1;
         } finally {
             spark.stop();
         }

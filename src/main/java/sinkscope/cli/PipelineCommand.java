@@ -18,25 +18,14 @@ public final class PipelineCommand implements Main.Command {
 
     @Override
     public int run(Args given) throws Exception {
-        Args args = given;
-        String fromRun = given.string("from-run", null);
-        if (fromRun != null) {
-            // the recorded flags, with the ones given now (e.g. --out) over them
-            java.util.Map<String, String> recorded = new java.util.LinkedHashMap<>(RunInfo.recordedFlags(Path.of(fromRun)));
-            java.util.Map<String, String> now = new java.util.LinkedHashMap<>(given.flags());
-            now.remove("from-run");
-            args = Args.of(recorded, new Args(now.entrySet().stream().flatMap(e -> java.util.stream.Stream.of("--" + e.getKey(), e.getValue()))
-                    .toArray(String[]::new)));
-            System.out.println("pipeline: re-running " + fromRun + " with " + args.flags());
-        }
-        java.util.Map<String, String> flags = new java.util.LinkedHashMap<>(args.flags());
+        Args args = SparkFlags.fromRun(given, "pipeline");
         Pipeline.Settings s = SparkFlags.settings(args, true);
         s.runner().factory();
         SparkSession spark = SparkFlags.session(args, "pipeline");
         try {
-            RunInfo.writeRecord(RunInfo.record(s, spark.sparkContext().master(), "pipeline", flags, spark.version()), Path.of(s.out(), RunInfo.RECORD));
+            Path record = SparkFlags.writeRecord(s, spark, "pipeline", args);
             boolean balanced = Pipeline.run(spark, s, System.out);
-            System.out.println("run record: " + Path.of(s.out(), RunInfo.RECORD));
+            System.out.println("run record: " + record);
             Report.Result report = Report.write(spark, s.out(), Path.of(s.out(), "report"), RunInfo.of(s, spark.sparkContext().master()));
             System.out.println("report: " + report.index());
             return balanced ? 0 : 1;

@@ -102,6 +102,10 @@ public final class ScoreCommand implements Main.Command {
         long seed = args.integer("seed", 0);
         String master = args.string("master", null);
         args.requireAllUsed();
+        if (sinkscope.eval.TaskScore.JUDGE.equals(sinkscope.eval.TaskScore.taskOf(benchmark))) {
+            throw new Args.UsageException(benchmark + " is judge-scored (a GPT judge, outside SinkScope): evaluate writes its answers as "
+                    + "OUT/judge/" + benchmark + "/<config>." + (benchmark.equals("mmvet") ? "json" : "jsonl") + ", the file its judge reads");
+        }
         if (!BENCHMARKS.contains(benchmark)) {
             throw new Args.UsageException("unknown --benchmark '" + benchmark + "'; known: " + BENCHMARKS);
         }

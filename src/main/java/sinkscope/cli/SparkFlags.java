@@ -20,7 +20,7 @@ import sinkscope.spark.SampleSource;
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
- * [--benchmark pope | --benchmark NAME --annotations FILE[,FILE] | --benchmark 'NAME=FILE[,FILE][@IMAGES];...'] [--prompt-suffix llava|none] [--caption-max-new-tokens 24] [--synonyms FILE] [--resamples 1000] [--seed 0]
+ * [--benchmark pope | --benchmark NAME --annotations FILE[,FILE] | --benchmark 'NAME=FILE[,FILE][@IMAGES];...'] [--prompt-suffix auto|llava|qwen2_vl|none] [--caption-max-new-tokens 24] [--judge-max-new-tokens 1024] [--synonyms FILE] [--resamples 1000] [--seed 0]
  * </pre>
  * {@code --benchmark} with {@code --annotations}, or as {@code NAME=FILES[@IMAGES]} pairs, reads benchmarks in their published
  * layouts ({@link #published}) instead of a question file.
@@ -31,6 +31,41 @@ import sinkscope.spark.SampleSource;
  */
 final class SparkFlags {
     private SparkFlags() {}
+
+    /**
+     * The flags of a recorded run ({@code --from-run OUT/run.json}, {@link sinkscope.report.RunInfo#recordedFlags}) with the
+     * ones given now (e.g. {@code --out}) over them; the given flags when there is no {@code --from-run}.
+     */
+    static Args fromRun(Args given, String command) throws java.io.IOException {
+        String fromRun = given.string("from-run", null);
+        if (fromRun == null) {
+            return given;
+        }
+        java.util.Map<String, String> now = new java.util.LinkedHashMap<>(given.flags());
+        now.remove("from-run");
+        Args args = Args.of(sinkscope.report.RunInfo.recordedFlags(java.nio.file.Path.of(fromRun)),
+                new Args(now.entrySet().stream().flatMap(e -> java.util.stream.Stream.of("--" + e.getKey(), e.getValue())).toArray(String[]::new)));
+        System.out.println(command + ": re-running " + fromRun + " with " + args.flags());
+        return args;
+    }
+
+    /** Writes the run record of {@code command} ({@link sinkscope.report.RunInfo#record}) as {@code OUT/run.json}; returns its path. */
+    static java.nio.file.Path writeRecord(Pipeline.Settings s, SparkSession spark, String command, Args args) throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Path.of(s.out(), sinkscope.report.RunInfo.RECORD);
+        sinkscope.report.RunInfo.writeRecord(sinkscope.report.RunInfo.record(s, spark.sparkContext().master(), command,
+                new java.util.LinkedHashMap<>(args.flags()), spark.version()), file);
+        return file;
+    }
+
+    /** config.json's {@code model_type} of the model folder (the bundled model when null); null when it cannot be read. */
+    private static String modelType(String modelDir) {
+        java.nio.file.Path dir = modelDir == null ? sinkscope.model.BundledModel.path() : java.nio.file.Path.of(modelDir);
+        try {
+            return sinkscope.model.auto.Families.modelType(sinkscope.model.Checkpoint.configFile(dir));
+        } catch (RuntimeException e) {
+            return null; // loading the model reports what is wrong with it
+        }
+    }
 
     /** Parses the shared flags; {@code needsInput}: --questions or --table is required. */
     static Pipeline.Settings settings(Args a, boolean needsInput) {
@@ -98,9 +133,13 @@ final class SparkFlags {
             }
         }
         String defaultBenchmark = published.isEmpty() ? a.string("benchmark", BenchmarkOptions.DEFAULT_BENCHMARK) : published.get(0).benchmark();
+        String suffixMode = a.string("prompt-suffix", "auto");
+        if (suffixMode.equals("auto")) {
+            suffixMode = sinkscope.data.PromptTemplate.suffixModeFor(modelType(runner.modelDir()));
+        }
         BenchmarkOptions benchmarks = new BenchmarkOptions(defaultBenchmark.toLowerCase(java.util.Locale.ROOT),
-                a.string("prompt-suffix", BenchmarkOptions.DEFAULT_SUFFIX), a.integer("caption-max-new-tokens", BenchmarkOptions.DEFAULT_CAPTION_TOKENS),
-                synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
+                suffixMode, a.integer("caption-max-new-tokens", BenchmarkOptions.DEFAULT_CAPTION_TOKENS),
+                a.integer("judge-max-new-tokens", BenchmarkOptions.DEFAULT_JUDGE_TOKENS), synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
         return new Pipeline.Settings(
                 questions == null ? null : java.nio.file.Path.of(questions),
                 table,

@@ -37,13 +37,17 @@ import sinkscope.eval.TaskScore;
  *       {@code MMVP Images/} beside the csv.</li>
  *   <li>{@code vqav2}: {@code annotations.json,questions.json} (the question texts come from the questions file),
  *       answers the ten human answers, category the answer type, image {@code COCO_val2014_<12-digit id>.jpg}.</li>
- *   <li>{@code textvqa}: {@code TextVQA_0.5.1_val.json}, image {@code <image_id>.jpg}; {@code vizwiz}:
+ *   <li>{@code textvqa}: {@code TextVQA_0.5.1_val.json[,TextVQA_Rosetta_OCR_v0.2_val.json]} (with the OCR file the
+ *       question gets LLaVA-1.5's OCR-token line, {@link #withOcrTokens}), image {@code <image_id>.jpg}; {@code vizwiz}:
  *       {@code val.json}, id and image the file name, category the answer type; {@code gqa}:
  *       {@code testdev_balanced_questions.json}, label the answer, category the structural type, image
  *       {@code <imageId>.jpg}.</li>
  *   <li>{@code chair}: {@code captions.json,instances.json} and the synonym lines: one caption question
  *       ({@link #CAPTION_PROMPT}) per image of the captions file, id the COCO image id, answers its ground-truth
  *       objects as chair.py computes them ({@link #chairGroundTruth}), image {@code COCO_val2014_<12-digit id>.jpg}.</li>
+ *   <li>{@code mmvet}: {@code mm-vet.json}, id the key ({@code v1_0}), category the capabilities, answers the judge's
+ *       reference; {@code llavabench}: LLaVA-Bench in the wild's {@code questions.jsonl}; both judge-scored
+ *       ({@link JudgeReaders}), the question as it is, images in {@code images/} beside the file unless {@code @DIR}.</li>
  * </ul>
  * Every bad record is a {@link ReadError} naming file, line and field, and so is a question whose image file is
  * missing or whose image path leaves the image folder; the rest is read on.
@@ -52,14 +56,15 @@ public final class PublishedBenchmark {
 
     /** The benchmarks that can be read from their published layout. */
     public static final List<String> NAMES = List.of("pope", "mme", "mmbench", "scienceqa", "seed", "cvbench", "mmvp",
-            "vqav2", "textvqa", "vizwiz", "gqa", "chair");
+            "vqav2", "textvqa", "vizwiz", "gqa", "chair", "mmvet", "llavabench");
 
     /** The caption prompt of {@code chair} (LLaVA's detailed-description prompt; LLaVA-1.5 has no CHAIR script). */
     public static final String CAPTION_PROMPT = "Please describe this image in detail.";
 
     /**
      * One benchmark to read: its name, its files in {@code score}'s {@code --annotations} order, and its image folder
-     * ({@code null} where the layout holds the images: MME's folder, MMBench's TSV, MMVP's and CV-Bench's folder).
+     * ({@code null} where the layout holds the images: MME's folder, MMBench's TSV, MMVP's and CV-Bench's folder, the
+     * {@code images/} beside MM-Vet's and LLaVA-Bench's files).
      */
     public record Input(String benchmark, List<Path> files, Path images) {
         public Input {
@@ -69,7 +74,7 @@ public final class PublishedBenchmark {
                 throw new IllegalArgumentException("benchmark '" + benchmark + "' cannot be read from a published layout; known: " + NAMES);
             }
             int need = benchmark.equals("chair") ? 2 : 1;
-            if (files.size() < need || files.size() > (benchmark.equals("vqav2") ? 2 : need)) {
+            if (files.size() < need || files.size() > (benchmark.equals("vqav2") || benchmark.equals("textvqa") ? 2 : need)) {
                 throw new IllegalArgumentException(benchmark + " needs " + layout(benchmark) + ", got " + files);
             }
             if (benchmark.equals("vqav2") && files.size() != 2) {
@@ -117,6 +122,7 @@ public final class PublishedBenchmark {
             return switch (benchmark) {
                 case "mme" -> f;
                 case "mmbench", "cvbench", "mmvp" -> f.getParent();
+                case "mmvet", "llavabench" -> f.getParent().resolve("images");
                 default -> throw new IllegalStateException(benchmark);
             };
         }
@@ -133,10 +139,12 @@ public final class PublishedBenchmark {
             case "cvbench" -> "CV-Bench test.jsonl";
             case "mmvp" -> "MMVP Questions.csv";
             case "vqav2" -> "v2_mscoco_val2014_annotations.json,v2_OpenEnded_mscoco_val2014_questions.json";
-            case "textvqa" -> "TextVQA_0.5.1_val.json";
+            case "textvqa" -> "TextVQA_0.5.1_val.json[,TextVQA_Rosetta_OCR_v0.2_val.json]";
             case "vizwiz" -> "VizWiz val.json";
             case "gqa" -> "testdev_balanced_questions.json";
             case "chair" -> "captions_val2014.json,instances_val2014.json";
+            case "mmvet" -> "MM-Vet's mm-vet.json";
+            case "llavabench" -> "LLaVA-Bench in the wild's questions.jsonl";
             default -> "(unknown)";
         };
     }
@@ -242,6 +250,15 @@ public final class PublishedBenchmark {
                     default -> VqaReader.vizwiz(f0);
                 };
                 errors.addAll(read.errors());
+                Map<String, List<String>> ocr = null;
+                if (b.equals("textvqa") && in.files().size() == 2) {
+                    BenchmarkRead<VqaReader.OcrTokens> tokens = VqaReader.textvqaOcr(in.files().get(1));
+                    errors.addAll(tokens.errors());
+                    ocr = new HashMap<>();
+                    for (VqaReader.OcrTokens t : tokens.items()) {
+                        ocr.put(t.imageId(), t.tokens());
+                    }
+                }
                 for (VqaReader.VqaQuestion q : read.items()) {
                     if (q.question() == null) {
                         errors.add(new ReadError(f0.toString(), q.line(), "question_id", "question " + q.questionId() + " is not in "
@@ -253,8 +270,9 @@ public final class PublishedBenchmark {
                         case "textvqa" -> q.image() + ".jpg";
                         default -> q.image();
                     };
+                    String text = ocr == null ? q.question() : withOcrTokens(q.question(), ocr.getOrDefault(q.image(), List.of()));
                     add(r, root, f0, q.line(), b.equals("vizwiz") ? "image" : "image_id", image, new Question(q.questionId(), null,
-                            q.question(), null, q.answerType(), q.line(), null, null, b, null, List.of(), q.answers(), null));
+                            text, null, q.answerType(), q.line(), null, null, b, null, List.of(), q.answers(), null));
                 }
             }
             case "gqa" -> {
@@ -285,6 +303,15 @@ public final class PublishedBenchmark {
                             null, e.getValue(), null, null, b, null, List.of(), truth, null));
                 }
             }
+            case "mmvet", "llavabench" -> {
+                BenchmarkRead<JudgeReaders.JudgeQuestion> read = b.equals("mmvet") ? JudgeReaders.mmVet(f0) : JudgeReaders.llavaBench(f0);
+                errors.addAll(read.errors());
+                for (JudgeReaders.JudgeQuestion q : read.items()) {
+                    add(r, root, f0, q.line(), b.equals("mmvet") ? "imagename" : "image", q.image(), new Question(q.id(), null, q.question(),
+                            null, q.category(), q.line(), null, null, b, null, List.of(),
+                            q.reference() == null ? List.of() : List.of(q.reference()), null));
+                }
+            }
             default -> throw new IllegalStateException(b);
         }
         if (limit > 0 && items.size() > limit) {
@@ -309,6 +336,17 @@ public final class PublishedBenchmark {
         for (CocoReader.CocoCaption c : captions) {
             chair.addGroundTruthCaption(c.imageId(), c.caption());
         }
+    }
+
+    /**
+     * A TextVQA question as LLaVA-1.5's {@code llava_textvqa_val_v051_ocr.jsonl} asks it: the first letter upper case, then
+     * {@code "\nReference OCR token: "} and the image's Rosetta tokens joined by {@code ", "}; no such line when the image has
+     * none ({@code eval_textvqa.py}'s prompt parser takes both forms). Reconstructed from that file's published lines (LLaVA
+     * did not publish its converter).
+     */
+    static String withOcrTokens(String question, List<String> tokens) {
+        String q = question.isEmpty() ? question : Character.toUpperCase(question.charAt(0)) + question.substring(1);
+        return tokens.isEmpty() ? q : q + "\nReference OCR token: " + String.join(", ", tokens);
     }
 
     /** COCO's file name of an image id: {@code COCO_val2014_000000391895.jpg}. */

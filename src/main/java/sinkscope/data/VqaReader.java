@@ -20,7 +20,7 @@ import java.util.Set;
  *       and optionally the questions file {@code v2_OpenEnded_mscoco_val2014_questions.json},
  *       {@code {"questions": [{"question_id", "image_id", "question"}]}}, for the question texts.</li>
  *   <li>TextVQA ({@link #textvqa}): {@code TextVQA_0.5.1_val.json}, {@code {"data": [{"question_id", "image_id",
- *       "question", "answers": [10 strings]}]}}.</li>
+ *       "question", "answers": [10 strings]}]}}; its Rosetta OCR tokens ({@link #textvqaOcr}) are a separate file.</li>
  *   <li>VizWiz ({@link #vizwiz}): {@code val.json}, {@code [{"image", "question", "answers": [{"answer",
  *       "answer_confidence"}], "answer_type", "answerable"}]}; the question id is the image file name (VizWiz has
  *       one question per image and its submissions are keyed by {@code image}).</li>
@@ -93,6 +93,28 @@ public final class VqaReader {
                 }
                 out.items().add(new VqaQuestion(id, Fields.id(o, "image_id"), Fields.string(o, "question"),
                         Fields.strings(o, "answers"), Fields.optString(o, "answer_type"), line));
+            } catch (Fields.Bad e) {
+                out.errors().add(Fields.error(f, line, e));
+            }
+        }));
+        return out;
+    }
+
+    /** One image's Rosetta OCR tokens ({@code TextVQA_Rosetta_OCR_v0.2_val.json}: {@code {"data": [{"image_id", "ocr_tokens"}]}}). */
+    public record OcrTokens(String imageId, List<String> tokens, int line) {}
+
+    /** The OCR tokens per image; an image without {@code ocr_tokens} (or with an empty list) has none. */
+    public static BenchmarkRead<OcrTokens> textvqaOcr(Path file) throws IOException {
+        BenchmarkRead<OcrTokens> out = new BenchmarkRead<>();
+        String f = file.toString();
+        end(out, JsonItems.array(file, "data", (line, key, v) -> {
+            try {
+                JsonObject o = Fields.object(v, "record");
+                String image = Fields.id(o, "image_id");
+                com.google.gson.JsonElement t = o.get("ocr_tokens");
+                boolean none = t == null || t.isJsonNull() || (t.isJsonArray() && t.getAsJsonArray().isEmpty());
+                List<String> tokens = none ? List.of() : Fields.strings(o, "ocr_tokens");
+                out.items().add(new OcrTokens(image, tokens, line));
             } catch (Fields.Bad e) {
                 out.errors().add(Fields.error(f, line, e));
             }

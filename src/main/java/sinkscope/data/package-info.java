@@ -6,7 +6,8 @@
  * sinkscope.data.ReadError} (file, line, field, reason) per bad record, the rest read on: {@link
  * sinkscope.data.MmeReader}, {@link sinkscope.data.MmbenchReader}, {@link sinkscope.data.ChoiceReaders} (ScienceQA,
  * SEED-Bench, CV-Bench, MMVP), {@link sinkscope.data.VqaReader} (VQAv2, TextVQA, VizWiz), {@link
- * sinkscope.data.GqaReader}, {@link sinkscope.data.CocoReader} (captions and instances for CHAIR) and {@link
+ * sinkscope.data.GqaReader}, {@link sinkscope.data.CocoReader} (captions and instances for CHAIR), {@link
+ * sinkscope.data.JudgeReaders} (MM-Vet, LLaVA-Bench in the wild: asked, scored by their judges) and {@link
  * sinkscope.data.PredictionReader} (LLaVA-style predictions JSONL).
  *
  * <p>{@link sinkscope.data.PublishedBenchmark} turns those readers' records into the questions evaluate asks.

@@ -47,8 +47,15 @@ public final class BenchmarkScores {
         this.vocabulary = vocabulary;
     }
 
-    /** One answered question; {@code group} may be null (the question is its own group). */
+    /**
+     * One answered question; {@code group} may be null (the question is its own group). A question with nothing to score
+     * against (no label and no reference answers, e.g. LLaVA's converted question files, which carry neither) is left out:
+     * {@code score} scores those predictions against the benchmark's annotation files.
+     */
     public BenchmarkScores add(String questionId, String category, String group, TaskScore.Reference ref, String answer) {
+        if (ref.label() == null && ref.answers().isEmpty() && !task.equals(TaskScore.CAPTION)) {
+            return this;
+        }
         rows.add(new Row(questionId, category, group, ref, answer));
         return this;
     }

@@ -23,6 +23,10 @@ import java.util.Locale;
  *   <li>{@code caption}: CHAIR's object mentions ({@link Chair#mentions}) against the ground-truth objects (the
  *       reference answers); pred lists the mentioned objects, the score is 1 when one of them is not in the image
  *       (the caption counts toward CHAIR_s).</li>
+ *   <li>{@code judge}: a judge-scored benchmark (MM-Vet, LLaVA-Bench in the wild: a GPT judge scores the answers, outside
+ *       SinkScope); pred is the answer stripped of surrounding white space, correct null and the score NaN (null in the
+ *       table): nothing is scored here, the evaluate job writes the answers in the file format the judge takes
+ *       ({@link JudgeFiles}).</li>
  * </ul>
  */
 public final class TaskScore {
@@ -31,7 +35,8 @@ public final class TaskScore {
     public static final String CHOICE = "choice";
     public static final String OPEN = "open";
     public static final String CAPTION = "caption";
-    public static final List<String> TASKS = List.of(YES_NO, CHOICE, OPEN, CAPTION);
+    public static final String JUDGE = "judge";
+    public static final List<String> TASKS = List.of(YES_NO, CHOICE, OPEN, CAPTION, JUDGE);
 
     private TaskScore() {}
 
@@ -59,7 +64,7 @@ public final class TaskScore {
      *     mentioned objects of a caption (space separated)
      * @param correct right or wrong; null for a caption
      * @param score the per-question score averaged into the benchmark's main metric: 1/0 for right/wrong, the VQA
-     *     accuracy, or for a caption 1 when it hallucinates
+     *     accuracy, or for a caption 1 when it hallucinates; NaN for a judge-scored answer
      * @param mentions a caption's object mentions (with repeats), else 0
      * @param hallucinated those not in the image, else 0
      * @param covered ground-truth objects the caption mentions, else 0
@@ -73,6 +78,7 @@ public final class TaskScore {
             case "scienceqa", "mmbench", "seed", "cvbench", "mmvp", "synth_choice" -> CHOICE;
             case "vqav2", "textvqa", "vizwiz", "gqa", "synth_vqa" -> OPEN;
             case "chair", "synth_caption" -> CAPTION;
+            case "mmvet", "llavabench" -> JUDGE;
             default -> null;
         };
     }
@@ -134,6 +140,9 @@ public final class TaskScore {
                 }
                 int covered = (int) truth.stream().distinct().filter(mentioned::contains).count();
                 return new Parsed(String.join(" ", mentioned), null, hallucinated > 0 ? 1.0 : 0.0, mentioned.size(), hallucinated, covered);
+            }
+            case JUDGE -> {
+                return new Parsed(text.strip(), null, Double.NaN, 0, 0, 0);
             }
             default -> throw new IllegalArgumentException("unknown task '" + r.task() + "'; known: " + TASKS);
         }

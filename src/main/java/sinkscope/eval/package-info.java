@@ -7,7 +7,8 @@
  * with MMBench's circular evaluation and MMVP's pairs ({@link sinkscope.eval.GroupedAccuracy}) and CV-Bench's
  * 2D/3D means ({@link sinkscope.eval.CvBenchScore}); MME's accuracy, accuracy+ and totals
  * ({@link sinkscope.eval.MmeScore}); CHAIR ({@link sinkscope.eval.Chair}); paired significance of a config
- * against baseline ({@link sinkscope.eval.Significance}). {@link sinkscope.eval.TaskScore} scores one answer by its
+ * against baseline ({@link sinkscope.eval.Significance}); the judge-scored benchmarks' answer files, byte for byte as LLaVA's
+ * scripts write them ({@link sinkscope.eval.JudgeFiles}). {@link sinkscope.eval.TaskScore} scores one answer by its
  * benchmark's rule and {@link sinkscope.eval.BenchmarkScores} gives a benchmark's metrics per config and category, as
  * the evaluate job writes them.
  *

@@ -694,7 +694,33 @@ public final class Report {
                         620, 340, b.getKey() + " " + h + " per category and config");
             }
         }
+        judgeBenchmarks();
         close();
+    }
+
+    /** The judge-scored benchmarks of {@code predictions} (task judge): their answer files, as evaluate wrote them, per config. */
+    private void judgeBenchmarks() {
+        Dataset<Row> p = table("predictions");
+        if (p == null || !missing(p, "benchmark", "task", "config").isEmpty()) {
+            return;
+        }
+        Map<String, Map<String, Long>> counts = new TreeMap<>();
+        for (Row r : p.where("task = 'judge'").groupBy("benchmark", "config").count().collectAsList()) {
+            counts.computeIfAbsent(r.getString(0), k -> new TreeMap<>(Comparator.comparing(Report::configOrder).thenComparing(Comparator.naturalOrder())))
+                    .put(r.getString(1), r.getLong(2));
+        }
+        for (var b : counts.entrySet()) {
+            html.append("<h3 id=\"benchmark-").append(esc(safe(b.getKey()))).append("\">").append(esc(b.getKey())).append("</h3>\n")
+                    .append("<p>Judge-scored: SinkScope writes the answers in the file the benchmark's GPT judge reads and scores nothing itself"
+                            + " (every question in each file; a failed generation is an empty answer).</p>\n"
+                            + "<table><tr><th>config</th><th>answers</th><th>file for the judge</th></tr>\n");
+            for (var c : b.getValue().entrySet()) {
+                html.append("<tr><td>").append(esc(c.getKey())).append("</td><td class=\"num\">").append(c.getValue()).append("</td><td><code>")
+                        .append(esc(root.path("judge/" + b.getKey() + "/" + sinkscope.eval.JudgeFiles.fileName(b.getKey(), c.getKey()))))
+                        .append("</code></td></tr>\n");
+            }
+            html.append("</table>\n");
+        }
     }
 
     private void significanceSection() {

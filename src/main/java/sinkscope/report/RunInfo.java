@@ -64,6 +64,7 @@ public record RunInfo(Map<String, String> parameters) {
                         .collect(Collectors.joining(";")));
         put(p, "prompt_suffix", s.benchmarks().promptSuffix());
         put(p, "caption_max_new_tokens", String.valueOf(s.benchmarks().captionMaxNewTokens()));
+        put(p, "judge_max_new_tokens", String.valueOf(s.benchmarks().judgeMaxNewTokens()));
         put(p, "synonyms", s.benchmarks().synonyms() == null ? null : s.benchmarks().synonyms().size() + " lines");
         put(p, "resamples", String.valueOf(s.benchmarks().resamples()));
         put(p, "seed", String.valueOf(s.benchmarks().seed()));
@@ -119,12 +120,18 @@ public record RunInfo(Map<String, String> parameters) {
         gen.addProperty("decoding", "greedy (argmax), stops at EOS");
         gen.addProperty("max_new_tokens", s.runner().maxNewTokens());
         gen.addProperty("caption_max_new_tokens", s.benchmarks().captionMaxNewTokens());
+        gen.addProperty("judge_max_new_tokens", s.benchmarks().judgeMaxNewTokens());
         gen.addProperty("prompt_suffix", s.benchmarks().promptSuffix());
         com.google.gson.JsonObject suffixes = new com.google.gson.JsonObject();
         for (Map.Entry<String, String> b : benchmarks(s).entrySet()) {
             suffixes.addProperty(b.getKey(), sinkscope.data.PromptTemplate.suffix(s.benchmarks().promptSuffix(), b.getKey(), b.getValue()));
         }
         gen.add("suffix_by_benchmark", suffixes);
+        com.google.gson.JsonObject prefixes = new com.google.gson.JsonObject();
+        for (String b : benchmarks(s).keySet()) {
+            prefixes.addProperty(b, sinkscope.data.PromptTemplate.prefix(s.benchmarks().promptSuffix(), b));
+        }
+        gen.add("prefix_by_benchmark", prefixes);
         o.add("generation", gen);
 
         com.google.gson.JsonObject var = new com.google.gson.JsonObject();
@@ -232,7 +239,7 @@ public record RunInfo(Map<String, String> parameters) {
             throw new IllegalArgumentException(runJson + ": not a run record (" + e.getMessage() + ")");
         }
         if (!o.has("command") || !o.getAsJsonObject("command").has("flags")) {
-            throw new IllegalArgumentException(runJson + ": no field command.flags (not a run record written by pipeline)");
+            throw new IllegalArgumentException(runJson + ": no field command.flags (not a run record written by pipeline or evaluate)");
         }
         Map<String, String> flags = new LinkedHashMap<>();
         for (Map.Entry<String, com.google.gson.JsonElement> e : o.getAsJsonObject("command").getAsJsonObject("flags").entrySet()) {

@@ -23,7 +23,8 @@ import sinkscope.eval.TaskScore;
  * {@code predictions}, {@code grounding} and {@code errors} (job {@code evaluate}, stage
  * {@code <config>/<stage>}); then {@code metrics} (POPE's confusion counts of the yes/no benchmarks),
  * {@code benchmark_metrics} (every benchmark's own metrics) and {@code significance} (each config against baseline)
- * recomputed from the whole {@code predictions} table.
+ * recomputed from the whole {@code predictions} table; the judge-scored benchmarks' answers go to {@code judge/}
+ * ({@link #writeJudgeFiles}) and into no metric.
  *
  * <p>Invariant, checked after writing: samples x configs = {@code predictions} rows + evaluate error rows, the rows
  * as the tables' Parquet footers count them ({@link OutputRoot#rows}). With resume, (sample, config) pairs already
@@ -75,6 +76,9 @@ public final class EvaluateJob {
         evaluated.unpersist();
 
         Dataset<Row> predictions = out.read("predictions", Tables.PREDICTIONS);
+        for (String file : writeJudgeFiles(out, source.samples(), predictions, stage.configs(), stage.modelId())) {
+            log.println("evaluate: judge answers " + file);
+        }
         out.replace("metrics", metrics(predictions), Tables.METRICS);
         Scored scored = benchmarks(predictions, stage.benchmarks());
         out.replace("benchmark_metrics", spark.createDataFrame(scored.metrics(), Tables.BENCHMARK_METRICS), Tables.BENCHMARK_METRICS);
@@ -84,6 +88,40 @@ public final class EvaluateJob {
         log.printf("evaluate: %d runs (%d configs) = %d predictions + %d errors%s%n", counts.runs(),
                 stage.configs().size(), counts.predictions(), counts.errors(), counts.balanced() ? "" : " -- MISMATCH");
         return counts;
+    }
+
+    /**
+     * The answers of the judge-scored benchmarks (task {@code judge}: MM-Vet, LLaVA-Bench) in the files their judges read
+     * ({@link sinkscope.eval.JudgeFiles}), one per benchmark and config: {@code OUT/judge/<benchmark>/<config>.json} (MM-Vet)
+     * or {@code .jsonl}. Every judge question of the input is in each file, in input order; one without a prediction (its
+     * generation failed: an error row) has the answer {@code ""}. Returns the files written.
+     */
+    static List<String> writeJudgeFiles(OutputRoot out, Dataset<Row> samples, Dataset<Row> predictions, List<EvalConfig> configs, String modelId) {
+        List<Row> questions = samples.where(col("task").equalTo(TaskScore.JUDGE)).select("benchmark", "question_id", "question").collectAsList();
+        if (questions.isEmpty()) {
+            return List.of();
+        }
+        Map<List<String>, String> answers = new java.util.HashMap<>();
+        for (Row r : predictions.where(col("task").equalTo(TaskScore.JUDGE)).select("benchmark", "config", "question_id", "answer").collectAsList()) {
+            answers.put(List.of(r.getString(0), r.getString(1), r.getString(2)), r.getString(3));
+        }
+        Map<String, List<Row>> byBenchmark = new java.util.LinkedHashMap<>();
+        for (Row q : questions) {
+            byBenchmark.computeIfAbsent(q.getString(0), k -> new ArrayList<>()).add(q);
+        }
+        List<String> files = new ArrayList<>();
+        for (Map.Entry<String, List<Row>> b : byBenchmark.entrySet()) {
+            for (EvalConfig c : configs) {
+                List<sinkscope.eval.JudgeFiles.Answer> list = new ArrayList<>();
+                for (Row q : b.getValue()) {
+                    String text = answers.get(List.of(b.getKey(), c.name(), q.getString(1)));
+                    list.add(new sinkscope.eval.JudgeFiles.Answer(q.getString(1), q.getString(2), text == null ? "" : text));
+                }
+                files.add(out.writeText("judge/" + b.getKey() + "/" + sinkscope.eval.JudgeFiles.fileName(b.getKey(), c.name()),
+                        sinkscope.eval.JudgeFiles.render(b.getKey(), list, modelId, c.name())));
+            }
+        }
+        return files;
     }
 
     /** The {@link Tables#BENCHMARK_METRICS} and {@link Tables#SIGNIFICANCE} rows of a predictions table. */
@@ -108,6 +146,9 @@ public final class EvaluateJob {
             List<String> vocabulary = options.vocabulary(benchmark);
             if (task.equals(TaskScore.CAPTION) && vocabulary == null) {
                 continue; // evaluate made these error rows already
+            }
+            if (task.equals(TaskScore.JUDGE)) {
+                continue; // scored by the benchmark's judge from the files of writeJudgeFiles
             }
             tasks.putIfAbsent(benchmark, task);
             BenchmarkScores b = by.computeIfAbsent(benchmark, k -> new TreeMap<>(configOrder()))

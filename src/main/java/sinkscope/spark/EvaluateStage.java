@@ -47,6 +47,11 @@ public final class EvaluateStage {
         return benchmarks;
     }
 
+    /** The model's name in judge files: its folder's name ({@code tiny-llava} for the bundled model). */
+    public String modelId() {
+        return spec == null || spec.modelDir() == null ? "tiny-llava" : java.nio.file.Path.of(spec.modelDir()).toAbsolutePath().normalize().getFileName().toString();
+    }
+
     public EvaluateStage setRunner(RunnerSpec spec) {
         this.spec = spec;
         return this;
@@ -211,6 +216,9 @@ public final class EvaluateStage {
                         chairOf.set(i, chairs.computeIfAbsent(vocabulary, Chair::new)); // mentions() only reads the vocabulary: shared by task threads
                         in = new SampleInput(in.questionId(), in.line(), in.imagePath(), in.imageBytes(), in.question(), in.label(), in.category(),
                                 in.object(), in.box(), in.benchmark(), in.task(), benchmarks.captionMaxNewTokens());
+                    } else if (TaskScore.JUDGE.equals(task)) {
+                        in = new SampleInput(in.questionId(), in.line(), in.imagePath(), in.imageBytes(), in.question(), in.label(), in.category(),
+                                in.object(), in.box(), in.benchmark(), in.task(), benchmarks.judgeMaxNewTokens());
                     }
                     inputs.set(i, in);
                     byConfig.computeIfAbsent(name, k -> new ArrayList<>()).add(i);
@@ -245,7 +253,7 @@ public final class EvaluateStage {
                     TaskScore.Parsed parsed = TaskScore.score(new TaskScore.Reference(benchmark, task, label, strings(r.getAs("options")), strings(r.getAs("answers"))),
                             p.answer(), chair);
                     return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"), null, null,
-                            p.answer(), parsed.pred(), parsed.correct(), parsed.score(), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),
+                            p.answer(), parsed.pred(), parsed.correct(), Double.isNaN(parsed.score()) ? null : parsed.score(), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),
                             attentionRows(p, attentionLayers));
                 } catch (IllegalArgumentException x) {
                     e = new SampleException("score", x.getMessage());

@@ -47,6 +47,20 @@ public final class OutputRoot {
         return new Path(root, table).toString();
     }
 
+    /** Writes {@code text} (UTF-8) as the file {@code ROOT/relative}, replacing it; returns its path. */
+    public String writeText(String relative, String text) {
+        Path p = new Path(root, relative);
+        try {
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            try (java.io.OutputStream o = fs.create(p, true)) {
+                o.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + p, e);
+        }
+        return p.toString();
+    }
+
     /** Whether the table's folder exists. */
     public boolean exists(String table) {
         try {

@@ -79,7 +79,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
                 }
                 String label = q.label() == null ? null : q.label().trim();
                 label = label == null ? null : task.equals(sinkscope.eval.TaskScore.CHOICE) ? label.toUpperCase(Locale.ROOT) : label.toLowerCase(Locale.ROOT);
-                String text = PromptTemplate.question(q.text(), q.options(), PromptTemplate.suffix(options.promptSuffix(), benchmark, task));
+                String text = PromptTemplate.ask(options.promptSuffix(), benchmark, task, q.text(), q.options());
                 samples.add(RowFactory.create(q.questionId(), q.line(), q.image(), null, text, label, q.category(), q.object(), q.box(),
                         benchmark, task, seq(q.options()), seq(q.answers()), q.group()));
             } else if (row instanceof InputError e) {
@@ -117,7 +117,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
                     continue;
                 }
                 String task = BenchmarkOptions.task(in.benchmark(), q.task());
-                String text = PromptTemplate.question(q.text(), q.options(), PromptTemplate.suffix(options.promptSuffix(), in.benchmark(), task));
+                String text = PromptTemplate.ask(options.promptSuffix(), in.benchmark(), task, q.text(), q.options());
                 String path = item.imagePath() == null ? null : root.relativize(item.imagePath()).toString();
                 samples.add(RowFactory.create(q.questionId(), q.line(), path, item.imageBytes(), text, q.label(), q.category(), null, null,
                         in.benchmark(), task, seq(q.options()), seq(q.answers()), q.group()));
@@ -160,6 +160,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
         String benchmark = options.defaultBenchmark().toLowerCase(Locale.ROOT);
         String task = BenchmarkOptions.task(benchmark, null);
         String suffix = PromptTemplate.suffix(options.promptSuffix(), benchmark, task);
+        String prefix = PromptTemplate.prefix(options.promptSuffix(), benchmark);
         List<String> names = List.of(table.columns());
         for (String required : new String[] {cols.id(), cols.image(), cols.question()}) {
             if (!names.contains(required)) {
@@ -178,7 +179,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
                 lit(null).cast("int").as("line"),
                 (bytes ? lit(null).cast("string") : image).as("image_path"),
                 (bytes ? image : lit(null).cast("binary")).as("image_bytes"),
-                withSuffix(col(cols.question()).cast("string"), suffix).as("question"),
+                withPrefix(withSuffix(col(cols.question()).cast("string"), suffix), prefix).as("question"),
                 optional(names, cols.label()).as("label"),
                 optional(names, cols.category()).as("category"),
                 lit(null).cast("string").as("object"),
@@ -197,6 +198,15 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
         }
         Dataset<Row> samples = Tables.conform(all.where(ok), Tables.SAMPLE_INPUT);
         return new SampleSource(samples, errors, table.count());
+    }
+
+    /** {@code prefix + question} unless it already starts with the prefix (as {@link PromptTemplate#ask}). */
+    private static Column withPrefix(Column question, String prefix) {
+        if (prefix.isEmpty()) {
+            return question;
+        }
+        return org.apache.spark.sql.functions.when(question.startsWith(prefix), question)
+                .otherwise(org.apache.spark.sql.functions.concat(lit(prefix), question));
     }
 
     /** {@code question + suffix} unless it already ends with the suffix (as {@link PromptTemplate#question}). */

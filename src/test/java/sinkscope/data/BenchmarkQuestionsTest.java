@@ -43,7 +43,7 @@ class BenchmarkQuestionsTest {
         assertEquals(Map.of(
                 3, "field 'label': 'E' is not an option letter (A-D)",
                 4, "field 'options' must hold 2 to 26 option texts for a multiple-choice question, got 1",
-                5, "field 'task' must be one of [yes_no, choice, open, caption], got 'essay'",
+                5, "field 'task' must be one of [yes_no, choice, open, caption, judge], got 'essay'",
                 6, "field 'objects' must hold strings or {\"answer\": ...} objects, got 3"), errors);
         assertEquals(new QuestionReader.Counts(7, 3, 4, 0), r.counts());
     }

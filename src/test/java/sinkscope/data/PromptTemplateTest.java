@@ -59,4 +59,31 @@ class PromptTemplateTest {
         assertEquals("<image>\n" + asked, t.render("Is there a dog in the image?"));
         assertEquals("<image>\nIs there a dog in the image?", t.withPopeSuffix(false).render("Is there a dog in the image?"));
     }
+
+    /**
+     * Suffix modes per family: LLaVA-1.5's scripts ask MM-Vet and LLaVA-Bench's questions as they are ({@code model_vqa.py});
+     * lmms-eval's {@code mmvet.yaml} puts its reasoning pre-prompt before MM-Vet's question (mode {@code qwen2_vl}, which
+     * {@code auto} picks for Qwen2-VL and Qwen2.5-VL); every other suffix is the same in both modes.
+     */
+    @Test
+    void suffixModesPerFamily() {
+        assertEquals("qwen2_vl", PromptTemplate.suffixModeFor("qwen2_vl"));
+        assertEquals("qwen2_vl", PromptTemplate.suffixModeFor("qwen2_5_vl"));
+        assertEquals("llava", PromptTemplate.suffixModeFor("llava_next"));
+        assertEquals("llava", PromptTemplate.suffixModeFor(null));
+        String q = "What is x in the equation?";
+        assertEquals(q, PromptTemplate.ask("llava", "mmvet", "judge", q, java.util.List.of()));
+        assertEquals(q, PromptTemplate.ask("llava", "llavabench", "judge", q, java.util.List.of()));
+        String reasoning = "First please perform reasoning, and think step by step to provide best answer to the following question: \n\n" + q;
+        assertEquals(reasoning, PromptTemplate.ask("qwen2_vl", "mmvet", "judge", q, java.util.List.of()));
+        assertEquals(reasoning, PromptTemplate.ask("qwen2_vl", "mmvet", "judge", reasoning, java.util.List.of()), "not put twice");
+        assertEquals(q, PromptTemplate.ask("qwen2_vl", "llavabench", "judge", q, java.util.List.of()));
+        for (String b : java.util.List.of("pope", "mme", "mmbench", "scienceqa", "seed", "vqav2", "textvqa", "vizwiz", "gqa", "cvbench", "mmvp", "chair")) {
+            String task = sinkscope.eval.TaskScore.taskOf(b);
+            assertEquals(PromptTemplate.suffix("llava", b, task), PromptTemplate.suffix("qwen2_vl", b, task), b);
+            assertEquals("", PromptTemplate.prefix("qwen2_vl", b), b);
+        }
+        assertEquals("", PromptTemplate.suffix("llava", "my_judge", "judge"));
+        assertThrows(IllegalArgumentException.class, () -> PromptTemplate.suffix("auto", "pope", "yes_no"));
+    }
 }

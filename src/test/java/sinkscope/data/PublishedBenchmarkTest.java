@@ -114,6 +114,21 @@ class PublishedBenchmarkTest {
         assertEquals(List.of("nous", "nous"), only(t, "34602").answers());
         assertNull(only(t, "34602").label());
         error(t.errors().get(0), textvqa, 3, "image_id", "no image");
+        assertEquals("what brand?", only(t, "34602").text(), "without the OCR file: the question as it is");
+        // with the Rosetta OCR file: LLaVA-1.5's llava_textvqa_val_v051_ocr.jsonl form (its first line: TextVQA question 34602)
+        write("train_images/003a8ae2ef43b901.jpg", "x");
+        write("train_images/plain.jpg", "x");
+        Path tv = write("tv.json", "{\"data\": [\n{\"question_id\": 34602, \"image_id\": \"003a8ae2ef43b901\", "
+                + "\"question\": \"what is the brand of this camera?\", \"answers\": [\"dakota\"]},\n"
+                + "{\"question_id\": 9, \"image_id\": \"plain\", \"question\": \"what does the NYC sign say?\", \"answers\": [\"x\"]}\n]}");
+        Path ocr = write("TextVQA_Rosetta_OCR_v0.2_val.json", "{\"data\": [\n{\"image_id\": \"003a8ae2ef43b901\", \"ocr_tokens\": "
+                + "[\"DAKOTA\", \"DIGITAL\", \"Single-Use\", \"Camera\", \"Pire\", \"digitat\"]},\n{\"image_id\": \"plain\", \"ocr_tokens\": []},\n"
+                + "{\"ocr_tokens\": [\"x\"]}\n]}");
+        PublishedBenchmark.Result o = PublishedBenchmark.read(PublishedBenchmark.Input.parse("textvqa=" + tv + "," + ocr + "@" + dir.resolve("train_images")), null, 0);
+        assertEquals("What is the brand of this camera?\nReference OCR token: DAKOTA, DIGITAL, Single-Use, Camera, Pire, digitat\n"
+                + "Answer the question using a single word or phrase.", PromptTemplate.ask("llava", "textvqa", "open", only(o, "34602").text(), List.of()));
+        assertEquals("What does the NYC sign say?", only(o, "9").text(), "no tokens: no OCR line");
+        error(o.errors().get(0), ocr, 4, "image_id", "missing");
 
         write("vizwiz/VizWiz_val_00000000.jpg", "x");
         Path vizwiz = write("val.json", "[\n{\"image\": \"VizWiz_val_00000000.jpg\", \"question\": \"What is this?\", "

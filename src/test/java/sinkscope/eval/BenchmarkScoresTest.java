@@ -169,4 +169,17 @@ class BenchmarkScoresTest {
         assertNull(Significance.paired(base, conf, false, 500, 7, 0.95).mcnemar());
         assertTrue(Double.isNaN(Significance.paired(base, Collections.emptyMap(), true, 10, 0, 0.95).baseline()));
     }
+
+    /** LLaVA's converted TextVQA file carries no answers: those questions are in no metric (score scores them later). */
+    @Test
+    void questionsWithNothingToScoreAgainstAreLeftOut() {
+        BenchmarkScores b = new BenchmarkScores("textvqa", TaskScore.OPEN, null)
+                .add("1", null, null, new TaskScore.Reference("textvqa", TaskScore.OPEN, null, null, null), "dakota")
+                .add("2", null, null, new TaskScore.Reference("textvqa", TaskScore.OPEN, null, null, java.util.Collections.nCopies(10, "dakota")), "dakota");
+        BenchmarkScores.Metric all = b.metrics().get(0);
+        assertEquals("vqa_accuracy", all.metric());
+        assertEquals(1, all.n());
+        assertEquals(1.0, all.value(), 1e-12);
+        assertEquals(java.util.Set.of("2"), b.units().keySet());
+    }
 }

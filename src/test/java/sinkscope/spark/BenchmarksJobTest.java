@@ -64,7 +64,7 @@ class BenchmarksJobTest {
         out = dir.resolve("out");
         Pipeline.Settings s = Fixture.settings(questions, out, false, 2);
         s = new Pipeline.Settings(s.questions(), null, s.columns(), s.images(), s.out(), false, 0, 2, s.runner(), s.extract(),
-                EvalConfig.parseList("baseline,var,var[rho=0.3|0.6]"), null, 2, 4, new BenchmarkOptions("pope", "llava", 24, null, 200, 5));
+                EvalConfig.parseList("baseline,var,var[rho=0.3|0.6]"), null, 2, 4, new BenchmarkOptions("pope", "llava", 24, 1024, null, 200, 5));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
             assertTrue(Pipeline.run(spark, s, ps));
@@ -101,7 +101,7 @@ class BenchmarksJobTest {
         }
         int base = 5 * N;
         assertEquals("read read mixed.jsonl line " + (base + 1) + ": field 'label': 'C' is not an option letter (A-B)", errors.get(base + 1));
-        assertEquals("read read mixed.jsonl line " + (base + 2) + ": unknown benchmark 'my_bench': give field 'task' (yes_no, choice, open, caption)",
+        assertEquals("read read mixed.jsonl line " + (base + 2) + ": unknown benchmark 'my_bench': give field 'task' (yes_no, choice, open, caption, judge)",
                 errors.get(base + 2));
         // the chair line reads, but has no CHAIR vocabulary without --synonyms: one evaluate error per config
         long chair = table("errors").where("line = " + (base + 3) + " and job = 'evaluate'").count();
