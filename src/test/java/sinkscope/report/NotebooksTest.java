@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Executes each notebook of {@code notebooks/} headlessly ({@code jupyter-nbconvert --execute}, Python kernel)
- * against the CSV export of a real pipeline run ({@link ReportFixture}); a cell that raises fails the test.
+ * against the CSV export of a real pipeline run ({@link ReportFixture}); a cell that raises fails the test, and the VAR
+ * notebook must show every benchmark of the run and chart its rho sweep.
  * Without {@code jupyter-nbconvert}: fails when {@code CI} is set (CI must install it), else is skipped.
  */
 class NotebooksTest {
@@ -54,6 +55,12 @@ class NotebooksTest {
         String nb = Files.readString(executed.resolve(name + ".ipynb"), StandardCharsets.UTF_8);
         assertTrue(nb.contains("\"image/png\""), name + " draws plots");
         assertTrue(nb.contains("reading CSV from") || nb.contains("reading Parquet"), name + " ran its load helper");
+        if (name.equals("var_evaluation")) {
+            for (String b : ReportFixture.BENCHMARKS) {
+                assertTrue(nb.contains(b + " (headline: "), name + " shows benchmark " + b + " per category");
+            }
+            assertTrue(nb.contains("sweep over rho: var_rho0.2, var, var_rho0.8"), name + " charts the rho sweep");
+        }
     }
 
     /** jupyter-nbconvert from the PATH (Debian: /usr/bin), or null. */

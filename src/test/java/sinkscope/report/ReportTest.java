@@ -50,10 +50,17 @@ class ReportTest {
         assertFalse(html.contains("grid only"));
         assertTrue(html.contains("charts/attention_"));
         // every config of the run in the metrics table, with differences against baseline
-        for (String c : List.of("baseline", "var", "ablate_sinks", "ablate_random")) {
+        for (String c : List.of("baseline", "var", "ablate_sinks", "ablate_random", "var_rho0.2", "var_rho0.8")) {
             assertTrue(html.contains("<td>" + c + "</td>"), "metrics row for " + c);
         }
         assertTrue(html.contains("&plusmn;0") || html.matches("(?s).*class=\"(better|worse|neutral)\">[+-].*"), "differences shown");
+        // each benchmark under its own heading; each against baseline; the rho sweep's table
+        for (String b : ReportFixture.BENCHMARKS) {
+            assertTrue(html.contains("<h3 id=\"benchmark-" + b + "\">" + b + "</h3>"), "benchmark section " + b);
+            assertTrue(html.contains("<tr><td>" + b + "</td><td>var</td><td>"), "significance row for " + b + " under VAR");
+        }
+        assertTrue(html.contains("Parameters varied: rho."), "the sweep varies rho");
+        assertTrue(html.contains("<tr><td>var_rho0.2</td>") && html.contains("<tr><td>var_rho0.8</td>"), "both sweep points");
         // errors grouped by job and stage, with the offending sample
         assertTrue(html.contains("<td>extract</td><td>image</td>"), "missing image error group");
         assertTrue(html.contains("<code>" + ReportFixture.BAD_IMAGE_ID + ", line "), "example names the sample and line");
@@ -77,7 +84,8 @@ class ReportTest {
             assertTrue(colours(img) > 20, src + " is not blank");
         }
         for (String prefix : List.of("attention_", "sink_dims_frequency", "sink_dims_max_ratio", "sink_tokens_per_image",
-                "heads_image_attention_last", "heads_image_centric_last", "metrics_accuracy", "metrics_f1", "grounding_image_attention")) {
+                "heads_image_attention_last", "heads_image_centric_last", "metrics_accuracy", "metrics_f1", "grounding_image_attention", "benchmark_synth_vqa", "benchmark_synth_choice",
+                "benchmark_synth_caption", "sweep_rho")) {
             assertTrue(sources.stream().anyMatch(s -> s.startsWith("charts/" + prefix)), "chart " + prefix);
         }
         try (Stream<Path> files = Files.list(dir.resolve("out/report/charts"))) {
