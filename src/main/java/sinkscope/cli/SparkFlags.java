@@ -20,7 +20,7 @@ import sinkscope.spark.SampleSource;
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
- * [--benchmark pope | --benchmark NAME --annotations FILE[,FILE] | --benchmark 'NAME=FILE[,FILE][@IMAGES];...'] [--prompt-suffix auto|llava|qwen2_vl|none] [--caption-max-new-tokens 24] [--judge-max-new-tokens 1024] [--synonyms FILE] [--resamples 1000] [--seed 0]
+ * [--benchmark pope | --benchmark NAME --annotations FILE[,FILE] | --benchmark 'NAME=FILE[,FILE][@IMAGES];...'] [--prompt-suffix auto|llava|qwen2_vl|none] [--caption-max-new-tokens 24] [--judge-max-new-tokens 1024] [--all-rounds] [--synonyms FILE] [--resamples 1000] [--seed 0]
  * </pre>
  * {@code --benchmark} with {@code --annotations}, or as {@code NAME=FILES[@IMAGES]} pairs, reads benchmarks in their published
  * layouts ({@link #published}) instead of a question file.
@@ -139,7 +139,7 @@ final class SparkFlags {
         }
         BenchmarkOptions benchmarks = new BenchmarkOptions(defaultBenchmark.toLowerCase(java.util.Locale.ROOT),
                 suffixMode, a.integer("caption-max-new-tokens", BenchmarkOptions.DEFAULT_CAPTION_TOKENS),
-                a.integer("judge-max-new-tokens", BenchmarkOptions.DEFAULT_JUDGE_TOKENS), synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
+                a.integer("judge-max-new-tokens", BenchmarkOptions.DEFAULT_JUDGE_TOKENS), a.bool("all-rounds", false), synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
         return new Pipeline.Settings(
                 questions == null ? null : java.nio.file.Path.of(questions),
                 table,

@@ -26,7 +26,10 @@ import sinkscope.eval.TaskScore;
  *       inside the folder.</li>
  *   <li>{@code mmbench}: the TSV; {@code hint + "\n" + question} (the hint when present), the options
  *       {@code A. ...} lines, label the answer letter, group {@code index % 1e6}; the base64 image is decoded into
- *       the sample's image bytes (nothing written to disk).</li>
+ *       the sample's image bytes (nothing written to disk). With {@code allRounds} (LLaVA's {@code --all-rounds}) each
+ *       row is asked once per option: round {@code r} shows option {@code (k + r) % n} as letter {@code k}, so its
+ *       label is the letter {@code (answer - r) mod n}; round 0 keeps the id {@code index}, round {@code r} is
+ *       {@code index#r}, all in the row's group.</li>
  *   <li>{@code scienceqa}: LLaVA's {@code llava_test_CQM-A.json}, the human turn without {@code <image>} (it lists
  *       the options); a question without an image is an error row (only ScienceQA-IMG is run); images {@code @DIR}.</li>
  *   <li>{@code seed}: {@code SEED-Bench.json}, question with its four options, category the question type; the image
@@ -165,6 +168,11 @@ public final class PublishedBenchmark {
      * {@code synonyms}: CHAIR's synonym lines (needed for {@code chair} only).
      */
     public static Result read(Input in, List<String> synonyms, int limit) throws IOException {
+        return read(in, synonyms, false, limit);
+    }
+
+    /** {@link #read(Input, List, int)}; {@code allRounds}: MMBench's questions once per option rotation (see above). */
+    public static Result read(Input in, List<String> synonyms, boolean allRounds, int limit) throws IOException {
         List<Item> items = new ArrayList<>();
         List<ReadError> errors = new ArrayList<>();
         Result r = new Result(in, items, errors);
@@ -207,8 +215,17 @@ public final class PublishedBenchmark {
                         continue;
                     }
                     String text = q.hint() == null ? q.question() : q.hint() + "\n" + q.question();
-                    items.add(new Item(new Question(Long.toString(q.index()), null, text, q.answer() < 0 ? null : letter(q.answer()),
-                            q.category(), q.line(), null, null, b, null, q.options(), List.of(), Long.toString(q.group())), null, bytes));
+                    int n = q.options().size();
+                    for (int round = 0; round < (allRounds ? n : 1); round++) {
+                        List<String> shown = new ArrayList<>(n);
+                        for (int k = 0; k < n; k++) {
+                            shown.add(q.options().get((k + round) % n));
+                        }
+                        String id = round == 0 ? Long.toString(q.index()) : q.index() + "#" + round;
+                        String label = q.answer() < 0 ? null : letter(Math.floorMod(q.answer() - round, n));
+                        items.add(new Item(new Question(id, null, text, label, q.category(), q.line(), null, null, b, null,
+                                List.copyOf(shown), List.of(), Long.toString(q.group())), null, bytes));
+                    }
                 }
             }
             case "scienceqa", "seed", "cvbench", "mmvp" -> {

@@ -65,6 +65,7 @@ public record RunInfo(Map<String, String> parameters) {
         put(p, "prompt_suffix", s.benchmarks().promptSuffix());
         put(p, "caption_max_new_tokens", String.valueOf(s.benchmarks().captionMaxNewTokens()));
         put(p, "judge_max_new_tokens", String.valueOf(s.benchmarks().judgeMaxNewTokens()));
+        put(p, "all_rounds", String.valueOf(s.benchmarks().allRounds()));
         put(p, "synonyms", s.benchmarks().synonyms() == null ? null : s.benchmarks().synonyms().size() + " lines");
         put(p, "resamples", String.valueOf(s.benchmarks().resamples()));
         put(p, "seed", String.valueOf(s.benchmarks().seed()));
@@ -121,6 +122,7 @@ public record RunInfo(Map<String, String> parameters) {
         gen.addProperty("max_new_tokens", s.runner().maxNewTokens());
         gen.addProperty("caption_max_new_tokens", s.benchmarks().captionMaxNewTokens());
         gen.addProperty("judge_max_new_tokens", s.benchmarks().judgeMaxNewTokens());
+        gen.addProperty("mmbench_all_rounds", s.benchmarks().allRounds());
         gen.addProperty("prompt_suffix", s.benchmarks().promptSuffix());
         com.google.gson.JsonObject suffixes = new com.google.gson.JsonObject();
         for (Map.Entry<String, String> b : benchmarks(s).entrySet()) {

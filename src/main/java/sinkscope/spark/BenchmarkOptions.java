@@ -15,11 +15,14 @@ import sinkscope.eval.TaskScore;
  *     (lmms-eval's prompts, {@link PromptTemplate#prefix}) or {@code none}
  * @param captionMaxNewTokens generation limit of caption questions (the others use the runner's {@code max_new_tokens})
  * @param judgeMaxNewTokens generation limit of judge-scored questions (MM-Vet, LLaVA-Bench: {@code model_vqa.py}'s 1024)
+ * @param allRounds MMBench as LLaVA's {@code model_vqa_mmbench.py --all-rounds}: each question once per option, the
+ *     options rotated left by one more place each round (circular evaluation for a TSV without MMBench's circular copies)
  * @param synonyms the CHAIR synonym lines of caption benchmarks other than {@code synth_caption}; null when not given
  * @param resamples paired bootstrap resamples
  * @param seed bootstrap seed
  */
-public record BenchmarkOptions(String defaultBenchmark, String promptSuffix, int captionMaxNewTokens, int judgeMaxNewTokens, List<String> synonyms,
+public record BenchmarkOptions(String defaultBenchmark, String promptSuffix, int captionMaxNewTokens, int judgeMaxNewTokens, boolean allRounds,
+                               List<String> synonyms,
                                int resamples, long seed) implements Serializable {
 
     public static final String DEFAULT_BENCHMARK = "pope";
@@ -43,7 +46,7 @@ public record BenchmarkOptions(String defaultBenchmark, String promptSuffix, int
     }
 
     public static BenchmarkOptions defaults() {
-        return new BenchmarkOptions(DEFAULT_BENCHMARK, DEFAULT_SUFFIX, DEFAULT_CAPTION_TOKENS, DEFAULT_JUDGE_TOKENS, null, DEFAULT_RESAMPLES, 0);
+        return new BenchmarkOptions(DEFAULT_BENCHMARK, DEFAULT_SUFFIX, DEFAULT_CAPTION_TOKENS, DEFAULT_JUDGE_TOKENS, false, null, DEFAULT_RESAMPLES, 0);
     }
 
     /** The CHAIR vocabulary of a caption benchmark: the shapes for {@code synth_caption}, else {@link #synonyms}; null when none. */

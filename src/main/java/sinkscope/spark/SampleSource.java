@@ -104,7 +104,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
         java.util.Map<String, String> seen = new java.util.HashMap<>();
         Path root = imageRoot == null ? null : imageRoot.toAbsolutePath().normalize();
         for (PublishedBenchmark.Input in : inputs) {
-            PublishedBenchmark.Result r = PublishedBenchmark.read(in, options.synonyms(), limit);
+            PublishedBenchmark.Result r = PublishedBenchmark.read(in, options.synonyms(), options.allRounds(), limit);
             for (sinkscope.data.ReadError e : r.errors()) {
                 errors.add(error(null, e.line(), "read", e.toString()));
             }

@@ -1,6 +1,7 @@
 package sinkscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
@@ -331,6 +332,23 @@ class PublishedLayoutsEvaluateTest {
         JsonObject suffixes = record.getAsJsonObject("generation").getAsJsonObject("suffix_by_benchmark");
         assertEquals("", suffixes.get("chair").getAsString());
         assertEquals("\nAnswer with the option's letter from the given choices directly.", suffixes.get("mmbench").getAsString());
+        assertFalse(record.getAsJsonObject("generation").get("mmbench_all_rounds").getAsBoolean());
         JsonParser.parseString(record.toString()); // valid JSON
+    }
+
+    /** {@code --all-rounds}: each MMBench row once per option (rows 0 and 1000000: 4 options, row 1: 2), recorded in run.json. */
+    @Test
+    void allRoundsAsksEachMmbenchRowOncePerOption() throws Exception {
+        Args args = new Args(new String[] {"--benchmark", "mmbench=" + tsv, "--all-rounds", "--out", dir.resolve("rounds").toString()});
+        Pipeline.Settings rounds = SparkFlags.settings(args, true);
+        List<String> ids = new ArrayList<>();
+        for (Row r : Pipeline.source(spark, rounds).samples().collectAsList()) {
+            ids.add(r.getString(0));
+        }
+        assertEquals(new TreeSet<>(List.of("0", "0#1", "0#2", "0#3", "1000000", "1000000#1", "1000000#2", "1000000#3", "1", "1#1")),
+                new TreeSet<>(ids));
+        assertEquals(10, ids.size());
+        assertTrue(RunInfo.record(rounds, "local[2]", "evaluate", Map.of(), spark.version()).getAsJsonObject("generation")
+                .get("mmbench_all_rounds").getAsBoolean());
     }
 }

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,11 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sinkscope.data.PublishedBenchmark;
+import sinkscope.data.Question;
+import sinkscope.eval.BenchmarkScores;
 import sinkscope.eval.ChairTest;
+import sinkscope.eval.TaskScore;
 import sinkscope.spark.Tables;
 
 /** {@code score} end to end on small files in the published layouts; expected values hand-worked (see each). */
@@ -158,6 +163,71 @@ class ScoreCommandTest {
         assertEquals("80", m.get("vanilla_accuracy"));   // 4 of 5 rows
         assertEquals("0", m.get("accuracy.animal"));
         assertEquals("100", m.get("accuracy.color"));
+    }
+
+    /**
+     * {@code evaluate --all-rounds} asks each MMBench row once per option as LLaVA's {@code model_vqa_mmbench.py --all-rounds}
+     * does (round r shows option (k + r) % n as letter k); its labels, its own scoring ({@link BenchmarkScores}) and
+     * {@code score} on the same answers, as LLaVA's JSONL ({@code round_id}) and as the predictions table (ids
+     * {@code index#round}), all give the hand-worked circular accuracy.
+     */
+    @Test
+    void mmbenchAllRoundsAsksEveryRotationAndScoresAsScoreDoes() throws IOException {
+        String img = Base64.getEncoder().encodeToString(new byte[] {9, 9, 9});
+        Path tsv = write("mmbench_all.tsv", String.join("\n",
+                "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage",
+                "1\tWhich colour?\tnan\tred\tblue\tnan\tnan\tB\tcolor\t" + img,
+                "2\tWhich animal?\tnan\tcat\tdog\tfish\tnan\tA\tanimal\t" + img,
+                "3\tWhich number?\tnan\tone\ttwo\tthree\tfour\tC\tnumber\t" + img) + "\n");
+        PublishedBenchmark.Result r = PublishedBenchmark.read(PublishedBenchmark.Input.parse("mmbench=" + tsv), null, true, 0);
+        assertEquals(List.of(), r.errors());
+        Map<String, Question> q = new LinkedHashMap<>();
+        r.items().forEach(i -> q.put(i.question().questionId(), i.question()));
+        assertEquals(List.of("1", "1#1", "2", "2#1", "2#2", "3", "3#1", "3#2", "3#3"), List.copyOf(q.keySet()));
+        assertEquals(List.of("dog", "fish", "cat"), q.get("2#1").options());
+        assertEquals(List.of("four", "one", "two", "three"), q.get("3#3").options());
+        // the label follows the right option: (answer - r) mod n
+        assertEquals(List.of("B", "A", "A", "C", "B", "C", "B", "A", "D"), q.values().stream().map(Question::label).toList());
+        assertTrue(q.values().stream().allMatch(x -> x.group().equals(x.questionId().split("#")[0])), "a row's rounds are one group");
+        assertEquals(1, PublishedBenchmark.read(PublishedBenchmark.Input.parse("mmbench=" + tsv), null, false, 0).items().stream()
+                .filter(i -> i.question().group().equals("3")).count(), "one round without --all-rounds");
+
+        // every round answered right except 2#1 ("A" is dog there); 3#2 answered by the option's text
+        Map<String, String> answers = new LinkedHashMap<>();
+        q.forEach((id, x) -> answers.put(id, id.equals("2#1") ? "A" : id.equals("3#2") ? "three" : x.label()));
+        BenchmarkScores own = new BenchmarkScores("mmbench", TaskScore.taskOf("mmbench"), null);
+        q.forEach((id, x) -> own.add(id, x.category(), x.group(), new TaskScore.Reference("mmbench", TaskScore.taskOf("mmbench"),
+                x.label(), x.options(), x.answers()), answers.get(id)));
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        own.metrics().stream().filter(m -> m.category().equals("all")).forEach(m -> metrics.put(m.metric(), m.value()));
+        assertEquals(2.0 / 3, metrics.get("circular_accuracy"), 1e-12);   // row 2 fails one rotation
+        assertEquals(8.0 / 9, metrics.get("accuracy"), 1e-12);            // 8 of 9 rounds
+
+        List<String> jsonl = new ArrayList<>();
+        answers.forEach((id, a) -> jsonl.add("{\"question_id\": " + id.split("#")[0] + ", \"round_id\": "
+                + (id.contains("#") ? id.split("#")[1] : "0") + ", \"text\": \"" + a + "\"}"));
+        Map<String, String> m = score("--benchmark", "mmbench", "--predictions", write("rounds.jsonl", String.join("\n", jsonl) + "\n").toString(),
+                "--annotations", tsv.toString());
+        assertEquals("66.6667", m.get("accuracy"));
+        assertEquals("88.8889", m.get("vanilla_accuracy"));
+        assertEquals("0", m.get("accuracy.animal"));
+        assertEquals("100", m.get("accuracy.number"));
+
+        SparkSession spark = SparkSession.builder().master("local[1]").appName("score-test")
+                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").getOrCreate();
+        try {
+            List<Row> rows = new ArrayList<>();
+            q.forEach((id, x) -> rows.add(RowFactory.create(id, 2, x.category(), "mmbench", "choice", null, "baseline", answers.get(id),
+                    answers.get(id), x.label(), null, null, null, null, 5L)));
+            spark.createDataFrame(rows, Tables.PREDICTIONS).write().parquet(dir.resolve("rounds-run/predictions").toString());
+        } finally {
+            spark.stop();
+        }
+        Map<String, String> t = score("--benchmark", "mmbench", "--predictions", dir.resolve("rounds-run").toString(),
+                "--annotations", tsv.toString());
+        assertEquals("66.6667", t.get("accuracy"));
+        assertEquals("88.8889", t.get("vanilla_accuracy"));
+        assertEquals("0", t.get("unmatched"));
     }
 
     @Test

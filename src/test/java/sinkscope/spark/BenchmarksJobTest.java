@@ -64,7 +64,7 @@ class BenchmarksJobTest {
         out = dir.resolve("out");
         Pipeline.Settings s = Fixture.settings(questions, out, false, 2);
         s = new Pipeline.Settings(s.questions(), null, s.columns(), s.images(), s.out(), false, 0, 2, s.runner(), s.extract(),
-                EvalConfig.parseList("baseline,var,var[rho=0.3|0.6]"), null, 2, 4, new BenchmarkOptions("pope", "llava", 24, 1024, null, 200, 5));
+                EvalConfig.parseList("baseline,var,var[rho=0.3|0.6]"), null, 2, 4, new BenchmarkOptions("pope", "llava", 24, 1024, false, null, 200, 5));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
             assertTrue(Pipeline.run(spark, s, ps));
