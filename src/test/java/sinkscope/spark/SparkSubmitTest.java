@@ -21,14 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The uber-jar runs through Spark's own submit entry point ({@code org.apache.spark.deploy.SparkSubmit}, what
  * {@code spark-submit} calls) with {@code --master local[2]}: {@code pipeline} on the fixture with the fake
  * runner (from test-classes). The classpath is Spark and the other provided jars only, everything else must
- * come from the uber-jar. Builds the jar with {@code mvn -o -q -Puber -DskipTests package} when it is missing.
+ * come from the uber-jar. Builds the jar with {@code mvn -q -Puber -DskipTests package} (offline, else online) when it is missing.
  */
 @Tag("submit")
 class SparkSubmitTest {
     @TempDir
     Path dir;
 
-    /** target/sinkscope*-uber.jar, (re)built with mvn when missing or older than src/main. */
+    /** target/sinkscope*-uber.jar, (re)built with mvn (offline, else online) when missing or older than src/main. */
     static Path uberJar() throws Exception {
         long sources;
         try (Stream<Path> s = Files.walk(Path.of("src/main"))) {
@@ -41,10 +41,19 @@ class SparkSubmitTest {
                     return jars.get(0);
                 }
             }
-            Process mvn = new ProcessBuilder("mvn", "-o", "-q", "-Puber", "-DskipTests", "package").inheritIO().start();
-            assertTrue(mvn.waitFor(5, TimeUnit.MINUTES) && mvn.exitValue() == 0, "mvn -o -Puber package failed");
+            // offline from ~/.m2 first; a clean machine (CI) has not fetched the shade plugin yet: then from the registry
+            if (!mvn("-o", "-q", "-Puber", "-DskipTests", "package")) {
+                assertTrue(mvn("-q", "-Puber", "-DskipTests", "package"), "mvn -Puber package failed (offline and online)");
+            }
         }
-        throw new AssertionError("mvn -o -Puber package made no target/sinkscope*-uber.jar");
+        throw new AssertionError("mvn -Puber package made no target/sinkscope*-uber.jar");
+    }
+
+    private static boolean mvn(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("mvn"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        return p.waitFor(5, TimeUnit.MINUTES) && p.exitValue() == 0;
     }
 
     /** Entries of target/classpath.txt whose classes are not shaded into the uber-jar (Spark and friends). */
