@@ -181,13 +181,19 @@ public final class ForwardBench {
         return new Merged(embeds, start, end, positions, (int) (max + 1 - s.seqLen()));
     }
 
+    /** The malloc libtorch's CPU buffers come from: the preloaded library ({@code LD_PRELOAD}, jobs/sinkscope), else glibc. */
+    public static String allocator() {
+        String preload = System.getenv("LD_PRELOAD");
+        return preload == null || preload.isBlank() ? "glibc" : preload.trim();
+    }
+
     /** Runs everything and returns the figures by name (also printed as {@code name: value} lines). */
     public Map<String, Double> run(Map<String, Supplier<AttentionHook>> extraHooks) {
         Map<String, Double> figures = new LinkedHashMap<>();
         Settings s = settings;
         out.printf("bench-forward: %s decoder, hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
                 s.family, s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
-        out.printf("device %s, dtype %s%n", device, dtype);
+        out.printf("device %s, dtype %s, allocator %s%n", device, dtype, allocator());
         try (Lmm model = model(); NDManager m = model.newSampleManager()) {
             Merged merged = merged(m);
             NDArray[] gemmInputs = gemmInputs(m);

@@ -59,6 +59,9 @@ final class DoctorCommand implements Main.Command {
         System.out.printf("libtorch: %s (%s build)%n", e.libraryPath(), e.cudaBuild() ? "CUDA" : "CPU");
         System.out.printf("threads: intra-op %d, inter-op %d (libtorch)%n", ai.djl.pytorch.jni.JniUtils.getNumThreads(),
                 ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
+        String allocator = sinkscope.bench.ForwardBench.allocator();
+        System.out.println("allocator: " + allocator
+                + (allocator.equals("glibc") ? " (jobs/sinkscope preloads tcmalloc when installed: README, Performance)" : ""));
         if (e.cudaAvailable()) {
             System.out.printf("cuda: available, %d device(s) counted by the CUDA runtime%n", e.gpuCount());
         } else {
@@ -111,7 +114,7 @@ final class DoctorCommand implements Main.Command {
         for (Map.Entry<String, String> p : props.entrySet()) {
             String k = p.getKey();
             if (k.contains("resource") || k.startsWith("spark.executor.") || k.startsWith("spark.task.") || k.startsWith("spark.driver.memory")
-                    || k.equals("spark.master") || k.contains("PYTORCH") || k.contains("djl")) {
+                    || k.equals("spark.master") || k.contains("PYTORCH") || k.contains("djl") || k.contains("LD_PRELOAD")) {
                 System.out.println("  " + k + "=" + p.getValue());
             }
         }

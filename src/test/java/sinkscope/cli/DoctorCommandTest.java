@@ -33,6 +33,9 @@ class DoctorCommandTest {
         assertTrue(out.contains("(CPU build)"), out);
         assertTrue(out.contains("cuda: CUDA not available: the loaded libtorch 2.7.1 is the CPU build"), out);
         assertTrue(out.contains("threads: intra-op 2, inter-op 1"), out);
+        // the test JVM runs without a preload (mvn): glibc, with the pointer to what jobs/sinkscope does
+        String preload = System.getenv("LD_PRELOAD");
+        assertTrue(out.contains("allocator: " + (preload == null || preload.isBlank() ? "glibc (jobs/sinkscope preloads tcmalloc" : preload.trim())), out);
         assertTrue(out.contains("device: cpu usable"), out);
         assertTrue(out.matches("(?s).*fp32\\s+works \\(max_rel_err=0\\.00e\\+00\\).*"), out);
         // DJL's JNI has no bfloat16: the child JVM that tries it dies, this one goes on
