@@ -23,6 +23,7 @@ import sinkscope.data.MmbenchReader;
 import sinkscope.data.MmeReader;
 import sinkscope.data.PredictionReader.Prediction;
 import sinkscope.data.PredictionReader;
+import sinkscope.data.PublishedBenchmark;
 import sinkscope.data.QuestionReader;
 import sinkscope.data.ReadError;
 import sinkscope.data.VqaReader;
@@ -182,14 +183,10 @@ public final class ScoreCommand implements Main.Command {
             }
             for (Row row : d.select("question_id", "answer", "config", "category", "label").collectAsList()) {
                 n++;
-                String id = row.getString(0);
-                int round = 0;
-                java.util.regex.Matcher m = ROUND_ID.matcher(id);
-                if (benchmark.equals("mmbench") && m.matches()) {  // evaluate --all-rounds: round r of index i is "i#r"
-                    id = m.group(1);
-                    round = Integer.parseInt(m.group(2));
-                }
-                out.add(new Prediction(id, row.isNullAt(1) ? "" : row.getString(1), null, round,
+                // evaluate --all-rounds: round r of MMBench row i is question "i#r"
+                var id = benchmark.equals("mmbench") ? PublishedBenchmark.mmbenchRound(row.getString(0))
+                        : new PublishedBenchmark.MmbenchRound(row.getString(0), 0);
+                out.add(new Prediction(id.index(), row.isNullAt(1) ? "" : row.getString(1), null, id.round(),
                         row.getString(2), row.getString(3), row.getString(4), n));
             }
             return out;
@@ -197,9 +194,6 @@ public final class ScoreCommand implements Main.Command {
             spark.stop();
         }
     }
-
-    /** An MMBench question id of evaluate {@code --all-rounds}: {@code index#round} ({@link sinkscope.data.PublishedBenchmark}). */
-    private static final java.util.regex.Pattern ROUND_ID = java.util.regex.Pattern.compile("(\\d+)#(\\d+)");
 
     private static boolean isEvalToolResults(Path p) throws IOException {
         if (p.toString().endsWith(".txt")) {

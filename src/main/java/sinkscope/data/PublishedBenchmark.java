@@ -131,6 +131,22 @@ public final class PublishedBenchmark {
         }
     }
 
+    /** An MMBench question of {@code --all-rounds}: its TSV {@code index} and round. */
+    public record MmbenchRound(String index, int round) {}
+
+    /** The question id of round {@code round} of MMBench row {@code index}: {@code index}, or {@code index#round} after round 0. */
+    public static String mmbenchId(long index, int round) {
+        return round == 0 ? Long.toString(index) : index + "#" + round;
+    }
+
+    /** {@link #mmbenchId} read back: {@code index#r} is round r of {@code index}; any other id is itself in round 0. */
+    public static MmbenchRound mmbenchRound(String id) {
+        java.util.regex.Matcher m = ROUND_ID.matcher(id);
+        return m.matches() ? new MmbenchRound(m.group(1), Integer.parseInt(m.group(2))) : new MmbenchRound(id, 0);
+    }
+
+    private static final java.util.regex.Pattern ROUND_ID = java.util.regex.Pattern.compile("(\\d+)#(\\d+)");
+
     /** The published files of each benchmark, as the README and the usage message name them. */
     public static String layout(String benchmark) {
         return switch (benchmark) {
@@ -221,7 +237,7 @@ public final class PublishedBenchmark {
                         for (int k = 0; k < n; k++) {
                             shown.add(q.options().get((k + round) % n));
                         }
-                        String id = round == 0 ? Long.toString(q.index()) : q.index() + "#" + round;
+                        String id = mmbenchId(q.index(), round);
                         String label = q.answer() < 0 ? null : letter(Math.floorMod(q.answer() - round, n));
                         items.add(new Item(new Question(id, null, text, label, q.category(), q.line(), null, null, b, null,
                                 List.copyOf(shown), List.of(), Long.toString(q.group())), null, bytes));
