@@ -464,11 +464,7 @@ public final class ScoreCommand implements Main.Command {
                         matched.add(q);
                         int n = q.options().size();
                         // LLaVA's --all-rounds rotates the options left once per round: letter k of round r is option (k + r) % n
-                        List<String> shown = new ArrayList<>(n);
-                        for (int k = 0; k < n; k++) {
-                            shown.add(q.options().get((k + p.round()) % n));
-                        }
-                        int idx = ChoiceAnswer.mmbench(p.answer(), shown);
+                        int idx = ChoiceAnswer.mmbench(p.answer(), MmbenchReader.rotated(q.options(), p.round()));
                         boolean right = idx >= 0 && (idx + p.round()) % n == q.answer();
                         String group = Long.toString(q.group());
                         g.add(group, q.category(), right);

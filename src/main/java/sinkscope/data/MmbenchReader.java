@@ -36,6 +36,16 @@ public final class MmbenchReader {
 
     private MmbenchReader() {}
 
+    /** The options as round {@code round} of LLaVA's {@code --all-rounds} shows them: letter k is option {@code (k + round) % n}. */
+    public static List<String> rotated(List<String> options, int round) {
+        int n = options.size();
+        List<String> shown = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            shown.add(options.get((k + round) % n));
+        }
+        return List.copyOf(shown);
+    }
+
     public static BenchmarkRead<MmbenchQuestion> read(Path tsv) throws IOException {
         BenchmarkRead<MmbenchQuestion> out = new BenchmarkRead<>();
         String f = tsv.toString();

@@ -233,14 +233,10 @@ public final class PublishedBenchmark {
                     String text = q.hint() == null ? q.question() : q.hint() + "\n" + q.question();
                     int n = q.options().size();
                     for (int round = 0; round < (allRounds ? n : 1); round++) {
-                        List<String> shown = new ArrayList<>(n);
-                        for (int k = 0; k < n; k++) {
-                            shown.add(q.options().get((k + round) % n));
-                        }
                         String id = mmbenchId(q.index(), round);
                         String label = q.answer() < 0 ? null : letter(Math.floorMod(q.answer() - round, n));
                         items.add(new Item(new Question(id, null, text, label, q.category(), q.line(), null, null, b, null,
-                                List.copyOf(shown), List.of(), Long.toString(q.group())), null, bytes));
+                                MmbenchReader.rotated(q.options(), round), List.of(), Long.toString(q.group())), null, bytes));
                     }
                 }
             }
