@@ -1,24 +1,33 @@
 package sinkscope.cli;
 
 import ai.djl.ndarray.NDManager;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import sinkscope.model.Lmm;
 import sinkscope.sink.SinkAblation;
 import sinkscope.sink.VarParams;
 
 /** {@code ablate}: mask the visual sink tokens (or as many random image tokens) and report the answer change and KL. */
-final class AblateCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "sink-token ablation vs random ablation: answer change and first-token KL against the baseline";
-    }
+@Command(name = "ablate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "sink-token ablation vs random ablation: answer change and first-token KL against the baseline")
+final class AblateCommand implements Callable<Integer> {
+    @Mixin
+    ModelFlags.ImageFlags image;
+    @Mixin
+    ModelFlags modelFlags;
+    @Option(names = "--max-new-tokens", paramLabel = "INT", order = 50, defaultValue = "16", description = "answer length limit (default: ${DEFAULT-VALUE})")
+    int maxNew;
+    @Option(names = "--seed", paramLabel = "INT", order = 51, defaultValue = "0", description = "seed of the random ablation (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Mixin
+    VarFlags varFlags;
 
     @Override
-    public int run(Args a) throws Exception {
-        ModelFlags.Sample in = ModelFlags.Sample.parse(a, false);
-        int maxNew = a.integer("max-new-tokens", 16);
-        long seed = a.integer("seed", 0);
-        VarParams params = ModelFlags.varParams(a, in.config());
-        a.requireAllUsed();
+    public Integer call() throws Exception {
+        ModelFlags.Sample in = modelFlags.sample(image.image, image.pixelValues, false);
+        VarParams params = varFlags.params(in.config());
         try (Lmm model = in.load(); NDManager m = model.newSampleManager()) {
             SinkAblation r = SinkAblation.run(model, m, in.inputs(m, model), params, seed, maxNew);
             System.out.println("baseline:         " + model.decodeText(r.answers()[0]).strip());
@@ -28,6 +37,6 @@ final class AblateCommand implements Main.Command {
                     r.randomAnswerChanged(), r.klRandom());
             System.out.println("visual sinks masked per layer: " + java.util.Arrays.toString(r.ablatedPerLayer()));
         }
-        return 0;
+        return Main.OK;
     }
 }

@@ -2,6 +2,9 @@ package sinkscope.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,20 +27,24 @@ import sinkscope.model.Torch;
  * it looks at {@code cuda:0} when CUDA is available, else at the CPU. Ends with {@code doctor: ok} (exit 0) or one
  * {@code problem:} line per thing that stops a run on the device (exit 1).
  */
-final class DoctorCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "what this node offers: engine, libtorch flavor, CUDA and why not, devices, dtypes, threads, profile, model fit";
-    }
+@Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "what this node offers: engine, libtorch flavor, CUDA and why not, devices, dtypes, threads, profile, model fit. Exit 1 on a problem")
+final class DoctorCommand implements Callable<Integer> {
+    @Option(names = "--device", paramLabel = "cpu|cuda:N", order = 1, description = "device to check (default: cuda:0 when CUDA is available, else cpu)")
+    String deviceFlag;
+    @Option(names = "--profile", paramLabel = "NAME|FILE", order = 2, defaultValue = "local", description = "Spark profile to show (default: ${DEFAULT-VALUE})")
+    String profile;
+    @Option(names = "--model", paramLabel = "DIR|FILE", order = 3, description = "model whose weights must fit the device (default: the bundled tiny LLaVA)")
+    Path model;
+    @Option(names = "--dtypes", paramLabel = "NAME", order = 4, split = ",", defaultValue = "fp32,fp16,bf16",
+            description = "dtypes to try on the device, each in a child JVM (default: ${DEFAULT-VALUE})")
+    List<String> dtypes;
+    @Option(names = "--threads", paramLabel = "INT", order = 5, defaultValue = "0", description = "libtorch intra-op threads, 0 = all cores (default: ${DEFAULT-VALUE})")
+    int threads;
 
     @Override
-    public int run(Args a) throws IOException {
-        Torch.configure(a.integer("threads", 0));
-        String deviceFlag = a.string("device", null);
-        String profile = a.string("profile", "local");
-        Path model = a.path("model", null);
-        List<String> dtypes = List.of(a.string("dtypes", "fp32,fp16,bf16").split(","));
-        a.requireAllUsed();
+    public Integer call() throws IOException {
+        Torch.configure(threads);
         List<String> problems = new ArrayList<>();
         System.out.println("sinkscope doctor");
         System.out.printf("java: %s (%s), %s %s, %d cores, max heap %s, host memory %s%n", System.getProperty("java.version"),
@@ -53,7 +60,7 @@ final class DoctorCommand implements Main.Command {
         } catch (RuntimeException | LinkageError x) {
             System.out.println("engine: " + x.getMessage());
             System.out.println("problem: the engine does not load (see above); doctor: 1 problem");
-            return 1;
+            return Main.FAILED;
         }
         System.out.printf("engine: DJL %s, PyTorch (libtorch) %s, flavor %s%n", ai.djl.engine.Engine.getDjlVersion(), e.libtorchVersion(), e.flavor());
         System.out.printf("libtorch: %s (%s build)%n", e.libraryPath(), e.cudaBuild() ? "CUDA" : "CPU");
@@ -150,13 +157,13 @@ final class DoctorCommand implements Main.Command {
         }
         if (problems.isEmpty()) {
             System.out.println("doctor: ok");
-            return 0;
+            return Main.OK;
         }
         for (String p : problems) {
             System.out.println("problem: " + p);
         }
         System.out.println("doctor: " + problems.size() + " problem(s)");
-        return 1;
+        return Main.FAILED;
     }
 
     private static String env(String name) {

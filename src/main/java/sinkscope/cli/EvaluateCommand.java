@@ -1,32 +1,40 @@
 package sinkscope.cli;
 
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import sinkscope.spark.EvaluateJob;
 import sinkscope.spark.Pipeline;
 
 /**
  * {@code evaluate}: {@link EvaluateJob} under each of --configs, with the run record {@code OUT/run.json} beside the tables
- * ({@code evaluate --from-run OUT/run.json --out OTHER} re-runs it); flags in {@link SparkFlags}.
+ * ({@code evaluate --from-run OUT/run.json --out OTHER} re-runs it); flags in {@link SparkFlags}. Exit 1 when the inputs
+ * do not balance (inputs = predictions + errors).
  */
-public final class EvaluateCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "generation under baseline/VAR/ablation configs -> predictions, metrics, grounding (Parquet)";
-    }
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "generation under baseline/VAR/ablation configs -> predictions, metrics, grounding (Parquet)")
+public final class EvaluateCommand implements Callable<Integer> {
+    @Mixin
+    FromRun record;
+    @Mixin
+    SparkFlags given;
 
     @Override
-    public int run(Args given) throws Exception {
-        Args args = SparkFlags.fromRun(given, "evaluate");
-        Pipeline.Settings s = SparkFlags.settings(args, true);
+    public Integer call() throws Exception {
+        Map<String, String> flags = record.flags();
+        SparkFlags flagsNow = record.spark(given, flags);
+        Pipeline.Settings s = flagsNow.settings(true);
         s.runner().factory();
-        SparkSession spark = SparkFlags.session(args, "evaluate");
+        SparkSession spark = flagsNow.session("evaluate");
         try {
-            java.nio.file.Path record = SparkFlags.writeRecord(s, spark, "evaluate", args);
+            java.nio.file.Path file = record.writeRecord(s, spark, flags);
             sinkscope.spark.SampleSource source = Pipeline.source(spark, s);
             Pipeline.writeReadErrors(spark, s, source);
             boolean balanced = Pipeline.evaluate(spark, s, source, System.out).balanced();
-            System.out.println("run record: " + record);
-            return balanced ? 0 : 1;
+            System.out.println("run record: " + file);
+            return balanced ? Main.OK : Main.FAILED;
         } finally {
             spark.stop();
         }

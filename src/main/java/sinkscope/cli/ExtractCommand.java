@@ -1,23 +1,26 @@
 package sinkscope.cli;
 
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import sinkscope.spark.ExtractJob;
 import sinkscope.spark.Pipeline;
 
-/** {@code extract}: {@link ExtractJob} over the input; flags in {@link SparkFlags}. */
-public final class ExtractCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "prefill with hooks per sample -> tokens, heads, dims, attention, samples, errors (Parquet)";
-    }
+/** {@code extract}: {@link ExtractJob} over the input; flags in {@link SparkFlags}. Exit 1 when inputs != processed + errors. */
+@Command(name = "extract", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "prefill with hooks per sample -> tokens, heads, dims, attention, samples, errors (Parquet)")
+public final class ExtractCommand implements Callable<Integer> {
+    @Mixin
+    SparkFlags flags;
 
     @Override
-    public int run(Args args) throws Exception {
-        Pipeline.Settings s = SparkFlags.settings(args, true);
+    public Integer call() throws Exception {
+        Pipeline.Settings s = flags.settings(true);
         s.runner().factory();
-        SparkSession spark = SparkFlags.session(args, "extract");
+        SparkSession spark = flags.session("extract");
         try {
-            return Pipeline.extract(spark, s, Pipeline.source(spark, s), System.out).balanced() ? 0 : 1;
+            return Pipeline.extract(spark, s, Pipeline.source(spark, s), System.out).balanced() ? Main.OK : Main.FAILED;
         } finally {
             spark.stop();
         }

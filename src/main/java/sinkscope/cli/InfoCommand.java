@@ -1,28 +1,31 @@
 package sinkscope.cli;
 
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import sinkscope.model.ModelConfig;
 
 /** {@code info --model DIR|config.json}: the architecture, parameter count and weight memory, from the config alone. */
-final class InfoCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "architecture, parameters and weight memory of a checkpoint (reads config.json only)";
-    }
+@Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "architecture, parameters and weight memory of a checkpoint (reads config.json only)")
+final class InfoCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR|FILE", required = true, order = 1, description = "model folder or its config.json")
+    Path model;
+    @Option(names = "--vision-tower", paramLabel = "DIR", order = 2, description = "CLIP folder of an original-layout LLaVA checkpoint (default: its mm_vision_tower)")
+    Path visionTower;
 
     @Override
-    public int run(Args args) {
-        Path model = args.path("model");
-        ModelFlags.visionTower(args);
-        args.requireAllUsed();
+    public Integer call() {
+        ModelFlags.visionTower(visionTower);
         Path file = Files.isDirectory(model) ? model.resolve("config.json") : model;
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such config file");
         }
         ModelConfig c = sinkscope.model.auto.Families.config(file);
         System.out.print(describe(c));
-        return 0;
+        return Main.OK;
     }
 
     static String describe(ModelConfig c) {

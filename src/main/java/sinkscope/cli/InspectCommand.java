@@ -6,6 +6,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Capture;
 import sinkscope.model.GenerateOptions;
@@ -25,20 +29,30 @@ import sinkscope.sink.VarParams;
  * holds its masks. Beyond the documented tensors it writes {@code step_top16_values}/{@code step_top16_ids} [N, 16], the
  * largest logits of every greedy step, and with VAR the decode masks [N, L, H].
  */
-final class InspectCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "run one image + prompt and write every intermediate tensor (and VAR masks with --var) to safetensors";
-    }
+@Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "run one image + prompt and write every intermediate tensor (and VAR masks with --var) to safetensors")
+final class InspectCommand implements Callable<Integer> {
+    @Mixin
+    ModelFlags.ImageFlags image;
+    @Mixin
+    ModelFlags modelFlags;
+    @Option(names = "--out", paramLabel = "FILE", order = 10, required = true, description = "the safetensors file to write")
+    Path out;
+    @Option(names = "--max-new-tokens", paramLabel = "INT", order = 50, defaultValue = "8", description = "greedy steps recorded (default: ${DEFAULT-VALUE})")
+    int maxNew;
+    @Option(names = "--var", paramLabel = "BOOL", order = 51, arity = "0..1", defaultValue = "false",
+            description = "run with VAR and write its masks (its flags below) (default: ${DEFAULT-VALUE})")
+    boolean var;
+    @Mixin
+    VarFlags varFlags;
 
     @Override
-    public int run(Args a) throws Exception {
-        ModelFlags.Sample in = ModelFlags.Sample.parse(a, true);
-        Path out = a.path("out");
-        int maxNew = a.integer("max-new-tokens", 8);
-        boolean var = a.bool("var", false);
-        VarParams params = var ? ModelFlags.varParams(a, in.config()) : null;
-        a.requireAllUsed();
+    public Integer call() throws Exception {
+        if (!var && varFlags.given()) {
+            throw new UsageException("the VAR flags (--sink-dims, --tau, --rho, ...) need --var");
+        }
+        ModelFlags.Sample in = modelFlags.sample(image.image, image.pixelValues, true);
+        VarParams params = var ? varFlags.params(in.config()) : null;
 
         try (Lmm model = in.load(); NDManager m = model.newSampleManager(); KvCache cache = new KvCache(model.numLayers());
                 Capture capture = new Capture(m, true, true); VarHook varHook = var ? new VarHook(m, params) : null) {
@@ -111,6 +125,6 @@ final class InspectCommand implements Main.Command {
                 System.out.println("var: " + varHook.summary());
             }
         }
-        return 0;
+        return Main.OK;
     }
 }

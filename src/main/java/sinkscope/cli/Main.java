@@ -1,44 +1,53 @@
 package sinkscope.cli;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** {@code jobs/sinkscope <command> [--flags]}: the one entry point. Each command is a class in this package. */
-public final class Main {
+/**
+ * {@code jobs/sinkscope <command> [--flags]}: the one entry point, on picocli. Each command is a class in this package
+ * with its flags as {@code @Option} fields; flags several commands share are mixins ({@link SparkFlags},
+ * {@link ModelFlags}, {@link VarFlags}, {@link FromRun}), one definition per flag. Exit codes: {@value #OK} ok (and
+ * {@code --help}, {@code --version}), {@value #FAILED} the job failed (or, for extract, evaluate and pipeline, a stage's
+ * inputs did not balance), {@value #USAGE} a usage error (unknown or malformed flag, a missing or conflicting flag, a
+ * bad value the command checks itself).
+ */
+@Command(name = "sinkscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+        description = "Measures the visual attention sink of multimodal LLMs and evaluates VAR on Spark. "
+                + "`jobs/sinkscope <command> --help` describes a command's flags.",
+        synopsisSubcommandLabel = "COMMAND",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:the job failed (or its inputs did not balance: inputs = outputs + errors)",
+            "2:usage error (unknown, missing or malformed flag)"},
+        subcommands = {
+            // the order `jobs/sinkscope --help` lists them
+            CommandLine.HelpCommand.class, DoctorCommand.class, InfoCommand.class, InspectCommand.class, GenerateCommand.class,
+            SinkDimsCommand.class, AblateCommand.class, BenchForwardCommand.class, VarReplayCommand.class, SynthCommand.class,
+            ExtractCommand.class, SinkStatsCommand.class, EvaluateCommand.class, ScoreCommand.class, PipelineCommand.class,
+            ReportCommand.class, ExportCommand.class, SoakCommand.class, BenchPipelineCommand.class, TrainReferenceCommand.class,
+            DocsCommand.class})
+public final class Main implements Callable<Integer> {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
 
-    /** A subcommand: reads its flags from {@link Args}, returns the process exit code. */
-    public interface Command {
-        String summary();
+    @Spec
+    CommandSpec spec;
 
-        int run(Args args) throws Exception;
+    /** Without a command: the list of commands on stderr, exit {@value #USAGE}. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return USAGE;
     }
-
-    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
-
-    static {
-        // one line per command, in the order `help` lists them
-        COMMANDS.put("doctor", new DoctorCommand());
-        COMMANDS.put("info", new InfoCommand());
-        COMMANDS.put("inspect", new InspectCommand());
-        COMMANDS.put("generate", new GenerateCommand());
-        COMMANDS.put("sink-dims", new SinkDimsCommand());
-        COMMANDS.put("ablate", new AblateCommand());
-        COMMANDS.put("bench-forward", new BenchForwardCommand());
-        COMMANDS.put("var-replay", new VarReplayCommand());
-        COMMANDS.put("synth", new SynthCommand());
-        COMMANDS.put("extract", new ExtractCommand());
-        COMMANDS.put("sinkstats", new SinkStatsCommand());
-        COMMANDS.put("evaluate", new EvaluateCommand());
-        COMMANDS.put("score", new ScoreCommand());
-        COMMANDS.put("pipeline", new PipelineCommand());
-        COMMANDS.put("report", new ReportCommand());
-        COMMANDS.put("export", new ExportCommand());
-        COMMANDS.put("soak", new SoakCommand());
-        COMMANDS.put("bench-pipeline", new BenchPipelineCommand());
-        COMMANDS.put("train-reference", new TrainReferenceCommand());
-    }
-
-    private Main() {}
 
     public static void main(String[] argv) {
         System.exit(run(argv));
@@ -46,36 +55,80 @@ public final class Main {
 
     /** Runs a command and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(String... argv) {
-        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
-            usage();
-            return argv.length == 0 ? 2 : 0;
-        }
-        Command cmd = COMMANDS.get(argv[0]);
-        if (cmd == null) {
-            System.err.println("sinkscope: unknown command '" + argv[0] + "'");
-            usage();
-            return 2;
-        }
-        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
-        try {
-            return cmd.run(new Args(rest));
-        } catch (Args.UsageException | IllegalArgumentException e) {
-            System.err.println("sinkscope " + argv[0] + ": " + e.getMessage());
-            return 2;
-        } catch (sinkscope.model.CheckpointException e) {
-            System.err.println("sinkscope " + argv[0] + ": " + e.getMessage());
-            return 1;
-        } catch (Exception e) {
-            System.err.println("sinkscope " + argv[0] + ": " + e);
-            e.printStackTrace();
-            return 1;
-        }
+        return commandLine().execute(argv);
     }
 
-    private static void usage() {
-        System.err.println("usage: jobs/sinkscope <command> [--flags]\n\ncommands:");
-        for (Map.Entry<String, Command> e : COMMANDS.entrySet()) {
-            System.err.printf("  %-16s %s%n", e.getKey(), e.getValue().summary());
+    /** The command tree with SinkScope's error handling: usage errors exit 2 with a "did you mean", failures exit 1. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(System.out, true));
+        cl.setErr(new PrintWriter(System.err, true));
+        cl.setUsageHelpWidth(120);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandSpec c = sub.getCommandSpec();
+            c.usageMessage().abbreviateSynopsis(true); // "[OPTIONS]": the option list follows
+            if (c.options().stream().anyMatch(o -> o.required())) {
+                c.usageMessage().requiredOptionMarker('*').footer("", "* required");
+            }
+        }
+        cl.setExitCodeExceptionMapper(e -> e instanceof ParameterException || isUsage(e) ? USAGE : FAILED);
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((e, command, parsed) -> {
+            String name = "sinkscope " + command.getCommandName();
+            if (isUsage(e)) {
+                command.getErr().println(name + ": " + e.getMessage());
+                command.getErr().println("see: jobs/sinkscope " + command.getCommandName() + " --help");
+                return USAGE;
+            }
+            if (e instanceof sinkscope.model.CheckpointException) {
+                command.getErr().println(name + ": " + e.getMessage());
+                return FAILED;
+            }
+            command.getErr().println(name + ": " + e);
+            command.getErr().flush();
+            e.printStackTrace();
+            return FAILED;
+        });
+        return cl;
+    }
+
+    /** A mistake on the command line found while running (a bad value, a missing or conflicting flag). */
+    private static boolean isUsage(Throwable e) {
+        return e instanceof UsageException || e instanceof IllegalArgumentException;
+    }
+
+    /** Unknown, missing or malformed flags: the message, picocli's "did you mean" suggestions and where the help is. */
+    private static int usageError(ParameterException e, String[] argv) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        String path = cmd.getCommandSpec().qualifiedName(" ");
+        err.println(path + ": " + e.getMessage());
+        if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            err.println("did you mean: " + String.join(", ", u.getSuggestions()) + "?");
+        }
+        err.println("see: jobs/" + path + " --help");
+        err.flush();
+        return USAGE;
+    }
+
+    /** {@code --version}: the pom's version (sinkscope/version.properties, filtered by Maven) and the Java runtime. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"sinkscope " + version(), "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+
+        static String version() {
+            try (InputStream in = Main.class.getResourceAsStream("/sinkscope/version.properties")) {
+                if (in == null) {
+                    return "unknown (no sinkscope/version.properties on the classpath)";
+                }
+                Properties p = new Properties();
+                p.load(in);
+                return p.getProperty("version");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 }

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import sinkscope.data.ImageDecoder;
 import sinkscope.data.PromptTemplate;
 import sinkscope.model.ImageOptions;
@@ -11,47 +13,79 @@ import sinkscope.model.Inputs;
 import sinkscope.model.Lmm;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.SafeTensors;
-import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
-import sinkscope.sink.VarParams;
 
-/** The flags the model commands share: model, device, dtype, threads, image, VAR parameters. */
-final class ModelFlags {
-    private ModelFlags() {}
-
+/**
+ * The flags of the commands that load a model in this JVM (a picocli mixin): the model, its device, the prompt and the
+ * image processing. {@link #sample} adds the one image of generate, inspect and ablate.
+ */
+public final class ModelFlags {
     /** The default question of the one-sample commands. */
     static final String DEFAULT_QUESTION = "What is shown in this image?";
+
+    @Option(names = "--model", paramLabel = "DIR", order = 30, description = "model folder: config.json, safetensors, tokenizer (default: the bundled tiny LLaVA)")
+    Path model;
+    @Option(names = "--vision-tower", paramLabel = "DIR", order = 31, description = "CLIP folder of an original-layout LLaVA checkpoint (default: its mm_vision_tower)")
+    Path visionTower;
+    @Option(names = "--prompt", paramLabel = "TEXT", order = 32,
+            description = "the whole prompt, image placeholder included (default: '" + DEFAULT_QUESTION + "' in the checkpoint's conversation format)")
+    String prompt;
+    @Option(names = "--image-mode", paramLabel = "crop|pad", order = 33, description = "LLaVA's image preprocessing (default: the checkpoint's)")
+    String imageMode;
+    @Option(names = "--min-pixels", paramLabel = "INT", order = 34, defaultValue = "0", description = "Qwen2-VL: least image pixels, 0 = the processor's (default: ${DEFAULT-VALUE})")
+    int minPixels;
+    @Option(names = "--max-pixels", paramLabel = "INT", order = 35, defaultValue = "0", description = "Qwen2-VL: most image pixels, 0 = the processor's (default: ${DEFAULT-VALUE})")
+    int maxPixels;
+    @Mixin
+    DeviceFlags device;
 
     /** The default prompt of the one-sample commands: the default question in the checkpoint's conversation format. */
     static String defaultPrompt(Lmm model) {
         return PromptTemplate.of(model.defaultTemplate()).render(DEFAULT_QUESTION);
     }
 
+    /** {@code --vision-tower DIR}: the CLIP directory of an original-layout LLaVA checkpoint (null: its mm_vision_tower). */
+    static void visionTower(Path dir) {
+        if (dir != null) {
+            Families.visionTower(dir);
+        }
+    }
+
+    /** The model folder (the bundled model when --model is absent), with --vision-tower registered. */
+    Path modelDir() {
+        visionTower(visionTower);
+        return model == null ? sinkscope.model.BundledModel.path() : model;
+    }
+
+    /** {@code --image-mode crop|pad} (LLaVA), {@code --min-pixels N}, {@code --max-pixels N} (Qwen2-VL). */
+    ImageOptions imageOptions() {
+        if (imageMode != null && !imageMode.equals("crop") && !imageMode.equals("pad")) {
+            throw new UsageException("--image-mode expects crop or pad, got '" + imageMode + "'");
+        }
+        return new ImageOptions(imageMode, minPixels, maxPixels);
+    }
+
     /**
-     * The flags of a one-sample model command: {@code --model} (default: the bundled model), {@code --prompt} (the
-     * whole prompt, image placeholder included; default: {@link #DEFAULT_QUESTION} in the checkpoint's format),
-     * {@code --image} or {@code --pixel-values} (with {@code image_grid_thw} in the file for dynamic-resolution
-     * models), {@code --image-mode}, {@code --min-pixels}/{@code --max-pixels}, {@code --device}, {@code --dtype},
-     * {@code --threads}.
+     * One sample's model and inputs: {@code image} or {@code pixelValues} (with {@code image_grid_thw} in the file for
+     * dynamic-resolution models); {@code promptRequired} makes {@code --prompt} required. Configures the engine and
+     * checks the weights fit the device.
      */
+    Sample sample(Path image, Path pixelValues, boolean promptRequired) {
+        device.configureThreads();
+        Path dir = modelDir();
+        if (promptRequired && prompt == null) {
+            throw new UsageException("missing --prompt");
+        }
+        Device d = device.device();
+        ai.djl.ndarray.types.DataType dtype = device.dtype(d);
+        ModelConfig config = Families.config(dir);
+        sinkscope.model.DeviceCheck.requireFits(d, sinkscope.model.DeviceCheck.weightBytes(config.parameterCount(), dtype), dir.toString());
+        return new Sample(dir, prompt, image, pixelValues, imageOptions(), d, dtype, config);
+    }
+
+    /** One model and one image + prompt, as generate, inspect and ablate take them. */
     record Sample(Path modelDir, String prompt, Path image, Path pixelValues, ImageOptions imageOptions, Device device,
             ai.djl.ndarray.types.DataType dtype, ModelConfig config) {
-
-        /** Reads the flags; {@code promptRequired} makes {@code --prompt} required. Configures the engine. */
-        static Sample parse(Args a, boolean promptRequired) {
-            Torch.configure(a.integer("threads", 0));
-            Path dir = a.path("model", null);
-            visionTower(a);
-            if (dir == null) {
-                dir = sinkscope.model.BundledModel.path();
-            }
-            String prompt = promptRequired ? a.required("prompt") : a.string("prompt", null);
-            Device device = ModelFlags.device(a);
-            ai.djl.ndarray.types.DataType dtype = ModelFlags.dtype(a, device);
-            ModelConfig config = Families.config(dir);
-            sinkscope.model.DeviceCheck.requireFits(device, sinkscope.model.DeviceCheck.weightBytes(config.parameterCount(), dtype), dir.toString());
-            return new Sample(dir, prompt, a.path("image", null), a.path("pixel-values", null), ModelFlags.imageOptions(a), device, dtype, config);
-        }
 
         Lmm load() {
             return Families.load(modelDir, device, dtype);
@@ -73,60 +107,18 @@ final class ModelFlags {
                 }
             }
             if (image == null) {
-                throw new Args.UsageException("give --image FILE or --pixel-values FILE.safetensors");
+                throw new UsageException("give --image FILE or --pixel-values FILE.safetensors");
             }
             return model.encode(m, text, new ImageDecoder().decode(image), imageOptions);
         }
     }
 
-    /** {@code --vision-tower DIR}: the CLIP directory of an original-layout LLaVA checkpoint (default: its mm_vision_tower). */
-    static void visionTower(Args a) {
-        Path vt = a.path("vision-tower", null);
-        if (vt != null) {
-            Families.visionTower(vt);
-        }
-    }
-
-    static Device device(Args a) {
-        return Torch.device(a.string("device", "cpu"));
-    }
-
-    static ai.djl.ndarray.types.DataType dtype(Args a, Device d) {
-        String s = a.string("dtype", null);
-        return s == null ? Torch.defaultDtype(d) : Torch.dtype(s);
-    }
-
-    /** {@code --image-mode crop|pad} (LLaVA), {@code --min-pixels N}, {@code --max-pixels N} (Qwen2-VL). */
-    static ImageOptions imageOptions(Args a) {
-        String m = a.string("image-mode", null);
-        if (m != null && !m.equals("crop") && !m.equals("pad")) {
-            throw new Args.UsageException("--image-mode expects crop or pad, got '" + m + "'");
-        }
-        return new ImageOptions(m, a.integer("min-pixels", 0), a.integer("max-pixels", 0));
-    }
-
-    /**
-     * VAR parameters from {@code --preset} (conf/var.json presets) and the individual flags; sink dims from
-     * {@code --sink-dims}, else the known dims of the checkpoint's LLM. Warns when tau cannot fire at this hidden size.
-     */
-    static VarParams varParams(Args a, ModelConfig config) {
-        int[] dims = a.ints("sink-dims");
-        if (dims == null) {
-            dims = sinkscope.sink.KnownSinkDims.forModel(config.text().nameOrPath(), config.text().hiddenSize())
-                    .map(sinkscope.sink.KnownSinkDims.Match::dims)
-                    .orElseThrow(() -> new Args.UsageException("no known sink dimensions for this model: give --sink-dims a,b (see sink-dims)"));
-        }
-        VarParams p = VarParams.preset(a.string("preset", "hallucination"), dims);
-        p = new VarParams(a.number("tau", p.tau()), a.number("rho", p.rho()), a.number("summ", p.summ()), a.number("p", p.p()),
-                a.bool("except-last-layer", p.exceptLastLayer()), dims, VarParams.HeadRule.parse(a.string("head-rule", p.headRule().name())),
-                p.sinkLayersFrom());
-        if (a.has("tau-relative")) {
-            p = p.withRelativeTau(a.number("tau-relative", VarParams.PAPER_TAU_FRACTION), config.text().hiddenSize());
-        }
-        if (!p.tauReachable(config.text().hiddenSize())) {
-            System.err.printf("warning: tau %.3f can never fire at hidden size %d (phi <= sqrt(D) = %.2f); use --tau-relative 0.3125 for the paper's"
-                    + " threshold relative to sqrt(D)%n", p.tau(), config.text().hiddenSize(), Math.sqrt(config.text().hiddenSize()));
-        }
-        return p;
+    /** {@code --image} and {@code --pixel-values}: the one image of generate, inspect and ablate (a picocli mixin). */
+    public static final class ImageFlags {
+        @Option(names = "--image", paramLabel = "FILE", order = 20, description = "the image (png, jpg, bmp, gif)")
+        Path image;
+        @Option(names = "--pixel-values", paramLabel = "FILE", order = 21,
+                description = "preprocessed pixels instead of --image: safetensors with pixel_values (and image_grid_thw or image_sizes)")
+        Path pixelValues;
     }
 }

@@ -1,34 +1,42 @@
 package sinkscope.cli;
 
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import sinkscope.report.Report;
 import sinkscope.report.RunInfo;
 import sinkscope.spark.Pipeline;
 
 /**
  * {@code pipeline}: extract, sinkstats and evaluate in one Spark application ({@link Pipeline}), then the HTML
- * report ({@link Report}) in {@code OUT/report}.
+ * report ({@link Report}) in {@code OUT/report}; the run record {@code OUT/run.json} as evaluate's. Exit 1 when a
+ * stage's inputs do not balance.
  */
-public final class PipelineCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "extract + sinkstats + evaluate in one Spark application (the main job), then the report";
-    }
+@Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "extract + sinkstats + evaluate in one Spark application (the main job), then the report")
+public final class PipelineCommand implements Callable<Integer> {
+    @Mixin
+    FromRun record;
+    @Mixin
+    SparkFlags given;
 
     @Override
-    public int run(Args given) throws Exception {
-        Args args = SparkFlags.fromRun(given, "pipeline");
-        Pipeline.Settings s = SparkFlags.settings(args, true);
+    public Integer call() throws Exception {
+        Map<String, String> flags = record.flags();
+        SparkFlags flagsNow = record.spark(given, flags);
+        Pipeline.Settings s = flagsNow.settings(true);
         s.runner().factory();
-        SparkSession spark = SparkFlags.session(args, "pipeline");
+        SparkSession spark = flagsNow.session("pipeline");
         try {
-            Path record = SparkFlags.writeRecord(s, spark, "pipeline", args);
+            Path file = record.writeRecord(s, spark, flags);
             boolean balanced = Pipeline.run(spark, s, System.out);
-            System.out.println("run record: " + record);
+            System.out.println("run record: " + file);
             Report.Result report = Report.write(spark, s.out(), Path.of(s.out(), "report"), RunInfo.of(s, spark.sparkContext().master()));
             System.out.println("report: " + report.index());
-            return balanced ? 0 : 1;
+            return balanced ? Main.OK : Main.FAILED;
         } finally {
             spark.stop();
         }

@@ -1,5 +1,8 @@
 package sinkscope.cli;
 
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import sinkscope.report.Report;
@@ -7,23 +10,23 @@ import sinkscope.report.RunInfo;
 import sinkscope.spark.Pipeline;
 
 /** {@code report --in OUTPUT_ROOT [--out DIR] [--master M]}: the HTML report over a pipeline's tables ({@link Report}). */
-public final class ReportCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "HTML report with charts over an output root (--in OUT [--out OUT/report])";
-    }
+@Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false, description = "HTML report with charts over an output root")
+public final class ReportCommand implements Callable<Integer> {
+    @Option(names = "--in", paramLabel = "DIR", required = true, order = 1, description = "output root of a run")
+    String in;
+    @Option(names = "--out", paramLabel = "DIR", order = 2, description = "folder of index.html and charts/ (default: <--in>/report)")
+    Path reportDir;
+    @Option(names = "--master", paramLabel = "URL", order = 3, description = "Spark master (default: local[*])")
+    String master;
 
     @Override
-    public int run(Args args) throws Exception {
-        String in = args.required("in");
-        Path out = args.path("out", Path.of(in, "report"));
-        String master = args.string("master", null);
-        args.requireAllUsed();
+    public Integer call() throws Exception {
+        Path out = reportDir != null ? reportDir : Path.of(in, "report");
         SparkSession spark = Pipeline.session("local", master, "sinkscope report");
         try {
             Report.Result r = Report.write(spark, in, out, RunInfo.none());
             System.out.println("report: " + r.index() + " (" + r.charts().size() + " charts)");
-            return 0;
+            return Main.OK;
         } finally {
             spark.stop();
         }

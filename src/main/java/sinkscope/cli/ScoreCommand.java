@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import sinkscope.data.BenchmarkRead;
@@ -53,16 +56,30 @@ import sinkscope.spark.Pipeline;
  * are counted in {@code unmatched}, annotated questions without a prediction in {@code missing}; the metrics are
  * over the matched questions.
  */
-public final class ScoreCommand implements Main.Command {
+@Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "score a predictions file with a benchmark's official metric, without a model")
+public final class ScoreCommand implements Callable<Integer> {
 
     static final List<String> BENCHMARKS = List.of("pope", "mme", "vqav2", "textvqa", "vizwiz", "gqa", "scienceqa",
             "mmbench", "seed", "cvbench", "mmvp", "chair");
 
-    @Override
-    public String summary() {
-        return "score a predictions file with a benchmark's official metric: --benchmark " + String.join("|", BENCHMARKS)
-                + " --predictions FILE [--annotations FILE[,FILE]] [--synonyms FILE]";
-    }
+    @Option(names = "--benchmark", paramLabel = "NAME", required = true, order = 1,
+            description = "pope, mme, vqav2, textvqa, vizwiz, gqa, scienceqa, mmbench, seed, cvbench, mmvp or chair")
+    String benchmarkName;
+    @Option(names = "--predictions", paramLabel = "FILE", required = true, order = 2,
+            description = "LLaVA's answers JSONL, a run's predictions table (or output root), or for MME the eval tool's filled-in folder")
+    Path predictions;
+    @Option(names = "--annotations", paramLabel = "FILE", order = 3, split = ",", description = "the benchmark's published ground-truth files")
+    List<Path> annotations = new ArrayList<>();
+    @Option(names = "--synonyms", paramLabel = "FILE", order = 4, description = "CHAIR's synonyms file")
+    Path synonyms;
+    @Option(names = "--resamples", paramLabel = "INT", order = 5, defaultValue = "1000",
+            description = "bootstrap resamples of the comparison against baseline (default: ${DEFAULT-VALUE})")
+    int resamples;
+    @Option(names = "--seed", paramLabel = "INT", order = 6, defaultValue = "0", description = "seed of the bootstrap (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--master", paramLabel = "URL", order = 7, description = "Spark master, to read a predictions table (default: local[*])")
+    String master;
 
     /** What a scorer produced for one config: metrics in print order and each matched question's score. */
     static final class Scored {
@@ -89,26 +106,14 @@ public final class ScoreCommand implements Main.Command {
     private final List<ReadError> errors = new ArrayList<>();
 
     @Override
-    public int run(Args args) throws Exception {
-        String benchmark = args.required("benchmark").toLowerCase(Locale.ROOT);
-        Path predictions = args.path("predictions");
-        List<Path> annotations = new ArrayList<>();
-        for (String a : args.string("annotations", "").split(",")) {
-            if (!a.isBlank()) {
-                annotations.add(Path.of(a.trim()));
-            }
-        }
-        Path synonyms = args.path("synonyms", null);
-        int resamples = args.integer("resamples", 1000);
-        long seed = args.integer("seed", 0);
-        String master = args.string("master", null);
-        args.requireAllUsed();
+    public Integer call() throws Exception {
+        String benchmark = benchmarkName.toLowerCase(Locale.ROOT);
         if (sinkscope.eval.TaskScore.JUDGE.equals(sinkscope.eval.TaskScore.taskOf(benchmark))) {
-            throw new Args.UsageException(benchmark + " is judge-scored (a GPT judge, outside SinkScope): evaluate writes its answers as "
+            throw new UsageException(benchmark + " is judge-scored (a GPT judge, outside SinkScope): evaluate writes its answers as "
                     + "OUT/judge/" + benchmark + "/<config>." + (benchmark.equals("mmvet") ? "json" : "jsonl") + ", the file its judge reads");
         }
         if (!BENCHMARKS.contains(benchmark)) {
-            throw new Args.UsageException("unknown --benchmark '" + benchmark + "'; known: " + BENCHMARKS);
+            throw new UsageException("unknown --benchmark '" + benchmark + "'; known: " + BENCHMARKS);
         }
         Map<String, Scored> byConfig = score(benchmark, predictions, annotations, synonyms, master);
         for (ReadError e : errors) {
@@ -285,7 +290,7 @@ public final class ScoreCommand implements Main.Command {
                 }
                 case "chair" -> {
                     if (files.size() < 2 || synonyms == null) {
-                        throw new Args.UsageException("chair needs --annotations captions.json,instances.json and --synonyms synonyms.txt");
+                        throw new UsageException("chair needs --annotations captions.json,instances.json and --synonyms synonyms.txt");
                     }
                     captions = add(CocoReader.captions(files.get(0)));
                     instances = add(CocoReader.instances(files.get(1)));
@@ -302,7 +307,7 @@ public final class ScoreCommand implements Main.Command {
 
         void need(List<Path> files, String what) {
             if (files.isEmpty()) {
-                throw new Args.UsageException(benchmark + " needs --annotations " + what);
+                throw new UsageException(benchmark + " needs --annotations " + what);
             }
         }
 

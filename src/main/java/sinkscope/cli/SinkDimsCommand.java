@@ -1,6 +1,10 @@
 package sinkscope.cli;
 
 import ai.djl.ndarray.NDManager;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +30,27 @@ import sinkscope.sink.VarParams;
  * states of every layer feed {@link SinkDimensions} (|x_d|/RMS(x) over image tokens and over the most-attended
  * tokens); prints the top dimensions per layer and the recommended D_sink.
  */
-final class SinkDimsCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "rank hidden dimensions by massive activation per layer and recommend D_sink";
-    }
+@Command(name = "sink-dims", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "rank hidden dimensions by massive activation per layer and recommend D_sink")
+final class SinkDimsCommand implements Callable<Integer> {
+    @Option(names = "--images", paramLabel = "DIR", required = true, order = 1, description = "folder of images (png, jpg, bmp, gif), read in name order")
+    Path images;
+    @Option(names = "--limit", paramLabel = "INT", order = 2, defaultValue = "64", description = "images used, at most (default: ${DEFAULT-VALUE})")
+    int limit;
+    @Option(names = "--top", paramLabel = "INT", order = 3, defaultValue = "5", description = "dimensions listed per layer (default: ${DEFAULT-VALUE})")
+    int top;
+    @Option(names = "--tau", paramLabel = "NUM", order = 4, description = "threshold of the counts (default: 0.3125 sqrt(hidden))")
+    Double tau;
+    @Option(names = "--check", paramLabel = "BOOL", order = 5, arity = "0..1", defaultValue = "true",
+            description = "second pass: does phi > tau on the dims find the most-attended image tokens (default: ${DEFAULT-VALUE})")
+    boolean check;
+    @Option(names = "--check-dims", paramLabel = "INT", order = 6, split = ",", description = "dims the check uses (default: the recommended ones)")
+    int[] checkDims;
+    @Option(names = "--attention-outlier", paramLabel = "NUM", order = 7, defaultValue = "5.0",
+            description = "the check's attention outlier: this many times the mean image-token attention (default: ${DEFAULT-VALUE})")
+    double outlier;
+    @Mixin
+    ModelFlags modelFlags;
 
     /** One prefill of {@code file} with every layer captured, handed to {@code use}; 1 when it ran, 0 when the image was skipped. */
     private static int prefill(Lmm model, String prompt, ImageDecoder decoder, Path file, ImageOptions options,
@@ -48,23 +68,15 @@ final class SinkDimsCommand implements Main.Command {
     }
 
     @Override
-    public int run(Args a) throws IOException {
-        Torch.configure(a.integer("threads", 0));
-        Path modelDir = a.path("model");
-        ModelFlags.visionTower(a);
-        Path images = a.path("images");
-        String question = a.string("prompt", null);
-        int limit = a.integer("limit", 64);
-        int top = a.integer("top", 5);
-        ImageOptions imageOptions = ModelFlags.imageOptions(a);
-        var device = ModelFlags.device(a);
-        var dtype = ModelFlags.dtype(a, device);
+    public Integer call() throws IOException {
+        modelFlags.device.configureThreads();
+        Path modelDir = modelFlags.modelDir();
+        String question = modelFlags.prompt;
+        ImageOptions imageOptions = modelFlags.imageOptions();
+        var device = modelFlags.device.device();
+        var dtype = modelFlags.device.dtype(device);
         ModelConfig config = Families.config(modelDir);
-        double outlier = a.number("attention-outlier", 5.0);
-        boolean check = a.bool("check", true);
-        int[] checkDims = a.ints("check-dims");
-        double tau = a.has("tau") ? a.number("tau", 20) : VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize());
-        a.requireAllUsed();
+        double tau = this.tau != null ? this.tau : VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize());
         List<Path> files;
         try (Stream<Path> s = Files.list(images)) {
             files = s.filter(p -> p.toString().matches("(?i).*\\.(png|jpe?g|bmp|gif)$")).sorted().limit(limit).toList();
@@ -97,6 +109,6 @@ final class SinkDimsCommand implements Main.Command {
                 sinkCheck.table().forEach(System.out::println);
             }
         }
-        return 0;
+        return Main.OK;
     }
 }

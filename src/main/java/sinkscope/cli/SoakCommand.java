@@ -1,5 +1,9 @@
 package sinkscope.cli;
 
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,21 +21,27 @@ import sinkscope.spark.RunnerSpec;
  * images; without {@code --model}, the bundled tiny checkpoint. Pin the Java heap so that RSS is about native
  * memory: {@code JAVA_OPTS="-Xms2g -Xmx2g -XX:+AlwaysPreTouch" jobs/sinkscope soak --samples 2000}.
  */
-final class SoakCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "native memory soak: the extract path N times, rss_growth first to last tenth (--samples N [--model DIR] [--images DIR])";
-    }
+@Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "native memory soak: the extract path N times in one JVM, rss_growth first to last tenth")
+final class SoakCommand implements Callable<Integer> {
+    @Option(names = "--samples", paramLabel = "INT", required = true, order = 1, description = "measured samples")
+    int n;
+    @Option(names = "--warmup", paramLabel = "INT", order = 2, defaultValue = "1000", description = "unmeasured samples first (default: ${DEFAULT-VALUE})")
+    int warmup;
+    @Option(names = "--images", paramLabel = "DIR", order = 3, description = "images to cycle through (default: 8 synthetic images)")
+    String images;
+    @Option(names = "--model", paramLabel = "DIR", order = 4, description = "model folder (default: the bundled tiny LLaVA)")
+    String model;
+    @Option(names = "--sink-dims", paramLabel = "INT", order = 5, split = ",", description = "sink dimensions (default: the model's known dims)")
+    int[] sinkDims;
+    @Option(names = "--tau", paramLabel = "NUM", order = 6, description = "sink threshold (default: 0.3125 sqrt(hidden))")
+    Double tau;
+    @Option(names = "--threads", paramLabel = "INT", order = 7, defaultValue = "1", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE})")
+    int threads;
 
     @Override
-    public int run(Args args) throws Exception {
-        args.required("samples");
-        int n = args.integer("samples", 0);
-        int warmup = args.integer("warmup", 1000);
-        String images = args.string("images", null);
-        RunnerSpec spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN),
-                args.integer("threads", 1), 8);
-        args.requireAllUsed();
+    public Integer call() throws Exception {
+        RunnerSpec spec = BenchModel.spec(model, sinkDims, tau == null ? Double.NaN : tau, threads, 8);
         Path tmp = null;
         Path imageDir;
         if (images == null) {
@@ -51,6 +61,6 @@ final class SoakCommand implements Main.Command {
                 Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        return 0;
+        return Main.OK;
     }
 }

@@ -1,8 +1,12 @@
 package sinkscope.cli;
 
-import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import sinkscope.data.PublishedBenchmark;
 import sinkscope.spark.BenchmarkOptions;
 import sinkscope.spark.EvalConfig;
@@ -12,49 +16,144 @@ import sinkscope.spark.RunnerSpec;
 import sinkscope.spark.SampleSource;
 
 /**
- * The flags the Spark commands share (every command accepts all of them, so one command line works for
- * extract, sinkstats, evaluate and pipeline):
- * <pre>
- * --questions FILE.jsonl | --table PARQUET_DIR [--id-col C --image-col C --question-col C --label-col C --category-col C]
- * --images DIR --model DIR --out DIR [--resume] [--limit N] [--partitions N] [--batch-size 1] [--synthetic-images 24]
- * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
- * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
- * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
- * [--benchmark pope | --benchmark NAME --annotations FILE[,FILE] | --benchmark 'NAME=FILE[,FILE][@IMAGES];...'] [--prompt-suffix auto|llava|qwen2_vl|none] [--caption-max-new-tokens 24] [--judge-max-new-tokens 1024] [--all-rounds] [--synonyms FILE] [--resamples 1000] [--seed 0]
- * </pre>
- * {@code --benchmark} with {@code --annotations}, or as {@code NAME=FILES[@IMAGES]} pairs, reads benchmarks in their published
- * layouts ({@link #published}) instead of a question file.
- * Without {@code --questions}, {@code --table} and published benchmarks the input is the embedded default: a held-out synthetic POPE set of
+ * The flags the Spark commands share, a picocli mixin: every one of extract, sinkstats, evaluate and pipeline accepts
+ * all of them, so one command line works for each. Adding a flag is one {@code @Option} field here and its use in
+ * {@link #settings}. {@code --benchmark} with {@code --annotations}, or as {@code NAME=FILES[@IMAGES]} pairs, reads
+ * benchmarks in their published layouts ({@link #published}) instead of a question file. Without {@code --questions},
+ * {@code --table} and published benchmarks the input is the embedded default: a held-out synthetic POPE set of
  * {@code --synthetic-images} images generated once under {@code runs/}; {@code --out} defaults to {@code runs/latest}.
  * Without {@code --tau} the sink threshold is size-relative, {@code 0.3125 sqrt(hidden)} (the paper's 20 at hidden
  * 4096); without {@code --dim-floor} the floor of the dims table is {@code tau} (it counts massive activations).
  */
-final class SparkFlags {
-    private SparkFlags() {}
+public final class SparkFlags {
 
-    /**
-     * The flags of a recorded run ({@code --from-run OUT/run.json}, {@link sinkscope.report.RunInfo#recordedFlags}) with the
-     * ones given now (e.g. {@code --out}) over them; the given flags when there is no {@code --from-run}.
-     */
-    static Args fromRun(Args given, String command) throws java.io.IOException {
-        String fromRun = given.string("from-run", null);
-        if (fromRun == null) {
-            return given;
-        }
-        java.util.Map<String, String> now = new java.util.LinkedHashMap<>(given.flags());
-        now.remove("from-run");
-        Args args = Args.of(sinkscope.report.RunInfo.recordedFlags(java.nio.file.Path.of(fromRun)),
-                new Args(now.entrySet().stream().flatMap(e -> java.util.stream.Stream.of("--" + e.getKey(), e.getValue())).toArray(String[]::new)));
-        System.out.println(command + ": re-running " + fromRun + " with " + args.flags());
-        return args;
+    // ---- input ------------------------------------------------------------------------------------------------
+    @Option(names = "--questions", paramLabel = "FILE", order = 10,
+            description = "LLaVA/POPE question file (JSONL: question_id, image, text, label, category). Default: the embedded synthetic set")
+    String questions;
+    @Option(names = "--table", paramLabel = "DIR", order = 11, description = "Parquet table of samples with image bytes or paths, instead of --questions")
+    String table;
+    @Option(names = "--id-col", paramLabel = "NAME", order = 12, defaultValue = "question_id", description = "--table's id column (default: ${DEFAULT-VALUE})")
+    String idCol;
+    @Option(names = "--image-col", paramLabel = "NAME", order = 13, defaultValue = "image", description = "--table's image column, bytes or path (default: ${DEFAULT-VALUE})")
+    String imageCol;
+    @Option(names = "--question-col", paramLabel = "NAME", order = 14, defaultValue = "text", description = "--table's question column (default: ${DEFAULT-VALUE})")
+    String questionCol;
+    @Option(names = "--label-col", paramLabel = "NAME", order = 15, defaultValue = "label", description = "--table's label column (default: ${DEFAULT-VALUE})")
+    String labelCol;
+    @Option(names = "--category-col", paramLabel = "NAME", order = 16, defaultValue = "category", description = "--table's category column (default: ${DEFAULT-VALUE})")
+    String categoryCol;
+    @Option(names = "--images", paramLabel = "DIR", order = 17, description = "folder (or URI) the questions' image paths are relative to")
+    String images;
+    @Option(names = "--benchmark", paramLabel = "SPEC", order = 18,
+            description = {"benchmark of the questions (default: pope); with --annotations, a benchmark in its published layout: NAME --annotations FILE[,FILE];",
+                "or several: 'NAME=FILE[,FILE][@IMAGES];NAME=...' (the names and layouts: docs/benchmarks.md)"})
+    String benchmark;
+    @Option(names = "--annotations", paramLabel = "FILE[,FILE]", order = 19, description = "the published files of --benchmark NAME (images in --images)")
+    String annotations;
+    @Option(names = "--limit", paramLabel = "INT", order = 20, defaultValue = "0", description = "read at most this many samples, 0 = all (default: ${DEFAULT-VALUE})")
+    int limit;
+    @Option(names = "--synthetic-images", paramLabel = "INT", order = 21, defaultValue = "24",
+            description = "images of the embedded synthetic evaluation set (default: ${DEFAULT-VALUE})")
+    int syntheticImages;
+    @Option(names = "--synthetic-size", paramLabel = "WxH", order = 22, description = "image size of the embedded set, WxH or N (default: 224)")
+    String syntheticSize;
+
+    // ---- model ------------------------------------------------------------------------------------------------
+    @Option(names = "--model", paramLabel = "DIR", order = 30, description = "model folder or URI, copied once per node (default: the bundled tiny LLaVA)")
+    String model;
+    @Option(names = "--vision-tower", paramLabel = "DIR", order = 31, description = "CLIP folder of an original-layout LLaVA checkpoint (default: its mm_vision_tower)")
+    java.nio.file.Path visionTower;
+    @Option(names = "--runner", paramLabel = "CLASS", order = 32, defaultValue = RunnerSpec.DEFAULT_FACTORY,
+            description = "SampleRunnerFactory class that builds the model runner (default: ${DEFAULT-VALUE})")
+    String runner;
+    @Option(names = "--dtype", paramLabel = "NAME", order = 33, defaultValue = "auto", description = "auto (fp32 on CPU, fp16 on GPU), fp32 or fp16 (default: ${DEFAULT-VALUE})")
+    String dtype;
+    @Option(names = "--threads", paramLabel = "INT", order = 34,
+            description = "libtorch intra-op threads per task (default: local[k]: cores / k; on a cluster 0 = all the task's cores)")
+    Integer threads;
+    @Option(names = "--device", paramLabel = "cpu|cuda:N", order = 35, description = "device of tasks without a GPU address (default: the task's GPU, else cpu)")
+    String device;
+    @Option(names = "--template", paramLabel = "NAME", order = 36, defaultValue = "model",
+            description = "prompt template: model (the checkpoint's), llava_hf or vicuna_v1 (default: ${DEFAULT-VALUE})")
+    String template;
+    @Option(names = "--prompt-suffix", paramLabel = "MODE", order = 37, defaultValue = "auto",
+            description = "benchmark prompt suffixes: auto (by model_type), llava, qwen2_vl or none (default: ${DEFAULT-VALUE})")
+    String promptSuffix;
+    @Option(names = "--max-new-tokens", paramLabel = "INT", order = 38, defaultValue = "8", description = "greedy answer length limit (default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
+    @Option(names = "--caption-max-new-tokens", paramLabel = "INT", order = 39, defaultValue = "" + BenchmarkOptions.DEFAULT_CAPTION_TOKENS,
+            description = "length limit of caption answers (CHAIR) (default: ${DEFAULT-VALUE})")
+    int captionMaxNewTokens;
+    @Option(names = "--judge-max-new-tokens", paramLabel = "INT", order = 40, defaultValue = "" + BenchmarkOptions.DEFAULT_JUDGE_TOKENS,
+            description = "length limit of judge-scored answers (MM-Vet, LLaVA-Bench) (default: ${DEFAULT-VALUE})")
+    int judgeMaxNewTokens;
+    @Option(names = "--batch-size", paramLabel = "INT", order = 41, defaultValue = "1", description = "evaluate's samples per batched generation (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    // ---- sinks and VAR ------------------------------------------------------------------------------------------
+    @Option(names = "--sink-dims", paramLabel = "INT", order = 50, split = ",",
+            description = "sink dimensions D_sink (default: the known dims of the model's LLM, conf/sink_dims.json)")
+    List<Integer> sinkDims;
+    @Option(names = "--sink-dims-from", paramLabel = "DIR", order = 51, description = "take D_sink from a previous run's sink_dimensions table under this output root")
+    String sinkDimsFrom;
+    @Option(names = "--tau", paramLabel = "NUM", order = 52, description = "sink threshold: phi > tau (default: 0.3125 sqrt(hidden), the paper's 20 at hidden 4096)")
+    Double tau;
+    @Option(names = "--dim-floor", paramLabel = "NUM", order = 53, description = "smallest |x_d|/RMS the dims table counts (default: tau)")
+    Double dimFloor;
+    @Option(names = "--attention-layers", paramLabel = "INT", order = 54, split = ",",
+            description = "layers whose attention over the image is kept (default: 1,2,3,15,31, those the model has)")
+    List<Integer> attentionLayers;
+    @Option(names = "--top-k", paramLabel = "INT", order = 55, defaultValue = "2", description = "sink dimensions sinkstats recommends (default: ${DEFAULT-VALUE})")
+    int topK;
+    @Option(names = "--bins", paramLabel = "INT", order = 56, defaultValue = "16", description = "histogram bins of the sink statistics (default: ${DEFAULT-VALUE})")
+    int bins;
+    @Option(names = "--configs", paramLabel = "LIST", order = 57, defaultValue = SparkFlags.DEFAULT_CONFIGS,
+            description = "evaluation configs, e.g. baseline,var,ablate_sinks,ablate_random,var[rho=0.2|0.8] (default: ${DEFAULT-VALUE})")
+    String configs;
+
+    // ---- scoring ------------------------------------------------------------------------------------------------
+    @Option(names = "--all-rounds", paramLabel = "BOOL", order = 60, arity = "0..1", defaultValue = "false",
+            description = "MMBench: ask each question once per option rotation (circular evaluation) (default: ${DEFAULT-VALUE})")
+    boolean allRounds;
+    @Option(names = "--synonyms", paramLabel = "FILE", order = 61, description = "CHAIR's synonyms file (one line per object: name, synonym, ...)")
+    java.nio.file.Path synonyms;
+    @Option(names = "--resamples", paramLabel = "INT", order = 62, defaultValue = "" + BenchmarkOptions.DEFAULT_RESAMPLES,
+            description = "bootstrap resamples of the significance intervals (default: ${DEFAULT-VALUE})")
+    int resamples;
+    @Option(names = "--seed", paramLabel = "INT", order = 63, defaultValue = "0", description = "seed of the bootstrap and the random ablation (default: ${DEFAULT-VALUE})")
+    int seed;
+
+    // ---- output and Spark ---------------------------------------------------------------------------------------
+    @Option(names = "--out", paramLabel = "DIR", order = 70, description = "output root (folder or URI) of the Parquet tables (default: runs/latest)")
+    String out;
+    @Option(names = "--resume", paramLabel = "BOOL", order = 71, arity = "0..1", defaultValue = "false",
+            description = "skip samples already under --out (default: ${DEFAULT-VALUE})")
+    boolean resume;
+    @Option(names = "--partitions", paramLabel = "INT", order = 72, defaultValue = "0", description = "input partitions, 0 = Spark's default parallelism (default: ${DEFAULT-VALUE})")
+    int partitions;
+    @Option(names = "--profile", paramLabel = "NAME|FILE", order = 73, defaultValue = "local",
+            description = "Spark settings: local, gpu-cluster (conf/<name>.properties) or a file (default: ${DEFAULT-VALUE})")
+    String profile;
+    @Option(names = "--master", paramLabel = "URL", order = 74, description = "Spark master, e.g. local[2] (default: the profile's, else local[*])")
+    String master;
+
+    /** The sink dimensions given, or null. */
+    private int[] sinkDims() {
+        return sinkDims == null ? null : sinkDims.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** Writes the run record of {@code command} ({@link sinkscope.report.RunInfo#record}) as {@code OUT/run.json}; returns its path. */
-    static java.nio.file.Path writeRecord(Pipeline.Settings s, SparkSession spark, String command, Args args) throws java.io.IOException {
-        java.nio.file.Path file = java.nio.file.Path.of(s.out(), sinkscope.report.RunInfo.RECORD);
-        sinkscope.report.RunInfo.writeRecord(sinkscope.report.RunInfo.record(s, spark.sparkContext().master(), command,
-                new java.util.LinkedHashMap<>(args.flags()), spark.version()), file);
-        return file;
+    /** These flags parsed from {@code argv} alone (tests, and the flags of a recorded run). */
+    public static SparkFlags parse(String... argv) {
+        Holder h = new Holder();
+        new CommandLine(h).parseArgs(argv);
+        return h.flags;
+    }
+
+    @Command(name = "spark-flags")
+    static final class Holder {
+        @Mixin
+        SparkFlags flags;
     }
 
     /** config.json's {@code model_type} of the model folder (the bundled model when null); null when it cannot be read. */
@@ -67,97 +166,65 @@ final class SparkFlags {
         }
     }
 
-    /** Parses the shared flags; {@code needsInput}: --questions or --table is required. */
-    static Pipeline.Settings settings(Args a, boolean needsInput) {
-        String questions = a.string("questions", null);
-        String table = a.string("table", null);
+    /** The job settings these flags give; {@code needsInput}: an input is needed (without one, the embedded default). */
+    public Pipeline.Settings settings(boolean needsInput) {
         if (questions != null && table != null) {
-            throw new Args.UsageException("give one of --questions FILE.jsonl and --table PARQUET_DIR, not both");
+            throw new UsageException("give one of --questions FILE.jsonl and --table PARQUET_DIR, not both");
         }
-        String images = a.string("images", null);
-        List<PublishedBenchmark.Input> published = published(a, images);
+        String imageRoot = images;
+        String questionFile = questions;
+        List<PublishedBenchmark.Input> published = published();
         if (!published.isEmpty()) {
             if (questions != null || table != null) {
-                throw new Args.UsageException("give the benchmarks in their published layouts (--benchmark NAME=FILES or --annotations) "
+                throw new UsageException("give the benchmarks in their published layouts (--benchmark NAME=FILES or --annotations) "
                         + "or --questions/--table, not both");
             }
             java.nio.file.Path root = SampleSource.imageRoot(published);
-            images = root == null ? null : root.toString();
+            imageRoot = root == null ? null : root.toString();
         }
-        int syntheticImages = a.integer("synthetic-images", 24);
-        int[] syntheticSize = size(a.string("synthetic-size", null));
+        int[] size = size(syntheticSize);
         if (needsInput && questions == null && table == null && published.isEmpty()) {
             // the embedded default: a held-out synthetic POPE set, generated once under runs/
-            String suffix = syntheticSize == null ? "" : "-" + syntheticSize[0] + "x" + syntheticSize[1];
+            String suffix = size == null ? "" : "-" + size[0] + "x" + size[1];
             java.nio.file.Path dir = home().resolve("runs").resolve("synthetic-pope-eval-" + syntheticImages + suffix);
             try {
-                if (syntheticSize == null) {
+                if (size == null) {
                     sinkscope.data.SyntheticBenchmark.ensureEvalSet(dir, syntheticImages, EMBEDDED_SEED);
                 } else {
-                    sinkscope.data.SyntheticBenchmark.ensureEvalSet(dir, syntheticImages, EMBEDDED_SEED, syntheticSize[0], syntheticSize[1]);
+                    sinkscope.data.SyntheticBenchmark.ensureEvalSet(dir, syntheticImages, EMBEDDED_SEED, size[0], size[1]);
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write the synthetic evaluation set to " + dir, e);
             }
-            questions = dir.resolve("eval").resolve("benchmarks.jsonl").toString();
-            if (images == null) {
-                images = dir.resolve("images").toString();
+            questionFile = dir.resolve("eval").resolve("benchmarks.jsonl").toString();
+            if (imageRoot == null) {
+                imageRoot = dir.resolve("images").toString();
             }
         }
-        SampleSource.Columns d = SampleSource.Columns.defaults();
-        SampleSource.Columns columns = new SampleSource.Columns(a.string("id-col", d.id()), a.string("image-col", d.image()),
-                a.string("question-col", d.question()), a.string("label-col", d.label()), a.string("category-col", d.category()));
-        ModelFlags.visionTower(a);
-        int[] dims = a.ints("sink-dims");
-        RunnerSpec runner = new RunnerSpec(
-                a.string("runner", RunnerSpec.DEFAULT_FACTORY),
-                a.string("model", null),
-                a.string("dtype", "auto"),
-                a.integer("threads", defaultThreads(a.string("master", null))),
-                dims == null ? List.of() : Arrays.stream(dims).boxed().toList(),
-                a.number("tau", Double.NaN),
-                a.string("template", "model"),
-                a.integer("max-new-tokens", 8));
+        SampleSource.Columns columns = new SampleSource.Columns(idCol, imageCol, questionCol, labelCol, categoryCol);
+        ModelFlags.visionTower(visionTower);
+        int[] dims = sinkDims();
+        RunnerSpec runnerSpec = new RunnerSpec(runner, model, dtype, threads != null ? threads : defaultThreads(master),
+                dims == null ? List.of() : java.util.Arrays.stream(dims).boxed().toList(), tau == null ? Double.NaN : tau, template, maxNewTokens);
         ExtractOptions defaults = ExtractOptions.defaults();
-        int[] layers = a.ints("attention-layers");
-        ExtractOptions extract = new ExtractOptions(layers == null ? DEFAULT_ATTENTION_LAYERS : Arrays.stream(layers).boxed().toList(),
-                a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho());
-        List<EvalConfig> configs = EvalConfig.parseList(a.string("configs", DEFAULT_CONFIGS));
-        String synonymsFile = a.string("synonyms", null);
-        List<String> synonyms = null;
-        if (synonymsFile != null) {
+        ExtractOptions extract = new ExtractOptions(attentionLayers == null ? DEFAULT_ATTENTION_LAYERS : List.copyOf(attentionLayers),
+                dimFloor == null ? Double.NaN : dimFloor, defaults.summ(), defaults.rho());
+        List<EvalConfig> evalConfigs = EvalConfig.parseList(configs);
+        List<String> synonymLines = null;
+        if (synonyms != null) {
             try {
-                synonyms = java.nio.file.Files.readAllLines(java.nio.file.Path.of(synonymsFile), java.nio.charset.StandardCharsets.UTF_8);
+                synonymLines = java.nio.file.Files.readAllLines(synonyms, java.nio.charset.StandardCharsets.UTF_8);
             } catch (java.io.IOException e) {
-                throw new Args.UsageException("--synonyms " + synonymsFile + ": cannot read: " + e.getMessage());
+                throw new UsageException("--synonyms " + synonyms + ": cannot read: " + e.getMessage());
             }
         }
-        String defaultBenchmark = published.isEmpty() ? a.string("benchmark", BenchmarkOptions.DEFAULT_BENCHMARK) : published.get(0).benchmark();
-        String suffixMode = a.string("prompt-suffix", "auto");
-        if (suffixMode.equals("auto")) {
-            suffixMode = sinkscope.data.PromptTemplate.suffixModeFor(modelType(runner.modelDir()));
-        }
-        BenchmarkOptions benchmarks = new BenchmarkOptions(defaultBenchmark.toLowerCase(java.util.Locale.ROOT),
-                suffixMode, a.integer("caption-max-new-tokens", BenchmarkOptions.DEFAULT_CAPTION_TOKENS),
-                a.integer("judge-max-new-tokens", BenchmarkOptions.DEFAULT_JUDGE_TOKENS), a.bool("all-rounds", false), synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
-        return new Pipeline.Settings(
-                questions == null ? null : java.nio.file.Path.of(questions),
-                table,
-                columns,
-                images,
-                a.string("out", home().resolve("runs").resolve("latest").toString()),
-                a.bool("resume", false),
-                a.integer("limit", 0),
-                a.integer("partitions", 0),
-                runner,
-                extract,
-                configs,
-                a.string("sink-dims-from", null),
-                a.integer("top-k", 2),
-                a.integer("bins", 16),
-                benchmarks,
-                published,
-                a.integer("batch-size", 1));
+        String defaultBenchmark = published.isEmpty() ? (benchmark == null ? BenchmarkOptions.DEFAULT_BENCHMARK : benchmark) : published.get(0).benchmark();
+        String suffixMode = promptSuffix.equals("auto") ? sinkscope.data.PromptTemplate.suffixModeFor(modelType(runnerSpec.modelDir())) : promptSuffix;
+        BenchmarkOptions benchmarks = new BenchmarkOptions(defaultBenchmark.toLowerCase(Locale.ROOT), suffixMode, captionMaxNewTokens,
+                judgeMaxNewTokens, allRounds, synonymLines, resamples, seed);
+        return new Pipeline.Settings(questionFile == null ? null : java.nio.file.Path.of(questionFile), table, columns, imageRoot,
+                out != null ? out : home().resolve("runs").resolve("latest").toString(), resume, limit, partitions, runnerSpec, extract,
+                evalConfigs, sinkDimsFrom, topK, bins, benchmarks, published, batchSize);
     }
 
     /**
@@ -165,38 +232,36 @@ final class SparkFlags {
      * {@code --images DIR}), or {@code --benchmark 'NAME=FILE[,FILE][@IMAGES];NAME=...'} for several; empty when
      * {@code --benchmark} is only the default benchmark's name.
      */
-    static List<PublishedBenchmark.Input> published(Args a, String images) {
-        String benchmark = a.string("benchmark", null);
-        String annotations = a.string("annotations", null);
+    List<PublishedBenchmark.Input> published() {
         try {
             if (benchmark != null && benchmark.contains("=")) {
                 if (annotations != null || images != null) {
-                    throw new Args.UsageException("--benchmark NAME=FILES[@IMAGES] names each benchmark's files and images; "
+                    throw new UsageException("--benchmark NAME=FILES[@IMAGES] names each benchmark's files and images; "
                             + "drop --annotations and --images");
                 }
-                List<PublishedBenchmark.Input> out = new java.util.ArrayList<>();
+                List<PublishedBenchmark.Input> inputs = new java.util.ArrayList<>();
                 java.util.Set<String> names = new java.util.HashSet<>();
                 for (String spec : benchmark.split(";")) {
                     if (!spec.isBlank()) {
                         PublishedBenchmark.Input in = PublishedBenchmark.Input.parse(spec.trim());
                         if (!names.add(in.benchmark())) {
-                            throw new Args.UsageException("--benchmark names " + in.benchmark() + " twice");
+                            throw new UsageException("--benchmark names " + in.benchmark() + " twice");
                         }
-                        out.add(in);
+                        inputs.add(in);
                     }
                 }
-                return out;
+                return inputs;
             }
             if (annotations == null) {
                 return List.of();
             }
             if (benchmark == null) {
-                throw new Args.UsageException("--annotations needs --benchmark NAME (one of " + PublishedBenchmark.NAMES + ")");
+                throw new UsageException("--annotations needs --benchmark NAME (one of " + PublishedBenchmark.NAMES + ")");
             }
             return List.of(new PublishedBenchmark.Input(benchmark, PublishedBenchmark.Input.files(annotations),
                     images == null ? null : java.nio.file.Path.of(images)));
         } catch (IllegalArgumentException e) {
-            throw new Args.UsageException("--benchmark: " + e.getMessage());
+            throw new UsageException("--benchmark: " + e.getMessage());
         }
     }
 
@@ -236,15 +301,11 @@ final class SparkFlags {
         return java.nio.file.Path.of(System.getProperty("sinkscope.home", "."));
     }
 
-    /** The session from --profile and --master (after every flag was read and checked). */
-    static SparkSession session(Args a, String job) throws java.io.IOException {
-        String profile = a.string("profile", "local");
-        String master = a.string("master", null);
-        String device = a.string("device", null);
+    /** The session from --profile and --master; --device is checked on the driver first. */
+    public SparkSession session(String job) throws java.io.IOException {
         if (device != null) {
             sinkscope.model.Torch.parseDevice(device); // a bad name fails here, on the driver
         }
-        a.requireAllUsed();
         SparkSession spark = Pipeline.session(profile, master, "sinkscope " + job);
         if (device != null) {
             // tasks without a GPU address (local mode) run on this device; a GPU that cannot be used stops the job at executor start
@@ -255,12 +316,17 @@ final class SparkFlags {
 
     /** {@code --synthetic-size WxH} (e.g. 336x224, for non-square image grids) or a side N; null when absent. */
     static int[] size(String v) {
+        return size("--synthetic-size", v);
+    }
+
+    /** A {@code WxH} or {@code N} size given as {@code flag}; null when absent. */
+    static int[] size(String flag, String v) {
         if (v == null) {
             return null;
         }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(?:x(\\d+))?").matcher(v.trim());
         if (!m.matches()) {
-            throw new Args.UsageException("--synthetic-size expects WxH or N, got '" + v + "'");
+            throw new UsageException(flag + " expects WxH or N, got '" + v + "'");
         }
         int w = Integer.parseInt(m.group(1));
         return new int[] {w, m.group(2) == null ? w : Integer.parseInt(m.group(2))};

@@ -1,40 +1,145 @@
 package sinkscope.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import sinkscope.model.Torch;
 import sinkscope.train.Recipe;
 import sinkscope.train.ReferenceModelBuilder;
 
-/** {@code train-reference --out DIR [recipe flags]}: trains the reference model (see {@link Recipe} for the flags' defaults). */
-final class TrainReferenceCommand implements Main.Command {
-    @Override
-    public String summary() {
-        return "train the small reference LLaVA on the synthetic benchmark: --out DIR [--text-steps N --steps N --images N --seed S --hidden 128 ...]";
-    }
+/** {@code train-reference --out DIR [recipe flags]}: trains the reference model; each recipe flag defaults to {@link Recipe#defaults()}. */
+@Command(name = "train-reference", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = TrainReferenceCommand.Defaults.class,
+        description = "train the small reference LLaVA on the synthetic benchmark (the bundled model's recipe by default)")
+final class TrainReferenceCommand implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR", required = true, order = 1, description = "model folder to write")
+    Path out;
+    @Option(names = "--seed", paramLabel = "INT", order = 2, description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--images", paramLabel = "INT", order = 3, description = "training images (default: ${DEFAULT-VALUE})")
+    int images;
+    @Option(names = "--eval-images", paramLabel = "INT", order = 4, description = "held-out evaluation images (default: ${DEFAULT-VALUE})")
+    int evalImages;
+    @Option(names = "--text-steps", paramLabel = "INT", order = 5, description = "stage 0 (text only) steps (default: ${DEFAULT-VALUE})")
+    int textSteps;
+    @Option(names = "--text-batch", paramLabel = "INT", order = 6, description = "stage 0 sequences per step (default: ${DEFAULT-VALUE})")
+    int textBatch;
+    @Option(names = "--text-length", paramLabel = "INT", order = 7, description = "stage 0 tokens per sequence (default: ${DEFAULT-VALUE})")
+    int textLength;
+    @Option(names = "--text-lr", paramLabel = "NUM", order = 8, description = "stage 0 learning rate (default: ${DEFAULT-VALUE})")
+    double textLr;
+    @Option(names = "--text-copy-share", paramLabel = "NUM", order = 9, description = "stage 0 share of copy sequences (default: ${DEFAULT-VALUE})")
+    double textCopyShare;
+    @Option(names = "--vision-steps", paramLabel = "INT", order = 10, description = "stage 1 (vision tower) steps (default: ${DEFAULT-VALUE})")
+    int visionSteps;
+    @Option(names = "--vision-batch", paramLabel = "INT", order = 11, description = "stage 1 images per step (default: ${DEFAULT-VALUE})")
+    int visionBatch;
+    @Option(names = "--vision-lr", paramLabel = "NUM", order = 12, description = "stage 1 learning rate (default: ${DEFAULT-VALUE})")
+    double visionLr;
+    @Option(names = "--steps", paramLabel = "INT", order = 13, description = "stage 2 (whole model) steps (default: ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = "--images-per-step", paramLabel = "INT", order = 14, description = "stage 2 images per step (default: ${DEFAULT-VALUE})")
+    int imagesPerStep;
+    @Option(names = "--questions-per-image", paramLabel = "INT", order = 15, description = "stage 2 questions per image (default: ${DEFAULT-VALUE})")
+    int questionsPerImage;
+    @Option(names = "--lr", paramLabel = "NUM", order = 16, description = "stage 2 peak learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+    @Option(names = "--warmup", paramLabel = "INT", order = 17, description = "learning-rate warm-up steps (default: ${DEFAULT-VALUE})")
+    int warmup;
+    @Option(names = "--min-lr-fraction", paramLabel = "NUM", order = 18, description = "cosine schedule floor, as a fraction of the peak (default: ${DEFAULT-VALUE})")
+    double minLrFraction;
+    @Option(names = "--init-std", paramLabel = "NUM", order = 19, description = "weight initialisation standard deviation (default: ${DEFAULT-VALUE})")
+    double initStd;
+    @Option(names = "--pope-suffix-share", paramLabel = "NUM", order = 20, description = "share of questions with the POPE answer suffix (default: ${DEFAULT-VALUE})")
+    double popeSuffixShare;
+    @Option(names = "--image-size", paramLabel = "INT", order = 21, description = "image side in pixels (default: ${DEFAULT-VALUE})")
+    int imageSize;
+    @Option(names = "--patch-size", paramLabel = "INT", order = 22, description = "vision patch side in pixels (default: ${DEFAULT-VALUE})")
+    int patchSize;
+    @Option(names = "--vision-hidden", paramLabel = "INT", order = 23, description = "vision tower hidden size (default: ${DEFAULT-VALUE})")
+    int visionHidden;
+    @Option(names = "--vision-layers", paramLabel = "INT", order = 24, description = "vision tower layers (default: ${DEFAULT-VALUE})")
+    int visionLayers;
+    @Option(names = "--vision-heads", paramLabel = "INT", order = 25, description = "vision tower heads (default: ${DEFAULT-VALUE})")
+    int visionHeads;
+    @Option(names = "--vision-intermediate", paramLabel = "INT", order = 26, description = "vision tower MLP size (default: ${DEFAULT-VALUE})")
+    int visionIntermediate;
+    @Option(names = "--hidden", paramLabel = "INT", order = 27, description = "language model hidden size (default: ${DEFAULT-VALUE})")
+    int hidden;
+    @Option(names = "--layers", paramLabel = "INT", order = 28, description = "language model layers (default: ${DEFAULT-VALUE})")
+    int layers;
+    @Option(names = "--heads", paramLabel = "INT", order = 29, description = "language model heads (default: ${DEFAULT-VALUE})")
+    int heads;
+    @Option(names = "--kv-heads", paramLabel = "INT", order = 30, description = "language model key/value heads (default: ${DEFAULT-VALUE})")
+    int kvHeads;
+    @Option(names = "--intermediate", paramLabel = "INT", order = 31, description = "language model MLP size (default: ${DEFAULT-VALUE})")
+    int intermediate;
+    @Option(names = "--max-positions", paramLabel = "INT", order = 32, description = "longest sequence (default: ${DEFAULT-VALUE})")
+    int maxPositions;
+    @Option(names = "--log-every", paramLabel = "INT", order = 40, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
+    int logEvery;
+    @Option(names = "--budget-minutes", paramLabel = "NUM", order = 41, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
+    double budget;
+    @Option(names = "--threads", paramLabel = "INT", order = 42, defaultValue = "0", description = "libtorch intra-op threads, 0 = all cores (default: ${DEFAULT-VALUE})")
+    int threads;
 
     @Override
-    public int run(Args a) throws Exception {
-        Torch.configure(a.integer("threads", 0));
-        Path out = a.path("out");
-        Recipe d = Recipe.defaults();
-        Recipe r = new Recipe(a.integer("seed", (int) d.seed()), a.integer("images", d.trainImages()), a.integer("eval-images", d.evalImages()),
-                a.integer("text-steps", d.textSteps()), a.integer("text-batch", d.textBatch()), a.integer("text-length", d.textLength()),
-                a.number("text-lr", d.textLr()), a.number("text-copy-share", d.textCopyShare()),
-                a.integer("vision-steps", d.visionSteps()), a.integer("vision-batch", d.visionBatch()), a.number("vision-lr", d.visionLr()),
-                a.integer("steps", d.steps()), a.integer("images-per-step", d.imagesPerStep()),
-                a.integer("questions-per-image", d.questionsPerImage()), a.number("lr", d.learningRate()), a.integer("warmup", d.warmupSteps()),
-                a.number("min-lr-fraction", d.minLrFraction()), a.number("init-std", d.initStd()),
-                a.number("pope-suffix-share", d.popeSuffixShare()), a.integer("image-size", d.imageSize()), a.integer("patch-size", d.patchSize()),
-                a.integer("vision-hidden", d.visionHidden()), a.integer("vision-layers", d.visionLayers()),
-                a.integer("vision-heads", d.visionHeads()), a.integer("vision-intermediate", d.visionIntermediate()),
-                a.integer("hidden", d.textHidden()), a.integer("layers", d.textLayers()), a.integer("heads", d.textHeads()),
-                a.integer("kv-heads", d.textKvHeads()), a.integer("intermediate", d.textIntermediate()),
-                a.integer("max-positions", d.maxPositions()));
-        int logEvery = a.integer("log-every", 25);
-        double budget = a.number("budget-minutes", 0);
-        a.requireAllUsed();
+    public Integer call() throws Exception {
+        Torch.configure(threads);
+        Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions);
         ReferenceModelBuilder.build(out, r, logEvery, budget, line -> System.out.println(line));
         System.out.println("wrote " + out);
-        return 0;
+        return Main.OK;
+    }
+
+    /** The recipe flags' defaults: the bundled model's recipe. */
+    static final class Defaults implements CommandLine.IDefaultValueProvider {
+        private static final Map<String, Object> DEFAULTS = recipe();
+
+        private static Map<String, Object> recipe() {
+            Recipe d = Recipe.defaults();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("--seed", d.seed());
+            m.put("--images", d.trainImages());
+            m.put("--eval-images", d.evalImages());
+            m.put("--text-steps", d.textSteps());
+            m.put("--text-batch", d.textBatch());
+            m.put("--text-length", d.textLength());
+            m.put("--text-lr", d.textLr());
+            m.put("--text-copy-share", d.textCopyShare());
+            m.put("--vision-steps", d.visionSteps());
+            m.put("--vision-batch", d.visionBatch());
+            m.put("--vision-lr", d.visionLr());
+            m.put("--steps", d.steps());
+            m.put("--images-per-step", d.imagesPerStep());
+            m.put("--questions-per-image", d.questionsPerImage());
+            m.put("--lr", d.learningRate());
+            m.put("--warmup", d.warmupSteps());
+            m.put("--min-lr-fraction", d.minLrFraction());
+            m.put("--init-std", d.initStd());
+            m.put("--pope-suffix-share", d.popeSuffixShare());
+            m.put("--image-size", d.imageSize());
+            m.put("--patch-size", d.patchSize());
+            m.put("--vision-hidden", d.visionHidden());
+            m.put("--vision-layers", d.visionLayers());
+            m.put("--vision-heads", d.visionHeads());
+            m.put("--vision-intermediate", d.visionIntermediate());
+            m.put("--hidden", d.textHidden());
+            m.put("--layers", d.textLayers());
+            m.put("--heads", d.textHeads());
+            m.put("--kv-heads", d.textKvHeads());
+            m.put("--intermediate", d.textIntermediate());
+            m.put("--max-positions", d.maxPositions());
+            return m;
+        }
+
+        @Override
+        public String defaultValue(CommandLine.Model.ArgSpec arg) {
+            Object v = arg instanceof CommandLine.Model.OptionSpec o ? DEFAULTS.get(o.longestName()) : null;
+            return v == null ? null : String.valueOf(v);
+        }
     }
 }

@@ -102,7 +102,7 @@ public final class Tables {
             c("label", S, true, "ground truth answer"),
             c("num_image_tokens", I, false, "image tokens in the sequence"),
             c("seq_len", I, false, "prompt length in tokens"),
-            c("model_time_ms", L, false, "model wall time for the sample"));
+            c("model_time_ms", L, false, "model wall time for the sample (with `--batch-size B`, the batch's over B)"));
 
     /** Bad inputs; partitioned by job (read, extract, evaluate). */
     public static final StructType ERRORS = t(
@@ -160,7 +160,7 @@ public final class Tables {
             c("score", D, true, "per-question score: 1/0 right/wrong, the VQA accuracy, or 1 when a caption hallucinates; null for judge-scored answers"),
             c("options", DataTypes.createArrayType(S, false), true, "multiple-choice option texts, A first"),
             c("answers", DataTypes.createArrayType(S, false), true, "reference answers, or a caption's ground-truth objects"),
-            c("latency_ms", L, false, "wall time of the generation"));
+            c("latency_ms", L, false, "wall time of the generation (with `--batch-size B`, the batch's over B)"));
 
     /** POPE metrics per benchmark x config x category for the yes/no benchmarks; category 'all' pools every category. Positive = yes. */
     public static final StructType METRICS = t(

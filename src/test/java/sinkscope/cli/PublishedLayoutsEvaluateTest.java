@@ -140,13 +140,13 @@ class PublishedLayoutsEvaluateTest {
         synonyms = write(dir.resolve("synonyms.txt"), "person, man, woman, people\ndog, puppy\ncat, kitten\ncar, automobile\n");
 
         out = dir.resolve("out");
-        Args args = new Args(new String[] {
+        SparkFlags args = SparkFlags.parse(
             "--benchmark", "mme=" + mme + ";mmbench=" + tsv + ";vqav2=" + vqaAnn + "," + vqaQ + "@" + coco
                     + ";chair=" + captions + "," + instances + "@" + coco,
             "--synonyms", synonyms.toString(), "--out", out.toString(), "--configs", String.join(",", CONFIGS),
-            "--master", "local[2]", "--max-new-tokens", "4", "--caption-max-new-tokens", "12", "--resamples", "50"});
-        settings = SparkFlags.settings(args, true);
-        spark = SparkFlags.session(args, "evaluate");
+            "--master", "local[2]", "--max-new-tokens", "4", "--caption-max-new-tokens", "12", "--resamples", "50");
+        settings = args.settings(true);
+        spark = args.session("evaluate");
         var source = Pipeline.source(spark, settings);
         Pipeline.writeReadErrors(spark, settings, source);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -339,8 +339,8 @@ class PublishedLayoutsEvaluateTest {
     /** {@code --all-rounds}: each MMBench row once per option (rows 0 and 1000000: 4 options, row 1: 2), recorded in run.json. */
     @Test
     void allRoundsAsksEachMmbenchRowOncePerOption() throws Exception {
-        Args args = new Args(new String[] {"--benchmark", "mmbench=" + tsv, "--all-rounds", "--out", dir.resolve("rounds").toString()});
-        Pipeline.Settings rounds = SparkFlags.settings(args, true);
+        SparkFlags args = SparkFlags.parse("--benchmark", "mmbench=" + tsv, "--all-rounds", "--out", dir.resolve("rounds").toString());
+        Pipeline.Settings rounds = args.settings(true);
         List<String> ids = new ArrayList<>();
         for (Row r : Pipeline.source(spark, rounds).samples().collectAsList()) {
             ids.add(r.getString(0));
