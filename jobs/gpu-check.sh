@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jobs/gpu-check.sh: the GPU check for a node with an NVIDIA GPU (README, "GPU clusters"). Builds, then on $GPU_CHECK_DEVICE
+# jobs/gpu-check.sh: the GPU check for a node with an NVIDIA GPU (docs/gpu.md). Builds, then on $GPU_CHECK_DEVICE
 # (default cuda:0) runs, each step with a time limit, the whole under 8 minutes:
 #   1. doctor              engine, libtorch flavor, CUDA and why not, devices, dtypes, the gpu-cluster profile, model fit
 #   2. golden fp32         LlavaGoldenTest + VarEndToEndGoldenTest on the GPU in fp32, the manifests' tolerances

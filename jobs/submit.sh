@@ -2,7 +2,7 @@
 # jobs/submit.sh [spark-submit options...] -- <command> [--flags]: the pipeline on a cluster through spark-submit, with
 # conf/gpu-cluster.properties (one GPU per executor and task).
 #
-# The engine on the executors, SINKSCOPE_TORCH (see the README's "GPU clusters"):
+# The engine on the executors, SINKSCOPE_TORCH (see docs/gpu.md):
 #   path      (the default when PYTORCH_LIBRARY_PATH is set) offline: every node has a CUDA build of libtorch 2.7.1 in
 #             $PYTORCH_LIBRARY_PATH (e.g. a torch==2.7.1+cu128 wheel's torch/lib); PYTORCH_VERSION (2.7.1) and
 #             PYTORCH_FLAVOR (cu128) go with it. Uber-jar without CPU natives (mvn -Puber,gpu).

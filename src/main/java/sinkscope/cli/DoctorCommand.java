@@ -68,7 +68,7 @@ final class DoctorCommand implements Callable<Integer> {
                 ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
         String allocator = sinkscope.bench.ForwardBench.allocator();
         System.out.println("allocator: " + allocator
-                + (allocator.equals("glibc") ? " (jobs/sinkscope preloads tcmalloc when installed: README, Performance)" : ""));
+                + (allocator.equals("glibc") ? " (jobs/sinkscope preloads tcmalloc when installed: docs/performance.md)" : ""));
         if (e.cudaAvailable()) {
             System.out.printf("cuda: available, %d device(s) counted by the CUDA runtime%n", e.gpuCount());
         } else {

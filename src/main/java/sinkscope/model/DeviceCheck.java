@@ -131,7 +131,7 @@ public final class DeviceCheck {
         return "DJL looks for libtorch in PYTORCH_LIBRARY_PATH (unset), then in a pytorch-native jar on the class path, then downloads it"
                 + (ai.djl.util.Utils.isOfflineMode() ? ", which ai.djl.offline=true forbids" : "")
                 + ": set PYTORCH_LIBRARY_PATH/PYTORCH_VERSION=2.7.1/PYTORCH_FLAVOR=cu128 to an existing libtorch, or run online"
-                + " (-Dai.djl.offline=false PYTORCH_FLAVOR=cu128), or use the CPU jar (mvn -Puber package); see the README's GPU clusters section";
+                + " (-Dai.djl.offline=false PYTORCH_FLAVOR=cu128), or use the CPU jar (mvn -Puber package); see docs/gpu.md";
     }
 
     private static String unavailableReason(String version, String flavor, String dir, boolean cudaBuild) {
@@ -139,7 +139,7 @@ public final class DeviceCheck {
             return "the loaded libtorch " + version + " is the CPU build (flavor " + flavor + ", from " + dir + "); a GPU needs a CUDA build of"
                     + " libtorch " + version + ": set PYTORCH_LIBRARY_PATH to its lib folder with PYTORCH_VERSION=" + version
                     + " PYTORCH_FLAVOR=cu128, or let DJL fetch it (-Dai.djl.offline=false PYTORCH_FLAVOR=cu128) with no CPU native jar on"
-                    + " the classpath (mvn -Puber,gpu package); see the README's GPU clusters section";
+                    + " the classpath (mvn -Puber,gpu package); see docs/gpu.md";
         }
         String driver = driver();
         String visible = System.getenv("CUDA_VISIBLE_DEVICES");
