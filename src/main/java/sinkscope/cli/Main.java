@@ -64,11 +64,15 @@ public final class Main implements Callable<Integer> {
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         cl.setUsageHelpWidth(120);
+        CommandSpec root = cl.getCommandSpec();
         for (CommandLine sub : cl.getSubcommands().values()) {
             CommandSpec c = sub.getCommandSpec();
             c.usageMessage().abbreviateSynopsis(true); // "[OPTIONS]": the option list follows
             if (c.options().stream().anyMatch(o -> o.required())) {
                 c.usageMessage().requiredOptionMarker('*').footer("", "* required");
+            }
+            if (!(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                c.usageMessage().exitCodeListHeading(root.usageMessage().exitCodeListHeading()).exitCodeList(root.usageMessage().exitCodeList());
             }
         }
         cl.setExitCodeExceptionMapper(e -> e instanceof ParameterException || isUsage(e) ? USAGE : FAILED);
