@@ -61,7 +61,8 @@ final class DocsCommand implements Callable<Integer> {
         CommandLine root = Main.commandLine();
         StringBuilder s = new StringBuilder();
         s.append("# Command-line reference\n\n");
-        s.append("<!-- GENERATED from the command definitions in sinkscope.cli by `" + REGENERATE + "`; do not edit (CliPageTest checks it). -->\n\n");
+        s.append("<!-- GENERATED from the command definitions in sinkscope.cli by `" + REGENERATE + "`; do not edit (CliPageTest checks it)."
+                + " Over 500 lines because it holds every command's full help, one section each. -->\n\n");
         s.append("`jobs/sinkscope <command> --help` prints the same text. Flags take `--name value` or `--name=value`; a yes/no flag alone\n"
                 + "means true (`--resume`, or `--resume=false`). A mistyped flag is answered with the nearest ones (\"Did you mean\").\n\n");
         s.append("```\n").append(usage(root)).append("```\n");
