@@ -29,7 +29,7 @@ import sinkscope.data.Question;
  * patches), else the extract pass only, said so. Each panel is drawn over the image as the model saw it, sink
  * patches outlined, the asked object's box dashed.
  */
-final class AttentionSection implements Section<AttentionSection.Data> {
+final class AttentionSection extends Section<AttentionSection.Data> {
     static final int SAMPLES = 4;
     static final int LAYERS = 4;
     /** What the attention tables' further panels are (panel 0 is the image grid). */
@@ -48,18 +48,12 @@ final class AttentionSection implements Section<AttentionSection.Data> {
     /** {@code samples} empty and {@code missing} null: the table has no rows. */
     record Data(Input.Missing missing, List<Integer> layers, boolean byConfig, Set<String> configs, boolean cropped, List<Sample> samples) {}
 
-    @Override
-    public String id() {
-        return "attention";
+    AttentionSection() {
+        super("attention", "Attention of the last prompt token over the image");
     }
 
     @Override
-    public String title() {
-        return "Attention of the last prompt token over the image";
-    }
-
-    @Override
-    public Data query(Input in) throws IOException {
+    Data query(Input in) throws IOException {
         Dataset<Row> att = in.table("attention");
         Input.Missing missing = Input.Missing.check("attention", att, "question_id", "layer", "panel", "grid_rows", "grid_cols", "weights",
                 "sink_patches");
@@ -123,7 +117,7 @@ final class AttentionSection implements Section<AttentionSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) throws IOException {
+    void render(Data d, Page page) throws IOException {
         if (d.missing() != null) {
             page.absent(d.missing(), "run extract with <code>--attention-layers a,b</code> to record it");
             return;

@@ -21,7 +21,7 @@ import sinkscope.eval.JudgeFiles;
  * scores and caption length; CHAIR lower-is-better), and bars of its headline metric per category. The judge-scored
  * benchmarks of {@code predictions} get their answer files per configuration instead.
  */
-final class BenchmarkSection implements Section<BenchmarkSection.Data> {
+final class BenchmarkSection extends Section<BenchmarkSection.Data> {
     /** Preferred headline metric of a benchmark, among those it has at category all. */
     static final List<String> HEADLINE = List.of("circular_accuracy", "pair_accuracy", "group_accuracy", "vqa_accuracy", "chair_s", "perception",
             "overall", "accuracy");
@@ -35,14 +35,8 @@ final class BenchmarkSection implements Section<BenchmarkSection.Data> {
     /** {@code metrics}: see {@link #read}; null when {@code missing} is set. */
     record Data(Input.Missing missing, Map<String, Map<String, Map<String, Map<String, Value>>>> metrics, List<Judge> judged) {}
 
-    @Override
-    public String id() {
-        return "benchmarks";
-    }
-
-    @Override
-    public String title() {
-        return "Benchmarks: each benchmark's own metrics";
+    BenchmarkSection() {
+        super("benchmarks", "Benchmarks: each benchmark's own metrics");
     }
 
     private static final String[] COLUMNS = {"benchmark", "config", "category", "metric", "value", "n"};
@@ -76,7 +70,7 @@ final class BenchmarkSection implements Section<BenchmarkSection.Data> {
     }
 
     @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         var metrics = read(in);
         if (metrics == null) {
             return new Data(Input.Missing.check("benchmark_metrics", in.table("benchmark_metrics"), COLUMNS), null, List.of());
@@ -103,7 +97,7 @@ final class BenchmarkSection implements Section<BenchmarkSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) throws IOException {
+    void render(Data d, Page page) throws IOException {
         if (d.missing() != null) {
             page.absent(d.missing(), "run evaluate");
             return;

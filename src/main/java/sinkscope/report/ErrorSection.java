@@ -10,7 +10,7 @@ import org.apache.spark.sql.Row;
  * The {@code errors} table grouped by job and stage, largest group first, each with its row count and up to
  * {@value #EXAMPLES} examples naming the sample, the input line and the reason.
  */
-final class ErrorSection implements Section<ErrorSection.Data> {
+final class ErrorSection extends Section<ErrorSection.Data> {
     static final int EXAMPLES = 3;
 
     /** An error row: question id and line (null when the table or the row has none) and the reason. */
@@ -21,18 +21,12 @@ final class ErrorSection implements Section<ErrorSection.Data> {
     /** {@code groups} empty: no errors. */
     record Data(Input.Missing missing, List<Group> groups) {}
 
-    @Override
-    public String id() {
-        return "errors";
+    ErrorSection() {
+        super("errors", "Errors");
     }
 
     @Override
-    public String title() {
-        return "Errors";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         Dataset<Row> errors = in.table("errors");
         Input.Missing missing = Input.Missing.check("errors", errors, "job", "stage", "reason");
         if (missing != null) {
@@ -55,7 +49,7 @@ final class ErrorSection implements Section<ErrorSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) {
+    void render(Data d, Page page) {
         if (d.missing() != null) {
             page.absent(d.missing(), "");
             return;

@@ -21,25 +21,19 @@ import org.apache.spark.sql.types.StructField;
  * ({@code image_attention}, {@code object_share}, and any extra the table has) the mean over samples per layer, one
  * line per configuration.
  */
-final class GroundingSection implements Section<GroundingSection.Data> {
+final class GroundingSection extends Section<GroundingSection.Data> {
     /**
      * {@code measures}: the numeric columns; {@code series}: measure -> config (page order) -> (layer, mean) points by
      * layer, configs without a value left out; {@code empty}: the table has no rows.
      */
     record Data(Input.Missing missing, boolean empty, List<String> measures, Map<String, Map<String, double[][]>> series) {}
 
-    @Override
-    public String id() {
-        return "grounding";
+    GroundingSection() {
+        super("grounding", "Grounding: image attention per layer");
     }
 
     @Override
-    public String title() {
-        return "Grounding: image attention per layer";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         Dataset<Row> g = in.table("grounding");
         Input.Missing missing = Input.Missing.check("grounding", g, "config", "layer", "image_attention");
         if (missing != null) {
@@ -76,7 +70,7 @@ final class GroundingSection implements Section<GroundingSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) throws IOException {
+    void render(Data d, Page page) throws IOException {
         if (d.missing() != null) {
             page.absent(d.missing(), "run evaluate with a runner that reports per-layer image attention");
             return;

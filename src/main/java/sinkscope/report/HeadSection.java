@@ -16,25 +16,19 @@ import org.apache.spark.sql.Row;
  * image tokens, and the fraction of samples in which the head is image-centric (image attention >= summ and
  * visual-sink share <= rho: the heads VAR redistributes in). A cell the table lacks is NaN (grey).
  */
-final class HeadSection implements Section<HeadSection.Data> {
+final class HeadSection extends Section<HeadSection.Data> {
     /** One query kind's {@code [layer][head]} matrices and the largest image attention. */
     record Query(String name, double[][] image, double[][] centric, double max) {}
 
     /** {@code queries} empty: the table has no rows. */
     record Data(Input.Missing missing, String summ, String rho, int layers, int heads, List<Query> queries) {}
 
-    @Override
-    public String id() {
-        return "heads";
+    HeadSection() {
+        super("heads", "Heads: image attention and image-centric share");
     }
 
     @Override
-    public String title() {
-        return "Heads: image attention and image-centric share";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         Dataset<Row> heads = in.table("head_profile");
         Input.Missing missing = Input.Missing.check("head_profile", heads, "layer", "head", "query", "mean_image_attention", "image_centric_fraction");
         String summ = in.run.get("summ");
@@ -66,7 +60,7 @@ final class HeadSection implements Section<HeadSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) throws IOException {
+    void render(Data d, Page page) throws IOException {
         if (d.missing() != null) {
             page.absent(d.missing(), "run sinkstats");
             return;

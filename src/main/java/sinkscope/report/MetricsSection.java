@@ -22,7 +22,7 @@ import org.apache.spark.sql.Row;
  * split in percentage points, and the share of answers parsed as neither yes nor no (from {@code predictions}); bars
  * of accuracy and F1 per split.
  */
-final class MetricsSection implements Section<MetricsSection.Data> {
+final class MetricsSection extends Section<MetricsSection.Data> {
     static final List<String> NAMES = List.of("accuracy", "precision", "recall", "f1", "yes_ratio");
 
     /** A row of {@code metrics}: {@code values} in the order of {@link #NAMES}. */
@@ -34,18 +34,12 @@ final class MetricsSection implements Section<MetricsSection.Data> {
      */
     record Data(Input.Missing missing, Map<String, Map<String, Scores>> byCategory, Set<String> configs, Map<String, Double> other) {}
 
-    @Override
-    public String id() {
-        return "metrics";
+    MetricsSection() {
+        super("metrics", "Metrics: baseline, VAR and ablations");
     }
 
     @Override
-    public String title() {
-        return "Metrics: baseline, VAR and ablations";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         Dataset<Row> metrics = in.table("metrics");
         if (metrics != null && Input.has(metrics, "benchmark")) {
             metrics = metrics.where(col("benchmark").equalTo("pope"));
@@ -89,7 +83,7 @@ final class MetricsSection implements Section<MetricsSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) throws IOException {
+    void render(Data d, Page page) throws IOException {
         if (d.missing() != null) {
             page.absent(d.missing(), "run evaluate");
             return;

@@ -49,22 +49,18 @@ public final class Report {
         }
         Input input = new Input(spark, in, info);
         for (Section<?> s : PARTS) {
-            page.open(s.id(), s.title());
-            write(s, input, page);
+            page.open(s.id, s.title);
+            s.write(input, page);
             page.close();
         }
         Path index = page.finish(input.root.root(), SECTIONS);
         return new Result(index, page.charts());
     }
 
-    private static <D> void write(Section<D> s, Input in, Page page) throws IOException {
-        s.render(s.query(in), page);
-    }
-
     private static Map<String, String> sections() {
         Map<String, String> s = new LinkedHashMap<>();
         for (Section<?> p : PARTS) {
-            s.put(p.id(), p.title());
+            s.put(p.id, p.title);
         }
         return s;
     }

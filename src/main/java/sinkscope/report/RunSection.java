@@ -16,7 +16,7 @@ import sinkscope.model.ModelConfig;
  * processed samples by category and label, and the input balance inputs = processed + read/extract errors) and the
  * row count of every known table.
  */
-final class RunSection implements Section<RunSection.Data> {
+final class RunSection extends Section<RunSection.Data> {
     /**
      * {@code model}: rows of the model table, null when no config.json was readable ({@code modelDir} null: not
      * recorded); {@code processed} null without a samples table; {@code rows}: null for an absent table.
@@ -24,18 +24,12 @@ final class RunSection implements Section<RunSection.Data> {
     record Data(Map<String, String> parameters, String modelDir, Map<String, String> model, Map<String, String> inputs,
             Map<String, Long> byCategory, Map<String, Long> byLabel, Long processed, long inputErrors, Map<String, Long> rows) {}
 
-    @Override
-    public String id() {
-        return "run";
+    RunSection() {
+        super("run", "Run");
     }
 
     @Override
-    public String title() {
-        return "Run";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         RunInfo run = in.run;
         String dir = run.get("model");
         Path config = dir == null ? null : Path.of(dir).resolve("config.json");
@@ -87,7 +81,7 @@ final class RunSection implements Section<RunSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) {
+    void render(Data d, Page page) {
         page.add("<div class=\"cols\"><div>\n<h3>Parameters</h3>\n");
         if (d.parameters().isEmpty()) {
             page.note("Run parameters not recorded: <code>pipeline</code> saves them in <code>" + Page.esc(page.where(RunInfo.FILE))

@@ -11,25 +11,19 @@ import org.apache.spark.sql.Row;
  * score's means with its paired-bootstrap 95% interval, McNemar's b / c and exact p for right/wrong scores, and
  * whether it is significant.
  */
-final class SignificanceSection implements Section<SignificanceSection.Data> {
+final class SignificanceSection extends Section<SignificanceSection.Data> {
     /** A row of {@code significance}; the nullable columns are null where the table has no value. */
     record Test(String benchmark, String config, String metric, long n, Double baseline, Double value, Double difference, Double ciLow,
             Double ciHigh, Number baselineOnly, Number configOnly, Double mcnemarP, boolean significant) {}
 
     record Data(Input.Missing missing, List<Test> tests) {}
 
-    @Override
-    public String id() {
-        return "significance";
+    SignificanceSection() {
+        super("significance", "Against baseline: difference and noise");
     }
 
     @Override
-    public String title() {
-        return "Against baseline: difference and noise";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         Dataset<Row> sig = in.table("significance");
         Input.Missing missing = Input.Missing.check("significance", sig, "benchmark", "config", "metric", "n", "baseline", "value", "difference",
                 "ci_low", "ci_high", "mcnemar_p", "significant");
@@ -52,7 +46,7 @@ final class SignificanceSection implements Section<SignificanceSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) {
+    void render(Data d, Page page) {
         if (d.missing() != null) {
             page.absent(d.missing(), "run evaluate with a baseline config");
             return;

@@ -21,7 +21,7 @@ import org.apache.spark.sql.Row;
  * strongly (largest ratio) each is massive per layer; the top three per layer; sink tokens per image and their share
  * of the image tokens per layer.
  */
-final class SinkSection implements Section<SinkSection.Data> {
+final class SinkSection extends Section<SinkSection.Data> {
     static final int TOP_DIMS = 6;
 
     /** A row of {@code sink_dimensions}. */
@@ -34,18 +34,12 @@ final class SinkSection implements Section<SinkSection.Data> {
     record Data(Input.Missing dimsMissing, List<Dim> dims, Set<Integer> recommended, List<Integer> top, TreeSet<Integer> layers,
             Input.Missing tokensMissing, List<Tokens> tokens, String tau) {}
 
-    @Override
-    public String id() {
-        return "sink-dimensions";
+    SinkSection() {
+        super("sink-dimensions", "Sink dimensions and visual sink tokens");
     }
 
     @Override
-    public String title() {
-        return "Sink dimensions and visual sink tokens";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         Dataset<Row> d = in.table("sink_dimensions");
         Input.Missing dimsMissing = Input.Missing.check("sink_dimensions", d, "layer", "dim", "frequency", "max_ratio", "count", "rank", "recommended");
         List<Dim> dims = new ArrayList<>();
@@ -83,7 +77,7 @@ final class SinkSection implements Section<SinkSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) throws IOException {
+    void render(Data d, Page page) throws IOException {
         if (d.dimsMissing() != null) {
             page.absent(d.dimsMissing(), "run sinkstats");
         } else {

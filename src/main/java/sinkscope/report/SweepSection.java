@@ -19,7 +19,7 @@ import sinkscope.spark.EvalConfig;
  * metric at category {@code all}: a table of every VAR config (baseline for reference) and, per parameter that
  * varies, a chart of the metric over its values among the configs whose other parameters are VAR's defaults.
  */
-final class SweepSection implements Section<SweepSection.Data> {
+final class SweepSection extends Section<SweepSection.Data> {
     /**
      * {@code var}: config -> its parameters; {@code keys}: every parameter name; {@code headlines}: benchmark -> its
      * headline metric; {@code values}: benchmark -> config -> headline value (null: none); {@code series}: varied
@@ -28,18 +28,12 @@ final class SweepSection implements Section<SweepSection.Data> {
     record Data(boolean noMetrics, Map<String, Map<String, Double>> var, Set<String> keys, List<String> varying, Map<String, String> headlines,
             Map<String, Map<String, Double>> values, Map<String, Map<String, double[][]>> series) {}
 
-    @Override
-    public String id() {
-        return "sweep";
+    SweepSection() {
+        super("sweep", "VAR parameter sensitivity");
     }
 
     @Override
-    public String title() {
-        return "VAR parameter sensitivity";
-    }
-
-    @Override
-    public Data query(Input in) {
+    Data query(Input in) {
         var all = BenchmarkSection.read(in);
         if (all == null) {
             return new Data(true, Map.of(), Set.of(), List.of(), Map.of(), Map.of(), Map.of());
@@ -107,7 +101,7 @@ final class SweepSection implements Section<SweepSection.Data> {
     }
 
     @Override
-    public void render(Data d, Page page) throws IOException {
+    void render(Data d, Page page) throws IOException {
         if (d.noMetrics()) {
             page.absent(new Input.Missing("benchmark_metrics", List.of()), "run evaluate");
             return;
