@@ -39,7 +39,8 @@ final class BenchmarkSection extends Section<BenchmarkSection.Data> {
         super("benchmarks", "Benchmarks: each benchmark's own metrics");
     }
 
-    private static final String[] COLUMNS = {"benchmark", "config", "category", "metric", "value", "n"};
+    /** The columns of {@code benchmark_metrics} the report reads. */
+    static final String[] COLUMNS = {"benchmark", "config", "category", "metric", "value", "n"};
 
     /**
      * benchmark -> config (page order) -> category ({@code all} first) -> metric (table order) -> value, from

@@ -25,7 +25,7 @@ final class SweepSection extends Section<SweepSection.Data> {
      * headline metric; {@code values}: benchmark -> config -> headline value (null: none); {@code series}: varied
      * parameter -> "benchmark metric" -> (parameter value, metric) points by value.
      */
-    record Data(boolean noMetrics, Map<String, Map<String, Double>> var, Set<String> keys, List<String> varying, Map<String, String> headlines,
+    record Data(Input.Missing missing, Map<String, Map<String, Double>> var, Set<String> keys, List<String> varying, Map<String, String> headlines,
             Map<String, Map<String, Double>> values, Map<String, Map<String, double[][]>> series) {}
 
     SweepSection() {
@@ -36,7 +36,8 @@ final class SweepSection extends Section<SweepSection.Data> {
     Data query(Input in) {
         var all = BenchmarkSection.read(in);
         if (all == null) {
-            return new Data(true, Map.of(), Set.of(), List.of(), Map.of(), Map.of(), Map.of());
+            return new Data(Input.Missing.check("benchmark_metrics", in.table("benchmark_metrics"), BenchmarkSection.COLUMNS), Map.of(), Set.of(),
+                    List.of(), Map.of(), Map.of(), Map.of());
         }
         Map<String, Map<String, Double>> var = new TreeMap<>();
         for (var b : all.values()) {
@@ -97,13 +98,13 @@ final class SweepSection extends Section<SweepSection.Data> {
             }
             series.put(k, s);
         }
-        return new Data(false, var, keys, varying, headlines, values, series);
+        return new Data(null, var, keys, varying, headlines, values, series);
     }
 
     @Override
     void render(Data d, Page page) throws IOException {
-        if (d.noMetrics()) {
-            page.absent(new Input.Missing("benchmark_metrics", List.of()), "run evaluate");
+        if (d.missing() != null) {
+            page.absent(d.missing(), "run evaluate");
             return;
         }
         if (d.varying().isEmpty()) {
