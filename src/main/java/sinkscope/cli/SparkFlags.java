@@ -3,7 +3,7 @@ package sinkscope.cli;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import sinkscope.data.PublishedBenchmark;
+import sinkscope.benchmark.PublishedBenchmark;
 import sinkscope.spark.BenchmarkOptions;
 import sinkscope.spark.EvalConfig;
 import sinkscope.spark.ExtractOptions;
@@ -191,7 +191,7 @@ final class SparkFlags {
                 return List.of();
             }
             if (benchmark == null) {
-                throw new Args.UsageException("--annotations needs --benchmark NAME (one of " + PublishedBenchmark.NAMES + ")");
+                throw new Args.UsageException("--annotations needs --benchmark NAME (one of " + sinkscope.benchmark.Benchmarks.publishedNames() + ")");
             }
             return List.of(new PublishedBenchmark.Input(benchmark, PublishedBenchmark.Input.files(annotations),
                     images == null ? null : java.nio.file.Path.of(images)));

@@ -10,7 +10,7 @@
  * sinkscope.data.JudgeReaders} (MM-Vet, LLaVA-Bench in the wild: asked, scored by their judges) and {@link
  * sinkscope.data.PredictionReader} (LLaVA-style predictions JSONL).
  *
- * <p>{@link sinkscope.data.PublishedBenchmark} turns those readers' records into the questions evaluate asks.
+ * <p>{@link sinkscope.benchmark.PublishedBenchmark} turns those readers' records into the questions evaluate asks.
  *
  * <p>Questions may name their benchmark and task and carry options, reference answers and a group ({@link
  * sinkscope.data.Question}); {@link sinkscope.data.PromptTemplate} has LLaVA-1.5's prompt suffix per benchmark.

@@ -586,17 +586,9 @@ public final class Report {
         close();
     }
 
-    /** Preferred headline metric of a benchmark, among those it has at category all. */
-    static final List<String> HEADLINE = List.of("circular_accuracy", "pair_accuracy", "group_accuracy", "vqa_accuracy", "chair_s", "perception",
-            "overall", "accuracy");
-
-    private static String headline(Collection<String> metrics) {
-        for (String h : HEADLINE) {
-            if (metrics.contains(h)) {
-                return h;
-            }
-        }
-        return metrics.isEmpty() ? null : metrics.iterator().next();
+    /** The benchmark's headline metric among those it has at category all (the registry's, {@link sinkscope.benchmark.Benchmarks#headline}). */
+    private static String headline(String benchmark, Collection<String> metrics) {
+        return sinkscope.benchmark.Benchmarks.headline(benchmark, metrics);
     }
 
     /** benchmark -> config -> category -> metric -> row of benchmark_metrics; null when the table is absent. */
@@ -659,7 +651,7 @@ public final class Report {
                             html.append(String.format(Locale.ROOT, "%.3f", v));
                             Row br = base == null || base.get(cat) == null ? null : base.get(cat).get(m);
                             if (br != null && br != r && !br.isNullAt(4)) {
-                                boolean points = m.equals("score") || m.equals("perception") || m.equals("cognition") || m.equals("mean_length");
+                                boolean points = sinkscope.benchmark.Benchmarks.unit(b.getKey(), m) != sinkscope.benchmark.Benchmark.Unit.FRACTION;
                                 double d = (points ? 1 : 100) * (v - br.getDouble(4));
                                 boolean lowerBetter = m.startsWith("chair");
                                 String cls = Math.abs(d) < 0.05 ? "same" : m.equals("yes_ratio") || m.equals("mean_length") ? "neutral"
@@ -677,7 +669,7 @@ public final class Report {
                 }
             }
             html.append("</table>\n");
-            String h = headline(names);
+            String h = headline(b.getKey(), names);
             if (h != null) {
                 Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
                 for (var c : b.getValue().entrySet()) {
@@ -690,7 +682,7 @@ public final class Report {
                     }
                     bars.put(c.getKey(), per);
                 }
-                img(Charts.bars(b.getKey() + ": " + h, "category", h, bars, h.equals("perception") ? null : 1.0), "benchmark_" + safe(b.getKey()),
+                img(Charts.bars(b.getKey() + ": " + h, "category", h, bars, sinkscope.benchmark.Benchmarks.unit(b.getKey(), h) == sinkscope.benchmark.Benchmark.Unit.FRACTION ? 1.0 : null), "benchmark_" + safe(b.getKey()),
                         620, 340, b.getKey() + " " + h + " per category and config");
             }
         }
@@ -801,7 +793,7 @@ public final class Report {
         for (var b : all.entrySet()) {
             Set<String> names = new java.util.LinkedHashSet<>();
             b.getValue().values().forEach(c -> names.addAll(c.getOrDefault("all", Map.of()).keySet()));
-            String h = headline(names);
+            String h = headline(b.getKey(), names);
             if (h != null) {
                 headlines.put(b.getKey(), h);
             }
