@@ -276,6 +276,13 @@ public final class BenchmarkScores {
                 new Metric("all", "overall", cv.accuracy(), rows.size()));
     }
 
+    /** Accuracy named {@code name} over the questions whose category passes {@code category}. */
+    public Metric accuracyOf(String name, java.util.function.Predicate<String> category) {
+        GroupedAccuracy g = new GroupedAccuracy();
+        rows.stream().filter(r -> category.test(r.category())).forEach(r -> g.add(r.id(), null, Boolean.TRUE.equals(parse(r, null).correct())));
+        return new Metric("all", name, g.accuracy(), g.questions());
+    }
+
     /** {@code img_accuracy}: accuracy over the questions that show an image (ScienceQA's IMG). */
     public Metric imageAccuracy() {
         GroupedAccuracy g = new GroupedAccuracy();

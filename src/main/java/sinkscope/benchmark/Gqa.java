@@ -11,7 +11,8 @@ import sinkscope.eval.TaskScore;
 /**
  * GQA: {@code testdev_balanced_questions.json}, label the answer, category the structural type, image {@code <imageId>.jpg}.
  * Parsing LLaVA's {@code convert_gqa_for_eval.py} ({@code rstrip('.').lower()}), scored as GQA's {@code eval.py} scores
- * accuracy: exact match ({@link GqaAnswer}); {@code accuracy_vqa_normalized} also applies the VQA normalization.
+ * accuracy (its balanced questions only): exact match ({@link GqaAnswer}), overall, {@code binary} and {@code open} (structural
+ * type {@code query}) and per structural type; {@code accuracy_vqa_normalized} also applies the VQA normalization.
  */
 final class Gqa extends Benchmark {
 
@@ -38,7 +39,9 @@ final class Gqa extends Benchmark {
     @Override
     public List<BenchmarkScores.Metric> metrics(BenchmarkScores s) {
         List<BenchmarkScores.Metric> out = s.taskMetrics();
-        out.add(1, s.gqaNormalized());
+        out.add(1, s.accuracyOf("binary", c -> !"query".equals(c)));
+        out.add(2, s.accuracyOf("open", c -> "query".equals(c)));
+        out.add(3, s.gqaNormalized());
         return out;
     }
 }

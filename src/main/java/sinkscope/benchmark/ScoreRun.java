@@ -27,6 +27,11 @@ import sinkscope.eval.TaskScore;
  */
 public final class ScoreRun {
 
+    /** The prediction formats {@code score} reads, as its error messages name them. */
+    public static final String PREDICTION_FORMATS = "LLaVA's answers JSONL ({\"question_id\", \"text\"} per line), a results JSON array "
+            + "([{\"question_id\", \"answer\"}]: VQAv2, TextVQA; [{\"image\", \"answer\"}]: VizWiz; [{\"questionId\", \"prediction\"}]: GQA), "
+            + "a run's predictions table (or its output root), or MME's eval-tool results (eval_tool/Your_Results/<subtask>.txt)";
+
     /** One config's scores and counts. */
     public record Scored(BenchmarkScores scores, long unmatched, long missing) {}
 
@@ -51,6 +56,10 @@ public final class ScoreRun {
             PublishedBenchmark.Result r = PublishedBenchmark.readAs(PublishedBenchmark.Input.annotations(benchmark, annotations),
                     Benchmark.Reading.score(synonyms, split), 0);
             errors.addAll(r.errors());
+            if (r.items().isEmpty() && !r.errors().isEmpty()) {
+                throw new IllegalArgumentException(benchmark + ": no question could be read from " + annotations + " (" + r.errors().get(0)
+                        + "); it takes " + this.benchmark.layout());
+            }
             for (PublishedBenchmark.Item i : r.items()) {
                 questions.add(i.question());
                 for (String k : this.benchmark.keys(i.question())) {
@@ -88,6 +97,16 @@ public final class ScoreRun {
         Map<String, Scored> out = new TreeMap<>();
         out.put("", new Scored(s, 0, missing));
         return out;
+    }
+
+    /** Predictions read from a file ({@link sinkscope.data.PredictionReader}); one of which nothing could be read is an error naming the formats. */
+    public List<Prediction> predictions(BenchmarkRead<Prediction> read, Path file) {
+        if (read.items().isEmpty() && !read.errors().isEmpty()) {
+            throw new IllegalArgumentException("cannot read " + file + " as predictions (" + read.errors().get(0) + "); score reads "
+                    + PREDICTION_FORMATS);
+        }
+        errors.addAll(read.errors());
+        return read.items();
     }
 
     /** Scores predictions, per config (null config: one unnamed group ""). */

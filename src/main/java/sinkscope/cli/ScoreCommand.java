@@ -9,7 +9,6 @@ import java.util.Map;
 import sinkscope.benchmark.Benchmarks;
 import sinkscope.benchmark.PublishedBenchmark;
 import sinkscope.benchmark.ScoreRun;
-import sinkscope.data.BenchmarkRead;
 import sinkscope.data.PredictionReader;
 import sinkscope.data.ReadError;
 import sinkscope.eval.Significance;
@@ -57,15 +56,12 @@ public final class ScoreCommand implements Main.Command {
         }
         Map<String, ScoreRun.Scored> byConfig = run.answered(predictions);
         if (byConfig == null) {
-            List<PredictionReader.Prediction> preds;
-            if (Files.isDirectory(predictions)) {
-                preds = PredictionTable.read(predictions, benchmark, master);
-            } else {
-                BenchmarkRead<PredictionReader.Prediction> r = PredictionReader.read(predictions);
-                run.errors().addAll(r.errors());
-                preds = r.items();
+            try {
+                byConfig = run.score(Files.isDirectory(predictions) ? PredictionTable.read(predictions, benchmark, master)
+                        : run.predictions(PredictionReader.read(predictions), predictions));
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException(e.getMessage());
             }
-            byConfig = run.score(preds);
         }
         for (ReadError e : run.errors()) {
             System.err.println(e);

@@ -25,6 +25,9 @@ public final class GqaReader {
         VqaReader.end(out, JsonItems.members(file, null, (line, key, v) -> {
             try {
                 JsonObject o = Fields.object(v, "question " + key);
+                if (o.has("isBalanced") && o.get("isBalanced").isJsonPrimitive() && !o.get("isBalanced").getAsBoolean()) {
+                    return; // eval.py scores the balanced questions only
+                }
                 String category = null;
                 if (o.has("types") && o.get("types").isJsonObject()) {
                     category = Fields.optString(o.getAsJsonObject("types"), "structural");

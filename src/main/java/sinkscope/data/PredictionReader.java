@@ -14,8 +14,8 @@ import java.util.Set;
  *       generated {@code text} (or {@code answer}), optionally {@code prompt}, {@code round_id} (MMBench's option
  *       rotations), {@code config}, {@code category} and {@code label}; other fields are ignored; blank lines are
  *       skipped;</li>
- *   <li>a JSON array of results: {@code [{"question_id", "answer"}]} as {@code vqaEval.py} and the VQAv2, VizWiz and
- *       TextVQA evaluation servers take it, or {@code [{"questionId", "prediction"}]} as GQA's {@code eval.py} takes it
+ *   <li>a JSON array of results: {@code [{"question_id", "answer"}]} as {@code vqaEval.py} and the VQAv2 and TextVQA
+ *       evaluation servers take it, {@code [{"image", "answer"}]} as VizWiz's takes it (the image file is its id), or {@code [{"questionId", "prediction"}]} as GQA's {@code eval.py} takes it
  *       (LLaVA's {@code convert_gqa_for_eval.py} writes it).</li>
  * </ul>
  * A file starting with {@code [} is read as an array. A malformed record, a record without id or answer, or an id
@@ -53,14 +53,15 @@ public final class PredictionReader {
             try {
                 JsonObject o = Fields.object(v, "result");
                 boolean gqa = o.has("questionId");
-                String id = Fields.id(o, gqa ? "questionId" : "question_id");
+                String idField = gqa ? "questionId" : o.has("question_id") || !o.has("image") ? "question_id" : "image";
+                String id = Fields.id(o, idField);
                 String field = gqa ? "prediction" : o.has("answer") ? "answer" : "text";
                 String answer = Fields.optString(o, field);
                 if (answer == null) {
                     throw new Fields.Bad(field, "missing");
                 }
                 if (!seen.add(id)) {
-                    throw new Fields.Bad(gqa ? "questionId" : "question_id", "duplicate id " + id);
+                    throw new Fields.Bad(idField, "duplicate id " + id);
                 }
                 out.items().add(new Prediction(id, answer, null, 0, null, null, null, line));
             } catch (Fields.Bad e) {

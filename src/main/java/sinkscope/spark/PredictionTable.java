@@ -15,9 +15,18 @@ public final class PredictionTable {
 
     private PredictionTable() {}
 
-    /** {@code path}: the table's folder or the run's output root; {@code master}: Spark's, {@code local[1]} by default. */
+    /**
+     * {@code path}: the table's folder or the run's output root; {@code master}: Spark's, {@code local[1]} by default. A folder
+     * without Parquet files is an error naming the formats {@code score} reads.
+     */
     public static List<Prediction> read(Path path, String benchmark, String master) throws java.io.IOException {
         Path table = Files.isDirectory(path.resolve("predictions")) ? path.resolve("predictions") : path;
+        try (var files = Files.list(table)) {
+            if (files.noneMatch(f -> f.getFileName().toString().endsWith(".parquet"))) {
+                throw new IllegalArgumentException(path + " is no predictions table (no .parquet files) nor a run's output root; score reads "
+                        + sinkscope.benchmark.ScoreRun.PREDICTION_FORMATS);
+            }
+        }
         SparkSession spark = Pipeline.session("local", master == null ? "local[1]" : master, "sinkscope score");
         try {
             List<Prediction> out = new ArrayList<>();
