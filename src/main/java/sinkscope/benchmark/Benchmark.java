@@ -132,9 +132,17 @@ public abstract class Benchmark {
         return "group_accuracy";
     }
 
-    /** The metric a table or chart leads with, among those present in {@code metrics} (the first known one, else the first). */
-    public String headline(List<String> metrics) {
-        for (String m : List.of(groupMetric(), "vqa_accuracy", "chair_s", "perception", "overall", "accuracy")) {
+    /**
+     * The metrics a table or chart leads with, in preference order (the first one a run has is the headline): the group
+     * metric (when groups hold several questions), VQA accuracy, CHAIR_s, MME's perception, CV-Bench's overall, accuracy.
+     */
+    public List<String> headlines() {
+        return List.of(groupMetric(), "vqa_accuracy", "chair_s", "perception", "overall", "accuracy");
+    }
+
+    /** The headline among the metrics present ({@link #headlines}; none of them: the first present). */
+    public final String headline(List<String> metrics) {
+        for (String m : headlines()) {
             if (metrics.contains(m)) {
                 return m;
             }

@@ -134,6 +134,14 @@ public record RunInfo(Map<String, String> parameters) {
             prefixes.addProperty(b.getKey(), sinkscope.benchmark.Benchmarks.of(b.getKey(), b.getValue()).prefix(s.benchmarks().promptSuffix()));
         }
         gen.add("prefix_by_benchmark", prefixes);
+        // the registry's headline metrics, in preference order, for the notebooks (the first a benchmark has is its headline)
+        com.google.gson.JsonObject headlines = new com.google.gson.JsonObject();
+        for (Map.Entry<String, String> b : benchmarks(s).entrySet()) {
+            com.google.gson.JsonArray h = new com.google.gson.JsonArray();
+            sinkscope.benchmark.Benchmarks.of(b.getKey(), b.getValue()).headlines().forEach(h::add);
+            headlines.add(b.getKey(), h);
+        }
+        gen.add("headlines_by_benchmark", headlines);
         o.add("generation", gen);
 
         com.google.gson.JsonObject var = new com.google.gson.JsonObject();
