@@ -49,10 +49,13 @@ public abstract class Benchmark {
 
     private final String name;
     private final String task;
+    private final String layout;
 
-    protected Benchmark(String name, String task) {
+    /** {@code layout}: the published files as {@link #layout} names them, or null (no published layout). */
+    protected Benchmark(String name, String task, String layout) {
         this.name = name;
         this.task = task;
+        this.layout = layout;
     }
 
     /** The name runs, tables and flags use ({@code pope}, {@code mmbench}, ...). */
@@ -66,8 +69,8 @@ public abstract class Benchmark {
     }
 
     /** The published files in {@code --annotations} order, as usage messages and docs name them; null: no published layout. */
-    public String layout() {
-        return null;
+    public final String layout() {
+        return layout;
     }
 
     /** How many files the layout takes (the first is required). */

@@ -107,7 +107,7 @@ public final class Benchmarks {
     /** A benchmark scored by its task's generic rules, without a published layout (the synthetic benchmark's parts). */
     static final class Generic extends Benchmark {
         Generic(String name, String task) {
-            super(name, task);
+            super(name, task, null);
         }
     }
 }

@@ -14,10 +14,26 @@ import sinkscope.eval.TaskScore;
  */
 abstract class ChoiceLayout extends Benchmark {
     private final String imageField;
+    private final boolean ownPrompts;
 
-    ChoiceLayout(String name, String imageField) {
-        super(name, TaskScore.CHOICE);
+    /**
+     * {@code ownPrompts}: a benchmark LLaVA-1.5 has no script for (CV-Bench, MMVP): its file's prompts are asked as they are (no
+     * suffix) and its images lie beside the file unless a folder is given.
+     */
+    ChoiceLayout(String name, String imageField, String layout, boolean ownPrompts) {
+        super(name, TaskScore.CHOICE, layout);
         this.imageField = imageField;
+        this.ownPrompts = ownPrompts;
+    }
+
+    @Override
+    public Path layoutImages(Path first) {
+        return ownPrompts ? first.toAbsolutePath().getParent() : null;
+    }
+
+    @Override
+    public String suffix(String mode) {
+        return ownPrompts && checkMode(mode) ? "" : super.suffix(mode);
     }
 
     /** The layout's records. */

@@ -30,12 +30,7 @@ final class CocoChair extends Benchmark {
     private static final Pattern DIGITS = Pattern.compile("(\\d+)(?!.*\\d)");
 
     CocoChair() {
-        super("chair", TaskScore.CAPTION);
-    }
-
-    @Override
-    public String layout() {
-        return "captions_val2014.json,instances_val2014.json";
+        super("chair", TaskScore.CAPTION, "captions_val2014.json,instances_val2014.json");
     }
 
     @Override

@@ -14,17 +14,7 @@ import sinkscope.data.ChoiceReaders;
 final class CvBench extends ChoiceLayout {
 
     CvBench() {
-        super("cvbench", "image");
-    }
-
-    @Override
-    public String layout() {
-        return "CV-Bench test.jsonl";
-    }
-
-    @Override
-    public Path layoutImages(Path first) {
-        return first.toAbsolutePath().getParent();
+        super("cvbench", "image", "CV-Bench test.jsonl", true);
     }
 
     @Override
@@ -35,12 +25,6 @@ final class CvBench extends ChoiceLayout {
     @Override
     String category(ChoiceReaders.ChoiceQuestion q) {
         return q.split();
-    }
-
-    @Override
-    public String suffix(String mode) {
-        checkMode(mode);
-        return "";
     }
 
     @Override

@@ -17,12 +17,7 @@ import sinkscope.eval.TaskScore;
 final class Gqa extends Benchmark {
 
     Gqa() {
-        super("gqa", TaskScore.OPEN);
-    }
-
-    @Override
-    public String layout() {
-        return "testdev_balanced_questions.json";
+        super("gqa", TaskScore.OPEN, "testdev_balanced_questions.json");
     }
 
     @Override

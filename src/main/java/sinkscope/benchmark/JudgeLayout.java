@@ -15,8 +15,8 @@ import sinkscope.eval.TaskScore;
 abstract class JudgeLayout extends Benchmark {
     private final String imageField;
 
-    JudgeLayout(String name, String imageField) {
-        super(name, TaskScore.JUDGE);
+    JudgeLayout(String name, String imageField, String layout) {
+        super(name, TaskScore.JUDGE, layout);
         this.imageField = imageField;
     }
 

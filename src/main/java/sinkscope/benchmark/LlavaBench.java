@@ -9,12 +9,7 @@ import sinkscope.data.JudgeReaders;
 final class LlavaBench extends JudgeLayout {
 
     LlavaBench() {
-        super("llavabench", "image");
-    }
-
-    @Override
-    public String layout() {
-        return "LLaVA-Bench in the wild's questions.jsonl";
+        super("llavabench", "image", "LLaVA-Bench in the wild's questions.jsonl");
     }
 
     @Override

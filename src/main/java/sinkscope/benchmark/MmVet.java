@@ -10,12 +10,7 @@ import sinkscope.data.PromptTemplate;
 final class MmVet extends JudgeLayout {
 
     MmVet() {
-        super("mmvet", "imagename");
-    }
-
-    @Override
-    public String layout() {
-        return "MM-Vet's mm-vet.json";
+        super("mmvet", "imagename", "MM-Vet's mm-vet.json");
     }
 
     @Override

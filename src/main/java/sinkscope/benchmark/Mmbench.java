@@ -29,17 +29,12 @@ final class Mmbench extends Benchmark {
     private static final Pattern ROUND_ID = Pattern.compile("(\\d+)#(\\d+)");
 
     Mmbench() {
-        super("mmbench", TaskScore.CHOICE);
+        super("mmbench", TaskScore.CHOICE, "the MMBench tsv");
     }
 
     /** The question id of round {@code round} of row {@code index}: {@code index}, or {@code index#round} after round 0. */
     static String id(String index, int round) {
         return round == 0 ? index : index + "#" + round;
-    }
-
-    @Override
-    public String layout() {
-        return "the MMBench tsv";
     }
 
     @Override

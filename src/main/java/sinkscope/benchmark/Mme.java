@@ -26,12 +26,7 @@ final class Mme extends Benchmark {
     private static final Pattern WS = Pattern.compile("\\s+");
 
     Mme() {
-        super("mme", TaskScore.YES_NO);
-    }
-
-    @Override
-    public String layout() {
-        return "the MME_Benchmark_release_version folder";
+        super("mme", TaskScore.YES_NO, "the MME_Benchmark_release_version folder");
     }
 
     @Override

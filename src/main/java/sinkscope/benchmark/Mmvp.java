@@ -12,28 +12,12 @@ import sinkscope.data.ChoiceReaders;
 final class Mmvp extends ChoiceLayout {
 
     Mmvp() {
-        super("mmvp", "Index");
-    }
-
-    @Override
-    public String layout() {
-        return "MMVP Questions.csv";
-    }
-
-    @Override
-    public Path layoutImages(Path first) {
-        return first.toAbsolutePath().getParent();
+        super("mmvp", "Index", "MMVP Questions.csv", true);
     }
 
     @Override
     BenchmarkRead<ChoiceReaders.ChoiceQuestion> records(PublishedBenchmark.Input in, Reading how) throws IOException {
         return ChoiceReaders.mmvp(in.files().get(0));
-    }
-
-    @Override
-    public String suffix(String mode) {
-        checkMode(mode);
-        return "";
     }
 
     @Override

@@ -28,12 +28,7 @@ final class Pope extends Benchmark {
     private static final String PREFIX = "coco_pope_";
 
     Pope() {
-        super("pope", TaskScore.YES_NO);
-    }
-
-    @Override
-    public String layout() {
-        return "the question JSONL (llava_pope_test.jsonl)[,POPE's label folder of coco_pope_<category>.json]";
+        super("pope", TaskScore.YES_NO, "the question JSONL (llava_pope_test.jsonl)[,POPE's label folder of coco_pope_<category>.json]");
     }
 
     @Override

@@ -22,12 +22,7 @@ import sinkscope.eval.TaskScore;
 final class ScienceQa extends ChoiceLayout {
 
     ScienceQa() {
-        super("scienceqa", "image");
-    }
-
-    @Override
-    public String layout() {
-        return "LLaVA's llava_test_CQM-A.json (score also: ScienceQA's folder of problems.json and pid_splits.json)";
+        super("scienceqa", "image", "LLaVA's llava_test_CQM-A.json (score also: ScienceQA's folder of problems.json and pid_splits.json)", false);
     }
 
     @Override

@@ -18,12 +18,7 @@ import sinkscope.eval.TaskScore;
 final class Seed extends ChoiceLayout {
 
     Seed() {
-        super("seed", "data_id");
-    }
-
-    @Override
-    public String layout() {
-        return "SEED-Bench.json";
+        super("seed", "data_id", "SEED-Bench.json", false);
     }
 
     @Override

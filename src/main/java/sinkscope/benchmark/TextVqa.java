@@ -19,12 +19,7 @@ import sinkscope.eval.VqaAccuracy;
  */
 final class TextVqa extends VqaLayout {
     TextVqa() {
-        super("textvqa", VqaAccuracy.Protocol.TEXTVQA, "image_id");
-    }
-
-    @Override
-    public String layout() {
-        return "TextVQA_0.5.1_val.json[,TextVQA_Rosetta_OCR_v0.2_val.json]";
+        super("textvqa", VqaAccuracy.Protocol.TEXTVQA, "image_id", "TextVQA_0.5.1_val.json[,TextVQA_Rosetta_OCR_v0.2_val.json]");
     }
 
     @Override

@@ -10,12 +10,7 @@ import sinkscope.eval.VqaAccuracy;
 final class VizWiz extends VqaLayout {
 
     VizWiz() {
-        super("vizwiz", VqaAccuracy.Protocol.VIZWIZ, "image");
-    }
-
-    @Override
-    public String layout() {
-        return "VizWiz val.json";
+        super("vizwiz", VqaAccuracy.Protocol.VIZWIZ, "image", "VizWiz val.json");
     }
 
     @Override

@@ -19,8 +19,8 @@ abstract class VqaLayout extends Benchmark {
     private final VqaAccuracy.Protocol protocol;
     private final String imageField;
 
-    VqaLayout(String name, VqaAccuracy.Protocol protocol, String imageField) {
-        super(name, TaskScore.OPEN);
+    VqaLayout(String name, VqaAccuracy.Protocol protocol, String imageField, String layout) {
+        super(name, TaskScore.OPEN, layout);
         this.protocol = protocol;
         this.imageField = imageField;
     }

@@ -15,12 +15,7 @@ import sinkscope.eval.VqaAccuracy;
 final class VqaV2 extends VqaLayout {
 
     VqaV2() {
-        super("vqav2", VqaAccuracy.Protocol.VQAV2, "image_id");
-    }
-
-    @Override
-    public String layout() {
-        return "v2_mscoco_val2014_annotations.json,v2_OpenEnded_mscoco_val2014_questions.json";
+        super("vqav2", VqaAccuracy.Protocol.VQAV2, "image_id", "v2_mscoco_val2014_annotations.json,v2_OpenEnded_mscoco_val2014_questions.json");
     }
 
     @Override

@@ -283,4 +283,14 @@ class ScoreCommandTest {
     void unknownBenchmarkIsAUsageError() {
         assertEquals(2, Main.run("score", "--benchmark", "nope", "--predictions", "x.jsonl"));
     }
+
+    /** A predictions file in a format score does not read, or a folder that is no run, is a usage error (exit 2). */
+    @Test
+    void unreadablePredictionsAreAUsageError() throws IOException {
+        Path bad = write("preds.json", "{\"results\": {\n\"1\": \"yes\"\n}}\n");
+        Path labels = write("pope.jsonl", "{\"question_id\": 1, \"image\": \"a.jpg\", \"text\": \"Is there a dog?\", \"label\": \"yes\"}\n");
+        assertEquals(2, Main.run("score", "--benchmark", "pope", "--predictions", bad.toString(), "--annotations", labels.toString()));
+        Files.createDirectories(dir.resolve("empty"));
+        assertEquals(2, Main.run("score", "--benchmark", "pope", "--predictions", dir.resolve("empty").toString()));
+    }
 }
