@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
 import sinkscope.data.BenchmarkRead;
 import sinkscope.data.CocoReader;
 import sinkscope.data.PredictionReader.Prediction;
-import sinkscope.data.Question;
 import sinkscope.eval.Chair;
 import sinkscope.eval.TaskScore;
 

@@ -1,7 +1,6 @@
 package sinkscope.benchmark;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import sinkscope.data.BenchmarkRead;
 import sinkscope.data.ChoiceReaders;
