@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sinkscope.data.PublishedBenchmark;
+import sinkscope.benchmark.PublishedBenchmark;
 import sinkscope.spark.BenchmarkOptions;
 import sinkscope.spark.EvalConfig;
 import sinkscope.spark.ExtractOptions;
@@ -256,7 +256,7 @@ public final class SparkFlags {
                 return List.of();
             }
             if (benchmark == null) {
-                throw new UsageException("--annotations needs --benchmark NAME (one of " + PublishedBenchmark.NAMES + ")");
+                throw new UsageException("--annotations needs --benchmark NAME (one of " + sinkscope.benchmark.Benchmarks.publishedNames() + ")");
             }
             return List.of(new PublishedBenchmark.Input(benchmark, PublishedBenchmark.Input.files(annotations),
                     images == null ? null : java.nio.file.Path.of(images)));

@@ -99,6 +99,67 @@ public final class ChoiceReaders {
         return out;
     }
 
+    /**
+     * ScienceQA's own base folder, as {@code eval_science_qa.py --base-dir --split} reads it: {@code pid_splits.json}
+     * ({@code {"test": [pid, ...], ...}}) picks the split's problems, in that order, from {@code problems.json}
+     * ({@code {pid: {"question", "choices": [...], "answer": index, "hint", "image": "image.png" or null, "subject"}}});
+     * id the pid, image {@code images/<split>/<pid>/<image>} (null for a text-only problem), category the subject. A pid of
+     * the split that is not in {@code problems.json} is an error naming {@code pid_splits.json}.
+     */
+    public static BenchmarkRead<ChoiceQuestion> scienceQaProblems(Path dir, String split) throws IOException {
+        BenchmarkRead<ChoiceQuestion> out = new BenchmarkRead<>();
+        Path splits = dir.resolve("pid_splits.json");
+        Path problems = dir.resolve("problems.json");
+        for (Path f : List.of(splits, problems)) {
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException("scienceqa: no " + f + " (the base folder holds problems.json and pid_splits.json)");
+            }
+        }
+        java.util.Map<String, Integer> order = new java.util.LinkedHashMap<>();
+        VqaReader.end(out, JsonItems.members(splits, null, (line, key, v) -> {
+            if (key.equals(split) && v.isJsonArray()) {
+                v.getAsJsonArray().forEach(e -> order.putIfAbsent(e.getAsString(), order.size()));
+            }
+        }));
+        if (order.isEmpty()) {
+            throw new IllegalArgumentException("scienceqa: " + splits + " has no split '" + split + "'");
+        }
+        ChoiceQuestion[] bySplit = new ChoiceQuestion[order.size()];
+        String f = problems.toString();
+        VqaReader.end(out, JsonItems.members(problems, null, (line, pid, v) -> {
+            Integer at = order.get(pid);
+            if (at == null) {
+                return;
+            }
+            try {
+                JsonObject o = Fields.object(v, "problem");
+                List<String> choices = Fields.strings(o, "choices");
+                if (choices.size() < 2) {
+                    throw new Fields.Bad("choices", "fewer than two choices");
+                }
+                long answer = Fields.integer(o, "answer");
+                if (answer < 0 || answer >= choices.size()) {
+                    throw new Fields.Bad("answer", answer + " is not a choice index (0-" + (choices.size() - 1) + ")");
+                }
+                String image = Fields.optString(o, "image");
+                bySplit[at] = new ChoiceQuestion(pid, image == null ? null : "images/" + split + "/" + pid + "/" + image, Fields.string(o, "question"),
+                        choices, (int) answer, Fields.optString(o, "subject"), split, pid, line);
+            } catch (Fields.Bad e) {
+                out.errors().add(Fields.error(f, line, e));
+                bySplit[at] = new ChoiceQuestion(pid, null, "", List.of(), -1, null, null, null, -1);
+            }
+        }));
+        for (java.util.Map.Entry<String, Integer> e : order.entrySet()) {
+            ChoiceQuestion q = bySplit[e.getValue()];
+            if (q == null) {
+                out.errors().add(new ReadError(splits.toString(), -1, split, "problem " + e.getKey() + " is not in " + problems));
+            } else if (q.answer() >= 0) {
+                out.items().add(q);
+            }
+        }
+        return out;
+    }
+
     public static BenchmarkRead<ChoiceQuestion> seed(Path file) throws IOException {
         BenchmarkRead<ChoiceQuestion> out = new BenchmarkRead<>();
         String f = file.toString();

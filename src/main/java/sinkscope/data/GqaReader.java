@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * "answer", "types": {"structural", "semantic", "detailed"}, ...}}. LLaVA's converted question file
  * ({@code llava_gqa_testdev_balanced.jsonl}: {@code question_id}, {@code image}, {@code text}) is read by
  * {@link QuestionReader}; its ids are these keys. A question without image, text or answer is an error naming
- * the field. The category is {@code types.structural} (verify, query, choose, logical, compare).
+ * the field. The category is {@code types.structural} (verify, query, choose, logical, compare). A question with
+ * {@code "isBalanced": false} is skipped: {@code eval.py} scores the balanced ones only.
  */
 public final class GqaReader {
 
@@ -25,6 +26,9 @@ public final class GqaReader {
         VqaReader.end(out, JsonItems.members(file, null, (line, key, v) -> {
             try {
                 JsonObject o = Fields.object(v, "question " + key);
+                if (o.has("isBalanced") && o.get("isBalanced").isJsonPrimitive() && !o.get("isBalanced").getAsBoolean()) {
+                    return; // eval.py scores the balanced questions only
+                }
                 String category = null;
                 if (o.has("types") && o.get("types").isJsonObject()) {
                     category = Fields.optString(o.getAsJsonObject("types"), "structural");

@@ -51,7 +51,7 @@ public final class PromptTemplate {
     public static final String MMVET_REASONING_PREFIX = "First please perform reasoning, and think step by step to provide best answer "
             + "to the following question: \n\n";
     /**
-     * Prompt-suffix modes of {@link #suffix} and {@link #prefix}: LLaVA-1.5's per benchmark ({@code llava}), lmms-eval's
+     * Prompt-suffix modes ({@code sinkscope.benchmark.Benchmark#suffix}): LLaVA-1.5's per benchmark ({@code llava}), lmms-eval's
      * default prompts, with which Qwen2-VL's numbers are reproduced ({@code qwen2_vl}), or none; the flag's {@code auto}
      * picks by the model's family ({@link #suffixModeFor}).
      */
@@ -102,42 +102,6 @@ public final class PromptTemplate {
     }
 
     /**
-     * The prompt suffix LLaVA-1.5's evaluation appends for a benchmark ({@code mode} {@code llava}), or none
-     * ({@code none}): the short-answer prompt for POPE, MME, VQAv2, GQA, TextVQA and the synthetic yes/no and open
-     * questions; VizWiz's unanswerable line before it; the option-letter prompt for ScienceQA, MMBench, SEED-Bench and
-     * the synthetic multiple choice; nothing for CV-Bench and MMVP (LLaVA-1.5 has no scripts for them; their files'
-     * prompts are used as they are), captions and the judge-scored MM-Vet and LLaVA-Bench (their questions as they are,
-     * as {@code model_vqa.py} asks them). A benchmark this table does not know gets its task's: short answer for yes/no and
-     * open, option letter for choice, none for caption and judge. Mode {@code qwen2_vl} has the same suffixes: lmms-eval's
-     * post-prompts for these benchmarks are LLaVA-1.5's (its difference is MM-Vet's pre-prompt, {@link #prefix}).
-     */
-    public static String suffix(String mode, String benchmark, String task) {
-        if (mode == null || mode.equals("none")) {
-            return "";
-        }
-        if (!SUFFIX_MODES.contains(mode)) {
-            throw new IllegalArgumentException("prompt suffix mode must be one of " + SUFFIX_MODES + ", got '" + mode + "'");
-        }
-        String b = benchmark == null ? "" : benchmark.toLowerCase(java.util.Locale.ROOT);
-        return switch (b) {
-            case "pope", "mme", "vqav2", "gqa", "textvqa", "synth_pope", "synth_vqa" -> SHORT_ANSWER_SUFFIX;
-            case "vizwiz" -> VIZWIZ_SUFFIX;
-            case "scienceqa", "mmbench", "seed", "synth_choice" -> OPTION_LETTER_SUFFIX;
-            case "cvbench", "mmvp", "chair", "synth_caption", "mmvet", "llavabench" -> "";
-            default -> switch (task == null ? "" : task) {
-                case "choice" -> OPTION_LETTER_SUFFIX;
-                case "caption", "judge" -> "";
-                default -> SHORT_ANSWER_SUFFIX;
-            };
-        };
-    }
-
-    /** What goes before the question: {@link #MMVET_REASONING_PREFIX} for MM-Vet in mode {@code qwen2_vl}, else nothing. */
-    public static String prefix(String mode, String benchmark) {
-        return "qwen2_vl".equals(mode) && "mmvet".equals(benchmark) ? MMVET_REASONING_PREFIX : "";
-    }
-
-    /**
      * The suffix mode {@code --prompt-suffix auto} means for a model of config.json {@code model_type}: {@code qwen2_vl} for
      * Qwen2-VL and Qwen2.5-VL, {@code llava} for everything else (LLaVA-1.5, LLaVA-NeXT, the original layout, unknown).
      */
@@ -162,15 +126,6 @@ public final class PromptTemplate {
             q.append(s);
         }
         return q.toString();
-    }
-
-    /**
-     * The question as it is asked under suffix mode {@code mode}: {@link #prefix} (unless the text already starts with it),
-     * then {@link #question} with the benchmark's {@link #suffix}.
-     */
-    public static String ask(String mode, String benchmark, String task, String text, java.util.List<String> options) {
-        String p = prefix(mode, benchmark);
-        return (text.startsWith(p) ? "" : p) + question(text, options, suffix(mode, benchmark, task));
     }
 
     /** {@code llava_hf}, {@code vicuna_v1}, {@code plain} or {@code custom}. */

@@ -134,8 +134,8 @@ public final class QuestionReader {
             List<String> options = strings(o, "options", null);
             List<String> answers = strings(o, o.has("answers") ? "answers" : "objects", "answer");
             String group = o.has("group") && o.get("group").isJsonPrimitive() ? o.get("group").getAsString() : optionalString(o, "group");
-            String effective = task != null ? task : sinkscope.eval.TaskScore.taskOf(benchmark);
-            if (sinkscope.eval.TaskScore.CHOICE.equals(effective)) {
+            // a multiple-choice question: its task says so, or (task from its benchmark) it lists options
+            if (sinkscope.eval.TaskScore.CHOICE.equals(task) || (task == null && !options.isEmpty())) {
                 if (options.size() < 2 || options.size() > 26) {
                     throw new IllegalArgumentException("field 'options' must hold 2 to 26 option texts for a multiple-choice question, got "
                             + options.size());

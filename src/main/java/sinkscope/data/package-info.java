@@ -10,11 +10,12 @@
  * sinkscope.data.JudgeReaders} (MM-Vet, LLaVA-Bench in the wild: asked, scored by their judges) and {@link
  * sinkscope.data.PredictionReader} (LLaVA-style predictions JSONL).
  *
- * <p>{@link sinkscope.data.PublishedBenchmark} turns those readers' records into the questions evaluate asks.
+ * <p>The benchmark registry ({@code sinkscope.benchmark}) turns those readers' records into questions; it depends on this
+ * package, not the other way.
  *
  * <p>Questions may name their benchmark and task and carry options, reference answers and a group ({@link
- * sinkscope.data.Question}); {@link sinkscope.data.PromptTemplate} has LLaVA-1.5's prompt suffix per benchmark.
+ * sinkscope.data.Question}); {@link sinkscope.data.PromptTemplate} renders the chat templates and LLaVA-1.5's suffix lines.
  *
- * <p>Depends on the JDK, Gson, DJL, {@link sinkscope.model} and the task names of {@link sinkscope.eval.TaskScore} and {@link sinkscope.eval.Chair} (CHAIR's ground truth); nothing of Spark.
+ * <p>Depends on the JDK, Gson, DJL, {@link sinkscope.model} and the task names of {@link sinkscope.eval.TaskScore}; nothing of Spark.
  */
 package sinkscope.data;

@@ -6,20 +6,20 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One generated answer scored by its benchmark's own rule, question by question (the aggregation over questions is
- * {@link BenchmarkScores}). What a question needs is its {@link Reference}: benchmark, task type, label, options and
- * reference answers. Per task:
+ * One generated answer scored by its task's rule, question by question (which rule a benchmark's official script uses, and
+ * the aggregation over questions, are the benchmark's: {@code sinkscope.benchmark}). What a question needs is its
+ * {@link Reference}: benchmark, task type, label, options and reference answers. The generic rules ({@link #score}) and the
+ * pieces a benchmark combines differently:
  * <ul>
- *   <li>{@code yes_no}: pred is POPE's {@link PopeAnswer#strict} (yes, no or other) or MME's {@link MmeScore#parse};
- *       right when the answer as the official script counts it equals the label: MME's parse (other is never right),
- *       else {@code eval_pope.py}'s {@link PopeAnswer#pred} (an answer without a no-word counts as yes).</li>
- *   <li>{@code choice}: the option letter as the benchmark's scorer reads it ({@link ChoiceAnswer}: ScienceQA's
- *       {@code eval_science_qa.py}, SEED's exact letter, MMBench's {@code can_infer}, otherwise the leading letter and
- *       then the single option text the answer contains, which is how the synthetic benchmark's colour/shape words
- *       map to their options); right when it is the label's letter; no letter gives pred {@code other}.</li>
- *   <li>{@code open}: with reference answers, the VQA accuracy ({@link VqaAccuracy}; TextVQA's and VizWiz's
- *       protocols for those benchmarks, VQAv2's otherwise) as the score, right when the score is 1; without
- *       them (GQA), exact match after {@link GqaAnswer#prediction}.</li>
+ *   <li>{@code yes_no} ({@link #yesNo}): pred is POPE's {@link PopeAnswer#strict} (yes, no or other); right when the
+ *       answer as the official script counts it equals the label: {@code eval_pope.py}'s {@link PopeAnswer#pred} (an
+ *       answer without a no-word counts as yes).</li>
+ *   <li>{@code choice} ({@link #choice}): the option letter the answer names ({@link ChoiceAnswer#letter}: the leading
+ *       letter, then the single option text the answer contains, which is how the synthetic benchmark's colour/shape
+ *       words map to their options); right when it is the label's letter; no letter gives pred {@code other}.</li>
+ *   <li>{@code open} ({@link #open}): with reference answers, the VQA accuracy ({@link VqaAccuracy}, VQAv2's protocol by
+ *       default) as the score, right when the score is 1; without them (GQA), exact match after
+ *       {@link GqaAnswer#prediction}.</li>
  *   <li>{@code caption}: CHAIR's object mentions ({@link Chair#mentions}) against the ground-truth objects (the
  *       reference answers); pred lists the mentioned objects, the score is 1 when one of them is not in the image
  *       (the caption counts toward CHAIR_s).</li>
@@ -71,58 +71,18 @@ public final class TaskScore {
      */
     public record Parsed(String pred, Boolean correct, double score, int mentions, int hallucinated, int covered) implements Serializable {}
 
-    /** The task a known benchmark's questions have; null for a benchmark this project does not know. */
-    public static String taskOf(String benchmark) {
-        return switch (benchmark == null ? "" : benchmark.toLowerCase(Locale.ROOT)) {
-            case "pope", "mme", "synth_pope" -> YES_NO;
-            case "scienceqa", "mmbench", "seed", "cvbench", "mmvp", "synth_choice" -> CHOICE;
-            case "vqav2", "textvqa", "vizwiz", "gqa", "synth_vqa" -> OPEN;
-            case "chair", "synth_caption" -> CAPTION;
-            case "mmvet", "llavabench" -> JUDGE;
-            default -> null;
-        };
-    }
-
-    /** Scores one answer; {@code chair} holds the caption vocabulary (only used for captions, may be null otherwise). */
+    /** Scores one answer by its task's generic rule; {@code chair} holds the caption vocabulary (captions only, may be null otherwise). */
     public static Parsed score(Reference r, String answer, Chair chair) {
         String text = answer == null ? "" : answer;
-        String benchmark = r.benchmark() == null ? "" : r.benchmark().toLowerCase(Locale.ROOT);
         switch (r.task()) {
             case YES_NO -> {
-                boolean mme = benchmark.equals("mme");
-                String pred = mme ? MmeScore.parse(text) : PopeAnswer.strict(text);
-                // right as the official scripts count it: MME's other is never right; eval_pope.py takes an answer without a no-word as yes
-                String counted = mme ? pred : PopeAnswer.pred(text);
-                Boolean right = r.label() == null ? null : counted.equals(r.label().toLowerCase(Locale.ROOT));
-                return binary(pred, right);
+                return yesNo(PopeAnswer.strict(text), PopeAnswer.pred(text), r.label());
             }
             case CHOICE -> {
-                int n = r.options().size();
-                int idx = switch (benchmark) {
-                    case "scienceqa" -> ChoiceAnswer.scienceQa(text, n);
-                    case "seed" -> ChoiceAnswer.seed(text, n);
-                    case "mmbench" -> ChoiceAnswer.mmbench(text, r.options());
-                    default -> ChoiceAnswer.letter(text, r.options());
-                };
-                String pred = idx < 0 ? "other" : ChoiceAnswer.letterOf(idx);
-                Boolean right = r.label() == null ? null : pred.equals(r.label().trim().toUpperCase(Locale.ROOT));
-                return binary(pred, right);
+                return choice(ChoiceAnswer.letter(text, r.options()), r.label());
             }
             case OPEN -> {
-                if (r.answers().isEmpty()) {
-                    String pred = GqaAnswer.prediction(text);
-                    Boolean right = r.label() == null ? null : GqaAnswer.correct(text, r.label());
-                    return binary(pred, right);
-                }
-                VqaAccuracy.Protocol protocol = switch (benchmark) {
-                    case "textvqa" -> VqaAccuracy.Protocol.TEXTVQA;
-                    case "vizwiz" -> VqaAccuracy.Protocol.VIZWIZ;
-                    default -> VqaAccuracy.Protocol.VQAV2;
-                };
-                double acc = VqaAccuracy.score(protocol, text, r.answers());
-                String pred = protocol == VqaAccuracy.Protocol.VQAV2 ? VqaNormalizer.normalize(VqaNormalizer.clean(text))
-                        : VqaNormalizer.evalAi(text);
-                return new Parsed(pred, acc == 1.0, acc, 0, 0, 0);
+                return open(VqaAccuracy.Protocol.VQAV2, text, r);
             }
             case CAPTION -> {
                 if (chair == null) {
@@ -146,6 +106,27 @@ public final class TaskScore {
             }
             default -> throw new IllegalArgumentException("unknown task '" + r.task() + "'; known: " + TASKS);
         }
+    }
+
+    /** A yes/no answer: {@code pred} as read, right when {@code counted} (the answer as the official script counts it) is the label. */
+    public static Parsed yesNo(String pred, String counted, String label) {
+        return binary(pred, label == null ? null : counted.equals(label.toLowerCase(Locale.ROOT)));
+    }
+
+    /** A multiple-choice answer read as option {@code index} (-1: none), right when its letter is the label. */
+    public static Parsed choice(int index, String label) {
+        String pred = index < 0 ? "other" : ChoiceAnswer.letterOf(index);
+        return binary(pred, label == null ? null : pred.equals(label.trim().toUpperCase(Locale.ROOT)));
+    }
+
+    /** An open answer: VQA accuracy under {@code protocol} against the reference answers, or GQA's exact match when there are none. */
+    public static Parsed open(VqaAccuracy.Protocol protocol, String text, Reference r) {
+        if (r.answers().isEmpty()) {
+            return binary(GqaAnswer.prediction(text), r.label() == null ? null : GqaAnswer.correct(text, r.label()));
+        }
+        double acc = VqaAccuracy.score(protocol, text, r.answers());
+        String pred = protocol == VqaAccuracy.Protocol.VQAV2 ? VqaNormalizer.normalize(VqaNormalizer.clean(text)) : VqaNormalizer.evalAi(text);
+        return new Parsed(pred, acc == 1.0, acc, 0, 0, 0);
     }
 
     private static Parsed binary(String pred, Boolean right) {

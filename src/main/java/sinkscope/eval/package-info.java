@@ -9,8 +9,7 @@
  * ({@link sinkscope.eval.MmeScore}); CHAIR ({@link sinkscope.eval.Chair}); paired significance of a config
  * against baseline ({@link sinkscope.eval.Significance}); the judge-scored benchmarks' answer files, byte for byte as LLaVA's
  * scripts write them ({@link sinkscope.eval.JudgeFiles}). {@link sinkscope.eval.TaskScore} scores one answer by its
- * benchmark's rule and {@link sinkscope.eval.BenchmarkScores} gives a benchmark's metrics per config and category, as
- * the evaluate job writes them.
+ * task's rule; which rule and which metrics a benchmark uses is the benchmark registry's ({@code sinkscope.benchmark}).
  *
  * <p>Plain Java; nothing of Spark, DJL, the model or {@code sinkscope.data}: scorers take strings and numbers.
  */

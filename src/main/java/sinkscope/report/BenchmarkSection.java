@@ -13,6 +13,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import sinkscope.benchmark.Benchmark;
+import sinkscope.benchmark.Benchmarks;
 import sinkscope.eval.JudgeFiles;
 
 /**
@@ -22,10 +24,6 @@ import sinkscope.eval.JudgeFiles;
  * benchmarks of {@code predictions} get their answer files per configuration instead.
  */
 final class BenchmarkSection extends Section<BenchmarkSection.Data> {
-    /** Preferred headline metric of a benchmark, among those it has at category all. */
-    static final List<String> HEADLINE = List.of("circular_accuracy", "pair_accuracy", "group_accuracy", "vqa_accuracy", "chair_s", "perception",
-            "overall", "accuracy");
-
     /** A value of {@code benchmark_metrics} (null: not defined for the category) and the units it is over. */
     record Value(Double value, long n) {}
 
@@ -60,14 +58,9 @@ final class BenchmarkSection extends Section<BenchmarkSection.Data> {
         return m;
     }
 
-    /** The first of {@link #HEADLINE} among {@code metrics}, else the first metric; null for none. */
-    static String headline(Collection<String> metrics) {
-        for (String h : HEADLINE) {
-            if (metrics.contains(h)) {
-                return h;
-            }
-        }
-        return metrics.isEmpty() ? null : metrics.iterator().next();
+    /** The benchmark's headline metric among those it has at category all (the registry's, {@link Benchmarks#headline}). */
+    static String headline(String benchmark, Collection<String> metrics) {
+        return Benchmarks.headline(benchmark, metrics);
     }
 
     @Override
@@ -156,7 +149,7 @@ final class BenchmarkSection extends Section<BenchmarkSection.Data> {
                         page.add(String.format(Locale.ROOT, "%.3f", v));
                         Value br = base == null || base.get(cat) == null ? null : base.get(cat).get(m);
                         if (br != null && br != r && br.value() != null) {
-                            boolean points = m.equals("score") || m.equals("perception") || m.equals("cognition") || m.equals("mean_length");
+                            boolean points = Benchmarks.unit(name, m) != Benchmark.Unit.FRACTION;
                             double diff = (points ? 1 : 100) * (v - br.value());
                             boolean lowerBetter = m.startsWith("chair");
                             page.add(Page.difference(diff, m.equals("yes_ratio") || m.equals("mean_length") ? "neutral"
@@ -172,7 +165,7 @@ final class BenchmarkSection extends Section<BenchmarkSection.Data> {
             }
         }
         page.add("</table>\n");
-        String h = headline(names);
+        String h = headline(name, names);
         if (h != null) {
             Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
             for (var c : byConfig.entrySet()) {
@@ -185,7 +178,7 @@ final class BenchmarkSection extends Section<BenchmarkSection.Data> {
                 }
                 bars.put(c.getKey(), per);
             }
-            page.img(Charts.bars(name + ": " + h, "category", h, bars, h.equals("perception") ? null : 1.0), "benchmark_" + Page.safe(name),
+            page.img(Charts.bars(name + ": " + h, "category", h, bars, Benchmarks.unit(name, h) == Benchmark.Unit.FRACTION ? 1.0 : null), "benchmark_" + Page.safe(name),
                     620, 340, name + " " + h + " per category and config");
         }
     }

@@ -126,14 +126,22 @@ public record RunInfo(Map<String, String> parameters) {
         gen.addProperty("prompt_suffix", s.benchmarks().promptSuffix());
         com.google.gson.JsonObject suffixes = new com.google.gson.JsonObject();
         for (Map.Entry<String, String> b : benchmarks(s).entrySet()) {
-            suffixes.addProperty(b.getKey(), sinkscope.data.PromptTemplate.suffix(s.benchmarks().promptSuffix(), b.getKey(), b.getValue()));
+            suffixes.addProperty(b.getKey(), sinkscope.benchmark.Benchmarks.of(b.getKey(), b.getValue()).suffix(s.benchmarks().promptSuffix()));
         }
         gen.add("suffix_by_benchmark", suffixes);
         com.google.gson.JsonObject prefixes = new com.google.gson.JsonObject();
-        for (String b : benchmarks(s).keySet()) {
-            prefixes.addProperty(b, sinkscope.data.PromptTemplate.prefix(s.benchmarks().promptSuffix(), b));
+        for (Map.Entry<String, String> b : benchmarks(s).entrySet()) {
+            prefixes.addProperty(b.getKey(), sinkscope.benchmark.Benchmarks.of(b.getKey(), b.getValue()).prefix(s.benchmarks().promptSuffix()));
         }
         gen.add("prefix_by_benchmark", prefixes);
+        // the registry's headline metrics, in preference order, for the notebooks (the first a benchmark has is its headline)
+        com.google.gson.JsonObject headlines = new com.google.gson.JsonObject();
+        for (Map.Entry<String, String> b : benchmarks(s).entrySet()) {
+            com.google.gson.JsonArray h = new com.google.gson.JsonArray();
+            sinkscope.benchmark.Benchmarks.of(b.getKey(), b.getValue()).headlines().forEach(h::add);
+            headlines.add(b.getKey(), h);
+        }
+        gen.add("headlines_by_benchmark", headlines);
         o.add("generation", gen);
 
         com.google.gson.JsonObject var = new com.google.gson.JsonObject();
@@ -194,7 +202,7 @@ public record RunInfo(Map<String, String> parameters) {
         if (!s.published().isEmpty()) {
             // each benchmark's files with their digests (a folder: its listing) and its image folder's listing
             com.google.gson.JsonObject benchmarks = new com.google.gson.JsonObject();
-            for (sinkscope.data.PublishedBenchmark.Input in : s.published()) {
+            for (sinkscope.benchmark.PublishedBenchmark.Input in : s.published()) {
                 com.google.gson.JsonObject b = new com.google.gson.JsonObject();
                 com.google.gson.JsonArray list = new com.google.gson.JsonArray();
                 for (Path af : in.files()) {
@@ -255,15 +263,15 @@ public record RunInfo(Map<String, String> parameters) {
         Map<String, String> out = new java.util.TreeMap<>();
         String def = s.benchmarks().defaultBenchmark();
         if (!s.published().isEmpty()) {
-            s.published().forEach(in -> out.put(in.benchmark(), sinkscope.eval.TaskScore.taskOf(in.benchmark())));
+            s.published().forEach(in -> out.put(in.benchmark(), sinkscope.benchmark.Benchmarks.taskOf(in.benchmark())));
         } else if (s.questions() != null && Files.isRegularFile(s.questions())) {
             for (sinkscope.data.Question q : sinkscope.data.QuestionReader.read(s.questions()).questions()) {
                 String b = q.benchmark() == null ? def : q.benchmark().toLowerCase(java.util.Locale.ROOT);
-                String t = q.task() != null ? q.task() : sinkscope.eval.TaskScore.taskOf(b);
+                String t = q.task() != null ? q.task() : sinkscope.benchmark.Benchmarks.taskOf(b);
                 out.putIfAbsent(b, t);
             }
         } else {
-            out.put(def, sinkscope.eval.TaskScore.taskOf(def));
+            out.put(def, sinkscope.benchmark.Benchmarks.taskOf(def));
         }
         return out;
     }

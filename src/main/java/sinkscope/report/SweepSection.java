@@ -65,7 +65,7 @@ final class SweepSection extends Section<SweepSection.Data> {
         for (var b : all.entrySet()) {
             Set<String> names = new LinkedHashSet<>();
             b.getValue().values().forEach(c -> names.addAll(c.getOrDefault("all", Map.of()).keySet()));
-            String h = BenchmarkSection.headline(names);
+            String h = BenchmarkSection.headline(b.getKey(), names);
             if (h != null) {
                 headlines.put(b.getKey(), h);
                 Map<String, Double> v = new LinkedHashMap<>();

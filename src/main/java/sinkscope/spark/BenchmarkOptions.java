@@ -4,15 +4,14 @@ import java.io.Serializable;
 import java.util.List;
 import sinkscope.data.PromptTemplate;
 import sinkscope.data.SyntheticBenchmark;
-import sinkscope.eval.TaskScore;
 
 /**
  * How evaluate treats benchmarks: the benchmark of questions that name none, the prompt suffixes, the generation limit
  * of captions, the CHAIR vocabulary and the bootstrap of the significance table.
  *
  * @param defaultBenchmark benchmark of a question without a {@code benchmark} field (and of table inputs)
- * @param promptSuffix {@code llava} (LLaVA-1.5's suffix per benchmark, {@link PromptTemplate#suffix}), {@code qwen2_vl}
- *     (lmms-eval's prompts, {@link PromptTemplate#prefix}) or {@code none}
+ * @param promptSuffix {@code llava} (LLaVA-1.5's suffix per benchmark, {@link sinkscope.benchmark.Benchmark#suffix}), {@code qwen2_vl}
+ *     (lmms-eval's prompts, {@link sinkscope.benchmark.Benchmark#prefix}) or {@code none}
  * @param captionMaxNewTokens generation limit of caption questions (the others use the runner's {@code max_new_tokens})
  * @param judgeMaxNewTokens generation limit of judge-scored questions (MM-Vet, LLaVA-Bench: {@code model_vqa.py}'s 1024)
  * @param allRounds MMBench as LLaVA's {@code model_vqa_mmbench.py --all-rounds}: each question once per option, the
@@ -56,13 +55,6 @@ public record BenchmarkOptions(String defaultBenchmark, String promptSuffix, int
 
     /** The task of a benchmark this project knows, or the given one; an error message when neither is known. */
     static String task(String benchmark, String task) {
-        if (task != null) {
-            return task;
-        }
-        String t = TaskScore.taskOf(benchmark);
-        if (t == null) {
-            throw new IllegalArgumentException("unknown benchmark '" + benchmark + "': give field 'task' (" + String.join(", ", TaskScore.TASKS) + ")");
-        }
-        return t;
+        return task != null ? task : sinkscope.benchmark.Benchmarks.of(benchmark, null).task();
     }
 }

@@ -14,7 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import sinkscope.eval.BenchmarkScores;
+import sinkscope.benchmark.BenchmarkScores;
 import sinkscope.eval.Significance;
 import sinkscope.eval.TaskScore;
 

@@ -250,7 +250,7 @@ public final class EvaluateStage {
             SampleException e = error;
             if (e == null) {
                 try {
-                    TaskScore.Parsed parsed = TaskScore.score(new TaskScore.Reference(benchmark, task, label, strings(r.getAs("options")), strings(r.getAs("answers"))),
+                    TaskScore.Parsed parsed = sinkscope.benchmark.Benchmarks.score(new TaskScore.Reference(benchmark, task, label, strings(r.getAs("options")), strings(r.getAs("answers"))),
                             p.answer(), chair);
                     return RowFactory.create(id, line, category, label, name, benchmark, task, group, r.getAs("options"), r.getAs("answers"), null, null,
                             p.answer(), parsed.pred(), parsed.correct(), Double.isNaN(parsed.score()) ? null : parsed.score(), p.latencyMs(), p.imageAttentionByLayer(), p.objectShareByLayer(),

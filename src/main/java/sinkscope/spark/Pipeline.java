@@ -32,7 +32,7 @@ public final class Pipeline {
      * @param sinkDimsFrom an output root whose {@code sink_dimensions} recommended dims become the runner's
      *     D_sink when {@code runner.sinkDims()} is empty; or {@code null}
      * @param benchmarks the benchmark defaults, prompt suffixes, caption length, CHAIR vocabulary and bootstrap settings
-     * @param published benchmarks read from their published layouts ({@link sinkscope.data.PublishedBenchmark}) instead
+     * @param published benchmarks read from their published layouts ({@link sinkscope.benchmark.PublishedBenchmark}) instead
      *     of {@code questions}/{@code table}; then {@code images} is {@link SampleSource#imageRoot} of them; empty otherwise
      * @param batchSize samples per forward pass in extract and evaluate (1: one at a time; see {@link SampleRunner})
      */
@@ -52,7 +52,7 @@ public final class Pipeline {
             int topK,
             int bins,
             BenchmarkOptions benchmarks,
-            List<sinkscope.data.PublishedBenchmark.Input> published,
+            List<sinkscope.benchmark.PublishedBenchmark.Input> published,
             int batchSize) {
 
         public Settings {
@@ -65,7 +65,7 @@ public final class Pipeline {
         /** Settings one sample per forward pass. */
         public Settings(Path questions, String table, SampleSource.Columns columns, String images, String out, boolean resume, int limit,
                         int partitions, RunnerSpec runner, ExtractOptions extract, List<EvalConfig> configs, String sinkDimsFrom, int topK,
-                        int bins, BenchmarkOptions benchmarks, List<sinkscope.data.PublishedBenchmark.Input> published) {
+                        int bins, BenchmarkOptions benchmarks, List<sinkscope.benchmark.PublishedBenchmark.Input> published) {
             this(questions, table, columns, images, out, resume, limit, partitions, runner, extract, configs, sinkDimsFrom, topK, bins,
                     benchmarks, published, 1);
         }

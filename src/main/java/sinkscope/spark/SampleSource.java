@@ -18,7 +18,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import sinkscope.data.InputError;
 import sinkscope.data.PromptTemplate;
-import sinkscope.data.PublishedBenchmark;
+import sinkscope.benchmark.Benchmarks;
+import sinkscope.benchmark.PublishedBenchmark;
 import sinkscope.data.Question;
 import sinkscope.data.QuestionReader;
 
@@ -79,7 +80,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
                 }
                 String label = q.label() == null ? null : q.label().trim();
                 label = label == null ? null : task.equals(sinkscope.eval.TaskScore.CHOICE) ? label.toUpperCase(Locale.ROOT) : label.toLowerCase(Locale.ROOT);
-                String text = PromptTemplate.ask(options.promptSuffix(), benchmark, task, q.text(), q.options());
+                String text = Benchmarks.of(benchmark, task).ask(options.promptSuffix(), q.text(), q.options());
                 samples.add(RowFactory.create(q.questionId(), q.line(), q.image(), null, text, label, q.category(), q.object(), q.box(),
                         benchmark, task, seq(q.options()), seq(q.answers()), q.group()));
             } else if (row instanceof InputError e) {
@@ -117,7 +118,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
                     continue;
                 }
                 String task = BenchmarkOptions.task(in.benchmark(), q.task());
-                String text = PromptTemplate.ask(options.promptSuffix(), in.benchmark(), task, q.text(), q.options());
+                String text = Benchmarks.of(in.benchmark(), task).ask(options.promptSuffix(), q.text(), q.options());
                 String path = item.imagePath() == null ? null : root.relativize(item.imagePath()).toString();
                 samples.add(RowFactory.create(q.questionId(), q.line(), path, item.imageBytes(), text, q.label(), q.category(), null, null,
                         in.benchmark(), task, seq(q.options()), seq(q.answers()), q.group()));
@@ -159,8 +160,8 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
     public static SampleSource table(Dataset<Row> table, Columns cols, BenchmarkOptions options) {
         String benchmark = options.defaultBenchmark().toLowerCase(Locale.ROOT);
         String task = BenchmarkOptions.task(benchmark, null);
-        String suffix = PromptTemplate.suffix(options.promptSuffix(), benchmark, task);
-        String prefix = PromptTemplate.prefix(options.promptSuffix(), benchmark);
+        String suffix = Benchmarks.of(benchmark, task).suffix(options.promptSuffix());
+        String prefix = Benchmarks.of(benchmark, task).prefix(options.promptSuffix());
         List<String> names = List.of(table.columns());
         for (String required : new String[] {cols.id(), cols.image(), cols.question()}) {
             if (!names.contains(required)) {
@@ -200,7 +201,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
         return new SampleSource(samples, errors, table.count());
     }
 
-    /** {@code prefix + question} unless it already starts with the prefix (as {@link PromptTemplate#ask}). */
+    /** {@code prefix + question} unless it already starts with the prefix (as {@link sinkscope.benchmark.Benchmark#ask}). */
     private static Column withPrefix(Column question, String prefix) {
         if (prefix.isEmpty()) {
             return question;

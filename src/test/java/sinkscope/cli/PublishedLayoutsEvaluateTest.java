@@ -28,6 +28,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import sinkscope.benchmark.ScoreRun;
+import sinkscope.data.PredictionReader;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.report.RunInfo;
 import sinkscope.spark.ExecutorModels;
@@ -258,7 +260,7 @@ class PublishedLayoutsEvaluateTest {
     }
 
     /** Runs score on the run's predictions of one benchmark, written as LLaVA-style JSONL. */
-    static Map<String, ScoreCommand.Scored> score(String benchmark, List<Path> annotations, Path synonymsFile) throws IOException {
+    static Map<String, ScoreRun.Scored> score(String benchmark, List<Path> annotations, Path synonymsFile) throws IOException {
         List<String> lines = new ArrayList<>();
         for (Row r : predictions(benchmark)) {
             JsonObject o = new JsonObject();
@@ -272,7 +274,8 @@ class PublishedLayoutsEvaluateTest {
             lines.add(o.toString());
         }
         Path file = write(dir.resolve("preds-" + benchmark + ".jsonl"), String.join("\n", lines) + "\n");
-        return new ScoreCommand().score(benchmark, file, annotations, synonymsFile, null);
+        return new ScoreRun(benchmark, annotations, synonymsFile == null ? null : Files.readAllLines(synonymsFile), "test")
+                .score(PredictionReader.read(file).items());
     }
 
     static void same(double score, double metric, String what) {
@@ -285,34 +288,34 @@ class PublishedLayoutsEvaluateTest {
 
     @Test
     void benchmarkMetricsEqualWhatScoreComputesOnThePredictions() throws IOException {
-        Map<String, ScoreCommand.Scored> mmeScores = score("mme", List.of(), null);
-        Map<String, ScoreCommand.Scored> mmb = score("mmbench", List.of(tsv), null);
-        Map<String, ScoreCommand.Scored> vqa = score("vqav2", List.of(vqaAnn, vqaQ), null);
-        Map<String, ScoreCommand.Scored> chair = score("chair", List.of(captions, instances), synonyms);
+        Map<String, ScoreRun.Scored> mmeScores = score("mme", List.of(), null);
+        Map<String, ScoreRun.Scored> mmb = score("mmbench", List.of(tsv), null);
+        Map<String, ScoreRun.Scored> vqa = score("vqav2", List.of(vqaAnn, vqaQ), null);
+        Map<String, ScoreRun.Scored> chair = score("chair", List.of(captions, instances), synonyms);
         for (String c : CONFIGS) {
-            Map<String, Double> s = mmeScores.get(c).metrics;
+            Map<String, Double> s = ScoreRun.named(mmeScores.get(c).scores());
             same(s.get("perception"), metric("mme", c, "all", "perception"), c + " perception");
             same(s.get("cognition"), metric("mme", c, "all", "cognition"), c + " cognition");
             for (String t : List.of("existence", "code_reasoning", "artwork")) {
                 same(s.get(t + ".score"), metric("mme", c, t, "score"), c + " " + t);
-                same(s.get(t + ".acc"), 100 * metric("mme", c, t, "acc"), c + " " + t + " acc");
-                same(s.get(t + ".acc_plus"), 100 * metric("mme", c, t, "acc_plus"), c + " " + t + " acc+");
+                same(s.get(t + ".acc"), metric("mme", c, t, "acc"), c + " " + t + " acc");
+                same(s.get(t + ".acc_plus"), metric("mme", c, t, "acc_plus"), c + " " + t + " acc+");
             }
-            s = mmb.get(c).metrics;
+            s = ScoreRun.named(mmb.get(c).scores());
             assertEquals(3.0, s.get("n"));
-            assertEquals(0, mmb.get(c).unmatched);
-            same(s.get("accuracy"), 100 * metric("mmbench", c, "all", "circular_accuracy"), c + " circular");
-            same(s.get("vanilla_accuracy"), 100 * metric("mmbench", c, "all", "accuracy"), c + " vanilla");
-            same(s.get("accuracy.shape"), 100 * metric("mmbench", c, "shape", "circular_accuracy"), c + " shape");
-            s = vqa.get(c).metrics;
+            assertEquals(0, mmb.get(c).unmatched());
+            same(s.get("circular_accuracy"), metric("mmbench", c, "all", "circular_accuracy"), c + " circular");
+            same(s.get("accuracy"), metric("mmbench", c, "all", "accuracy"), c + " vanilla");
+            same(s.get("shape.circular_accuracy"), metric("mmbench", c, "shape", "circular_accuracy"), c + " shape");
+            s = ScoreRun.named(vqa.get(c).scores());
             assertEquals(2.0, s.get("n"));
-            same(s.get("accuracy"), 100 * metric("vqav2", c, "all", "vqa_accuracy"), c + " vqa");
-            same(s.get("accuracy.number"), 100 * metric("vqav2", c, "number", "vqa_accuracy"), c + " number");
-            s = chair.get(c).metrics;
+            same(s.get("vqa_accuracy"), metric("vqav2", c, "all", "vqa_accuracy"), c + " vqa");
+            same(s.get("number.vqa_accuracy"), metric("vqav2", c, "number", "vqa_accuracy"), c + " number");
+            s = ScoreRun.named(chair.get(c).scores());
             assertEquals(2.0, s.get("n"));
-            assertEquals(0, chair.get(c).unmatched);
+            assertEquals(0, chair.get(c).unmatched());
             for (String k : List.of("chair_s", "chair_i", "recall")) {
-                same(s.get(k), 100 * metric("chair", c, "all", k), c + " " + k);
+                same(s.get(k), metric("chair", c, "all", k), c + " " + k);
             }
             same(s.get("mean_length"), metric("chair", c, "all", "mean_length"), c + " mean_length");
         }

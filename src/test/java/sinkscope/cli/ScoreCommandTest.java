@@ -20,9 +20,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sinkscope.data.PublishedBenchmark;
+import sinkscope.benchmark.PublishedBenchmark;
 import sinkscope.data.Question;
-import sinkscope.eval.BenchmarkScores;
+import sinkscope.benchmark.BenchmarkScores;
 import sinkscope.eval.ChairTest;
 import sinkscope.eval.TaskScore;
 import sinkscope.spark.Tables;
@@ -94,15 +94,15 @@ class ScoreCommandTest {
                 "{\"question_id\": 5, \"config\": \"var\"}") + "\n");
         Map<String, String> m = score("--benchmark", "vqav2", "--predictions", pred.toString(), "--annotations", ann.toString());
         // baseline: "Yes" vs ten identical "yes" is not normalized (vqaEval.py) -> 0; "3" 8 of 10 -> 1; "blue" 0;
-        // "dog" 3 of 10 -> (3 * 2/3 + 7) / 10 = 0.9; mean (0 + 1 + 0 + 0.9) / 4 = 47.5
-        assertEquals("47.5000", m.get("baseline.accuracy"));
-        assertEquals("45", m.get("baseline.accuracy.other"));
+        // "dog" 3 of 10 -> (3 * 2/3 + 7) / 10 = 0.9; mean (0 + 1 + 0 + 0.9) / 4 = 0.475
+        assertEquals("0.4750", m.get("baseline.vqa_accuracy"));
+        assertEquals("0.4500", m.get("baseline.other.vqa_accuracy"));
         // LLaVA's converter uploads the EvalAI-processed "yes": (1 + 1 + 0 + 0.9) / 4
-        assertEquals("72.5000", m.get("baseline.accuracy_llava_submission"));
-        assertEquals("0", m.get("baseline.accuracy.yes/no"));
-        // var: 1, 0.6, 1, 1 -> 90
-        assertEquals("90", m.get("var.accuracy"));
-        assertEquals("60", m.get("var.accuracy.number"));
+        assertEquals("0.7250", m.get("baseline.vqa_accuracy_llava_submission"));
+        assertEquals("0", m.get("baseline.yes/no.vqa_accuracy"));
+        // var: 1, 0.6, 1, 1 -> 0.9
+        assertEquals("0.9000", m.get("var.vqa_accuracy"));
+        assertEquals("0.6000", m.get("var.number.vqa_accuracy"));
         assertEquals("1", m.get("var.unmatched"));
         assertEquals("0", m.get("var.missing"));
         assertEquals("4", m.get("var.vs_baseline.paired"));
@@ -126,8 +126,8 @@ class ScoreCommandTest {
         assertEquals("50", m.get("count.score"));
         assertEquals("175", m.get("perception"));
         assertEquals("200", m.get("cognition"));
-        assertEquals("75", m.get("existence.acc"));
-        assertEquals("50", m.get("existence.acc_plus"));
+        assertEquals("0.7500", m.get("existence.acc"));
+        assertEquals("0.5000", m.get("existence.acc_plus"));
     }
 
     @Test
@@ -159,10 +159,10 @@ class ScoreCommandTest {
                 "{\"question_id\": 2, \"round_id\": 1, \"text\": \"A\"}",        // shown [dog, fish, cat]: wrong
                 "{\"question_id\": 2, \"round_id\": 2, \"text\": \"cat\"}") + "\n"); // shown [fish, cat, dog], text match: right
         Map<String, String> m = score("--benchmark", "mmbench", "--predictions", pred.toString(), "--annotations", tsv.toString());
-        assertEquals("50", m.get("accuracy"));           // question 2 fails one rotation
-        assertEquals("80", m.get("vanilla_accuracy"));   // 4 of 5 rows
-        assertEquals("0", m.get("accuracy.animal"));
-        assertEquals("100", m.get("accuracy.color"));
+        assertEquals("0.5000", m.get("circular_accuracy"));   // question 2 fails one rotation
+        assertEquals("0.8000", m.get("accuracy"));            // 4 of 5 rows
+        assertEquals("0", m.get("animal.circular_accuracy"));
+        assertEquals("1", m.get("color.circular_accuracy"));
     }
 
     /**
@@ -195,8 +195,8 @@ class ScoreCommandTest {
         // every round answered right except 2#1 ("A" is dog there); 3#2 answered by the option's text
         Map<String, String> answers = new LinkedHashMap<>();
         q.forEach((id, x) -> answers.put(id, id.equals("2#1") ? "A" : id.equals("3#2") ? "three" : x.label()));
-        BenchmarkScores own = new BenchmarkScores("mmbench", TaskScore.taskOf("mmbench"), null);
-        q.forEach((id, x) -> own.add(id, x.category(), x.group(), new TaskScore.Reference("mmbench", TaskScore.taskOf("mmbench"),
+        BenchmarkScores own = new BenchmarkScores("mmbench", sinkscope.benchmark.Benchmarks.taskOf("mmbench"), null);
+        q.forEach((id, x) -> own.add(id, x.category(), x.group(), new TaskScore.Reference("mmbench", sinkscope.benchmark.Benchmarks.taskOf("mmbench"),
                 x.label(), x.options(), x.answers()), answers.get(id)));
         Map<String, Double> metrics = new LinkedHashMap<>();
         own.metrics().stream().filter(m -> m.category().equals("all")).forEach(m -> metrics.put(m.metric(), m.value()));
@@ -208,10 +208,10 @@ class ScoreCommandTest {
                 + (id.contains("#") ? id.split("#")[1] : "0") + ", \"text\": \"" + a + "\"}"));
         Map<String, String> m = score("--benchmark", "mmbench", "--predictions", write("rounds.jsonl", String.join("\n", jsonl) + "\n").toString(),
                 "--annotations", tsv.toString());
-        assertEquals("66.6667", m.get("accuracy"));
-        assertEquals("88.8889", m.get("vanilla_accuracy"));
-        assertEquals("0", m.get("accuracy.animal"));
-        assertEquals("100", m.get("accuracy.number"));
+        assertEquals("0.6667", m.get("circular_accuracy"));
+        assertEquals("0.8889", m.get("accuracy"));
+        assertEquals("0", m.get("animal.circular_accuracy"));
+        assertEquals("1", m.get("number.circular_accuracy"));
 
         SparkSession spark = SparkSession.builder().master("local[1]").appName("score-test")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").getOrCreate();
@@ -225,8 +225,8 @@ class ScoreCommandTest {
         }
         Map<String, String> t = score("--benchmark", "mmbench", "--predictions", dir.resolve("rounds-run").toString(),
                 "--annotations", tsv.toString());
-        assertEquals("66.6667", t.get("accuracy"));
-        assertEquals("88.8889", t.get("vanilla_accuracy"));
+        assertEquals("0.6667", t.get("circular_accuracy"));
+        assertEquals("0.8889", t.get("accuracy"));
         assertEquals("0", t.get("unmatched"));
     }
 
@@ -244,9 +244,9 @@ class ScoreCommandTest {
         Map<String, String> m = score("--benchmark", "chair", "--predictions", pred.toString(),
                 "--annotations", caps + "," + inst, "--synonyms", syn.toString());
         // as ChairTest: mentions 5 + 2, hallucinated 2 + 1, both captions hallucinate, recall (3 + 1) / (3 + 1)
-        assertEquals("100", m.get("chair_s"));
-        assertEquals("42.8571", m.get("chair_i"));
-        assertEquals("100", m.get("recall"));
+        assertEquals("1", m.get("chair_s"));
+        assertEquals("0.4286", m.get("chair_i"));
+        assertEquals("1", m.get("recall"));
         assertEquals("13.5000", m.get("mean_length"));
         assertEquals("1", m.get("unmatched"));
     }
@@ -282,5 +282,15 @@ class ScoreCommandTest {
     @Test
     void unknownBenchmarkIsAUsageError() {
         assertEquals(2, Main.run("score", "--benchmark", "nope", "--predictions", "x.jsonl"));
+    }
+
+    /** A predictions file in a format score does not read, or a folder that is no run, is a usage error (exit 2). */
+    @Test
+    void unreadablePredictionsAreAUsageError() throws IOException {
+        Path bad = write("preds.json", "{\"results\": {\n\"1\": \"yes\"\n}}\n");
+        Path labels = write("pope.jsonl", "{\"question_id\": 1, \"image\": \"a.jpg\", \"text\": \"Is there a dog?\", \"label\": \"yes\"}\n");
+        assertEquals(2, Main.run("score", "--benchmark", "pope", "--predictions", bad.toString(), "--annotations", labels.toString()));
+        Files.createDirectories(dir.resolve("empty"));
+        assertEquals(2, Main.run("score", "--benchmark", "pope", "--predictions", dir.resolve("empty").toString()));
     }
 }

@@ -50,21 +50,21 @@ class BenchmarkQuestionsTest {
 
     @Test
     void llavaSuffixesPerBenchmarkAndOptionLines() {
-        assertEquals("\nAnswer the question using a single word or phrase.", PromptTemplate.suffix("llava", "gqa", "open"));
-        assertEquals("\nAnswer with the option's letter from the given choices directly.", PromptTemplate.suffix("llava", "mmbench", "choice"));
+        assertEquals("\nAnswer the question using a single word or phrase.", sinkscope.benchmark.Benchmarks.of("gqa", "open").suffix("llava"));
+        assertEquals("\nAnswer with the option's letter from the given choices directly.", sinkscope.benchmark.Benchmarks.of("mmbench", "choice").suffix("llava"));
         assertEquals("\nWhen the provided information is insufficient, respond with 'Unanswerable'.\nAnswer the question using a single word or phrase.",
-                PromptTemplate.suffix("llava", "vizwiz", "open"));
-        assertEquals("", PromptTemplate.suffix("llava", "cvbench", "choice"));
-        assertEquals("", PromptTemplate.suffix("none", "pope", "yes_no"));
-        assertEquals("\nAnswer with the option's letter from the given choices directly.", PromptTemplate.suffix("llava", "my_mc", "choice"));
-        String s = PromptTemplate.suffix("llava", "mmbench", "choice");
+                sinkscope.benchmark.Benchmarks.of("vizwiz", "open").suffix("llava"));
+        assertEquals("", sinkscope.benchmark.Benchmarks.of("cvbench", "choice").suffix("llava"));
+        assertEquals("", sinkscope.benchmark.Benchmarks.of("pope", "yes_no").suffix("none"));
+        assertEquals("\nAnswer with the option's letter from the given choices directly.", sinkscope.benchmark.Benchmarks.of("my_mc", "choice").suffix("llava"));
+        String s = sinkscope.benchmark.Benchmarks.of("mmbench", "choice").suffix("llava");
         assertEquals("Which?\nA. cat\nB. dog" + s, PromptTemplate.question("Which?", List.of("cat", "dog"), s));
         // options already in the text and the suffix already there (LLaVA's converted files): nothing added
         String given = "Which?\nA. cat\nB. dog\nAnswer with the option's letter from the given choices directly.";
         assertEquals(given, PromptTemplate.question(given, List.of("cat", "dog"), s));
         assertEquals("Is there a cat? Answer the question using a single word or phrase.",
                 PromptTemplate.question("Is there a cat? Answer the question using a single word or phrase.", List.of(),
-                        PromptTemplate.suffix("llava", "pope", "yes_no")));
+                        sinkscope.benchmark.Benchmarks.of("pope", "yes_no").suffix("llava")));
     }
 
     @Test

@@ -72,18 +72,18 @@ class PromptTemplateTest {
         assertEquals("llava", PromptTemplate.suffixModeFor("llava_next"));
         assertEquals("llava", PromptTemplate.suffixModeFor(null));
         String q = "What is x in the equation?";
-        assertEquals(q, PromptTemplate.ask("llava", "mmvet", "judge", q, java.util.List.of()));
-        assertEquals(q, PromptTemplate.ask("llava", "llavabench", "judge", q, java.util.List.of()));
+        assertEquals(q, sinkscope.benchmark.Benchmarks.of("mmvet", "judge").ask("llava", q, java.util.List.of()));
+        assertEquals(q, sinkscope.benchmark.Benchmarks.of("llavabench", "judge").ask("llava", q, java.util.List.of()));
         String reasoning = "First please perform reasoning, and think step by step to provide best answer to the following question: \n\n" + q;
-        assertEquals(reasoning, PromptTemplate.ask("qwen2_vl", "mmvet", "judge", q, java.util.List.of()));
-        assertEquals(reasoning, PromptTemplate.ask("qwen2_vl", "mmvet", "judge", reasoning, java.util.List.of()), "not put twice");
-        assertEquals(q, PromptTemplate.ask("qwen2_vl", "llavabench", "judge", q, java.util.List.of()));
+        assertEquals(reasoning, sinkscope.benchmark.Benchmarks.of("mmvet", "judge").ask("qwen2_vl", q, java.util.List.of()));
+        assertEquals(reasoning, sinkscope.benchmark.Benchmarks.of("mmvet", "judge").ask("qwen2_vl", reasoning, java.util.List.of()), "not put twice");
+        assertEquals(q, sinkscope.benchmark.Benchmarks.of("llavabench", "judge").ask("qwen2_vl", q, java.util.List.of()));
         for (String b : java.util.List.of("pope", "mme", "mmbench", "scienceqa", "seed", "vqav2", "textvqa", "vizwiz", "gqa", "cvbench", "mmvp", "chair")) {
-            String task = sinkscope.eval.TaskScore.taskOf(b);
-            assertEquals(PromptTemplate.suffix("llava", b, task), PromptTemplate.suffix("qwen2_vl", b, task), b);
-            assertEquals("", PromptTemplate.prefix("qwen2_vl", b), b);
+            String task = sinkscope.benchmark.Benchmarks.taskOf(b);
+            assertEquals(sinkscope.benchmark.Benchmarks.of(b, task).suffix("llava"), sinkscope.benchmark.Benchmarks.of(b, task).suffix("qwen2_vl"), b);
+            assertEquals("", sinkscope.benchmark.Benchmarks.of(b, null).prefix("qwen2_vl"), b);
         }
-        assertEquals("", PromptTemplate.suffix("llava", "my_judge", "judge"));
-        assertThrows(IllegalArgumentException.class, () -> PromptTemplate.suffix("auto", "pope", "yes_no"));
+        assertEquals("", sinkscope.benchmark.Benchmarks.of("my_judge", "judge").suffix("llava"));
+        assertThrows(IllegalArgumentException.class, () -> sinkscope.benchmark.Benchmarks.of("pope", "yes_no").suffix("auto"));
     }
 }

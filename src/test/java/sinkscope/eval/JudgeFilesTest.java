@@ -45,7 +45,7 @@ class JudgeFilesTest {
         assertEquals("x = -1 or x = -5", p.pred());
         assertEquals(null, p.correct());
         assertTrue(Double.isNaN(p.score()));
-        assertEquals(TaskScore.JUDGE, TaskScore.taskOf("llavabench"));
-        assertEquals(TaskScore.JUDGE, TaskScore.taskOf("mmvet"));
+        assertEquals(TaskScore.JUDGE, sinkscope.benchmark.Benchmarks.taskOf("llavabench"));
+        assertEquals(TaskScore.JUDGE, sinkscope.benchmark.Benchmarks.taskOf("mmvet"));
     }
 }

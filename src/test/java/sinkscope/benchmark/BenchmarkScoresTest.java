@@ -1,4 +1,4 @@
-package sinkscope.eval;
+package sinkscope.benchmark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import sinkscope.eval.Chair;
+import sinkscope.eval.Significance;
+import sinkscope.eval.TaskScore;
 
 /** Per-question scoring and per-benchmark metrics on hand-worked examples (expected values from the official definitions). */
 class BenchmarkScoresTest {
@@ -31,15 +34,15 @@ class BenchmarkScoresTest {
     @Test
     void choiceLettersAndOptionTexts() {
         TaskScore.Reference r = ref("synth_choice", TaskScore.CHOICE, "C", OPTIONS, List.of());
-        assertEquals(new TaskScore.Parsed("C", true, 1.0, 0, 0, 0), TaskScore.score(r, "(C)", null));
-        assertEquals("C", TaskScore.score(r, "blue", null).pred()); // the single option text in the answer
-        assertEquals("A", TaskScore.score(r, "A.", null).pred());
-        assertFalse(TaskScore.score(r, "A.", null).correct());
-        assertEquals("other", TaskScore.score(r, "Yes", null).pred());
-        assertEquals("other", TaskScore.score(r, "blue or green", null).pred()); // two option texts: none (MMBench can_infer_text)
+        assertEquals(new TaskScore.Parsed("C", true, 1.0, 0, 0, 0), Benchmarks.score(r, "(C)", null));
+        assertEquals("C", Benchmarks.score(r, "blue", null).pred()); // the single option text in the answer
+        assertEquals("A", Benchmarks.score(r, "A.", null).pred());
+        assertFalse(Benchmarks.score(r, "A.", null).correct());
+        assertEquals("other", Benchmarks.score(r, "Yes", null).pred());
+        assertEquals("other", Benchmarks.score(r, "blue or green", null).pred()); // two option texts: none (MMBench can_infer_text)
         // SEED: only the bare letter counts (LLaVA's convert_seed_for_submission.py)
-        assertEquals("other", TaskScore.score(ref("seed", TaskScore.CHOICE, "C", OPTIONS, List.of()), "(C)", null).pred());
-        assertEquals("C", TaskScore.score(ref("seed", TaskScore.CHOICE, "C", OPTIONS, List.of()), "C", null).pred());
+        assertEquals("other", Benchmarks.score(ref("seed", TaskScore.CHOICE, "C", OPTIONS, List.of()), "(C)", null).pred());
+        assertEquals("C", Benchmarks.score(ref("seed", TaskScore.CHOICE, "C", OPTIONS, List.of()), "C", null).pred());
     }
 
     @Test
@@ -48,14 +51,14 @@ class BenchmarkScoresTest {
         // 3 of 10 say "red": the 3 subsets without a "red" annotator have 2 matches (2/3), the 7 others 3 (1) -> 0.9
         List<String> ten = List.of("red", "dark red", "red", "dark red", "dark red", "red", "dark red", "dark red", "dark red", "dark red");
         TaskScore.Reference r = ref("synth_vqa", TaskScore.OPEN, "red", List.of(), ten);
-        assertEquals(0.9, TaskScore.score(r, "Red.", null).score(), 1e-12);
-        assertFalse(TaskScore.score(r, "Red.", null).correct());
-        assertEquals("red", TaskScore.score(r, "Red.", null).pred());
+        assertEquals(0.9, Benchmarks.score(r, "Red.", null).score(), 1e-12);
+        assertFalse(Benchmarks.score(r, "Red.", null).correct());
+        assertEquals("red", Benchmarks.score(r, "Red.", null).pred());
         // "a square" normalizes to "square" when the answers disagree (articles dropped): 2 + 1 matches
         TaskScore.Reference shape = ref("synth_vqa", TaskScore.OPEN, "square", List.of(),
                 List.of("square", "a square", "red square", "red square", "red square", "red square", "red square", "red square", "red square", "red square"));
         double expected = (2 * (1 / 3.0) + 8 * (2 / 3.0)) / 10;
-        assertEquals(expected, TaskScore.score(shape, "square", null).score(), 1e-12);
+        assertEquals(expected, Benchmarks.score(shape, "square", null).score(), 1e-12);
         BenchmarkScores b = new BenchmarkScores("synth_vqa", TaskScore.OPEN, null)
                 .add("1", "open_color", null, r, "red").add("2", "open_shape", null, shape, "square").add("3", "open_shape", null, shape, "circle");
         Map<String, Double> m = metrics(b);
@@ -66,8 +69,8 @@ class BenchmarkScoresTest {
         assertFalse(b.binary());
         // without reference answers: GQA's exact match after rstrip('.').lower()
         TaskScore.Reference gqa = ref("gqa", TaskScore.OPEN, "left", List.of(), List.of());
-        assertTrue(TaskScore.score(gqa, "Left.", null).correct());
-        assertFalse(TaskScore.score(gqa, "the left", null).correct());
+        assertTrue(Benchmarks.score(gqa, "Left.", null).correct());
+        assertFalse(Benchmarks.score(gqa, "the left", null).correct());
     }
 
     @Test
@@ -121,7 +124,7 @@ class BenchmarkScoresTest {
         assertEquals(0.5, m.get("random.accuracy"));
         assertEquals(1.0, m.get("popular.recall"));
         assertEquals(Map.of("0", 1.0, "1", 0.0, "2", 1.0, "3", 1.0), b.units()); // the same rule question by question
-        assertEquals("other", TaskScore.score(ref("pope", TaskScore.YES_NO, "yes", null, null), "I cannot tell", null).pred());
+        assertEquals("other", Benchmarks.score(ref("pope", TaskScore.YES_NO, "yes", null, null), "I cannot tell", null).pred());
     }
 
     @Test
@@ -129,7 +132,7 @@ class BenchmarkScoresTest {
         TaskScore.Reference r1 = ref("synth_caption", TaskScore.CAPTION, null, null, List.of("circle", "star"));
         TaskScore.Reference r2 = ref("synth_caption", TaskScore.CAPTION, null, null, List.of("star"));
         Chair chair = new Chair(SHAPES);
-        TaskScore.Parsed p = TaskScore.score(r1, "A red circle and two crosses.", chair);
+        TaskScore.Parsed p = Benchmarks.score(r1, "A red circle and two crosses.", chair);
         assertEquals("circle cross", p.pred()); // "crosses" singularized
         assertEquals(1.0, p.score());
         assertNull(p.correct());
@@ -144,7 +147,7 @@ class BenchmarkScoresTest {
         assertEquals(2 / 3.0, m.get("all.recall"), 1e-12);  // (1 + 1) of (2 + 1) ground-truth objects
         assertEquals(3.5, m.get("all.mean_length"));       // (6 + 1) words / 2
         assertEquals(Map.of("1", 1.0, "2", 0.0), b.units());
-        assertThrows(IllegalArgumentException.class, () -> TaskScore.score(r1, "a circle", null));
+        assertThrows(IllegalArgumentException.class, () -> Benchmarks.score(r1, "a circle", null));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package sinkscope.eval;
+package sinkscope.benchmark;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,26 +6,35 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import sinkscope.eval.Chair;
+import sinkscope.eval.CvBenchScore;
+import sinkscope.eval.GqaAnswer;
+import sinkscope.eval.GroupedAccuracy;
+import sinkscope.eval.Metrics;
+import sinkscope.eval.MmeScore;
+import sinkscope.eval.TaskScore;
+import sinkscope.eval.VqaAccuracy;
+import sinkscope.eval.VqaNormalizer;
 
 /**
- * One benchmark's official metrics for one configuration, from its answered questions ({@link #add}), with the
- * per-unit scores the paired comparison against the baseline uses ({@link #units()}). Values are fractions in
- * [0, 1] except MME's scores (points: 100 (acc + acc+) per subtask, summed per total) and {@code mean_length} (words).
- * Category {@code all} pools every question.
+ * One benchmark's official metrics for one configuration, from its answered questions ({@link #add}), each answer parsed
+ * by its {@link Benchmark}, with the per-unit scores the paired comparison against the baseline uses ({@link #units()}).
+ * Which metrics is the benchmark's ({@link Benchmark#metrics}); what this class computes, per task (units:
+ * {@link Benchmark.Unit}, fractions unless said). Category {@code all} pools every question.
  * <ul>
  *   <li>yes/no (POPE and any other yes/no benchmark): n, accuracy, precision, recall, f1, yes_ratio ({@link Metrics},
  *       {@code eval_pope.py}), overall and per category; unit: the question.</li>
- *   <li>MME: per subtask (the category) acc, acc_plus (both questions of an image right; the image is the group) and
- *       score; overall perception and cognition ({@link MmeScore}, {@code calculation.py}); unit: the question.</li>
+ *   <li>MME ({@link #mme}): per subtask (the category) acc, acc_plus (both questions of an image right; the image is the
+ *       group) and score (points); overall perception and cognition (points) ({@link MmeScore}, {@code calculation.py});
+ *       unit: the question.</li>
  *   <li>multiple choice: accuracy over questions, overall and per category; when a group holds several questions
- *       (MMBench's option rotations, MMVP's pairs) also the group accuracy, named {@code circular_accuracy} for
- *       MMBench, {@code pair_accuracy} for MMVP, else {@code group_accuracy} ({@link GroupedAccuracy}); the unit is
- *       then the group. CV-Bench adds accuracy_2d, accuracy_3d and overall over its sources, the categories
- *       ({@link CvBenchScore}).</li>
- *   <li>open answers: {@code vqa_accuracy} (the mean of {@link VqaAccuracy}) overall and per category (answer
- *       type); without reference answers (GQA) exact-match accuracy; unit: the question.</li>
- *   <li>captions: chair_s, chair_i, recall, mean_length ({@link Chair}; lower CHAIR is better); unit: the caption,
- *       scored 1 when it hallucinates.</li>
+ *       (MMBench's option rotations, MMVP's pairs) also the group accuracy, named by {@link Benchmark#groupMetric}
+ *       ({@link GroupedAccuracy}); the unit is then the group. CV-Bench adds accuracy_2d, accuracy_3d and overall over its
+ *       sources, the categories ({@link #cvBench}); ScienceQA img_accuracy ({@link #imageAccuracy}).</li>
+ *   <li>open answers: {@code vqa_accuracy} (the mean of {@link VqaAccuracy}) overall and per category (answer type);
+ *       without reference answers (GQA) exact-match accuracy; unit: the question.</li>
+ *   <li>captions: chair_s, chair_i, recall, mean_length (words) ({@link Chair}; lower CHAIR is better); unit: the
+ *       caption, scored 1 when it hallucinates.</li>
  * </ul>
  */
 public final class BenchmarkScores {
@@ -33,16 +42,16 @@ public final class BenchmarkScores {
     /** One metric value: {@code n} questions (or captions, groups) it is over. */
     public record Metric(String category, String metric, double value, long n) {}
 
-    private final String benchmark;
+    private final Benchmark benchmark;
     private final String task;
     private final List<String> vocabulary;
     private final List<Row> rows = new ArrayList<>();
 
-    private record Row(String id, String category, String group, TaskScore.Reference ref, String answer) {}
+    private record Row(String id, String category, String group, TaskScore.Reference ref, String answer, boolean image) {}
 
-    /** {@code vocabulary}: the CHAIR synonym lines for a caption benchmark (else ignored). */
+    /** {@code vocabulary}: the CHAIR synonym lines for a caption benchmark (else ignored); {@code task} for a benchmark the registry does not know. */
     public BenchmarkScores(String benchmark, String task, List<String> vocabulary) {
-        this.benchmark = benchmark.toLowerCase(Locale.ROOT);
+        this.benchmark = Benchmarks.of(benchmark.toLowerCase(Locale.ROOT), task);
         this.task = task;
         this.vocabulary = vocabulary;
     }
@@ -53,22 +62,31 @@ public final class BenchmarkScores {
      * {@code score} scores those predictions against the benchmark's annotation files.
      */
     public BenchmarkScores add(String questionId, String category, String group, TaskScore.Reference ref, String answer) {
+        return add(questionId, category, group, ref, answer, true);
+    }
+
+    /** {@link #add}; {@code image}: whether the question shows an image (ScienceQA's img_accuracy counts those). */
+    public BenchmarkScores add(String questionId, String category, String group, TaskScore.Reference ref, String answer, boolean image) {
         if (ref.label() == null && ref.answers().isEmpty() && !task.equals(TaskScore.CAPTION)) {
             return this;
         }
-        rows.add(new Row(questionId, category, group, ref, answer));
+        rows.add(new Row(questionId, category, group, ref, answer, image));
         return this;
     }
 
     public String benchmark() {
-        return benchmark;
+        return benchmark.name();
+    }
+
+    private TaskScore.Parsed parse(Row r, Chair chair) {
+        return benchmark.parse(r.ref(), r.answer(), chair);
     }
 
     /** The name of the per-unit score ({@link #units()}), the metric the paired comparison is about. */
     public String unitMetric() {
         return switch (task) {
             case TaskScore.YES_NO -> "accuracy";
-            case TaskScore.CHOICE -> grouped() ? groupMetric() : "accuracy";
+            case TaskScore.CHOICE -> grouped() ? benchmark.groupMetric() : "accuracy";
             case TaskScore.OPEN -> rows.stream().anyMatch(r -> !r.ref().answers().isEmpty()) ? "vqa_accuracy" : "accuracy";
             case TaskScore.CAPTION -> "chair_s";
             default -> throw new IllegalArgumentException("unknown task " + task);
@@ -86,24 +104,23 @@ public final class BenchmarkScores {
         Chair chair = task.equals(TaskScore.CAPTION) ? new Chair(vocabulary) : null;
         boolean grouped = task.equals(TaskScore.CHOICE) && grouped();
         for (Row r : rows) {
-            TaskScore.Parsed p = TaskScore.score(r.ref(), r.answer(), chair);
+            TaskScore.Parsed p = parse(r, chair);
             String key = grouped && r.group() != null ? r.group() : r.id();
             out.merge(key, p.score(), Math::min);
         }
         return out;
     }
 
-    /** The metrics, overall ({@code all}) first, then per category. */
+    /** The benchmark's metrics ({@link Benchmark#metrics}), overall ({@code all}) first, then per category. */
     public List<Metric> metrics() {
+        return benchmark.metrics(this);
+    }
+
+    /** The task's metrics, overall first, then per category (a list the caller may add to). */
+    public List<Metric> taskMetrics() {
         List<Metric> out = new ArrayList<>();
         switch (task) {
-            case TaskScore.YES_NO -> {
-                if (benchmark.equals("mme")) {
-                    mme(out);
-                } else {
-                    yesNo(out);
-                }
-            }
+            case TaskScore.YES_NO -> yesNo(out);
             case TaskScore.CHOICE -> choice(out);
             case TaskScore.OPEN -> open(out);
             case TaskScore.CAPTION -> caption(out);
@@ -120,7 +137,7 @@ public final class BenchmarkScores {
             if (!"yes".equals(label) && !"no".equals(label)) {
                 continue;
             }
-            String pred = TaskScore.score(r.ref(), r.answer(), null).pred();
+            String pred = parse(r, null).pred();
             all.add(pred, label);
             if (r.category() != null) {
                 by.computeIfAbsent(r.category(), k -> new Metrics()).add(pred, label);
@@ -138,7 +155,9 @@ public final class BenchmarkScores {
         out.add(new Metric(category, "yes_ratio", m.yesRatio(), m.n()));
     }
 
-    private void mme(List<Metric> out) {
+    /** MME's metrics: perception and cognition (points), then per subtask acc, acc_plus and score (points). */
+    public List<Metric> mme() {
+        List<Metric> out = new ArrayList<>();
         MmeScore mme = new MmeScore();
         long n = 0;
         for (Row r : rows) {
@@ -156,6 +175,7 @@ public final class BenchmarkScores {
             out.add(new Metric(t.name(), "acc_plus", t.accPlus(), t.images()));
             out.add(new Metric(t.name(), "score", t.score(), t.questions()));
         }
+        return out;
     }
 
     private boolean grouped() {
@@ -168,33 +188,16 @@ public final class BenchmarkScores {
         return false;
     }
 
-    private String groupMetric() {
-        return switch (benchmark) {
-            case "mmbench" -> "circular_accuracy";
-            case "mmvp" -> "pair_accuracy";
-            default -> "group_accuracy";
-        };
-    }
-
     private void choice(List<Metric> out) {
         GroupedAccuracy g = new GroupedAccuracy();
-        CvBenchScore cv = new CvBenchScore();
         for (Row r : rows) {
-            boolean right = Boolean.TRUE.equals(TaskScore.score(r.ref(), r.answer(), null).correct());
+            boolean right = Boolean.TRUE.equals(parse(r, null).correct());
             g.add(r.group() == null ? r.id() : r.group(), r.category(), right);
-            if (r.category() != null) {
-                cv.add(r.category(), right);
-            }
         }
         boolean grouped = grouped();
         out.add(new Metric("all", "accuracy", g.accuracy(), g.questions()));
         if (grouped) {
-            out.add(new Metric("all", groupMetric(), g.groupAccuracy(), g.groups()));
-        }
-        if (benchmark.equals("cvbench")) {
-            out.add(new Metric("all", "accuracy_2d", cv.accuracy2d(), g.questions()));
-            out.add(new Metric("all", "accuracy_3d", cv.accuracy3d(), g.questions()));
-            out.add(new Metric("all", "overall", cv.accuracy(), g.questions()));
+            out.add(new Metric("all", benchmark.groupMetric(), g.groupAccuracy(), g.groups()));
         }
         Map<String, Long> counts = new TreeMap<>();
         for (Row r : rows) {
@@ -206,7 +209,7 @@ public final class BenchmarkScores {
         g.accuracyByCategory().forEach((c, v) -> {
             out.add(new Metric(c, "accuracy", v, counts.get(c)));
             if (grouped && groupAcc.containsKey(c)) {
-                out.add(new Metric(c, groupMetric(), groupAcc.get(c), -1));
+                out.add(new Metric(c, benchmark.groupMetric(), groupAcc.get(c), -1));
             }
         });
         // group counts per category
@@ -224,7 +227,7 @@ public final class BenchmarkScores {
         if (vqa) {
             VqaAccuracy.Mean mean = new VqaAccuracy.Mean();
             for (Row r : rows) {
-                mean.add(TaskScore.score(r.ref(), r.answer(), null).score(), r.category());
+                mean.add(parse(r, null).score(), r.category());
             }
             out.add(new Metric("all", "vqa_accuracy", mean.mean(), mean.n()));
             Map<String, Long> n = mean.countByType();
@@ -232,7 +235,7 @@ public final class BenchmarkScores {
         } else {
             GroupedAccuracy g = new GroupedAccuracy();
             for (Row r : rows) {
-                g.add(r.id(), r.category(), Boolean.TRUE.equals(TaskScore.score(r.ref(), r.answer(), null).correct()));
+                g.add(r.id(), r.category(), Boolean.TRUE.equals(parse(r, null).correct()));
             }
             out.add(new Metric("all", "accuracy", g.accuracy(), g.questions()));
             Map<String, Long> counts = new TreeMap<>();
@@ -259,5 +262,47 @@ public final class BenchmarkScores {
         out.add(new Metric("all", "chair_i", chair.chairI(), n));
         out.add(new Metric("all", "recall", chair.recall(), n));
         out.add(new Metric("all", "mean_length", chair.meanLength(), n));
+    }
+
+    /** CV-Bench's accuracy_2d, accuracy_3d and overall (their mean), over the sources (the categories). */
+    public List<Metric> cvBench() {
+        CvBenchScore cv = new CvBenchScore();
+        for (Row r : rows) {
+            if (r.category() != null) {
+                cv.add(r.category(), Boolean.TRUE.equals(parse(r, null).correct()));
+            }
+        }
+        return List.of(new Metric("all", "accuracy_2d", cv.accuracy2d(), rows.size()), new Metric("all", "accuracy_3d", cv.accuracy3d(), rows.size()),
+                new Metric("all", "overall", cv.accuracy(), rows.size()));
+    }
+
+    /** Accuracy named {@code name} over the questions whose category passes {@code category}. */
+    public Metric accuracyOf(String name, java.util.function.Predicate<String> category) {
+        GroupedAccuracy g = new GroupedAccuracy();
+        rows.stream().filter(r -> category.test(r.category())).forEach(r -> g.add(r.id(), null, Boolean.TRUE.equals(parse(r, null).correct())));
+        return new Metric("all", name, g.accuracy(), g.questions());
+    }
+
+    /** {@code img_accuracy}: accuracy over the questions that show an image (ScienceQA's IMG). */
+    public Metric imageAccuracy() {
+        GroupedAccuracy g = new GroupedAccuracy();
+        rows.stream().filter(Row::image).forEach(r -> g.add(r.id(), null, Boolean.TRUE.equals(parse(r, null).correct())));
+        return new Metric("all", "img_accuracy", g.accuracy(), g.questions());
+    }
+
+    /** {@code vqa_accuracy_llava_submission}: VQA accuracy of the EvalAI-processed answers LLaVA's VQAv2 converter uploads. */
+    public Metric llavaSubmission() {
+        VqaAccuracy.Mean m = new VqaAccuracy.Mean();
+        rows.forEach(r -> m.add(VqaAccuracy.score(VqaAccuracy.Protocol.VQAV2, VqaNormalizer.evalAi(r.answer() == null ? "" : r.answer()),
+                r.ref().answers()), null));
+        return new Metric("all", "vqa_accuracy_llava_submission", m.mean(), m.n());
+    }
+
+    /** {@code accuracy_vqa_normalized}: GQA exact match after the VQA normalization of both sides. */
+    public Metric gqaNormalized() {
+        GroupedAccuracy g = new GroupedAccuracy();
+        rows.forEach(r -> g.add(r.id(), null, r.ref().label() != null && GqaAnswer.correctNormalized(r.answer() == null ? "" : r.answer(),
+                r.ref().label())));
+        return new Metric("all", "accuracy_vqa_normalized", g.accuracy(), g.questions());
     }
 }

@@ -1,4 +1,4 @@
-package sinkscope.data;
+package sinkscope.benchmark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sinkscope.data.PromptTemplate;
+import sinkscope.data.Question;
+import sinkscope.data.ReadError;
 
 /**
  * The published layouts as evaluate's questions, for the benchmarks {@code PublishedLayoutsEvaluateTest} does not run:
@@ -59,7 +62,7 @@ class PublishedBenchmarkTest {
         assertEquals("Context: N/A\nQuestion: Which is a magnet?\nOptions: (A) iron nail (B) rubber (C) glass", q.text());
         assertEquals("Context: N/A\nQuestion: Which is a magnet?\nOptions: (A) iron nail (B) rubber (C) glass\n"
                 + "Answer with the option's letter from the given choices directly.",
-                PromptTemplate.question(q.text(), q.options(), PromptTemplate.suffix("llava", "scienceqa", "choice")));
+                PromptTemplate.question(q.text(), q.options(), Benchmarks.of("scienceqa", "choice").suffix("llava")));
         assertEquals("C", q.label());
         assertEquals(dir.resolve("images/test/4/image.png"), r.items().get(0).imagePath());
         assertEquals(3, r.errors().size());
@@ -79,7 +82,7 @@ class PublishedBenchmarkTest {
         PublishedBenchmark.Result s = PublishedBenchmark.read(PublishedBenchmark.Input.parse("seed=" + seed + "@" + dir.resolve("seed")), null, 0);
         Question q = only(s, "101669");
         assertEquals("How many?\nA. one\nB. two\nC. three\nD. four\nAnswer with the option's letter from the given choices directly.",
-                PromptTemplate.question(q.text(), q.options(), PromptTemplate.suffix("llava", "seed", "choice")));
+                PromptTemplate.question(q.text(), q.options(), Benchmarks.of("seed", "choice").suffix("llava")));
         assertEquals("B", q.label());
         assertEquals("Instance Counting", q.category());
         assertEquals(dir.resolve("seed/1454426_2591111986.jpg"), s.items().get(0).imagePath());
@@ -101,7 +104,7 @@ class PublishedBenchmarkTest {
         PublishedBenchmark.Result m = PublishedBenchmark.read(PublishedBenchmark.Input.parse("mmvp=" + mmvp), null, 0);
         assertEquals(List.of("0", "0"), m.items().stream().map(i -> i.question().group()).toList());
         assertEquals("Are the feet visible?\nA. Yes\nB. No", PromptTemplate.question(only(m, "1").text(), only(m, "1").options(),
-                PromptTemplate.suffix("llava", "mmvp", "choice")));
+                Benchmarks.of("mmvp", "choice").suffix("llava")));
         error(m.errors().get(0), mmvp, 4, "Index", "no image");
     }
 
@@ -126,7 +129,7 @@ class PublishedBenchmarkTest {
                 + "{\"ocr_tokens\": [\"x\"]}\n]}");
         PublishedBenchmark.Result o = PublishedBenchmark.read(PublishedBenchmark.Input.parse("textvqa=" + tv + "," + ocr + "@" + dir.resolve("train_images")), null, 0);
         assertEquals("What is the brand of this camera?\nReference OCR token: DAKOTA, DIGITAL, Single-Use, Camera, Pire, digitat\n"
-                + "Answer the question using a single word or phrase.", PromptTemplate.ask("llava", "textvqa", "open", only(o, "34602").text(), List.of()));
+                + "Answer the question using a single word or phrase.", Benchmarks.of("textvqa", "open").ask("llava", only(o, "34602").text(), List.of()));
         assertEquals("What does the NYC sign say?", only(o, "9").text(), "no tokens: no OCR line");
         error(o.errors().get(0), ocr, 4, "image_id", "missing");
 
@@ -138,7 +141,7 @@ class PublishedBenchmarkTest {
         assertEquals("unanswerable", vq.category());
         assertEquals("What is this?\nWhen the provided information is insufficient, respond with 'Unanswerable'.\n"
                 + "Answer the question using a single word or phrase.", PromptTemplate.question(vq.text(), vq.options(),
-                PromptTemplate.suffix("llava", "vizwiz", "open")));
+                Benchmarks.of("vizwiz", "open").suffix("llava")));
 
         write("gqa/n7194.jpg", "x");
         Path gqa = write("testdev_balanced_questions.json", "{\n\"201307251\": {\"imageId\": \"n7194\", \"question\": \"Is it red?\", "
