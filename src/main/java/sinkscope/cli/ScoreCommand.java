@@ -39,8 +39,7 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "a registered benchmark: pope, mme, vqav2, textvqa, vizwiz, gqa, scienceqa, mmbench, seed, cvbench, mmvp or chair")
     String benchmarkName;
     @Option(names = "--predictions", paramLabel = "FILE", required = true, order = 2,
-            description = {"LLaVA's answers JSONL, an official results JSON array (VQAv2/TextVQA/VizWiz/GQA), a run's predictions table",
-                "(or output root), or for MME the eval tool's filled-in folder"})
+            description = "LLaVA's answers JSONL, an official results JSON array (VQAv2/TextVQA/VizWiz/GQA), a run's predictions table (or output root), or for MME the eval tool's filled-in folder")
     Path predictions;
     @Option(names = "--annotations", paramLabel = "FILE", order = 3, split = ",",
             description = "the benchmark's published ground-truth files (ScienceQA: the folder with problems.json and pid_splits.json)")
