@@ -9,7 +9,7 @@ import sinkscope.train.ReferenceModelBuilder;
 final class TrainReferenceCommand implements Main.Command {
     @Override
     public String summary() {
-        return "train the small reference LLaVA on the synthetic benchmark: --out DIR [--text-steps N --steps N --images N --seed S --hidden 128 ...]";
+        return "train the small reference LLaVA on the synthetic benchmark: --out DIR [--text-steps N --text-weight-decay W --freeze-embeddings --text-scene-share S --align-projector-only --finetune-steps N --steps N --images N --seed S --hidden 128 ...]";
     }
 
     @Override
@@ -29,7 +29,11 @@ final class TrainReferenceCommand implements Main.Command {
                 a.integer("vision-heads", d.visionHeads()), a.integer("vision-intermediate", d.visionIntermediate()),
                 a.integer("hidden", d.textHidden()), a.integer("layers", d.textLayers()), a.integer("heads", d.textHeads()),
                 a.integer("kv-heads", d.textKvHeads()), a.integer("intermediate", d.textIntermediate()),
-                a.integer("max-positions", d.maxPositions()));
+                a.integer("max-positions", d.maxPositions()), a.number("text-weight-decay", d.textWeightDecay()),
+                a.bool("freeze-embeddings", d.freezeEmbeddings()), a.number("text-scene-share", d.textSceneShare()),
+                a.bool("align-projector-only", d.alignProjectorOnly()), a.integer("finetune-steps", d.finetuneSteps()),
+                a.number("finetune-lr", d.finetuneLr()), a.integer("finetune-from-layer", d.finetuneFromLayer()),
+                a.number("replay-share", d.replayShare()));
         int logEvery = a.integer("log-every", 25);
         double budget = a.number("budget-minutes", 0);
         a.requireAllUsed();

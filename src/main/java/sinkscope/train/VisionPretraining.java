@@ -75,6 +75,32 @@ final class VisionPretraining {
         return y;
     }
 
+    /**
+     * The object class covering each patch of a {@code grid x grid} patch grid most (row-major, as the image tokens),
+     * -1 where no object's box covers {@link #COVER} of the patch: the words of a scene's text version.
+     */
+    static int[] patchClasses(SyntheticScene scene, int grid) {
+        int[] out = new int[grid * grid];
+        double[] best = new double[grid * grid];
+        java.util.Arrays.fill(out, -1);
+        double cell = (double) scene.size() / grid;
+        for (SyntheticScene.SceneObject o : scene.objects()) {
+            int[] b = o.box();
+            for (int py = 0; py < grid; py++) {
+                for (int px = 0; px < grid; px++) {
+                    double w = Math.min((px + 1) * cell, b[2]) - Math.max(px * cell, b[0]);
+                    double h = Math.min((py + 1) * cell, b[3]) - Math.max(py * cell, b[1]);
+                    int p = py * grid + px;
+                    if (w > 0 && h > 0 && w * h >= COVER * cell * cell && w * h > best[p]) {
+                        best[p] = w * h;
+                        out[p] = o.classIndex();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Trains the tower of {@code model} on the train images; {@code pixels} holds every scene's pixel values. */
     List<Point> train(Llava model, float[][] pixels, int logEvery, Consumer<String> log) {
         int steps = recipe.visionSteps();
