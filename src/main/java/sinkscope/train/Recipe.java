@@ -6,7 +6,7 @@ import sinkscope.data.SyntheticBenchmark;
 
 /**
  * Everything that determines a reference-model training run: data (synthetic benchmark seed, train and held-out
- * image counts), optimisation (Adam, linear warmup then cosine decay to {@code minLrFraction} of the peak, steps,
+ * image counts), optimisation (Adam or AdamW, linear warmup then cosine decay to {@code minLrFraction} of the peak, steps,
  * images per step and questions per image), and the LLaVA-1.5 shape (CLIP ViT, mlp2x_gelu projector, LLaMA).
  *
  * @param popeSuffixShare share of training prompts that carry LLaVA's POPE suffix (the rest are bare questions)

@@ -36,9 +36,13 @@ import sinkscope.sink.VarParams;
  * API: PyTorch autograd through the {@link Llava} runtime's own blocks, {@link Optimizer#adam()}.
  *
  * <p>Stage 0 ({@link TextPretraining}, when {@code textSteps > 0}) pretrains the language model on a synthetic
- * language, as LLaVA starts from a pretrained LLM. Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2,
- * visual instruction tuning, trains the projector and the language model with the tower frozen (as LLaVA-1.5
- * does): the tower's features are computed once per image and the steps run the projector and the decoder only.
+ * language, as LLaVA starts from a pretrained LLM, and fixes D_sink from BOS ({@link TextPretraining#sinkDimensions}).
+ * Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2, visual
+ * instruction tuning, trains the projector and the language model with the tower frozen (as LLaVA-1.5 does), or the
+ * projector alone ({@code alignProjectorOnly}, LLaVA's feature alignment: BOS cannot change by construction): the
+ * tower's features are computed once per image and the steps run the projector and the decoder only. Stage 3 (when
+ * {@code finetuneSteps > 0} and stage 2 ends below {@link Recipe#FINETUNE_BELOW}) trains the upper decoder layers,
+ * the final norm and {@code lm_head}, a {@code replayShare} of its steps on stage 0's data.
  *
  * <p>One optimizer step: {@code imagesPerStep} train images drawn at random, {@code questionsPerImage} of each
  * image's distinct questions (POPE yes/no questions answered {@code Yes}/{@code No}, open questions answered with
@@ -52,8 +56,6 @@ import sinkscope.sink.VarParams;
 public final class ReferenceTrainer {
     /** Held-out images the loss curve's accuracy is measured on. */
     private static final int MONITOR_IMAGES = 20;
-    /** Global gradient-norm clip. */
-    private static final double CLIP_NORM = 1.0;
     /** Updates skipped for non-finite gradients before the run gives up. */
     private static final int MAX_SKIPPED = 20;
 
@@ -177,7 +179,6 @@ public final class ReferenceTrainer {
         SplittableRandom rng = new SplittableRandom(recipe.seed() ^ name.hashCode());
         double lossSum = 0;
         double accSum = 0;
-        int since = 0;
         int batches = 0;
         int steps = horizon[0];
         long start = System.nanoTime();
@@ -210,14 +211,13 @@ public final class ReferenceTrainer {
                     }
                 }
             }
-            if (!update(params, adam)) {
+            if (!OptimizerStep.apply(params, adam)) {
                 skipped++;
                 log.accept(name + " " + (step + 1) + ": non-finite gradient, update skipped (" + skipped + " so far)");
                 if (skipped > MAX_SKIPPED) {
                     throw new IllegalStateException(skipped + " updates skipped for non-finite gradients by step " + (step + 1) + "; lower the learning rate");
                 }
             }
-            since++;
             if ((step + 1) % logEvery == 0 || step + 1 == steps) {
                 double held = heldOutAccuracy(model, heldOut, features);
                 CurvePoint p = new CurvePoint(step + 1, lossSum / Math.max(1, batches), accSum / Math.max(1, batches), lr.at(step, horizon[0]), held,
@@ -227,7 +227,6 @@ public final class ReferenceTrainer {
                         p.step(), p.loss(), p.trainAccuracy(), p.learningRate(), p.heldOutAccuracy(), p.seconds()));
                 lossSum = 0;
                 accSum = 0;
-                since = 0;
                 batches = 0;
             }
         }
@@ -257,44 +256,6 @@ public final class ReferenceTrainer {
         System.arraycopy(seq.ids(), at + 1, ids, at + n, seq.ids().length - at - 1);
         System.arraycopy(seq.target(), at + 1, target, at + n, seq.ids().length - at - 1);
         return new TextPretraining.Text(ids, target);
-    }
-
-    /**
-     * One optimizer step: gradients scaled to a global L2 norm of at most {@link #CLIP_NORM}, Adam on every
-     * parameter, gradients reset to zero (PyTorch accumulates them across backward passes). A non-finite gradient
-     * norm skips the update (gradients are still reset); returns whether the update was made.
-     */
-    static boolean update(Map<String, NDArray> params, Optimizer adam) {
-        return update(params, name -> adam);
-    }
-
-    /** {@link #update(Map, Optimizer)} with each parameter's own optimizer ({@code optimizer.apply(name)}). */
-    static boolean update(Map<String, NDArray> params, java.util.function.Function<String, Optimizer> optimizer) {
-        List<NDArray> grads = new ArrayList<>();
-        double squares = 0;
-        for (NDArray p : params.values()) {
-            NDArray g = p.getGradient();
-            grads.add(g);
-            try (NDArray sq = g.square(); NDArray sum = sq.sum()) {
-                squares += sum.getFloat();
-            }
-        }
-        double norm = Math.sqrt(squares);
-        float scale = norm > CLIP_NORM ? (float) (CLIP_NORM / norm) : 1f;
-        boolean finite = Double.isFinite(norm);
-        int i = 0;
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray g = grads.get(i++);
-            if (finite) {
-                if (scale != 1f) {
-                    g.muli(scale);
-                }
-                optimizer.apply(e.getKey()).update(e.getKey(), e.getValue(), g);
-            }
-            g.set(new NDIndex("..."), 0f); // set, not multiply: a NaN times 0 stays NaN
-            g.close();
-        }
-        return finite;
     }
 
     /** Distinct questions per image (index relative to {@code first}), in benchmark order. */

@@ -228,7 +228,7 @@ final class TextPretraining {
                     lossSum += Float.isFinite(v) ? v : 0;
                 }
             }
-            if (!ReferenceTrainer.update(params, adam)) {
+            if (!OptimizerStep.apply(params, adam)) {
                 log.accept("text step " + (step[0] + 1) + ": non-finite gradient, update skipped");
             }
             since++;
