@@ -33,7 +33,7 @@ final class TrainReferenceCommand implements Main.Command {
                 a.bool("freeze-embeddings", d.freezeEmbeddings()), a.number("text-scene-share", d.textSceneShare()),
                 a.bool("align-projector-only", d.alignProjectorOnly()), a.integer("finetune-steps", d.finetuneSteps()),
                 a.number("finetune-lr", d.finetuneLr()), a.integer("finetune-from-layer", d.finetuneFromLayer()),
-                a.number("replay-share", d.replayShare()));
+                a.number("replay-share", d.replayShare()), a.string("vision-from", null));
         int logEvery = a.integer("log-every", 25);
         double budget = a.number("budget-minutes", 0);
         a.requireAllUsed();

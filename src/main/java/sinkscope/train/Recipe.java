@@ -31,6 +31,8 @@ import sinkscope.data.SyntheticBenchmark;
  * @param finetuneSteps steps of stage 3, run only when stage 2 ends below {@link #FINETUNE_BELOW} held-out accuracy: the
  *     decoder layers from {@code finetuneFromLayer} on, the final norm and {@code lm_head} at {@code finetuneLr}, embeddings,
  *     lower layers, projector and tower frozen; a {@code replayShare} of the steps replay stage 0's language data
+ * @param visionFrom a checkpoint directory whose trained vision tower replaces stage 1 (same tower shape), or null to
+ *     run stage 1
  */
 public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
                      int visionSteps, int visionBatch, double visionLr,
@@ -38,7 +40,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                      int imageSize, int patchSize, int visionHidden, int visionLayers, int visionHeads, int visionIntermediate,
                      int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions,
                      double textWeightDecay, boolean freezeEmbeddings, double textSceneShare, boolean alignProjectorOnly,
-                     int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare) {
+                     int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom) {
 
     /** Stage 3 runs only when stage 2's held-out accuracy is below this. */
     public static final double FINETUNE_BELOW = 0.9;
@@ -46,13 +48,13 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
         return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
-                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25);
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null);
     }
 
     /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
         return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
-                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25);
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null);
     }
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
@@ -61,7 +63,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare);
+                replayShare, visionFrom);
     }
 
     /** This recipe with stage 0's weight decay, frozen embeddings and scene-text share as given. */
@@ -69,7 +71,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare);
+                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom);
     }
 
     /** This recipe with stage 2 projector-only (or not) and stage 3 as given. */
@@ -77,7 +79,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay);
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom);
     }
 
     /** The run's vocabulary: the synthetic benchmark's words, plus the scene words when stage 0 reads scene texts. */
@@ -268,6 +270,9 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         if (alignProjectorOnly || finetuneSteps > 0) {
             text += String.format(Locale.ROOT, "%s--finetune-steps %d --finetune-lr %s --finetune-from-layer %d --replay-share %s ",
                     alignProjectorOnly ? "--align-projector-only " : "", finetuneSteps, finetuneLr, finetuneFromLayer, replayShare);
+        }
+        if (visionFrom != null) {
+            text += "--vision-from " + visionFrom + " ";
         }
         return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d %s--vision-steps %d --vision-batch %d "
                         + "--vision-lr %s --steps %d "

@@ -109,6 +109,10 @@ public final class ReferenceTrainer {
         Llava model = Llava.create(config, new RandomWeights(recipe.seed(), recipe.initStd()), Device.cpu(), DataType.FLOAT32);
         try {
             long count = model.parameters().values().stream().mapToLong(NDArray::size).sum();
+            if (recipe.visionFrom() != null) {
+                log.accept("stage 1 (before stage 0, which leaves the tower alone): " + VisionPretraining.copyTower(model, java.nio.file.Path.of(recipe.visionFrom())) + " vision tower tensors from "
+                        + recipe.visionFrom());
+            }
             TextPretraining text = null;
             List<TextPretraining.Point> textCurve = List.of();
             int[] sinkDims = null;
@@ -120,7 +124,7 @@ public final class ReferenceTrainer {
                 sinkDims = text.sinkDimensions(model, VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize()));
                 log.accept("D_sink read off BOS after stage 0: " + java.util.Arrays.toString(sinkDims));
             }
-            List<VisionPretraining.Point> visionCurve = recipe.visionSteps() == 0 ? List.of()
+            List<VisionPretraining.Point> visionCurve = recipe.visionSteps() == 0 || recipe.visionFrom() != null ? List.of()
                     : new VisionPretraining(recipe, dataset).train(model, pixels, logEvery * 4, log);
             float[][] features = visionFeatures(model, pixels);
             pixels = null; // stages 2 and 3 read the frozen tower's features only

@@ -152,6 +152,36 @@ class SinkRecipeTest {
     }
 
     @Test
+    void visionFromCopiesTheTowerOnly(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny();
+        Path from = dir.resolve("from");
+        ReferenceCheckpoint.writeConfigs(from, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(from.resolve("config.json"));
+        try (Llava trained = Llava.create(config, new RandomWeights(5, 0.1), Device.cpu(), DataType.FLOAT32)) {
+            ReferenceCheckpoint.writeWeights(from, trained);
+        }
+        String patch = "vision_tower.vision_model.embeddings.patch_embedding.weight";
+        String proj = "multi_modal_projector.linear_1.weight";
+        try (Llava saved = Llava.load(from, Device.cpu(), DataType.FLOAT32);
+                Llava model = Llava.create(config, new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
+            float[] projBefore = model.parameters().get(proj).toFloatArray();
+            long tower = model.parameters().keySet().stream().filter(k -> k.startsWith("vision_tower.")).count();
+            assertEquals(tower, VisionPretraining.copyTower(model, from));
+            assertArrayEquals(saved.parameters().get(patch).toFloatArray(), model.parameters().get(patch).toFloatArray());
+            assertArrayEquals(projBefore, model.parameters().get(proj).toFloatArray(), "the projector is not copied");
+        }
+        Path other = dir.resolve("other");
+        Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null);
+        ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
+        try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VisionPretraining.copyTower(model, from));
+            assertTrue(e.getMessage().contains("--vision-from") && e.getMessage().contains("vision_tower."), e.getMessage());
+        }
+    }
+
+    @Test
     void stageThreeTrainsTheUpperLayersFinalNormAndHeadOnRecipeSchedule() {
         assertTrue(ReferenceTrainer.finetuned("language_model.model.layers.2.mlp.up_proj.weight", 2));
         assertTrue(ReferenceTrainer.finetuned("language_model.model.layers.11.self_attn.q_proj.weight", 2));
