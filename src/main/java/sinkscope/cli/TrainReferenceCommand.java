@@ -79,17 +79,38 @@ final class TrainReferenceCommand implements Callable<Integer> {
     int intermediate;
     @Option(names = "--max-positions", paramLabel = "INT", order = 32, description = "longest sequence (default: ${DEFAULT-VALUE})")
     int maxPositions;
-    @Option(names = "--log-every", paramLabel = "INT", order = 40, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--text-weight-decay", paramLabel = "NUM", order = 33, description = "stage 0 decoupled weight decay (AdamW) on the weight matrices (default: ${DEFAULT-VALUE})")
+    double textWeightDecay;
+    @Option(names = "--freeze-embeddings", paramLabel = "BOOL", order = 34, arity = "0..1",
+            description = "stage 0 keeps the token embeddings at initialisation, so a layer must write BOS's massive activation (default: ${DEFAULT-VALUE})")
+    boolean freezeEmbeddings;
+    @Option(names = "--text-scene-share", paramLabel = "NUM", order = 35, description = "stage 0 share of scene texts (a word per patch, then questions and answers) (default: ${DEFAULT-VALUE})")
+    double textSceneShare;
+    @Option(names = "--align-projector-only", paramLabel = "BOOL", order = 36, arity = "0..1",
+            description = "stage 2 trains the projector only, decoder and vision tower frozen, as LLaVA's alignment (default: ${DEFAULT-VALUE})")
+    boolean alignProjectorOnly;
+    @Option(names = "--finetune-steps", paramLabel = "INT", order = 37, description = "stage 3 steps (upper layers, norm and head; only when held-out POPE < 0.9) (default: ${DEFAULT-VALUE})")
+    int finetuneSteps;
+    @Option(names = "--finetune-lr", paramLabel = "NUM", order = 38, description = "stage 3 learning rate (default: ${DEFAULT-VALUE})")
+    double finetuneLr;
+    @Option(names = "--finetune-from-layer", paramLabel = "INT", order = 39, description = "stage 3 trains the layers from this one up (default: ${DEFAULT-VALUE})")
+    int finetuneFromLayer;
+    @Option(names = "--replay-share", paramLabel = "NUM", order = 40, description = "stage 3 share of batches replaying the language data (default: ${DEFAULT-VALUE})")
+    double replayShare;
+    @Option(names = "--vision-from", paramLabel = "DIR", order = 41, description = "take stage 1's vision tower from this trained checkpoint (same shape) instead of training it")
+    String visionFrom;
+    @Option(names = "--log-every", paramLabel = "INT", order = 50, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
     int logEvery;
-    @Option(names = "--budget-minutes", paramLabel = "NUM", order = 41, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
+    @Option(names = "--budget-minutes", paramLabel = "NUM", order = 51, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
     double budget;
-    @Option(names = "--threads", paramLabel = "INT", order = 42, defaultValue = "0", description = "libtorch intra-op threads, 0 = all cores (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", paramLabel = "INT", order = 52, defaultValue = "0", description = "libtorch intra-op threads, 0 = all cores (default: ${DEFAULT-VALUE})")
     int threads;
 
     @Override
     public Integer call() throws Exception {
         Torch.configure(threads);
-        Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions);
+        Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions,
+                textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom);
         ReferenceModelBuilder.build(out, r, logEvery, budget, line -> System.out.println(line));
         System.out.println("wrote " + out);
         return Main.OK;
@@ -133,6 +154,14 @@ final class TrainReferenceCommand implements Callable<Integer> {
             m.put("--kv-heads", d.textKvHeads());
             m.put("--intermediate", d.textIntermediate());
             m.put("--max-positions", d.maxPositions());
+            m.put("--text-weight-decay", d.textWeightDecay());
+            m.put("--freeze-embeddings", d.freezeEmbeddings());
+            m.put("--text-scene-share", d.textSceneShare());
+            m.put("--align-projector-only", d.alignProjectorOnly());
+            m.put("--finetune-steps", d.finetuneSteps());
+            m.put("--finetune-lr", d.finetuneLr());
+            m.put("--finetune-from-layer", d.finetuneFromLayer());
+            m.put("--replay-share", d.replayShare());
             return m;
         }
 

@@ -14,12 +14,19 @@ public final class ModelCard {
         }
         StringBuilder sb = new StringBuilder("## Loss curve (stage 0, language)\n\nMean training loss since the previous row; on 32 fixed ")
                 .append("held-out sequences: loss, back-copy accuracy (argmax after a trigger), and per layer (entering it) BOS's ")
-                .append("max |x_d|/RMS and the attention on BOS of the most BOS-bound head (mean over query positions >= 1).\n\n")
-                .append("| step | loss | held-out loss | copy acc | BOS max\\|x\\|/RMS per layer | attention on BOS (top head) per layer | minutes |\n")
-                .append("|---|---|---|---|---|---|---|\n");
+                .append("max |x_d|/RMS and its d, the attention on BOS of the most BOS-bound head (mean over query positions >= 1), ")
+                .append("BOS's value norm over the other tokens' mean; answer accuracy on held-out scene texts.\n\n")
+                .append("| step | loss | held-out loss | copy acc | scene acc | BOS max\\|x\\|/RMS per layer | its dim | attention on BOS (top head) "
+                        + "per layer | BOS value norm ratio | minutes |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (TextPretraining.Point p : run.textCurve()) {
-            sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.4f | %.3f | %s | %s | %.1f |%n", p.step(), p.loss(), p.heldOutLoss(),
-                    p.copyAccuracy(), TextPretraining.fmt(p.bosPhi()), TextPretraining.fmt(p.bosAttention()), p.seconds() / 60));
+            sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.4f | %.3f | %.3f | %s | %s | %s | %s | %.1f |%n", p.step(), p.loss(), p.heldOutLoss(),
+                    p.copyAccuracy(), p.sceneAccuracy(), TextPretraining.fmt(p.bosPhi()), TextPretraining.fmt(p.bosDim()),
+                    TextPretraining.fmt(p.bosAttention()), TextPretraining.fmt(p.bosValueRatio()), p.seconds() / 60));
+        }
+        if (run.sinkDims() != null) {
+            sb.append("\nD_sink read off BOS after stage 0 (dims over tau entering a layer >= 2): ")
+                    .append(java.util.Arrays.toString(run.sinkDims())).append("\n");
         }
         return sb.append("\n").toString();
     }
@@ -40,7 +47,9 @@ public final class ModelCard {
     /** The target of the reference model: baseline POPE accuracy on the held-out split, every split and prompt. */
     public static final double TARGET_ACCURACY = 0.90;
 
-    public static String render(Recipe r, LlavaConfig c, ReferenceTrainer.Run run, HeldOutEvaluation.Result eval, SinkProbe.Measurement sinks) {
+    /** {@code bosDims}: the probe on the D_sink read off BOS after stage 0, null without a stage 0. */
+    public static String render(Recipe r, LlavaConfig c, ReferenceTrainer.Run run, HeldOutEvaluation.Result eval, SinkProbe.Measurement sinks,
+                                SinkProbe.Result bosDims) {
         StringBuilder sb = new StringBuilder();
         var t = c.text();
         var v = c.vision();
@@ -105,6 +114,14 @@ public final class ModelCard {
             sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.3f | %.2e | %.3f | %.1f |%n", p.step(), p.loss(), p.trainAccuracy(),
                     p.learningRate(), p.heldOutAccuracy(), p.seconds() / 60));
         }
+        if (!run.finetuneCurve().isEmpty()) {
+            sb.append("\n## Loss curve (stage 3, upper layers, final norm and head; replaying stage 0)\n\n")
+                    .append("| step | loss | train acc | learning rate | held-out acc | minutes |\n|---|---|---|---|---|---|\n");
+            for (ReferenceTrainer.CurvePoint p : run.finetuneCurve()) {
+                sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.3f | %.2e | %.3f | %.1f |%n", p.step(), p.loss(), p.trainAccuracy(),
+                        p.learningRate(), p.heldOutAccuracy(), p.seconds() / 60));
+            }
+        }
         sb.append(String.format(Locale.ROOT, "%n## Held-out accuracy%n%nThe saved float16 checkpoint, loaded as a user loads it, greedy "
                 + "generation, answers read with LLaVA's eval_pope.py rule, on the %d held-out images (`plain`: "
                 + "`USER: <image>\\n{question} ASSISTANT:`; `pope`: with the POPE suffix).%n%n", eval.images()));
@@ -116,6 +133,9 @@ public final class ModelCard {
             }
         }
         sb.append("\n\n").append(status(eval)).append(sinkSection(c, sinks));
+        if (bosDims != null) {
+            sb.append("\nPer layer on the D_sink read off BOS after stage 0 (fixed before any image was seen):\n\n").append(SinkProbe.markdown(bosDims));
+        }
         return sb.toString();
     }
 

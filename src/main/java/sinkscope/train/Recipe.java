@@ -6,7 +6,7 @@ import sinkscope.data.SyntheticBenchmark;
 
 /**
  * Everything that determines a reference-model training run: data (synthetic benchmark seed, train and held-out
- * image counts), optimisation (Adam, linear warmup then cosine decay to {@code minLrFraction} of the peak, steps,
+ * image counts), optimisation (Adam or AdamW, linear warmup then cosine decay to {@code minLrFraction} of the peak, steps,
  * images per step and questions per image), and the LLaVA-1.5 shape (CLIP ViT, mlp2x_gelu projector, LLaMA).
  *
  * @param popeSuffixShare share of training prompts that carry LLaVA's POPE suffix (the rest are bare questions)
@@ -19,23 +19,42 @@ import sinkscope.data.SyntheticBenchmark;
  * @param textLr stage 0's peak learning rate (same warmup and cosine as stage 2, over {@code textSteps})
  * @param textCopyShare stage 0's probability that a non-trigger word is followed by a trigger (a back-copy to come);
  *     the rest are bigram steps that need no attention to the past
+ * @param textWeightDecay stage 0's decoupled weight decay (AdamW, on the weight matrices; norms are not decayed); 0 is
+ *     plain Adam
+ * @param freezeEmbeddings stage 0 leaves the token embeddings at their initialisation, so that a layer, not BOS's
+ *     embedding row, must write any massive activation (image tokens never pass through the embedding table)
+ * @param textSceneShare share of each stage-0 batch that is the text version of a training scene (a word per patch,
+ *     {@link WordLevelTokenizer#BACKGROUND} or the object's class, then the multimodal stage's questions and answers);
+ *     above 0 the vocabulary gains the scene words ({@link WordLevelTokenizer#withSceneWords})
+ * @param alignProjectorOnly stage 2 trains the projector only, decoder and vision tower frozen, weight decay 0 (LLaVA's
+ *     feature-alignment stage); false trains projector and decoder (LLaVA-1.5's instruction tuning)
+ * @param finetuneSteps steps of stage 3, run only when stage 2 ends below {@link #FINETUNE_BELOW} held-out accuracy: the
+ *     decoder layers from {@code finetuneFromLayer} on, the final norm and {@code lm_head} at {@code finetuneLr}, embeddings,
+ *     lower layers, projector and tower frozen; a {@code replayShare} of the steps replay stage 0's language data
+ * @param visionFrom a checkpoint directory whose trained vision tower replaces stage 1 (same tower shape), or null to
+ *     run stage 1
  */
 public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
                      int visionSteps, int visionBatch, double visionLr,
                      int steps, int imagesPerStep, int questionsPerImage, double learningRate, int warmupSteps, double minLrFraction, double initStd, double popeSuffixShare,
                      int imageSize, int patchSize, int visionHidden, int visionLayers, int visionHeads, int visionIntermediate,
-                     int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions) {
+                     int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions,
+                     double textWeightDecay, boolean freezeEmbeddings, double textSceneShare, boolean alignProjectorOnly,
+                     int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom) {
+
+    /** Stage 3 runs only when stage 2's held-out accuracy is below this. */
+    public static final double FINETUNE_BELOW = 0.9;
 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
         return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
-                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512);
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null);
     }
 
     /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
         return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
-                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256);
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null);
     }
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
@@ -43,7 +62,30 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, steps, batch, length, lr, copyShare, visionSteps, visionBatch, visionLr, this.steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions);
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
+                replayShare, visionFrom);
+    }
+
+    /** This recipe with stage 0's weight decay, frozen embeddings and scene-text share as given. */
+    public Recipe withLanguageStage(double weightDecay, boolean freeze, double sceneShare) {
+        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom);
+    }
+
+    /** This recipe with stage 2 projector-only (or not) and stage 3 as given. */
+    public Recipe withAlignment(boolean projectorOnly, int ftSteps, double ftLr, int ftFromLayer, double replay) {
+        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom);
+    }
+
+    /** The run's vocabulary: the synthetic benchmark's words, plus the scene words when stage 0 reads scene texts. */
+    public WordLevelTokenizer tokenizer() {
+        WordLevelTokenizer t = WordLevelTokenizer.synthetic();
+        return textSceneShare > 0 ? t.withSceneWords() : t;
     }
 
     public Recipe {
@@ -56,6 +98,12 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
             throw new IllegalArgumentException("--text-length must be in [3, --max-positions " + maxPositions + "], got " + textLength);
         }
         positive("steps", steps);
+        if (!(textWeightDecay >= 0) || !(textSceneShare >= 0 && textSceneShare <= 1) || finetuneSteps < 0 || !(finetuneLr > 0)
+                || !(replayShare >= 0 && replayShare < 1) || finetuneFromLayer < 0 || finetuneFromLayer >= textLayers) {
+            throw new IllegalArgumentException("--text-weight-decay must be >= 0, --text-scene-share in [0, 1], --finetune-steps >= 0, "
+                    + "--finetune-lr positive, --replay-share in [0, 1), --finetune-from-layer in [0, --layers " + textLayers + "), got "
+                    + textWeightDecay + ", " + textSceneShare + ", " + finetuneSteps + ", " + finetuneLr + ", " + replayShare + ", " + finetuneFromLayer);
+        }
         positive("vision-batch", visionBatch);
         if (visionSteps < 0 || !(visionLr > 0)) {
             throw new IllegalArgumentException("--vision-steps must be >= 0 and --vision-lr positive, got " + visionSteps + ", " + visionLr);
@@ -102,6 +150,11 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     /** Stage 0's learning rate at step {@code step}: the same schedule from {@code textLr} over {@code textSteps}. */
     public double textLearningRate(int step) {
         return schedule(textLr, step, textSteps);
+    }
+
+    /** Stage 3's learning rate at step {@code step}: the same schedule from {@code finetuneLr} over {@code finetuneSteps}. */
+    public double finetuneLearningRate(int step) {
+        return schedule(finetuneLr, step, finetuneSteps);
     }
 
     private double schedule(double peak, int step, int horizon) {
@@ -210,6 +263,17 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     public String commandLine(String out) {
         String text = textSteps == 0 ? "" : String.format(Locale.ROOT, "--text-steps %d --text-batch %d --text-length %d --text-lr %s --text-copy-share %s ",
                 textSteps, textBatch, textLength, textLr, textCopyShare);
+        if (textWeightDecay > 0 || freezeEmbeddings || textSceneShare > 0) {
+            text += String.format(Locale.ROOT, "--text-weight-decay %s %s--text-scene-share %s ", textWeightDecay, freezeEmbeddings ? "--freeze-embeddings " : "",
+                    textSceneShare);
+        }
+        if (alignProjectorOnly || finetuneSteps > 0) {
+            text += String.format(Locale.ROOT, "%s--finetune-steps %d --finetune-lr %s --finetune-from-layer %d --replay-share %s ",
+                    alignProjectorOnly ? "--align-projector-only " : "", finetuneSteps, finetuneLr, finetuneFromLayer, replayShare);
+        }
+        if (visionFrom != null) {
+            text += "--vision-from " + visionFrom + " ";
+        }
         return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d %s--vision-steps %d --vision-batch %d "
                         + "--vision-lr %s --steps %d "
                         + "--images-per-step %d --questions-per-image %d --lr %s --warmup %d --min-lr-fraction %s --init-std %s "

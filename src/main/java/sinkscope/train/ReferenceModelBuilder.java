@@ -27,7 +27,7 @@ public final class ReferenceModelBuilder {
     static final int SINK_PROBE_IMAGES = 32;
 
     /** What was built. */
-    public record Summary(ReferenceTrainer.Run run, HeldOutEvaluation.Result eval, SinkProbe.Measurement sinks) {}
+    public record Summary(ReferenceTrainer.Run run, HeldOutEvaluation.Result eval, SinkProbe.Measurement sinks, SinkProbe.Result bosDims) {}
 
     private ReferenceModelBuilder() {}
 
@@ -43,7 +43,7 @@ public final class ReferenceModelBuilder {
                 throw new IllegalArgumentException(out + " exists and is not an empty directory; choose a new --out");
             }
         }
-        WordLevelTokenizer tok = WordLevelTokenizer.synthetic();
+        WordLevelTokenizer tok = recipe.tokenizer();
         ReferenceCheckpoint.writeConfigs(out, recipe, tok);
         LlavaConfig config = LlavaConfig.load(out.resolve("config.json"));
         log.accept(String.format(Locale.ROOT, "model: %s; vocabulary %d words; %d image tokens", recipe.commandLine(out.toString()),
@@ -60,16 +60,22 @@ public final class ReferenceModelBuilder {
         }
         HeldOutEvaluation.Result eval;
         SinkProbe.Measurement sinks;
+        SinkProbe.Result bosDims = null;
         try (Llava saved = Llava.load(out, Device.cpu(), DataType.FLOAT32); LlavaProcessor processor = LlavaProcessor.load(out, config)) {
             eval = HeldOutEvaluation.run(saved, processor, dataset, recipe.seed(), recipe.evalImages());
             List<BufferedImage> images = dataset.scenes().subList(dataset.trainImages(), dataset.scenes().size()).stream()
                     .limit(SINK_PROBE_IMAGES).map(scene -> scene.render(recipe.seed())).toList();
             String prompt = PromptTemplate.of(PromptTemplate.DEFAULT).render("Is there a red circle in the image?");
-            sinks = SinkProbe.measure(saved, processor, images, prompt,
-                    VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize()));
+            double tau = VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize());
+            sinks = SinkProbe.measure(saved, processor, images, prompt, tau);
+            log.accept("sink probe on the recommended D_sink " + java.util.Arrays.toString(sinks.recommended()) + ":\n" + SinkProbe.markdown(sinks.probe()));
+            if (run.sinkDims() != null) {
+                bosDims = SinkProbe.run(saved, processor, images, prompt, run.sinkDims(), tau);
+                log.accept("sink probe on the D_sink read off BOS " + java.util.Arrays.toString(run.sinkDims()) + ":\n" + SinkProbe.markdown(bosDims));
+            }
         }
         log.accept(HeldOutEvaluation.markdown(eval));
-        Files.writeString(out.resolve("README.md"), ModelCard.render(recipe, config, run, eval, sinks), StandardCharsets.UTF_8);
-        return new Summary(run, eval, sinks);
+        Files.writeString(out.resolve("README.md"), ModelCard.render(recipe, config, run, eval, sinks, bosDims), StandardCharsets.UTF_8);
+        return new Summary(run, eval, sinks, bosDims);
     }
 }

@@ -29,15 +29,20 @@ import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaTokenizer;
+import sinkscope.sink.VarParams;
 
 /**
  * Trains a LLaVA-1.5-architecture model from scratch on the synthetic benchmark's train split with DJL's training
  * API: PyTorch autograd through the {@link Llava} runtime's own blocks, {@link Optimizer#adam()}.
  *
  * <p>Stage 0 ({@link TextPretraining}, when {@code textSteps > 0}) pretrains the language model on a synthetic
- * language, as LLaVA starts from a pretrained LLM. Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2,
- * visual instruction tuning, trains the projector and the language model with the tower frozen (as LLaVA-1.5
- * does): the tower's features are computed once per image and the steps run the projector and the decoder only.
+ * language, as LLaVA starts from a pretrained LLM, and fixes D_sink from BOS ({@link TextPretraining#sinkDimensions}).
+ * Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2, visual
+ * instruction tuning, trains the projector and the language model with the tower frozen (as LLaVA-1.5 does), or the
+ * projector alone ({@code alignProjectorOnly}, LLaVA's feature alignment: BOS cannot change by construction): the
+ * tower's features are computed once per image and the steps run the projector and the decoder only. Stage 3 (when
+ * {@code finetuneSteps > 0} and stage 2 ends below {@link Recipe#FINETUNE_BELOW}) trains the upper decoder layers,
+ * the final norm and {@code lm_head}, a {@code replayShare} of its steps on stage 0's data.
  *
  * <p>One optimizer step: {@code imagesPerStep} train images drawn at random, {@code questionsPerImage} of each
  * image's distinct questions (POPE yes/no questions answered {@code Yes}/{@code No}, open questions answered with
@@ -51,8 +56,6 @@ import sinkscope.model.llava.LlavaTokenizer;
 public final class ReferenceTrainer {
     /** Held-out images the loss curve's accuracy is measured on. */
     private static final int MONITOR_IMAGES = 20;
-    /** Global gradient-norm clip. */
-    private static final double CLIP_NORM = 1.0;
     /** Updates skipped for non-finite gradients before the run gives up. */
     private static final int MAX_SKIPPED = 20;
 
@@ -60,8 +63,8 @@ public final class ReferenceTrainer {
     public record CurvePoint(int step, double loss, double trainAccuracy, double learningRate, double heldOutAccuracy, double seconds) {}
 
     /** A finished run: the trained model (the caller closes it) and its curve. */
-    public record Run(Llava model, List<TextPretraining.Point> textCurve, List<VisionPretraining.Point> visionCurve, List<CurvePoint> curve, double seconds, long parameters,
-                      int steps) {}
+    public record Run(Llava model, List<TextPretraining.Point> textCurve, int[] sinkDims, List<VisionPretraining.Point> visionCurve, List<CurvePoint> curve,
+                      List<CurvePoint> finetuneCurve, double seconds, long parameters, int steps) {}
 
     private final Recipe recipe;
     private final LlavaConfig config;
@@ -69,6 +72,7 @@ public final class ReferenceTrainer {
     private final ClipImageProcessor images;
     private final SyntheticBenchmark.Dataset dataset;
     private final PromptTemplate template = PromptTemplate.of(PromptTemplate.DEFAULT);
+    private final WordLevelTokenizer vocabulary;
 
     public ReferenceTrainer(Recipe recipe, LlavaConfig config, LlavaTokenizer tokenizer, ClipImageProcessor images) {
         this.recipe = recipe;
@@ -76,6 +80,7 @@ public final class ReferenceTrainer {
         this.tokenizer = tokenizer;
         this.images = images;
         this.dataset = recipe.dataset();
+        this.vocabulary = recipe.tokenizer();
     }
 
     public SyntheticBenchmark.Dataset dataset() {
@@ -104,112 +109,157 @@ public final class ReferenceTrainer {
         Llava model = Llava.create(config, new RandomWeights(recipe.seed(), recipe.initStd()), Device.cpu(), DataType.FLOAT32);
         try {
             long count = model.parameters().values().stream().mapToLong(NDArray::size).sum();
-            List<TextPretraining.Point> textCurve = recipe.textSteps() == 0 ? List.of()
-                    : new TextPretraining(recipe, WordLevelTokenizer.synthetic()).train(model, logEvery * 4, log);
-            List<VisionPretraining.Point> visionCurve = recipe.visionSteps() == 0 ? List.of()
+            if (recipe.visionFrom() != null) {
+                log.accept("stage 1 (before stage 0, which leaves the tower alone): " + VisionPretraining.copyTower(model, java.nio.file.Path.of(recipe.visionFrom())) + " vision tower tensors from "
+                        + recipe.visionFrom());
+            }
+            TextPretraining text = null;
+            List<TextPretraining.Point> textCurve = List.of();
+            int[] sinkDims = null;
+            if (recipe.textSteps() > 0) {
+                SplittableRandom heldRng = new SplittableRandom(recipe.seed() ^ 0x5ce7eL);
+                List<TextPretraining.Text> heldOutTexts = heldOut.stream().limit(TextPretraining.MONITOR_SEQUENCES).map(qs -> sceneText(qs, heldRng)).toList();
+                text = new TextPretraining(recipe, recipe.tokenizer(), rng -> sceneText(train.get(rng.nextInt(train.size())), rng), heldOutTexts);
+                textCurve = text.train(model, logEvery * 4, log);
+                sinkDims = text.sinkDimensions(model, VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize()));
+                log.accept("D_sink read off BOS after stage 0: " + java.util.Arrays.toString(sinkDims));
+            }
+            List<VisionPretraining.Point> visionCurve = recipe.visionSteps() == 0 || recipe.visionFrom() != null ? List.of()
                     : new VisionPretraining(recipe, dataset).train(model, pixels, logEvery * 4, log);
             float[][] features = visionFeatures(model, pixels);
-            pixels = null; // stage 2 reads the frozen tower's features only
+            pixels = null; // stages 2 and 3 read the frozen tower's features only
             Map<String, NDArray> params = new LinkedHashMap<>();
             model.parameters().forEach((name, p) -> {
-                if (!name.startsWith("vision_tower.")) {
+                if (recipe.alignProjectorOnly() ? name.startsWith("multi_modal_projector.") : !name.startsWith("vision_tower.")) {
                     params.put(name, p);
-                    p.setRequiresGradient(true);
                 }
             });
-            int[] stepRef = {0, recipe.steps()}; // current step, schedule horizon
-            Optimizer adam = Optimizer.adam().optLearningRateTracker((name, n) -> (float) recipe.learningRate(stepRef[0], stepRef[1])).build();
-            SplittableRandom rng = new SplittableRandom(recipe.seed());
+            int[] horizon = {recipe.steps()};
             List<CurvePoint> curve = new ArrayList<>();
-            double lossSum = 0;
-            double accSum = 0;
-            int since = 0;
-            int steps = recipe.steps();
-            long trainStart = System.nanoTime();
-            int skipped = 0;
-            for (int step = 0; step < steps; step++) {
-                stepRef[0] = step;
-                if (budgetMinutes > 0 && step > 0 && step >= recipe.warmupSteps() && step % logEvery == 0) {
-                    // Re-plan the schedule's length from the pace so far, so that the cosine ends when the budget does.
-                    double perStep = (System.nanoTime() - trainStart) / 6e10 / step;
-                    double left = budgetMinutes - (System.nanoTime() - t0) / 6e10;
-                    stepRef[1] = Math.max(step + 1, Math.min(recipe.steps(), step + (int) (left / perStep)));
-                    steps = stepRef[1];
-                }
-                Batch batch = sample(train, features, rng);
-                // The scope frees what the runtime's blocks create in the model's own manager (embedding rows, norms),
-                // which the step's manager alone would leave behind.
-                try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        Output out = forward(m, model, batch);
-                        gc.backward(out.loss());
-                        float loss = out.loss().getFloat();
-                        lossSum += Float.isFinite(loss) ? loss : 0;
-                        accSum += out.accuracy();
+            int steps = stage(model, params, (step, h) -> recipe.learningRate(step, h), horizon, budgetMinutes, t0, null, train, heldOut, features, logEvery,
+                    "step", curve, log);
+            List<CurvePoint> finetune = new ArrayList<>();
+            double reached = curve.isEmpty() ? 0 : curve.get(curve.size() - 1).heldOutAccuracy();
+            if (recipe.finetuneSteps() > 0 && reached < Recipe.FINETUNE_BELOW) {
+                params.clear();
+                model.parameters().forEach((name, p) -> {
+                    if (finetuned(name, recipe.finetuneFromLayer())) {
+                        params.put(name, p);
                     }
-                }
-                if (!update(params, adam)) {
-                    skipped++;
-                    log.accept("step " + (step + 1) + ": non-finite gradient, update skipped (" + skipped + " so far)");
-                    if (skipped > MAX_SKIPPED) {
-                        throw new IllegalStateException(skipped + " updates skipped for non-finite gradients by step " + (step + 1) + "; lower --lr");
-                    }
-                }
-                since++;
-                if ((step + 1) % logEvery == 0 || step + 1 == steps) {
-                    double held = heldOutAccuracy(model, heldOut, features);
-                    CurvePoint p = new CurvePoint(step + 1, lossSum / since, accSum / since, recipe.learningRate(step, stepRef[1]), held,
-                            (System.nanoTime() - t0) / 1e9);
-                    curve.add(p);
-                    log.accept(String.format(java.util.Locale.ROOT, "step %5d  loss %.4f  train acc %.3f  lr %.2e  held-out acc %.3f  %.0f s",
-                            p.step(), p.loss(), p.trainAccuracy(), p.learningRate(), p.heldOutAccuracy(), p.seconds()));
-                    lossSum = 0;
-                    accSum = 0;
-                    since = 0;
-                }
+                });
+                stage(model, params, (step, h) -> recipe.finetuneLearningRate(step), new int[] {recipe.finetuneSteps()}, 0, t0, text, train, heldOut,
+                        features, logEvery, "finetune step", finetune, log);
+            } else if (recipe.finetuneSteps() > 0) {
+                log.accept(String.format(java.util.Locale.ROOT, "stage 3 skipped: held-out accuracy %.3f after stage 2 is >= %.2f", reached,
+                        Recipe.FINETUNE_BELOW));
             }
-            for (NDArray p : params.values()) {
-                p.setRequiresGradient(false);
-            }
-            return new Run(model, textCurve, visionCurve, curve, (System.nanoTime() - t0) / 1e9, count, steps);
+            return new Run(model, textCurve, sinkDims, visionCurve, curve, finetune, (System.nanoTime() - t0) / 1e9, count, steps);
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
+    /** Whether stage 3 trains a parameter: decoder layers from {@code fromLayer} on, the final norm and {@code lm_head}. */
+    static boolean finetuned(String name, int fromLayer) {
+        String layers = "language_model.model.layers.";
+        if (name.startsWith(layers)) {
+            return Integer.parseInt(name.substring(layers.length(), name.indexOf('.', layers.length()))) >= fromLayer;
+        }
+        return name.equals("language_model.model.norm.weight") || name.startsWith("language_model.lm_head.");
+    }
+
     /**
-     * One optimizer step: gradients scaled to a global L2 norm of at most {@link #CLIP_NORM}, Adam on every
-     * parameter, gradients reset to zero (PyTorch accumulates them across backward passes). A non-finite gradient
-     * norm skips the update (gradients are still reset); returns whether the update was made.
+     * One multimodal stage over {@code params} (Adam, no weight decay): {@code horizon[0]} steps, re-planned from the
+     * pace when {@code budgetMinutes > 0}; with {@code replay}, a {@code replayShare} of the steps are a batch of stage
+     * 0's data instead. Returns the steps run.
      */
-    static boolean update(Map<String, NDArray> params, Optimizer adam) {
-        List<NDArray> grads = new ArrayList<>();
-        double squares = 0;
-        for (NDArray p : params.values()) {
-            NDArray g = p.getGradient();
-            grads.add(g);
-            try (NDArray sq = g.square(); NDArray sum = sq.sum()) {
-                squares += sum.getFloat();
+    private int stage(Llava model, Map<String, NDArray> params, Schedule lr, int[] horizon, double budgetMinutes, long t0, TextPretraining replay,
+                      List<List<Question>> train, List<List<Question>> heldOut, float[][] features, int logEvery, String name, List<CurvePoint> curve,
+                      Consumer<String> log) {
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        int[] stepRef = {0};
+        Optimizer adam = Optimizer.adam().optLearningRateTracker((n, k) -> (float) lr.at(stepRef[0], horizon[0])).build();
+        SplittableRandom rng = new SplittableRandom(recipe.seed() ^ name.hashCode());
+        double lossSum = 0;
+        double accSum = 0;
+        int batches = 0;
+        int steps = horizon[0];
+        long start = System.nanoTime();
+        int skipped = 0;
+        for (int step = 0; step < steps; step++) {
+            stepRef[0] = step;
+            if (budgetMinutes > 0 && step > 0 && step >= recipe.warmupSteps() && step % logEvery == 0) {
+                // Re-plan the schedule's length from the pace so far, so that the cosine ends when the budget does.
+                double perStep = (System.nanoTime() - start) / 6e10 / step;
+                double left = budgetMinutes - (System.nanoTime() - t0) / 6e10;
+                horizon[0] = Math.max(step + 1, Math.min(steps, step + (int) (left / perStep)));
+                steps = horizon[0];
             }
-        }
-        double norm = Math.sqrt(squares);
-        float scale = norm > CLIP_NORM ? (float) (CLIP_NORM / norm) : 1f;
-        boolean finite = Double.isFinite(norm);
-        int i = 0;
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray g = grads.get(i++);
-            if (finite) {
-                if (scale != 1f) {
-                    g.muli(scale);
+            boolean replayStep = replay != null && rng.nextDouble() < recipe.replayShare();
+            Batch batch = replayStep ? null : sample(train, features, rng);
+            // The scope frees what the runtime's blocks create in the model's own manager (embedding rows, norms),
+            // which the step's manager alone would leave behind.
+            try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    if (replayStep) {
+                        gc.backward(replay.batchLoss(m, model.language(), rng));
+                    } else {
+                        Output out = forward(m, model, batch);
+                        gc.backward(out.loss());
+                        float loss = out.loss().getFloat();
+                        lossSum += Float.isFinite(loss) ? loss : 0;
+                        accSum += out.accuracy();
+                        batches++;
+                    }
                 }
-                adam.update(e.getKey(), e.getValue(), g);
             }
-            g.set(new NDIndex("..."), 0f); // set, not multiply: a NaN times 0 stays NaN
-            g.close();
+            if (!OptimizerStep.apply(params, adam)) {
+                skipped++;
+                log.accept(name + " " + (step + 1) + ": non-finite gradient, update skipped (" + skipped + " so far)");
+                if (skipped > MAX_SKIPPED) {
+                    throw new IllegalStateException(skipped + " updates skipped for non-finite gradients by step " + (step + 1) + "; lower the learning rate");
+                }
+            }
+            if ((step + 1) % logEvery == 0 || step + 1 == steps) {
+                double held = heldOutAccuracy(model, heldOut, features);
+                CurvePoint p = new CurvePoint(step + 1, lossSum / Math.max(1, batches), accSum / Math.max(1, batches), lr.at(step, horizon[0]), held,
+                        (System.nanoTime() - t0) / 1e9);
+                curve.add(p);
+                log.accept(String.format(java.util.Locale.ROOT, "%s %5d  loss %.4f  train acc %.3f  lr %.2e  held-out acc %.3f  %.0f s", name,
+                        p.step(), p.loss(), p.trainAccuracy(), p.learningRate(), p.heldOutAccuracy(), p.seconds()));
+                lossSum = 0;
+                accSum = 0;
+                batches = 0;
+            }
         }
-        return finite;
+        params.values().forEach(p -> p.setRequiresGradient(false));
+        return steps;
+    }
+
+    /** A stage's learning rate at a step, given the schedule's (possibly re-planned) length. */
+    private interface Schedule {
+        double at(int step, int horizon);
+    }
+
+    /** The text version of one training or held-out image: {@link #conversation} with the patch words in place of {@code <image>}. */
+    TextPretraining.Text sceneText(List<Question> questions, SplittableRandom rng) {
+        Sequence seq = conversation(0, turns(questions, rng), rng.nextDouble() < recipe.popeSuffixShare());
+        SyntheticScene scene = dataset.scenes().get(SyntheticBenchmark.imageIndex(questions.get(0).image()));
+        int[] classes = VisionPretraining.patchClasses(scene, recipe.imageSize() / recipe.patchSize());
+        int at = indexOf(seq.ids(), config.imageTokenIndex());
+        int n = classes.length;
+        long[] ids = new long[seq.ids().length - 1 + n];
+        boolean[] target = new boolean[ids.length];
+        System.arraycopy(seq.ids(), 0, ids, 0, at);
+        System.arraycopy(seq.target(), 0, target, 0, at);
+        for (int p = 0; p < n; p++) {
+            ids[at + p] = vocabulary.id(classes[p] < 0 ? WordLevelTokenizer.BACKGROUND : WordLevelTokenizer.classWord(classes[p]));
+        }
+        System.arraycopy(seq.ids(), at + 1, ids, at + n, seq.ids().length - at - 1);
+        System.arraycopy(seq.target(), at + 1, target, at + n, seq.ids().length - at - 1);
+        return new TextPretraining.Text(ids, target);
     }
 
     /** Distinct questions per image (index relative to {@code first}), in benchmark order. */
@@ -298,25 +348,30 @@ public final class ReferenceTrainer {
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int image = rng.nextInt(data.size());
-            List<Question> yes = new ArrayList<>();
-            List<Question> no = new ArrayList<>();
-            List<Question> open = new ArrayList<>();
-            for (Question q : data.get(image)) {
-                ("yes".equals(q.label()) ? yes : "no".equals(q.label()) ? no : open).add(q);
-            }
-            List<Question> turns = new ArrayList<>();
-            while (turns.size() < recipe.questionsPerImage() && !(yes.isEmpty() && no.isEmpty() && open.isEmpty())) {
-                // each turn: the open question with probability 1/4 (while there is one), else yes or no with equal odds
-                List<Question> pool = !open.isEmpty() && rng.nextInt(4) == 0 ? open : rng.nextBoolean() ? yes : no;
-                if (pool.isEmpty()) {
-                    pool = !yes.isEmpty() ? yes : !no.isEmpty() ? no : open;
-                }
-                turns.add(pool.remove(rng.nextInt(pool.size())));
-            }
             px[i] = features[SyntheticBenchmark.imageIndex(data.get(image).get(0).image())];
-            seqs.add(conversation(i, turns, rng.nextDouble() < recipe.popeSuffixShare()));
+            seqs.add(conversation(i, turns(data.get(image), rng), rng.nextDouble() < recipe.popeSuffixShare()));
         }
         return new Batch(px, seqs);
+    }
+
+    /** Up to {@code questionsPerImage} of an image's distinct questions in random order, for one conversation. */
+    private List<Question> turns(List<Question> questions, SplittableRandom rng) {
+        List<Question> yes = new ArrayList<>();
+        List<Question> no = new ArrayList<>();
+        List<Question> open = new ArrayList<>();
+        for (Question q : questions) {
+            ("yes".equals(q.label()) ? yes : "no".equals(q.label()) ? no : open).add(q);
+        }
+        List<Question> turns = new ArrayList<>();
+        while (turns.size() < recipe.questionsPerImage() && !(yes.isEmpty() && no.isEmpty() && open.isEmpty())) {
+            // each turn: the open question with probability 1/4 (while there is one), else yes or no with equal odds
+            List<Question> pool = !open.isEmpty() && rng.nextInt(4) == 0 ? open : rng.nextBoolean() ? yes : no;
+            if (pool.isEmpty()) {
+                pool = !yes.isEmpty() ? yes : !no.isEmpty() ? no : open;
+            }
+            turns.add(pool.remove(rng.nextInt(pool.size())));
+        }
+        return turns;
     }
 
     /** Loss (a scalar, attached to the step's manager), and per sequence whether the first answer token is the argmax. */

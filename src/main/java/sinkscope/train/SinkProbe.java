@@ -26,11 +26,14 @@ import sinkscope.sink.SinkDimensions;
  */
 public final class SinkProbe {
     /** Per-layer sums over images; {@link #markdown} divides by {@code images}. */
-    public record Result(double[] bosPhi, double[] imagePhiMax, double[] textPhi, long[] imageSinks, long imageTokens, double[] bosAttention,
+    public record Result(double[] bosPhi, double[] imagePhiMax, double[] textPhi, long[] imageSinks, long[] imageOver5, long imageTokens, double[] bosAttention,
                          double[] imageAttention, double[] sinkShareOfImageAttention, int images, int[] dims, double tau) {}
 
     /** Sink-dimension ranking over the images, and the probe run with the recommended dimensions. */
     public record Measurement(String prompt, SinkDimensions dimensions, int[] recommended, Result probe) {}
+
+    /** The absolute phi reported beside tau: at hidden 128, tau = 3.54 is barely above a Gaussian vector's largest |z| (~2.7). */
+    public static final double PHI_5 = 5.0;
 
     private SinkProbe() {}
 
@@ -59,6 +62,7 @@ public final class SinkProbe {
         double[] imageMax = new double[layers];
         double[] textPhi = new double[layers];
         long[] sinks = new long[layers];
+        long[] over5 = new long[layers];
         double[] bosAttn = new double[layers];
         double[] imageAttn = new double[layers];
         double[] sinkShare = new double[layers];
@@ -91,6 +95,7 @@ public final class SinkProbe {
                             .toFloatArray();
                     for (float p : phi) {
                         sinks[l] += p > tau ? 1 : 0;
+                        over5[l] += p >= PHI_5 ? 1 : 0;
                     }
                     NDArray last = cap.attentions().get(l).get(new NDIndex("0, :, -1, :")).mean(new int[] {0}); // [K]
                     float[] a = last.toFloatArray();
@@ -106,7 +111,7 @@ public final class SinkProbe {
                 }
             }
         }
-        return new Result(bosPhi, imageMax, textPhi, sinks, imageTokens, bosAttn, imageAttn, sinkShare, images.size(), dims, tau);
+        return new Result(bosPhi, imageMax, textPhi, sinks, over5, imageTokens, bosAttn, imageAttn, sinkShare, images.size(), dims, tau);
     }
 
     private static long[] toLong(int[] a) {
@@ -116,11 +121,11 @@ public final class SinkProbe {
     /** One row per layer. */
     public static String markdown(Result r) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "| layer | BOS max\\|x\\|/RMS (mean) | image tokens max\\|x\\|/RMS (max) "
-                + "| text after image max\\|x\\|/RMS (mean) | image tokens with phi > %.2f on %s | per image | last token's attention on BOS | on image "
-                + "| share of its image attention on those sinks |%n|---|---|---|---|---|---|---|---|---|%n", r.tau(), java.util.Arrays.toString(r.dims())));
+                + "| text after image max\\|x\\|/RMS (mean) | image tokens with phi > %.2f on %s | per image | with phi >= 5 | last token's attention on BOS | on image "
+                + "| share of its image attention on those sinks |%n|---|---|---|---|---|---|---|---|---|---|%n", r.tau(), java.util.Arrays.toString(r.dims())));
         for (int l = 0; l < r.bosPhi().length; l++) {
-            sb.append(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %d of %d | %.2f | %.3f | %.3f | %.3f |%n", l, r.bosPhi()[l] / r.images(),
-                    r.imagePhiMax()[l], r.textPhi()[l] / r.images(), r.imageSinks()[l], r.imageTokens(), (double) r.imageSinks()[l] / r.images(),
+            sb.append(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %d of %d | %.2f | %d | %.3f | %.3f | %.3f |%n", l, r.bosPhi()[l] / r.images(),
+                    r.imagePhiMax()[l], r.textPhi()[l] / r.images(), r.imageSinks()[l], r.imageTokens(), (double) r.imageSinks()[l] / r.images(), r.imageOver5()[l],
                     r.bosAttention()[l] / r.images(), r.imageAttention()[l] / r.images(), r.sinkShareOfImageAttention()[l] / r.images()));
         }
         return sb.toString();

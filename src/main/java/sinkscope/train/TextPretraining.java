@@ -41,18 +41,31 @@ import sinkscope.model.llava.Llava;
  * So a share {@code 1 - copyShare} of the predictable positions is pure bigram: the heads that copy must stay
  * dormant there, which is the pressure under which a BOS attention sink with a massive residual state forms.
  *
- * <p>Loss: teacher-forced cross-entropy {@code -mean_{b, t < n-1} log p(x_{t+1} | x_{<=t})}, Adam, gradient norm
- * clipped to 1, linear warmup then cosine over {@code textSteps} from {@code textLr}. The monitor, on a fixed
- * held-out batch: the loss, the back-copy accuracy (argmax at positions whose token is a trigger), and per layer
- * BOS's {@code max_d |x_d| / RMS(x)} entering the layer and the attention on BOS of the layer's most BOS-bound head
- * (max over heads of the mean over sequences and query positions {@code t >= 1}).
+ * <p>Scene texts ({@code textSceneShare > 0}): that share of each batch is the text version of a training scene
+ * ({@link Text}, made by the caller: a word per patch, then the multimodal stage's questions and answers), right-padded,
+ * with loss on the answer tokens only.
+ *
+ * <p>Loss: teacher-forced cross-entropy {@code -mean_{b, t < n-1} log p(x_{t+1} | x_{<=t})} over the language's
+ * sequences, plus the mean over the scene texts' answer positions when there are any; gradient norm clipped to 1,
+ * linear warmup then cosine over {@code textSteps} from {@code textLr}; Adam, or AdamW with decoupled weight decay
+ * {@code textWeightDecay} on the weight matrices ({@code w -= lr * wd * w}; norm gains are not decayed); token
+ * embeddings frozen at their initialisation when {@code freezeEmbeddings}. The monitor, on a fixed held-out batch:
+ * the loss, the back-copy accuracy (argmax at positions whose token is a trigger), the held-out scene texts' answer
+ * accuracy, and per layer BOS's {@code max_d |x_d| / RMS(x)} entering the layer (and that {@code d}), the attention
+ * on BOS of the layer's most BOS-bound head (max over heads of the mean over sequences and query positions
+ * {@code t >= 1}), and BOS's value norm over the mean value norm of the other positions
+ * ({@code ||W_v RMSNorm(x_0)|| / mean_t ||W_v RMSNorm(x_t)||}).
  */
 final class TextPretraining {
     /** Held-out sequences the monitor runs on. */
     static final int MONITOR_SEQUENCES = 32;
 
     /** One point of the stage's curve; the arrays are per layer. */
-    record Point(int step, double loss, double heldOutLoss, double copyAccuracy, double[] bosPhi, double[] bosAttention, double seconds) {}
+    record Point(int step, double loss, double heldOutLoss, double copyAccuracy, double sceneAccuracy, double[] bosPhi, int[] bosDim,
+                 double[] bosAttention, double[] bosValueRatio, double seconds) {}
+
+    /** A stage-0 sequence, {@code <s>} first, and which positions carry loss ({@code target[p]}: predict {@code ids[p + 1]}). */
+    record Text(long[] ids, boolean[] target) {}
 
     /** The bigram-backcopy language over a tokenizer's ordinary words. */
     static final class Language {
@@ -140,10 +153,51 @@ final class TextPretraining {
 
     private final Recipe recipe;
     private final Language language;
+    private final long pad;
+    private final java.util.function.Function<SplittableRandom, Text> scenes;
+    private final List<Text> heldOutScenes;
 
     TextPretraining(Recipe recipe, WordLevelTokenizer tok) {
+        this(recipe, tok, null, List.of());
+    }
+
+    /** With scene texts: {@code scenes} draws a training scene's text, {@code heldOutScenes} are the monitor's. */
+    TextPretraining(Recipe recipe, WordLevelTokenizer tok, java.util.function.Function<SplittableRandom, Text> scenes, List<Text> heldOutScenes) {
         this.recipe = recipe;
         this.language = new Language(tok, recipe.seed(), recipe.textCopyShare());
+        this.pad = tok.padId();
+        this.scenes = recipe.textSceneShare() > 0 ? java.util.Objects.requireNonNull(scenes, "scene texts") : null;
+        this.heldOutScenes = List.copyOf(heldOutScenes);
+    }
+
+    /** Sequences of the language per step, the rest of {@code textBatch} are scene texts. */
+    int languageBatch() {
+        return scenes == null ? recipe.textBatch() : (int) Math.round(recipe.textBatch() * (1 - recipe.textSceneShare()));
+    }
+
+    /** Parameters stage 0 trains: the language model's, less the token embeddings when they are frozen. */
+    static Map<String, NDArray> trainable(Llava model, boolean freezeEmbeddings) {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        model.parameters().forEach((name, p) -> {
+            if (name.startsWith("language_model.") && !(freezeEmbeddings && name.endsWith("embed_tokens.weight"))) {
+                params.put(name, p);
+            }
+        });
+        return params;
+    }
+
+    /**
+     * The optimizer of a parameter: AdamW with decoupled weight decay {@code weightDecay} for weight matrices when it
+     * is above 0, plain Adam for norm gains and vectors (and for everything when it is 0); {@code lr} gives the rate.
+     */
+    static java.util.function.Function<String, Optimizer> optimizers(Map<String, NDArray> params, double weightDecay,
+                                                                  ai.djl.training.tracker.ParameterTracker lr) {
+        Optimizer plain = Optimizer.adam().optLearningRateTracker(lr).build();
+        if (weightDecay <= 0) {
+            return name -> plain;
+        }
+        Optimizer decayed = Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays((float) weightDecay).build();
+        return name -> params.get(name).getShape().dimension() >= 2 ? decayed : plain;
     }
 
     Language language() {
@@ -154,57 +208,152 @@ final class TextPretraining {
     List<Point> train(Llava model, int logEvery, Consumer<String> log) {
         LlamaModel lm = model.language();
         int steps = recipe.textSteps();
-        int batch = recipe.textBatch();
-        int length = recipe.textLength();
         long t0 = System.nanoTime();
-        Map<String, NDArray> params = new LinkedHashMap<>();
-        model.parameters().forEach((name, p) -> {
-            if (name.startsWith("language_model.")) {
-                params.put(name, p);
-                p.setRequiresGradient(true);
-            }
-        });
+        Map<String, NDArray> params = trainable(model, recipe.freezeEmbeddings());
+        params.values().forEach(p -> p.setRequiresGradient(true));
         int[] step = {0};
-        Optimizer adam = Optimizer.adam().optLearningRateTracker((name, n) -> (float) recipe.textLearningRate(step[0])).build();
+        var adam = optimizers(params, recipe.textWeightDecay(), (name, n) -> (float) recipe.textLearningRate(step[0]));
         SplittableRandom rng = new SplittableRandom(recipe.seed() ^ 0x7e47L);
-        SplittableRandom monitorRng = new SplittableRandom(~recipe.seed());
-        long[] monitor = new long[MONITOR_SEQUENCES * length];
-        for (int i = 0; i < MONITOR_SEQUENCES; i++) {
-            System.arraycopy(language.sample(monitorRng, length), 0, monitor, i * length, length);
-        }
+        long[] monitor = monitorIds();
         List<Point> curve = new ArrayList<>();
         double lossSum = 0;
         int since = 0;
         for (; step[0] < steps; step[0]++) {
-            long[] ids = new long[batch * length];
-            for (int i = 0; i < batch; i++) {
-                System.arraycopy(language.sample(rng, length), 0, ids, i * length, length);
-            }
             try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray loss = loss(m, logits(m, lm, ids, batch, length, null), ids, batch, length);
+                    NDArray loss = batchLoss(m, lm, rng);
                     gc.backward(loss);
                     float v = loss.getFloat();
                     lossSum += Float.isFinite(v) ? v : 0;
                 }
             }
-            if (!ReferenceTrainer.update(params, adam)) {
+            if (!OptimizerStep.apply(params, adam)) {
                 log.accept("text step " + (step[0] + 1) + ": non-finite gradient, update skipped");
             }
             since++;
             if ((step[0] + 1) % logEvery == 0 || step[0] + 1 == steps) {
                 Point p = monitor(lm, model, monitor, step[0] + 1, lossSum / since, (System.nanoTime() - t0) / 1e9);
                 curve.add(p);
-                log.accept(String.format(Locale.ROOT, "text step %5d  loss %.4f  held-out %.4f  copy acc %.3f  lr %.2e  BOS phi %s  attn on BOS %s  %.0f s",
-                        p.step(), p.loss(), p.heldOutLoss(), p.copyAccuracy(), recipe.textLearningRate(step[0]), fmt(p.bosPhi()),
-                        fmt(p.bosAttention()), p.seconds()));
+                log.accept(String.format(Locale.ROOT, "text step %5d  loss %.4f  held-out %.4f  copy acc %.3f  scene acc %.3f  lr %.2e  BOS phi %s "
+                        + "dim %s  attn on BOS %s  BOS value ratio %s  %.0f s", p.step(), p.loss(), p.heldOutLoss(), p.copyAccuracy(), p.sceneAccuracy(),
+                        recipe.textLearningRate(step[0]), fmt(p.bosPhi()), fmt(p.bosDim()), fmt(p.bosAttention()), fmt(p.bosValueRatio()), p.seconds()));
                 lossSum = 0;
                 since = 0;
             }
         }
         params.values().forEach(p -> p.setRequiresGradient(false));
         return curve;
+    }
+
+    /** One training batch's loss: the language's sequences, plus the scene texts' answer loss when the recipe mixes them in. */
+    NDArray batchLoss(NDManager m, LlamaModel lm, SplittableRandom rng) {
+        int length = recipe.textLength();
+        int b = languageBatch();
+        NDArray loss = null;
+        if (b > 0) {
+            long[] ids = new long[b * length];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(language.sample(rng, length), 0, ids, i * length, length);
+            }
+            loss = loss(m, logits(m, lm, ids, b, length, null), ids, b, length);
+        }
+        int n = recipe.textBatch() - b;
+        if (scenes != null && n > 0) {
+            List<Text> texts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                texts.add(scenes.apply(rng));
+            }
+            NDArray sceneLoss = sceneLoss(m, lm, texts, null);
+            loss = loss == null ? sceneLoss : loss.add(sceneLoss);
+        }
+        return loss;
+    }
+
+    /** Mean cross-entropy over the texts' target positions (texts right-padded to the longest); {@code correct} (when given) gets {right, total} of the argmax. */
+    private NDArray sceneLoss(NDManager m, LlamaModel lm, List<Text> texts, int[] correct) {
+        int s = texts.stream().mapToInt(t -> t.ids().length).max().orElseThrow();
+        long[] ids = new long[texts.size() * s];
+        java.util.Arrays.fill(ids, pad);
+        List<Long> rows = new ArrayList<>();
+        List<Long> next = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            Text t = texts.get(i);
+            System.arraycopy(t.ids(), 0, ids, i * s, t.ids().length);
+            for (int p = 0; p + 1 < t.ids().length; p++) {
+                if (t.target()[p]) {
+                    rows.add((long) i * s + p);
+                    next.add(t.ids()[p + 1]);
+                }
+            }
+        }
+        NDArray logits = logits(m, lm, ids, texts.size(), s, null).get(m.create(rows.stream().mapToLong(Long::longValue).toArray()));
+        int vocab = (int) logits.getShape().get(1);
+        float[] onehot = new float[next.size() * vocab];
+        for (int k = 0; k < next.size(); k++) {
+            onehot[k * vocab + next.get(k).intValue()] = 1;
+        }
+        if (correct != null) {
+            long[] argmax = logits.argMax(-1).toLongArray();
+            for (int k = 0; k < argmax.length; k++) {
+                correct[0] += argmax[k] == next.get(k) ? 1 : 0;
+            }
+            correct[1] += argmax.length;
+        }
+        return logits.logSoftmax(-1).mul(m.create(onehot, new Shape(next.size(), vocab))).sum().neg().div(next.size());
+    }
+
+    /**
+     * The sink dimensions read off BOS after this stage, as the paper's code fixes them from the base LLM: the dims
+     * {@code d} whose {@code |x_d| / RMS(x)} at BOS (mean over the monitor's sequences) exceeds {@code tau} entering
+     * some layer {@code l >= min(2, L - 1)}, in decreasing order of that value; when none does, the two largest.
+     */
+    int[] sinkDimensions(Llava model, double tau) {
+        LlamaModel lm = model.language();
+        int from = Math.min(2, lm.numLayers() - 1);
+        float[] best;
+        try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope(); Capture cap = new Capture(m, true, false)) {
+            scope.suppressNotUsedWarning();
+            logits(m, lm, monitorIds(), MONITOR_SEQUENCES, recipe.textLength(), cap);
+            NDArray max = null;
+            for (int l = from; l < lm.numLayers(); l++) {
+                NDArray bos = cap.layerInputs().get(l).get(new NDIndex(":, 0, :")); // [B, D]
+                NDArray ratio = bos.abs().mul(NDArrays.div(1f, bos.square().mean(new int[] {-1}, true).add(1e-6f).sqrt())).mean(new int[] {0});
+                max = max == null ? ratio : max.maximum(ratio);
+            }
+            best = max.toFloatArray();
+        }
+        Integer[] order = new Integer[best.length];
+        for (int d = 0; d < order.length; d++) {
+            order[d] = d;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Float.compare(best[y], best[x]));
+        List<Integer> dims = new ArrayList<>();
+        for (Integer d : order) {
+            if (best[d] > tau) {
+                dims.add(d);
+            }
+        }
+        if (dims.isEmpty()) {
+            dims.add(order[0]);
+            dims.add(order[1]);
+        }
+        return dims.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The monitor's fixed held-out sequences of the language, {@code [MONITOR_SEQUENCES * textLength]}. */
+    private long[] monitorIds() {
+        int length = recipe.textLength();
+        SplittableRandom monitorRng = new SplittableRandom(~recipe.seed());
+        long[] monitor = new long[MONITOR_SEQUENCES * length];
+        for (int i = 0; i < MONITOR_SEQUENCES; i++) {
+            System.arraycopy(language.sample(monitorRng, length), 0, monitor, i * length, length);
+        }
+        return monitor;
+    }
+
+    static String fmt(int[] a) {
+        return java.util.Arrays.toString(a).replace(",", "");
     }
 
     static String fmt(double[] a) {
@@ -242,7 +391,9 @@ final class TextPretraining {
         int s = recipe.textLength();
         int layers = lm.numLayers();
         double[] phi = new double[layers];
+        int[] dim = new int[layers];
         double[] attn = new double[layers];
+        double[] value = new double[layers];
         double held;
         int right = 0;
         int copies = 0;
@@ -263,10 +414,31 @@ final class TextPretraining {
                 NDArray bos = cap.layerInputs().get(l).get(new NDIndex(":, 0, :")); // [B, D]
                 NDArray ratio = bos.abs().mul(NDArrays.div(1f, bos.square().mean(new int[] {-1}, true).add(1e-6f).sqrt()));
                 phi[l] = ratio.max(new int[] {1}).mean().getFloat();
+                dim[l] = (int) ratio.mean(new int[] {0}).argMax().getLong();
                 // [B, H, S, S] -> queries 1.. on key 0, mean per head, the most BOS-bound head
                 attn[l] = cap.attentions().get(l).get(new NDIndex(":, :, 1:, 0")).mean(new int[] {2}).mean(new int[] {0}).max().getFloat();
+                value[l] = valueRatio(model, l, cap.layerInputs().get(l));
             }
         }
-        return new Point(step, trainLoss, held, copies == 0 ? Double.NaN : (double) right / copies, phi, attn, seconds);
+        double sceneAcc = Double.NaN;
+        if (!heldOutScenes.isEmpty()) {
+            int[] correct = new int[2];
+            try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                sceneLoss(m, lm, heldOutScenes, correct);
+            }
+            sceneAcc = (double) correct[0] / correct[1];
+        }
+        return new Point(step, trainLoss, held, copies == 0 ? Double.NaN : (double) right / copies, sceneAcc, phi, dim, attn, value, seconds);
+    }
+
+    /** {@code ||v(BOS)|| / mean_{t >= 1} ||v(x_t)||}, {@code v(x) = W_v (g * x / RMS(x))}, over a layer's input {@code [B, S, D]}. */
+    private static double valueRatio(Llava model, int layer, NDArray h) {
+        String prefix = "language_model.model.layers." + layer + ".";
+        NDArray g = model.parameters().get(prefix + "input_layernorm.weight");
+        NDArray wv = model.parameters().get(prefix + "self_attn.v_proj.weight"); // [KV * Dh, D]
+        NDArray normed = h.mul(NDArrays.div(1f, h.square().mean(new int[] {-1}, true).add(1e-5f).sqrt())).mul(g);
+        NDArray norms = normed.matMul(wv.transpose()).square().sum(new int[] {-1}).sqrt(); // [B, S]
+        return norms.get(new NDIndex(":, 0")).mean().getFloat() / norms.get(new NDIndex(":, 1:")).mean().getFloat();
     }
 }

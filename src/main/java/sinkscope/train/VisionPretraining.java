@@ -75,6 +75,55 @@ final class VisionPretraining {
         return y;
     }
 
+    /**
+     * The object class covering each patch of a {@code grid x grid} patch grid most (row-major, as the image tokens),
+     * -1 where no object's box covers {@link #COVER} of the patch: the words of a scene's text version.
+     */
+    static int[] patchClasses(SyntheticScene scene, int grid) {
+        int[] out = new int[grid * grid];
+        double[] best = new double[grid * grid];
+        java.util.Arrays.fill(out, -1);
+        double cell = (double) scene.size() / grid;
+        for (SyntheticScene.SceneObject o : scene.objects()) {
+            int[] b = o.box();
+            for (int py = 0; py < grid; py++) {
+                for (int px = 0; px < grid; px++) {
+                    double w = Math.min((px + 1) * cell, b[2]) - Math.max(px * cell, b[0]);
+                    double h = Math.min((py + 1) * cell, b[3]) - Math.max(py * cell, b[1]);
+                    int p = py * grid + px;
+                    if (w > 0 && h > 0 && w * h >= COVER * cell * cell && w * h > best[p]) {
+                        best[p] = w * h;
+                        out[p] = o.classIndex();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Stage 1 taken from a trained checkpoint: every {@code vision_tower.} tensor of {@code model} is overwritten with the
+     * one of the same name and shape in the llava-hf checkpoint {@code dir}; returns how many were copied.
+     */
+    static int copyTower(Llava model, java.nio.file.Path dir) {
+        int copied = 0;
+        try (Llava from = Llava.load(dir, ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32)) {
+            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                if (!e.getKey().startsWith("vision_tower.")) {
+                    continue;
+                }
+                NDArray src = from.parameters().get(e.getKey());
+                if (src == null || !src.getShape().equals(e.getValue().getShape())) {
+                    throw new IllegalArgumentException("--vision-from " + dir + ": " + e.getKey() + " is " + (src == null ? "missing" : src.getShape())
+                            + ", the recipe's tower has " + e.getValue().getShape());
+                }
+                e.getValue().set(src.toFloatArray());
+                copied++;
+            }
+        }
+        return copied;
+    }
+
     /** Trains the tower of {@code model} on the train images; {@code pixels} holds every scene's pixel values. */
     List<Point> train(Llava model, float[][] pixels, int logEvery, Consumer<String> log) {
         int steps = recipe.visionSteps();

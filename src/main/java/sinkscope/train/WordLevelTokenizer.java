@@ -59,6 +59,27 @@ public final class WordLevelTokenizer {
         return new WordLevelTokenizer(new ArrayList<>(seen));
     }
 
+    /** The word that stands for a patch with no object in the text version of a scene ({@link #withSceneWords}). */
+    public static final String BACKGROUND = "background";
+
+    /**
+     * This vocabulary plus the words of the text version of a scene: {@link #BACKGROUND} and one word per object class,
+     * {@link #classWord} (ids after the existing words, before {@code <image>} and {@code <pad>}).
+     */
+    public WordLevelTokenizer withSceneWords() {
+        List<String> more = new ArrayList<>(words);
+        more.add(BACKGROUND);
+        for (int c = 0; c < SyntheticScene.classes(); c++) {
+            more.add(classWord(c));
+        }
+        return new WordLevelTokenizer(more);
+    }
+
+    /** The one word of an object class in the text version of a scene: {@code red_circle} (one {@code \w+} word). */
+    public static String classWord(int classIndex) {
+        return SyntheticScene.className(classIndex).replace(' ', '_');
+    }
+
     /** The pre-tokenizer's split of {@code text} (HF's {@code Whitespace}: {@code \w+|[^\w\s]+}). */
     public static List<String> pretokenize(String text) {
         List<String> out = new ArrayList<>();

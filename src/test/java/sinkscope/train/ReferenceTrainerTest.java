@@ -1,5 +1,6 @@
 package sinkscope.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
@@ -53,11 +54,18 @@ class ReferenceTrainerTest {
         Torch.configure(0);
         Path out = dir.resolve("model");
         List<String> log = new ArrayList<>();
-        Recipe recipe = Recipe.tiny().withTextStage(8, 4, 16, 3e-3, 0.1);
+        Recipe recipe = Recipe.tiny().withTextStage(8, 4, 16, 3e-3, 0.1).withLanguageStage(0.1, true, 0.5).withAlignment(true, 4, 2e-4, 1, 0.25);
         ReferenceModelBuilder.Summary built = ReferenceModelBuilder.build(out, recipe, 2, 0, log::add);
         String card = Files.readString(out.resolve("README.md"));
         assertEquals(1, built.run().textCurve().size(), "stage 0 logs every 4 * 2 steps");
-        assertTrue(card.contains("--text-steps 8 --text-batch 4 --text-length 16 --text-lr 0.003 --text-copy-share 0.1 "), card);
+        assertTrue(card.contains("--text-steps 8 --text-batch 4 --text-length 16 --text-lr 0.003 --text-copy-share 0.1 --text-weight-decay 0.1 "
+                + "--freeze-embeddings --text-scene-share 0.5 --align-projector-only --finetune-steps 4 "), card);
+        assertTrue(card.contains("D_sink read off BOS after stage 0 (dims over tau entering a layer >= 2): " + java.util.Arrays.toString(built.run().sinkDims())), card);
+        assertArrayEquals(built.run().sinkDims(), built.bosDims().dims(), "the probe runs on the D_sink read off BOS");
+        var stage2 = built.run().curve();
+        boolean below = stage2.get(stage2.size() - 1).heldOutAccuracy() < Recipe.FINETUNE_BELOW;
+        assertEquals(below ? 2 : 0, built.run().finetuneCurve().size(), "stage 3 runs (4 steps, a point every 2) only below 0.9: " + String.join("\n", log));
+        assertEquals(below, card.contains("## Loss curve (stage 3"));
         for (String section : List.of("## Recipe", "## Loss curve (stage 0, language)", "## Loss curve (stage 1)", "## Loss curve (stage 2)", "## Held-out accuracy", "## Status",
                 "## Sink dimensions and visual sink tokens")) {
             assertTrue(card.contains(section), "model card lacks " + section);

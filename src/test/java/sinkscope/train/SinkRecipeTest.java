@@ -1,0 +1,207 @@
+package sinkscope.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sinkscope.data.Question;
+import sinkscope.data.SyntheticScene;
+import sinkscope.model.RandomWeights;
+import sinkscope.model.Torch;
+import sinkscope.model.llava.Llava;
+import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.llava.LlavaProcessor;
+
+/** Issue 30's recipe: rare triggers, AdamW's decay, frozen embeddings, scene texts, the stage-3 selection and schedule. */
+class SinkRecipeTest {
+
+    @Test
+    void triggersAreRareAtTheRecipesCopyShare() {
+        WordLevelTokenizer tok = WordLevelTokenizer.synthetic().withSceneWords();
+        TextPretraining.Language lang = new TextPretraining.Language(tok, 7, 0.02);
+        SplittableRandom rng = new SplittableRandom(11);
+        int triggers = 0;
+        int positions = 0;
+        java.util.Set<Long> kinds = new java.util.HashSet<>();
+        for (int n = 0; n < 300; n++) {
+            long[] x = lang.sample(rng, 128);
+            for (int t = 1; t < x.length; t++) {
+                positions++;
+                if (lang.isTrigger(x[t])) {
+                    triggers++;
+                    kinds.add(x[t]);
+                }
+            }
+        }
+        // copy share 0.02 per non-trigger word: a trigger share of 0.02 / 1.02 = 0.0196 (standard error ~0.0007 over 38100 positions)
+        double rate = (double) triggers / positions;
+        assertEquals(0.02 / 1.02, rate, 0.003);
+        assertTrue(rate <= 0.025, "issue 30: at most 2.5% of positions are triggers, got " + rate);
+        assertEquals(TextPretraining.Language.TRIGGERS, kinds.size(), "every trigger kind occurs");
+    }
+
+    @Test
+    void adamWDecaysMatricesOnlyAndByLrTimesDecay() {
+        Torch.configure(0);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            NDArray w = m.create(new float[] {1f, -2f, 4f, 0.5f}, new Shape(2, 2));
+            NDArray g = m.create(new float[] {3f, 3f});
+            params.put("w", w);
+            params.put("g", g);
+            params.values().forEach(p -> p.setRequiresGradient(true));
+            var opt = TextPretraining.optimizers(params, 0.1, (name, n) -> 0.01f);
+            assertNotEquals(opt.apply("w"), opt.apply("g"), "matrices and norm gains take different optimizers");
+            // zero gradients: Adam's step is 0, so the matrix moves only by the decoupled decay w -= lr * wd * w
+            assertTrue(OptimizerStep.apply(params, opt));
+            float[] after = w.toFloatArray();
+            float[] before = {1f, -2f, 4f, 0.5f};
+            for (int i = 0; i < after.length; i++) {
+                assertEquals(before[i] * (1 - 0.01 * 0.1), after[i], 1e-6);
+            }
+            assertArrayEquals(new float[] {3f, 3f}, g.toFloatArray(), "norm gains are not decayed");
+            var none = TextPretraining.optimizers(params, 0, (name, n) -> 0.01f);
+            assertEquals(none.apply("w"), none.apply("g"), "no decay: one plain Adam for everything");
+            assertTrue(OptimizerStep.apply(params, none));
+            assertArrayEquals(after, w.toFloatArray(), "no decay, zero gradient: no move");
+        }
+    }
+
+    @Test
+    void frozenEmbeddingsStayAtInitialisationThroughStageZero(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny().withTextStage(12, 4, 16, 3e-3, 0.1).withLanguageStage(0.1, true, 0.5);
+        WordLevelTokenizer tok = r.tokenizer();
+        ReferenceCheckpoint.writeConfigs(dir, r, tok);
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        assertEquals(WordLevelTokenizer.synthetic().vocabSize() + 1 + SyntheticScene.classes(), config.text().vocabSize(), "scene words in the vocabulary");
+        try (LlavaProcessor p = LlavaProcessor.load(dir, config);
+                Llava model = Llava.create(config, new RandomWeights(r.seed(), r.initStd()), Device.cpu(), DataType.FLOAT32)) {
+            ReferenceTrainer trainer = new ReferenceTrainer(r, config, p.tokenizer(), p.images());
+            List<List<Question>> train = new ArrayList<>(trainer.dataset().train().stream()
+                    .collect(java.util.stream.Collectors.groupingBy(Question::image, LinkedHashMap::new, java.util.stream.Collectors.toList())).values());
+            String embed = "language_model.model.embed_tokens.weight";
+            String q = "language_model.model.layers.0.self_attn.q_proj.weight";
+            float[] e0 = model.parameters().get(embed).toFloatArray();
+            float[] q0 = model.parameters().get(q).toFloatArray();
+            List<String> log = new ArrayList<>();
+            List<TextPretraining.Point> curve = new TextPretraining(r, tok, rng -> trainer.sceneText(train.get(rng.nextInt(train.size())), rng),
+                    List.of(trainer.sceneText(train.get(0), new SplittableRandom(1)))).train(model, 6, log::add);
+            assertEquals(2, curve.size(), String.join("\n", log));
+            assertArrayEquals(e0, model.parameters().get(embed).toFloatArray(), "frozen embeddings do not move");
+            assertFalse(java.util.Arrays.equals(q0, model.parameters().get(q).toFloatArray()), "the layers train");
+            for (TextPretraining.Point pt : curve) {
+                assertTrue(pt.sceneAccuracy() >= 0 && pt.sceneAccuracy() <= 1, "scene accuracy is measured: " + pt.sceneAccuracy());
+                for (int l = 0; l < config.text().numHiddenLayers(); l++) {
+                    assertTrue(pt.bosDim()[l] >= 0 && pt.bosDim()[l] < config.text().hiddenSize());
+                    assertTrue(pt.bosValueRatio()[l] > 0 && Double.isFinite(pt.bosValueRatio()[l]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void sceneTextPutsAWordPerPatchInPlaceOfTheImage(@TempDir Path dir) throws Exception {
+        Recipe r = Recipe.tiny().withTextStage(4, 4, 16, 3e-3, 0.1).withLanguageStage(0, true, 0.5);
+        WordLevelTokenizer tok = r.tokenizer();
+        ReferenceCheckpoint.writeConfigs(dir, r, tok);
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        try (LlavaProcessor p = LlavaProcessor.load(dir, config)) {
+            ReferenceTrainer trainer = new ReferenceTrainer(r, config, p.tokenizer(), p.images());
+            SyntheticScene scene = trainer.dataset().scenes().get(0);
+            List<Question> qs = trainer.dataset().train().stream().filter(q -> q.image().equals("synth_000000.png")).toList();
+            TextPretraining.Text text = trainer.sceneText(qs, new SplittableRandom(2));
+            int grid = r.imageSize() / r.patchSize();
+            int[] classes = VisionPretraining.patchClasses(scene, grid);
+            // <s> USER : then one word per patch
+            for (int k = 0; k < grid * grid; k++) {
+                String word = classes[k] < 0 ? WordLevelTokenizer.BACKGROUND : WordLevelTokenizer.classWord(classes[k]);
+                assertEquals(tok.id(word), text.ids()[3 + k], "patch " + k);
+                assertFalse(text.target()[3 + k], "no loss on the scene's words");
+            }
+            assertTrue(java.util.Arrays.stream(classes).anyMatch(c -> c >= 0), "the scene's objects cover some patch");
+            for (long id : text.ids()) {
+                assertNotEquals(tok.imageId(), id, "no <image> placeholder left");
+            }
+            int targets = 0;
+            int eos = 0;
+            for (int i = 0; i + 1 < text.ids().length; i++) {
+                if (text.target()[i]) {
+                    targets++;
+                    eos += text.ids()[i + 1] == tok.eosId() ? 1 : 0;
+                }
+            }
+            assertEquals(2 * eos, targets, "each answer is one word and its </s>");
+            assertTrue(eos >= 1 && eos <= r.questionsPerImage());
+        }
+    }
+
+    @Test
+    void visionFromCopiesTheTowerOnly(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny();
+        Path from = dir.resolve("from");
+        ReferenceCheckpoint.writeConfigs(from, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(from.resolve("config.json"));
+        try (Llava trained = Llava.create(config, new RandomWeights(5, 0.1), Device.cpu(), DataType.FLOAT32)) {
+            ReferenceCheckpoint.writeWeights(from, trained);
+        }
+        String patch = "vision_tower.vision_model.embeddings.patch_embedding.weight";
+        String proj = "multi_modal_projector.linear_1.weight";
+        try (Llava saved = Llava.load(from, Device.cpu(), DataType.FLOAT32);
+                Llava model = Llava.create(config, new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
+            float[] projBefore = model.parameters().get(proj).toFloatArray();
+            long tower = model.parameters().keySet().stream().filter(k -> k.startsWith("vision_tower.")).count();
+            assertEquals(tower, VisionPretraining.copyTower(model, from));
+            assertArrayEquals(saved.parameters().get(patch).toFloatArray(), model.parameters().get(patch).toFloatArray());
+            assertArrayEquals(projBefore, model.parameters().get(proj).toFloatArray(), "the projector is not copied");
+        }
+        Path other = dir.resolve("other");
+        Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null);
+        ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
+        try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VisionPretraining.copyTower(model, from));
+            assertTrue(e.getMessage().contains("--vision-from") && e.getMessage().contains("vision_tower."), e.getMessage());
+        }
+    }
+
+    @Test
+    void stageThreeTrainsTheUpperLayersFinalNormAndHeadOnRecipeSchedule() {
+        assertTrue(ReferenceTrainer.finetuned("language_model.model.layers.2.mlp.up_proj.weight", 2));
+        assertTrue(ReferenceTrainer.finetuned("language_model.model.layers.11.self_attn.q_proj.weight", 2));
+        assertFalse(ReferenceTrainer.finetuned("language_model.model.layers.1.mlp.up_proj.weight", 2));
+        assertTrue(ReferenceTrainer.finetuned("language_model.model.norm.weight", 2));
+        assertTrue(ReferenceTrainer.finetuned("language_model.lm_head.weight", 2));
+        assertFalse(ReferenceTrainer.finetuned("language_model.model.embed_tokens.weight", 0));
+        assertFalse(ReferenceTrainer.finetuned("multi_modal_projector.linear_1.weight", 0));
+        assertFalse(ReferenceTrainer.finetuned("vision_tower.vision_model.post_layernorm.weight", 0));
+        Recipe r = Recipe.defaults().withAlignment(true, 800, 2e-4, 2, 0.25);
+        assertEquals(2e-4 / r.warmupSteps(), r.finetuneLearningRate(0), 1e-15, "warm-up");
+        assertEquals(2e-4, r.finetuneLearningRate(r.warmupSteps()), 1e-15, "peak after warm-up");
+        assertEquals(2e-4 * (r.minLrFraction() + (1 - r.minLrFraction()) * 0.5), r.finetuneLearningRate(r.warmupSteps() + (800 - r.warmupSteps()) / 2), 1e-12,
+                "cosine half-way");
+        assertEquals(2e-4 * r.minLrFraction(), r.finetuneLearningRate(800), 1e-15, "floor at the end");
+        String cmd = r.withLanguageStage(0.1, true, 0.25).withTextStage(1500, 32, 128, 4e-3, 0.02).commandLine("D");
+        assertTrue(cmd.contains("--text-weight-decay 0.1 --freeze-embeddings --text-scene-share 0.25 --align-projector-only --finetune-steps 800 "
+                + "--finetune-lr 2.0E-4 --finetune-from-layer 2 --replay-share 0.25 "), cmd);
+        assertTrue(!Recipe.defaults().commandLine("D").contains("--freeze-embeddings"), "the bundled model's command is unchanged");
+        assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 4, 0.25), "layer 4 of 4");
+        assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 1, 1.0), "replay share 1");
+    }
+}
