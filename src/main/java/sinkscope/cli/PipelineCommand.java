@@ -26,7 +26,7 @@ public final class PipelineCommand implements Main.Command {
             Path record = SparkFlags.writeRecord(s, spark, "pipeline", args);
             boolean balanced = Pipeline.run(spark, s, System.out);
             System.out.println("run record: " + record);
-            Report.Result report = Report.write(spark, s.out(), Path.of(s.out(), "report"), RunInfo.of(s, spark.sparkContext().master()));
+            Report.Result report = Report.write(spark, s.out(), sinkscope.data.Storage.path(s.out()).resolve("report"), RunInfo.of(s, spark.sparkContext().master()));
             System.out.println("report: " + report.index());
             return balanced ? 0 : 1;
         } finally {

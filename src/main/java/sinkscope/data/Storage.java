@@ -24,24 +24,22 @@ public final class Storage {
     private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.\\-]+:.*");
 
     private static volatile Configuration conf;
+    private static final Configuration DEFAULT = new Configuration();
 
     /** Sets the Hadoop configuration every non-{@code file} location uses from now on in this JVM. */
     public static void configure(Configuration configuration) {
         conf = configuration;
     }
 
+    /** Whether {@link #configure} was called in this JVM. */
+    public static boolean configured() {
+        return conf != null;
+    }
+
     /** The Hadoop configuration set by {@link #configure}, or a default one. */
     public static Configuration conf() {
         Configuration c = conf;
-        if (c == null) {
-            synchronized (Storage.class) {
-                if (conf == null) {
-                    conf = new Configuration();
-                }
-                c = conf;
-            }
-        }
-        return c;
+        return c != null ? c : DEFAULT;
     }
 
     /** Whether {@code location} is a URI with a scheme (other than a bare local path). */

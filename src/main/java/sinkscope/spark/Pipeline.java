@@ -109,7 +109,9 @@ public final class Pipeline {
         if (!conf.contains("spark.app.name")) {
             conf.setAppName(appName);
         }
-        return SparkSession.builder().config(conf).getOrCreate();
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        sinkscope.data.Storage.configure(spark.sparkContext().hadoopConfiguration());
+        return spark;
     }
 
     /** The profile's properties; the built-in {@code local} profile is empty when no file is found. */
@@ -140,7 +142,7 @@ public final class Pipeline {
     /** The input samples from the published benchmarks, the questions file or the table, limited to the first {@code limit}. */
     public static SampleSource source(SparkSession spark, Settings s) throws IOException {
         if (!s.published().isEmpty()) {
-            return SampleSource.published(spark, s.published(), s.images() == null ? null : Path.of(s.images()), s.limit(), s.benchmarks());
+            return SampleSource.published(spark, s.published(), s.images() == null ? null : sinkscope.data.Storage.path(s.images()), s.limit(), s.benchmarks());
         }
         if (s.questions() != null) {
             return SampleSource.jsonl(spark, s.questions(), s.limit(), s.benchmarks());
