@@ -72,6 +72,11 @@ final class SparkFlags {
         return sinkscope.data.Storage.absolute(a.string("model", null));
     }
 
+    /** {@code --max-error-fraction F}: a stage whose error rows pass F of its inputs stops the run ({@link sinkscope.spark.ErrorBudget}). */
+    static sinkscope.spark.ErrorBudget errorBudget(Args a) {
+        return new sinkscope.spark.ErrorBudget(a.number("max-error-fraction", sinkscope.spark.ErrorBudget.DEFAULT));
+    }
+
     /** Parses the shared flags; {@code needsInput}: --questions or --table is required. */
     static Pipeline.Settings settings(Args a, boolean needsInput) {
         String questions = a.string("questions", null);
