@@ -131,7 +131,9 @@ final class SparkFlags {
         ExtractOptions defaults = ExtractOptions.defaults();
         int[] layers = a.ints("attention-layers");
         ExtractOptions extract = new ExtractOptions(layers == null ? DEFAULT_ATTENTION_LAYERS : Arrays.stream(layers).boxed().toList(),
-                a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho());
+                a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho(),
+                // --tokens-keep all|image|sinks|layers=a,b|sample=N@SEED: which rows the tokens table keeps
+                sinkscope.spark.TokensKeep.parse(a.string("tokens-keep", "all")));
         List<EvalConfig> configs = EvalConfig.parseList(a.string("configs", DEFAULT_CONFIGS));
         String synonymsFile = a.string("synonyms", null);
         List<String> synonyms = null;
