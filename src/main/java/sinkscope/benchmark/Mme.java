@@ -44,8 +44,8 @@ final class Mme extends Benchmark {
         BenchmarkRead<MmeReader.MmeQuestion> read = MmeReader.read(f0);
         out.errors().addAll(read.errors());
         for (MmeReader.MmeQuestion q : read.items()) {
-            Path image = MmeReader.imageDir(Path.of(q.file())).resolve(q.image()).toAbsolutePath().normalize();
-            out.add(Path.of(q.file()), q.line(), "image", root.relativize(image).toString(), question(q));
+            Path image = MmeReader.imageDir(sinkscope.data.Storage.path(q.file())).resolve(q.image()).toAbsolutePath().normalize();
+            out.add(sinkscope.data.Storage.path(q.file()), q.line(), "image", root.relativize(image).toString(), question(q));
         }
     }
 

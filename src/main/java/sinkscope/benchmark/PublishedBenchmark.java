@@ -61,7 +61,7 @@ public final class PublishedBenchmark {
             }
             String rest = spec.substring(eq + 1);
             int at = rest.lastIndexOf('@');
-            Path images = at >= 0 ? Path.of(rest.substring(at + 1).trim()) : null;
+            Path images = at >= 0 ? sinkscope.data.Storage.path(rest.substring(at + 1).trim()) : null;
             return new Input(spec.substring(0, eq), files(at >= 0 ? rest.substring(0, at) : rest), images);
         }
 
@@ -70,7 +70,7 @@ public final class PublishedBenchmark {
             List<Path> out = new ArrayList<>();
             for (String f : csv.split(",")) {
                 if (!f.isBlank()) {
-                    out.add(Path.of(f.trim()));
+                    out.add(sinkscope.data.Storage.path(f.trim()));
                 }
             }
             return out;

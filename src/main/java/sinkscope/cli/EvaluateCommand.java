@@ -27,12 +27,15 @@ public final class EvaluateCommand implements Callable<Integer> {
         SparkFlags flagsNow = record.spark(given, flags);
         Pipeline.Settings s = flagsNow.settings(true);
         s.runner().factory();
+        sinkscope.spark.ErrorBudget budget = flagsNow.errorBudget();
         SparkSession spark = flagsNow.session("evaluate");
-        try {
+        try (sinkscope.spark.OutputLock lock = sinkscope.spark.OutputLock.acquire(s.out(), spark.sparkContext().applicationId(), System.out)) {
             java.nio.file.Path file = record.writeRecord(s, spark, flags);
             sinkscope.spark.SampleSource source = Pipeline.source(spark, s);
             Pipeline.writeReadErrors(spark, s, source);
-            boolean balanced = Pipeline.evaluate(spark, s, source, System.out).balanced();
+            sinkscope.spark.EvaluateJob.Counts counts = Pipeline.evaluate(spark, s, source, System.out);
+            Pipeline.check(spark, s, counts, budget);
+            boolean balanced = counts.balanced();
             System.out.println("run record: " + file);
             return balanced ? Main.OK : Main.FAILED;
         } finally {

@@ -18,9 +18,12 @@ public final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Pipeline.Settings s = flags.settings(true);
         s.runner().factory();
+        sinkscope.spark.ErrorBudget budget = flags.errorBudget();
         SparkSession spark = flags.session("extract");
-        try {
-            return Pipeline.extract(spark, s, Pipeline.source(spark, s), System.out).balanced() ? Main.OK : Main.FAILED;
+        try (sinkscope.spark.OutputLock lock = sinkscope.spark.OutputLock.acquire(s.out(), spark.sparkContext().applicationId(), System.out)) {
+            sinkscope.spark.ExtractJob.Counts counts = Pipeline.extract(spark, s, Pipeline.source(spark, s), System.out);
+            Pipeline.check(spark, s, counts, budget);
+            return counts.balanced() ? Main.OK : Main.FAILED;
         } finally {
             spark.stop();
         }

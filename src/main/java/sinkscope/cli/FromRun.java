@@ -70,7 +70,7 @@ public final class FromRun {
 
     /** Writes the run record of this command ({@link RunInfo#record}) as {@code OUT/run.json}; returns its path. */
     Path writeRecord(Pipeline.Settings s, SparkSession spark, Map<String, String> flags) throws IOException {
-        Path file = Path.of(s.out(), RunInfo.RECORD);
+        Path file = sinkscope.data.Storage.path(s.out()).resolve(RunInfo.RECORD);
         RunInfo.writeRecord(RunInfo.record(s, spark.sparkContext().master(), command.name(), flags, spark.version()), file);
         return file;
     }

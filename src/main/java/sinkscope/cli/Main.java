@@ -32,7 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             CommandLine.HelpCommand.class, DoctorCommand.class, InfoCommand.class, InspectCommand.class, GenerateCommand.class,
             SinkDimsCommand.class, AblateCommand.class, BenchForwardCommand.class, VarReplayCommand.class, SynthCommand.class,
             ExtractCommand.class, SinkStatsCommand.class, EvaluateCommand.class, ScoreCommand.class, PipelineCommand.class,
-            ReportCommand.class, ExportCommand.class, SoakCommand.class, BenchPipelineCommand.class, TrainReferenceCommand.class,
+            ReportCommand.class, ExportCommand.class, SoakCommand.class, BenchPipelineCommand.class, BenchScaleCommand.class, TrainReferenceCommand.class,
             DocsCommand.class})
 public final class Main implements Callable<Integer> {
     public static final int OK = 0;
@@ -61,6 +61,8 @@ public final class Main implements Callable<Integer> {
     /** The command tree with SinkScope's error handling: usage errors exit 2 with a "did you mean", failures exit 1. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // every Path flag may be a URI of any scheme the class path's Hadoop has (hdfs://, s3a://, ...), not only a local path
+        cl.registerConverter(java.nio.file.Path.class, sinkscope.data.Storage::path);
         cl.setOut(new PrintWriter(System.out, true));
         cl.setErr(new PrintWriter(System.err, true));
         cl.setUsageHelpWidth(120);
@@ -84,7 +86,8 @@ public final class Main implements Callable<Integer> {
                 command.getErr().println("see: jobs/sinkscope " + command.getCommandName() + " --help");
                 return USAGE;
             }
-            if (e instanceof sinkscope.model.CheckpointException) {
+            if (e instanceof sinkscope.model.CheckpointException || e instanceof sinkscope.spark.ErrorBudget.Exceeded
+                    || e instanceof sinkscope.spark.OutputLock.Held) {
                 command.getErr().println(name + ": " + e.getMessage());
                 return FAILED;
             }

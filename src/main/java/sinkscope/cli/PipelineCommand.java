@@ -29,12 +29,13 @@ public final class PipelineCommand implements Callable<Integer> {
         SparkFlags flagsNow = record.spark(given, flags);
         Pipeline.Settings s = flagsNow.settings(true);
         s.runner().factory();
+        sinkscope.spark.ErrorBudget budget = flagsNow.errorBudget();
         SparkSession spark = flagsNow.session("pipeline");
-        try {
+        try (sinkscope.spark.OutputLock lock = sinkscope.spark.OutputLock.acquire(s.out(), spark.sparkContext().applicationId(), System.out)) {
             Path file = record.writeRecord(s, spark, flags);
-            boolean balanced = Pipeline.run(spark, s, System.out);
+            boolean balanced = Pipeline.run(spark, s, budget, System.out);
             System.out.println("run record: " + file);
-            Report.Result report = Report.write(spark, s.out(), Path.of(s.out(), "report"), RunInfo.of(s, spark.sparkContext().master()));
+            Report.Result report = Report.write(spark, s.out(), sinkscope.data.Storage.path(s.out()).resolve("report"), RunInfo.of(s, spark.sparkContext().master()));
             System.out.println("report: " + report.index());
             return balanced ? Main.OK : Main.FAILED;
         } finally {

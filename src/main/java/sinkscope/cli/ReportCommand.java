@@ -21,7 +21,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path out = reportDir != null ? reportDir : Path.of(in, "report");
+        Path out = reportDir != null ? reportDir : sinkscope.data.Storage.path(in).resolve("report");
         SparkSession spark = Pipeline.session("local", master, "sinkscope report");
         try {
             Report.Result r = Report.write(spark, in, out, RunInfo.none());

@@ -117,7 +117,7 @@ public final class SparkFlags {
             description = "MMBench: ask each question once per option rotation (circular evaluation) (default: ${DEFAULT-VALUE})")
     boolean allRounds;
     @Option(names = "--synonyms", paramLabel = "FILE", order = 61, description = "CHAIR's synonyms file (one line per object: name, synonym, ...)")
-    java.nio.file.Path synonyms;
+    String synonyms;
     @Option(names = "--resamples", paramLabel = "INT", order = 62, defaultValue = "" + BenchmarkOptions.DEFAULT_RESAMPLES,
             description = "bootstrap resamples of the significance intervals (default: ${DEFAULT-VALUE})")
     int resamples;
@@ -137,6 +137,15 @@ public final class SparkFlags {
     String profile;
     @Option(names = "--master", paramLabel = "URL", order = 74, description = "Spark master, e.g. local[2] (default: the profile's, else local[*])")
     String master;
+    @Option(names = "--model-cache", paramLabel = "DIR", order = 75,
+            description = "local folder on every node that a --model URI (hdfs://, s3a://, ...) is copied into once (default: sinkscope-models under spark.local.dir, else java.io.tmpdir)")
+    String modelCache;
+    @Option(names = "--max-error-fraction", paramLabel = "NUM", order = 76, defaultValue = "" + sinkscope.spark.ErrorBudget.DEFAULT,
+            description = "a stage whose error rows pass this fraction of its inputs stops the run with exit 1; a stage where every input failed always does (default: ${DEFAULT-VALUE})")
+    double maxErrorFraction;
+    @Option(names = "--tokens-keep", paramLabel = "MODE", order = 77, defaultValue = "all",
+            description = "rows the tokens table keeps: all, image, sinks, layers=a,b or sample=N@SEED (default: ${DEFAULT-VALUE})")
+    String tokensKeep;
 
     /** The sink dimensions given, or null. */
     private int[] sinkDims() {
@@ -158,12 +167,17 @@ public final class SparkFlags {
 
     /** config.json's {@code model_type} of the model folder (the bundled model when null); null when it cannot be read. */
     private static String modelType(String modelDir) {
-        java.nio.file.Path dir = modelDir == null ? sinkscope.model.BundledModel.path() : java.nio.file.Path.of(modelDir);
+        java.nio.file.Path dir = modelDir == null ? sinkscope.model.BundledModel.path() : sinkscope.data.Storage.path(modelDir);
         try {
             return sinkscope.model.auto.Families.modelType(sinkscope.model.Checkpoint.configFile(dir));
         } catch (RuntimeException e) {
             return null; // loading the model reports what is wrong with it
         }
+    }
+
+    /** {@code --max-error-fraction}: the error budget of each stage ({@link sinkscope.spark.ErrorBudget}). */
+    public sinkscope.spark.ErrorBudget errorBudget() {
+        return new sinkscope.spark.ErrorBudget(maxErrorFraction);
     }
 
     /** The job settings these flags give; {@code needsInput}: an input is needed (without one, the embedded default). */
@@ -204,16 +218,16 @@ public final class SparkFlags {
         SampleSource.Columns columns = new SampleSource.Columns(idCol, imageCol, questionCol, labelCol, categoryCol);
         ModelFlags.visionTower(visionTower);
         int[] dims = sinkDims();
-        RunnerSpec runnerSpec = new RunnerSpec(runner, model, dtype, threads != null ? threads : defaultThreads(master),
+        RunnerSpec runnerSpec = new RunnerSpec(runner, sinkscope.data.Storage.absolute(model), dtype, threads != null ? threads : defaultThreads(master),
                 dims == null ? List.of() : java.util.Arrays.stream(dims).boxed().toList(), tau == null ? Double.NaN : tau, template, maxNewTokens);
         ExtractOptions defaults = ExtractOptions.defaults();
         ExtractOptions extract = new ExtractOptions(attentionLayers == null ? DEFAULT_ATTENTION_LAYERS : List.copyOf(attentionLayers),
-                dimFloor == null ? Double.NaN : dimFloor, defaults.summ(), defaults.rho());
+                dimFloor == null ? Double.NaN : dimFloor, defaults.summ(), defaults.rho(), sinkscope.spark.TokensKeep.parse(tokensKeep));
         List<EvalConfig> evalConfigs = EvalConfig.parseList(configs);
         List<String> synonymLines = null;
         if (synonyms != null) {
             try {
-                synonymLines = java.nio.file.Files.readAllLines(synonyms, java.nio.charset.StandardCharsets.UTF_8);
+                synonymLines = java.nio.file.Files.readAllLines(sinkscope.data.Storage.path(synonyms), java.nio.charset.StandardCharsets.UTF_8);
             } catch (java.io.IOException e) {
                 throw new UsageException("--synonyms " + synonyms + ": cannot read: " + e.getMessage());
             }
@@ -222,9 +236,11 @@ public final class SparkFlags {
         String suffixMode = promptSuffix.equals("auto") ? sinkscope.data.PromptTemplate.suffixModeFor(modelType(runnerSpec.modelDir())) : promptSuffix;
         BenchmarkOptions benchmarks = new BenchmarkOptions(defaultBenchmark.toLowerCase(Locale.ROOT), suffixMode, captionMaxNewTokens,
                 judgeMaxNewTokens, allRounds, synonymLines, resamples, seed);
-        return new Pipeline.Settings(questionFile == null ? null : java.nio.file.Path.of(questionFile), table, columns, imageRoot,
-                out != null ? out : home().resolve("runs").resolve("latest").toString(), resume, limit, partitions, runnerSpec, extract,
-                evalConfigs, sinkDimsFrom, topK, bins, benchmarks, published, batchSize);
+        // every location made absolute here, at the driver: executors run in other working directories
+        return new Pipeline.Settings(questionFile == null ? null : sinkscope.data.Storage.path(sinkscope.data.Storage.absolute(questionFile)),
+                sinkscope.data.Storage.absolute(table), columns, sinkscope.data.Storage.absolute(imageRoot),
+                sinkscope.data.Storage.absolute(out != null ? out : home().resolve("runs").resolve("latest").toString()), resume, limit, partitions,
+                runnerSpec, extract, evalConfigs, sinkscope.data.Storage.absolute(sinkDimsFrom), topK, bins, benchmarks, published, batchSize);
     }
 
     /**
@@ -259,7 +275,7 @@ public final class SparkFlags {
                 throw new UsageException("--annotations needs --benchmark NAME (one of " + sinkscope.benchmark.Benchmarks.publishedNames() + ")");
             }
             return List.of(new PublishedBenchmark.Input(benchmark, PublishedBenchmark.Input.files(annotations),
-                    images == null ? null : java.nio.file.Path.of(images)));
+                    images == null ? null : sinkscope.data.Storage.path(sinkscope.data.Storage.absolute(images))));
         } catch (IllegalArgumentException e) {
             throw new UsageException("--benchmark: " + e.getMessage());
         }
@@ -310,6 +326,9 @@ public final class SparkFlags {
         if (device != null) {
             // tasks without a GPU address (local mode) run on this device; a GPU that cannot be used stops the job at executor start
             spark.sparkContext().setLocalProperty(sinkscope.spark.DeviceAssignment.DEVICE_PROPERTY, device);
+        }
+        if (modelCache != null) {
+            spark.sparkContext().setLocalProperty(sinkscope.spark.ModelCache.CACHE_PROPERTY, sinkscope.data.Storage.absolute(modelCache));
         }
         return spark;
     }

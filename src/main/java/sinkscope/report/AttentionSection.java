@@ -93,7 +93,7 @@ final class AttentionSection extends Section<AttentionSection.Data> {
                     .computeIfAbsent(p.layer(), k -> new TreeMap<>()).put(p.panel(), p);
         }
         Map<String, Map<String, String>> answers = answers(in, chosen);
-        Path imageRoot = in.run.get("images") == null ? null : Path.of(in.run.get("images"));
+        Path imageRoot = in.run.get("images") == null ? null : sinkscope.data.Storage.path(in.run.get("images"));
         List<Sample> samples = new ArrayList<>();
         for (String id : chosen) {
             Question q = questions.get(id);
@@ -235,7 +235,7 @@ final class AttentionSection extends Section<AttentionSection.Data> {
     private static boolean cropsImages(RunInfo run) {
         String dir = run.get("model");
         try {
-            return dir == null || sinkscope.model.auto.Families.config(Path.of(dir)).modelType().equals("llava");
+            return dir == null || sinkscope.model.auto.Families.config(sinkscope.data.Storage.path(dir)).modelType().equals("llava");
         } catch (RuntimeException e) {
             return true;
         }

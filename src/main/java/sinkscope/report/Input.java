@@ -81,8 +81,8 @@ final class Input {
     Map<String, Question> questions() throws IOException {
         Map<String, Question> m = new HashMap<>();
         String file = run.get("questions");
-        if (file != null && Files.isRegularFile(Path.of(file))) {
-            for (Question q : QuestionReader.read(Path.of(file)).questions()) {
+        if (file != null && Files.isRegularFile(sinkscope.data.Storage.path(file))) {
+            for (Question q : QuestionReader.read(sinkscope.data.Storage.path(file)).questions()) {
                 m.put(q.questionId(), q);
             }
         }

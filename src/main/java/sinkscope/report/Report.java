@@ -41,8 +41,8 @@ public final class Report {
         if (info.parameters().isEmpty()) {
             info = RunInfo.load(out);
         }
-        if (info.parameters().isEmpty() && !in.contains("://")) {
-            info = RunInfo.load(Path.of(in, "report"));
+        if (info.parameters().isEmpty()) {
+            info = RunInfo.load(sinkscope.data.Storage.path(in).resolve("report"));
         }
         if (!run.parameters().isEmpty()) {
             page.saveRun(run);

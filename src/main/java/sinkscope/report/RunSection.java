@@ -32,7 +32,7 @@ final class RunSection extends Section<RunSection.Data> {
     Data query(Input in) {
         RunInfo run = in.run;
         String dir = run.get("model");
-        Path config = dir == null ? null : Path.of(dir).resolve("config.json");
+        Path config = dir == null ? null : sinkscope.data.Storage.path(dir).resolve("config.json");
         Map<String, String> model = null;
         if (config != null && Files.isRegularFile(config)) {
             ModelConfig c = sinkscope.model.auto.Families.config(config);
