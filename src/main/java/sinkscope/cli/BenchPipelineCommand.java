@@ -28,7 +28,8 @@ final class BenchPipelineCommand implements Main.Command {
         String work = args.string("work", null);
         boolean timeline = args.bool("timeline", false);
         boolean visionSharing = args.bool("vision-sharing", false);
-        java.util.List<Integer> batchSizes = java.util.Arrays.stream(args.ints("batch-size")).boxed().toList();
+        int[] sizes = args.ints("batch-size");
+        java.util.List<Integer> batchSizes = sizes == null ? java.util.List.of() : java.util.Arrays.stream(sizes).boxed().toList();
         var spec = BenchModel.spec(args.string("model", null), args.ints("sink-dims"), args.number("tau", Double.NaN), 1,
                 args.integer("max-new-tokens", 8));
         args.requireAllUsed();
