@@ -44,6 +44,13 @@ public final class LibtorchCalls {
             return new Counts(d, (calls - other.calls) / n, (kernels - other.kernels) / n);
         }
 
+        /** Every count times {@code n}. */
+        public Counts scaled(int n) {
+            Map<String, Integer> d = new TreeMap<>();
+            byOp.forEach((op, v) -> d.put(op, v * n));
+            return new Counts(d, calls * n, kernels * n);
+        }
+
         private static Set<String> union(Set<String> a, Set<String> b) {
             Set<String> u = new java.util.TreeSet<>(a);
             u.addAll(b);

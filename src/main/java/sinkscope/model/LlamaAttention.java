@@ -97,7 +97,9 @@ public final class LlamaAttention {
         // the [B, H, Q, K] scores are the one array here that grows with S^2: scaled and masked in place (the same
         // kernels, so the same bits), and freed once the softmax has read them
         NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).divi(scale);
-        if (r > 1) {
+        // [B, kvHeads, r*Q, K] is [B, H, Q, K] in memory; the hook and a mask of several rows need the latter's shape
+        boolean grouped = r > 1 && (hook != null || q > 1);
+        if (grouped) {
             scores = scores.reshape(b, heads, q, k);
         }
         NDArray causal = mask != null ? null : q > 1 || (slidingWindow > 0 && k > slidingWindow) ? causalMask(x.getManager(), q, k, start, slidingWindow) : null;
@@ -120,7 +122,7 @@ public final class LlamaAttention {
         if (attn.getDataType() != values.getDataType()) {
             attn = attn.toType(values.getDataType(), false);
         }
-        if (r > 1) {
+        if (grouped) {
             attn = attn.reshape(b, kvHeads, (long) r * q, k);
         }
         NDArray out = attn.matMul(values); // [B, kvHeads, r*Q, d] = [B, H, Q, d]

@@ -45,6 +45,11 @@ public final class Torch {
         return a.get(new NDIndex().addAllDim(axis).addSliceDim(start, end));
     }
 
+    /** The transposed view {@code a^T} of a matrix (one native call; shares {@code a}'s memory). */
+    public static NDArray transposeView(NDArray a) {
+        return a.transpose(1, 0);
+    }
+
     /**
      * {@code target[..., start:start+n, ...] = value} along {@code axis} ({@code n} = the value's length there), in place:
      * one native call ({@code Tensor.index_put_} with slices) on the PyTorch engine.
