@@ -26,7 +26,9 @@ import sinkscope.model.Prefill;
  *       the op histogram of one layer is printed.</li>
  *   <li>{@code decode_tokens_per_s_b1}, {@code _b8}: tokens generated per second (B x steps over the wall time of the
  *       batched greedy generation after its prefill), B copies of the prompt, B = 1 and 8 interleaved within each run;
- *       {@code decode_batch_speedup_8} is the median over runs of that run's ratio.</li>
+ *       {@code decode_batch_speedup_8} is the median over runs of that run's ratio; {@code generate_ms}: the B = 1
+ *       generation's prefill plus its {@code decodeSteps} tokens, hook-free (what {@code jobs/compare-hf.sh} sets
+ *       against transformers' eager generation of the same shape).</li>
  * </ul>
  */
 final class DecodeBench {
@@ -63,12 +65,17 @@ final class DecodeBench {
         int[] sizes = {1, 8};
         Map<Integer, List<Double>> rate = new LinkedHashMap<>();
         List<Double> speedup = new ArrayList<>();
+        List<Double> generateMs = new ArrayList<>();
         generate(model, m, deep, 8, decodeSteps); // warm-up
         for (int r = 0; r < runs; r++) {
             double[] perSize = new double[sizes.length];
             for (int i = 0; i < sizes.length; i++) {
                 int b = sizes[(i + r) % sizes.length]; // alternate which size goes first
-                double tps = generate(model, m, deep, b, decodeSteps);
+                sinkscope.model.Generation g = generate(model, m, deep, b, decodeSteps);
+                double tps = (double) b * g.tokens().length / (g.decodeNanos() / 1e9);
+                if (b == 1) {
+                    generateMs.add((g.prefillNanos() + g.decodeNanos()) / 1e6);
+                }
                 rate.computeIfAbsent(b, k -> new ArrayList<>()).add(tps);
                 perSize[b == 1 ? 0 : 1] = tps;
             }
@@ -78,16 +85,17 @@ final class DecodeBench {
             figures.put("decode_tokens_per_s_b" + b, Figures.median(rate.get(b)));
         }
         figures.put("decode_batch_speedup_8", Figures.median(speedup));
+        figures.put("generate_ms", Figures.median(generateMs));
         return figures;
     }
 
-    /** Tokens per second of the decode loop of one batched greedy generation of {@code b} copies of {@code merged}. */
-    private static double generate(Lmm model, NDManager m, Merged merged, int b, int steps) {
+    /** One batched greedy generation of {@code b} copies of {@code merged} (its first result: the batch's timings). */
+    private static sinkscope.model.Generation generate(Lmm model, NDManager m, Merged merged, int b, int steps) {
         try (NDManager sample = m.newSubManager()) {
             GenerateOptions opts = new GenerateOptions(steps, false, 0);
             List<sinkscope.model.Generation> g = model.greedy(sample, Collections.nCopies(b, merged), Collections.nCopies(b, opts),
                     Collections.nCopies(b, (AttentionHook) null));
-            return (double) b * g.get(0).tokens().length / (g.get(0).decodeNanos() / 1e9);
+            return g.get(0);
         }
     }
 }

@@ -104,6 +104,7 @@ public final class BatchedPrompts implements AutoCloseable {
                 NDScope.unregister(last);
                 last.attach(m);
             }
+            hidden.close();
             return new BatchedPrompts(lm, merged, pads, cache, hook, last);
         } catch (RuntimeException e) {
             cache.close();
@@ -166,6 +167,7 @@ public final class BatchedPrompts implements AutoCloseable {
             NDArray hidden = lm.layers(lm.embedTokens(m, tokens), cache, step, hook, lm.rope().rows(m, positions),
                     mask(m, 1, k0 + 1, pads, lm.slidingWindow()));
             NDArray logits = lm.lastLogits(hidden);
+            hidden.close(); // unregistered by the layers, and grown from the embedding in the weights' manager
             NDScope.unregister(logits);
             logits.attach(m);
             return logits;

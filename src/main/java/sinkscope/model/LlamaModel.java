@@ -229,7 +229,10 @@ public final class LlamaModel {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = embed(m.create(new long[] {token}).toDevice(embedTokens.getDevice(), false)).expandDims(0);
-            NDArray logits = lastLogits(layers(x, cache, step, hook, pos + merged.ropeDelta())).get(0);
+            // the residual stream comes back unregistered (and, grown from the embedding, in the weights' manager): closed here
+            NDArray hidden = layers(x, cache, step, hook, pos + merged.ropeDelta());
+            NDArray logits = lastLogits(hidden).get(0);
+            hidden.close();
             NDScope.unregister(logits);
             logits.attach(m);
             return logits;

@@ -69,6 +69,11 @@ class BenchCommandsTest {
         Map<String, Double> var = run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--var", "true")));
         assertFigures(var, prefill);
         assertFigures(var, List.of("var_generate_ms", "var_overhead", "var_hook_share", "var_recording_overhead"));
+        assertFigures(var, List.of("decode_calls_per_step", "decode_calls_per_layer", "decode_kernels_per_layer", "decode_tokens_per_s_b1",
+                "decode_tokens_per_s_b8", "decode_batch_speedup_8", "generate_ms"));
+        // one layer's calls are part of the step's, and the views among them launch nothing
+        assertTrue(var.get("decode_calls_per_layer") > 0 && var.get("decode_calls_per_layer") * 2 < var.get("decode_calls_per_step"));
+        assertTrue(var.get("decode_kernels_per_layer") > 0 && var.get("decode_kernels_per_layer") < var.get("decode_calls_per_layer"));
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen2_vl"))), prefill);
     }
 
@@ -90,9 +95,12 @@ class BenchCommandsTest {
     }
 
     @Test
-    void soak() {
-        Map<String, Double> f = run("soak", "--samples", "4", "--warmup", "1");
-        assertFigures(f, List.of("rss_growth", "rss_first_mb", "rss_last_mb", "native_growth", "live_arrays_first", "live_arrays_last", "samples_per_s"));
-        assertEquals(f.get("live_arrays_first"), f.get("live_arrays_last"));
+    void soakExtractAndGenerate() {
+        List<String> names = List.of("rss_growth", "rss_first_mb", "rss_last_mb", "native_growth", "live_arrays_first", "live_arrays_last", "samples_per_s");
+        for (String[] mode : new String[][] {{}, {"--generate", "true", "--max-new-tokens", "24"}}) {
+            Map<String, Double> f = run(with(new String[] {"soak", "--samples", "4", "--warmup", "1"}, mode));
+            assertFigures(f, names);
+            assertEquals(f.get("live_arrays_first"), f.get("live_arrays_last"), "arrays alive after the first and the last sample");
+        }
     }
 }
