@@ -135,16 +135,6 @@ public final class RotaryEmbedding {
         return withMatrix(emb.cos().toType(cos.getDataType(), false), emb.sin().toType(cos.getDataType(), false));
     }
 
-    /** Rotates {@code x} [B, heads, Q, headDim] with the rows of its Q positions. */
-    public NDArray apply(NDArray x, Rows rows) {
-        return rows.apply(x);
-    }
-
-    /** Rotates {@code x} [B, heads, Q, headDim] whose rows sit at absolute positions {@code start..start+Q-1}. */
-    public NDArray apply(NDArray x, int start) {
-        return apply(x, rows(start, (int) x.getShape().get(2)));
-    }
-
     private static NDArray rotateHalf(NDArray x) {
         long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
         NDArray a = x.get(new NDIndex("..., :{}", half));
