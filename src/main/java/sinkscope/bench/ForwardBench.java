@@ -55,6 +55,11 @@ public final class ForwardBench {
     public record Settings(int hidden, int heads, int kvHeads, int layers, int intermediate, int vocab, int imageTokens, int textTokens,
             int runs, int warmup, int decodeSteps, String family) {
 
+        /** The same settings with {@code n} decoder layers. */
+        Settings withLayers(int n) {
+            return new Settings(hidden, heads, kvHeads, n, intermediate, vocab, imageTokens, textTokens, runs, warmup, decodeSteps, family);
+        }
+
         public int seqLen() {
             return imageTokens + textTokens;
         }
@@ -150,8 +155,7 @@ public final class ForwardBench {
     }
 
     /** The benchmark's model: LLaVA-1.5's or Qwen2-VL's decoder (random weights). */
-    private Lmm model() {
-        Settings s = settings;
+    private Lmm model(Settings s) {
         return switch (s.family) {
             case "llava" -> Llava.create(config(s), new RandomWeights(42, 0.02), device, dtype);
             case "qwen2_vl" -> Qwen2Vl.create(qwen2VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
@@ -194,7 +198,7 @@ public final class ForwardBench {
         out.printf("bench-forward: %s decoder, hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
                 s.family, s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
         out.printf("device %s, dtype %s, allocator %s%n", device, dtype, allocator());
-        try (Lmm model = model(); NDManager m = model.newSampleManager()) {
+        try (Lmm model = model(s); NDManager m = model.newSampleManager()) {
             Merged merged = merged(m);
             NDArray[] gemmInputs = gemmInputs(m);
 
@@ -232,6 +236,11 @@ public final class ForwardBench {
             figures.put("capture_overhead", Figures.median(Figures.ratios(on, off)));
             figures.put("statistics_overhead", Figures.median(Figures.ratios(statsOn, statsOff)));
             figures.put("statistics_hook_share", Figures.median(Figures.ratios(statsHook, statsOff)));
+
+            try (Lmm other = model(s.withLayers(s.layers > 1 ? s.layers - 1 : 2))) {
+                boolean deeper = other.numLayers() > model.numLayers();
+                figures.putAll(DecodeBench.run(deeper ? other : model, deeper ? model : other, m, merged, merged, s.decodeSteps, s.runs, out));
+            }
 
             for (Map.Entry<String, Supplier<AttentionHook>> e : extraHooks.entrySet()) {
                 generatePair(0, model, m, merged, () -> null, e.getValue());
@@ -361,7 +370,7 @@ public final class ForwardBench {
             this.inner = hook;
             this.hook = hook == null ? null : timed(hook, nanos -> hookNanos += nanos);
             this.sample = m.newSubManager();
-            this.cache = new KvCache(model.numLayers());
+            this.cache = new KvCache(model.numLayers(), phases);
             this.seconds = new double[phases];
         }
 

@@ -18,7 +18,7 @@ import sinkscope.spark.SampleInput;
 import sinkscope.spark.SampleRunner;
 
 /**
- * Native-memory soak of the extract path: {@code n} calls of {@link SampleRunner#extract} in one JVM on one loaded
+ * Native-memory soak of the extract path (or, {@link #runGeneration}, of greedy generation): {@code n} calls of {@link SampleRunner#extract} in one JVM on one loaded
  * model, cycling through the images, with the process's resident set size ({@code VmRSS} of
  * {@code /proc/self/status}) read after each sample. The {@code n} measured samples follow {@code warmup} unmeasured
  * ones: outside the Java heap a fresh JVM's RSS climbs for a few thousand samples and then stays flat (tiny model, heap
@@ -98,11 +98,32 @@ public final class Soak {
      */
     public static Result run(SampleRunner runner, List<Path> images, int warmup, int n, ExtractOptions options,
             IntSupplier liveArrays, PrintStream log) {
+        return run(i -> extract(runner, images, i, options), images, warmup, n, liveArrays, log);
+    }
+
+    /**
+     * The same soak over the generation path: each sample is {@link SampleRunner#predict} with the baseline config,
+     * a greedy generation of the runner's {@code max_new_tokens} (the random-weight bundled model never says EOS, so
+     * every sample generates all of them): a KV cache filled and freed per sample.
+     */
+    public static Result runGeneration(SampleRunner runner, List<Path> images, int warmup, int n, IntSupplier liveArrays, PrintStream log) {
+        sinkscope.spark.EvalConfig baseline = sinkscope.spark.EvalConfig.parse("baseline");
+        return run(i -> {
+            Path image = images.get(i % images.size());
+            try {
+                runner.predict(new SampleInput("soak-" + i, null, image.toString(), null, QUESTION, null, null, null, null), baseline, List.of());
+            } catch (SampleException e) {
+                throw new IllegalStateException("soak: sample " + i + " (" + image + ") failed at " + e.stage() + ": " + e.reason(), e);
+            }
+        }, images, warmup, n, liveArrays, log);
+    }
+
+    private static Result run(java.util.function.IntConsumer pass, List<Path> images, int warmup, int n, IntSupplier liveArrays, PrintStream log) {
         if (n < 1 || warmup < 0) {
             throw new IllegalArgumentException("--samples must be at least 1 and --warmup at least 0, got " + n + " and " + warmup);
         }
         for (int i = 0; i < warmup; i++) {
-            extract(runner, images, i, options);
+            pass.accept(i);
         }
         if (warmup > 0) {
             log.printf(Locale.ROOT, "soak: %d warm-up samples, rss %.1f MiB%n", warmup, rssKb() / 1024.0);
@@ -116,7 +137,7 @@ public final class Soak {
         int liveFirst = 0;
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            extract(runner, images, warmup + i, options);
+            pass.accept(warmup + i);
             rss[i] = rssKb() / 1024.0;
             heap[i] = memory.getHeapMemoryUsage().getCommitted() / (1024.0 * 1024.0);
             if (i == 0) {

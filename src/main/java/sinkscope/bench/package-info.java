@@ -3,6 +3,7 @@
  * bare baseline measured in the same run (GEMMs of the same shapes, the pass without hooks, the model time inside
  * the Spark jobs), interleaved, and reports medians as {@code name: value} lines. {@link sinkscope.bench.PipelineBench} and
  * {@link sinkscope.bench.ScaleBench} (one large run with the model-free {@link sinkscope.bench.ShapeRunnerFactory}: table
- * sizes, memory and the projection to a million images) use Spark.
+ * sizes, memory and the projection to a million images) use Spark. {@link sinkscope.bench.LibtorchCalls} counts the
+ * libtorch ops a piece of code makes (libtorch's profiler), for {@code bench-forward}'s calls per decode step and layer.
  */
 package sinkscope.bench;

@@ -16,13 +16,14 @@ import sinkscope.spark.ModelSampleRunner;
 import sinkscope.spark.RunnerSpec;
 
 /**
- * {@code soak --samples N [--warmup 1000] [--model DIR] [--images DIR] [--sink-dims a,b] [--tau T] [--threads 1]}: the
- * extract path N times (after the unmeasured warm-up) in one JVM, resident memory growth first to last tenth ({@link Soak}). Without {@code --images}, 8 synthetic
+ * {@code soak --samples N [--warmup 1000] [--model DIR] [--images DIR] [--sink-dims a,b] [--tau T] [--threads 1]
+ * [--generate --max-new-tokens 8]}: the extract path (with {@code --generate}: a greedy generation of
+ * {@code --max-new-tokens} per sample) N times (after the unmeasured warm-up) in one JVM, resident memory growth first to last tenth ({@link Soak}). Without {@code --images}, 8 synthetic
  * images; without {@code --model}, the bundled tiny checkpoint. Pin the Java heap so that RSS is about native
  * memory: {@code JAVA_OPTS="-Xms2g -Xmx2g -XX:+AlwaysPreTouch" jobs/sinkscope soak --samples 2000}.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "native memory soak: the extract path N times in one JVM, rss_growth first to last tenth")
+        description = "native memory soak: the extract path (or --generate: a generation) N times in one JVM, rss_growth first to last tenth")
 final class SoakCommand implements Callable<Integer> {
     @Option(names = "--samples", paramLabel = "INT", required = true, order = 1, description = "measured samples")
     int n;
@@ -38,10 +39,15 @@ final class SoakCommand implements Callable<Integer> {
     Double tau;
     @Option(names = "--threads", paramLabel = "INT", order = 7, defaultValue = "1", description = "libtorch intra-op threads (default: ${DEFAULT-VALUE})")
     int threads;
+    @Option(names = "--generate", paramLabel = "BOOL", order = 8, arity = "0..1", defaultValue = "false",
+            description = "soak greedy generation instead of the extract path (default: ${DEFAULT-VALUE})")
+    boolean generate;
+    @Option(names = "--max-new-tokens", paramLabel = "INT", order = 9, defaultValue = "8", description = "tokens per generation with --generate (default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
 
     @Override
     public Integer call() throws Exception {
-        RunnerSpec spec = BenchModel.spec(model, sinkDims, tau == null ? Double.NaN : tau, threads, 8);
+        RunnerSpec spec = BenchModel.spec(model, sinkDims, tau == null ? Double.NaN : tau, threads, maxNewTokens);
         Path tmp = null;
         Path imageDir;
         if (images == null) {
@@ -53,9 +59,10 @@ final class SoakCommand implements Callable<Integer> {
         }
         try (ModelSampleRunner runner = new ModelSampleRunner(spec, DeviceAssignment.cpu(spec.threads()))) {
             List<Path> files = Soak.images(imageDir);
-            System.out.printf("soak: %d + %d warm-up samples over %d images of %s, model %s%n", n, warmup, files.size(), imageDir,
-                    spec.modelDir());
-            Soak.run(runner, files, warmup, n, ExtractOptions.defaults(), runner::liveArrays, System.out).print(System.out);
+            System.out.printf("soak: %d + %d warm-up %s over %d images of %s, model %s%n", n, warmup,
+                    generate ? "generations of " + spec.maxNewTokens() + " tokens" : "extract samples", files.size(), imageDir, spec.modelDir());
+            (generate ? Soak.runGeneration(runner, files, warmup, n, runner::liveArrays, System.out)
+                    : Soak.run(runner, files, warmup, n, ExtractOptions.defaults(), runner::liveArrays, System.out)).print(System.out);
         } finally {
             if (tmp != null) {
                 Files.walk(tmp).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

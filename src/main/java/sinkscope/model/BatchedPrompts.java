@@ -48,6 +48,11 @@ public final class BatchedPrompts implements AutoCloseable {
      * {@link #logits()}), attached to {@code m}; the KV cache stays for {@link #decode}.
      */
     public static BatchedPrompts prefill(LlamaModel lm, NDManager m, List<Merged> merged, List<AttentionHook> hooks, boolean logits) {
+        return prefill(lm, m, merged, hooks, logits, 0);
+    }
+
+    /** {@link #prefill(LlamaModel, NDManager, List, List, boolean)} with a KV cache that has room for {@code room} decode steps. */
+    public static BatchedPrompts prefill(LlamaModel lm, NDManager m, List<Merged> merged, List<AttentionHook> hooks, boolean logits, int room) {
         int b = merged.size();
         if (b == 0 || hooks.size() != b) {
             throw new IllegalArgumentException("batch of " + b + " prompts with " + hooks.size() + " hooks");
@@ -61,7 +66,7 @@ public final class BatchedPrompts implements AutoCloseable {
             pads[i] = s - merged.get(i).length();
         }
         PerSample hook = PerSample.of(hooks, pads);
-        KvCache cache = new KvCache(lm.numLayers());
+        KvCache cache = new KvCache(lm.numLayers(), room);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDList rows = new NDList(b);
@@ -99,6 +104,7 @@ public final class BatchedPrompts implements AutoCloseable {
                 NDScope.unregister(last);
                 last.attach(m);
             }
+            hidden.close();
             return new BatchedPrompts(lm, merged, pads, cache, hook, last);
         } catch (RuntimeException e) {
             cache.close();
@@ -161,6 +167,7 @@ public final class BatchedPrompts implements AutoCloseable {
             NDArray hidden = lm.layers(lm.embedTokens(m, tokens), cache, step, hook, lm.rope().rows(m, positions),
                     mask(m, 1, k0 + 1, pads, lm.slidingWindow()));
             NDArray logits = lm.lastLogits(hidden);
+            hidden.close(); // unregistered by the layers, and grown from the embedding in the weights' manager
             NDScope.unregister(logits);
             logits.attach(m);
             return logits;
@@ -170,9 +177,13 @@ public final class BatchedPrompts implements AutoCloseable {
     /**
      * The additive mask [B, 1, Q, K] (float32) of the last {@code Q} of {@code K} padded positions: key {@code j} is
      * hidden from query {@code i} (absolute {@code K - Q + i}) when {@code j > i}, when {@code j <= i - window}
-     * ({@code window > 0}), or when {@code j < pads[b]}.
+     * ({@code window > 0}), or when {@code j < pads[b]}. Null when it hides nothing (one query row, no pads, no window
+     * shorter than the keys): the pass then adds no mask.
      */
     static NDArray mask(NDManager m, int q, int k, int[] pads, int window) {
+        if (q == 1 && java.util.Arrays.stream(pads).allMatch(p -> p == 0) && (window <= 0 || k <= window)) {
+            return null;
+        }
         NDArray rows = m.arange(k - q, k, 1, DataType.INT64).reshape(1, 1, q, 1);
         NDArray cols = m.arange(0, k, 1, DataType.INT64).reshape(1, 1, 1, k);
         long[] p = new long[pads.length];

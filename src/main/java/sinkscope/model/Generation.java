@@ -60,7 +60,8 @@ public record Generation(long[] tokens, float[][] topValues, long[][] topIds, in
     static List<Generation> greedy(Lmm model, NDManager m, List<Merged> merged, List<GenerateOptions> opts, List<AttentionHook> hooks) {
         int b = merged.size();
         long t0 = System.nanoTime();
-        try (BatchedPrompts batch = BatchedPrompts.prefill(model.language(), m, merged, hooks, true)) {
+        int room = opts.stream().mapToInt(GenerateOptions::maxNewTokens).max().orElse(0);
+        try (BatchedPrompts batch = BatchedPrompts.prefill(model.language(), m, merged, hooks, true, room)) {
             long t1 = System.nanoTime();
             long[][] tokens = new long[b][];
             float[][][] topValues = new float[b][][];

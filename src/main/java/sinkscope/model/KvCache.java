@@ -2,38 +2,77 @@ package sinkscope.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 
 /**
- * Keys and values of every decoder layer so far, [B, kvHeads, length, headDim] each, after RoPE and before the
- * grouped-query repeat. Arrays live in the sample's manager (outside the per-layer scopes) and are replaced as
- * the sequence grows; {@link #close()} frees them.
+ * Keys and values of every decoder layer so far, after RoPE and before any grouped-query sharing: per layer one
+ * preallocated buffer [B, kvHeads, capacity, headDim] for keys and one for values. A pass writes its {@code Q} new
+ * rows in place at positions {@code length..length+Q-1} and attends over views of the filled prefix
+ * {@code [0, length+Q)}; nothing is copied per token. The first pass sizes the buffers for its rows plus
+ * {@code room} (a generation's {@code max_new_tokens}); a pass that outgrows them moves the prefix once into buffers
+ * twice as long (amortised: {@code O(log n)} moves over a generation of {@code n} tokens). Buffers live in the
+ * manager of the first pass's keys (the sample's, outside the per-layer scopes); {@link #close()} frees them.
  */
 public final class KvCache implements AutoCloseable {
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final int[] lengths;
+    private final int room;
 
+    /** A cache for {@code layers} layers whose buffers grow on demand. */
     public KvCache(int layers) {
+        this(layers, 0);
+    }
+
+    /** A cache for {@code layers} layers with room for {@code room} positions after the first pass (the decode steps). */
+    public KvCache(int layers, int room) {
         keys = new NDArray[layers];
         values = new NDArray[layers];
+        lengths = new int[layers];
+        this.room = Math.max(0, room);
     }
 
     /** Number of positions cached (0 before the prefill). */
     public int length() {
+        return lengths[0];
+    }
+
+    /** Positions the buffers hold before they must grow (0 before the first pass). */
+    public int capacity() {
         return keys[0] == null ? 0 : (int) keys[0].getShape().get(2);
     }
 
-    /** Appends this pass's {@code k}, {@code v} for {@code layer} and returns the full [B, kvHeads, K, headDim] pair. */
+    /**
+     * Writes this pass's {@code k}, {@code v} [B, kvHeads, Q, headDim] of {@code layer} after the cached rows and
+     * returns views of the whole filled prefix, {keys, values} [B, kvHeads, K, headDim].
+     */
     NDArray[] append(int layer, NDArray k, NDArray v) {
-        NDArray fullK = keys[layer] == null ? k : keys[layer].concat(k, 2);
-        NDArray fullV = values[layer] == null ? v : values[layer].concat(v, 2);
-        NDScope.unregister(fullK, fullV);
-        if (keys[layer] != null) {
-            keys[layer].close();
-            values[layer].close();
+        int at = lengths[layer];
+        long q = k.getShape().get(2);
+        long need = at + q;
+        if (keys[layer] == null || need > keys[layer].getShape().get(2)) {
+            long capacity = keys[layer] == null ? need + room : Math.max(need, 2 * keys[layer].getShape().get(2));
+            keys[layer] = grow(keys[layer], k, at, capacity);
+            values[layer] = grow(values[layer], v, at, capacity);
         }
-        keys[layer] = fullK;
-        values[layer] = fullV;
-        return new NDArray[] {fullK, fullV};
+        Torch.write(keys[layer], k, 2, at);
+        Torch.write(values[layer], v, 2, at);
+        lengths[layer] = (int) need;
+        return new NDArray[] {Torch.narrow(keys[layer], 2, 0, need), Torch.narrow(values[layer], 2, 0, need)};
+    }
+
+    /** A buffer of {@code capacity} positions shaped as {@code like}, holding the first {@code filled} rows of {@code old}. */
+    private static NDArray grow(NDArray old, NDArray like, int filled, long capacity) {
+        long[] s = like.getShape().getShape();
+        NDArray buffer = like.getManager().create(new Shape(s[0], s[1], capacity, s[3]), like.getDataType(), like.getDevice());
+        NDScope.unregister(buffer);
+        if (old != null) {
+            try (NDArray prefix = Torch.narrow(old, 2, 0, filled)) {
+                Torch.write(buffer, prefix, 2, 0);
+            }
+            old.close();
+        }
+        return buffer;
     }
 
     @Override
@@ -45,6 +84,7 @@ public final class KvCache implements AutoCloseable {
                 keys[i] = null;
                 values[i] = null;
             }
+            lengths[i] = 0;
         }
     }
 }

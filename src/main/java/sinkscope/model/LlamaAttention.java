@@ -1,21 +1,31 @@
 package sinkscope.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * LlamaAttention, eager: {@code q = q_proj(x), k = k_proj(x), v = v_proj(x)} split into heads, RoPE on q and k,
- * keys/values appended to the cache, each kv head repeated for {@code heads/kvHeads} consecutive query heads,
- * {@code A = softmax(q k^T / sqrt(d) + causal mask)} in float32, then {@code o_proj(A v)}. The hook sees and may
- * replace {@code A} before it multiplies V.
+ * LlamaAttention, eager: {@code [q, k, v] = x [W_q; W_k; W_v]^T (+ [b_q; b_k; b_v])} as one product (the three
+ * checkpoint projections stacked at load; {@link #qProj()} etc. are views of the stacked weight), split into heads,
+ * RoPE on q and k (one product with the step's rotary matrix when decoding one row), keys/values written into the
+ * cache, {@code A = softmax(q k^T / sqrt(d) + mask)} in float32, then {@code o_proj(A v)}. With grouped-query
+ * attention the {@code r = heads/kvHeads} query heads of kv head {@code g} ({@code g*r .. g*r+r-1}, HF's repeat_kv) are
+ * multiplied with that head's keys and values as one [r*Q, d] block, without repeating the cache. The hook sees and
+ * may replace {@code A} [B, heads, Q, K] before it multiplies V.
  *
- * <p>With a sliding window {@code W > 0} (Mistral's {@code sliding_window}) query {@code i} sees keys
- * {@code i - W < j <= i}, as transformers' sliding-window causal mask: the keys further back get weight exactly 0
- * (they stay in the cache, so a sequence longer than the window costs full-length attention, with the same result
- * as Mistral's rolling cache). No window: every earlier key.
+ * <p>The causal mask is added only when it hides something (a pass of several rows, or a sliding window shorter than
+ * the keys); a decode step of one row attends to every cached key and adds none. With a sliding window {@code W > 0}
+ * (Mistral's {@code sliding_window}) query {@code i} sees keys {@code i - W < j <= i}, as transformers' sliding-window
+ * causal mask: the keys further back get weight exactly 0 (they stay in the cache, so a sequence longer than the window
+ * costs full-length attention, with the same result as Mistral's rolling cache). No window: every earlier key.
+ *
+ * <p>When the views of the projections require gradients (training sets them on {@code Llava#parameters()}), the
+ * three products run separately on those views so that autograd reaches them; the results are the same.
  */
 public final class LlamaAttention {
+    private final Linear qkvProj;
     private final Linear qProj;
     private final Linear kProj;
     private final Linear vProj;
@@ -26,21 +36,38 @@ public final class LlamaAttention {
     private final NDArray scale;
     private final int slidingWindow;
 
-    LlamaAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, int heads, int kvHeads, int headDim) {
-        this(qProj, kProj, vProj, oProj, heads, kvHeads, headDim, 0);
-    }
-
-    LlamaAttention(Linear qProj, Linear kProj, Linear vProj, Linear oProj, int heads, int kvHeads, int headDim, int slidingWindow) {
-        this.qProj = qProj;
-        this.kProj = kProj;
-        this.vProj = vProj;
+    /** {@code qkvProj} = {@link Linear#concat} of q_proj, k_proj, v_proj. */
+    LlamaAttention(Linear qkvProj, Linear oProj, int heads, int kvHeads, int headDim, int slidingWindow) {
+        this.qkvProj = qkvProj;
+        long q = (long) heads * headDim;
+        long kv = (long) kvHeads * headDim;
+        this.qProj = qkvProj.rows(0, q);
+        this.kProj = qkvProj.rows(q, q + kv);
+        this.vProj = qkvProj.rows(q + kv, q + 2 * kv);
         this.oProj = oProj;
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.slidingWindow = slidingWindow;
         // sqrt(d) as a float32 0-dim array beside the weights: the bits of the Python scalar, made once
-        this.scale = qProj.weight().getManager().create((float) Math.sqrt(headDim));
+        this.scale = qkvProj.weight().getManager().create((float) Math.sqrt(headDim));
+    }
+
+    /** The q_proj, k_proj and v_proj parameters: views of the stacked projection. */
+    public Linear qProj() {
+        return qProj;
+    }
+
+    public Linear kProj() {
+        return kProj;
+    }
+
+    public Linear vProj() {
+        return vProj;
+    }
+
+    public Linear oProj() {
+        return oProj;
     }
 
     /**
@@ -51,28 +78,43 @@ public final class LlamaAttention {
         long b = x.getShape().get(0);
         int q = (int) x.getShape().get(1);
         int start = step.queryStart();
-        NDArray query = rope.apply(split(qProj.forward(x), b, q, heads));
-        NDArray key = rope.apply(split(kProj.forward(x), b, q, kvHeads));
-        NDArray value = split(vProj.forward(x), b, q, kvHeads);
-        NDArray[] kv = cache.append(layer, key, value);
-        NDArray keys = repeatKv(kv[0]);
-        NDArray values = repeatKv(kv[1]);
+        int n = heads + 2 * kvHeads;
+        // [B, n, Q, d]: one row needs no transpose ([B, 1, n, d] and [B, n, 1, d] are the same memory)
+        NDArray qkv = project(x);
+        NDArray all = q == 1 ? qkv.reshape(b, n, 1, headDim) : qkv.reshape(b, q, n, headDim).transpose(0, 2, 1, 3);
+        NDArray rotated = rope.apply(Torch.narrow(all, 1, 0, heads + kvHeads));
+        NDArray[] kv = cache.append(layer, Torch.narrow(rotated, 1, heads, heads + kvHeads), Torch.narrow(all, 1, heads + kvHeads, n));
+        NDArray keys = kv[0];
+        NDArray values = kv[1];
         int k = (int) keys.getShape().get(2);
+        int r = heads / kvHeads;
+        // query heads grouped by their kv head: [B, kvHeads, r*Q, d]
+        NDArray query = Torch.narrow(rotated, 1, 0, heads);
+        if (r > 1) {
+            query = query.reshape(b, kvHeads, (long) r * q, headDim);
+        }
 
         // the [B, H, Q, K] scores are the one array here that grows with S^2: scaled and masked in place (the same
         // kernels, so the same bits), and freed once the softmax has read them
         NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).divi(scale);
-        if (scores.getDataType() != DataType.FLOAT32) {
-            NDArray wide = scores.toType(DataType.FLOAT32, false);
-            scores.close();
-            scores = wide;
+        // [B, kvHeads, r*Q, K] is [B, H, Q, K] in memory; the hook and a mask of several rows need the latter's shape
+        boolean grouped = r > 1 && (hook != null || q > 1);
+        if (grouped) {
+            scores = scores.reshape(b, heads, q, k);
         }
-        if (mask != null) {
-            scores.addi(mask);
-        } else if (q > 1 || (slidingWindow > 0 && k > slidingWindow)) {
-            scores.addi(causalMask(x.getManager(), q, k, start, slidingWindow));
+        NDArray causal = mask != null ? null : q > 1 || (slidingWindow > 0 && k > slidingWindow) ? causalMask(x.getManager(), q, k, start, slidingWindow) : null;
+        NDArray attn;
+        if (mask == null && causal == null) {
+            attn = Torch.softmax32(scores, -1);
+        } else {
+            if (scores.getDataType() != DataType.FLOAT32) {
+                NDArray wide = scores.toType(DataType.FLOAT32, false);
+                scores.close();
+                scores = wide;
+            }
+            scores.addi(mask != null ? mask : causal);
+            attn = scores.softmax(-1);
         }
-        NDArray attn = scores.softmax(-1);
         scores.close();
         if (hook != null) {
             attn = hook.onAttention(layer, attn, step);
@@ -80,29 +122,30 @@ public final class LlamaAttention {
         if (attn.getDataType() != values.getDataType()) {
             attn = attn.toType(values.getDataType(), false);
         }
-        NDArray out = attn.matMul(values).transpose(0, 2, 1, 3).reshape(b, q, (long) heads * headDim);
+        if (grouped) {
+            attn = attn.reshape(b, kvHeads, (long) r * q, k);
+        }
+        NDArray out = attn.matMul(values); // [B, kvHeads, r*Q, d] = [B, H, Q, d]
+        out = q == 1 ? out.reshape(b, 1, (long) heads * headDim) : out.reshape(b, heads, q, headDim).transpose(0, 2, 1, 3).reshape(b, q, (long) heads * headDim);
         return oProj.forward(out);
     }
 
-    /** [B, Q, n*d] to [B, n, Q, d]. */
-    private NDArray split(NDArray x, long b, int q, int n) {
-        return x.reshape(b, q, n, headDim).transpose(0, 2, 1, 3);
+    /** {@code [q, k, v]} [B, Q, (H + 2 kv) d]: the stacked product, or the three on their views while training. */
+    private NDArray project(NDArray x) {
+        if (!qProj.weight().hasGradient()) {
+            return qkvProj.forward(x);
+        }
+        return NDArrays.concat(new NDList(qProj.forward(x), kProj.forward(x), vProj.forward(x)), -1);
     }
 
-    /** HF repeat_kv: kv head {@code j} serves query heads {@code j*r .. j*r+r-1}. */
-    private NDArray repeatKv(NDArray x) {
-        int r = heads / kvHeads;
-        return r == 1 ? x : x.repeat(1, r);
+    int slidingWindow() {
+        return slidingWindow;
     }
 
     /**
      * 0 where key {@code j <= start + i} (and, with a window {@code w > 0}, {@code j > start + i - w}), float32 min
      * elsewhere (HF's additive causal / sliding-window causal mask).
      */
-    int slidingWindow() {
-        return slidingWindow;
-    }
-
     static NDArray causalMask(NDManager m, int q, int k, int start, int window) {
         NDArray rows = m.arange(start, start + q, 1, DataType.INT64).reshape(q, 1);
         NDArray cols = m.arange(0, k, 1, DataType.INT64).reshape(1, k);

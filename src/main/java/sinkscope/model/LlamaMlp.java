@@ -3,12 +3,50 @@ package sinkscope.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 
-/** LlamaMLP (SwiGLU): {@code down_proj(silu(gate_proj(x)) * up_proj(x))}, {@code silu(z) = z * sigmoid(z)}. */
-public record LlamaMlp(Linear gateProj, Linear upProj, Linear downProj) {
+/**
+ * LlamaMLP (SwiGLU): {@code down_proj(silu(gate_proj(x)) * up_proj(x))}, {@code silu(z) = z * sigmoid(z)}. gate_proj and
+ * up_proj are one product ({@code x [W_gate; W_up]^T}, stacked at load; {@link #gateProj()}, {@link #upProj()} are
+ * views of it), whose halves are read as views; the two multiplications run in place on the sigmoid's fresh array
+ * (same kernels, same bits). Views requiring gradients (training) run as two products, as {@link LlamaAttention} does.
+ */
+public final class LlamaMlp {
+    private final Linear gateUpProj;
+    private final Linear gateProj;
+    private final Linear upProj;
+    private final Linear downProj;
+    private final long intermediate;
+
+    /** {@code gateUpProj} = {@link Linear#concat} of gate_proj and up_proj. */
+    LlamaMlp(Linear gateUpProj, Linear downProj) {
+        this.gateUpProj = gateUpProj;
+        this.intermediate = gateUpProj.outFeatures() / 2;
+        this.gateProj = gateUpProj.rows(0, intermediate);
+        this.upProj = gateUpProj.rows(intermediate, 2 * intermediate);
+        this.downProj = downProj;
+    }
+
+    public Linear gateProj() {
+        return gateProj;
+    }
+
+    public Linear upProj() {
+        return upProj;
+    }
+
+    public Linear downProj() {
+        return downProj;
+    }
 
     NDArray forward(NDArray x) {
-        NDArray gate = gateProj.forward(x);
-        NDArray act = gate.mul(Activation.sigmoid(gate));
-        return downProj.forward(act.mul(upProj.forward(x)));
+        if (gateProj.weight().hasGradient()) {
+            // autograd keeps the sigmoid's output for the backward pass: no in-place products here
+            NDArray gate = gateProj.forward(x);
+            return downProj.forward(gate.mul(Activation.sigmoid(gate)).mul(upProj.forward(x)));
+        }
+        NDArray gateUp = gateUpProj.forward(x);
+        int last = gateUp.getShape().dimension() - 1;
+        NDArray gate = Torch.narrow(gateUp, last, 0, intermediate);
+        NDArray act = Activation.sigmoid(gate).muli(gate);
+        return downProj.forward(act.muli(Torch.narrow(gateUp, last, intermediate, 2 * intermediate)));
     }
 }

@@ -47,15 +47,16 @@ public final class LlamaModel {
         boolean outBias = c.outputBias();
         for (int i = 0; i < layers.length; i++) {
             String l = p + "layers." + i + ".";
-            LlamaAttention attn = new LlamaAttention(
-                    Linear.load(ck, m, l + "self_attn.q_proj", d, d, bias, dtype, device),
+            // q/k/v and gate/up stacked into one product each (the parts are closed; views of them stand in their place)
+            LlamaAttention attn = new LlamaAttention(Linear.concat(
+                    Linear.load(ck, m, l + "self_attn.q_proj", d, c.numAttentionHeads() * hd, bias, dtype, device),
                     Linear.load(ck, m, l + "self_attn.k_proj", d, kv, bias, dtype, device),
-                    Linear.load(ck, m, l + "self_attn.v_proj", d, kv, bias, dtype, device),
-                    Linear.load(ck, m, l + "self_attn.o_proj", d, d, outBias, dtype, device),
+                    Linear.load(ck, m, l + "self_attn.v_proj", d, kv, bias, dtype, device)),
+                    Linear.load(ck, m, l + "self_attn.o_proj", c.numAttentionHeads() * hd, d, outBias, dtype, device),
                     c.numAttentionHeads(), c.numKeyValueHeads(), hd, c.slidingWindow());
-            LlamaMlp mlp = new LlamaMlp(
+            LlamaMlp mlp = new LlamaMlp(Linear.concat(
                     Linear.load(ck, m, l + "mlp.gate_proj", d, c.intermediateSize(), false, dtype, device),
-                    Linear.load(ck, m, l + "mlp.up_proj", d, c.intermediateSize(), false, dtype, device),
+                    Linear.load(ck, m, l + "mlp.up_proj", d, c.intermediateSize(), false, dtype, device)),
                     Linear.load(ck, m, l + "mlp.down_proj", c.intermediateSize(), d, false, dtype, device));
             layers[i] = new LlamaDecoderLayer(
                     RmsNorm.of(ck.load(m, l + "input_layernorm.weight", dtype, device, d), c.rmsNormEps()),
@@ -69,6 +70,31 @@ public final class LlamaModel {
                 : Linear.load(ck, m, lmHeadName, d, c.vocabSize(), false, dtype, device);
         RotaryEmbedding rope = new RotaryEmbedding(m, hd, c.ropeTheta(), c.maxPositionEmbeddings(), dtype);
         return new LlamaModel(c, embed, layers, norm, lmHead, rope);
+    }
+
+    /**
+     * The stacked projections' parts under their checkpoint names ({@code <prefix>layers.i.self_attn.q_proj.weight}, ...):
+     * views of the stacked weights, which share their memory (what a model's parameter map holds in place of the parts).
+     */
+    public java.util.Map<String, NDArray> stackedParts(String prefix) {
+        java.util.Map<String, NDArray> parts = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < layers.length; i++) {
+            String l = prefix + "layers." + i + ".";
+            LlamaAttention a = layers[i].selfAttn();
+            put(parts, l + "self_attn.q_proj", a.qProj());
+            put(parts, l + "self_attn.k_proj", a.kProj());
+            put(parts, l + "self_attn.v_proj", a.vProj());
+            put(parts, l + "mlp.gate_proj", layers[i].mlp().gateProj());
+            put(parts, l + "mlp.up_proj", layers[i].mlp().upProj());
+        }
+        return parts;
+    }
+
+    private static void put(java.util.Map<String, NDArray> parts, String name, Linear linear) {
+        parts.put(name + ".weight", linear.weight());
+        if (linear.bias() != null) {
+            parts.put(name + ".bias", linear.bias());
+        }
     }
 
     public TextConfig config() {
@@ -203,7 +229,10 @@ public final class LlamaModel {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = embed(m.create(new long[] {token}).toDevice(embedTokens.getDevice(), false)).expandDims(0);
-            NDArray logits = lastLogits(layers(x, cache, step, hook, pos + merged.ropeDelta())).get(0);
+            // the residual stream comes back unregistered (and, grown from the embedding, in the weights' manager): closed here
+            NDArray hidden = layers(x, cache, step, hook, pos + merged.ropeDelta());
+            NDArray logits = lastLogits(hidden).get(0);
+            hidden.close();
             NDScope.unregister(logits);
             logits.attach(m);
             return logits;

@@ -105,7 +105,7 @@ public interface Lmm extends AutoCloseable {
      * features stay open.
      */
     default Generation generate(NDManager m, Inputs inputs, NDArray features, GenerateOptions opts, AttentionHook hook) {
-        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers())) {
+        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers(), opts.maxNewTokens())) {
             long t0 = System.nanoTime();
             NDArray f = features != null || inputs.pixelValues() == null ? features : imageFeatures(sample, inputs);
             Merged merged = merge(sample, inputs, f);

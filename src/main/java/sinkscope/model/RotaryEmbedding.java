@@ -12,12 +12,19 @@ import ai.djl.ndarray.types.DataType;
  * {@code i + d/2}; {@code inv_freq_i = 1 / theta^(2i/d)}, angle = position * inv_freq, and
  * {@code q' = q cos + rotate_half(q) sin} with {@code rotate_half([a, b]) = [-b, a]}. Tables are computed in
  * float32 on the device as HF does, for positions {@code 0..maxPositions-1}.
+ *
+ * <p>A pass of one query row (a decode step) rotates with one matrix product instead: {@code x' = x M} with
+ * {@code M = diag(cos) + P diag(sin)}, {@code P} the signed permutation of {@code rotate_half} ({@code rotate_half(x) = x P}),
+ * made once per pass from that position's rows; each output is {@code x_i cos_i + (+-x_j) sin_i} plus exact zeros, the
+ * elementwise formula up to the GEMM's rounding of that two-term sum (at most one ulp).
  */
 public final class RotaryEmbedding {
     private final NDArray cos; // [maxPositions, headDim]
     private final NDArray sin;
     private final int half;
     private final NDArray invFreq; // [headDim/2] float32
+    private final NDArray eye; // [headDim, headDim] in the tables' dtype
+    private final NDArray rotateHalf; // P: x P = rotate_half(x)
 
     public RotaryEmbedding(NDManager m, int headDim, double theta, int maxPositions, DataType dtype) {
         this.half = headDim / 2;
@@ -28,24 +35,52 @@ public final class RotaryEmbedding {
         NDArray emb = freqs.concat(freqs, 1);
         this.cos = emb.cos().toType(dtype, false);
         this.sin = emb.sin().toType(dtype, false);
+        float[] p = new float[headDim * headDim];
+        for (int i = 0; i < half; i++) {
+            p[(i + half) * headDim + i] = -1; // out_i = -x_{i+d/2}
+            p[i * headDim + i + half] = 1; // out_{i+d/2} = x_i
+        }
+        this.rotateHalf = m.create(p, new ai.djl.ndarray.types.Shape(headDim, headDim)).toType(dtype, false);
+        this.eye = m.eye(headDim).toType(dtype, false);
     }
 
     public int maxPositions() {
         return (int) cos.getShape().get(0);
     }
 
-    /** The cos and sin rows [Q, headDim] of one forward pass's query positions. */
-    public record Rows(NDArray cos, NDArray sin) {
-        /** {@code x cos + rotate_half(x) sin} for {@code x} [B, heads, Q, headDim]. */
+    /**
+     * The cos and sin rows [Q, headDim] (or [B, 1, Q, headDim]) of one forward pass's query positions; for a single
+     * query row also {@code matrix}, {@code M} [headDim, headDim] (or [B, 1, headDim, headDim]), else null.
+     */
+    public record Rows(NDArray cos, NDArray sin, NDArray matrix) {
+        public Rows(NDArray cos, NDArray sin) {
+            this(cos, sin, null);
+        }
+
+        /** {@code x cos + rotate_half(x) sin} for {@code x} [B, heads, Q, headDim] (one product {@code x M} when Q = 1). */
         public NDArray apply(NDArray x) {
+            if (matrix != null && x.getShape().get(2) == 1) {
+                return x.matMul(matrix);
+            }
             return x.mul(cos).add(rotateHalf(x).mul(sin));
         }
     }
 
+    /** {@code cos}/{@code sin} rows with the single-row matrix {@code M} when they hold one position per batch row. */
+    private Rows withMatrix(NDArray c, NDArray s) {
+        long[] shape = c.getShape().getShape();
+        if (shape[shape.length - 2] != 1) {
+            return new Rows(c, s);
+        }
+        // column i of M: cos_i on the diagonal, +-sin_i where rotate_half takes output i from
+        NDArray c4 = shape.length == 2 ? c : c.reshape(shape[0], 1, 1, shape[3]);
+        NDArray s4 = shape.length == 2 ? s : s.reshape(shape[0], 1, 1, shape[3]);
+        return new Rows(c, s, eye.mul(c4).add(rotateHalf.mul(s4)));
+    }
+
     /** Rows of the 1-D positions {@code start..start+Q-1} (slices of the tables). */
     public Rows rows(int start, int q) {
-        NDIndex rows = new NDIndex("{}:{}", start, start + q);
-        return new Rows(cos.get(rows), sin.get(rows));
+        return withMatrix(Torch.narrow(cos, 0, start, start + q), Torch.narrow(sin, 0, start, start + q));
     }
 
     /**
@@ -60,7 +95,7 @@ public final class RotaryEmbedding {
             System.arraycopy(positions[i], 0, flat, i * q, q);
         }
         NDArray index = m.create(flat).toDevice(cos.getDevice(), false);
-        return new Rows(cos.get(index).reshape(b, 1, q, -1), sin.get(index).reshape(b, 1, q, -1));
+        return withMatrix(cos.get(index).reshape(b, 1, q, -1), sin.get(index).reshape(b, 1, q, -1));
     }
 
     /** Per-sample rows [Q, headDim] (or [1, 1, Q, headDim]) stacked into batch rows [B, 1, Q, headDim]. */
@@ -97,17 +132,7 @@ public final class RotaryEmbedding {
         }
         NDArray freqs = NDArrays.concat(parts, 1);
         NDArray emb = freqs.concat(freqs, 1);
-        return new Rows(emb.cos().toType(cos.getDataType(), false), emb.sin().toType(cos.getDataType(), false));
-    }
-
-    /** Rotates {@code x} [B, heads, Q, headDim] with the rows of its Q positions. */
-    public NDArray apply(NDArray x, Rows rows) {
-        return rows.apply(x);
-    }
-
-    /** Rotates {@code x} [B, heads, Q, headDim] whose rows sit at absolute positions {@code start..start+Q-1}. */
-    public NDArray apply(NDArray x, int start) {
-        return apply(x, rows(start, (int) x.getShape().get(2)));
+        return withMatrix(emb.cos().toType(cos.getDataType(), false), emb.sin().toType(cos.getDataType(), false));
     }
 
     private static NDArray rotateHalf(NDArray x) {

@@ -45,6 +45,43 @@ public final class Torch {
         return a.get(new NDIndex().addAllDim(axis).addSliceDim(start, end));
     }
 
+    /** The transposed view {@code a^T} of a matrix (one native call; shares {@code a}'s memory). */
+    public static NDArray transposeView(NDArray a) {
+        return a.transpose(1, 0);
+    }
+
+    /**
+     * {@code target[..., start:start+n, ...] = value} along {@code axis} ({@code n} = the value's length there), in place:
+     * one native call ({@code Tensor.index_put_} with slices) on the PyTorch engine.
+     */
+    public static void write(NDArray target, NDArray value, int axis, long start) {
+        long[] shape = target.getShape().getShape();
+        long[] from = new long[shape.length];
+        long[] to = shape.clone();
+        long[] step = new long[shape.length];
+        java.util.Arrays.fill(step, 1);
+        from[axis] = start;
+        to[axis] = start + value.getShape().get(axis);
+        if (target instanceof PtNDArray pt && value instanceof PtNDArray pv) {
+            JniUtils.indexSet(pt, pv, from, to, step);
+        } else {
+            NDIndex index = new NDIndex();
+            for (int i = 0; i < shape.length; i++) {
+                index.addSliceDim(from[i], to[i]);
+            }
+            target.set(index, value);
+        }
+    }
+
+    /** {@code softmax(x, axis)} computed and returned in float32 whatever {@code x}'s dtype (one call: torch's {@code softmax(dim, dtype)}). */
+    public static NDArray softmax32(NDArray x, int axis) {
+        if (x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 && x instanceof PtNDArray pt) {
+            return JniUtils.softmax(pt, axis, ai.djl.ndarray.types.DataType.FLOAT32);
+        }
+        NDArray wide = x.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? x : x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        return wide.softmax(axis);
+    }
+
     /**
      * The device {@code cpu}, {@code cuda}, {@code cuda:N} or {@code gpu:N}, checked: a GPU must be usable by the loaded
      * libtorch ({@link DeviceCheck#require}), else a {@link DeviceCheck.DeviceException} names why; never a silent CPU.

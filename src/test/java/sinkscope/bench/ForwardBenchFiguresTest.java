@@ -30,7 +30,8 @@ class ForwardBenchFiguresTest {
             figures = new ForwardBench(s, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run(hooks);
         }
         List<String> expected = List.of("gemm_gflops", "forward_gflops", "prefill_ms", "forward_vs_gemm", "capture_overhead",
-                "statistics_overhead", "statistics_hook_share", "var_generate_ms", "var_overhead", "var_overhead_run_q1",
+                "statistics_overhead", "statistics_hook_share", "decode_calls_per_step", "decode_calls_per_layer", "decode_kernels_per_layer",
+                "decode_tokens_per_s_b1", "decode_tokens_per_s_b8", "decode_batch_speedup_8", "generate_ms", "var_generate_ms", "var_overhead", "var_overhead_run_q1",
                 "var_overhead_run_q3", "var_hook_ms", "var_hook_share");
         assertEquals(expected, List.copyOf(figures.keySet()));
         String printed = bytes.toString(StandardCharsets.UTF_8);

@@ -123,6 +123,7 @@ public final class Llava implements Lmm {
             ClipVisionTower vision = ClipVisionTower.load(recording, m, config.vision(), config.visionFeatureIndex(), dtype, device);
             MultiModalProjector projector = MultiModalProjector.load(recording, m, config, dtype, device);
             LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device, "language_model.model.", "language_model.lm_head");
+            loaded.putAll(language.stackedParts("language_model.model."));
             return new Llava(m, config, vision, projector, language, device, dtype, loaded);
         } catch (RuntimeException e) {
             m.close();

@@ -1,0 +1,72 @@
+package sinkscope.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonParser;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import sinkscope.model.Lmm;
+import sinkscope.model.Merged;
+import sinkscope.model.RandomWeights;
+import sinkscope.model.Torch;
+import sinkscope.model.llava.Llava;
+
+class LibtorchCallsTest {
+
+    @Test
+    void countsTopLevelOpsAndTellsViewsFromKernels() {
+        // linear = t (view) + matmul (kernel) nested in it; a bare slice (view); a mean with its inner sum; another thread's op
+        String trace = "[{\"name\":\"aten::linear\",\"ph\":\"X\",\"ts\":0,\"dur\":10,\"tid\":1},"
+                + "{\"name\":\"aten::t\",\"ph\":\"X\",\"ts\":1,\"dur\":1,\"tid\":1},"
+                + "{\"name\":\"aten::matmul\",\"ph\":\"X\",\"ts\":3,\"dur\":6,\"tid\":1},"
+                + "{\"name\":\"aten::slice\",\"ph\":\"X\",\"ts\":12,\"dur\":2,\"tid\":1},"
+                + "{\"name\":\"aten::as_strided\",\"ph\":\"X\",\"ts\":12.5,\"dur\":1,\"tid\":1},"
+                + "{\"name\":\"aten::mean\",\"ph\":\"X\",\"ts\":20,\"dur\":5,\"tid\":1},"
+                + "{\"name\":\"aten::sum\",\"ph\":\"X\",\"ts\":20,\"dur\":3,\"tid\":1},"
+                + "{\"name\":\"aten::add\",\"ph\":\"X\",\"ts\":2,\"dur\":1,\"tid\":2},"
+                + "{\"name\":\"thread_begin\",\"ph\":\"i\",\"ts\":0,\"tid\":1}]";
+        LibtorchCalls.Counts c = LibtorchCalls.parse(JsonParser.parseString(trace));
+        assertEquals(Map.of("aten::linear", 1, "aten::slice", 1, "aten::mean", 1, "aten::add", 1), c.byOp());
+        assertEquals(4, c.calls());
+        assertEquals(3, c.kernels(), "the slice launches nothing");
+        LibtorchCalls.Counts twice = c.scaled(2);
+        assertEquals(c, twice.minus(c, 1));
+        assertEquals("add x1, linear x1, mean x1, slice x1", c.histogram());
+    }
+
+    @Test
+    void countsWhatLibtorchRuns() {
+        Torch.configure(1);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(4, 8));
+            LibtorchCalls.Counts c = LibtorchCalls.count(() -> x.square().mean(new int[] {-1}, true).add(x).close());
+            assertEquals(Map.of("aten::square", 1, "aten::mean", 1, "aten::add", 1), c.byOp());
+            assertEquals(3, c.kernels());
+        }
+    }
+
+    /** A LLaMA decode step stays within the call budget this project holds it to (60 per layer before the rework). */
+    @Test
+    void llamaDecodeStepPerLayer() {
+        Torch.configure(1);
+        LibtorchCalls.Counts[] steps = new LibtorchCalls.Counts[2];
+        for (int i = 0; i < 2; i++) {
+            ForwardBench.Settings s = new ForwardBench.Settings(64, 4, 4, 2 + i, 128, 100, 16, 8, 1, 0, 2, "llava");
+            try (Lmm model = Llava.create(ForwardBench.config(s), new RandomWeights(1, 0.02), Device.cpu(), DataType.FLOAT32);
+                    NDManager m = model.newSampleManager()) {
+                steps[i] = DecodeBench.stepCalls(model, m, new Merged(m.randomNormal(new Shape(1, 24, 64)), 1, 17));
+            }
+        }
+        LibtorchCalls.Counts layer = steps[1].minus(steps[0], 1);
+        assertTrue(layer.calls() <= 41, "calls per layer " + layer.calls() + ": " + layer.histogram());
+        assertTrue(layer.kernels() <= 28, "kernels per layer " + layer.kernels() + ": " + layer.histogram());
+        assertEquals(0, layer.byOp().getOrDefault("aten::cat", 0), "the KV cache is written in place, not concatenated");
+        assertEquals(0, layer.byOp().getOrDefault("aten::t", 0), "no per-call weight transpose");
+    }
+}
