@@ -58,7 +58,9 @@ final class StandaloneCluster implements ExtensionContext.Store.CloseableResourc
             Files.writeString(gpus, "#!/usr/bin/env bash\n# fake GPU addresses for the cluster tests: worker i offers 2i-2 and 2i-1\n"
                     + "i=${SINKSCOPE_WORKER_INDEX:-1}\necho \"{\\\"name\\\": \\\"gpu\\\", \\\"addresses\\\": [\\\"$((2*i-2))\\\", \\\"$((2*i-1))\\\"]}\"\n");
             gpus.toFile().setExecutable(true);
+            long t0 = System.nanoTime();
             this.masterUrl = script(Duration.ofMinutes(3), "start").trim();
+            System.out.printf("standalone cluster: %s up in %.1f s (%s)%n", masterUrl, (System.nanoTime() - t0) / 1e9, dir);
             if (!masterUrl.matches("spark://127\\.0\\.0\\.1:\\d+")) {
                 throw new IllegalStateException("local-cluster.sh start printed no master URL: " + masterUrl);
             }
@@ -121,6 +123,7 @@ final class StandaloneCluster implements ExtensionContext.Store.CloseableResourc
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.remove("PYTORCH_LIBRARY_PATH");
         env.put("SINKSCOPE_TORCH", "cpu");
+        long t0 = System.nanoTime();
         Process p = pb.start();
         StringBuilder out = new StringBuilder();
         Thread reader = new Thread(() -> {
@@ -145,6 +148,7 @@ final class StandaloneCluster implements ExtensionContext.Store.CloseableResourc
             throw new AssertionError("jobs/submit.sh " + args + " did not finish within " + timeout + ":\n" + tail(out));
         }
         reader.join(10_000);
+        System.out.printf("standalone cluster: submit.sh %s exited %d after %.1f s%n", args, p.exitValue(), (System.nanoTime() - t0) / 1e9);
         synchronized (out) {
             return new Submission(p.exitValue(), out.toString());
         }
