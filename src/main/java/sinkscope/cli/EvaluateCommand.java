@@ -19,12 +19,15 @@ public final class EvaluateCommand implements Main.Command {
         Args args = SparkFlags.fromRun(given, "evaluate");
         Pipeline.Settings s = SparkFlags.settings(args, true);
         s.runner().factory();
+        sinkscope.spark.ErrorBudget budget = SparkFlags.errorBudget(args);
         SparkSession spark = SparkFlags.session(args, "evaluate");
-        try {
+        try (sinkscope.spark.OutputLock lock = sinkscope.spark.OutputLock.acquire(s.out(), spark.sparkContext().applicationId(), System.out)) {
             java.nio.file.Path record = SparkFlags.writeRecord(s, spark, "evaluate", args);
             sinkscope.spark.SampleSource source = Pipeline.source(spark, s);
             Pipeline.writeReadErrors(spark, s, source);
-            boolean balanced = Pipeline.evaluate(spark, s, source, System.out).balanced();
+            sinkscope.spark.EvaluateJob.Counts counts = Pipeline.evaluate(spark, s, source, System.out);
+            Pipeline.check(spark, s, counts, budget);
+            boolean balanced = counts.balanced();
             System.out.println("run record: " + record);
             return balanced ? 0 : 1;
         } finally {

@@ -15,9 +15,12 @@ public final class ExtractCommand implements Main.Command {
     public int run(Args args) throws Exception {
         Pipeline.Settings s = SparkFlags.settings(args, true);
         s.runner().factory();
+        sinkscope.spark.ErrorBudget budget = SparkFlags.errorBudget(args);
         SparkSession spark = SparkFlags.session(args, "extract");
-        try {
-            return Pipeline.extract(spark, s, Pipeline.source(spark, s), System.out).balanced() ? 0 : 1;
+        try (sinkscope.spark.OutputLock lock = sinkscope.spark.OutputLock.acquire(s.out(), spark.sparkContext().applicationId(), System.out)) {
+            sinkscope.spark.ExtractJob.Counts counts = Pipeline.extract(spark, s, Pipeline.source(spark, s), System.out);
+            Pipeline.check(spark, s, counts, budget);
+            return counts.balanced() ? 0 : 1;
         } finally {
             spark.stop();
         }

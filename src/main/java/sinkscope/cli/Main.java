@@ -62,7 +62,7 @@ public final class Main {
         } catch (Args.UsageException | IllegalArgumentException e) {
             System.err.println("sinkscope " + argv[0] + ": " + e.getMessage());
             return 2;
-        } catch (sinkscope.model.CheckpointException e) {
+        } catch (sinkscope.model.CheckpointException | sinkscope.spark.ErrorBudget.Exceeded | sinkscope.spark.OutputLock.Held e) {
             System.err.println("sinkscope " + argv[0] + ": " + e.getMessage());
             return 1;
         } catch (Exception e) {

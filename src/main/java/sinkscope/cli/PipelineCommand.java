@@ -21,12 +21,13 @@ public final class PipelineCommand implements Main.Command {
         Args args = SparkFlags.fromRun(given, "pipeline");
         Pipeline.Settings s = SparkFlags.settings(args, true);
         s.runner().factory();
+        sinkscope.spark.ErrorBudget budget = SparkFlags.errorBudget(args);
         SparkSession spark = SparkFlags.session(args, "pipeline");
-        try {
+        try (sinkscope.spark.OutputLock lock = sinkscope.spark.OutputLock.acquire(s.out(), spark.sparkContext().applicationId(), System.out)) {
             Path record = SparkFlags.writeRecord(s, spark, "pipeline", args);
-            boolean balanced = Pipeline.run(spark, s, System.out);
+            boolean balanced = Pipeline.run(spark, s, budget, System.out);
             System.out.println("run record: " + record);
-            Report.Result report = Report.write(spark, s.out(), Path.of(s.out(), "report"), RunInfo.of(s, spark.sparkContext().master()));
+            Report.Result report = Report.write(spark, s.out(), sinkscope.data.Storage.path(s.out()).resolve("report"), RunInfo.of(s, spark.sparkContext().master()));
             System.out.println("report: " + report.index());
             return balanced ? 0 : 1;
         } finally {

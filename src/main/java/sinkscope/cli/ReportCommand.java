@@ -16,7 +16,8 @@ public final class ReportCommand implements Main.Command {
     @Override
     public int run(Args args) throws Exception {
         String in = args.required("in");
-        Path out = args.path("out", Path.of(in, "report"));
+        String outFlag = args.string("out", null);
+        Path out = outFlag == null ? sinkscope.data.Storage.path(in).resolve("report") : sinkscope.data.Storage.path(outFlag);
         String master = args.string("master", null);
         args.requireAllUsed();
         SparkSession spark = Pipeline.session("local", master, "sinkscope report");

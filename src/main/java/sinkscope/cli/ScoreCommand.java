@@ -91,14 +91,14 @@ public final class ScoreCommand implements Main.Command {
     @Override
     public int run(Args args) throws Exception {
         String benchmark = args.required("benchmark").toLowerCase(Locale.ROOT);
-        Path predictions = args.path("predictions");
+        Path predictions = sinkscope.data.Storage.path(args.required("predictions"));
         List<Path> annotations = new ArrayList<>();
         for (String a : args.string("annotations", "").split(",")) {
             if (!a.isBlank()) {
-                annotations.add(Path.of(a.trim()));
+                annotations.add(sinkscope.data.Storage.path(a.trim()));
             }
         }
-        Path synonyms = args.path("synonyms", null);
+        Path synonyms = args.has("synonyms") ? sinkscope.data.Storage.path(args.required("synonyms")) : null;
         int resamples = args.integer("resamples", 1000);
         long seed = args.integer("seed", 0);
         String master = args.string("master", null);

@@ -43,7 +43,7 @@ final class SparkFlags {
         }
         java.util.Map<String, String> now = new java.util.LinkedHashMap<>(given.flags());
         now.remove("from-run");
-        Args args = Args.of(sinkscope.report.RunInfo.recordedFlags(java.nio.file.Path.of(fromRun)),
+        Args args = Args.of(sinkscope.report.RunInfo.recordedFlags(sinkscope.data.Storage.path(fromRun)),
                 new Args(now.entrySet().stream().flatMap(e -> java.util.stream.Stream.of("--" + e.getKey(), e.getValue())).toArray(String[]::new)));
         System.out.println(command + ": re-running " + fromRun + " with " + args.flags());
         return args;
@@ -51,7 +51,7 @@ final class SparkFlags {
 
     /** Writes the run record of {@code command} ({@link sinkscope.report.RunInfo#record}) as {@code OUT/run.json}; returns its path. */
     static java.nio.file.Path writeRecord(Pipeline.Settings s, SparkSession spark, String command, Args args) throws java.io.IOException {
-        java.nio.file.Path file = java.nio.file.Path.of(s.out(), sinkscope.report.RunInfo.RECORD);
+        java.nio.file.Path file = sinkscope.data.Storage.path(s.out()).resolve(sinkscope.report.RunInfo.RECORD);
         sinkscope.report.RunInfo.writeRecord(sinkscope.report.RunInfo.record(s, spark.sparkContext().master(), command,
                 new java.util.LinkedHashMap<>(args.flags()), spark.version()), file);
         return file;
@@ -59,12 +59,22 @@ final class SparkFlags {
 
     /** config.json's {@code model_type} of the model folder (the bundled model when null); null when it cannot be read. */
     private static String modelType(String modelDir) {
-        java.nio.file.Path dir = modelDir == null ? sinkscope.model.BundledModel.path() : java.nio.file.Path.of(modelDir);
+        java.nio.file.Path dir = modelDir == null ? sinkscope.model.BundledModel.path() : sinkscope.data.Storage.path(modelDir);
         try {
             return sinkscope.model.auto.Families.modelType(sinkscope.model.Checkpoint.configFile(dir));
         } catch (RuntimeException e) {
             return null; // loading the model reports what is wrong with it
         }
+    }
+
+    /** {@code --model DIR|URI}: a model folder (made absolute here, at the driver) or a URI copied to each node ({@link sinkscope.spark.ModelCache}); null: the bundled model. */
+    private static String modelFlag(Args a) {
+        return sinkscope.data.Storage.absolute(a.string("model", null));
+    }
+
+    /** {@code --max-error-fraction F}: a stage whose error rows pass F of its inputs stops the run ({@link sinkscope.spark.ErrorBudget}). */
+    static sinkscope.spark.ErrorBudget errorBudget(Args a) {
+        return new sinkscope.spark.ErrorBudget(a.number("max-error-fraction", sinkscope.spark.ErrorBudget.DEFAULT));
     }
 
     /** Parses the shared flags; {@code needsInput}: --questions or --table is required. */
@@ -111,7 +121,7 @@ final class SparkFlags {
         int[] dims = a.ints("sink-dims");
         RunnerSpec runner = new RunnerSpec(
                 a.string("runner", RunnerSpec.DEFAULT_FACTORY),
-                a.string("model", null),
+                modelFlag(a),
                 a.string("dtype", "auto"),
                 a.integer("threads", defaultThreads(a.string("master", null))),
                 dims == null ? List.of() : Arrays.stream(dims).boxed().toList(),
@@ -127,7 +137,7 @@ final class SparkFlags {
         List<String> synonyms = null;
         if (synonymsFile != null) {
             try {
-                synonyms = java.nio.file.Files.readAllLines(java.nio.file.Path.of(synonymsFile), java.nio.charset.StandardCharsets.UTF_8);
+                synonyms = java.nio.file.Files.readAllLines(sinkscope.data.Storage.path(synonymsFile), java.nio.charset.StandardCharsets.UTF_8);
             } catch (java.io.IOException e) {
                 throw new Args.UsageException("--synonyms " + synonymsFile + ": cannot read: " + e.getMessage());
             }
@@ -141,18 +151,18 @@ final class SparkFlags {
                 suffixMode, a.integer("caption-max-new-tokens", BenchmarkOptions.DEFAULT_CAPTION_TOKENS),
                 a.integer("judge-max-new-tokens", BenchmarkOptions.DEFAULT_JUDGE_TOKENS), a.bool("all-rounds", false), synonyms, a.integer("resamples", BenchmarkOptions.DEFAULT_RESAMPLES), a.integer("seed", 0));
         return new Pipeline.Settings(
-                questions == null ? null : java.nio.file.Path.of(questions),
-                table,
+                questions == null ? null : sinkscope.data.Storage.path(sinkscope.data.Storage.absolute(questions)),
+                sinkscope.data.Storage.absolute(table),
                 columns,
-                images,
-                a.string("out", home().resolve("runs").resolve("latest").toString()),
+                sinkscope.data.Storage.absolute(images),
+                sinkscope.data.Storage.absolute(a.string("out", home().resolve("runs").resolve("latest").toString())),
                 a.bool("resume", false),
                 a.integer("limit", 0),
                 a.integer("partitions", 0),
                 runner,
                 extract,
                 configs,
-                a.string("sink-dims-from", null),
+                a.string("sink-dims-from", null) == null ? null : sinkscope.data.Storage.absolute(a.string("sink-dims-from", null)),
                 a.integer("top-k", 2),
                 a.integer("bins", 16),
                 benchmarks,
@@ -194,7 +204,7 @@ final class SparkFlags {
                 throw new Args.UsageException("--annotations needs --benchmark NAME (one of " + PublishedBenchmark.NAMES + ")");
             }
             return List.of(new PublishedBenchmark.Input(benchmark, PublishedBenchmark.Input.files(annotations),
-                    images == null ? null : java.nio.file.Path.of(images)));
+                    images == null ? null : sinkscope.data.Storage.path(sinkscope.data.Storage.absolute(images))));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--benchmark: " + e.getMessage());
         }
@@ -241,6 +251,8 @@ final class SparkFlags {
         String profile = a.string("profile", "local");
         String master = a.string("master", null);
         String device = a.string("device", null);
+        // --model-cache DIR: the local folder on every node that a --model URI (hdfs://, s3a://, ...) is copied into once
+        String modelCache = a.string("model-cache", null);
         if (device != null) {
             sinkscope.model.Torch.parseDevice(device); // a bad name fails here, on the driver
         }
@@ -249,6 +261,9 @@ final class SparkFlags {
         if (device != null) {
             // tasks without a GPU address (local mode) run on this device; a GPU that cannot be used stops the job at executor start
             spark.sparkContext().setLocalProperty(sinkscope.spark.DeviceAssignment.DEVICE_PROPERTY, device);
+        }
+        if (modelCache != null) {
+            spark.sparkContext().setLocalProperty(sinkscope.spark.ModelCache.CACHE_PROPERTY, sinkscope.data.Storage.absolute(modelCache));
         }
         return spark;
     }

@@ -101,7 +101,7 @@ public final class PublishedBenchmark {
             }
             String rest = spec.substring(eq + 1);
             int at = rest.lastIndexOf('@');
-            Path images = at >= 0 ? Path.of(rest.substring(at + 1).trim()) : null;
+            Path images = at >= 0 ? Storage.path(rest.substring(at + 1).trim()) : null;
             return new Input(spec.substring(0, eq), files(at >= 0 ? rest.substring(0, at) : rest), images);
         }
 
@@ -110,7 +110,7 @@ public final class PublishedBenchmark {
             List<Path> out = new ArrayList<>();
             for (String f : csv.split(",")) {
                 if (!f.isBlank()) {
-                    out.add(Path.of(f.trim()));
+                    out.add(Storage.path(f.trim()));
                 }
             }
             return out;
@@ -212,9 +212,9 @@ public final class PublishedBenchmark {
                 BenchmarkRead<MmeReader.MmeQuestion> read = MmeReader.read(f0);
                 errors.addAll(read.errors());
                 for (MmeReader.MmeQuestion q : read.items()) {
-                    Path image = MmeReader.imageDir(Path.of(q.file())).resolve(q.image());
+                    Path image = MmeReader.imageDir(Storage.path(q.file())).resolve(q.image());
                     String group = q.subtask() + "/" + q.image();
-                    add(r, root, Path.of(q.file()), q.line(), "image", root.relativize(image).toString(),
+                    add(r, root, Storage.path(q.file()), q.line(), "image", root.relativize(image).toString(),
                             new Question(group + "#" + q.line(), null, q.question(), q.answer(), q.subtask(), q.line(), null, null,
                                     b, null, List.of(), List.of(), group));
                 }

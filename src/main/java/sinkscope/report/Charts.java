@@ -210,7 +210,9 @@ final class Charts {
     }
 
     static void png(JFreeChart chart, int width, int height, Path file) throws IOException {
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
+        try (java.io.OutputStream o = java.nio.file.Files.newOutputStream(file)) {
+            ChartUtils.writeChartAsPNG(o, chart, width, height);
+        }
     }
 
     private static NumberAxis integerAxis(String label, int n) {

@@ -33,6 +33,7 @@ import org.jfree.chart.JFreeChart;
 import sinkscope.data.ImageDecoder;
 import sinkscope.data.Question;
 import sinkscope.data.QuestionReader;
+import sinkscope.data.Storage;
 import sinkscope.model.ModelConfig;
 import sinkscope.spark.OutputRoot;
 
@@ -92,8 +93,8 @@ public final class Report {
         if (info.parameters().isEmpty()) {
             info = RunInfo.load(out);
         }
-        if (info.parameters().isEmpty() && !in.contains("://")) {
-            info = RunInfo.load(Path.of(in, "report"));
+        if (info.parameters().isEmpty()) {
+            info = RunInfo.load(Storage.path(in).resolve("report"));
         }
         if (!run.parameters().isEmpty()) {
             run.save(out);
@@ -175,7 +176,7 @@ public final class Report {
 
     private void model() {
         String dir = run.get("model");
-        Path config = dir == null ? null : Path.of(dir).resolve("config.json");
+        Path config = dir == null ? null : Storage.path(dir).resolve("config.json");
         if (config == null || !Files.isRegularFile(config)) {
             note(dir == null ? "Model not recorded." : "Model <code>" + esc(dir) + "</code> (no config.json readable here).");
             return;
@@ -291,7 +292,7 @@ public final class Report {
             note("The attention table has configs " + esc(configs.toString()) + " only; baseline vs VAR needs both.");
         }
         Map<String, Map<String, String>> answers = answers(chosen);
-        Path imageRoot = run.get("images") == null ? null : Path.of(run.get("images"));
+        Path imageRoot = run.get("images") == null ? null : Storage.path(run.get("images"));
         for (String id : chosen) {
             Question q = questions.get(id);
             BufferedImage image = null;
@@ -1005,8 +1006,8 @@ public final class Report {
     private Map<String, Question> questions() throws IOException {
         Map<String, Question> m = new HashMap<>();
         String file = run.get("questions");
-        if (file != null && Files.isRegularFile(Path.of(file))) {
-            for (Question q : QuestionReader.read(Path.of(file)).questions()) {
+        if (file != null && Files.isRegularFile(Storage.path(file))) {
+            for (Question q : QuestionReader.read(Storage.path(file)).questions()) {
                 m.put(q.questionId(), q);
             }
         }
@@ -1084,7 +1085,7 @@ public final class Report {
     private boolean cropsImages() {
         String dir = run.get("model");
         try {
-            return dir == null || sinkscope.model.auto.Families.config(Path.of(dir)).modelType().equals("llava");
+            return dir == null || sinkscope.model.auto.Families.config(Storage.path(dir)).modelType().equals("llava");
         } catch (RuntimeException e) {
             return true;
         }

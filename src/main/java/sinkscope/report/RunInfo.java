@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
+import sinkscope.data.Storage;
 import sinkscope.spark.EvalConfig;
 import sinkscope.spark.Pipeline;
 
@@ -35,8 +36,8 @@ public record RunInfo(Map<String, String> parameters) {
         Map<String, String> p = new LinkedHashMap<>();
         put(p, "questions", s.questions() == null ? null : s.questions().toAbsolutePath().toString());
         put(p, "table", s.table());
-        put(p, "images", s.images() == null ? null : Path.of(s.images()).toAbsolutePath().toString());
-        Path model = s.runner().modelDir() == null ? sinkscope.model.BundledModel.path() : Path.of(s.runner().modelDir());
+        put(p, "images", s.images() == null ? null : Storage.path(s.images()).toAbsolutePath().toString());
+        Path model = s.runner().modelDir() == null ? sinkscope.model.BundledModel.path() : Storage.path(s.runner().modelDir());
         put(p, "model", model.toAbsolutePath().toString());
         put(p, "model_source", s.runner().modelDir() == null ? "bundled with SinkScope (sinkscope/models/tiny-llava)" : "--model");
         put(p, "runner", s.runner().factoryClass());
@@ -110,7 +111,7 @@ public record RunInfo(Map<String, String> parameters) {
         of(s, master).parameters().forEach(settings::addProperty);
         o.add("settings", settings);
 
-        Path modelDir = s.runner().modelDir() == null ? sinkscope.model.BundledModel.path() : Path.of(s.runner().modelDir());
+        Path modelDir = s.runner().modelDir() == null ? sinkscope.model.BundledModel.path() : Storage.path(s.runner().modelDir());
         sinkscope.model.ModelConfig config = sinkscope.model.auto.Families.config(modelDir);
         com.google.gson.JsonObject gen = new com.google.gson.JsonObject();
         String template = s.runner().template();
@@ -189,7 +190,7 @@ public record RunInfo(Map<String, String> parameters) {
         }
         if (s.table() != null) {
             data.addProperty("table", s.table());
-            data.addProperty("table_listing_sha256", listing(Path.of(s.table()), data, "table", Integer.MAX_VALUE));
+            data.addProperty("table_listing_sha256", listing(Storage.path(s.table()), data, "table", Integer.MAX_VALUE));
         }
         if (!s.published().isEmpty()) {
             // each benchmark's files with their digests (a folder: its listing) and its image folder's listing
@@ -216,9 +217,9 @@ public record RunInfo(Map<String, String> parameters) {
                 benchmarks.add(in.benchmark(), b);
             }
             data.add("benchmarks", benchmarks);
-        } else if (s.images() != null && Files.isDirectory(Path.of(s.images()))) {
-            data.addProperty("images", Path.of(s.images()).toAbsolutePath().toString());
-            data.addProperty("images_listing_sha256", listing(Path.of(s.images()), data, "images", HASH_IMAGE_CONTENTS_UP_TO));
+        } else if (s.images() != null && Files.isDirectory(Storage.path(s.images()))) {
+            data.addProperty("images", Storage.path(s.images()).toAbsolutePath().toString());
+            data.addProperty("images_listing_sha256", listing(Storage.path(s.images()), data, "images", HASH_IMAGE_CONTENTS_UP_TO));
         }
         data.addProperty("limit", s.limit());
         o.add("data", data);

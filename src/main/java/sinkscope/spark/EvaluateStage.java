@@ -49,7 +49,7 @@ public final class EvaluateStage {
 
     /** The model's name in judge files: its folder's name ({@code tiny-llava} for the bundled model). */
     public String modelId() {
-        return spec == null || spec.modelDir() == null ? "tiny-llava" : java.nio.file.Path.of(spec.modelDir()).toAbsolutePath().normalize().getFileName().toString();
+        return spec == null || spec.modelDir() == null ? "tiny-llava" : sinkscope.data.Storage.path(spec.modelDir()).toAbsolutePath().normalize().getFileName().toString();
     }
 
     public EvaluateStage setRunner(RunnerSpec spec) {

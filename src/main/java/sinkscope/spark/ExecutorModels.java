@@ -23,6 +23,7 @@ public final class ExecutorModels {
 
     /** The runner for {@code spec} on {@code device}, loading it the first time. */
     public static SampleRunner get(RunnerSpec spec, DeviceAssignment device) {
+        configureStorage();
         return RUNNERS.computeIfAbsent(new Key(spec, device.device()), k -> {
             try {
                 return spec.factory().create(spec, device);
@@ -33,6 +34,17 @@ public final class ExecutorModels {
                         + device.device() + ": " + e.getMessage(), e);
             }
         });
+    }
+
+    /**
+     * On an executor that is not the driver's JVM, {@link sinkscope.data.Storage} reads URIs with the application's Hadoop
+     * configuration ({@code spark.hadoop.*} included), set once per JVM.
+     */
+    private static void configureStorage() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        if (env != null && !sinkscope.data.Storage.configured()) {
+            sinkscope.data.Storage.configure(org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf()));
+        }
     }
 
     /** How many runners this JVM holds. */

@@ -55,7 +55,7 @@ public final class ModelSampleRunner implements SampleRunner {
         Torch.configure(assignment.threads());
         Device device = Torch.device(assignment.device());
         DataType dtype = spec.dtype() == null || spec.dtype().equals("auto") ? Torch.defaultDtype(device) : Torch.dtype(spec.dtype());
-        Path dir = spec.modelDir() == null ? BundledModel.path() : Path.of(spec.modelDir());
+        Path dir = spec.modelDir() == null ? BundledModel.path() : ModelCache.resolve(spec.modelDir(), ModelCache.cacheRoot());
         ModelConfig config = Families.config(dir);
         // fail at executor start, before any sample, when the weights cannot fit the device
         sinkscope.model.DeviceCheck.requireFits(device, sinkscope.model.DeviceCheck.weightBytes(config.parameterCount(), dtype), dir.toString());
@@ -405,7 +405,7 @@ public final class ModelSampleRunner implements SampleRunner {
             if (sample.imagePath() == null) {
                 throw new SampleException("image", "no image path or bytes");
             }
-            return decoder.decode(Path.of(sample.imagePath()));
+            return decoder.decode(sinkscope.data.Storage.path(sample.imagePath()));
         } catch (ImageException e) {
             throw new SampleException("image", e.getMessage(), e);
         }

@@ -109,7 +109,9 @@ public final class Pipeline {
         if (!conf.contains("spark.app.name")) {
             conf.setAppName(appName);
         }
-        return SparkSession.builder().config(conf).getOrCreate();
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        sinkscope.data.Storage.configure(spark.sparkContext().hadoopConfiguration());
+        return spark;
     }
 
     /** The profile's properties; the built-in {@code local} profile is empty when no file is found. */
@@ -140,7 +142,7 @@ public final class Pipeline {
     /** The input samples from the published benchmarks, the questions file or the table, limited to the first {@code limit}. */
     public static SampleSource source(SparkSession spark, Settings s) throws IOException {
         if (!s.published().isEmpty()) {
-            return SampleSource.published(spark, s.published(), s.images() == null ? null : Path.of(s.images()), s.limit(), s.benchmarks());
+            return SampleSource.published(spark, s.published(), s.images() == null ? null : sinkscope.data.Storage.path(s.images()), s.limit(), s.benchmarks());
         }
         if (s.questions() != null) {
             return SampleSource.jsonl(spark, s.questions(), s.limit(), s.benchmarks());
@@ -185,12 +187,33 @@ public final class Pipeline {
         return EvaluateJob.run(spark, source, new OutputRoot(spark, s.out(), s.resume()), stage, log);
     }
 
-    /** The three jobs on one input read; true when both invariants hold. */
+    /** {@link #run(SparkSession, Settings, ErrorBudget, PrintStream)} with the default {@link ErrorBudget}. */
     public static boolean run(SparkSession spark, Settings s, PrintStream log) throws IOException {
+        return run(spark, s, new ErrorBudget(ErrorBudget.DEFAULT), log);
+    }
+
+    /** Throws {@link ErrorBudget.Exceeded} when extract's read and extract errors are over {@code budget}. */
+    public static void check(SparkSession spark, Settings s, ExtractJob.Counts c, ErrorBudget budget) {
+        OutputRoot out = new OutputRoot(spark, s.out(), false);
+        budget.check("extract", c.inputs(), c.errors(), out.errors("read").union(out.errors("extract")));
+    }
+
+    /** Throws {@link ErrorBudget.Exceeded} when evaluate's errors are over {@code budget}. */
+    public static void check(SparkSession spark, Settings s, EvaluateJob.Counts c, ErrorBudget budget) {
+        budget.check("evaluate", c.runs(), c.errors(), new OutputRoot(spark, s.out(), false).errors("evaluate"));
+    }
+
+    /**
+     * The three jobs on one input read; true when both invariants hold. A stage over {@code budget} stops the run after
+     * it ({@link ErrorBudget.Exceeded}).
+     */
+    public static boolean run(SparkSession spark, Settings s, ErrorBudget budget, PrintStream log) throws IOException {
         SampleSource source = source(spark, s);
         ExtractJob.Counts extracted = extract(spark, s, source, log);
+        check(spark, s, extracted, budget);
         sinkstats(spark, s, log);
         EvaluateJob.Counts evaluated = evaluate(spark, s, source, log);
+        check(spark, s, evaluated, budget);
         RunSummary.print(new OutputRoot(spark, s.out(), false), log);
         return extracted.balanced() && evaluated.balanced();
     }

@@ -251,7 +251,7 @@ public record SampleSource(Dataset<Row> samples, List<Row> errors, long total) {
     public static SampleInput toInput(Row r, String imageRoot) throws SampleException {
         String id = r.getAs("question_id");
         String path = r.getAs("image_path");
-        String resolved = path == null ? null : resolveImage(Path.of(imageRoot == null ? "" : imageRoot), path).toString();
+        String resolved = path == null ? null : resolveImage(imageRoot == null ? Path.of("") : sinkscope.data.Storage.path(imageRoot), path).toString();
         scala.collection.Seq<Double> box = r.getAs("box");
         double[] b = null;
         if (box != null) {

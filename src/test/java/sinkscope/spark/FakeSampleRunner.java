@@ -50,7 +50,7 @@ public final class FakeSampleRunner implements SampleRunner {
         byte[] bytes = s.imageBytes();
         if (bytes == null) {
             try {
-                bytes = Files.readAllBytes(Path.of(s.imagePath()));
+                bytes = Files.readAllBytes(sinkscope.data.Storage.path(s.imagePath()));
             } catch (NoSuchFileException e) {
                 throw new SampleException("image", "missing image file " + s.imagePath());
             } catch (IOException e) {
