@@ -35,6 +35,8 @@ CORES="${SINKSCOPE_WORKER_CORES:-1}"
 MEMORY="${SINKSCOPE_WORKER_MEMORY:-4g}"
 HOME_DIR="$DIR/spark-home"
 export SPARK_HOME="$HOME_DIR" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 SPARK_DAEMON_MEMORY="${SPARK_DAEMON_MEMORY:-512m}"
+# jobs are submitted in client mode: no REST submission server (it would take the fixed port 6066)
+export SPARK_MASTER_OPTS="-Dspark.master.rest.enabled=false ${SPARK_MASTER_OPTS:-}"
 
 alive() { [[ -f "$DIR/$1.pid" ]] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
 
@@ -156,6 +158,7 @@ start() {
             >"$DIR/logs/watch.log" 2>&1 </dev/null &
         echo $! >"$DIR/watch.pid"
     fi
+    echo "local-cluster: up; submit with SPARK_HOME=$HOME_DIR SPARK_MASTER=$url jobs/submit.sh --properties-file conf/local-cluster.properties -- pipeline" >&2
     echo "$url"
 }
 

@@ -70,8 +70,10 @@ final class StandaloneCluster implements ExtensionContext.Store.CloseableResourc
         }
     }
 
-    /** Starts the cluster (the script's first run also assembles its SPARK_HOME: a few seconds). */
+    /** Builds the uber-jar when stale, then starts the cluster (the script's first run also assembles its SPARK_HOME). */
     static StandaloneCluster start() throws Exception {
+        // the uber-jar's package build also writes target/classpath.txt, which the script assembles SPARK_HOME from
+        SparkSubmitTest.uberJar();
         Path dir = Files.createDirectories(Path.of("target", "test-cluster-" + ProcessHandle.current().pid()).toAbsolutePath());
         return new StandaloneCluster(dir);
     }
