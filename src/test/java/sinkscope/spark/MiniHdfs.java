@@ -28,6 +28,10 @@ final class MiniHdfs implements ExtensionContext.Store.CloseableResource {
         Configuration conf = new Configuration();
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
         conf.set("dfs.replication", "1");
+        // its own local file system: Hadoop caches one per scheme and JVM, and the tests' Spark sessions make file: a
+        // NioLocalFileSystem, which the NameNode and DataNode cannot use (they need a LocalFileSystem)
+        conf.set("fs.file.impl", org.apache.hadoop.fs.LocalFileSystem.class.getName());
+        conf.setBoolean("fs.file.impl.disable.cache", true);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).format(true).build();
