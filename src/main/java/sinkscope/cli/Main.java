@@ -35,6 +35,7 @@ public final class Main {
         COMMANDS.put("export", new ExportCommand());
         COMMANDS.put("soak", new SoakCommand());
         COMMANDS.put("bench-pipeline", new BenchPipelineCommand());
+        COMMANDS.put("bench-scale", new BenchScaleCommand());
         COMMANDS.put("train-reference", new TrainReferenceCommand());
     }
 

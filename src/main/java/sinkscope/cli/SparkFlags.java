@@ -20,10 +20,12 @@ import sinkscope.spark.SampleSource;
  * [--sink-dims a,b | --sink-dims-from OUT_DIR] [--tau T] [--configs baseline,var,...] [--max-new-tokens 8]
  * [--dtype auto] [--threads N] [--template llava_hf] [--attention-layers a,b] [--dim-floor F]
  * [--top-k 2] [--bins 16] [--runner CLASS] [--profile local|gpu-cluster|FILE] [--master local[2]] [--device cpu|cuda:N]
+ * [--model-cache DIR] [--max-error-fraction 0.5] [--tokens-keep all|image|sinks|layers=a,b|sample=N@SEED]
  * [--benchmark pope | --benchmark NAME --annotations FILE[,FILE] | --benchmark 'NAME=FILE[,FILE][@IMAGES];...'] [--prompt-suffix auto|llava|qwen2_vl|none] [--caption-max-new-tokens 24] [--judge-max-new-tokens 1024] [--all-rounds] [--synonyms FILE] [--resamples 1000] [--seed 0]
  * </pre>
  * {@code --benchmark} with {@code --annotations}, or as {@code NAME=FILES[@IMAGES]} pairs, reads benchmarks in their published
  * layouts ({@link #published}) instead of a question file.
+ * Every path may be a URI of any scheme the cluster's Hadoop has ({@link sinkscope.data.Storage}); local paths are made absolute here, at the driver.
  * Without {@code --questions}, {@code --table} and published benchmarks the input is the embedded default: a held-out synthetic POPE set of
  * {@code --synthetic-images} images generated once under {@code runs/}; {@code --out} defaults to {@code runs/latest}.
  * Without {@code --tau} the sink threshold is size-relative, {@code 0.3125 sqrt(hidden)} (the paper's 20 at hidden
@@ -131,7 +133,9 @@ final class SparkFlags {
         ExtractOptions defaults = ExtractOptions.defaults();
         int[] layers = a.ints("attention-layers");
         ExtractOptions extract = new ExtractOptions(layers == null ? DEFAULT_ATTENTION_LAYERS : Arrays.stream(layers).boxed().toList(),
-                a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho());
+                a.number("dim-floor", Double.NaN), defaults.summ(), defaults.rho(),
+                // --tokens-keep all|image|sinks|layers=a,b|sample=N@SEED: which rows the tokens table keeps
+                sinkscope.spark.TokensKeep.parse(a.string("tokens-keep", "all")));
         List<EvalConfig> configs = EvalConfig.parseList(a.string("configs", DEFAULT_CONFIGS));
         String synonymsFile = a.string("synonyms", null);
         List<String> synonyms = null;

@@ -20,22 +20,18 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.nio.file.ProviderMismatchException;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.nio.file.spi.FileSystemProvider;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -54,104 +50,9 @@ import org.apache.hadoop.fs.FileStatus;
 final class HadoopFileSystemProvider extends FileSystemProvider {
     static final HadoopFileSystemProvider INSTANCE = new HadoopFileSystemProvider();
 
-    private final Map<String, Fs> systems = new ConcurrentHashMap<>();
+    private final Map<String, HadoopFileSystem> systems = new ConcurrentHashMap<>();
 
     private HadoopFileSystemProvider() {}
-
-    /** One scheme and authority (e.g. {@code hdfs}, {@code namenode:8020}); the authority may be null. */
-    static final class Fs extends FileSystem {
-        private final String scheme;
-        private final String authority;
-
-        Fs(String scheme, String authority) {
-            this.scheme = scheme;
-            this.authority = authority;
-        }
-
-        String scheme() {
-            return scheme;
-        }
-
-        String authority() {
-            return authority;
-        }
-
-        org.apache.hadoop.fs.FileSystem hadoop() throws IOException {
-            return org.apache.hadoop.fs.FileSystem.get(URI.create(scheme + "://" + (authority == null ? "" : authority) + "/"), Storage.conf());
-        }
-
-        @Override
-        public HadoopFileSystemProvider provider() {
-            return INSTANCE;
-        }
-
-        @Override
-        public void close() {}
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return false;
-        }
-
-        @Override
-        public String getSeparator() {
-            return "/";
-        }
-
-        @Override
-        public Iterable<Path> getRootDirectories() {
-            return List.of(new HadoopPath(this, true, List.of()));
-        }
-
-        @Override
-        public Iterable<FileStore> getFileStores() {
-            return List.of();
-        }
-
-        @Override
-        public Set<String> supportedFileAttributeViews() {
-            return Set.of("basic");
-        }
-
-        @Override
-        public Path getPath(String first, String... more) {
-            StringBuilder sb = new StringBuilder(first);
-            for (String m : more) {
-                sb.append('/').append(m);
-            }
-            return HadoopPath.parse(this, sb.toString());
-        }
-
-        @Override
-        public PathMatcher getPathMatcher(String syntaxAndPattern) {
-            throw new UnsupportedOperationException("no path matcher on " + scheme + ":");
-        }
-
-        @Override
-        public UserPrincipalLookupService getUserPrincipalLookupService() {
-            throw new UnsupportedOperationException("no user principals on " + scheme + ":");
-        }
-
-        @Override
-        public WatchService newWatchService() {
-            throw new UnsupportedOperationException("no watch service on " + scheme + ":");
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Fs f && f.scheme.equals(scheme) && Objects.equals(f.authority, authority);
-        }
-
-        @Override
-        public int hashCode() {
-            return scheme.hashCode() * 31 + Objects.hashCode(authority);
-        }
-    }
 
     private static HadoopPath cast(Path p) {
         if (!(p instanceof HadoopPath h)) {
@@ -183,10 +84,10 @@ final class HadoopFileSystemProvider extends FileSystemProvider {
     }
 
     @Override
-    public Fs getFileSystem(URI uri) {
+    public HadoopFileSystem getFileSystem(URI uri) {
         String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         String authority = uri.getAuthority();
-        return systems.computeIfAbsent(scheme + "://" + (authority == null ? "" : authority), k -> new Fs(scheme, authority));
+        return systems.computeIfAbsent(scheme + "://" + (authority == null ? "" : authority), k -> new HadoopFileSystem(scheme, authority));
     }
 
     @Override

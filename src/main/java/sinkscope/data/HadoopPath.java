@@ -19,18 +19,18 @@ import java.util.List;
  * links: {@link #toRealPath} is {@link #normalize} of the absolute path.
  */
 final class HadoopPath implements Path {
-    private final HadoopFileSystemProvider.Fs fs;
+    private final HadoopFileSystem fs;
     private final boolean absolute;
     private final List<String> names;
 
-    HadoopPath(HadoopFileSystemProvider.Fs fs, boolean absolute, List<String> names) {
+    HadoopPath(HadoopFileSystem fs, boolean absolute, List<String> names) {
         this.fs = fs;
         this.absolute = absolute;
         this.names = List.copyOf(names);
     }
 
     /** {@code text} split on {@code /}; absolute when it starts with {@code /}. */
-    static HadoopPath parse(HadoopFileSystemProvider.Fs fs, String text) {
+    static HadoopPath parse(HadoopFileSystem fs, String text) {
         List<String> names = new ArrayList<>();
         for (String n : text.split("/")) {
             if (!n.isEmpty()) {
@@ -50,7 +50,7 @@ final class HadoopPath implements Path {
     }
 
     @Override
-    public HadoopFileSystemProvider.Fs getFileSystem() {
+    public HadoopFileSystem getFileSystem() {
         return fs;
     }
 

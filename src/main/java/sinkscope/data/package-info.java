@@ -15,6 +15,9 @@
  * <p>Questions may name their benchmark and task and carry options, reference answers and a group ({@link
  * sinkscope.data.Question}); {@link sinkscope.data.PromptTemplate} has LLaVA-1.5's prompt suffix per benchmark.
  *
- * <p>Depends on the JDK, Gson, DJL, {@link sinkscope.model} and the task names of {@link sinkscope.eval.TaskScore} and {@link sinkscope.eval.Chair} (CHAIR's ground truth); nothing of Spark.
+ * <p>Every location is opened through {@link sinkscope.data.Storage}: local paths as the JDK's, other URI schemes as
+ * {@link java.nio.file.Path}s backed by Hadoop's {@code FileSystem} ({@code HadoopPath}), so the readers work on both.
+ *
+ * <p>Depends on the JDK, Hadoop's FileSystem API, Gson, DJL, {@link sinkscope.model} and the task names of {@link sinkscope.eval.TaskScore} and {@link sinkscope.eval.Chair} (CHAIR's ground truth); nothing of Spark.
  */
 package sinkscope.data;

@@ -28,6 +28,11 @@ public final class ExtractJob {
     }
 
     public static Counts run(SparkSession spark, SampleSource source, OutputRoot out, ExtractStage stage, PrintStream log) {
+        TokensKeep keep = stage.options().tokensKeep();
+        if (out.resume() && out.exists("tokens") && !TokensKeep.recorded(out).equals(keep)) {
+            throw new IllegalArgumentException("--tokens-keep " + keep + " differs from the " + TokensKeep.recorded(out) + " that "
+                    + out.path("tokens") + " was written with; resume with the same value or give another --out");
+        }
         Dataset<Row> todo = source.samples();
         if (out.resume()) {
             Dataset<Row> done = out.read("samples", Tables.SAMPLES).select("question_id")
@@ -41,8 +46,9 @@ public final class ExtractJob {
             extracted = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
             ok = extracted.where(col("error_stage").isNull());
             // the first write runs the model once per sample and fills the cache the other tables are read from
-            out.write("tokens", ok.selectExpr("question_id", "inline(tokens)"), Tables.TOKENS, "question_id");
+            out.write("tokens", keep.apply(ok.selectExpr("question_id", "inline(tokens)")), Tables.TOKENS, "question_id");
         }
+        out.writeText(TokensKeep.FILE, keep + "\n");
         out.write("heads", ok.selectExpr("question_id", "inline(heads)"), Tables.HEADS, "question_id");
         out.write("dims", ok.selectExpr("question_id", "inline(dims)"), Tables.DIMS, "question_id");
         out.write("attention", ok.selectExpr("question_id", "inline(attention)"), Tables.ATTENTION, "question_id");

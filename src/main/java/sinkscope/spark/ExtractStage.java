@@ -33,6 +33,10 @@ public final class ExtractStage {
     }
 
     /** Folder that relative {@code image_path}s are resolved under. */
+    public ExtractOptions options() {
+        return options;
+    }
+
     public ExtractStage setImageRoot(String imageRoot) {
         this.imageRoot = imageRoot;
         return this;

@@ -61,6 +61,22 @@ public final class OutputRoot {
         return p.toString();
     }
 
+    /** The UTF-8 text of the file {@code ROOT/relative}; null when there is none. */
+    public String readText(String relative) {
+        Path p = new Path(root, relative);
+        try {
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(p)) {
+                return null;
+            }
+            try (java.io.InputStream in = fs.open(p)) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
+    }
+
     /** Whether the table's folder exists. */
     public boolean exists(String table) {
         try {

@@ -54,7 +54,18 @@ public final class SinkStatsJob {
         }
         Dataset<Row> dimensions = sinkDimensions(out.read("dims", Tables.DIMS), out.read("samples", Tables.SAMPLES));
         out.replace("sink_dimensions", dimensions, Tables.SINK_DIMENSIONS);
-        out.replace("sink_tokens", sinkTokens(out.read("tokens", Tables.TOKENS)), Tables.SINK_TOKENS);
+        TokensKeep kept = TokensKeep.recorded(out);
+        String refusal = kept.sinkTokensRefusal();
+        if (refusal != null) {
+            log.println("sinkstats: sink_tokens not computed (left empty): " + refusal);
+            Dataset<Row> none = out.read("tokens", Tables.TOKENS).sparkSession().createDataFrame(List.of(), Tables.SINK_TOKENS);
+            out.replace("sink_tokens", none, Tables.SINK_TOKENS);
+        } else {
+            if (kept.mode().equals("layers")) {
+                log.println("sinkstats: sink_tokens for layers " + kept.layers() + " only (--tokens-keep " + kept + ")");
+            }
+            out.replace("sink_tokens", sinkTokens(out.read("tokens", Tables.TOKENS)), Tables.SINK_TOKENS);
+        }
         out.replace("head_profile", headProfile(out.read("heads", Tables.HEADS)), Tables.HEAD_PROFILE);
         List<Integer> dims = recommended(out.read("sink_dimensions", Tables.SINK_DIMENSIONS));
         log.println("sinkstats: recommended sink dims " + dims);

@@ -1,7 +1,9 @@
 package sinkscope.data;
 
+import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
@@ -13,7 +15,7 @@ public final class FakeSchemeFileSystem extends RawLocalFileSystem {
     public static final String SCHEME = "fakefs";
 
     /** {@code fakefs://} + the absolute local path. */
-    public static String uri(Path local) {
+    public static String uri(java.nio.file.Path local) {
         return SCHEME + "://" + local.toAbsolutePath().normalize();
     }
 
@@ -25,5 +27,24 @@ public final class FakeSchemeFileSystem extends RawLocalFileSystem {
     @Override
     public String getScheme() {
         return SCHEME;
+    }
+
+    /** Statuses without the local file system's lazily loaded permissions (which open a {@code File} from the URI). */
+    @Override
+    public FileStatus getFileStatus(Path p) throws IOException {
+        return plain(super.getFileStatus(p));
+    }
+
+    @Override
+    public FileStatus[] listStatus(Path p) throws IOException {
+        FileStatus[] s = super.listStatus(p);
+        for (int i = 0; i < s.length; i++) {
+            s[i] = plain(s[i]);
+        }
+        return s;
+    }
+
+    private static FileStatus plain(FileStatus s) {
+        return new FileStatus(s.getLen(), s.isDirectory(), s.getReplication(), s.getBlockSize(), s.getModificationTime(), s.getPath());
     }
 }
