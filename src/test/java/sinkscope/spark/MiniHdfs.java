@@ -28,18 +28,24 @@ final class MiniHdfs implements ExtensionContext.Store.CloseableResource {
         Configuration conf = new Configuration();
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
         conf.set("dfs.replication", "1");
-        // its own local file system: Hadoop caches one per scheme and JVM, and the tests' Spark sessions make file: a
-        // NioLocalFileSystem, which the NameNode and DataNode cannot use (they need a LocalFileSystem)
-        conf.set("fs.file.impl", org.apache.hadoop.fs.LocalFileSystem.class.getName());
-        conf.setBoolean("fs.file.impl.disable.cache", true);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            // Hadoop caches one FileSystem per scheme and JVM, whatever the configuration asked for: the tests' Spark
+            // sessions leave a NioLocalFileSystem there for file:, and the NameNode and DataNode take FileSystem.getLocal
+            // as a LocalFileSystem. Evicted for the start; the LocalFileSystem they cache evicted after it, so that
+            // later sessions get their own again.
+            evictLocal();
             cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).format(true).build();
             cluster.waitActive();
+            evictLocal();
         } catch (IOException | RuntimeException e) {
             shutdown();
             throw e;
         }
+    }
+
+    private static void evictLocal() throws IOException {
+        FileSystem.get(URI.create("file:///"), new Configuration()).close();
     }
 
     static MiniHdfs start() throws IOException {

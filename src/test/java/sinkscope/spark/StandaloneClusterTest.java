@@ -247,7 +247,8 @@ class StandaloneClusterTest {
                     Matcher assigned = Pattern.compile("gpu -> \\[name: gpu, addresses: (\\d+)]").matcher(stderr);
                     assertTrue(assigned.find(), name + ": " + stderr);
                     addressByExecutor.put(name, assigned.group(1));
-                    Matcher device = Pattern.compile("cuda:(\\d+) " + CUDA).matcher(stderr);
+                    // its own tasks' exceptions (a line of their own); other executors' are quoted inside log lines
+                    Matcher device = Pattern.compile("(?m)^(?:Caused by: )?[\\w.$]+: cuda:(\\d+) " + CUDA).matcher(stderr);
                     while (device.find()) {
                         assertEquals(assigned.group(1), device.group(1), name + " ran on its own address: " + stderr);
                         stopped.add(name);
