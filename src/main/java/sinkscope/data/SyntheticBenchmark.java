@@ -46,6 +46,10 @@ import javax.imageio.stream.ImageOutputStream;
  * <p>Output: {@code images/synth_NNNNNN.png}, {@code train/questions.jsonl}, {@code eval/questions.jsonl} (the
  * {@code image} field is relative to {@code images/}), {@code annotations.jsonl} (one line per image) and
  * {@code README.md}. The same (images, seed, size, train fraction) give byte-identical files.
+ *
+ * <p>Over 500 lines for one reason: the question makers, the JSONL/annotation writers and the dataset README share one
+ * seeded stream layout ({@code STREAM_*}), and byte-identical output depends on their order; split, that contract
+ * would be spread over several files.
  */
 public final class SyntheticBenchmark {
 
