@@ -6,8 +6,8 @@ import ai.djl.nn.Activation;
 /**
  * LlamaMLP (SwiGLU): {@code down_proj(silu(gate_proj(x)) * up_proj(x))}, {@code silu(z) = z * sigmoid(z)}. gate_proj and
  * up_proj are one product ({@code x [W_gate; W_up]^T}, stacked at load; {@link #gateProj()}, {@link #upProj()} are
- * views of it), whose halves are read as views; the two multiplications run in place on the sigmoid's fresh array
- * (same kernels, same bits). Views requiring gradients (training) run as two products, as {@link LlamaAttention} does.
+ * views of it), whose halves are read as views. Views requiring gradients (training) run as two products, as
+ * {@link LlamaAttention} does.
  */
 public final class LlamaMlp {
     private final Linear gateUpProj;
@@ -39,14 +39,15 @@ public final class LlamaMlp {
 
     NDArray forward(NDArray x) {
         if (gateProj.weight().hasGradient()) {
-            // autograd keeps the sigmoid's output for the backward pass: no in-place products here
+            // training the projections: the two products on their views, so gradients reach them
             NDArray gate = gateProj.forward(x);
             return downProj.forward(gate.mul(Activation.sigmoid(gate)).mul(upProj.forward(x)));
         }
         NDArray gateUp = gateUpProj.forward(x);
         int last = gateUp.getShape().dimension() - 1;
         NDArray gate = Torch.narrow(gateUp, last, 0, intermediate);
-        NDArray act = Activation.sigmoid(gate).muli(gate);
-        return downProj.forward(act.muli(Torch.narrow(gateUp, last, intermediate, 2 * intermediate)));
+        // out of place: autograd keeps the sigmoid's output and the factors when gradients pass through a frozen
+        // decoder (LLaVA's alignment stage trains the projector behind it)
+        return downProj.forward(gate.mul(Activation.sigmoid(gate)).mul(Torch.narrow(gateUp, last, intermediate, 2 * intermediate)));
     }
 }

@@ -62,11 +62,11 @@ class CliTest {
             assertEquals(r.out(), run("help", c.getKey()).out(), "`help " + c.getKey() + "` prints the same");
         }
         assertTrue(options > 150, "options described: " + options);
-        // the Spark commands share one definition of each flag: 42 shared flags (+ --help, --version)
+        // the Spark commands share one definition of each flag: 45 shared flags (+ --help, --version)
         for (String spark : List.of("extract", "sinkstats")) {
-            assertEquals(44, commands.get(spark).getCommandSpec().options().size(), spark);
+            assertEquals(47, commands.get(spark).getCommandSpec().options().size(), spark);
         }
-        assertEquals(45, commands.get("pipeline").getCommandSpec().options().size(), "and --from-run");
+        assertEquals(48, commands.get("pipeline").getCommandSpec().options().size(), "and --from-run");
         Run pipeline = run("pipeline", "--help");
         assertTrue(pipeline.out().matches("(?s).*--max-new-tokens=INT\\s+greedy answer length limit \\(default: 8\\).*"), pipeline.out());
         assertTrue(pipeline.out().matches("(?s).*--resume\\[=BOOL]\\s+skip samples already under --out \\(default: false\\).*"), pipeline.out());
