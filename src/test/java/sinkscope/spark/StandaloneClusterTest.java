@@ -185,7 +185,8 @@ class StandaloneClusterTest {
                 });
         String log = StandaloneCluster.tail(run.output());
         assertEquals(0, run.exitCode(), log);
-        assertEquals(1, killed.get().size(), "worker-1 had one executor: " + killed.get());
+        // the worker's descendants: this application's executor, and possibly one of an earlier application still exiting
+        assertFalse(killed.get().isEmpty(), "worker-1 had an executor to kill");
         String afterKill = run.output().substring(run.output().indexOf("\nevaluate: "));
         assertTrue(afterKill.contains("Lost executor"), "the driver lost the executor during evaluate: " + log);
         assertTrue(run.output().contains("evaluate: " + n * 2 + " runs (2 configs) = " + n * 2 + " predictions + 0 errors"), log);
