@@ -143,6 +143,28 @@ class OfficialScriptsTest {
         assertEquals(6.0, m.get("n"));
     }
 
+    /**
+     * VizWiz's VQA API {@code vqaEval.py} (Qing Li; from the "Annotations and APIs" download of vizwiz.org's VQA task;
+     * its {@code VQA} loader replaced by a stand-in keying the records by {@code image}, the caption metrics that run
+     * after the accuracy stubbed): {@code VQAEval(VQA(val.json), VQA(results.json), n=2).evaluate()} printed overall 74.29,
+     * per answer type other 73.33, number 50.0, yes/no 100.0, unanswerable 100.0; per question 100, 100, 100, 100, 90, 0,
+     * 30 (the script rounds to 2 decimals; the values below are the per-question ones averaged). {@code results.json} is
+     * what haotian-liu/LLaVA {@code scripts/convert_vizwiz_for_submission.py} wrote from LLaVA answers such as
+     * "The Coca-Cola can.", "Two." and "$1,000 dollars": the human answers are not normalized, so "two" never matches "2".
+     */
+    @Test
+    void vizwizUploadAsVqaEvalScoresIt() throws Exception {
+        Path d = oracle("vizwiz");
+        Map<String, Double> m = score("vizwiz", d.resolve("results.json"), null, d.resolve("val.json"));
+        assertEquals(5.2 / 7, m.get("vqa_accuracy"), 1e-12);
+        assertEquals(0.7429, m.get("vqa_accuracy"), 0.5e-4, "the script's rounded 74.29");
+        assertEquals(2.2 / 3, m.get("other.vqa_accuracy"), 1e-12);
+        assertEquals(0.5, m.get("number.vqa_accuracy"), 1e-12);
+        assertEquals(1.0, m.get("yes/no.vqa_accuracy"), 1e-12);
+        assertEquals(1.0, m.get("unanswerable.vqa_accuracy"), 1e-12);
+        assertEquals(7.0, m.get("n"));
+    }
+
     /** A predictions file in no format score reads is an error naming the formats; so are annotations in another layout. */
     @Test
     void unreadableFormatsNameWhatScoreReads() throws Exception {
