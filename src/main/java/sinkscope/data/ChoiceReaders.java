@@ -192,35 +192,16 @@ public final class ChoiceReaders {
 
     public static BenchmarkRead<ChoiceQuestion> cvBench(Path jsonl) throws IOException {
         BenchmarkRead<ChoiceQuestion> out = new BenchmarkRead<>();
-        String f = jsonl.toString();
         Set<String> seen = new HashSet<>();
-        int[] n = {0};
-        Utf8Lines.forEach(jsonl, line -> {
-            n[0]++;
-            if (line != null && line.isBlank()) {
-                return;
+        JsonItems.lines(jsonl, out, (line, o) -> {
+            String id = unique(seen, Fields.id(o, "idx"), "idx");
+            List<String> options = Fields.strings(o, "choices");
+            if (options.size() < 2) {
+                throw new Fields.Bad("choices", "fewer than two choices");
             }
-            try {
-                if (line == null) {
-                    throw new Fields.Bad(null, "not valid UTF-8");
-                }
-                JsonObject o;
-                try {
-                    o = QuestionReader.jsonObject(line);
-                } catch (IllegalArgumentException e) {
-                    throw new Fields.Bad(null, e.getMessage());
-                }
-                String id = unique(seen, Fields.id(o, "idx"), "idx");
-                List<String> options = Fields.strings(o, "choices");
-                if (options.size() < 2) {
-                    throw new Fields.Bad("choices", "fewer than two choices");
-                }
-                int answer = index(Fields.string(o, "answer").trim(), options.size(), "answer");
-                out.items().add(new ChoiceQuestion(id, Fields.string(o, "image"), Fields.string(o, "question"), options,
-                        answer, Fields.optString(o, "task"), Fields.string(o, "source"), id, n[0]));
-            } catch (Fields.Bad e) {
-                out.errors().add(Fields.error(f, n[0], e));
-            }
+            int answer = index(Fields.string(o, "answer").trim(), options.size(), "answer");
+            out.items().add(new ChoiceQuestion(id, Fields.string(o, "image"), Fields.string(o, "question"), options,
+                    answer, Fields.optString(o, "task"), Fields.string(o, "source"), id, line));
         });
         return out;
     }

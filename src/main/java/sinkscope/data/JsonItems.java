@@ -2,6 +2,7 @@ package sinkscope.data;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
@@ -27,6 +28,41 @@ final class JsonItems {
     /** One record: its line, its key (members of an object; else {@code null}) and its value. */
     interface Sink {
         void accept(int line, String key, JsonElement value);
+    }
+
+    /** One JSON-lines record: its line and its object; a {@link Fields.Bad} it throws becomes an error of that line. */
+    interface LineSink {
+        void accept(int line, JsonObject record);
+    }
+
+    /**
+     * The records of a JSON-lines file: each non-blank line's object, with its line number (blank lines count). A line
+     * that is not valid UTF-8 or not a JSON object, and any {@link Fields.Bad} the sink throws, become a
+     * {@link ReadError} of {@code out} at that line; the lines after it are still read.
+     */
+    static void lines(Path file, BenchmarkRead<?> out, LineSink sink) throws IOException {
+        String f = file.toString();
+        int[] n = {0};
+        Utf8Lines.forEach(file, line -> {
+            n[0]++;
+            if (line != null && line.isBlank()) {
+                return;
+            }
+            try {
+                if (line == null) {
+                    throw new Fields.Bad(null, "not valid UTF-8");
+                }
+                JsonObject o;
+                try {
+                    o = QuestionReader.jsonObject(line);
+                } catch (IllegalArgumentException e) {
+                    throw new Fields.Bad(null, e.getMessage());
+                }
+                sink.accept(n[0], o);
+            } catch (Fields.Bad e) {
+                out.errors().add(Fields.error(f, n[0], e));
+            }
+        });
     }
 
     private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);

@@ -47,33 +47,14 @@ public final class JudgeReaders {
 
     public static BenchmarkRead<JudgeQuestion> llavaBench(Path jsonl) throws IOException {
         BenchmarkRead<JudgeQuestion> out = new BenchmarkRead<>();
-        String f = jsonl.toString();
         Set<String> seen = new HashSet<>();
-        int[] n = {0};
-        Utf8Lines.forEach(jsonl, line -> {
-            n[0]++;
-            if (line != null && line.isBlank()) {
-                return;
+        JsonItems.lines(jsonl, out, (line, o) -> {
+            String id = Fields.id(o, "question_id");
+            if (!seen.add(id)) {
+                throw new Fields.Bad("question_id", "duplicate question_id " + id);
             }
-            try {
-                if (line == null) {
-                    throw new Fields.Bad(null, "not valid UTF-8");
-                }
-                JsonObject o;
-                try {
-                    o = QuestionReader.jsonObject(line);
-                } catch (IllegalArgumentException e) {
-                    throw new Fields.Bad(null, e.getMessage());
-                }
-                String id = Fields.id(o, "question_id");
-                if (!seen.add(id)) {
-                    throw new Fields.Bad("question_id", "duplicate question_id " + id);
-                }
-                out.items().add(new JudgeQuestion(id, Fields.string(o, "image"), Fields.string(o, "text"), Fields.optString(o, "category"),
-                        null, n[0]));
-            } catch (Fields.Bad e) {
-                out.errors().add(Fields.error(f, n[0], e));
-            }
+            out.items().add(new JudgeQuestion(id, Fields.string(o, "image"), Fields.string(o, "text"), Fields.optString(o, "category"),
+                    null, line));
         });
         return out;
     }

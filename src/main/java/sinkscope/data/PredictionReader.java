@@ -73,45 +73,26 @@ public final class PredictionReader {
 
     private static BenchmarkRead<Prediction> lines(Path file) throws IOException {
         BenchmarkRead<Prediction> out = new BenchmarkRead<>();
-        String f = file.toString();
         Set<String> seen = new HashSet<>();
-        int[] n = {0};
-        Utf8Lines.forEach(file, line -> {
-            n[0]++;
-            if (line != null && line.isBlank()) {
-                return;
+        JsonItems.lines(file, out, (line, o) -> {
+            String id = Fields.id(o, "question_id");
+            String field = o.has("text") ? "text" : "answer";
+            String answer = Fields.optString(o, field);
+            if (answer == null) {
+                throw new Fields.Bad("text", "missing (neither 'text' nor 'answer')");
             }
-            try {
-                if (line == null) {
-                    throw new Fields.Bad(null, "not valid UTF-8");
-                }
-                JsonObject o;
-                try {
-                    o = QuestionReader.jsonObject(line);
-                } catch (IllegalArgumentException e) {
-                    throw new Fields.Bad(null, e.getMessage());
-                }
-                String id = Fields.id(o, "question_id");
-                String field = o.has("text") ? "text" : "answer";
-                String answer = Fields.optString(o, field);
-                if (answer == null) {
-                    throw new Fields.Bad("text", "missing (neither 'text' nor 'answer')");
-                }
-                int round = 0;
-                JsonElement r = o.get("round_id");
-                if (r != null && !r.isJsonNull()) {
-                    round = (int) Fields.integer(o, "round_id");
-                }
-                String config = Fields.optString(o, "config");
-                if (!seen.add(config + "\u0000" + round + "\u0000" + id)) {
-                    throw new Fields.Bad("question_id", "duplicate question_id " + id
-                            + (round != 0 ? " in round " + round : "") + (config != null ? " of config " + config : ""));
-                }
-                out.items().add(new Prediction(id, answer, Fields.optString(o, "prompt"), round, config,
-                        Fields.optString(o, "category"), Fields.optString(o, "label"), n[0]));
-            } catch (Fields.Bad e) {
-                out.errors().add(Fields.error(f, n[0], e));
+            int round = 0;
+            JsonElement r = o.get("round_id");
+            if (r != null && !r.isJsonNull()) {
+                round = (int) Fields.integer(o, "round_id");
             }
+            String config = Fields.optString(o, "config");
+            if (!seen.add(config + "\u0000" + round + "\u0000" + id)) {
+                throw new Fields.Bad("question_id", "duplicate question_id " + id
+                        + (round != 0 ? " in round " + round : "") + (config != null ? " of config " + config : ""));
+            }
+            out.items().add(new Prediction(id, answer, Fields.optString(o, "prompt"), round, config,
+                    Fields.optString(o, "category"), Fields.optString(o, "label"), line));
         });
         return out;
     }
