@@ -109,8 +109,26 @@ def official_import(root, repo_dir, module):
         sys.path.remove(path)
 
 
-def file_sha256(path):
-    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+# the official files these scripts execute, at the commits named in README.md
+OFFICIAL_SHA256 = {
+    "LALBJ+PAI/attention.py": "5014a4e1f70dfe682ec332cb4a433ddc3c89ea21e56ed4422edcf5952660aec7",
+    "LALBJ+PAI/CFG.py": "0575c272bb1dadb722f65f8578b05c15f23cc8d74923102577074dc4f5eb7e76",
+    "DAMO-NLP-SG+VCD/vcd_utils/vcd_add_noise.py": "8567bf7f7878e5ff533ef28f192a314e6c9d3579d2987505de4f6c1dcb7a32f7",
+    "shikiw+OPERA/transformers-4.29.2/src/transformers/generation/utils.py":
+        "86b638efa35cd9a4919f302873dc2cac5791dc8adb374263c8eedb870d3f5c51",
+    "shikiw+OPERA/transformers-4.29.2/src/transformers/generation/beam_search.py":
+        "d30e309ca4accf99cf8b6cea13fc8b0dde67f2478dbea6b6439688c21e82c1ce",
+}
+
+
+def verify_official(root, prefix):
+    """Warn when a fetched official file differs from the one the golden data was made with."""
+    for rel, sha in OFFICIAL_SHA256.items():
+        if rel.startswith(prefix):
+            path = os.path.join(root, rel)
+            got = hashlib.sha256(open(path, "rb").read()).hexdigest() if os.path.exists(path) else "missing"
+            if got != sha:
+                print(f"WARNING: {rel} sha256 {got} != {sha} (another commit of the official repository?)", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- small helpers

@@ -279,6 +279,7 @@ def main():
     ap.add_argument("--official-root", default="/tmp/refs28")
     ap.add_argument("--out", default="src/test/resources/golden/interventions/opera")
     args = ap.parse_args()
+    C.verify_official(args.official_root, "shikiw+OPERA")
     official, bs, lines = load_official(args.official_root)
     m32 = C.load_model(torch.float32)
     m64 = C.load_model(torch.float64)

@@ -175,6 +175,7 @@ def main():
     ap.add_argument("--official-root", default="/tmp/refs28")
     ap.add_argument("--out", default="src/test/resources/golden/interventions/pai")
     args = ap.parse_args()
+    C.verify_official(args.official_root, "LALBJ+PAI")
     official = {"attention": C.official_import(args.official_root, "LALBJ+PAI", "attention"),
                 "CFG": C.official_import(args.official_root, "LALBJ+PAI", "CFG")}
     m32 = C.load_model(torch.float32)

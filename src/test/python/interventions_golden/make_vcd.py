@@ -134,6 +134,7 @@ def main():
     ap.add_argument("--official-root", default="/tmp/refs28")
     ap.add_argument("--out", default="src/test/resources/golden/interventions/vcd")
     args = ap.parse_args()
+    C.verify_official(args.official_root, "DAMO-NLP-SG+VCD")
     official = C.official_import(os.path.join(args.official_root, "DAMO-NLP-SG+VCD"), "vcd_utils", "vcd_add_noise")
     m32 = C.load_model(torch.float32)
     m64 = C.load_model(torch.float64)
