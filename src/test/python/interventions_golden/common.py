@@ -83,7 +83,7 @@ modeling_llama.eager_attention_forward = _eager
 
 
 def check_patch_active(model, sample):
-    """The patched function must be the one HF calls: with an edit that adds +inf nowhere, logits match plain HF."""
+    """The patched function must be the one HF calls (an identity edit changes nothing), and the baseline must match."""
     ids = expand_image_ids(sample["input_ids"])
     AttentionSeam.edit = None
     with torch.no_grad():
@@ -95,6 +95,10 @@ def check_patch_active(model, sample):
     AttentionSeam.edit = None
     assert len(calls) == len(decoder_layers(model)), "patched eager attention is not called"
     assert torch.equal(a, b)
+    # HF 5.18 must reproduce llava-tiny-a's own (transformers 4.41.2) baseline: last-position logits
+    golden = load_file(os.path.join(GOLDEN, "tensors", sample["id"] + ".safetensors"))["logits.last"]
+    diff = float((a.double() - golden.double()).abs().max())
+    assert diff < 1e-4, f"{sample['id']}: logits differ from llava-tiny-a's by {diff}"
 
 
 # ---------------------------------------------------------------- official repositories (scratch dir, not the repo)

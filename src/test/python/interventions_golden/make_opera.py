@@ -286,6 +286,7 @@ def main():
     samples_out = []
     for sid in C.SAMPLES:
         s = C.load_sample(sid)
+        C.check_patch_active(m32, s)
         tok32, its32, kp, prompt_len = run(m32, s, official, bs)
         tok64, its64, _, _ = run(m64, s, official, bs)
         w32, w64 = to_writer(tok32, its32, prompt_len), to_writer(tok64, its64, prompt_len)

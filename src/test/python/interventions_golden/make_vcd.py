@@ -142,6 +142,7 @@ def main():
     samples_out = []
     for sid in C.SAMPLES:
         s = C.load_sample(sid)
+        C.check_patch_active(m32, s)
         x_cd, noise, _, _ = noised_image(official, s["pixel_values"])
         ws, info = C.Writer(), {}
         ws.add("input_ids", s["input_ids"], "prompt ids with ONE <image> id (llava-tiny-a); both branches use them", C.EXACT)
