@@ -266,8 +266,10 @@ def to_writer(tokens, its, prompt_len):
     w.add("iter.penalized", st("penalized"), "candidate logits - penalty_weights * penalty", C.LOGITS_TOL)
     w.add("iter.top2k_scores", st("top2k_scores"), "the 2*beams best (beam score + log_softmax) over beams x vocab, as given "
           "to beam_scorer.process", C.LOGITS_TOL)
-    w.add("iter.top2k_tokens", st("top2k_tokens"), "their token ids", T, ex_ties)
-    w.add("iter.top2k_beams", st("top2k_beams"), "their beam indices", T, ex_ties)
+    filler = ("exact where the score is > -900; entries <= -900 (iteration 0, positions 5-9: beam 0's -999 filler, the "
+              "other beams start at -1e9) tie exactly and their ids are torch.topk's arbitrary tie order; they never become beams")
+    w.add("iter.top2k_tokens", st("top2k_tokens"), "their token ids", T, filler)
+    w.add("iter.top2k_beams", st("top2k_beams"), "their beam indices", T, filler)
     w.add("iter.next_beam_scores", st("next_beam_scores"), "beam scores after the step", C.LOGITS_TOL)
     w.add("iter.next_beam_tokens", st("next_beam_tokens"), "the token appended to each new beam", T)
     w.add("iter.next_beam_indices", st("next_beam_indices"), "the old beam each new beam continues", T)
