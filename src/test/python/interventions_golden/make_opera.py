@@ -298,10 +298,17 @@ def main():
         w32.add("input_ids", s["input_ids"], "prompt ids with ONE <image> id (llava-tiny-a); OPERA's own ids hold -200 there", C.EXACT)
         w32.save(os.path.join(args.out, "tensors", sid + ".safetensors"))
         rb = [(k, it["response_len"], it["rollback_pos"]) for k, it in enumerate(its32) if it["rollback_pos"] >= 0]
+        top = torch.stack([it["top2k_scores"] for it in its32])[:, :NUM_BEAMS + 1]
+        gaps = top[:, :-1] - top[:, 1:]
+        k_it, k_pos = divmod(int(torch.argmin(gaps)), NUM_BEAMS)
+        near = {"min_gap_top2k_first_beams_plus_1": float(gaps.min()), "at_iteration": k_it, "at_position": k_pos,
+                "note": "the order of the first B+1 beam-step scores decides which row each new beam takes, and the rollback "
+                        "history is kept per row: an implementation whose scores differ by more than this gap may take "
+                        "another path"}
         samples_out.append(dict(id=sid, llava_tiny_a_sample=sid, prompt=s["meta"]["prompt"], input_ids=s["input_ids"][0].tolist(),
                                 key_position=kp, iterations=len(its32), rollbacks=[{"iteration": k, "response_len": n,
                                                                                     "rollback_pos": p} for k, n, p in rb],
-                                tokens=tok32, fp64_same_path=same, fp64_tokens=tok64,
+                                tokens=tok32, fp64_same_path=same, fp64_tokens=tok64, near_ties=near,
                                 tensors_file=f"tensors/{sid}.safetensors", tensors=w32.entries))
         print(sid, tok32, "iterations", len(its32), "rollbacks", rb, "fp64 same path", same)
     manifest = {
