@@ -152,6 +152,9 @@ def max_abs_diff(a, b):
     return float((a[fin] - b[fin]).abs().max())
 
 
+SAFETENSORS_DTYPE = {torch.float32: "F32", torch.int64: "I64", torch.float16: "F16"}
+
+
 class Writer:
     """Collects tensors + manifest entries for one file, writes safetensors deterministically."""
 
@@ -164,7 +167,7 @@ class Writer:
         if t.dtype == torch.float64:
             t = t.float()
         self.tensors[name] = t.clone()
-        e = {"name": name, "shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""), "meaning": meaning,
+        e = {"name": name, "shape": list(t.shape), "dtype": SAFETENSORS_DTYPE[t.dtype], "meaning": meaning,
              "tolerance": tol}
         if note:
             e["tolerance"] = dict(tol, note=note)
