@@ -61,12 +61,16 @@ public record Vcd(double alpha, double beta) implements LogitsRule {
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("vcd: pixel tensor too large to noise: " + pixels.getShape());
         }
+        NDArray x = pixels.toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // pixels itself when already float32
         try (NDArray eps = m.create(draws.gaussian((int) n), pixels.getShape()).toDevice(pixels.getDevice(), false);
-                NDArray x = pixels.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
                 NDArray a = x.mul(coef[0]); NDArray b = eps.mul(coef[1])) {
             NDArray out = a.add(b);
             out.attach(m);
             return out;
+        } finally {
+            if (x != pixels) {
+                x.close();
+            }
         }
     }
 
