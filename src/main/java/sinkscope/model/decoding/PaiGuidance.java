@@ -35,7 +35,14 @@ public record PaiGuidance(double gamma) implements LogitsRule {
         if (gamma == 1) {
             return s;
         }
-        try (s; NDArray u = contrast.logSoftmax(-1); NDArray d = s.sub(u); NDArray g = d.mul((float) gamma); NDArray out = g.add(u)) {
+        try (s; NDArray u = contrast.logSoftmax(-1)) {
+            return guide(s, u);
+        }
+    }
+
+    /** The guidance on log-probabilities: {@code gamma * (s - u) + u}, {@code -inf} where {@code s < log(0.1) + max(s)}. */
+    public NDArray guide(NDArray s, NDArray u) {
+        try (NDArray d = s.sub(u); NDArray g = d.mul((float) gamma); NDArray out = g.add(u)) {
             return LogitsRule.plausible(out, s, 0.1);
         }
     }
