@@ -165,6 +165,14 @@ class DecodingModesTest {
             List<GenerateOptions> official = List.of(base.with(Vcd.OFFICIAL_SAMPLING), base.with(Decoding.sample(1, 50, 1, 56)));
             check(which + " vcd sampling", model, m, inputs, none, noHooks, official, vcd, alone(model, m, inputs, official, vcd));
 
+            // a contrast on the same pixel values shares the image features; VCD with alpha 0 is the main logits with a cutoff
+            // that never removes the argmax: greedy, alone and batched, with and without beams
+            List<Contrast> same = List.of(new Contrast(inputs.get(0), new Vcd(0, 0.5), true), new Contrast(inputs.get(1), new Vcd(0, 0.5), true));
+            check(which + " same-image contrast", model, m, inputs, none, noHooks, List.of(base, base), same, greedy);
+            assertArrayEquals(greedy[0], alone(model, m, inputs, List.of(base, base), same)[0], which + ": same-image contrast alone");
+            List<Contrast> open = List.of(new Contrast(inputs.get(0), new Vcd(0, 1e-30), true), new Contrast(inputs.get(1), new Vcd(0, 1e-30), true));
+            check(which + " same-image contrast, beams (no cutoff)", model, m, inputs, none, noHooks, beams, open, beamed);
+
             // PAI's guidance: the text-only prompt (another length: it pads in the batch); greedy and beams
             List<Contrast> pai = List.of(Contrast.pai(inputs.get(0), PaiGuidance.OFFICIAL, imageIds), Contrast.pai(inputs.get(1), new PaiGuidance(1.5), imageIds));
             assertEquals(inputs.get(0).inputIds().length - (imageIds.length == 1 ? 1 : inputs.get(0).numImageTokens() + 2), pai.get(0).inputs().inputIds().length,
