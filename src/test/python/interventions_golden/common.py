@@ -83,7 +83,7 @@ modeling_llama.eager_attention_forward = _eager
 
 
 def check_patch_active(model, sample):
-    """The patched function must be the one HF calls: with an edit that adds +inf nowhere, logits match plain HF."""
+    """The patched function must be the one HF calls (an identity edit changes nothing), and the baseline must match."""
     ids = expand_image_ids(sample["input_ids"])
     AttentionSeam.edit = None
     with torch.no_grad():
@@ -95,6 +95,10 @@ def check_patch_active(model, sample):
     AttentionSeam.edit = None
     assert len(calls) == len(decoder_layers(model)), "patched eager attention is not called"
     assert torch.equal(a, b)
+    # HF 5.18 must reproduce llava-tiny-a's own (transformers 4.41.2) baseline: last-position logits
+    golden = load_file(os.path.join(GOLDEN, "tensors", sample["id"] + ".safetensors"))["logits.last"]
+    diff = float((a.double() - golden.double()).abs().max())
+    assert diff < 1e-4, f"{sample['id']}: logits differ from llava-tiny-a's by {diff}"
 
 
 # ---------------------------------------------------------------- official repositories (scratch dir, not the repo)
@@ -109,8 +113,26 @@ def official_import(root, repo_dir, module):
         sys.path.remove(path)
 
 
-def file_sha256(path):
-    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+# the official files these scripts execute, at the commits named in README.md
+OFFICIAL_SHA256 = {
+    "LALBJ+PAI/attention.py": "5014a4e1f70dfe682ec332cb4a433ddc3c89ea21e56ed4422edcf5952660aec7",
+    "LALBJ+PAI/CFG.py": "0575c272bb1dadb722f65f8578b05c15f23cc8d74923102577074dc4f5eb7e76",
+    "DAMO-NLP-SG+VCD/vcd_utils/vcd_add_noise.py": "8567bf7f7878e5ff533ef28f192a314e6c9d3579d2987505de4f6c1dcb7a32f7",
+    "shikiw+OPERA/transformers-4.29.2/src/transformers/generation/utils.py":
+        "86b638efa35cd9a4919f302873dc2cac5791dc8adb374263c8eedb870d3f5c51",
+    "shikiw+OPERA/transformers-4.29.2/src/transformers/generation/beam_search.py":
+        "d30e309ca4accf99cf8b6cea13fc8b0dde67f2478dbea6b6439688c21e82c1ce",
+}
+
+
+def verify_official(root, prefix):
+    """Warn when a fetched official file differs from the one the golden data was made with."""
+    for rel, sha in OFFICIAL_SHA256.items():
+        if rel.startswith(prefix):
+            path = os.path.join(root, rel)
+            got = hashlib.sha256(open(path, "rb").read()).hexdigest() if os.path.exists(path) else "missing"
+            if got != sha:
+                print(f"WARNING: {rel} sha256 {got} != {sha} (another commit of the official repository?)", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -130,6 +152,9 @@ def max_abs_diff(a, b):
     return float((a[fin] - b[fin]).abs().max())
 
 
+SAFETENSORS_DTYPE = {torch.float32: "F32", torch.int64: "I64", torch.float16: "F16"}
+
+
 class Writer:
     """Collects tensors + manifest entries for one file, writes safetensors deterministically."""
 
@@ -142,7 +167,7 @@ class Writer:
         if t.dtype == torch.float64:
             t = t.float()
         self.tensors[name] = t.clone()
-        e = {"name": name, "shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""), "meaning": meaning,
+        e = {"name": name, "shape": list(t.shape), "dtype": SAFETENSORS_DTYPE[t.dtype], "meaning": meaning,
              "tolerance": tol}
         if note:
             e["tolerance"] = dict(tol, note=note)

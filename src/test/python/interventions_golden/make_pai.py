@@ -152,8 +152,9 @@ def run(model, sample, variant, official, forced=None):
         }[kind] + ("; prefill (step 0)" if st == 0 else "; first decode step")
         w.add(p + name, t, meaning, C.PROBS_TOL if kind == "probs" else C.SCORES_TOL)
     w.add(p + "generate.tokens", torch.tensor(tokens), "greedy tokens (argmax of the final scores)", C.EXACT)
-    w.add(p + "generate.step_top16_ids", torch.stack(top_i), "per step, ids of the 16 largest final scores (descending)" +
-          ("; -inf entries (cut off) may tie" if cfg else ""), C.EXACT, "exact set and order, except where neighbouring values differ by < 1e-3")
+    w.add(p + "generate.step_top16_ids", torch.stack(top_i), "per step, ids of the 16 largest final scores (descending)", C.EXACT,
+          "exact set and order where the value is finite, except where neighbouring values differ by < 1e-3" +
+          ("; entries whose value is -inf (cut off; fewer than 16 survive) are ties in torch.topk's arbitrary order: not comparable" if cfg else ""))
     w.add(p + "generate.step_top16_values", torch.stack(top_v), "per step, the 16 largest final scores" +
           (" (guided log-probs, -inf where cut off)" if cfg else " (logits)"), C.LOGITS_TOL)
     w.add(p + "generate.step_cond_logsumexp", torch.stack(lse), "per step, logsumexp of the conditional logits", C.LOGITS_TOL)
@@ -175,6 +176,7 @@ def main():
     ap.add_argument("--official-root", default="/tmp/refs28")
     ap.add_argument("--out", default="src/test/resources/golden/interventions/pai")
     args = ap.parse_args()
+    C.verify_official(args.official_root, "LALBJ+PAI")
     official = {"attention": C.official_import(args.official_root, "LALBJ+PAI", "attention"),
                 "CFG": C.official_import(args.official_root, "LALBJ+PAI", "CFG")}
     m32 = C.load_model(torch.float32)

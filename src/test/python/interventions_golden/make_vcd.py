@@ -134,6 +134,7 @@ def main():
     ap.add_argument("--official-root", default="/tmp/refs28")
     ap.add_argument("--out", default="src/test/resources/golden/interventions/vcd")
     args = ap.parse_args()
+    C.verify_official(args.official_root, "DAMO-NLP-SG+VCD")
     official = C.official_import(os.path.join(args.official_root, "DAMO-NLP-SG+VCD"), "vcd_utils", "vcd_add_noise")
     m32 = C.load_model(torch.float32)
     m64 = C.load_model(torch.float64)
@@ -141,6 +142,7 @@ def main():
     samples_out = []
     for sid in C.SAMPLES:
         s = C.load_sample(sid)
+        C.check_patch_active(m32, s)
         x_cd, noise, _, _ = noised_image(official, s["pixel_values"])
         ws, info = C.Writer(), {}
         ws.add("input_ids", s["input_ids"], "prompt ids with ONE <image> id (llava-tiny-a); both branches use them", C.EXACT)
