@@ -36,7 +36,7 @@ import sinkscope.model.decoding.Vcd;
 /**
  * The decoding modes and contrast inputs end to end. On llava-tiny-a, beam search against transformers 5.18's own
  * ({@code golden/decoding/beam_llava-tiny-a.json}: 1, 3 and 4 beams, length penalties 1 and 0.5, an EOS that
- * finishes hypotheses), alone and batched. On every family (LLaVA-1.5, LLaVA-NeXT, Qwen2-VL): one beam equals greedy,
+ * finishes hypotheses), alone and batched. On every family (LLaVA-1.5, LLaVA-NeXT, Qwen2-VL, Qwen2.5-VL): one beam equals greedy,
  * sampling at temperature -> 0 equals greedy, seeded sampling repeats itself and differs from greedy, three beams equal a
  * reference beam search that recomputes every hypothesis from a fresh prefill (no cache reorder), VCD's and PAI's first
  * token is the argmax of the rule applied to separately computed prefill logits, and every mode with and without a
@@ -103,15 +103,20 @@ class DecodingModesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"llava-tiny-a", "llava-next-tiny-a", "qwen2-vl-tiny-a"})
+    @ValueSource(strings = {"llava-tiny-a", "llava-next-tiny-a", "qwen2-vl-tiny-a", "qwen2_5-vl-tiny-a"})
     void modesAgreeOnEveryFamily(String which) throws Exception {
         Torch.configure(2);
         Path golden = switch (which) {
             case "llava-tiny-a" -> Golden.llava();
             case "qwen2-vl-tiny-a" -> Golden.qwen2Vl();
+            case "qwen2_5-vl-tiny-a" -> Golden.qwen25Vl();
             default -> Golden.llavaNext();
         };
-        Path dir = which.equals("llava-next-tiny-a") ? Golden.llavaNextCheckpoint("llama") : golden;
+        Path dir = switch (which) {
+            case "llava-next-tiny-a" -> Golden.llavaNextCheckpoint("llama");
+            case "qwen2_5-vl-tiny-a" -> Golden.qwen25VlCheckpoint();
+            default -> golden;
+        };
         JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
         long[] imageIds = config.has("vision_start_token_id")
                 ? new long[] {config.get("vision_start_token_id").getAsLong(), config.get("image_token_id").getAsLong(), config.get("vision_end_token_id").getAsLong()}
