@@ -163,6 +163,9 @@ public interface Lmm extends AutoCloseable {
      */
     default List<Generation> generate(NDManager m, List<Inputs> inputs, List<NDArray> features, List<GenerateOptions> opts, List<AttentionHook> hooks,
             List<Contrast> contrasts) {
+        if (contrasts != null && contrasts.size() != inputs.size()) {
+            throw new IllegalArgumentException(inputs.size() + " samples with " + contrasts.size() + " contrast entries (null entry: none)");
+        }
         try (NDManager sample = m.newSubManager()) {
             List<Merged> merged = new java.util.ArrayList<>(inputs.size());
             List<Merged> contrastMerged = new java.util.ArrayList<>(inputs.size());

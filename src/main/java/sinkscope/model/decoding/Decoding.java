@@ -16,7 +16,11 @@ import java.util.Locale;
  *       see {@link BeamSearch}).
  * </ul>
  *
- * @param replay recorded draws to replay in place of the seeded source (tests against reference data), else null
+ * <p>Every sample run with a seed starts a fresh source from it: samples of one batch given the same seed draw the same
+ * uniforms, so a job should derive a seed per sample (e.g. from the run's seed and the sample id).
+ *
+ * @param replay recorded draws to replay in place of the seeded source (tests against reference data), else null; it
+ *     is consumed as it is read, so one replay serves one generation
  */
 public record Decoding(Mode mode, double temperature, int topK, double topP, int numBeams, double lengthPenalty, long seed, Draws replay) {
 
