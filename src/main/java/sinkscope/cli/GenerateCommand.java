@@ -8,12 +8,16 @@ import picocli.CommandLine.Option;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
 import sinkscope.model.Lmm;
+import sinkscope.model.decoding.Decoding;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
-/** {@code generate}: greedy answer for one image and prompt, optionally with VAR (then a one-line summary of what it did). */
+/**
+ * {@code generate}: the answer for one image and prompt, greedy or as {@code --decoding} says (seeded sampling, beam
+ * search), optionally with VAR (then a one-line summary of what it did).
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "greedy answer for one image + prompt (--var: with Visual Attention Redistribution)")
+        description = "answer for one image + prompt, greedy by default (--decoding sample|beam; --var: with Visual Attention Redistribution)")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelFlags.ImageFlags image;
@@ -24,20 +28,61 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--var", paramLabel = "BOOL", order = 51, arity = "0..1", defaultValue = "false",
             description = "generate with VAR (its flags below) (default: ${DEFAULT-VALUE})")
     boolean var;
+    @Option(names = "--decoding", paramLabel = "MODE", order = 52, defaultValue = "greedy",
+            description = "greedy, sample (seeded; --temperature, --top-k, --top-p, --seed) or beam (--num-beams, --length-penalty) (default: ${DEFAULT-VALUE})")
+    String decoding;
+    @Option(names = "--temperature", paramLabel = "FLOAT", order = 53, description = "sampling temperature > 0 (default: 1)")
+    Double temperature;
+    @Option(names = "--top-k", paramLabel = "INT", order = 54, description = "sampling: keep the k most likely tokens, 0 = off (default: 0)")
+    Integer topK;
+    @Option(names = "--top-p", paramLabel = "FLOAT", order = 55, description = "sampling: nucleus mass in (0, 1], 1 = off (default: 1)")
+    Double topP;
+    @Option(names = "--seed", paramLabel = "INT", order = 56, description = "sampling seed (default: 0)")
+    Long seed;
+    @Option(names = "--num-beams", paramLabel = "INT", order = 57, description = "beam search: beams >= 1 (default: 4)")
+    Integer numBeams;
+    @Option(names = "--length-penalty", paramLabel = "FLOAT", order = 58, description = "beam search: exponent of the length normalisation (default: 1)")
+    Double lengthPenalty;
     @Mixin
     VarFlags varFlags;
+
+    /** The decoding the flags ask for; sampling or beam flags with another mode are usage errors. */
+    Decoding decoding() {
+        Decoding.Mode mode;
+        try {
+            mode = Decoding.Mode.valueOf(decoding.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--decoding must be greedy, sample or beam, got '" + decoding + "'");
+        }
+        boolean sampling = temperature != null || topK != null || topP != null || seed != null;
+        boolean beam = numBeams != null || lengthPenalty != null;
+        if (sampling && mode != Decoding.Mode.SAMPLE || beam && mode != Decoding.Mode.BEAM) {
+            throw new UsageException("--decoding " + decoding + ": " + (sampling ? "--temperature/--top-k/--top-p/--seed need --decoding sample"
+                    : "--num-beams/--length-penalty need --decoding beam"));
+        }
+        try {
+            return switch (mode) {
+                case GREEDY -> Decoding.GREEDY;
+                case SAMPLE -> Decoding.sample(temperature == null ? 1 : temperature, topK == null ? 0 : topK, topP == null ? 1 : topP, seed == null ? 0 : seed);
+                case BEAM -> Decoding.beam(numBeams == null ? 4 : numBeams, lengthPenalty == null ? 1 : lengthPenalty);
+            };
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
         if (!var && varFlags.given()) {
             throw new UsageException("the VAR flags (--sink-dims, --tau, --rho, ...) need --var");
         }
+        Decoding mode = decoding();
         ModelFlags.Sample in = modelFlags.sample(image.image, image.pixelValues, false);
         VarParams params = var ? varFlags.params(in.config()) : null;
         try (Lmm model = in.load(); NDManager m = model.newSampleManager(); VarHook hook = var ? new VarHook(m, params) : null) {
-            Generation g = model.generate(m, in.inputs(m, model), new GenerateOptions(maxNew, true, 0), hook);
+            Generation g = model.generate(m, in.inputs(m, model), new GenerateOptions(maxNew, true, 0).with(mode), hook);
             System.out.println(model.decodeText(g.tokens()).strip());
-            System.err.printf("%d tokens %s; prefill %.0f ms, decode %.0f ms%n", g.tokens().length, java.util.Arrays.toString(g.tokens()),
+            System.err.printf("%s: %d tokens %s; prefill %.0f ms, decode %.0f ms%n", mode, g.tokens().length, java.util.Arrays.toString(g.tokens()),
                     g.prefillNanos() / 1e6, g.decodeNanos() / 1e6);
             if (hook != null) {
                 VarHook.Summary s = hook.summary();

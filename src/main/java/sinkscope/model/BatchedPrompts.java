@@ -27,10 +27,10 @@ import java.util.List;
  */
 public final class BatchedPrompts implements AutoCloseable {
     private final LlamaModel lm;
-    private final List<Merged> merged;
-    private final int[] pads;
+    private List<Merged> merged;
+    private int[] pads;
     private final KvCache cache;
-    private final PerSample hook;
+    private PerSample hook;
     private final NDArray prefillLogits;
 
     private BatchedPrompts(LlamaModel lm, List<Merged> merged, int[] pads, KvCache cache, PerSample hook, NDArray prefillLogits) {
@@ -109,6 +109,35 @@ public final class BatchedPrompts implements AutoCloseable {
         } catch (RuntimeException e) {
             cache.close();
             throw e;
+        }
+    }
+
+    /**
+     * One prompt already prefilled into {@code cache} (by {@link LlamaModel#prefill}), as a batch of one row for
+     * {@link #decode} and {@link #select}; closing it closes {@code cache}.
+     */
+    static BatchedPrompts of(LlamaModel lm, Merged merged, KvCache cache, AttentionHook hook) {
+        int[] pads = {0};
+        return new BatchedPrompts(lm, new ArrayList<>(List.of(merged)), pads, cache, PerSample.of(java.util.Collections.singletonList(hook), pads), null);
+    }
+
+    /**
+     * Keeps rows {@code rows} (indices into the current rows, repeats allowed), in that order, from here on: the
+     * KV cache ({@link KvCache#select}), each row's prompt, padding and hook. A beam step's reorder, or a prompt's row
+     * expanded to its beams; the prefill's logits ({@link #logits()}) keep the rows they had.
+     */
+    public void select(long[] rows) {
+        cache.select(rows);
+        List<Merged> m = new ArrayList<>(rows.length);
+        int[] p = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            m.add(merged.get((int) rows[i]));
+            p[i] = pads[(int) rows[i]];
+        }
+        merged = m;
+        pads = p;
+        if (hook != null) {
+            hook = hook.select(rows, p);
         }
     }
 
@@ -216,6 +245,15 @@ public final class BatchedPrompts implements AutoCloseable {
             this.hooks = hooks;
             this.keyPads = keyPads;
             this.steps = new ForwardStep[hooks.length];
+        }
+
+        /** The hooks of rows {@code rows}, with their key padding {@code pads}. */
+        PerSample select(long[] rows, int[] pads) {
+            AttentionHook[] h = new AttentionHook[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                h[i] = hooks[(int) rows[i]];
+            }
+            return new PerSample(h, pads);
         }
 
         /** Null when no prompt has a hook: the batch then runs hook-free. */

@@ -61,6 +61,44 @@ public final class KvCache implements AutoCloseable {
         return new NDArray[] {Torch.narrow(keys[layer], 2, 0, need), Torch.narrow(values[layer], 2, 0, need)};
     }
 
+    /**
+     * Keeps batch rows {@code rows} (indices into the current rows, repeats allowed) in that order: the beam reorder
+     * ({@code Cache.reorder_cache}). Per layer one {@code index_select} of the filled prefix and one copy back into the
+     * preallocated buffer when the row count stays; a new buffer of the same capacity when it changes (a sample's
+     * one prefill row expanded to its beams).
+     */
+    public void select(long[] rows) {
+        if (keys[0] == null) {
+            throw new IllegalStateException("select before the first pass");
+        }
+        try (NDArray index = keys[0].getManager().create(rows).toDevice(keys[0].getDevice(), false)) {
+            for (int l = 0; l < keys.length; l++) {
+                keys[l] = pick(keys[l], index, lengths[l]);
+                values[l] = pick(values[l], index, lengths[l]);
+            }
+        }
+    }
+
+    /** Rows {@code index} of {@code buffer}'s first {@code filled} positions, in place when the row count stays. */
+    private static NDArray pick(NDArray buffer, NDArray index, int filled) {
+        long[] s = buffer.getShape().getShape();
+        try (NDArray prefix = Torch.narrow(buffer, 2, 0, filled); NDArray picked = prefix.get(index)) {
+            NDArray target = buffer;
+            if (index.getShape().get(0) != s[0]) {
+                target = buffer.getManager().create(new Shape(index.getShape().get(0), s[1], s[2], s[3]), buffer.getDataType(), buffer.getDevice());
+                NDScope.unregister(target);
+                buffer.close();
+            }
+            Torch.write(target, picked, 2, 0);
+            return target;
+        }
+    }
+
+    /** Batch rows of the buffers (0 before the first pass). */
+    public int rows() {
+        return keys[0] == null ? 0 : (int) keys[0].getShape().get(0);
+    }
+
     /** A buffer of {@code capacity} positions shaped as {@code like}, holding the first {@code filled} rows of {@code old}. */
     private static NDArray grow(NDArray old, NDArray like, int filled, long capacity) {
         long[] s = like.getShape().getShape();

@@ -89,9 +89,12 @@ public interface Lmm extends AutoCloseable {
      */
     boolean[] objectPatches(Inputs inputs, double[] box);
 
-    /** Greedy decoding after {@code prefill} (which filled {@code cache}); the prefill's logits are consumed. */
+    /**
+     * Decoding after {@code prefill} (which filled {@code cache}) as {@code opts.decoding()} says, greedy by default;
+     * the prefill's logits are consumed.
+     */
     default Generation greedy(NDManager m, Merged merged, Prefill prefill, KvCache cache, GenerateOptions opts, AttentionHook hook) {
-        return Generation.greedy(this, m, merged, prefill, cache, opts, hook);
+        return Generation.single(this, m, merged, prefill, cache, opts, hook, null);
     }
 
     /** Encoded inputs through features, merge, prefill and greedy decoding; the hook sees every pass. */
@@ -105,15 +108,40 @@ public interface Lmm extends AutoCloseable {
      * features stay open.
      */
     default Generation generate(NDManager m, Inputs inputs, NDArray features, GenerateOptions opts, AttentionHook hook) {
-        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers(), opts.maxNewTokens())) {
+        return generate(m, inputs, features, opts, hook, null);
+    }
+
+    /**
+     * {@link #generate(NDManager, Inputs, NDArray, GenerateOptions, AttentionHook)} with a second, contrast input
+     * ({@link Contrast}, may be null): prefilled into its own KV cache after the main prompt (sharing the main image's
+     * features when its pixel values are the same array), then decoded beside it, one more pass per step, its logits
+     * joined to the main ones by the contrast's rule.
+     */
+    default Generation generate(NDManager m, Inputs inputs, NDArray features, GenerateOptions opts, AttentionHook hook, Contrast contrast) {
+        try (NDManager sample = m.newSubManager(); KvCache cache = new KvCache(numLayers(), opts.maxNewTokens());
+                KvCache side = contrast == null ? null : new KvCache(numLayers(), opts.maxNewTokens())) {
             long t0 = System.nanoTime();
             NDArray f = features != null || inputs.pixelValues() == null ? features : imageFeatures(sample, inputs);
             Merged merged = merge(sample, inputs, f);
             Prefill prefill = prefill(sample, merged, cache, hook);
+            Generation.Side second = null;
+            if (contrast != null) {
+                Merged cm = merge(sample, contrast.inputs(), contrastFeatures(sample, inputs, f, contrast));
+                second = new Generation.Side(contrast, cm, prefill(sample, cm, side, null), side);
+            }
             long t1 = System.nanoTime();
-            Generation g = greedy(sample, merged, prefill, cache, opts, hook);
+            Generation g = Generation.single(this, sample, merged, prefill, cache, opts, hook, second);
             return g.withPrefillNanos(t1 - t0);
         }
+    }
+
+    /** The contrast input's image features: the main input's when both hold the same pixel values, else its own (or none). */
+    private NDArray contrastFeatures(NDManager m, Inputs main, NDArray mainFeatures, Contrast contrast) {
+        Inputs c = contrast.inputs();
+        if (c.pixelValues() == null) {
+            return null;
+        }
+        return c.pixelValues() == main.pixelValues() && mainFeatures != null ? mainFeatures : imageFeatures(m, c);
     }
 
     /**
@@ -123,20 +151,38 @@ public interface Lmm extends AutoCloseable {
      * exact; floats up to the batched kernels' summation order). Features given stay open.
      */
     default List<Generation> generate(NDManager m, List<Inputs> inputs, List<NDArray> features, List<GenerateOptions> opts, List<AttentionHook> hooks) {
+        return generate(m, inputs, features, opts, hooks, null);
+    }
+
+    /**
+     * Batched generation with a contrast input per sample ({@code contrasts} null, or an entry null: none): the
+     * contrast prompts join the batch as rows of their own (their own cache rows, left-padded like the others), so
+     * each step is one forward over the main and contrast rows. Each result equals what
+     * {@link #generate(NDManager, Inputs, NDArray, GenerateOptions, AttentionHook, Contrast)} gives that sample alone
+     * (tokens exact; floats up to the batched kernels' summation order).
+     */
+    default List<Generation> generate(NDManager m, List<Inputs> inputs, List<NDArray> features, List<GenerateOptions> opts, List<AttentionHook> hooks,
+            List<Contrast> contrasts) {
+        if (contrasts != null && contrasts.size() != inputs.size()) {
+            throw new IllegalArgumentException(inputs.size() + " samples with " + contrasts.size() + " contrast entries (null entry: none)");
+        }
         try (NDManager sample = m.newSubManager()) {
             List<Merged> merged = new java.util.ArrayList<>(inputs.size());
+            List<Merged> contrastMerged = new java.util.ArrayList<>(inputs.size());
             for (int i = 0; i < inputs.size(); i++) {
                 Inputs in = inputs.get(i);
                 NDArray f = features.get(i) != null || in.pixelValues() == null ? features.get(i) : imageFeatures(sample, in);
                 merged.add(merge(sample, in, f));
+                Contrast c = contrasts == null ? null : contrasts.get(i);
+                contrastMerged.add(c == null ? null : merge(sample, c.inputs(), contrastFeatures(sample, in, f, c)));
             }
-            return greedy(sample, merged, opts, hooks);
+            return Generation.batched(this, sample, merged, opts, hooks, contrasts, contrastMerged);
         }
     }
 
-    /** Batched greedy generation of merged prompts (see {@link #generate(NDManager, List, List, List, List)}). */
+    /** Batched generation of merged prompts (see {@link #generate(NDManager, List, List, List, List)}), each as its options say. */
     default List<Generation> greedy(NDManager m, List<Merged> merged, List<GenerateOptions> opts, List<AttentionHook> hooks) {
-        return Generation.greedy(this, m, merged, opts, hooks);
+        return Generation.batched(this, m, merged, opts, hooks, null, null);
     }
 
     /**
