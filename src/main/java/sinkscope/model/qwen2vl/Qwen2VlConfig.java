@@ -19,8 +19,9 @@ import sinkscope.model.TextConfig;
  *
  * @param qwen25 whether this is Qwen2.5-VL (RMSNorm and SwiGLU vision blocks, window attention)
  * @param imageTokenId {@code <|image_pad|>}
+ * @param videoTokenId {@code <|video_pad|>} (refused in prompts: still images only)
  */
-public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionConfig vision, int imageTokenId, int visionStartTokenId,
+public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionConfig vision, int imageTokenId, int videoTokenId, int visionStartTokenId,
         int visionEndTokenId, String torchDtype) implements ModelConfig {
 
     /**
@@ -221,7 +222,8 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         if (qwen25 && vision.windowSize() % (vision.patchSize() * vision.spatialMergeSize()) != 0) {
             throw CheckpointException.of(file, "field 'vision_config.window_size' " + vision.windowSize() + " must be a multiple of patch_size x spatial_merge_size");
         }
-        return new Qwen2VlConfig(file, qwen25, text, vision, top.integer("image_token_id", 151655), top.integer("vision_start_token_id", 151652),
+        return new Qwen2VlConfig(file, qwen25, text, vision, top.integer("image_token_id", 151655), top.integer("video_token_id", 151656),
+                top.integer("vision_start_token_id", 151652),
                 top.integer("vision_end_token_id", 151653), top.str("torch_dtype", top.str("dtype", t.str("torch_dtype", "bfloat16"))));
     }
 }
