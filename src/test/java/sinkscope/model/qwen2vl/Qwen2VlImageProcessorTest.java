@@ -14,26 +14,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import sinkscope.Allclose;
 import sinkscope.Golden;
-import sinkscope.model.qwenvl.QwenVlImageProcessor;
 import sinkscope.data.ImageDecoder;
 import sinkscope.data.PromptTemplate;
 import sinkscope.model.ImageProcessingException;
 import sinkscope.model.RgbImage;
 import sinkscope.model.SafeTensors;
+import sinkscope.model.qwenvl.QwenVlImageProcessor;
 
 /**
  * The Qwen2-VL image processor against HF's PIL path ({@code preprocess.safetensors}: the smart-resized uint8 image
  * bit for bit, pixel values within the manifest's 1e-5, the grid exactly) on every golden image (no resize,
  * max_pixels downscale, min_pixels upscale, round half to even), and the chat template against HF's rendered prompts.
  */
-class QwenVlImageProcessorTest {
+class Qwen2VlImageProcessorTest {
 
     @TestFactory
     List<DynamicTest> matchesGoldenPreprocessing() {
         Path dir = Golden.qwen2Vl();
         JsonObject manifest = Golden.manifest(dir);
         Qwen2VlConfig config = Qwen2VlConfig.load(dir.resolve("config.json"));
-        QwenVlImageProcessor processor = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision().patchSize(), config.vision().temporalPatchSize(), config.vision().spatialMergeSize());
+        QwenVlImageProcessor processor = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision().patchSize(),
+                config.vision().temporalPatchSize(), config.vision().spatialMergeSize());
         JsonObject pre = manifest.getAsJsonObject("preprocess_file");
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonElement e : pre.getAsJsonArray("images")) {
