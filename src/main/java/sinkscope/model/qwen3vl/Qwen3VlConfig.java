@@ -201,7 +201,7 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
                         + " must be increasing block indexes below depth " + vision.depth());
             }
         }
-        if (ds.length >= text.numHiddenLayers()) {
+        if (ds.length > text.numHiddenLayers()) {
             throw CheckpointException.of(file, "field 'vision_config.deepstack_visual_indexes' has " + ds.length + " entries but the decoder has only "
                     + text.numHiddenLayers() + " layers");
         }
