@@ -31,7 +31,7 @@ from transformers import GenerationConfig, Qwen3VLConfig, Qwen3VLForConditionalG
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "qwen2_vl_golden"))
-import make_golden as q2  # noqa: E402  (dump_json, nice_ceil, diff_stats)
+import make_golden as q2  # noqa: E402  (dump_json, nice_ceil, diff_stats, plant_text, round_bf16_, phi)
 
 REPO = HERE.parents[3]
 OUT_ROOT = REPO / "src" / "test" / "resources" / "golden"
@@ -217,28 +217,10 @@ def plant(model):
         ds.linear_fc2.bias[MARKER_DIM] = 0.0
         ds.linear_fc2.weight[SINK_DIMS] *= SINK_DIM_SCALE
         ds.linear_fc2.bias[SINK_DIMS] *= SINK_DIM_SCALE
-    lm = model.model.language_model
-    emb = lm.embed_tokens.weight
-    emb[:, MARKER_DIM] = 0.0
-    emb[:, SINK_DIMS] *= SINK_DIM_SCALE
-    for li, layer in enumerate(lm.layers):
-        layer.self_attn.o_proj.weight[SINK_DIMS] *= SINK_DIM_SCALE
-        layer.mlp.down_proj.weight[SINK_DIMS] *= SINK_DIM_SCALE
-        if li <= SINK_LAYER:
-            layer.self_attn.o_proj.weight[MARKER_DIM] = 0.0
-            layer.mlp.down_proj.weight[MARKER_DIM] = 0.0
-    layer = lm.layers[SINK_LAYER]
-    layer.post_attention_layernorm.weight[MARKER_DIM] = 1.0
-    mlp = layer.mlp
-    mlp.gate_proj.weight[:, MARKER_DIM] = 0.0
-    mlp.up_proj.weight[:, MARKER_DIM] = 0.0
-    mlp.gate_proj.weight[SINK_UNIT] = 0.0
-    mlp.up_proj.weight[SINK_UNIT] = 0.0
-    mlp.gate_proj.weight[SINK_UNIT, MARKER_DIM] = GATE_A
-    mlp.up_proj.weight[SINK_UNIT, MARKER_DIM] = UP_B
-    mlp.down_proj.weight[:, SINK_UNIT] = 0.0
-    mlp.down_proj.weight[SINK_DIMS[0], SINK_UNIT] = DOWN_C
-    mlp.down_proj.weight[SINK_DIMS[1], SINK_UNIT] = DOWN_C * SINK_RATIO
+    # the text side is qwen2_vl_golden's plant_text (same decoder module names) with this model's dims
+    for name in ("SINK_DIMS", "SINK_RATIO", "MARKER_DIM", "SINK_UNIT", "SINK_LAYER", "GATE_A", "UP_B", "DOWN_C", "SINK_DIM_SCALE"):
+        setattr(q2, name, globals()[name])
+    q2.plant_text(model)
     fc1 = vis.merger.linear_fc1
     fc1.weight[MERGER_UNITS] = 0.0
     fc1.bias[MERGER_UNITS] = -100.0
@@ -264,17 +246,6 @@ def plant_merger(model, t0, t1):
     fc2.weight[MARKER_DIM, MERGER_UNITS[0]] = MARKER_VALUE / 10.0
     fc2.weight[MARKER_DIM, MERGER_UNITS[1]] = -MARKER_VALUE / 10.0
     return beta
-
-
-def round_bf16_(model):
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p.to(torch.bfloat16).to(torch.float32))
-
-
-def phi(x):
-    x = x.double()
-    return x[..., SINK_DIMS].abs().max(-1).values / x.pow(2).mean(-1).sqrt()
 
 
 class Capture:
@@ -424,7 +395,7 @@ def main():
     model = Qwen3VLForConditionalGeneration(cfg).eval()
     init_random(model)
     alpha = plant(model)
-    round_bf16_(model)
+    q2.round_bf16_(model)
     s_white, s_other = [], []
     for img in pil:
         pre = ip(images=[img], return_tensors="pt")
@@ -441,7 +412,7 @@ def main():
     assert hi > lo + 0.5, (lo, hi)
     t0, t1 = lo + 0.3 * (hi - lo), lo + 0.6 * (hi - lo)
     beta = plant_merger(model, t0, t1)
-    round_bf16_(model)
+    q2.round_bf16_(model)
     model.generation_config = GenerationConfig(bos_token_id=151643, eos_token_id=[151645, 151643], pad_token_id=151643)
     rounded = {k: v.clone() for k, v in model.state_dict().items()}
     copy.deepcopy(model).to(torch.bfloat16).save_pretrained(str(d))
@@ -492,7 +463,7 @@ def main():
                 "vision.deepstack_features": torch.stack(r["deepstack"]), "decoder.inputs_embeds": r["inputs_embeds"][0],
                 "decoder.layer_inputs": li, "decoder.hidden_states": r["hidden_states"],
                 "decoder.last_layer_output_prenorm": r["prenorm"][0], "decoder.attentions": r["attentions"],
-                "sink.phi": phi(torch.cat([li, r["prenorm"]], 0)),
+                "sink.phi": q2.phi(torch.cat([li, r["prenorm"]], 0)),
             }
 
         t1_ = tensors_of(g)

@@ -1,9 +1,6 @@
 package sinkscope.model.qwen2vl;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.CheckpointException;
@@ -104,15 +101,7 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     }
 
     public static Qwen2VlConfig load(Path file) {
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
-        return parse(file, root);
+        return parse(file, JsonFields.read(file));
     }
 
     private static double visionTheta(JsonFields v) {

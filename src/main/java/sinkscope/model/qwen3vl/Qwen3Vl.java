@@ -46,34 +46,17 @@ public final class Qwen3Vl extends QwenVlModel {
     public static Qwen3Vl load(Path dir, Device device, DataType dtype) {
         Qwen3VlConfig config = Qwen3VlConfig.load(Checkpoint.configFile(dir));
         Qwen3VlConfig.VisionConfig v = config.vision();
-        QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), v.patchSize(), v.temporalPatchSize(),
-                v.spatialMergeSize());
-        HuggingFaceTokenizer tokenizer = tokenizer(dir, config.imageTokenId());
-        try (Checkpoint ck = Checkpoint.open(dir, QwenVlModel::aliases)) {
-            return create(config, ck, images, tokenizer, eosIds(dir, config.text()), device, dtype);
-        } catch (RuntimeException e) {
-            tokenizer.close();
-            throw e;
-        }
+        return load(dir, config, config.imageTokenId(), v.patchSize(), v.temporalPatchSize(), v.spatialMergeSize(), device, parts(config, device, dtype));
     }
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static Qwen3Vl create(Qwen3VlConfig config, Weights weights, Device device, DataType dtype) {
-        return create(config, weights, null, null, eosIds(config.text()), device, dtype);
+        return build(config, weights, null, null, eosIds(config.text()), device, parts(config, device, dtype));
     }
 
-    private static Qwen3Vl create(Qwen3VlConfig config, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos,
-            Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName(config.modelType());
-        try {
-            Qwen3VisionModel vision = Qwen3VisionModel.load(weights, m, config.vision(), "model.visual.", dtype, device);
-            LlamaModel language = LlamaModel.load(weights, m, config.text(), dtype, device, "model.language_model.", "lm_head");
-            return new Qwen3Vl(m, config, vision, language, images, tokenizer, eos, device, dtype);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+    private static Parts<Qwen3Vl> parts(Qwen3VlConfig config, Device device, DataType dtype) {
+        return (m, weights, images, tokenizer, eos) -> new Qwen3Vl(m, config, Qwen3VisionModel.load(weights, m, config.vision(), "model.visual.", dtype, device),
+                LlamaModel.load(weights, m, config.text(), dtype, device, "model.language_model.", "lm_head"), images, tokenizer, eos, device, dtype);
     }
 
     @Override

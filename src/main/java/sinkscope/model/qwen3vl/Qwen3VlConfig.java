@@ -1,9 +1,6 @@
 package sinkscope.model.qwen3vl;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -102,15 +99,7 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
     }
 
     public static Qwen3VlConfig load(Path file) {
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
-        return parse(file, root);
+        return parse(file, JsonFields.read(file));
     }
 
     public static Qwen3VlConfig parse(Path file, JsonObject root) {

@@ -20,14 +20,17 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
+import sinkscope.model.ModelConfig;
 import sinkscope.model.RgbImage;
 import sinkscope.model.TextConfig;
+import sinkscope.model.Weights;
 
 /**
  * What Qwen2-VL, Qwen2.5-VL and Qwen3-VL share around their towers: the tokenizer with its {@code <|image_pad|>}
@@ -70,6 +73,41 @@ public abstract class QwenVlModel implements Lmm {
         this.imageTokenId = imageTokenId;
         this.videoTokenId = videoTokenId;
         this.mergeSize = mergeSize;
+    }
+
+    /** How a family makes its model from a fresh manager, the weights, and the processor, tokenizer and EOS ids (null without checkpoint directory). */
+    protected interface Parts<T extends QwenVlModel> {
+        T build(NDManager manager, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos);
+    }
+
+    /**
+     * The model of checkpoint directory {@code dir}: {@code preprocessor_config.json} checked against the tower's
+     * patch, frame and merge sizes, {@code tokenizer.json} checked against {@code image_token_id}, the EOS ids of the
+     * config and {@code generation_config.json}, the safetensors under either naming ({@link #aliases}).
+     */
+    protected static <T extends QwenVlModel> T load(Path dir, ModelConfig config, int imageTokenId, int patchSize, int temporalPatchSize,
+            int mergeSize, Device device, Parts<T> parts) {
+        QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), patchSize, temporalPatchSize, mergeSize);
+        HuggingFaceTokenizer tokenizer = tokenizer(dir, imageTokenId);
+        try (Checkpoint ck = Checkpoint.open(dir, QwenVlModel::aliases)) {
+            return build(config, ck, images, tokenizer, eosIds(dir, config.text()), device, parts);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** The model from {@code weights} in a new manager named after the model type, closed again if building fails. */
+    protected static <T extends QwenVlModel> T build(ModelConfig config, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer,
+            Set<Integer> eos, Device device, Parts<T> parts) {
+        NDManager m = NDManager.newBaseManager(device);
+        m.setName(config.modelType());
+        try {
+            return parts.build(m, weights, images, tokenizer, eos);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
     /** The other names a weight is stored under: released checkpoints' {@code visual.*} and {@code model.*}. */
