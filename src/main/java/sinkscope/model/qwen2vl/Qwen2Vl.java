@@ -36,8 +36,7 @@ public final class Qwen2Vl extends QwenVlModel {
 
     public static Qwen2Vl load(Path dir, Device device, DataType dtype) {
         Qwen2VlConfig config = Qwen2VlConfig.load(Checkpoint.configFile(dir));
-        Qwen2VlConfig.VisionConfig v = config.vision();
-        return load(dir, config, config.imageTokenId(), v.patchSize(), v.temporalPatchSize(), v.spatialMergeSize(), device, parts(config, device, dtype));
+        return load(dir, config, config.imageTokenId(), config.vision(), device, parts(config, device, dtype));
     }
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */

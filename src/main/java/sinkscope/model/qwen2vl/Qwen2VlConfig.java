@@ -7,6 +7,7 @@ import sinkscope.model.CheckpointException;
 import sinkscope.model.JsonFields;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.TextConfig;
+import sinkscope.model.qwenvl.VisionShape;
 
 /**
  * {@code config.json} of a Qwen2-VL ({@code model_type qwen2_vl}) or Qwen2.5-VL ({@code qwen2_5_vl}) checkpoint, in
@@ -32,15 +33,10 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
      * @param ropeTheta base of the 2-D rotary ({@code rope_parameters.rope_theta}, 10000 by default)
      */
     public record VisionConfig(int depth, int embedDim, int outHiddenSize, int numHeads, int mlpHidden, String hiddenAct, int patchSize,
-            int temporalPatchSize, int spatialMergeSize, int inChannels, int windowSize, int[] fullAttentionBlocks, double ropeTheta) {
+            int temporalPatchSize, int spatialMergeSize, int inChannels, int windowSize, int[] fullAttentionBlocks, double ropeTheta) implements VisionShape {
 
         public int headDim() {
             return embedDim / numHeads;
-        }
-
-        /** Values of one flattened patch: {@code C * T * P * P}. */
-        public int patchDim() {
-            return inChannels * temporalPatchSize * patchSize * patchSize;
         }
 
         public boolean fullAttention(int block) {

@@ -45,8 +45,7 @@ public final class Qwen3Vl extends QwenVlModel {
 
     public static Qwen3Vl load(Path dir, Device device, DataType dtype) {
         Qwen3VlConfig config = Qwen3VlConfig.load(Checkpoint.configFile(dir));
-        Qwen3VlConfig.VisionConfig v = config.vision();
-        return load(dir, config, config.imageTokenId(), v.patchSize(), v.temporalPatchSize(), v.spatialMergeSize(), device, parts(config, device, dtype));
+        return load(dir, config, config.imageTokenId(), config.vision(), device, parts(config, device, dtype));
     }
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */

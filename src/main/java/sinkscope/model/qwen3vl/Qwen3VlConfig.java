@@ -8,6 +8,7 @@ import sinkscope.model.CheckpointException;
 import sinkscope.model.JsonFields;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.TextConfig;
+import sinkscope.model.qwenvl.VisionShape;
 
 /**
  * {@code config.json} of a dense Qwen3-VL checkpoint ({@code model_type qwen3_vl}): the decoder under
@@ -37,15 +38,10 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
      * @param deepstackVisualIndexes the blocks whose outputs feed DeepStack merger {@code k}, added after decoder layer {@code k}
      */
     public record VisionConfig(int depth, int hiddenSize, int outHiddenSize, int numHeads, int intermediateSize, String hiddenAct, int patchSize,
-            int temporalPatchSize, int spatialMergeSize, int inChannels, int numPositionEmbeddings, int[] deepstackVisualIndexes, double ropeTheta) {
+            int temporalPatchSize, int spatialMergeSize, int inChannels, int numPositionEmbeddings, int[] deepstackVisualIndexes, double ropeTheta) implements VisionShape {
 
         public int headDim() {
             return hiddenSize / numHeads;
-        }
-
-        /** Values of one flattened patch: {@code C * T * P * P}. */
-        public int patchDim() {
-            return inChannels * temporalPatchSize * patchSize * patchSize;
         }
 
         /** Side of the learned position grid: {@code sqrt(num_position_embeddings)}. */

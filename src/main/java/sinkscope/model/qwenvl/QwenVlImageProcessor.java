@@ -12,7 +12,8 @@ import sinkscope.model.PillowResize;
 import sinkscope.model.RgbImage;
 
 /**
- * Hugging Face's {@code Qwen2VLImageProcessor} with PIL (transformers 5), for one still image.
+ * Hugging Face's {@code Qwen2VLImageProcessor} with PIL (transformers 5), for one still image: Qwen2-VL, Qwen2.5-VL
+ * (patch 14) and Qwen3-VL (patch 16), the sizes checked against the tower's ({@link VisionShape}).
  *
  * <ol>
  *   <li>{@code smart_resize} with {@code factor = patch_size * merge_size}: {@code h' = round(h / f) f},
@@ -61,7 +62,10 @@ public final class QwenVlImageProcessor {
     }
 
     /** {@code preprocessor_config.json} (min/max pixels as {@code min_pixels}/{@code max_pixels} or {@code size}), checked against the vision config. */
-    public static QwenVlImageProcessor load(Path file, int patchSize, int temporalPatchSize, int spatialMergeSize) {
+    public static QwenVlImageProcessor load(Path file, VisionShape vision) {
+        int patchSize = vision.patchSize();
+        int temporalPatchSize = vision.temporalPatchSize();
+        int spatialMergeSize = vision.spatialMergeSize();
         JsonObject o = new JsonObject();
         if (Files.isRegularFile(file)) {
             try {

@@ -85,9 +85,8 @@ public abstract class QwenVlModel implements Lmm {
      * patch, frame and merge sizes, {@code tokenizer.json} checked against {@code image_token_id}, the EOS ids of the
      * config and {@code generation_config.json}, the safetensors under either naming ({@link #aliases}).
      */
-    protected static <T extends QwenVlModel> T load(Path dir, ModelConfig config, int imageTokenId, int patchSize, int temporalPatchSize,
-            int mergeSize, Device device, Parts<T> parts) {
-        QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), patchSize, temporalPatchSize, mergeSize);
+    protected static <T extends QwenVlModel> T load(Path dir, ModelConfig config, int imageTokenId, VisionShape vision, Device device, Parts<T> parts) {
+        QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), vision);
         HuggingFaceTokenizer tokenizer = tokenizer(dir, imageTokenId);
         try (Checkpoint ck = Checkpoint.open(dir, QwenVlModel::aliases)) {
             return build(config, ck, images, tokenizer, eosIds(dir, config.text()), device, parts);

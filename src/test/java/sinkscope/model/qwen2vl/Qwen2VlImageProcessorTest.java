@@ -33,8 +33,7 @@ class Qwen2VlImageProcessorTest {
         Path dir = Golden.qwen2Vl();
         JsonObject manifest = Golden.manifest(dir);
         Qwen2VlConfig config = Qwen2VlConfig.load(dir.resolve("config.json"));
-        QwenVlImageProcessor processor = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision().patchSize(),
-                config.vision().temporalPatchSize(), config.vision().spatialMergeSize());
+        QwenVlImageProcessor processor = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision());
         JsonObject pre = manifest.getAsJsonObject("preprocess_file");
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonElement e : pre.getAsJsonArray("images")) {

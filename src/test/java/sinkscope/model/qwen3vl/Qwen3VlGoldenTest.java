@@ -42,6 +42,7 @@ import sinkscope.model.Prefill;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
+import sinkscope.model.qwenvl.QwenVlGoldenChecks;
 import sinkscope.sink.SinkScore;
 
 /**
@@ -110,17 +111,7 @@ class Qwen3VlGoldenTest {
             got.put("vision.deepstack_features", deepstack.toFloatArray());
 
             Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
-            assertEquals(sample.get("image_start").getAsInt(), merged.imageStart(), name + " image_start");
-            assertEquals(sample.get("image_end").getAsInt(), merged.imageEnd(), name + " image_end");
-            assertEquals(sample.getAsJsonArray("merged_grid_hw").get(0).getAsInt(), inputs.gridRows(), name + " grid rows");
-            assertEquals(sample.getAsJsonArray("merged_grid_hw").get(1).getAsInt(), inputs.gridCols(), name + " grid cols");
-            got.put("decoder.inputs_embeds", merged.inputsEmbeds().toFloatArray());
-            long[] flat = new long[3 * merged.length()];
-            for (int a = 0; a < 3; a++) {
-                System.arraycopy(merged.positionIds()[a], 0, flat, a * merged.length(), merged.length());
-            }
-            gotIds.put("position_ids", flat);
-            gotIds.put("rope_deltas", new long[] {merged.ropeDelta()});
+            QwenVlGoldenChecks.merged(name, sample, inputs, merged, got, gotIds);
 
             int[] dims = manifest.getAsJsonObject("sink").getAsJsonArray("dims").asList().stream().mapToInt(JsonElement::getAsInt).toArray();
             try (Capture capture = new Capture(m, true, true); KvCache cache = new KvCache(model.numLayers())) {
