@@ -8,7 +8,9 @@ computed by Hugging Face transformers (eager attention, float32, CPU):
 
 The tokenizer.json is that of qwen2-vl-tiny-a (same ids for every token these prompts use; see README.md), named by
 the manifest's `tokenizer_from` and not copied. Modelled on ../qwen2_vl_golden/make_golden.py, whose generic helpers
-(JSON writer, tolerance rounding, image drawing) it imports. Deterministic on one machine with the pinned versions.
+(JSON writer, tolerance rounding, the text side of the planted sink, phi) it imports. Deterministic on one machine with
+the pinned versions. About 600 lines: model, planting, capture, reference run and manifest stay in one script so that
+one command regenerates the directory (qwen2_vl_golden's is 1500).
 """
 
 import argparse
