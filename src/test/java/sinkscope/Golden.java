@@ -47,7 +47,21 @@ public final class Golden {
 
     /** qwen2_5-vl-tiny-a as a complete checkpoint: its files plus the tokenizer files it names, in {@code target/}. */
     public static synchronized Path qwen25VlCheckpoint() {
-        Path src = qwen25Vl();
+        return withTokenizer(qwen25Vl());
+    }
+
+    /** The qwen3-vl-tiny-a layout; its tokenizer.json is qwen2-vl-tiny-a's ({@code tokenizer_from}). */
+    public static Path qwen3Vl() {
+        return dir("sinkscope.golden.qwen3vl", "golden/qwen3-vl-tiny-a");
+    }
+
+    /** qwen3-vl-tiny-a as a complete checkpoint in {@code target/golden/}. */
+    public static synchronized Path qwen3VlCheckpoint() {
+        return withTokenizer(qwen3Vl());
+    }
+
+    /** A golden directory's files plus the tokenizer files its manifest's {@code tokenizer_from} names, in {@code target/golden/}. */
+    private static Path withTokenizer(Path src) {
         Path dst = Path.of("target", "golden", src.getFileName().toString()).toAbsolutePath();
         try {
             Files.createDirectories(dst);

@@ -30,6 +30,8 @@ import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.qwen2vl.Qwen2Vl;
 import sinkscope.model.qwen2vl.Qwen2VlConfig;
+import sinkscope.model.qwen3vl.Qwen3Vl;
+import sinkscope.model.qwen3vl.Qwen3VlConfig;
 import sinkscope.sink.SampleStatistics;
 
 /**
@@ -154,27 +156,81 @@ public final class ForwardBench {
         return Qwen2VlConfig.parse(Path.of("<bench-forward>"), root);
     }
 
-    /** The benchmark's model: LLaVA-1.5's or Qwen2-VL's decoder (random weights). */
+    /**
+     * A Qwen3-VL config of the benchmark's decoder shape (Qwen3-VL's 24:20:20 split of {@code head_dim/2} into
+     * interleaved multimodal rotary sections, q/k norms, no biases, three DeepStack layers as Qwen3-VL-8B; a tiny
+     * vision tower, unused by the timing).
+     */
+    public static Qwen3VlConfig qwen3VlConfig(Settings s) {
+        int half = s.hidden / s.heads / 2;
+        int h = half * 20 / 64;
+        JsonObject rope = new JsonObject();
+        com.google.gson.JsonArray section = new com.google.gson.JsonArray();
+        section.add(half - 2 * h);
+        section.add(h);
+        section.add(h);
+        rope.add("mrope_section", section);
+        rope.addProperty("rope_theta", 5e6);
+        rope.addProperty("mrope_interleaved", true);
+        JsonObject text = new JsonObject();
+        text.addProperty("hidden_size", s.hidden);
+        text.addProperty("num_attention_heads", s.heads);
+        text.addProperty("num_key_value_heads", s.kvHeads);
+        text.addProperty("head_dim", s.hidden / s.heads);
+        text.addProperty("num_hidden_layers", s.layers);
+        text.addProperty("intermediate_size", s.intermediate);
+        text.addProperty("vocab_size", s.vocab);
+        text.addProperty("max_position_embeddings", Math.max(32768, s.seqLen() + s.decodeSteps + 8));
+        text.add("rope_parameters", rope);
+        JsonObject vision = new JsonObject();
+        vision.addProperty("depth", 3);
+        vision.addProperty("hidden_size", 32);
+        vision.addProperty("intermediate_size", 64);
+        vision.addProperty("num_heads", 2);
+        vision.addProperty("num_position_embeddings", 16);
+        vision.addProperty("out_hidden_size", s.hidden);
+        com.google.gson.JsonArray deepstack = new com.google.gson.JsonArray();
+        for (int k = 0; k < deepstackLayers(s); k++) {
+            deepstack.add(k);
+        }
+        vision.add("deepstack_visual_indexes", deepstack);
+        JsonObject root = new JsonObject();
+        root.addProperty("model_type", "qwen3_vl");
+        root.add("text_config", text);
+        root.add("vision_config", vision);
+        return Qwen3VlConfig.parse(Path.of("<bench-forward>"), root);
+    }
+
+    /** Qwen3-VL-8B's three DeepStack layers, or as many as the benchmark's decoder has. */
+    private static int deepstackLayers(Settings s) {
+        return Math.min(3, s.layers);
+    }
+
+    /** The benchmark's model: LLaVA-1.5's, Qwen2-VL's or Qwen3-VL's decoder (random weights). */
     private Lmm model(Settings s) {
         return switch (s.family) {
             case "llava" -> Llava.create(config(s), new RandomWeights(42, 0.02), device, dtype);
             case "qwen2_vl" -> Qwen2Vl.create(qwen2VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
-            default -> throw new IllegalArgumentException("--family expects llava or qwen2_vl, got '" + s.family + "'");
+            case "qwen3_vl" -> Qwen3Vl.create(qwen3VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
+            default -> throw new IllegalArgumentException("--family expects llava, qwen2_vl or qwen3_vl, got '" + s.family + "'");
         };
     }
 
-    /** The merged prompt: random embeddings with the image after the first eighth of the text (Qwen2-VL: a square grid and its 3-D positions). */
+    /**
+     * The merged prompt: random embeddings with the image after the first eighth of the text (Qwen2-VL, Qwen3-VL: a
+     * square grid and its 3-D positions; Qwen3-VL also three random DeepStack additions).
+     */
     private Merged merged(NDManager m) {
         Settings s = settings;
         NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32).toType(dtype, false);
         int start = s.textTokens / 8;
         int end = start + s.imageTokens;
-        if (!s.family.equals("qwen2_vl")) {
+        if (s.family.equals("llava")) {
             return new Merged(embeds, start, end);
         }
         int side = (int) Math.round(Math.sqrt(s.imageTokens));
         if (side * side != s.imageTokens) {
-            throw new IllegalArgumentException("--image-tokens " + s.imageTokens + " must be a square for qwen2_vl (e.g. 1296 = 36 x 36, a 1008 px image)");
+            throw new IllegalArgumentException("--image-tokens " + s.imageTokens + " must be a square for " + s.family + " (e.g. 1296 = 36 x 36)");
         }
         long[][] positions = Qwen2Vl.positionIds(s.seqLen(), start, side, side);
         long max = 0;
@@ -182,7 +238,9 @@ public final class ForwardBench {
             max = Math.max(max, p);
         }
         max = Math.max(max, positions[0][s.seqLen() - 1]);
-        return new Merged(embeds, start, end, positions, (int) (max + 1 - s.seqLen()));
+        NDArray deepstack = s.family.equals("qwen3_vl")
+                ? m.randomNormal(0f, 1f, new Shape(deepstackLayers(s), s.imageTokens, s.hidden), DataType.FLOAT32).toType(dtype, false).toDevice(device, false) : null;
+        return new Merged(embeds, start, end, positions, (int) (max + 1 - s.seqLen()), deepstack);
     }
 
     /** The malloc libtorch's CPU buffers come from: the preloaded library ({@code LD_PRELOAD}, jobs/sinkscope), else glibc. */

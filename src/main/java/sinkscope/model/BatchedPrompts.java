@@ -97,7 +97,8 @@ public final class BatchedPrompts implements AutoCloseable {
                 }
                 hook.queryPads = pads;
             }
-            NDArray hidden = lm.layers(NDArrays.concat(rows, 0), cache, step, hook, rope, mask(m, s, s, pads, lm.slidingWindow()));
+            NDArray hidden = lm.layers(NDArrays.concat(rows, 0), cache, step, hook, rope, mask(m, s, s, pads, lm.slidingWindow()),
+                    LlamaModel.imageAdditions(m, merged, pads, s));
             NDArray last = null;
             if (logits) {
                 last = lm.lastLogits(hidden);
@@ -154,7 +155,7 @@ public final class BatchedPrompts implements AutoCloseable {
                     padded[r][pads[i] + q] = ids == null ? q : ids[r][q];
                 }
             }
-            each.add(ids == null ? lm.rope().rows(m, padded) : lm.rope().rows(m, padded, lm.config().mropeSection()));
+            each.add(ids == null ? lm.rope().rows(m, padded) : lm.rope().rows(m, padded, lm.config().mropeSection(), lm.config().mropeInterleaved()));
         }
         return RotaryEmbedding.stack(each);
     }
@@ -194,7 +195,7 @@ public final class BatchedPrompts implements AutoCloseable {
             }
             ForwardStep step = new ForwardStep(index, k0, 1, -1, -1, lm.numLayers());
             NDArray hidden = lm.layers(lm.embedTokens(m, tokens), cache, step, hook, lm.rope().rows(m, positions),
-                    mask(m, 1, k0 + 1, pads, lm.slidingWindow()));
+                    mask(m, 1, k0 + 1, pads, lm.slidingWindow()), null);
             NDArray logits = lm.lastLogits(hidden);
             hidden.close(); // unregistered by the layers, and grown from the embedding in the weights' manager
             NDScope.unregister(logits);

@@ -6,6 +6,18 @@ import java.nio.file.Path;
 
 /** Typed access to one config.json object ({@code prefix} names it in errors, e.g. {@code text_config.}) with errors naming file and field. */
 public record JsonFields(Path file, JsonObject o, String prefix) {
+
+    /** The JSON object of {@code file}, or an error naming the file ("cannot read config", "not a JSON object"). */
+    public static JsonObject read(Path file) {
+        try {
+            return com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file)).getAsJsonObject();
+        } catch (java.io.IOException e) {
+            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
+        }
+    }
+
     public boolean has(String k) {
         return o.has(k);
     }

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
 /**
  * LlamaAttention, eager: {@code [q, k, v] = x [W_q; W_k; W_v]^T (+ [b_q; b_k; b_v])} as one product (the three
  * checkpoint projections stacked at load; {@link #qProj()} etc. are views of the stacked weight), split into heads,
- * RoPE on q and k (one product with the step's rotary matrix when decoding one row), keys/values written into the
+ * (Qwen3: each head of q and k RMS-normalised over {@code head_dim}), RoPE on q and k (one product with the step's rotary matrix when decoding one row), keys/values written into the
  * cache, {@code A = softmax(q k^T / sqrt(d) + mask)} in float32, then {@code o_proj(A v)}. With grouped-query
  * attention the {@code r = heads/kvHeads} query heads of kv head {@code g} ({@code g*r .. g*r+r-1}, HF's repeat_kv) are
  * multiplied with that head's keys and values as one [r*Q, d] block, without repeating the cache. The hook sees and
@@ -35,9 +35,16 @@ public final class LlamaAttention {
     private final int headDim;
     private final NDArray scale;
     private final int slidingWindow;
+    private final RmsNorm qNorm;
+    private final RmsNorm kNorm;
 
     /** {@code qkvProj} = {@link Linear#concat} of q_proj, k_proj, v_proj. */
     LlamaAttention(Linear qkvProj, Linear oProj, int heads, int kvHeads, int headDim, int slidingWindow) {
+        this(qkvProj, oProj, heads, kvHeads, headDim, slidingWindow, null, null);
+    }
+
+    /** With Qwen3's per-head {@code q_norm} and {@code k_norm} (RMSNorm over {@code head_dim}, before the rotary), or null for none. */
+    LlamaAttention(Linear qkvProj, Linear oProj, int heads, int kvHeads, int headDim, int slidingWindow, RmsNorm qNorm, RmsNorm kNorm) {
         this.qkvProj = qkvProj;
         long q = (long) heads * headDim;
         long kv = (long) kvHeads * headDim;
@@ -49,6 +56,8 @@ public final class LlamaAttention {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.slidingWindow = slidingWindow;
+        this.qNorm = qNorm;
+        this.kNorm = kNorm;
         // sqrt(d) as a float32 0-dim array beside the weights: the bits of the Python scalar, made once
         this.scale = qkvProj.weight().getManager().create((float) Math.sqrt(headDim));
     }
@@ -82,7 +91,11 @@ public final class LlamaAttention {
         // [B, n, Q, d]: one row needs no transpose ([B, 1, n, d] and [B, n, 1, d] are the same memory)
         NDArray qkv = project(x);
         NDArray all = q == 1 ? qkv.reshape(b, n, 1, headDim) : qkv.reshape(b, q, n, headDim).transpose(0, 2, 1, 3);
-        NDArray rotated = rope.apply(Torch.narrow(all, 1, 0, heads + kvHeads));
+        NDArray qk = Torch.narrow(all, 1, 0, heads + kvHeads);
+        if (qNorm != null) {
+            qk = qNorm.forward(Torch.narrow(qk, 1, 0, heads)).concat(kNorm.forward(Torch.narrow(qk, 1, heads, heads + kvHeads)), 1);
+        }
+        NDArray rotated = rope.apply(qk);
         NDArray[] kv = cache.append(layer, Torch.narrow(rotated, 1, heads, heads + kvHeads), Torch.narrow(all, 1, heads + kvHeads, n));
         NDArray keys = kv[0];
         NDArray values = kv[1];

@@ -53,7 +53,9 @@ public final class LlamaModel {
                     Linear.load(ck, m, l + "self_attn.k_proj", d, kv, bias, dtype, device),
                     Linear.load(ck, m, l + "self_attn.v_proj", d, kv, bias, dtype, device)),
                     Linear.load(ck, m, l + "self_attn.o_proj", c.numAttentionHeads() * hd, d, outBias, dtype, device),
-                    c.numAttentionHeads(), c.numKeyValueHeads(), hd, c.slidingWindow());
+                    c.numAttentionHeads(), c.numKeyValueHeads(), hd, c.slidingWindow(),
+                    c.qkNorm() ? RmsNorm.of(ck.load(m, l + "self_attn.q_norm.weight", dtype, device, hd), c.rmsNormEps()) : null,
+                    c.qkNorm() ? RmsNorm.of(ck.load(m, l + "self_attn.k_norm.weight", dtype, device, hd), c.rmsNormEps()) : null);
             LlamaMlp mlp = new LlamaMlp(Linear.concat(
                     Linear.load(ck, m, l + "mlp.gate_proj", d, c.intermediateSize(), false, dtype, device),
                     Linear.load(ck, m, l + "mlp.up_proj", d, c.intermediateSize(), false, dtype, device)),
@@ -143,15 +145,16 @@ public final class LlamaModel {
 
     /** The decoder layers with explicit rotary {@code rows} (cos/sin [Q, headDim]) for the query rows. */
     public NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows) {
-        return layers(inputs, cache, step, hook, rows, null);
+        return layers(inputs, cache, step, hook, rows, null, null);
     }
 
     /**
      * The decoder layers with explicit rotary {@code rows} (cos/sin [Q, headDim], or [B, 1, Q, headDim] per batch row)
      * and, when non-null, the additive attention {@code mask} (float32, broadcast to [B, H, Q, K]) in place of the
-     * causal one.
+     * causal one; {@code after[l]} (when given, [B, Q, D] or broadcastable) is added to the output of layer {@code l}
+     * before layer {@code l + 1} (and its hook) sees it: Qwen3-VL's DeepStack, zero outside the image rows.
      */
-    NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows, NDArray mask) {
+    NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows, NDArray mask, NDArray[] after) {
         if (hook != null) {
             hook.onStep(step);
         }
@@ -164,6 +167,9 @@ public final class LlamaModel {
                     hook.onLayerInput(l, hidden, step);
                 }
                 next = layers[l].forward(l, hidden, rows, cache, step, hook, mask);
+                if (after != null && l < after.length && after[l] != null) {
+                    next = next.add(after[l]);
+                }
                 NDScope.unregister(next);
             }
             if (hidden != inputs) {
@@ -172,6 +178,38 @@ public final class LlamaModel {
             hidden = next;
         }
         return hidden;
+    }
+
+    /**
+     * The per-layer additions of a batch of merged prompts ({@link Merged#imageAdditions()}) as dense [B, S, D] arrays,
+     * prompt {@code b}'s image rows starting at {@code pads[b] + imageStart}; null when no prompt has any.
+     */
+    static NDArray[] imageAdditions(NDManager m, java.util.List<Merged> merged, int[] pads, int s) {
+        int k = 0;
+        for (Merged x : merged) {
+            k = Math.max(k, x.imageAdditions() == null ? 0 : (int) x.imageAdditions().getShape().get(0));
+        }
+        if (k == 0) {
+            return null;
+        }
+        NDArray[] out = new NDArray[k];
+        for (int l = 0; l < k; l++) {
+            NDList rows = new NDList();
+            for (int b = 0; b < merged.size(); b++) {
+                Merged x = merged.get(b);
+                NDArray e = x.inputsEmbeds();
+                long d = e.getShape().get(2);
+                NDArray row = m.zeros(new ai.djl.ndarray.types.Shape(1, s, d), e.getDataType()).toDevice(e.getDevice(), false);
+                if (x.imageAdditions() != null && l < x.imageAdditions().getShape().get(0)) {
+                    int start = pads[b] + x.imageStart();
+                    NDArray add = x.imageAdditions().get(l).toType(e.getDataType(), false).toDevice(e.getDevice(), false).expandDims(0);
+                    row = NDArrays.concat(new NDList(Torch.narrow(row, 1, 0, start), add, Torch.narrow(row, 1, start + x.imageEnd() - x.imageStart(), s)), 1);
+                }
+                rows.add(row);
+            }
+            out[l] = rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
+        }
+        return out;
     }
 
     /** The sliding window of the decoder's attention (0: none). */
@@ -209,8 +247,12 @@ public final class LlamaModel {
         ForwardStep step = new ForwardStep(-1, 0, merged.length(), merged.imageStart(), merged.imageEnd(), numLayers());
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray hidden = merged.positionIds() == null ? layers(merged.inputsEmbeds(), cache, step, hook)
-                    : layers(merged.inputsEmbeds(), cache, step, hook, rope.rows(m, merged.positionIds(), config.mropeSection()));
+            if (merged.positionIds() == null && merged.length() > rope.maxPositions()) {
+                throw new IllegalArgumentException("sequence of " + merged.length() + " positions exceeds max_position_embeddings " + rope.maxPositions());
+            }
+            RotaryEmbedding.Rows rows = merged.positionIds() == null ? rope.rows(0, merged.length())
+                    : rope.rows(m, merged.positionIds(), config.mropeSection(), config.mropeInterleaved());
+            NDArray hidden = layers(merged.inputsEmbeds(), cache, step, hook, rows, null, imageAdditions(m, java.util.List.of(merged), new int[1], merged.length()));
             NDArray logits = lastLogits(hidden).get(0);
             NDScope.unregister(hidden, logits);
             hidden.attach(m);

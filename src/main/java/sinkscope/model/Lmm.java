@@ -52,7 +52,11 @@ public interface Lmm extends AutoCloseable {
      */
     Inputs encode(NDManager m, String prompt, NDArray pixelValues, long[] imageGridThw);
 
-    /** The projected image features [N, D] that replace the image placeholder, attached to {@code m}. */
+    /**
+     * The projected image features [N, D] that replace the image placeholder, attached to {@code m}; a tower that also
+     * feeds decoder layers gives [1 + k, N, D], those features then the k additions {@link #merge} hands to the prefill
+     * ({@link Merged#imageAdditions()}, Qwen3-VL's DeepStack). Callers pass them to {@link #merge} unchanged.
+     */
     NDArray imageFeatures(NDManager m, Inputs inputs);
 
     /** Embeds the prompt and puts {@code features} (null: no image) in the image rows. */

@@ -118,6 +118,45 @@ public final class RotaryEmbedding {
      * head use the same angles. With equal rows this is the 1-D rotary at those positions.
      */
     public Rows rows(NDManager m, long[][] positions, int[] section) {
+        return rows(m, positions, section, false);
+    }
+
+    /**
+     * The multimodal rotary rows with the sections contiguous ({@code interleaved} false: as above) or, as Qwen3-VL's
+     * {@code mrope_interleaved}, spread over the frequencies: frequency {@code j} turns with row h when
+     * {@code j % 3 == 1} and {@code j < 3 section[1]}, with row w when {@code j % 3 == 2} and {@code j < 3 section[2]},
+     * else with row t; {@code angle[q, j] = positions[row(j)][q] * inv_freq_j} in float32 (HF's
+     * {@code recomposition_frequencies}).
+     */
+    public Rows rows(NDManager m, long[][] positions, int[] section, boolean interleaved) {
+        if (!interleaved) {
+            return contiguousRows(m, positions, section);
+        }
+        int sum = 0;
+        for (int s : section) {
+            sum += s;
+        }
+        if (section.length != 3 || sum != half) {
+            throw new IllegalArgumentException("mrope_section " + java.util.Arrays.toString(section) + " must be 3 sections summing to head_dim/2 = " + half);
+        }
+        int q = positions[0].length;
+        float[][] masks = new float[3][half];
+        for (int j = 0; j < half; j++) {
+            int axis = j % 3 == 1 && j < 3 * section[1] ? 1 : j % 3 == 2 && j < 3 * section[2] ? 2 : 0;
+            masks[axis][j] = 1;
+        }
+        NDArray freqs = null;
+        for (int a = 0; a < 3; a++) {
+            NDArray pos = m.create(positions[a % positions.length]).toDevice(invFreq.getDevice(), false).toType(DataType.FLOAT32, false).reshape(q, 1);
+            // each angle one float32 product, as HF's; the 0/1 masks pick the axis exactly
+            NDArray part = pos.matMul(invFreq.reshape(1, half)).mul(m.create(masks[a]).toDevice(invFreq.getDevice(), false).reshape(1, half));
+            freqs = freqs == null ? part : freqs.add(part);
+        }
+        NDArray emb = freqs.concat(freqs, 1);
+        return withMatrix(emb.cos().toType(cos.getDataType(), false), emb.sin().toType(cos.getDataType(), false));
+    }
+
+    private Rows contiguousRows(NDManager m, long[][] positions, int[] section) {
         int q = positions[0].length;
         NDList parts = new NDList();
         int at = 0;

@@ -12,6 +12,12 @@ package sinkscope.model;
  * @param mropeSection Qwen2-VL's multimodal rotary sections {t, h, w} over the {@code head_dim/2} frequencies, or
  *     null for the 1-D rotary of LLaMA
  * @param slidingWindow attention window in tokens (0 = none)
+ * @param headDim width of one attention head (Qwen3's explicit {@code head_dim}; {@code hidden_size / heads} elsewhere)
+ * @param qkNorm whether q and k get an RMSNorm over each head's {@code head_dim} before the rotary ({@code q_norm},
+ *     {@code k_norm} of Qwen3)
+ * @param mropeInterleaved whether the multimodal rotary's sections are interleaved over the frequencies (Qwen3-VL:
+ *     frequency {@code j} turns with h when {@code j % 3 == 1, j < 3 h}, with w when {@code j % 3 == 2, j < 3 w}, else
+ *     with t) rather than contiguous (Qwen2-VL)
  */
 public record TextConfig(
         int vocabSize,
@@ -31,10 +37,18 @@ public record TextConfig(
         int[] eosTokenIds,
         String nameOrPath,
         int[] mropeSection,
-        int slidingWindow) {
+        int slidingWindow,
+        int headDim,
+        boolean qkNorm,
+        boolean mropeInterleaved) {
 
-    public int headDim() {
-        return hiddenSize / numAttentionHeads;
+    /** A LLaMA / Qwen2 / Mistral decoder: {@code head_dim = hidden_size / heads}, no q/k norms, contiguous M-RoPE sections. */
+    public TextConfig(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads, int numKeyValueHeads,
+            String hiddenAct, int maxPositionEmbeddings, double rmsNormEps, double ropeTheta, boolean attentionBias, boolean outputBias,
+            boolean tieWordEmbeddings, int bosTokenId, int[] eosTokenIds, String nameOrPath, int[] mropeSection, int slidingWindow) {
+        this(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, hiddenAct, maxPositionEmbeddings,
+                rmsNormEps, ropeTheta, attentionBias, outputBias, tieWordEmbeddings, bosTokenId, eosTokenIds, nameOrPath, mropeSection, slidingWindow,
+                hiddenSize / numAttentionHeads, false, false);
     }
 
     /** The config's {@code eos_token_id} (the first of {@link #eosTokenIds}). */
@@ -55,9 +69,10 @@ public record TextConfig(
     /** Parameters of the decoder with its embedding and lm_head. */
     public long parameterCount() {
         long d = hiddenSize;
-        long kv = (long) numKeyValueHeads * headDim();
-        long biases = (attentionBias ? d + 2 * kv : 0) + (outputBias ? d : 0);
-        long perLayer = d * d * 2 + d * kv * 2 + 3 * d * intermediateSize + 2 * d + biases;
+        long q = (long) numAttentionHeads * headDim;
+        long kv = (long) numKeyValueHeads * headDim;
+        long biases = (attentionBias ? q + 2 * kv : 0) + (outputBias ? d : 0);
+        long perLayer = d * q * 2 + d * kv * 2 + 3 * d * intermediateSize + 2 * d + biases + (qkNorm ? 2L * headDim : 0);
         long embed = (long) vocabSize * d;
         return perLayer * numHiddenLayers + embed * (tieWordEmbeddings ? 1 : 2) + d;
     }

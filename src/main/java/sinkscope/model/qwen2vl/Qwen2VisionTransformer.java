@@ -2,10 +2,7 @@ package sinkscope.model.qwen2vl;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +11,7 @@ import sinkscope.model.LayerNorm;
 import sinkscope.model.Linear;
 import sinkscope.model.RmsNorm;
 import sinkscope.model.Weights;
+import sinkscope.model.qwenvl.VisionAttention;
 
 /**
  * The vision transformer of Qwen2-VL ({@code Qwen2VisionTransformerPretrainedModel}) and Qwen2.5-VL
@@ -22,9 +20,7 @@ import sinkscope.model.Weights;
  * <ol>
  *   <li>{@code patch_embed}: a Conv3d with kernel = stride = (T, P, P) and no bias, i.e. each flattened patch row
  *       [C T P P] times the kernel.</li>
- *   <li>2-D rotary: patch {@code (r, c)} (the processor's merge-block order) gets angles
- *       {@code [r f, c f, r f, c f]} with {@code f_i = 1 / theta^(2i / (d/2))}, {@code i < d/4} (theta 10000), applied in float32 as
- *       {@code q cos + rotate_half(q) sin} to q and k of every block.</li>
+ *   <li>2-D rotary ({@link VisionAttention}, theta 10000) on q and k of every block.</li>
  *   <li>Blocks (pre-norm): {@code x += proj(attn(norm1(x)))}, {@code x += mlp(norm2(x))}. Qwen2-VL: LayerNorm
  *       (eps 1e-6), {@code fc2(act(fc1))}; Qwen2.5-VL: RMSNorm (eps 1e-6), {@code down(act(gate) * up)} with biases.
  *       Attention: {@code qkv} with bias, {@code softmax(q k^T * d^-1/2)} in float32, no mask, within each attention
@@ -97,9 +93,7 @@ public final class Qwen2VisionTransformer {
         Norm lnQ = c.qwen25() ? rms(w, m, prefix + "merger.ln_q", d, dtype, device) : layerNorm(w, m, prefix + "merger.ln_q", d, dtype, device);
         Linear mlp0 = Linear.load(w, m, prefix + "merger.mlp.0", merged, merged, true, dtype, device);
         Linear mlp2 = Linear.load(w, m, prefix + "merger.mlp.2", merged, v.outHiddenSize(), true, dtype, device);
-        int spatial = v.headDim() / 2;
-        NDArray exponent = m.arange(0, spatial, 2, DataType.INT64).toType(DataType.FLOAT32, false).div((float) spatial);
-        NDArray invFreq = m.create(1f).div(m.create((float) v.ropeTheta()).pow(exponent)).toDevice(device, false);
+        NDArray invFreq = VisionAttention.invFreq(m, v.headDim(), v.ropeTheta(), device);
         return new Qwen2VisionTransformer(v, c.qwen25(), patchEmbed, blocks, lnQ, mlp0, mlp2, invFreq);
     }
 
@@ -134,20 +128,7 @@ public final class Qwen2VisionTransformer {
         NDArray x = pixels.toType(patchEmbed.getDataType(), false).toDevice(patchEmbed.getDevice(), false).matMul(patchEmbed.transpose());
         NDArray embeddings = keepStates ? x : null;
 
-        // rotary positions (row, col) of every patch in the processor's merge-block order
-        long[][] pos = new long[2][n];
-        int k = 0;
-        for (int bh = 0; bh < gh / mm; bh++) {
-            for (int bw = 0; bw < gw / mm; bw++) {
-                for (int mh = 0; mh < mm; mh++) {
-                    for (int mw = 0; mw < mm; mw++) {
-                        pos[0][k] = (long) bh * mm + mh;
-                        pos[1][k] = (long) bw * mm + mw;
-                        k++;
-                    }
-                }
-            }
-        }
+        long[][] pos = VisionAttention.positions(gh, gw, mm);
         long[] window = null;
         List<int[]> windows = List.of(new int[] {0, n});
         if (qwen25) {
@@ -165,19 +146,15 @@ public final class Qwen2VisionTransformer {
             pos = permuted;
             x = permuteUnits(x, window, unit);
         }
-        NDArray rows = sm.create(pos[0]).toDevice(invFreq.getDevice(), false).toType(DataType.FLOAT32, false).reshape(n, 1).mul(invFreq.reshape(1, -1));
-        NDArray cols = sm.create(pos[1]).toDevice(invFreq.getDevice(), false).toType(DataType.FLOAT32, false).reshape(n, 1).mul(invFreq.reshape(1, -1));
-        NDArray angles = rows.concat(cols, 1);
-        angles = angles.concat(angles, 1); // [n, d]
-        NDArray cos = angles.cos().expandDims(1); // [n, 1, d]
-        NDArray sin = angles.sin().expandDims(1);
+        NDArray[] rotary = VisionAttention.rotary(sm, pos, invFreq);
 
         List<NDArray> outputs = new ArrayList<>();
         List<int[]> whole = List.of(new int[] {0, n});
         for (int b = 0; b < blocks.length; b++) {
             Block blk = blocks[b];
             List<int[]> segments = qwen25 && !config.fullAttention(b) ? windows : whole;
-            x = x.add(attention(blk, blk.norm1().forward(x), cos, sin, segments));
+            x = x.add(VisionAttention.forward(blk.qkv(), blk.proj(), blk.norm1().forward(x), rotary[0], rotary[1], segments, config.numHeads(),
+                    config.headDim(), scale));
             NDArray h = blk.norm2().forward(x);
             NDArray mlp = qwen25 ? blk.down().forward(Activations.apply(config.hiddenAct(), blk.gate().forward(h)).mul(blk.up().forward(h)))
                     : blk.fc2().forward(Activations.apply(config.hiddenAct(), blk.fc1().forward(h)));
@@ -202,40 +179,6 @@ public final class Qwen2VisionTransformer {
         long n = x.getShape().get(0);
         NDArray units = x.reshape(n / unit, unit, -1);
         return units.get(x.getManager().create(index).toDevice(x.getDevice(), false)).reshape(n, -1);
-    }
-
-    private NDArray attention(Block blk, NDArray x, NDArray cos, NDArray sin, List<int[]> segments) {
-        long n = x.getShape().get(0);
-        int heads = config.numHeads();
-        int hd = config.headDim();
-        NDArray qkv = blk.qkv().forward(x).reshape(n, 3, heads, hd);
-        DataType dt = x.getDataType();
-        NDArray q = rotate(qkv.get(new NDIndex(":, 0")).toType(DataType.FLOAT32, false), cos, sin).toType(dt, false);
-        NDArray k = rotate(qkv.get(new NDIndex(":, 1")).toType(DataType.FLOAT32, false), cos, sin).toType(dt, false);
-        NDArray v = qkv.get(new NDIndex(":, 2"));
-        // [heads, n, hd]
-        q = q.transpose(1, 0, 2);
-        k = k.transpose(1, 0, 2);
-        v = v.transpose(1, 0, 2);
-        NDList outs = new NDList();
-        for (int[] s : segments) {
-            NDIndex range = new NDIndex(":, {}:{}", s[0], s[1]);
-            NDArray qs = segments.size() == 1 ? q : q.get(range);
-            NDArray ks = segments.size() == 1 ? k : k.get(range);
-            NDArray vs = segments.size() == 1 ? v : v.get(range);
-            NDArray scores = qs.matMul(ks.transpose(0, 2, 1)).mul(scale.toType(qs.getDataType(), false));
-            NDArray attn = scores.toType(DataType.FLOAT32, false).softmax(-1).toType(vs.getDataType(), false);
-            outs.add(attn.matMul(vs));
-        }
-        NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 1);
-        return blk.proj().forward(out.transpose(1, 0, 2).reshape(n, (long) heads * hd));
-    }
-
-    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
-        NDArray a = x.get(new NDIndex("..., :{}", half));
-        NDArray b = x.get(new NDIndex("..., {}:", half));
-        return x.mul(cos).add(b.neg().concat(a, -1).mul(sin));
     }
 
     /** Qwen2.5-VL's window order of the merge units and the row ranges [start, end) of the windows in that order. */

@@ -1,15 +1,13 @@
 package sinkscope.model.qwen2vl;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.JsonFields;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.TextConfig;
+import sinkscope.model.qwenvl.VisionShape;
 
 /**
  * {@code config.json} of a Qwen2-VL ({@code model_type qwen2_vl}) or Qwen2.5-VL ({@code qwen2_5_vl}) checkpoint, in
@@ -19,8 +17,9 @@ import sinkscope.model.TextConfig;
  *
  * @param qwen25 whether this is Qwen2.5-VL (RMSNorm and SwiGLU vision blocks, window attention)
  * @param imageTokenId {@code <|image_pad|>}
+ * @param videoTokenId {@code <|video_pad|>} (refused in prompts: still images only)
  */
-public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionConfig vision, int imageTokenId, int visionStartTokenId,
+public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionConfig vision, int imageTokenId, int videoTokenId, int visionStartTokenId,
         int visionEndTokenId, String torchDtype) implements ModelConfig {
 
     /**
@@ -34,15 +33,10 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
      * @param ropeTheta base of the 2-D rotary ({@code rope_parameters.rope_theta}, 10000 by default)
      */
     public record VisionConfig(int depth, int embedDim, int outHiddenSize, int numHeads, int mlpHidden, String hiddenAct, int patchSize,
-            int temporalPatchSize, int spatialMergeSize, int inChannels, int windowSize, int[] fullAttentionBlocks, double ropeTheta) {
+            int temporalPatchSize, int spatialMergeSize, int inChannels, int windowSize, int[] fullAttentionBlocks, double ropeTheta) implements VisionShape {
 
         public int headDim() {
             return embedDim / numHeads;
-        }
-
-        /** Values of one flattened patch: {@code C * T * P * P}. */
-        public int patchDim() {
-            return inChannels * temporalPatchSize * patchSize * patchSize;
         }
 
         public boolean fullAttention(int block) {
@@ -103,15 +97,7 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     }
 
     public static Qwen2VlConfig load(Path file) {
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
-        return parse(file, root);
+        return parse(file, JsonFields.read(file));
     }
 
     private static double visionTheta(JsonFields v) {
@@ -221,7 +207,8 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         if (qwen25 && vision.windowSize() % (vision.patchSize() * vision.spatialMergeSize()) != 0) {
             throw CheckpointException.of(file, "field 'vision_config.window_size' " + vision.windowSize() + " must be a multiple of patch_size x spatial_merge_size");
         }
-        return new Qwen2VlConfig(file, qwen25, text, vision, top.integer("image_token_id", 151655), top.integer("vision_start_token_id", 151652),
+        return new Qwen2VlConfig(file, qwen25, text, vision, top.integer("image_token_id", 151655), top.integer("video_token_id", 151656),
+                top.integer("vision_start_token_id", 151652),
                 top.integer("vision_end_token_id", 151653), top.str("torch_dtype", top.str("dtype", t.str("torch_dtype", "bfloat16"))));
     }
 }

@@ -1,7 +1,6 @@
 package sinkscope.model.qwen2vl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -35,6 +34,7 @@ import sinkscope.model.Prefill;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
+import sinkscope.model.qwenvl.QwenVlGoldenChecks;
 import sinkscope.sink.SinkScore;
 
 /**
@@ -112,17 +112,7 @@ class Qwen2VlGoldenTest {
             }
 
             Merged merged = model.merge(m, inputs, vision.features());
-            assertEquals(sample.get("image_start").getAsInt(), merged.imageStart(), name + " image_start");
-            assertEquals(sample.get("image_end").getAsInt(), merged.imageEnd(), name + " image_end");
-            assertEquals(sample.getAsJsonArray("merged_grid_hw").get(0).getAsInt(), inputs.gridRows(), name + " grid rows");
-            assertEquals(sample.getAsJsonArray("merged_grid_hw").get(1).getAsInt(), inputs.gridCols(), name + " grid cols");
-            got.put("decoder.inputs_embeds", merged.inputsEmbeds().toFloatArray());
-            long[] flat = new long[3 * merged.length()];
-            for (int a = 0; a < 3; a++) {
-                System.arraycopy(merged.positionIds()[a], 0, flat, a * merged.length(), merged.length());
-            }
-            gotIds.put("position_ids", flat);
-            gotIds.put("rope_deltas", new long[] {merged.ropeDelta()});
+            QwenVlGoldenChecks.merged(name, sample, inputs, merged, got, gotIds);
 
             int[] dims = ints(manifest.getAsJsonObject("sink").getAsJsonArray("dims"));
             try (Capture capture = new Capture(m, true, true); KvCache cache = new KvCache(model.numLayers())) {

@@ -19,6 +19,7 @@ import sinkscope.data.PromptTemplate;
 import sinkscope.model.ImageProcessingException;
 import sinkscope.model.RgbImage;
 import sinkscope.model.SafeTensors;
+import sinkscope.model.qwenvl.QwenVlImageProcessor;
 
 /**
  * The Qwen2-VL image processor against HF's PIL path ({@code preprocess.safetensors}: the smart-resized uint8 image
@@ -32,14 +33,14 @@ class Qwen2VlImageProcessorTest {
         Path dir = Golden.qwen2Vl();
         JsonObject manifest = Golden.manifest(dir);
         Qwen2VlConfig config = Qwen2VlConfig.load(dir.resolve("config.json"));
-        Qwen2VlImageProcessor processor = Qwen2VlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision());
+        QwenVlImageProcessor processor = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision());
         JsonObject pre = manifest.getAsJsonObject("preprocess_file");
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonElement e : pre.getAsJsonArray("images")) {
             JsonObject img = e.getAsJsonObject();
             int i = img.get("image_index").getAsInt();
             tests.add(DynamicTest.dynamicTest(img.get("file").getAsString() + " (" + img.get("note").getAsString() + ")", () -> {
-                Qwen2VlImageProcessor.Result r = processor.process(RgbImage.of(new ImageDecoder().decode(dir.resolve(img.get("file").getAsString()))));
+                QwenVlImageProcessor.Result r = processor.process(RgbImage.of(new ImageDecoder().decode(dir.resolve(img.get("file").getAsString()))));
                 try (SafeTensors st = SafeTensors.open(dir.resolve(pre.get("file").getAsString()))) {
                     long[] hw = st.longs("image" + i + ".resized_hw");
                     assertEquals(hw[0], r.resized().height(), "resized height");
@@ -73,17 +74,17 @@ class Qwen2VlImageProcessorTest {
     @Test
     void smartResizeAsHf() {
         // expected values from transformers 5.18's smart_resize (image_processing_pil_qwen2_vl.py) run on the same inputs
-        Qwen2VlImageProcessor p = new Qwen2VlImageProcessor(56 * 56, 12845056, 14, 2, 2, 1 / 255.0, new double[] {0, 0, 0}, new double[] {1, 1, 1},
+        QwenVlImageProcessor p = new QwenVlImageProcessor(56 * 56, 12845056, 14, 2, 2, 1 / 255.0, new double[] {0, 0, 0}, new double[] {1, 1, 1},
                 true, true, true);
         assertArrayEquals(new int[] {1008, 1008}, p.smartResize(1000, 1000)); // round(1000 / 28) = 36: Qwen2-VL-7B's 36 x 36 = 1296 tokens
         assertArrayEquals(new int[] {56, 112}, p.smartResize(70, 126)); // 2.5 and 4.5 round to even
-        Qwen2VlImageProcessor capped = p.withPixels(0, 28 * 28 * 1280);
+        QwenVlImageProcessor capped = p.withPixels(0, 28 * 28 * 1280);
         assertArrayEquals(new int[] {980, 980}, capped.smartResize(1000, 1000)); // 1008^2 > max_pixels: beta = sqrt(1e6 / 1003520)
         assertArrayEquals(new int[] {1148, 840}, capped.smartResize(4000, 3000));
         ImageProcessingException wide = assertThrows(ImageProcessingException.class, () -> p.smartResize(10, 2500));
         assertTrue(wide.getMessage().contains("aspect ratio"), wide.getMessage());
         // 28 x 2800 at max_pixels 3136: HF's floor(...) gives 28 x 560 = 15680 pixels, still above the limit: refused, not run
-        Qwen2VlImageProcessor small = p.withPixels(28 * 28, 28 * 28 * 4);
+        QwenVlImageProcessor small = p.withPixels(28 * 28, 28 * 28 * 4);
         ImageProcessingException big = assertThrows(ImageProcessingException.class, () -> small.smartResize(28, 2800));
         assertTrue(big.getMessage().contains("max_pixels"), big.getMessage());
     }

@@ -1,4 +1,4 @@
-package sinkscope.model.qwen2vl;
+package sinkscope.model.qwenvl;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -12,7 +12,8 @@ import sinkscope.model.PillowResize;
 import sinkscope.model.RgbImage;
 
 /**
- * Hugging Face's {@code Qwen2VLImageProcessor} with PIL (transformers 5), for one still image.
+ * Hugging Face's {@code Qwen2VLImageProcessor} with PIL (transformers 5), for one still image: Qwen2-VL, Qwen2.5-VL
+ * (patch 14) and Qwen3-VL (patch 16), the sizes checked against the tower's ({@link VisionShape}).
  *
  * <ol>
  *   <li>{@code smart_resize} with {@code factor = patch_size * merge_size}: {@code h' = round(h / f) f},
@@ -29,7 +30,7 @@ import sinkscope.model.RgbImage;
  *       {@code image_grid_thw = (1, gh, gw)} with {@code gh = h' / P}.</li>
  * </ol>
  */
-public final class Qwen2VlImageProcessor {
+public final class QwenVlImageProcessor {
     /** One processed image: the resized uint8 image, the flattened patches and the grid in patches. */
     public record Result(RgbImage resized, float[] pixelValues, int patches, int patchDim, long[] gridThw) {}
 
@@ -45,7 +46,7 @@ public final class Qwen2VlImageProcessor {
     private final boolean doRescale;
     private final boolean doNormalize;
 
-    public Qwen2VlImageProcessor(int minPixels, int maxPixels, int patchSize, int temporalPatchSize, int mergeSize, double rescaleFactor,
+    public QwenVlImageProcessor(int minPixels, int maxPixels, int patchSize, int temporalPatchSize, int mergeSize, double rescaleFactor,
             double[] mean, double[] std, boolean doResize, boolean doRescale, boolean doNormalize) {
         this.minPixels = minPixels;
         this.maxPixels = maxPixels;
@@ -61,7 +62,10 @@ public final class Qwen2VlImageProcessor {
     }
 
     /** {@code preprocessor_config.json} (min/max pixels as {@code min_pixels}/{@code max_pixels} or {@code size}), checked against the vision config. */
-    public static Qwen2VlImageProcessor load(Path file, Qwen2VlConfig.VisionConfig vision) {
+    public static QwenVlImageProcessor load(Path file, VisionShape vision) {
+        int patchSize = vision.patchSize();
+        int temporalPatchSize = vision.temporalPatchSize();
+        int spatialMergeSize = vision.spatialMergeSize();
         JsonObject o = new JsonObject();
         if (Files.isRegularFile(file)) {
             try {
@@ -75,12 +79,12 @@ public final class Qwen2VlImageProcessor {
         JsonFields s = size == null ? null : new JsonFields(file, size, "size.");
         int min = f.integer("min_pixels", s == null ? 56 * 56 : s.integer("shortest_edge", s.integer("min_pixels", 56 * 56)));
         int max = f.integer("max_pixels", s == null ? 28 * 28 * 1280 : s.integer("longest_edge", s.integer("max_pixels", 28 * 28 * 1280)));
-        int patch = f.integer("patch_size", vision.patchSize());
-        int temporal = f.integer("temporal_patch_size", vision.temporalPatchSize());
-        int merge = f.integer("merge_size", vision.spatialMergeSize());
-        if (patch != vision.patchSize() || temporal != vision.temporalPatchSize() || merge != vision.spatialMergeSize()) {
+        int patch = f.integer("patch_size", patchSize);
+        int temporal = f.integer("temporal_patch_size", temporalPatchSize);
+        int merge = f.integer("merge_size", spatialMergeSize);
+        if (patch != patchSize || temporal != temporalPatchSize || merge != spatialMergeSize) {
             throw CheckpointException.of(file, "patch_size/temporal_patch_size/merge_size " + patch + "/" + temporal + "/" + merge
-                    + " do not match config.json's vision_config " + vision.patchSize() + "/" + vision.temporalPatchSize() + "/" + vision.spatialMergeSize());
+                    + " do not match config.json's vision_config " + patchSize + "/" + temporalPatchSize + "/" + spatialMergeSize);
         }
         if (f.integer("resample", 3) != 3) {
             throw CheckpointException.of(file, "field 'resample' must be 3 (PIL BICUBIC)");
@@ -89,7 +93,7 @@ public final class Qwen2VlImageProcessor {
         if (max < min) {
             throw CheckpointException.of(file, "max_pixels " + max + " is below min_pixels " + min);
         }
-        return new Qwen2VlImageProcessor(min, max, patch, temporal, merge, f.number("rescale_factor", 1 / 255.0),
+        return new QwenVlImageProcessor(min, max, patch, temporal, merge, f.number("rescale_factor", 1 / 255.0),
                 channels(f, o, "image_mean", new double[] {0.48145466, 0.4578275, 0.40821073}),
                 channels(f, o, "image_std", new double[] {0.26862954, 0.26130258, 0.27577711}), f.bool("do_resize", true), f.bool("do_rescale", true),
                 f.bool("do_normalize", true));
@@ -110,13 +114,13 @@ public final class Qwen2VlImageProcessor {
     }
 
     /** This processor with {@code min_pixels}/{@code max_pixels} replaced where the argument is positive. */
-    public Qwen2VlImageProcessor withPixels(int min, int max) {
+    public QwenVlImageProcessor withPixels(int min, int max) {
         int newMin = min > 0 ? min : minPixels;
         int newMax = max > 0 ? max : maxPixels;
         if (newMax < newMin) {
             throw new IllegalArgumentException("max_pixels " + newMax + " is below min_pixels " + newMin);
         }
-        return new Qwen2VlImageProcessor(newMin, newMax, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, doResize, doRescale,
+        return new QwenVlImageProcessor(newMin, newMax, patchSize, temporalPatchSize, mergeSize, rescaleFactor, mean, std, doResize, doRescale,
                 doNormalize);
     }
 

@@ -1,4 +1,4 @@
-package sinkscope.model.qwen2vl;
+package sinkscope.model.qwenvl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,6 +22,7 @@ import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
+import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.Torch;
@@ -31,25 +32,26 @@ import sinkscope.sink.VarParams;
 import sinkscope.sink.VarReplay;
 
 /**
- * VAR inside Qwen2-VL's forward pass on the golden checkpoints: the masks VAR takes inside the prefill equal those of
+ * VAR inside the forward pass of Qwen2-VL, Qwen2.5-VL and Qwen3-VL (whose DeepStack additions the hooks see) on the
+ * golden checkpoints: the masks VAR takes inside the prefill equal those of
  * {@code var-replay} on the hidden states and pre-VAR attention captured in that same pass, and the rewritten
  * attention equals the replay's; VAR with nothing to do (tau above every phi) leaves the generation bit-identical
- * to the baseline. The planted sinks make VAR act here (tau 3 on the planted dims).
+ * to the baseline. The planted sinks make VAR act here (the manifest's tau on the planted dims).
  */
-class Qwen2VlVarTest {
+class QwenVlVarTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"qwen2-vl-tiny-a", "qwen2_5-vl-tiny-a"})
+    @ValueSource(strings = {"qwen2-vl-tiny-a", "qwen2_5-vl-tiny-a", "qwen3-vl-tiny-a"})
     void varInsideTheForwardEqualsReplayOnItsTensors(String which) throws Exception {
         Torch.configure(2);
-        Path golden = which.startsWith("qwen2_5") ? Golden.qwen25Vl() : Golden.qwen2Vl();
-        Path dir = which.startsWith("qwen2_5") ? Golden.qwen25VlCheckpoint() : golden;
+        Path golden = which.startsWith("qwen3") ? Golden.qwen3Vl() : which.startsWith("qwen2_5") ? Golden.qwen25Vl() : Golden.qwen2Vl();
+        Path dir = which.startsWith("qwen3") ? Golden.qwen3VlCheckpoint() : which.startsWith("qwen2_5") ? Golden.qwen25VlCheckpoint() : golden;
         JsonObject manifest = Golden.manifest(golden);
         int[] dims = manifest.getAsJsonObject("sink").getAsJsonArray("dims").asList().stream().mapToInt(JsonElement::getAsInt).toArray();
         double tau = manifest.getAsJsonObject("sink").get("tau").getAsDouble();
         JsonObject sample = manifest.getAsJsonArray("samples").get(manifest.getAsJsonArray("samples").size() - 1).getAsJsonObject();
         VarParams params = VarParams.official(dims).withTau(tau);
-        try (Qwen2Vl model = (Qwen2Vl) Families.load(dir, Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager();
+        try (Lmm model = Families.load(dir, Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager();
                 SafeTensors st = SafeTensors.open(golden.resolve(sample.get("tensors_file").getAsString()))) {
             Inputs inputs = model.encode(m, sample.get("prompt_text").getAsString(), st.load(m, "pixel_values"), st.longs("image_grid_thw"));
             Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
