@@ -20,7 +20,8 @@ import sinkscope.model.ModelConfig;
  * them. Adding a family is one line here and a folder under {@code sinkscope.model}; no job or analysis changes.
  */
 public final class Families {
-    private static final List<Family> ALL = List.of(new LlavaFamily(), new LlavaNextFamily(), new Qwen2VlFamily());
+    private static final List<Family> ALL = List.of(new LlavaFamily(), new LlavaNextFamily(), new Qwen2VlFamily(),
+            new InternVlFamily());
 
     private Families() {}
 
