@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,7 @@ public final class HfTokenizer {
             throw CheckpointException.of(file, "cannot read: " + e.getMessage());
         }
         Path cfg = dir.resolve("tokenizer_config.json");
-        Map<String, Integer> declared = new HashMap<>();
+        Map<String, Integer> declared = new java.util.LinkedHashMap<>();
         List<JsonObject> extra = extraTokens(cfg, root, declared);
         try {
             HuggingFaceTokenizer tok;
@@ -91,6 +90,7 @@ public final class HfTokenizer {
             }
         }
         java.util.TreeMap<Integer, JsonObject> byId = new java.util.TreeMap<>();
+        java.util.TreeMap<Integer, String> ids = new java.util.TreeMap<>();
         for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("added_tokens_decoder").entrySet()) {
             int id;
             try {
@@ -103,7 +103,7 @@ public final class HfTokenizer {
             }
             JsonObject t = e.getValue().getAsJsonObject();
             String content = t.get("content").getAsString();
-            declared.put(content, id);
+            ids.put(id, content);
             if (have.contains(content)) {
                 continue;
             }
@@ -118,6 +118,7 @@ public final class HfTokenizer {
             }
             byId.put(id, a);
         }
+        ids.forEach((id, content) -> declared.put(content, id));
         out.addAll(byId.values());
         return out;
     }

@@ -9,12 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -22,13 +17,13 @@ import java.util.Map;
 import java.util.Set;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
+import sinkscope.model.HfTokenizer;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.RgbImage;
-import sinkscope.model.TextConfig;
 import sinkscope.model.Weights;
 
 /**
@@ -85,7 +80,7 @@ public final class Qwen2Vl implements Lmm {
         Qwen2VlImageProcessor images = Qwen2VlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision());
         HuggingFaceTokenizer tokenizer = tokenizer(dir, config);
         try (Checkpoint ck = Checkpoint.open(dir, Qwen2Vl::aliases)) {
-            return create(config, ck, images, tokenizer, eosIds(dir, config.text()), device, dtype);
+            return create(config, ck, images, tokenizer, HfTokenizer.eosIds(dir, config.text()), device, dtype);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -116,45 +111,14 @@ public final class Qwen2Vl implements Lmm {
     }
 
     private static HuggingFaceTokenizer tokenizer(Path dir, Qwen2VlConfig config) {
-        Path file = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
-            throw CheckpointException.of(dir, "no tokenizer.json");
+        HuggingFaceTokenizer tok = HfTokenizer.load(dir, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+        long[] pad = tok.encode("<|image_pad|>").getIds();
+        if (pad.length != 1 || pad[0] != config.imageTokenId()) {
+            tok.close();
+            throw CheckpointException.of(dir.resolve("tokenizer.json"), "<|image_pad|> encodes to " + Arrays.toString(pad)
+                    + " but config.json's image_token_id is " + config.imageTokenId());
         }
-        try {
-            HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-            long[] pad = tok.encode("<|image_pad|>").getIds();
-            if (pad.length != 1 || pad[0] != config.imageTokenId()) {
-                tok.close();
-                throw CheckpointException.of(file, "<|image_pad|> encodes to " + Arrays.toString(pad) + " but config.json's image_token_id is "
-                        + config.imageTokenId());
-            }
-            return tok;
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot load tokenizer: " + e.getMessage());
-        }
-    }
-
-    /** The config's EOS ids and those of generation_config.json (Qwen2-VL-Instruct stops at <|im_end|> and <|endoftext|>). */
-    private static Set<Integer> eosIds(Path dir, TextConfig text) {
-        Set<Integer> ids = new LinkedHashSet<>();
-        for (int e : text.eosTokenIds()) {
-            ids.add(e);
-        }
-        Path gen = dir.resolve("generation_config.json");
-        if (Files.isRegularFile(gen)) {
-            try {
-                JsonObject o = JsonParser.parseString(Files.readString(gen)).getAsJsonObject();
-                JsonElement e = o.get("eos_token_id");
-                if (e != null && e.isJsonArray()) {
-                    e.getAsJsonArray().forEach(x -> ids.add(x.getAsInt()));
-                } else if (e != null && e.isJsonPrimitive()) {
-                    ids.add(e.getAsInt());
-                }
-            } catch (IOException | RuntimeException ex) {
-                throw CheckpointException.of(gen, "cannot read eos_token_id: " + ex.getMessage());
-            }
-        }
-        return Set.copyOf(ids);
+        return tok;
     }
 
     @Override
