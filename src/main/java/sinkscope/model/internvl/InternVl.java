@@ -243,18 +243,20 @@ public final class InternVl implements Lmm {
     }
 
     /**
-     * Stored pixel values [tiles, 3, S, S] with {@code grid} = {cols, rows} of the tile canvas (the thumbnail follows
-     * when {@code cols * rows > 1}); null: one tile.
+     * Stored pixel values [tiles, 3, S, S] with {@code imageSizes} = the original image's {@code (height, width)} (as
+     * {@code inspect} writes them), from which the tile grid follows; null: one tile.
      */
     @Override
-    public Inputs encode(NDManager m, String prompt, NDArray pixelValues, long[] grid) {
-        int cols = grid == null ? 1 : (int) grid[0];
-        int rows = grid == null ? 1 : (int) grid[1];
-        if (grid != null && grid.length != 2) {
-            throw new IllegalArgumentException("InternVL pixel values need the tile grid {cols, rows}, got " + java.util.Arrays.toString(grid));
+    public Inputs encode(NDManager m, String prompt, NDArray pixelValues, long[] imageSizes) {
+        if (imageSizes == null) {
+            return inputs(prompt, pixelValues, new TileGrid(1, 1, config.vision().imageSize(), false), 0, 0, ImageOptions.DEFAULT);
         }
-        TileGrid g = new TileGrid(cols, rows, config.vision().imageSize(), cols * rows > 1);
-        return inputs(prompt, pixelValues, g, 0, 0, ImageOptions.DEFAULT);
+        if (imageSizes.length != 2 || imageSizes[0] <= 0 || imageSizes[1] <= 0) {
+            throw new IllegalArgumentException("InternVL pixel values need the original image size (height, width), got " + java.util.Arrays.toString(imageSizes));
+        }
+        int h = (int) imageSizes[0];
+        int w = (int) imageSizes[1];
+        return inputs(prompt, pixelValues, imageProcessor().grid(w, h), w, h, ImageOptions.DEFAULT);
     }
 
     private Inputs inputs(String prompt, NDArray pixels, TileGrid grid, int width, int height, ImageOptions options) {

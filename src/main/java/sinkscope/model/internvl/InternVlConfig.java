@@ -159,6 +159,11 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         return "internvl";
     }
 
+    @Override
+    public String decoderType() {
+        return decoder;
+    }
+
     /** InternVL-hf's chat format: one user turn, the image as {@code <IMG_CONTEXT>\n} before the question. */
     @Override
     public String defaultTemplate() {

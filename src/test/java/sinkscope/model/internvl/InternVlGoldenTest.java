@@ -186,8 +186,7 @@ class InternVlGoldenTest {
 
     /** The sample's stored pixel values and tile grid through the prompt expansion. */
     static Inputs inputs(NDManager m, SafeTensors st, JsonObject sample) {
-        JsonArray grid = sample.getAsJsonArray("tile_grid_cols_rows");
-        return model.encode(m, sample.get("prompt_text").getAsString(), st.load(m, "pixel_values"),
-                new long[] {grid.get(0).getAsLong(), grid.get(1).getAsLong()});
+        JsonArray wh = sample.getAsJsonArray("image_size_wh");
+        return model.encode(m, sample.get("prompt_text").getAsString(), st.load(m, "pixel_values"), new long[] {wh.get(1).getAsLong(), wh.get(0).getAsLong()});
     }
 }

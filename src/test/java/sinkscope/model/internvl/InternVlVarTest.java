@@ -47,9 +47,9 @@ class InternVlVarTest {
         VarParams params = VarParams.official(dims).withTau(tau);
         try (InternVl model = (InternVl) Families.load(Golden.internVlCheckpoint(), Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager();
                 SafeTensors st = SafeTensors.open(golden.resolve(sample.get("tensors_file").getAsString()))) {
-            var grid = sample.getAsJsonArray("tile_grid_cols_rows");
+            var wh = sample.getAsJsonArray("image_size_wh");
             Inputs inputs = model.encode(m, sample.get("prompt_text").getAsString(), st.load(m, "pixel_values"),
-                    new long[] {grid.get(0).getAsLong(), grid.get(1).getAsLong()});
+                    new long[] {wh.get(1).getAsLong(), wh.get(0).getAsLong()});
             Merged merged = model.merge(m, inputs, model.imageFeatures(m, inputs));
             try (Capture before = Capture.copying(m, true, true); Capture after = new Capture(m, false, true); VarHook var = new VarHook(m, params);
                     KvCache cache = new KvCache(model.numLayers())) {
