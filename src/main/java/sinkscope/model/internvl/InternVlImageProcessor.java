@@ -152,7 +152,7 @@ public final class InternVlImageProcessor {
     /** Every tile of {@code rgb}, normalised, in the model's order. */
     public Result process(RgbImage rgb) {
         TileGrid grid = grid(rgb.width(), rgb.height());
-        List<RgbImage> tiles = grid.numTiles() == 1 ? List.of(sinkscope.model.PillowResize.resize(rgb, tile, tile)) : grid.crop(rgb);
+        List<RgbImage> tiles = grid.crop(rgb);
         int hw = tile * tile;
         float[] out = new float[tiles.size() * 3 * hw];
         for (int t = 0; t < tiles.size(); t++) {
