@@ -226,7 +226,7 @@ public final class InternVl implements Lmm {
         return tokenizer().encode(text).getIds();
     }
 
-    /** Image options: {@code --max-pixels} does not apply; {@code maxTiles} > 0 overrides {@code max_patches}. */
+    /** Tokenizes the prompt and tiles the image as the checkpoint's processor does; no image option applies. */
     @Override
     public Inputs encode(NDManager m, String prompt, BufferedImage image, ImageOptions options) {
         if (options.mode() != null || options.minPixels() > 0 || options.maxPixels() > 0) {

@@ -101,18 +101,6 @@ public final class InternVlImageProcessor {
         return out;
     }
 
-    public int maxPatches() {
-        return maxPatches;
-    }
-
-    /** This processor with {@code max_patches} replaced (at least 1; {@code min_patches} capped by it). */
-    public InternVlImageProcessor withMaxPatches(int max) {
-        if (max < 1) {
-            throw new IllegalArgumentException("max_patches must be at least 1, got " + max);
-        }
-        return new InternVlImageProcessor(tile, Math.min(minPatches, max), max, cropToPatches, rescaleFactor, mean, std);
-    }
-
     /** The tile grid of a {@code width x height} image. */
     public TileGrid grid(int width, int height) {
         if (!cropToPatches || maxPatches <= 1) {
