@@ -6,6 +6,8 @@ InternVL3-*-hf layout (bf16), its tokenizer_config.json (the released InternVL3 
 qwen2-vl-tiny-a's, not stored twice), preprocessor_config.json, images of several aspect ratios, and HF transformers
 5.18 eager float32 CPU reference tensors per sample in the llava-tiny-a layout (manifest.json with tolerances).
 See README.md next to this file. Deterministic (fixed seeds, one torch thread).
+Over 500 lines because the checkpoint, the planted sink, the processor run and every reference tensor with its
+tolerance evidence stay in one readable script, as in qwen2_vl_golden.
 """
 import argparse
 import json
