@@ -131,6 +131,38 @@ public final class Golden {
         }
     }
 
+    /**
+     * The internvl-tiny-a layout (this project's data): an InternVL "-hf" checkpoint without tokenizer.json (that of
+     * {@link #qwen2Vl()}, manifest {@code tokenizer_from}), {@code manifest.json}, {@code tensors/}, {@code images/}.
+     */
+    public static Path internVl() {
+        return dir("sinkscope.golden.internvl", "golden/internvl-tiny-a");
+    }
+
+    /** internvl-tiny-a as a complete checkpoint in {@code target/golden/}: its files plus qwen2-vl-tiny-a's tokenizer.json. */
+    public static synchronized Path internVlCheckpoint() {
+        Path src = internVl();
+        Path dst = Path.of("target", "golden", src.getFileName().toString()).toAbsolutePath();
+        try {
+            Files.createDirectories(dst);
+            try (var files = Files.list(src)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(f, dst.resolve(f.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.copy(qwen2Vl().resolve("tokenizer.json"), dst.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            for (String sub : new String[] {"tensors", "images"}) {
+                Path link = dst.resolve(sub);
+                if (!Files.exists(link)) {
+                    Files.createSymbolicLink(link, src.resolve(sub));
+                }
+            }
+            return dst;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot assemble " + dst + " from " + src, e);
+        }
+    }
+
     /** {@code ../shared/golden/<name>} beside the checkout (where CI lays the shared data), unless overridden. */
     private static Path shared(String property, String name) {
         String override = System.getProperty(property);

@@ -26,6 +26,8 @@ import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.Prefill;
 import sinkscope.model.RandomWeights;
+import sinkscope.model.internvl.InternVl;
+import sinkscope.model.internvl.InternVlConfig;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.qwen2vl.Qwen2Vl;
@@ -206,13 +208,44 @@ public final class ForwardBench {
         return Math.min(3, s.layers);
     }
 
-    /** The benchmark's model: LLaVA-1.5's, Qwen2-VL's or Qwen3-VL's decoder (random weights). */
+    /**
+     * An InternVL config of the benchmark's decoder shape (a Qwen2 decoder: q/k/v biases, 1-D rotary) with a one-layer
+     * InternViT of 448 px tiles and 14 px patches (256 tokens per tile; unused by the timing).
+     */
+    public static InternVlConfig internVlConfig(Settings s) {
+        JsonObject text = new JsonObject();
+        text.addProperty("model_type", "qwen2");
+        text.addProperty("hidden_size", s.hidden);
+        text.addProperty("num_attention_heads", s.heads);
+        text.addProperty("num_key_value_heads", s.kvHeads);
+        text.addProperty("num_hidden_layers", s.layers);
+        text.addProperty("intermediate_size", s.intermediate);
+        text.addProperty("vocab_size", s.vocab);
+        text.addProperty("max_position_embeddings", Math.max(32768, s.seqLen() + s.decodeSteps + 8));
+        text.addProperty("rms_norm_eps", 1e-6);
+        text.addProperty("rope_theta", 1e6);
+        JsonObject vision = new JsonObject();
+        vision.addProperty("hidden_size", 32);
+        vision.addProperty("intermediate_size", 64);
+        vision.addProperty("num_hidden_layers", 1);
+        vision.addProperty("num_attention_heads", 2);
+        vision.addProperty("image_size", 448);
+        vision.addProperty("patch_size", 14);
+        JsonObject root = new JsonObject();
+        root.addProperty("model_type", "internvl");
+        root.add("text_config", text);
+        root.add("vision_config", vision);
+        return InternVlConfig.parse(Path.of("<bench-forward>"), root);
+    }
+
+    /** The benchmark's model: LLaVA-1.5's, Qwen2-VL's, Qwen3-VL's or InternVL's decoder (random weights). */
     private Lmm model(Settings s) {
         return switch (s.family) {
             case "llava" -> Llava.create(config(s), new RandomWeights(42, 0.02), device, dtype);
             case "qwen2_vl" -> Qwen2Vl.create(qwen2VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
             case "qwen3_vl" -> Qwen3Vl.create(qwen3VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
-            default -> throw new IllegalArgumentException("--family expects llava, qwen2_vl or qwen3_vl, got '" + s.family + "'");
+            case "internvl" -> InternVl.create(internVlConfig(s), new RandomWeights(42, 0.02), device, dtype);
+            default -> throw new IllegalArgumentException("--family expects llava, qwen2_vl, qwen3_vl or internvl, got '" + s.family + "'");
         };
     }
 
@@ -225,8 +258,8 @@ public final class ForwardBench {
         NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32).toType(dtype, false);
         int start = s.textTokens / 8;
         int end = start + s.imageTokens;
-        if (s.family.equals("llava")) {
-            return new Merged(embeds, start, end);
+        if (s.family.equals("llava") || s.family.equals("internvl")) {
+            return new Merged(embeds, start, end); // 1-D rotary positions
         }
         int side = (int) Math.round(Math.sqrt(s.imageTokens));
         if (side * side != s.imageTokens) {

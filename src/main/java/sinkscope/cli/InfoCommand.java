@@ -35,7 +35,7 @@ final class InfoCommand implements Callable<Integer> {
         s.append(String.format("model: %s%n", c.file()));
         s.append(String.format("model type: %s%n", c.modelType()));
         s.append(String.format("language model: %s%s, %d layers, %d heads, %d kv heads (head dim %d), hidden %d, intermediate %d, vocab %d%n",
-                t.qkNorm() ? "qwen3" : c.modelType().startsWith("qwen") ? "qwen2" : "llama", t.nameOrPath().isEmpty() ? "" : " (" + t.nameOrPath() + ")", t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(),
+                c.decoderType(), t.nameOrPath().isEmpty() ? "" : " (" + t.nameOrPath() + ")", t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(),
                 t.headDim(), t.hiddenSize(), t.intermediateSize(), t.vocabSize()));
         for (String line : c.visionSummary()) {
             s.append(line).append('\n');

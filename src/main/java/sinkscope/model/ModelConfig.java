@@ -13,6 +13,11 @@ public interface ModelConfig {
 
     TextConfig text();
 
+    /** The decoder's kind as its {@code text_config.model_type} names it ({@code llama}, {@code mistral}, {@code qwen2}). */
+    default String decoderType() {
+        return "llama";
+    }
+
     /** Parameters of the whole model: vision tower, projector or merger, language model. */
     long parameterCount();
 

@@ -76,6 +76,7 @@ class BenchCommandsTest {
         assertTrue(var.get("decode_kernels_per_layer") > 0 && var.get("decode_kernels_per_layer") < var.get("decode_calls_per_layer"));
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen2_vl"))), prefill);
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen3_vl", "--var", "true"))), prefill);
+        assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "internvl"))), prefill);
     }
 
     @Test

@@ -21,7 +21,7 @@ import sinkscope.model.ModelConfig;
  */
 public final class Families {
     private static final List<Family> ALL = List.of(new LlavaFamily(), new LlavaNextFamily(), new Qwen2VlFamily(),
-            new Qwen3VlFamily());
+            new Qwen3VlFamily(), new InternVlFamily());
 
     private Families() {}
 

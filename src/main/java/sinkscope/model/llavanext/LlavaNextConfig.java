@@ -105,6 +105,11 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
     }
 
     @Override
+    public String decoderType() {
+        return decoder;
+    }
+
+    @Override
     public long parameterCount() {
         return llava.parameterCount() + llava.text().hiddenSize();
     }

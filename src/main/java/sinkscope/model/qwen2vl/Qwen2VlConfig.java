@@ -78,6 +78,11 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     }
 
     @Override
+    public String decoderType() {
+        return "qwen2";
+    }
+
+    @Override
     public long parameterCount() {
         return visionParameterCount() + mergerParameterCount() + text.parameterCount();
     }

@@ -60,6 +60,11 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         return "qwen3_vl";
     }
 
+    @Override
+    public String decoderType() {
+        return "qwen3";
+    }
+
     /** Patch embedding (Conv3d with bias), position table and blocks (LayerNorms, qkv, proj, fc1, fc2, all with biases). */
     @Override
     public long visionParameterCount() {

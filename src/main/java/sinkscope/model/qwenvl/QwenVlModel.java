@@ -9,12 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -22,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
+import sinkscope.model.HfTokenizer;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
@@ -89,7 +85,7 @@ public abstract class QwenVlModel implements Lmm {
         QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), vision);
         HuggingFaceTokenizer tokenizer = tokenizer(dir, imageTokenId);
         try (Checkpoint ck = Checkpoint.open(dir, QwenVlModel::aliases)) {
-            return build(config, ck, images, tokenizer, eosIds(dir, config.text()), device, parts);
+            return build(config, ck, images, tokenizer, HfTokenizer.eosIds(dir, config.text()), device, parts);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -120,46 +116,16 @@ public abstract class QwenVlModel implements Lmm {
         return new String[0];
     }
 
+    /** {@code dir}'s tokenizer ({@link HfTokenizer}), its {@code <|image_pad|>} checked against {@code image_token_id}. */
     public static HuggingFaceTokenizer tokenizer(Path dir, int imageTokenId) {
-        Path file = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
-            throw CheckpointException.of(dir, "no tokenizer.json");
+        HuggingFaceTokenizer tok = HfTokenizer.load(dir, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+        long[] pad = tok.encode("<|image_pad|>").getIds();
+        if (pad.length != 1 || pad[0] != imageTokenId) {
+            tok.close();
+            throw CheckpointException.of(dir.resolve("tokenizer.json"), "<|image_pad|> encodes to " + Arrays.toString(pad)
+                    + " but config.json's image_token_id is " + imageTokenId);
         }
-        try {
-            HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-            long[] pad = tok.encode("<|image_pad|>").getIds();
-            if (pad.length != 1 || pad[0] != imageTokenId) {
-                tok.close();
-                throw CheckpointException.of(file, "<|image_pad|> encodes to " + Arrays.toString(pad) + " but config.json's image_token_id is "
-                        + imageTokenId);
-            }
-            return tok;
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot load tokenizer: " + e.getMessage());
-        }
-    }
-
-    /** The config's EOS ids and those of generation_config.json (Qwen2-VL-Instruct stops at <|im_end|> and <|endoftext|>). */
-    public static Set<Integer> eosIds(Path dir, TextConfig text) {
-        Set<Integer> ids = new LinkedHashSet<>();
-        for (int e : text.eosTokenIds()) {
-            ids.add(e);
-        }
-        Path gen = dir.resolve("generation_config.json");
-        if (Files.isRegularFile(gen)) {
-            try {
-                JsonObject o = JsonParser.parseString(Files.readString(gen)).getAsJsonObject();
-                JsonElement e = o.get("eos_token_id");
-                if (e != null && e.isJsonArray()) {
-                    e.getAsJsonArray().forEach(x -> ids.add(x.getAsInt()));
-                } else if (e != null && e.isJsonPrimitive()) {
-                    ids.add(e.getAsInt());
-                }
-            } catch (IOException | RuntimeException ex) {
-                throw CheckpointException.of(gen, "cannot read eos_token_id: " + ex.getMessage());
-            }
-        }
-        return Set.copyOf(ids);
+        return tok;
     }
 
     /** The config's EOS ids (a model built from weights alone). */
