@@ -38,7 +38,7 @@ public final class Interventions {
     /** The intervention compared with every other beside the baseline. */
     public static final String REFERENCE = "var";
 
-    private record Defaults(Map<String, Double> values, int referenceLayers) {}
+    record Defaults(Map<String, Double> values, int referenceLayers) {}
 
     private static final Map<String, Defaults> DEFAULTS = new ConcurrentHashMap<>();
 

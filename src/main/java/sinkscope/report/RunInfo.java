@@ -179,6 +179,9 @@ public record RunInfo(Map<String, String> parameters) {
             com.google.gson.JsonArray given = new com.google.gson.JsonArray();
             c.parameters().keySet().forEach(given::add);
             co.add("given", given);
+            com.google.gson.JsonObject defaults = new com.google.gson.JsonObject();
+            sinkscope.intervention.Interventions.defaults(c.intervention()).forEach(defaults::addProperty);
+            co.add("defaults", defaults);
             co.addProperty("extra_passes_per_token", c.intervention().extraPassesPerToken());
             configs.add(c.name(), co);
         }
