@@ -33,6 +33,22 @@ final class GoldenRun {
     final Map<String, float[]> probs = new HashMap<>();
     final Map<String, long[]> shapes = new HashMap<>();
 
+    /** The settings a config name gives (as EvalConfig parses it; this package knows nothing of it). */
+    static Settings settings(String config) {
+        Intervention intervention = Interventions.prefixOf(config);
+        Map<String, Double> given = new HashMap<>();
+        for (String part : config.substring(intervention.name().length()).split("_")) {
+            if (!part.isEmpty()) {
+                int k = 0;
+                while (Character.isLetter(part.charAt(k))) {
+                    k++;
+                }
+                given.put(part.substring(0, k), Double.parseDouble(part.substring(k)));
+            }
+        }
+        return Interventions.settings(intervention, config, given);
+    }
+
     /** Path of the golden case {@code golden/interventions/<method>} (from refs28's reference scripts). */
     static Path dir(String method) {
         return Path.of("src/test/resources/golden/interventions").resolve(method);
@@ -53,18 +69,8 @@ final class GoldenRun {
             in = model.encode(m, sample.get("prompt").getAsString(), p.getShape().dimension() == 3 ? p.expandDims(0) : p, null);
         }
         assertArrayEquals(golden.longs("input_ids"), in.inputIds(), "the golden's prompt ids");
-        Intervention intervention = Interventions.prefixOf(config);
-        Map<String, Double> given = new HashMap<>();
-        for (String part : config.substring(intervention.name().length()).split("_")) {
-            if (!part.isEmpty()) {
-                int k = 0;
-                while (Character.isLetter(part.charAt(k))) {
-                    k++;
-                }
-                given.put(part.substring(0, k), Double.parseDouble(part.substring(k)));
-            }
-        }
-        Settings settings = Interventions.settings(intervention, config, given);
+        Settings settings = settings(config);
+        Intervention intervention = settings.intervention();
         intervention.check(settings, model.numLayers());
         AttentionHook edit = intervention.hook(settings, new Context(m, model.numLayers(), new int[] {0}, 1e9, sample.get("id").getAsString()));
         AttentionHook recording = new AttentionHook() {

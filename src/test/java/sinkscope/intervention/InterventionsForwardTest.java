@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,7 +30,8 @@ import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
 
 /**
- * PAI's attention amplification and VAF inside the real forward pass of the golden Qwen2-VL and LLaVA-NeXT checkpoints,
+ * PAI's attention amplification and VAF inside the real forward pass of the golden Qwen2-VL, Qwen2.5-VL and LLaVA-NeXT
+ * checkpoints (LLaVA-1.5's are {@link PaiAttentionGoldenTest} and {@link VafGoldenTest}),
  * through the registry (defaults from conf/interventions, layer ranges scaled to the 4-layer models): at prefill and at
  * every decode step, the scores softmax reads differ from the scores the intervention was handed exactly where its
  * official code edits them (PAI: the last query row's image keys in layers [start, end), as a + alpha |a|, the prefill
@@ -68,14 +68,14 @@ class InterventionsForwardTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"qwen2-vl-tiny-a, pai", "qwen2-vl-tiny-a, pai_first0_alpha0.5", "qwen2-vl-tiny-a, vaf", "llava-next-tiny-a, pai",
-            "llava-next-tiny-a, vaf_enh1.5_start0_end4"})
+            "llava-next-tiny-a, vaf_enh1.5_start0_end4", "qwen2_5-vl-tiny-a, vaf", "qwen2_5-vl-tiny-a, pai"})
     void editsExactlyWhatTheOfficialCodeEdits(String which, String config) throws Exception {
         Torch.configure(2);
-        Path golden = which.startsWith("qwen") ? Golden.qwen2Vl() : Golden.llavaNext();
-        Path dir = which.startsWith("qwen") ? golden : Golden.llavaNextCheckpoint("llama");
+        Path golden = which.startsWith("qwen2_5") ? Golden.qwen25Vl() : which.startsWith("qwen") ? Golden.qwen2Vl() : Golden.llavaNext();
+        Path dir = which.startsWith("qwen2_5") ? Golden.qwen25VlCheckpoint() : which.startsWith("qwen") ? golden : Golden.llavaNextCheckpoint("llama");
         JsonObject manifest = Golden.manifest(golden);
-        Intervention intervention = Interventions.prefixOf(config);
-        Settings settings = Interventions.settings(intervention, config, suffixes(config, intervention));
+        Settings settings = GoldenRun.settings(config);
+        Intervention intervention = settings.intervention();
         try (Lmm model = Families.load(dir, Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager()) {
             int layers = model.numLayers();
             intervention.check(settings, layers);
@@ -128,21 +128,6 @@ class InterventionsForwardTest {
                 }
             }
         }
-    }
-
-    /** The name's suffixes as given values (what EvalConfig parses; this package knows nothing of it). */
-    private static Map<String, Double> suffixes(String config, Intervention i) {
-        Map<String, Double> out = new java.util.LinkedHashMap<>();
-        for (String part : config.substring(i.name().length()).split("_")) {
-            if (!part.isEmpty()) {
-                int k = 0;
-                while (Character.isLetter(part.charAt(k))) {
-                    k++;
-                }
-                out.put(part.substring(0, k), Double.parseDouble(part.substring(k)));
-            }
-        }
-        return out;
     }
 
     /** Checks one call element by element; returns how many scores it edited. */
