@@ -92,7 +92,10 @@ final class InterventionsSection extends Section<InterventionsSection.Data> {
                 + " <b>baseline</b> and against <b>var</b> (VAR's defaults) on the same questions: paired-bootstrap 95% interval, <b>bold</b>"
                 + " where significant (McNemar p &lt; 0.05 for right/wrong scores, else the interval excludes 0). Cost per sample: forward"
                 + " passes per generated token beyond baseline's one, as the method is built (its attention edits run inside the same passes),"
-                + " and mean model time per sample over baseline's (<code>latency_ms</code> of the predictions).</p>\n");
+                + " and mean model time per sample over baseline's (<code>latency_ms</code> of the predictions). With vision sharing (the"
+                + " default) the configs of a sample share its image's decoding and vision features, and the first config the job runs for"
+                + " each sample (by name) pays for them: its time ratio is high by that much; <code>bench-forward --interventions</code> times"
+                + " each method's generation against the bare one in lockstep.</p>\n");
         for (var b : d.lines().entrySet()) {
             page.add("<h3>").add(Page.esc(b.getKey())).add(" &mdash; ").add(Page.esc(d.headlines().get(b.getKey()))).add("</h3>\n");
             page.add("<table><tr><th>config</th><th>value</th><th>vs baseline</th><th>vs var</th><th>extra passes / token</th>"
