@@ -1,6 +1,7 @@
 package sinkscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -75,6 +76,12 @@ class BenchCommandsTest {
         assertTrue(var.get("decode_calls_per_layer") > 0 && var.get("decode_calls_per_layer") * 2 < var.get("decode_calls_per_step"));
         assertTrue(var.get("decode_kernels_per_layer") > 0 && var.get("decode_kernels_per_layer") < var.get("decode_calls_per_layer"));
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen2_vl"))), prefill);
+        // every registered intervention that changes something, timed against the bare generation
+        Map<String, Double> all = run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--interventions", "true")));
+        for (String i : List.of("var", "ablate_sinks", "ablate_random", "pai", "vaf")) {
+            assertFigures(all, List.of(i + "_generate_ms", i + "_overhead", i + "_hook_ms"));
+        }
+        assertFalse(all.containsKey("baseline_overhead"), "the baseline has no hook to time");
     }
 
     @Test
