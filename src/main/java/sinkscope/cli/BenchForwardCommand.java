@@ -86,7 +86,12 @@ final class BenchForwardCommand implements Callable<Integer> {
                 Context context = new Context(varManager, layers, new int[] {0, 1}, tau, "bench");
                 for (Intervention i : Interventions.ALL) {
                     Settings settings = Interventions.settings(i, i.name(), Map.of());
-                    i.check(settings, layers);
+                    try {
+                        i.check(settings, layers);
+                    } catch (IllegalArgumentException e) { // e.g. VAF's middle layers on a 2-layer decoder
+                        System.out.println(i.name() + ": not timed: " + e.getMessage());
+                        continue;
+                    }
                     if (i.hook(settings, context) != null) {
                         hooks.putIfAbsent(i.name(), () -> i.hook(settings, context));
                     }
