@@ -548,6 +548,29 @@ public final class ForwardBench {
     private static AttentionHook timed(AttentionHook h, java.util.function.LongConsumer spent) {
         return new AttentionHook() {
             @Override
+            public boolean editsScores() {
+                return h.editsScores();
+            }
+
+            @Override
+            public boolean rewritesAttention() {
+                return h.rewritesAttention();
+            }
+
+            @Override
+            public boolean keepsAttention() {
+                return h.keepsAttention();
+            }
+
+            @Override
+            public NDArray onScores(int layer, NDArray scores, ForwardStep step) {
+                long t0 = System.nanoTime();
+                NDArray out = h.onScores(layer, scores, step);
+                spent.accept(System.nanoTime() - t0);
+                return out;
+            }
+
+            @Override
             public void onStep(ForwardStep step) {
                 long t0 = System.nanoTime();
                 h.onStep(step);

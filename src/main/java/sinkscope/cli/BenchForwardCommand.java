@@ -9,12 +9,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import sinkscope.bench.ForwardBench;
+import sinkscope.intervention.Context;
+import sinkscope.intervention.Intervention;
+import sinkscope.intervention.Interventions;
+import sinkscope.intervention.Settings;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Torch;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
-/** {@code bench-forward}: prefill FLOP/s against bare GEMMs, capture overhead (and VAR overhead with {@code --var}). */
+/**
+ * {@code bench-forward}: prefill FLOP/s against bare GEMMs, capture overhead (and VAR overhead with {@code --var}, every
+ * registered intervention's generation time over the bare one with {@code --interventions}).
+ */
 @Command(name = "bench-forward", mixinStandardHelpOptions = true, sortOptions = false,
         description = "benchmark: prefill vs bare GEMM, capture on/off, VAR on/off (--var), on a random decoder of the given shape")
 final class BenchForwardCommand implements Callable<Integer> {
@@ -52,7 +59,10 @@ final class BenchForwardCommand implements Callable<Integer> {
     int decodeSteps;
     @Option(names = "--var", paramLabel = "BOOL", order = 13, arity = "0..1", defaultValue = "false", description = "also time VAR's hook (default: ${DEFAULT-VALUE})")
     boolean var;
-    @Option(names = "--tau", paramLabel = "NUM", order = 14, defaultValue = "2.5",
+    @Option(names = "--interventions", paramLabel = "BOOL", order = 14, arity = "0..1", defaultValue = "false",
+            description = "also time every registered intervention with its defaults, each in lockstep with the bare generation (default: ${DEFAULT-VALUE})")
+    boolean interventions;
+    @Option(names = "--tau", paramLabel = "NUM", order = 15, defaultValue = "2.5",
             description = "VAR's tau on the random model (2.5 on two dims makes ~2%% of tokens sinks) (default: ${DEFAULT-VALUE})")
     double tau;
     @Mixin
@@ -80,6 +90,22 @@ final class BenchForwardCommand implements Callable<Integer> {
                 VarParams params = VarParams.official(new int[] {0, 1}).withTau(tau);
                 hooks.put("var", () -> new VarHook(varManager, params, false));
                 hooks.put("var_recording", () -> new VarHook(varManager, params, true));
+            }
+            if (interventions) {
+                // each registered method as evaluate runs it (defaults of conf/interventions, layers scaled to --layers)
+                Context context = new Context(varManager, layers, new int[] {0, 1}, tau, "bench");
+                for (Intervention i : Interventions.ALL) {
+                    Settings settings = Interventions.settings(i, i.name(), Map.of());
+                    try {
+                        i.check(settings, layers);
+                    } catch (IllegalArgumentException e) { // e.g. VAF's middle layers on a 2-layer decoder
+                        System.out.println(i.name() + ": not timed: " + e.getMessage());
+                        continue;
+                    }
+                    if (i.hook(settings, context) != null) {
+                        hooks.putIfAbsent(i.name(), () -> i.hook(settings, context));
+                    }
+                }
             }
             new ForwardBench(s, device, dtype, System.out).run(hooks);
         }

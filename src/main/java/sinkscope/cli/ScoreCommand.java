@@ -80,7 +80,7 @@ public final class ScoreCommand implements Callable<Integer> {
             System.err.println(e);
         }
         boolean several = byConfig.size() > 1;
-        ScoreRun.Scored base = byConfig.get("baseline");
+        ScoreRun.Scored base = byConfig.get(sinkscope.intervention.Interventions.BASELINE);
         for (Map.Entry<String, ScoreRun.Scored> c : byConfig.entrySet()) {
             String prefix = several ? c.getKey() + "." : "";
             ScoreRun.Scored s = c.getValue();

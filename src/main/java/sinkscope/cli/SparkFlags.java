@@ -175,6 +175,29 @@ public final class SparkFlags {
         }
     }
 
+    /**
+     * Each config's model-dependent checks ({@link sinkscope.intervention.Intervention#check}: a layer range outside
+     * the model) against the model's depth, before any sample runs; a model this driver cannot read is checked by its
+     * executors instead.
+     */
+    private static void checkConfigs(List<EvalConfig> configs, String modelDir) {
+        int layers;
+        try {
+            java.nio.file.Path dir = modelDir == null ? sinkscope.model.BundledModel.path() : sinkscope.data.Storage.path(modelDir);
+            layers = sinkscope.model.auto.Families.config(dir).text().numHiddenLayers();
+        } catch (RuntimeException e) {
+            return; // loading the model reports what is wrong with it
+        }
+        for (EvalConfig c : configs) {
+            try {
+                sinkscope.intervention.Settings s = c.settings();
+                s.intervention().check(s, layers);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--configs: " + e.getMessage());
+            }
+        }
+    }
+
     /** {@code --max-error-fraction}: the error budget of each stage ({@link sinkscope.spark.ErrorBudget}). */
     public sinkscope.spark.ErrorBudget errorBudget() {
         return new sinkscope.spark.ErrorBudget(maxErrorFraction);
@@ -224,6 +247,7 @@ public final class SparkFlags {
         ExtractOptions extract = new ExtractOptions(attentionLayers == null ? DEFAULT_ATTENTION_LAYERS : List.copyOf(attentionLayers),
                 dimFloor == null ? Double.NaN : dimFloor, defaults.summ(), defaults.rho(), sinkscope.spark.TokensKeep.parse(tokensKeep));
         List<EvalConfig> evalConfigs = EvalConfig.parseList(configs);
+        checkConfigs(evalConfigs, runnerSpec.modelDir());
         List<String> synonymLines = null;
         if (synonyms != null) {
             try {

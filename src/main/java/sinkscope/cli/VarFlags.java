@@ -6,14 +6,14 @@ import sinkscope.model.ModelConfig;
 import sinkscope.sink.VarParams;
 
 /**
- * VAR's parameters as flags (a picocli mixin): a preset of {@code conf/var.json}, each parameter over it, the sink
+ * VAR's parameters as flags (a picocli mixin): a preset of {@code conf/interventions/var.json}, each parameter over it, the sink
  * dimensions. A flag not given keeps the preset's value.
  */
 public final class VarFlags {
     @Option(names = "--sink-dims", paramLabel = "INT", order = 60, split = ",",
             description = "sink dimensions D_sink (default: the known dims of the model's LLM, conf/sink_dims.json)")
     List<Integer> sinkDims;
-    @Option(names = "--preset", paramLabel = "NAME", order = 61, description = "VAR preset of conf/var.json, e.g. hallucination, official (default: hallucination; var-replay: official)")
+    @Option(names = "--preset", paramLabel = "NAME", order = 61, description = "VAR preset of conf/interventions/var.json, e.g. hallucination, official (default: hallucination; var-replay: official)")
     String preset;
     @Option(names = "--tau", paramLabel = "NUM", order = 62, description = "sink threshold, phi > tau (default: the preset's)")
     Double tau;

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * What a caller may see and change inside the decoder, layer by layer: the hidden state entering a layer
- * (before its {@code input_layernorm}) and the post-softmax attention before it multiplies V.
+ * (before its {@code input_layernorm}), the attention scores before softmax ({@link #onScores}, for a hook that says
+ * it edits them, {@link #editsScores}) and the post-softmax attention before it multiplies V.
  *
  * <p>The runtime calls a hook only when one is attached; with none the forward pass does no extra work.
  * Arrays handed to a hook belong to the forward pass and are closed after the layer: a hook that keeps
@@ -26,6 +27,21 @@ public interface AttentionHook {
      */
     default NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
         return attn;
+    }
+
+    /**
+     * Called, only when {@link #editsScores} is true, with the scores {@code s} [B, H, Q, K] (float32) of decoder layer
+     * {@code layer} just before softmax: {@code q k^T / sqrt(d)} with the causal (or padding) mask already added, as the
+     * official PAI and VAF attention code sees them. Returns the scores softmax reads: {@code s} itself (edited in
+     * place) or an array of the same shape. Without such a hook the forward pass makes no extra call.
+     */
+    default NDArray onScores(int layer, NDArray s, ForwardStep step) {
+        return s;
+    }
+
+    /** True for a hook that edits the scores before softmax ({@link #onScores}). */
+    default boolean editsScores() {
+        return false;
     }
 
     /** Called once at the start of every forward pass (prefill and each decode step). */
@@ -67,6 +83,17 @@ public interface AttentionHook {
             @Override
             public boolean keepsAttention() {
                 return first.keepsAttention() || second.keepsAttention();
+            }
+
+            @Override
+            public boolean editsScores() {
+                return first.editsScores() || second.editsScores();
+            }
+
+            @Override
+            public NDArray onScores(int layer, NDArray s, ForwardStep step) {
+                NDArray edited = first.editsScores() ? first.onScores(layer, s, step) : s;
+                return second.editsScores() ? second.onScores(layer, edited, step) : edited;
             }
 
             @Override

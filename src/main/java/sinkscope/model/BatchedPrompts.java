@@ -21,7 +21,8 @@ import java.util.List;
  * keys get weight exactly 0, and only the summation order of the batched kernels differs.
  *
  * <p>Hooks stay per sample: hook {@code b} sees its own rows in its own coordinates and {@link ForwardStep} —
- * the hidden state [1, S_b, D] (prefill; [1, 1, D] decoding) and the attention [1, H, Q_b, K - P_b], views of the
+ * the hidden state [1, S_b, D] (prefill; [1, 1, D] decoding), the scores before softmax and the attention
+ * [1, H, Q_b, K - P_b], views of the
  * batch's arrays. What a hook rewrites in place, or returns, is what the batch multiplies V with. A sample that has
  * finished generating is still carried through the decode passes (its rows are ignored) but its hook is not called.
  */
@@ -297,18 +298,33 @@ public final class BatchedPrompts implements AutoCloseable {
         }
 
         @Override
+        public boolean editsScores() {
+            return java.util.Arrays.stream(hooks).anyMatch(h -> h != null && h.editsScores());
+        }
+
+        @Override
+        public NDArray onScores(int layer, NDArray scores, ForwardStep step) {
+            return perSample(scores, i -> hooks[i].editsScores(), (i, view) -> hooks[i].onScores(layer, view, steps[i]));
+        }
+
+        @Override
         public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
-            long[] s = attn.getShape().getShape();
+            return perSample(attn, i -> true, (i, view) -> hooks[i].onAttention(layer, view, steps[i]));
+        }
+
+        /** Hands sample {@code i}'s rows and keys of {@code a} [B, H, Q, K] to {@code f}; writes back what it returns instead. */
+        private NDArray perSample(NDArray a, java.util.function.IntPredicate wants, java.util.function.BiFunction<Integer, NDArray, NDArray> f) {
+            long[] s = a.getShape().getShape();
             for (int i = 0; i < hooks.length; i++) {
-                if (calls(i)) {
-                    NDArray view = Torch.narrow(Torch.narrow(Torch.narrow(attn, 0, i, i + 1), 2, queryPads[i], s[2]), 3, keyPads[i], s[3]);
-                    NDArray out = hooks[i].onAttention(layer, view, steps[i]);
+                if (calls(i) && wants.test(i)) {
+                    NDArray view = Torch.narrow(Torch.narrow(Torch.narrow(a, 0, i, i + 1), 2, queryPads[i], s[2]), 3, keyPads[i], s[3]);
+                    NDArray out = f.apply(i, view);
                     if (out != view) {
-                        write(attn, out, new long[] {i, 0, queryPads[i], keyPads[i]}, new long[] {i + 1, s[1], s[2], s[3]});
+                        write(a, out, new long[] {i, 0, queryPads[i], keyPads[i]}, new long[] {i + 1, s[1], s[2], s[3]});
                     }
                 }
             }
-            return attn;
+            return a;
         }
 
         /** {@code a[from:to] = value} in place (basic slicing, {@code Tensor.index_put_}). */

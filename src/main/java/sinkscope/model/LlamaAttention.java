@@ -12,8 +12,9 @@ import ai.djl.ndarray.types.DataType;
  * (Qwen3: each head of q and k RMS-normalised over {@code head_dim}), RoPE on q and k (one product with the step's rotary matrix when decoding one row), keys/values written into the
  * cache, {@code A = softmax(q k^T / sqrt(d) + mask)} in float32, then {@code o_proj(A v)}. With grouped-query
  * attention the {@code r = heads/kvHeads} query heads of kv head {@code g} ({@code g*r .. g*r+r-1}, HF's repeat_kv) are
- * multiplied with that head's keys and values as one [r*Q, d] block, without repeating the cache. The hook sees and
- * may replace {@code A} [B, heads, Q, K] before it multiplies V.
+ * multiplied with that head's keys and values as one [r*Q, d] block, without repeating the cache. A hook that edits
+ * scores ({@link AttentionHook#editsScores}) sees and may replace the masked float32 scores [B, heads, Q, K] before the
+ * softmax (PAI, VAF); the hook sees and may replace {@code A} [B, heads, Q, K] before it multiplies V.
  *
  * <p>The causal mask is added only when it hides something (a pass of several rows, or a sliding window shorter than
  * the keys); a decode step of one row attends to every cached key and adds none. With a sliding window {@code W > 0}
@@ -116,8 +117,9 @@ public final class LlamaAttention {
             scores = scores.reshape(b, heads, q, k);
         }
         NDArray causal = mask != null ? null : q > 1 || (slidingWindow > 0 && k > slidingWindow) ? causalMask(x.getManager(), q, k, start, slidingWindow) : null;
+        boolean edits = hook != null && hook.editsScores();
         NDArray attn;
-        if (mask == null && causal == null) {
+        if (mask == null && causal == null && !edits) {
             attn = Torch.softmax32(scores, -1);
         } else {
             if (scores.getDataType() != DataType.FLOAT32) {
@@ -125,7 +127,16 @@ public final class LlamaAttention {
                 scores.close();
                 scores = wide;
             }
-            scores.addi(mask != null ? mask : causal);
+            if (mask != null || causal != null) {
+                scores.addi(mask != null ? mask : causal);
+            }
+            if (edits) {
+                NDArray edited = hook.onScores(layer, scores, step);
+                if (edited != scores) {
+                    scores.close();
+                    scores = edited;
+                }
+            }
             attn = scores.softmax(-1);
         }
         scores.close();

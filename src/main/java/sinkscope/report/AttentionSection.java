@@ -138,7 +138,8 @@ final class AttentionSection extends Section<AttentionSection.Data> {
             page.note("VAR-side attention is not recorded: the attention table holds the extract pass only (the unmodified model,"
                     + " i.e. baseline) and there is no attention_by_config table (run evaluate with <code>--attention-layers</code>)."
                     + " The panels below show baseline attention; no VAR panel is drawn.");
-        } else if (!d.configs().contains("baseline") || d.configs().stream().noneMatch(c -> c.startsWith("var"))) {
+        } else if (!d.configs().contains(sinkscope.intervention.Interventions.BASELINE)
+                || d.configs().stream().noneMatch(c -> c.startsWith(sinkscope.intervention.Interventions.REFERENCE))) {
             page.note("The attention table has configs " + Page.esc(d.configs().toString()) + " only; baseline vs VAR needs both.");
         }
         for (Sample s : d.samples()) {

@@ -124,7 +124,7 @@ final class BenchmarkSection extends Section<BenchmarkSection.Data> {
             categories.addAll(c.keySet());
             c.values().forEach(m -> metricNames.addAll(m.keySet()));
         }
-        Map<String, Map<String, Value>> base = byConfig.get("baseline");
+        Map<String, Map<String, Value>> base = byConfig.get(sinkscope.intervention.Interventions.BASELINE);
         page.add("<table class=\"metrics\"><tr><th>category</th><th>config</th><th>n</th>");
         List<String> names = new ArrayList<>(metricNames);
         for (String m : names) {

@@ -93,7 +93,7 @@ final class MetricsSection extends Section<MetricsSection.Data> {
                 + " <b>baseline</b> in the same split are shown beside each value, in percentage points: green = better, red = worse"
                 + " (for yes-ratio, grey: closer to the label balance is better, not higher).")
                 .add(other.isEmpty() ? "" : " <i>other</i>: answers parsed as neither yes nor no.").add("</p>\n");
-        if (!d.configs().contains("baseline")) {
+        if (!d.configs().contains(sinkscope.intervention.Interventions.BASELINE)) {
             page.note("No baseline config in the metrics table: no differences shown.");
         }
         page.add("<table class=\"metrics\"><tr><th>split</th><th>config</th><th>n</th>");
@@ -102,7 +102,7 @@ final class MetricsSection extends Section<MetricsSection.Data> {
         }
         page.add(other.isEmpty() ? "" : "<th>other</th>").add("</tr>\n");
         for (Map.Entry<String, Map<String, Scores>> cat : d.byCategory().entrySet()) {
-            Scores base = cat.getValue().get("baseline");
+            Scores base = cat.getValue().get(sinkscope.intervention.Interventions.BASELINE);
             boolean first = true;
             for (String config : d.configs()) {
                 Scores r = cat.getValue().get(config);

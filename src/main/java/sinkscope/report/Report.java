@@ -11,8 +11,8 @@ import org.apache.spark.sql.SparkSession;
  * The HTML report over a pipeline's output root: {@code index.html} plus PNG charts in {@code charts/}, all
  * relative, so the folder opens offline. Sections, in page order: run (parameters, model, dataset, row counts),
  * attention of the last prompt token over the image, sink dimensions and sink tokens per layer, layer x head
- * heatmaps, POPE metrics against baseline, each benchmark's own metrics, significance against baseline, the VAR
- * parameter sweep, image attention per layer, and the errors grouped by job and stage. Each is a {@link Section}:
+ * heatmaps, POPE metrics against baseline, each benchmark's own metrics, significance against baseline, the
+ * interventions side by side (against baseline and VAR, with their cost), the parameter sweeps, image attention per layer, and the errors grouped by job and stage. Each is a {@link Section}:
  * a query over the tables (read by column name, extras ignored) and a render onto the {@link Page}, which writes
  * every file.
  */
@@ -20,7 +20,7 @@ public final class Report {
     private Report() {}
 
     private static final List<Section<?>> PARTS = List.of(new RunSection(), new AttentionSection(), new SinkSection(), new HeadSection(),
-            new MetricsSection(), new BenchmarkSection(), new SignificanceSection(), new SweepSection(), new GroundingSection(),
+            new MetricsSection(), new BenchmarkSection(), new SignificanceSection(), new InterventionsSection(), new SweepSection(), new GroundingSection(),
             new ErrorSection());
 
     /** Sections in page order: anchor id and heading. */

@@ -172,11 +172,21 @@ public record RunInfo(Map<String, String> parameters) {
         for (EvalConfig c : s.configs()) {
             com.google.gson.JsonObject co = new com.google.gson.JsonObject();
             co.addProperty("kind", c.kind());
-            new java.util.TreeMap<>(c.parameters()).forEach(co::addProperty);
+            co.addProperty("summary", c.intervention().summary());
+            com.google.gson.JsonObject params = new com.google.gson.JsonObject();
+            c.values().forEach(params::addProperty);
+            co.add("parameters", params);
+            com.google.gson.JsonArray given = new com.google.gson.JsonArray();
+            c.parameters().keySet().forEach(given::add);
+            co.add("given", given);
+            com.google.gson.JsonObject defaults = new com.google.gson.JsonObject();
+            sinkscope.intervention.Interventions.defaults(c.intervention()).forEach(defaults::addProperty);
+            co.add("defaults", defaults);
+            co.addProperty("extra_passes_per_token", c.intervention().extraPassesPerToken());
             configs.add(c.name(), co);
         }
-        var.add("configs", configs);
         o.add("var", var);
+        o.add("configs", configs);
 
         com.google.gson.JsonObject model = new com.google.gson.JsonObject();
         model.addProperty("directory", modelDir.toAbsolutePath().toString());

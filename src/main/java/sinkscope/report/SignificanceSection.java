@@ -32,6 +32,9 @@ final class SignificanceSection extends Section<SignificanceSection.Data> {
         }
         boolean bc = Input.has(sig, "baseline_only");
         List<Test> tests = new ArrayList<>();
+        if (Input.has(sig, "against")) { // the rows against VAR are in the side-by-side section
+            sig = sig.filter(sig.col("against").equalTo(sinkscope.intervention.Interventions.BASELINE));
+        }
         for (Row r : sig.orderBy("benchmark", "config").collectAsList()) {
             tests.add(new Test(r.getAs("benchmark"), r.getAs("config"), r.getAs("metric"), r.getAs("n"), d(r, "baseline"), d(r, "value"),
                     d(r, "difference"), d(r, "ci_low"), d(r, "ci_high"), bc ? r.getAs("baseline_only") : null, bc ? r.getAs("config_only") : null,

@@ -12,16 +12,19 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
+import sinkscope.intervention.Interventions;
 import sinkscope.spark.EvalConfig;
 
 /**
- * The VAR configurations' parameters (from their names, {@link EvalConfig#parse}) against each benchmark's headline
- * metric at category {@code all}: a table of every VAR config (baseline for reference) and, per parameter that
- * varies, a chart of the metric over its values among the configs whose other parameters are VAR's defaults.
+ * The configurations' parameters (from their names, {@link EvalConfig#parse}, over their intervention's defaults)
+ * against each benchmark's headline metric at category {@code all}, for every registered intervention whose configs
+ * vary a parameter: a table of those configs (baseline for reference) and, per varied parameter (labelled
+ * {@code <intervention> <parameter>}), a chart of the metric over its values among the configs of that intervention
+ * whose other parameters are the defaults.
  */
 final class SweepSection extends Section<SweepSection.Data> {
     /**
-     * {@code var}: config -> its parameters; {@code keys}: every parameter name; {@code headlines}: benchmark -> its
+     * {@code var}: config -> its parameters (labelled); {@code keys}: every label of a swept intervention; {@code headlines}: benchmark -> its
      * headline metric; {@code values}: benchmark -> config -> headline value (null: none); {@code series}: varied
      * parameter -> "benchmark metric" -> (parameter value, metric) points by value.
      */
@@ -39,27 +42,52 @@ final class SweepSection extends Section<SweepSection.Data> {
             return new Data(Input.Missing.check("benchmark_metrics", in.table("benchmark_metrics"), BenchmarkSection.COLUMNS), Map.of(), Set.of(),
                     List.of(), Map.of(), Map.of(), Map.of());
         }
-        Map<String, Map<String, Double>> var = new TreeMap<>();
+        Map<String, Map<String, Double>> all0 = new TreeMap<>(Order.CONFIGS);
+        Map<String, Double> defaults = new LinkedHashMap<>();
+        Map<String, String> owner = new LinkedHashMap<>(); // label -> intervention
         for (var b : all.values()) {
             for (String c : b.keySet()) {
                 try {
                     EvalConfig ec = EvalConfig.parse(c);
-                    if (ec.kind().equals("var")) {
-                        var.put(c, ec.parameters());
+                    if (ec.intervention().parameters().isEmpty()) {
+                        continue;
                     }
+                    Map<String, Double> labelled = new LinkedHashMap<>();
+                    Map<String, Double> d = Interventions.defaults(ec.intervention());
+                    ec.values().forEach((k, v) -> {
+                        String label = ec.kind() + " " + k;
+                        labelled.put(label, v);
+                        owner.put(label, ec.kind());
+                        if (d.containsKey(k)) {
+                            defaults.put(label, d.get(k));
+                        }
+                    });
+                    all0.put(c, labelled);
                 } catch (IllegalArgumentException e) {
                     // a config name this version does not parse: not part of a sweep
                 }
             }
         }
-        Set<String> keys = new TreeSet<>();
-        var.values().forEach(p -> keys.addAll(p.keySet()));
         List<String> varying = new ArrayList<>();
-        for (String k : keys) {
-            if (var.values().stream().map(p -> p.get(k)).distinct().count() > 1) {
+        for (String k : owner.keySet()) {
+            if (all0.values().stream().filter(p -> p.containsKey(k)).map(p -> p.get(k)).distinct().count() > 1) {
                 varying.add(k);
             }
         }
+        Set<String> swept = new TreeSet<>();
+        varying.forEach(k -> swept.add(owner.get(k)));
+        Map<String, Map<String, Double>> var = new LinkedHashMap<>();
+        all0.forEach((c, p) -> {
+            if (swept.contains(Interventions.prefixOf(c).name())) {
+                var.put(c, p);
+            }
+        });
+        Set<String> keys = new LinkedHashSet<>();
+        owner.forEach((k, i) -> {
+            if (swept.contains(i)) {
+                keys.add(k);
+            }
+        });
         Map<String, String> headlines = new LinkedHashMap<>();
         Map<String, Map<String, Double>> values = new LinkedHashMap<>();
         for (var b : all.entrySet()) {
@@ -76,13 +104,15 @@ final class SweepSection extends Section<SweepSection.Data> {
                 values.put(b.getKey(), v);
             }
         }
-        Map<String, Double> defaults = EvalConfig.parse("var").parameters();
         Map<String, Map<String, double[][]>> series = new LinkedHashMap<>();
         for (String k : varying) {
             Map<String, double[][]> s = new LinkedHashMap<>();
             for (var h : headlines.entrySet()) {
                 List<double[]> pts = new ArrayList<>();
                 for (var e : var.entrySet()) {
+                    if (!e.getValue().containsKey(k)) {
+                        continue;
+                    }
                     boolean othersDefault = e.getValue().entrySet().stream().filter(p -> !p.getKey().equals(k))
                             .allMatch(p -> p.getValue().equals(defaults.get(p.getKey())));
                     Double x = e.getValue().get(k);
@@ -108,11 +138,11 @@ final class SweepSection extends Section<SweepSection.Data> {
             return;
         }
         if (d.varying().isEmpty()) {
-            page.note("No sweep: the VAR configurations (" + Page.esc(String.join(", ", d.var().keySet())) + ") do not vary a parameter. Add one with"
-                    + " <code>--configs baseline,var[rho=0.5:0.9:0.1]</code>.");
+            page.note("No sweep: no intervention's configurations vary a parameter. Add one with"
+                    + " <code>--configs baseline,var[rho=0.5:0.9:0.1]</code> or <code>pai[alpha=0.1:0.5:0.2]</code>.");
             return;
         }
-        page.add("<p>Every VAR configuration with its parameters and each benchmark's headline metric (category <i>all</i>);"
+        page.add("<p>Every configuration of a swept intervention with its parameters and each benchmark's headline metric (category <i>all</i>);"
                 + " baseline for reference. Parameters varied: ").add(Page.esc(String.join(", ", d.varying()))).add(".</p>\n");
         page.add("<table><tr><th>config</th>");
         for (String k : d.keys()) {
@@ -121,7 +151,7 @@ final class SweepSection extends Section<SweepSection.Data> {
         d.headlines().forEach((b, h) -> page.add("<th>").add(Page.esc(b)).add("<br>").add(Page.esc(h)).add("</th>"));
         page.add("</tr>\n");
         List<String> shown = new ArrayList<>();
-        shown.add("baseline");
+        shown.add(Interventions.BASELINE);
         shown.addAll(d.var().keySet());
         for (String c : shown) {
             Map<String, Double> params = d.var().get(c);

@@ -12,10 +12,10 @@ import java.nio.file.Path;
  * the working directory (the project root for Maven, the job's directory for the launch scripts), else the copy
  * bundled in the jar under {@code sinkscope/conf/} (what executors of a cluster see).
  */
-final class ConfFiles {
+public final class ConfFiles {
     private ConfFiles() {}
 
-    static Path resolve(String name) {
+    public static Path resolve(String name) {
         Path local = Path.of(System.getProperty("sinkscope.conf", "conf")).resolve(name);
         if (Files.isRegularFile(local) || System.getProperty("sinkscope.conf") != null) {
             return local;
@@ -24,7 +24,7 @@ final class ConfFiles {
             if (in == null) {
                 return local;
             }
-            Path copy = Files.createTempFile("sinkscope-conf-", "-" + name);
+            Path copy = Files.createTempFile("sinkscope-conf-", "-" + name.replace('/', '-'));
             copy.toFile().deleteOnExit();
             Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             return copy;
@@ -33,7 +33,7 @@ final class ConfFiles {
         }
     }
 
-    static JsonObject read(Path file) {
+    public static JsonObject read(Path file) {
         String text;
         try {
             text = Files.readString(file);
@@ -54,7 +54,7 @@ final class ConfFiles {
         }
     }
 
-    static JsonObject object(Path file, JsonObject parent, String field, String where) {
+    public static JsonObject object(Path file, JsonObject parent, String field, String where) {
         JsonElement e = parent.get(field);
         if (e == null || !e.isJsonObject()) {
             throw new IllegalArgumentException(file + ": " + where + field + " must be an object");
@@ -62,7 +62,7 @@ final class ConfFiles {
         return e.getAsJsonObject();
     }
 
-    static double number(Path file, JsonObject parent, String field, String where) {
+    public static double number(Path file, JsonObject parent, String field, String where) {
         JsonElement e = parent.get(field);
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw new IllegalArgumentException(file + ": " + where + field + " must be a number");

@@ -78,10 +78,30 @@ public record VarParams(double tau, double rho, double summ, double p, boolean e
         }
     }
 
-    /** The authors' defaults (tau 20, rho 0.5, summ 0.2, p 0.6, except_last_layer true, layers 2..L-1). */
+    /**
+     * The authors' defaults: the {@code defaults} of {@code conf/interventions/var.json} (rho 0.5, summ 0.2, p 0.6,
+     * except_last_layer, layers 2..L-1) with the paper's tau 20 and the released code's head rule.
+     */
     public static VarParams official(int[] sinkDims) {
-        return new VarParams(20, 0.5, 0.2, 0.6, true, sinkDims, HeadRule.OFFICIAL, 2);
+        return OFFICIAL_DEFAULTS.get().withSinkDims(sinkDims);
     }
+
+    /** The defaults file, read once per JVM (sink dims are a placeholder, replaced by {@link #official}). */
+    private static final java.util.function.Supplier<VarParams> OFFICIAL_DEFAULTS = new java.util.function.Supplier<>() {
+        private volatile VarParams read;
+
+        @Override
+        public VarParams get() {
+            if (read == null) {
+                Path file = ConfFiles.resolve(FILE);
+                read = fromObject(file, ConfFiles.object(file, ConfFiles.read(file), "defaults", ""), new JsonObject(), "defaults.", new int[] {0});
+            }
+            return read;
+        }
+    };
+
+    /** VAR's one defaults file under {@code conf/}. */
+    public static final String FILE = "interventions/var.json";
 
     @Override
     public int[] sinkDims() {
@@ -139,9 +159,9 @@ public record VarParams(double tau, double rho, double summ, double p, boolean e
         }
     }
 
-    /** The presets of {@code conf/var.json} (see {@link #presets(Path, int[])}). */
+    /** The presets of {@code conf/interventions/var.json} (see {@link #presets(Path, int[])}). */
     public static VarParams preset(String name, int[] sinkDims) {
-        Path file = ConfFiles.resolve("var.json");
+        Path file = ConfFiles.resolve(FILE);
         Map<String, VarParams> all = presets(file, sinkDims);
         VarParams v = all.get(name);
         if (v == null) {
@@ -151,56 +171,59 @@ public record VarParams(double tau, double rho, double summ, double p, boolean e
     }
 
     /**
-     * Reads the {@code presets} object of a var.json file: per name {@code tau, rho, summ, p, except_last_layer}
-     * (required), {@code layers} ("all" = 2..L-1, or an integer n = n..L-1; default "all") and {@code head_rule}
-     * ("official" or "paper"; default official). Errors name the file and the field.
+     * Reads the {@code presets} of a var.json file: each preset is the file's {@code defaults} ({@code p, rho, summ,
+     * from, last}; tau 20, head rule official) with the preset's own values of those keys, {@code tau} or
+     * {@code head_rule} ("official" or "paper") over them. Errors name the file and the field.
      */
     public static Map<String, VarParams> presets(Path file, int[] sinkDims) {
         JsonObject root = ConfFiles.read(file);
+        JsonObject defaults = ConfFiles.object(file, root, "defaults", "");
         JsonObject presets = ConfFiles.object(file, root, "presets", "");
         Map<String, VarParams> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : presets.entrySet()) {
-            String where = "presets." + e.getKey() + ".";
             if (!e.getValue().isJsonObject()) {
                 throw new IllegalArgumentException(file + ": presets." + e.getKey() + " must be an object");
             }
-            JsonObject o = e.getValue().getAsJsonObject();
-            JsonElement ell = o.get("except_last_layer");
-            if (ell == null || !ell.isJsonPrimitive() || !ell.getAsJsonPrimitive().isBoolean()) {
-                throw new IllegalArgumentException(file + ": " + where + "except_last_layer must be true or false");
-            }
-            int from = 2;
-            JsonElement layers = o.get("layers");
-            if (layers != null) {
-                if (layers.isJsonPrimitive() && layers.getAsJsonPrimitive().isString() && layers.getAsString().equals("all")) {
-                    from = 2;
-                } else if (layers.isJsonPrimitive() && layers.getAsJsonPrimitive().isNumber()) {
-                    from = layers.getAsInt();
-                } else {
-                    throw new IllegalArgumentException(file + ": " + where + "layers must be \"all\" or a first layer index, got " + layers);
-                }
-            }
-            HeadRule rule = HeadRule.OFFICIAL;
-            JsonElement hr = o.get("head_rule");
-            if (hr != null) {
-                try {
-                    rule = HeadRule.parse(hr.getAsString());
-                } catch (RuntimeException ex) {
-                    throw new IllegalArgumentException(file + ": " + where + "head_rule: " + ex.getMessage(), ex);
-                }
-            }
-            try {
-                out.put(e.getKey(), new VarParams(ConfFiles.number(file, o, "tau", where), ConfFiles.number(file, o, "rho", where),
-                        ConfFiles.number(file, o, "summ", where), ConfFiles.number(file, o, "p", where), ell.getAsBoolean(), sinkDims,
-                        rule, from));
-            } catch (IllegalArgumentException ex) {
-                if (ex.getMessage().startsWith(file.toString())) {
-                    throw ex;
-                }
-                throw new IllegalArgumentException(file + ": presets." + e.getKey() + ": " + ex.getMessage(), ex);
-            }
+            out.put(e.getKey(), fromObject(file, defaults, e.getValue().getAsJsonObject(), "presets." + e.getKey() + ".", sinkDims));
         }
         return out;
+    }
+
+    /** {@code over}'s fields over {@code base}'s ({@code where} prefixes the field in errors). */
+    private static VarParams fromObject(Path file, JsonObject base, JsonObject over, String where, int[] sinkDims) {
+        JsonObject o = base.deepCopy();
+        for (Map.Entry<String, JsonElement> f : over.entrySet()) {
+            if (!java.util.List.of("p", "rho", "summ", "from", "last", "tau", "head_rule").contains(f.getKey())) {
+                throw new IllegalArgumentException(file + ": " + where + f.getKey() + " is not a VAR parameter (p, rho, summ, from, last, tau, head_rule)");
+            }
+            o.add(f.getKey(), f.getValue());
+        }
+        HeadRule rule = HeadRule.OFFICIAL;
+        if (o.has("head_rule")) {
+            try {
+                rule = HeadRule.parse(o.get("head_rule").getAsString());
+            } catch (RuntimeException ex) {
+                throw new IllegalArgumentException(file + ": " + where + "head_rule: " + ex.getMessage(), ex);
+            }
+        }
+        java.util.function.ToDoubleFunction<String> num = f -> ConfFiles.number(file, o, f, over.has(f) ? where : "defaults.");
+        double tau = o.has("tau") ? num.applyAsDouble("tau") : tauForHiddenSize(PAPER_TAU_FRACTION, 4096);
+        double last = num.applyAsDouble("last");
+        double from = num.applyAsDouble("from");
+        if (last != 0 && last != 1) {
+            throw new IllegalArgumentException(file + ": " + (over.has("last") ? where : "defaults.") + "last must be 0 or 1, got " + last);
+        }
+        if (from != Math.rint(from)) {
+            throw new IllegalArgumentException(file + ": " + (over.has("from") ? where : "defaults.") + "from must be a layer index, got " + from);
+        }
+        try {
+            return new VarParams(tau, num.applyAsDouble("rho"), num.applyAsDouble("summ"), num.applyAsDouble("p"), last == 0, sinkDims, rule, (int) from);
+        } catch (IllegalArgumentException ex) {
+            if (ex.getMessage().startsWith(file.toString())) {
+                throw ex;
+            }
+            throw new IllegalArgumentException(file + ": " + where + ex.getMessage(), ex);
+        }
     }
 
     @Override

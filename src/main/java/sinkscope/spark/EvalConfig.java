@@ -3,57 +3,49 @@ package sinkscope.spark;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import sinkscope.intervention.Intervention;
+import sinkscope.intervention.Interventions;
+import sinkscope.intervention.Parameter;
+import sinkscope.intervention.Settings;
 
 /**
- * One evaluation configuration, named as it appears in the {@code config} column: {@code baseline},
- * {@code var}, {@code ablate_sinks}, {@code ablate_random}, optionally with parameters appended as
- * {@code _<key><number>} (e.g. {@code var_rho0.8}, {@code var_p0.3_rho0.8}).
+ * One evaluation configuration, named as it appears in the {@code config} column: a registered intervention's name
+ * ({@link Interventions#names()}: {@code baseline}, {@code var}, {@code ablate_sinks}, {@code ablate_random},
+ * {@code pai}, {@code vaf}, ...), optionally with parameters appended as {@code _<key><number>} (e.g.
+ * {@code var_rho0.8}, {@code var_p0.3_rho0.8}, {@code pai_alpha0.5}, {@code vaf_enh1.3_start8}).
  *
- * @param kind one of {@link #KINDS}
- * @param parameters the kind's defaults overridden by the name's suffixes: VAR uses {@code p} (kept fraction of
- *     sink attention, 0.6), {@code rho} (0.5) and {@code summ} (0.2), as in the paper, and optionally {@code tau} (an
- *     absolute sink threshold instead of the run's), {@code from} (sink detection and VAR from this layer on; the
- *     paper's 2) and {@code last} (1: VAR also rewrites the last layer, 0: it skips it, the default)
+ * @param kind the intervention's name
+ * @param parameters the values the name gives; every other parameter takes the default of the intervention's
+ *     {@code conf/interventions/<name>.json} ({@link #values()}, {@link #settings()})
  *
- * <p>A sweep ({@link #expand}) names a grid of VAR configurations: {@code var[rho=0.5:0.9:0.1,p=0.6]} is
- * {@code var_rho0.5_p0.6}, {@code var_rho0.6_p0.6}, ..., {@code var_rho0.9_p0.6}: each key takes a value, an
- * inclusive range {@code start:stop:step} or a list {@code a|b|c}; the grid is every combination, the first key
- * varying slowest.
+ * <p>A sweep ({@link #expand}) names a grid of configurations of one intervention, over any of its parameters:
+ * {@code var[rho=0.5:0.9:0.1,p=0.6]} is {@code var_rho0.5_p0.6}, {@code var_rho0.6_p0.6}, ..., {@code var_rho0.9_p0.6};
+ * {@code pai[alpha=0.2|0.5,first=0|1]} four PAI configs: each key takes a value, an inclusive range
+ * {@code start:stop:step} or a list {@code a|b|c}; the grid is every combination, the first key varying slowest.
+ * Unknown names, unknown keys and values outside a parameter's range fail naming the config and the parameter.
  */
 public record EvalConfig(String name, String kind, Map<String, Double> parameters) implements Serializable {
 
-    public static final String[] KINDS = {"baseline", "var", "ablate_sinks", "ablate_random"};
-    /** The parameters a VAR configuration may set. */
-    public static final List<String> VAR_KEYS = List.of("rho", "p", "summ", "tau", "from", "last");
-
     public EvalConfig {
-        parameters = Map.copyOf(parameters);
+        parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 
-    /** Parses one configuration name; an unknown kind or a malformed suffix names the offending text. */
+    /** Parses one configuration name; an unknown intervention lists the known ones, a bad suffix names the offending text. */
     public static EvalConfig parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
-        String kind = null;
-        for (String k : KINDS) {
-            if ((n.equals(k) || n.startsWith(k + "_")) && (kind == null || k.length() > kind.length())) {
-                kind = k;
-            }
+        Intervention intervention = Interventions.prefixOf(n);
+        if (intervention == null) {
+            throw new IllegalArgumentException("unknown evaluation config '" + name + "'; known interventions: "
+                    + String.join(", ", Interventions.names()) + " (parameters as suffixes, e.g. var_rho0.8, pai_alpha0.5)");
         }
-        if (kind == null) {
-            throw new IllegalArgumentException("unknown evaluation config '" + name + "'; known kinds: "
-                    + String.join(", ", KINDS) + " (parameters as suffixes, e.g. var_rho0.8)");
-        }
+        String where = "evaluation config '" + name + "'";
         Map<String, Double> params = new LinkedHashMap<>();
-        if (kind.equals("var")) {
-            params.put("p", 0.6);
-            params.put("rho", 0.5);
-            params.put("summ", 0.2);
-        }
-        String rest = n.substring(kind.length());
+        String rest = n.substring(intervention.name().length());
         for (String part : rest.split("_")) {
             if (part.isEmpty()) {
                 continue;
@@ -63,49 +55,47 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
                 i++;
             }
             if (i == 0 || i == part.length()) {
-                throw new IllegalArgumentException("evaluation config '" + name + "': expected _<key><number>, got '_" + part + "'");
+                throw new IllegalArgumentException(where + ": expected _<key><number>, got '_" + part + "'");
             }
             String key = part.substring(0, i);
-            if (kind.equals("var") && !VAR_KEYS.contains(key)) {
-                throw new IllegalArgumentException("evaluation config '" + name + "': unknown VAR parameter '" + key + "'; known: " + VAR_KEYS);
-            }
-            if (!kind.equals("var")) {
-                throw new IllegalArgumentException("evaluation config '" + name + "': " + kind + " takes no parameters");
-            }
+            Interventions.parameter(intervention, key, where);
             double v;
             try {
                 v = Double.parseDouble(part.substring(i));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("evaluation config '" + name + "': '" + part.substring(i) + "' is not a number");
+                throw new IllegalArgumentException(where + ": '" + part.substring(i) + "' is not a number");
             }
-            check(name, key, v);
             params.put(key, v);
         }
-        return new EvalConfig(n, kind, params);
+        Interventions.settings(intervention, n, params); // range checks
+        return new EvalConfig(n, intervention.name(), params);
     }
 
-    private static void check(String name, String key, double v) {
-        boolean ok = switch (key) {
-            case "rho", "p", "summ" -> v >= 0 && v <= 1;
-            case "tau" -> v > 0 && Double.isFinite(v);
-            case "from" -> v >= 0 && v == Math.rint(v);
-            case "last" -> v == 0 || v == 1;
-            default -> true;
-        };
-        if (!ok) {
-            String want = switch (key) {
-                case "rho", "p", "summ" -> "in [0, 1]";
-                case "tau" -> "a positive number";
-                case "from" -> "a layer index >= 0";
-                default -> "0 or 1";
-            };
-            throw new IllegalArgumentException("evaluation config '" + name + "': " + key + " must be " + want + ", got " + v);
+    /** The registered intervention this configuration runs. */
+    public Intervention intervention() {
+        return Interventions.get(kind);
+    }
+
+    /** The parameter values: the name's over the conf file's defaults. */
+    public Settings settings() {
+        return Interventions.settings(intervention(), name, parameters);
+    }
+
+    /** Every parameter that has a value (the name's, else the default), in the intervention's order. */
+    public Map<String, Double> values() {
+        Settings s = settings();
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Parameter p : intervention().parameters()) {
+            if (s.has(p.name())) {
+                out.put(p.name(), s.value(p.name()));
+            }
         }
+        return out;
     }
 
     /** A parameter of this configuration, or {@code fallback} when absent. */
     public double parameter(String key, double fallback) {
-        Double v = parameters.get(key);
+        Double v = values().get(key);
         return v == null ? fallback : v;
     }
 
@@ -156,8 +146,9 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
             throw new IllegalArgumentException("sweep '" + spec + "': expected kind[key=values,...]");
         }
         String kind = s.substring(0, open).trim().toLowerCase(Locale.ROOT);
-        if (!kind.equals("var")) {
-            throw new IllegalArgumentException("sweep '" + spec + "': only var configurations have parameters to sweep");
+        Intervention intervention = Interventions.get(kind);
+        if (intervention.parameters().isEmpty()) {
+            throw new IllegalArgumentException("sweep '" + spec + "': " + kind + " takes no parameters");
         }
         List<String> keys = new ArrayList<>();
         List<List<String>> values = new ArrayList<>();
@@ -167,9 +158,7 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
                 throw new IllegalArgumentException("sweep '" + spec + "': expected key=values, got '" + item.trim() + "'");
             }
             String key = item.substring(0, eq).trim().toLowerCase(Locale.ROOT);
-            if (!VAR_KEYS.contains(key)) {
-                throw new IllegalArgumentException("sweep '" + spec + "': unknown VAR parameter '" + key + "'; known: " + VAR_KEYS);
-            }
+            Interventions.parameter(intervention, key, "sweep '" + spec + "'");
             if (keys.contains(key)) {
                 throw new IllegalArgumentException("sweep '" + spec + "': parameter '" + key + "' given twice");
             }
@@ -180,7 +169,7 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
             throw new IllegalArgumentException("sweep '" + spec + "': no parameters");
         }
         List<EvalConfig> out = new ArrayList<>();
-        grid(kind, keys, values, 0, "", out);
+        grid(intervention.name(), keys, values, 0, "", out);
         return out;
     }
 
@@ -233,7 +222,7 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
 
     /** A parameter of this configuration; fails naming the config when absent. */
     public double parameter(String key) {
-        Double v = parameters.get(key);
+        Double v = values().get(key);
         if (v == null) {
             throw new IllegalArgumentException("evaluation config '" + name + "' has no parameter '" + key + "'");
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import sinkscope.intervention.Interventions;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -166,23 +167,25 @@ public final class EvaluateJob {
                             Double.isNaN(m.value()) ? null : m.value(), m.n()));
                 }
             }
-            BenchmarkScores base = e.getValue().get("baseline");
-            if (base == null) {
-                continue;
-            }
-            Map<String, Double> baseUnits = base.units();
-            for (Map.Entry<String, BenchmarkScores> c : e.getValue().entrySet()) {
-                if (c.getKey().equals("baseline")) {
+            for (String against : List.of(Interventions.BASELINE, Interventions.REFERENCE)) {
+                BenchmarkScores base = e.getValue().get(against);
+                if (base == null) {
                     continue;
                 }
-                BenchmarkScores s = c.getValue();
-                boolean binary = s.binary() && base.binary();
-                Significance.Paired p = Significance.paired(baseUnits, s.units(), binary, options.resamples(), options.seed(), 0.95);
-                Significance.McNemar mc = p.mcnemar();
-                boolean significant = mc != null ? mc.p() < 0.05 : p.interval().excludesZero();
-                significance.add(RowFactory.create(benchmark, c.getKey(), s.unitMetric(), (long) p.n(), nan(p.baseline()), nan(p.config()),
-                        nan(p.interval().difference()), nan(p.interval().lower()), nan(p.interval().upper()), 0.95, options.resamples(), options.seed(),
-                        mc == null ? null : mc.baselineOnly(), mc == null ? null : mc.configOnly(), mc == null ? null : mc.p(), significant));
+                Map<String, Double> baseUnits = base.units();
+                for (Map.Entry<String, BenchmarkScores> c : e.getValue().entrySet()) {
+                    if (c.getKey().equals(against) || c.getKey().equals(Interventions.BASELINE)) {
+                        continue;
+                    }
+                    BenchmarkScores s = c.getValue();
+                    boolean binary = s.binary() && base.binary();
+                    Significance.Paired p = Significance.paired(baseUnits, s.units(), binary, options.resamples(), options.seed(), 0.95);
+                    Significance.McNemar mc = p.mcnemar();
+                    boolean significant = mc != null ? mc.p() < 0.05 : p.interval().excludesZero();
+                    significance.add(RowFactory.create(benchmark, c.getKey(), against, s.unitMetric(), (long) p.n(), nan(p.baseline()), nan(p.config()),
+                            nan(p.interval().difference()), nan(p.interval().lower()), nan(p.interval().upper()), 0.95, options.resamples(), options.seed(),
+                            mc == null ? null : mc.baselineOnly(), mc == null ? null : mc.configOnly(), mc == null ? null : mc.p(), significant));
+                }
             }
         }
         return new Scored(metrics, significance);
@@ -190,7 +193,7 @@ public final class EvaluateJob {
 
     /** baseline first, then by name. */
     static java.util.Comparator<String> configOrder() {
-        return java.util.Comparator.comparing((String c) -> !c.equals("baseline")).thenComparing(java.util.Comparator.naturalOrder());
+        return java.util.Comparator.comparing((String c) -> !c.equals(Interventions.BASELINE)).thenComparing(java.util.Comparator.naturalOrder());
     }
 
     private static Double nan(double v) {

@@ -29,15 +29,15 @@ import sinkscope.model.auto.Families;
 import sinkscope.sink.KnownSinkDims;
 import sinkscope.sink.LastTokenImageAttention;
 import sinkscope.sink.SampleStatistics;
-import sinkscope.sink.SinkAblationHook;
-import sinkscope.sink.VarHook;
+import sinkscope.intervention.Context;
+import sinkscope.intervention.Settings;
 import sinkscope.sink.VarParams;
 
 /**
  * A {@link SampleRunner} on any supported family (chosen by the checkpoint's config.json): one loaded model shared by the executor's task threads, each sample
  * in its own {@link NDManager}. Extraction is one prefill with {@link SampleStatistics} reducing every layer on the
- * device; prediction is greedy generation (EOS stops) with the configuration's hook ({@link VarHook},
- * {@link SinkAblationHook}) and {@link LastTokenImageAttention} for the grounding figures.
+ * device; prediction is greedy generation (EOS stops) with the hook of the configuration's registered intervention
+ * ({@link sinkscope.intervention.Intervention#hook}) and {@link LastTokenImageAttention} for the grounding figures.
  *
  * <p>{@code tau <= 0} or NaN in the spec means the size-relative paper threshold {@code 0.3125 sqrt(D)} (= 20 at
  * D = 4096), a null model directory means the model bundled in the jar ({@link BundledModel}), and a NaN dims floor means {@code tau} (the dims table then counts massive activations); sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
@@ -289,19 +289,11 @@ public final class ModelSampleRunner implements SampleRunner {
         }
     }
 
-    /** The configuration's hook for one sample (null for the baseline). */
-    private AttentionHook intervention(NDManager m, EvalConfig config, SampleInput sample) throws SampleException {
-        VarParams base = VarParams.official(sinkDims).withTau(tau);
-        return switch (config.kind()) {
-            case "baseline" -> null;
-            case "var" -> new VarHook(m, new VarParams(config.parameter("tau", tau), config.parameter("rho"), config.parameter("summ"),
-                    config.parameter("p"), config.parameter("last", base.exceptLastLayer() ? 0 : 1) == 0, sinkDims, base.headRule(),
-                    (int) config.parameter("from", base.sinkLayersFrom())), false);
-            case "ablate_sinks" -> new SinkAblationHook(m, base, SinkAblationHook.Target.VISUAL_SINKS, 0);
-            case "ablate_random" -> new SinkAblationHook(m, base, SinkAblationHook.Target.RANDOM_IMAGE_TOKENS,
-                    sample.questionId() == null ? 0 : sample.questionId().hashCode());
-            default -> throw new SampleException("evaluate", "unknown configuration kind " + config.kind());
-        };
+    /** The configuration's hook for one sample, from its registered intervention (null for the baseline). */
+    private AttentionHook intervention(NDManager m, EvalConfig config, SampleInput sample) {
+        Settings s = config.settings();
+        s.intervention().check(s, model.numLayers());
+        return s.intervention().hook(s, new Context(m, model.numLayers(), sinkDims, tau, sample.questionId()));
     }
 
     /**

@@ -99,16 +99,18 @@ public final class RunSummary {
         if (!out.exists("significance")) {
             return;
         }
-        List<Row> sig = out.read("significance", Tables.SIGNIFICANCE).orderBy("benchmark", "config").collectAsList();
+        List<Row> sig = out.read("significance", Tables.SIGNIFICANCE).orderBy("benchmark", "against", "config").collectAsList();
         if (!sig.isEmpty()) {
-            s.append(String.format(Locale.ROOT, "%nvs baseline%n%-14s %-14s %-17s %5s %9s %19s %9s %s%n", "benchmark", "config", "metric", "n",
+            s.append(String.format(Locale.ROOT, "%nsignificance%n%-14s %-14s %-9s %-17s %5s %9s %19s %9s %s%n", "benchmark", "config", "against", "metric", "n",
                     "diff", "95% interval", "mcnemar_p", "significant"));
             for (Row r : sig) {
                 Double d = r.getAs("difference");
                 Double lo = r.getAs("ci_low");
                 Double hi = r.getAs("ci_high");
                 Double p = r.getAs("mcnemar_p");
-                s.append(String.format(Locale.ROOT, "%-14s %-14s %-17s %5d %9s %19s %9s %s%n", (String) r.getAs("benchmark"), (String) r.getAs("config"),
+                String against = r.getAs("against");
+                s.append(String.format(Locale.ROOT, "%-14s %-14s %-9s %-17s %5d %9s %19s %9s %s%n", (String) r.getAs("benchmark"), (String) r.getAs("config"),
+                        against == null ? "baseline" : against,
                         (String) r.getAs("metric"), (long) r.getAs("n"), d == null ? "-" : String.format(Locale.ROOT, "%+.3f", d),
                         lo == null ? "-" : String.format(Locale.ROOT, "[%+.3f, %+.3f]", lo, hi), p == null ? "-" : String.format(Locale.ROOT, "%.3f", p),
                         (boolean) r.getAs("significant") ? "yes" : "no"));

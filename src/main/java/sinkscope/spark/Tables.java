@@ -188,21 +188,25 @@ public final class Tables {
             c("value", D, true, "fraction in [0, 1]; MME scores in points, mean_length in words; null when undefined (no questions)"),
             c("n", L, false, "questions (groups for group accuracies, captions for CHAIR) the value is over"));
 
-    /** Each config against baseline on the same questions: the difference of the benchmark's per-question score and whether it is more than noise. */
+    /**
+     * Each config against baseline, and against VAR's default config {@code var} when the run has it, on the same
+     * questions: the difference of the benchmark's per-question score and whether it is more than noise.
+     */
     public static final StructType SIGNIFICANCE = t(
             c("benchmark", S, false, "benchmark"),
-            c("config", S, false, "evaluation config compared with baseline"),
+            c("config", S, false, "evaluation config compared"),
+            c("against", S, false, "the config it is compared with: baseline, or var (VAR's defaults) for every other non-baseline config"),
             c("metric", S, false, "the per-unit score compared: accuracy, circular_accuracy, pair_accuracy, vqa_accuracy, chair_s"),
             c("n", L, false, "units (questions, groups or captions) both configs scored"),
-            c("baseline", D, true, "baseline's mean over those units"),
+            c("baseline", D, true, "the mean of the config compared with (column against) over those units"),
             c("value", D, true, "config's mean over those units"),
-            c("difference", D, true, "value - baseline"),
+            c("difference", D, true, "value - baseline (the compared-with config's mean)"),
             c("ci_low", D, true, "lower end of the paired bootstrap percentile interval of the difference"),
             c("ci_high", D, true, "upper end of that interval"),
             c("level", D, false, "interval level (0.95)"),
             c("resamples", I, false, "bootstrap resamples"),
             c("seed", L, false, "bootstrap seed"),
-            c("baseline_only", L, true, "units right under baseline only (McNemar's b); null for non-binary scores"),
+            c("baseline_only", L, true, "units right under the compared-with config only (McNemar's b); null for non-binary scores"),
             c("config_only", L, true, "units right under the config only (McNemar's c); null for non-binary scores"),
             c("mcnemar_p", D, true, "McNemar's exact two-sided p-value; null for non-binary scores"),
             c("significant", B, false, "mcnemar_p < 0.05 for right/wrong scores, else the interval excludes 0"));

@@ -1,6 +1,7 @@
 package sinkscope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -34,6 +35,7 @@ class BenchCommandsTest {
             System.setOut(old);
         }
         String out = buf.toString(StandardCharsets.UTF_8);
+        lastOut = out;
         assertEquals(0, code, out);
         Map<String, Double> figures = new LinkedHashMap<>();
         Matcher m = FIGURE.matcher(out);
@@ -50,6 +52,9 @@ class BenchCommandsTest {
             assertTrue(Double.isFinite(v) && v >= 0, name + " = " + v);
         }
     }
+
+    /** What the last {@link #run} printed. */
+    private static String lastOut = "";
 
     private static final String[] TINY_DECODER = {"--hidden", "32", "--heads", "4", "--kv-heads", "2", "--layers", "2", "--intermediate", "64",
         "--vocab", "50", "--image-tokens", "16", "--text-tokens", "8", "--runs", "2", "--decode-steps", "2", "--threads", "1"};
@@ -77,6 +82,16 @@ class BenchCommandsTest {
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen2_vl"))), prefill);
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen3_vl", "--var", "true"))), prefill);
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "internvl"))), prefill);
+        // every registered intervention that changes something and fits the 2 layers, timed against the bare generation;
+        // those whose defaults select no layer of this depth are named, not timed
+        Map<String, Double> all = run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--interventions", "true")));
+        for (String i : List.of("ablate_sinks", "ablate_random", "pai")) {
+            assertFigures(all, List.of(i + "_generate_ms", i + "_overhead", i + "_hook_ms"));
+        }
+        assertFalse(all.containsKey("baseline_overhead"), "the baseline has no hook to time");
+        assertFalse(all.containsKey("vaf_overhead") || all.containsKey("var_overhead"), all.keySet().toString());
+        assertTrue(lastOut.contains("vaf: not timed: vaf: the layer range [start, end) = [1, 1) selects no layer of this 2-layer model"), lastOut);
+        assertTrue(lastOut.contains("var: not timed: var: from = 2 is outside the model's 2 layers"), lastOut);
     }
 
     @Test

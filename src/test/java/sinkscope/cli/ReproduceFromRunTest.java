@@ -64,8 +64,12 @@ class ReproduceFromRunTest {
         assertEquals("\nAnswer with the option's letter from the given choices directly.", suffixes.get("synth_choice").getAsString());
         JsonObject var = run.getAsJsonObject("var");
         assertEquals(20.0, var.get("tau").getAsDouble());
-        assertEquals(List.of("baseline", "var_rho0.3", "var_rho0.6"), new ArrayList<>(var.getAsJsonObject("configs").keySet()));
-        assertEquals(0.3, var.getAsJsonObject("configs").getAsJsonObject("var_rho0.3").get("rho").getAsDouble());
+        JsonObject configs = run.getAsJsonObject("configs");
+        assertEquals(List.of("baseline", "var_rho0.3", "var_rho0.6"), new ArrayList<>(configs.keySet()));
+        JsonObject rho03 = configs.getAsJsonObject("var_rho0.3");
+        assertEquals("var", rho03.get("kind").getAsString());
+        assertEquals(0.3, rho03.getAsJsonObject("parameters").get("rho").getAsDouble());
+        assertEquals(0.6, rho03.getAsJsonObject("parameters").get("p").getAsDouble(), "the default from conf/interventions/var.json");
         assertEquals("300", run.getAsJsonObject("settings").get("resamples").getAsString());
         assertEquals("sinkscope.spark.FakeRunnerFactory", run.getAsJsonObject("command").getAsJsonObject("flags").get("runner").getAsString());
 
@@ -74,7 +78,7 @@ class ReproduceFromRunTest {
             assertTrue(html.contains("id=\"benchmark-" + b + "\""), "report section of " + b);
             assertTrue(Files.isRegularFile(out1.resolve("report/charts/benchmark_" + b + ".png")), b);
         }
-        assertTrue(Files.isRegularFile(out1.resolve("report/charts/sweep_rho.png")), "sensitivity chart");
+        assertTrue(Files.isRegularFile(out1.resolve("report/charts/sweep_var_rho.png")), "sensitivity chart");
         assertTrue(html.contains("Against baseline: difference and noise"));
         Path out2 = dir.resolve("out2");
         assertEquals(0, Main.run("pipeline", "--from-run", out1.resolve("run.json").toString(), "--out", out2.toString()));
@@ -92,6 +96,7 @@ class ReproduceFromRunTest {
         JsonObject again = JsonParser.parseString(Files.readString(out2.resolve("run.json"), StandardCharsets.UTF_8)).getAsJsonObject();
         assertEquals(run.getAsJsonObject("data"), again.getAsJsonObject("data"));
         assertEquals(run.getAsJsonObject("var"), again.getAsJsonObject("var"));
+        assertEquals(run.getAsJsonObject("configs"), again.getAsJsonObject("configs"));
         assertEquals(out2.toString(), again.getAsJsonObject("command").getAsJsonObject("flags").get("out").getAsString());
     }
 

@@ -59,7 +59,10 @@ class NotebooksTest {
             for (String b : ReportFixture.BENCHMARKS) {
                 assertTrue(nb.contains(b + " (headline: "), name + " shows benchmark " + b + " per category");
             }
-            assertTrue(nb.contains("sweep over rho: var_rho0.2, var, var_rho0.8"), name + " charts the rho sweep");
+            assertTrue(nb.contains("sweep over var rho: var_rho0.2, var, var_rho0.8"), name + " charts the rho sweep");
+            for (String b : ReportFixture.BENCHMARKS) {
+                assertTrue(nb.contains(b + " side by side (headline: "), name + " shows the interventions side by side on " + b);
+            }
         }
     }
 

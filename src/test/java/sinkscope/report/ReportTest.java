@@ -50,7 +50,7 @@ class ReportTest {
         assertFalse(html.contains("grid only"));
         assertTrue(html.contains("charts/attention_"));
         // every config of the run in the metrics table, with differences against baseline
-        for (String c : List.of("baseline", "var", "ablate_sinks", "ablate_random", "var_rho0.2", "var_rho0.8")) {
+        for (String c : List.of("baseline", "var", "ablate_sinks", "ablate_random", "pai", "vaf", "var_rho0.2", "var_rho0.8")) {
             assertTrue(html.contains("<td>" + c + "</td>"), "metrics row for " + c);
         }
         assertTrue(html.contains("&plusmn;0") || html.matches("(?s).*class=\"(better|worse|neutral)\">[+-].*"), "differences shown");
@@ -59,7 +59,19 @@ class ReportTest {
             assertTrue(html.contains("<h3 id=\"benchmark-" + b + "\">" + b + "</h3>"), "benchmark section " + b);
             assertTrue(html.contains("<tr><td>" + b + "</td><td>var</td><td>"), "significance row for " + b + " under VAR");
         }
-        assertTrue(html.contains("Parameters varied: rho."), "the sweep varies rho");
+        assertTrue(html.contains("Parameters varied: var rho."), "the sweep varies rho");
+        // every intervention side by side: per benchmark its headline value, its difference against baseline and against var
+        String side = html.substring(html.indexOf("<section id=\"interventions\">"), html.indexOf("<section id=\"sweep\">"));
+        for (String b : ReportFixture.BENCHMARKS) {
+            assertTrue(side.contains("<h3>" + b + " &mdash; "), "side by side on " + b);
+        }
+        String num = "<td class=\"num\">(<b>)?[+-]\\d\\.\\d{3} \\[[+-]\\d\\.\\d{3}, [+-]\\d\\.\\d{3}\\](</b>)?</td>";
+        for (String c : List.of("pai", "vaf", "ablate_sinks", "var_rho0.2")) {
+            assertTrue(Pattern.compile("<tr><td>" + c + "</td><td class=\"num\">[0-9.]+</td>" + num + num + "<td class=\"num\">0</td>"
+                    + "<td class=\"num\">\\d+\\.\\d\\d</td></tr>").matcher(side).find(), c + " against baseline and var, its cost:\n" + side);
+        }
+        assertTrue(Pattern.compile("<tr><td>var</td><td class=\"num\">[0-9.]+</td>" + num + "<td class=\"num\"></td>").matcher(side).find(),
+                "var against baseline only");
         assertTrue(html.contains("<tr><td>var_rho0.2</td>") && html.contains("<tr><td>var_rho0.8</td>"), "both sweep points");
         // errors grouped by job and stage, with the offending sample
         assertTrue(html.contains("<td>extract</td><td>image</td>"), "missing image error group");
@@ -85,7 +97,7 @@ class ReportTest {
         }
         for (String prefix : List.of("attention_", "sink_dims_frequency", "sink_dims_max_ratio", "sink_tokens_per_image",
                 "heads_image_attention_last", "heads_image_centric_last", "metrics_accuracy", "metrics_f1", "grounding_image_attention", "benchmark_synth_vqa", "benchmark_synth_choice",
-                "benchmark_synth_caption", "sweep_rho")) {
+                "benchmark_synth_caption", "sweep_var_rho")) {
             assertTrue(sources.stream().anyMatch(s -> s.startsWith("charts/" + prefix)), "chart " + prefix);
         }
         try (Stream<Path> files = Files.list(dir.resolve("out/report/charts"))) {

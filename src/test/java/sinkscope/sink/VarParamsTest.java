@@ -40,7 +40,7 @@ class VarParamsTest {
 
     @Test
     void presetsFromConf() {
-        Map<String, VarParams> p = VarParams.presets(Path.of("conf/var.json"), DIMS);
+        Map<String, VarParams> p = VarParams.presets(Path.of("conf/interventions/var.json"), DIMS);
         assertEquals(0.8, p.get("general").rho());
         assertEquals(0.5, p.get("hallucination").rho());
         assertEquals(0.9, p.get("vision-centric").rho());
@@ -58,12 +58,19 @@ class VarParamsTest {
     @Test
     void badPresetFileNamesFileAndField(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("var.json");
-        Files.writeString(f, "{\"presets\": {\"x\": {\"tau\": 20, \"rho\": \"half\", \"summ\": 0.2, \"p\": 0.6, \"except_last_layer\": true}}}");
+        String defaults = "\"defaults\": {\"p\": 0.6, \"rho\": 0.5, \"summ\": 0.2, \"from\": 2, \"last\": 0}";
+        Files.writeString(f, "{" + defaults + ", \"presets\": {\"x\": {\"tau\": 20, \"rho\": \"half\"}}}");
         String msg = assertThrows(IllegalArgumentException.class, () -> VarParams.presets(f, DIMS)).getMessage();
         assertTrue(msg.contains(f.toString()) && msg.contains("presets.x.rho"), msg);
-        Files.writeString(f, "{\"presets\": {\"x\": {\"tau\": 20, \"rho\": 2, \"summ\": 0.2, \"p\": 0.6, \"except_last_layer\": true}}}");
+        Files.writeString(f, "{" + defaults + ", \"presets\": {\"x\": {\"tau\": 20, \"rho\": 2}}}");
         msg = assertThrows(IllegalArgumentException.class, () -> VarParams.presets(f, DIMS)).getMessage();
         assertTrue(msg.contains(f.toString()) && msg.contains("presets.x") && msg.contains("rho"), msg);
+        Files.writeString(f, "{" + defaults + ", \"presets\": {\"x\": {\"except_last_layer\": true}}}");
+        msg = assertThrows(IllegalArgumentException.class, () -> VarParams.presets(f, DIMS)).getMessage();
+        assertTrue(msg.contains("presets.x.except_last_layer is not a VAR parameter"), msg);
+        Files.writeString(f, "{\"defaults\": {\"p\": 0.6, \"rho\": 0.5, \"summ\": 0.2, \"from\": 2}, \"presets\": {\"x\": {}}}");
+        msg = assertThrows(IllegalArgumentException.class, () -> VarParams.presets(f, DIMS)).getMessage();
+        assertTrue(msg.contains(f.toString()) && msg.contains("defaults.last must be a number"), msg);
     }
 
     @Test

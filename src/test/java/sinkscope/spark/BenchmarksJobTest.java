@@ -195,14 +195,17 @@ class BenchmarksJobTest {
     }
 
     @Test
-    void significanceRowsPerBenchmarkAndConfigAgainstBaseline() {
+    void significanceRowsPerBenchmarkAndConfigAgainstBaselineAndVar() {
         List<Row> sig = table("significance").collectAsList();
-        assertEquals(5 * (CONFIGS.size() - 1), sig.size());
+        // every config against baseline; the two other VAR configs against var too
+        assertEquals(5 * (CONFIGS.size() - 1) + 5 * 2, sig.size());
+        assertEquals(5 * 2, sig.stream().filter(s -> s.getAs("against").equals("var")).count());
         for (Row s : sig) {
             String benchmark = s.getAs("benchmark");
             String config = s.getAs("config");
+            String against = s.getAs("against");
             Map<String, Double> base = new HashMap<>();
-            for (Row r : preds(benchmark, "baseline")) {
+            for (Row r : preds(benchmark, against)) {
                 base.put(r.getAs("question_id"), r.getAs("score"));
             }
             long b = 0;
@@ -232,7 +235,7 @@ class BenchmarksJobTest {
             }
         }
         assertNotNull(log);
-        assertTrue(log.contains("vs baseline"), log);
+        assertTrue(log.contains("significance") && log.contains("against"), log);
         assertTrue(log.contains("synth_caption"), log);
     }
 

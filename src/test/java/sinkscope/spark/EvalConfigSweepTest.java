@@ -24,6 +24,15 @@ class EvalConfigSweepTest {
         assertEquals("var_tau4_last1", t.name());
         assertEquals(4.0, t.parameter("tau"));
         assertEquals(2.0, t.parameter("from", 2));
+        assertEquals(java.util.Map.of("tau", 4.0, "last", 1.0), t.parameters(), "the values the name gives");
+        assertEquals(java.util.List.of("p", "rho", "summ", "tau", "from", "last"), java.util.List.copyOf(t.values().keySet()), "with the defaults");
+        // every parameter of every intervention sweeps
+        assertEquals(List.of("pai_alpha0.1_first0", "pai_alpha0.1_first1", "pai_alpha0.3_first0", "pai_alpha0.3_first1"),
+                names(EvalConfig.expand("pai[alpha=0.1:0.3:0.2,first=0|1]")));
+        EvalConfig vaf = EvalConfig.expand("vaf[enh=1.3,start=1]").get(0);
+        assertEquals("vaf_enh1.3_start1", vaf.name());
+        assertEquals(1.3, vaf.parameter("enh"));
+        assertEquals(0.95, vaf.parameter("sup"), "the default of conf/interventions/vaf.json");
     }
 
     @Test
@@ -34,13 +43,20 @@ class EvalConfigSweepTest {
 
     @Test
     void badSweepsNameWhatIsWrong() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("var[alpha=1]")).getMessage().contains("unknown VAR parameter 'alpha'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("var[alpha=1]")).getMessage().contains("unknown var parameter 'alpha'; known: p, rho, summ, tau, from, last"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("var[rho=0.9:0.5:0.1]")).getMessage().contains("stop >= start"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("var[rho=1.5]")).getMessage().contains("rho must be in [0, 1]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("var[rho=1.5]")).getMessage().contains("rho must be a number in [0, 1], got 1.5"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("var[rho=x]")).getMessage().contains("not a number"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("ablate_sinks[p=0.3]")).getMessage().contains("only var"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("ablate_sinks[p=0.3]")).getMessage().contains("ablate_sinks takes no parameters"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parseList("var[rho=0.5,baseline")).getMessage().contains("unbalanced"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("ablate_sinks_p0.3")).getMessage().contains("takes no parameters"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("var_from1.5")).getMessage().contains("layer index"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("var_from1.5")).getMessage().contains("from must be an integer >= 0, got 1.5"));
+        String unknown = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("opera")).getMessage();
+        assertTrue(unknown.contains("'opera'") && unknown.contains("baseline, var, ablate_sinks, ablate_random, pai, vaf"), unknown);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("nope[x=1]")).getMessage().contains("known: baseline, var"));
+        String alpha = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("pai_alpha-0.5")).getMessage();
+        assertTrue(alpha.contains("'pai_alpha-0.5'") && alpha.contains("alpha must be a number in [0, 1000000], got -0.5"), alpha);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("vaf_first1")).getMessage()
+                .contains("unknown vaf parameter 'first'; known: enh, sup, start, end"));
     }
 }
