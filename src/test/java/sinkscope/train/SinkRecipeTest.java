@@ -148,6 +148,25 @@ class SinkRecipeTest {
             }
             assertEquals(2 * eos, targets, "each answer is one word and its </s>");
             assertTrue(eos >= 1 && eos <= r.questionsPerImage());
+
+            // two words per object patch: its colour and shape words, the question's own tokens; background stays one word
+            ReferenceTrainer two = new ReferenceTrainer(r.withScenePatchWords(2), config, p.tokenizer(), p.images());
+            TextPretraining.Text split = two.sceneText(qs, new SplittableRandom(2));
+            int objectPatches = (int) java.util.Arrays.stream(classes).filter(c -> c >= 0).count();
+            assertEquals(text.ids().length + objectPatches, split.ids().length, "one more token per object patch");
+            int at = 3;
+            for (int c : classes) {
+                if (c < 0) {
+                    assertEquals(tok.id(WordLevelTokenizer.BACKGROUND), split.ids()[at++]);
+                } else {
+                    String[] words = SyntheticScene.className(c).split(" ");
+                    assertEquals(tok.id(words[0]), split.ids()[at++], "colour word");
+                    assertEquals(tok.id(words[1]), split.ids()[at++], "shape word");
+                }
+            }
+            long[] tail = java.util.Arrays.copyOfRange(text.ids(), 3 + classes.length, text.ids().length);
+            assertArrayEquals(tail, java.util.Arrays.copyOfRange(split.ids(), at, split.ids().length), "the same questions and answers follow");
+            assertThrows(IllegalArgumentException.class, () -> r.withScenePatchWords(3));
         }
     }
 
@@ -173,7 +192,7 @@ class SinkRecipeTest {
         }
         Path other = dir.resolve("other");
         Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
-                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null);
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1);
         ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
         try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VisionPretraining.copyTower(model, from));
