@@ -236,6 +236,9 @@ class SinkRecipeTest {
         assertTrue(cmd.contains("--text-weight-decay 0.1 --freeze-embeddings --text-scene-share 0.25 --align-projector-only --finetune-steps 800 "
                 + "--finetune-lr 2.0E-4 --finetune-from-layer 2 --replay-share 0.25 "), cmd);
         assertTrue(!Recipe.defaults().commandLine("D").contains("--freeze-embeddings"), "the bundled model's command is unchanged");
+        String diagnostic = r.withScenePatchWords(2).withFrozenBosEmbedding(true).commandLine("D");
+        assertTrue(diagnostic.contains("--scene-patch-words 2 --freeze-bos-embedding "), diagnostic);
+        assertTrue(!Recipe.defaults().commandLine("D").contains("--scene-patch-words") && !Recipe.defaults().commandLine("D").contains("--freeze-bos"));
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 4, 0.25), "layer 4 of 4");
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 1, 1.0), "replay share 1");
     }
