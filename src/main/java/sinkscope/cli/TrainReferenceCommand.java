@@ -99,6 +99,12 @@ final class TrainReferenceCommand implements Callable<Integer> {
     double replayShare;
     @Option(names = "--vision-from", paramLabel = "DIR", order = 41, description = "take stage 1's vision tower from this trained checkpoint (same shape) instead of training it")
     String visionFrom;
+    @Option(names = "--scene-patch-words", paramLabel = "INT", order = 42,
+            description = "stage 0 scene texts: words per object patch, 1 = its class word (red_circle), 2 = colour and shape words (default: ${DEFAULT-VALUE})")
+    int scenePatchWords;
+    @Option(names = "--freeze-bos-embedding", paramLabel = "BOOL", order = 43, arity = "0..1",
+            description = "stage 0 keeps BOS's embedding row at initialisation and trains the other rows (default: ${DEFAULT-VALUE})")
+    boolean freezeBosEmbedding;
     @Option(names = "--log-every", paramLabel = "INT", order = 50, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
     int logEvery;
     @Option(names = "--budget-minutes", paramLabel = "NUM", order = 51, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
@@ -110,7 +116,7 @@ final class TrainReferenceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Torch.configure(threads);
         Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions,
-                textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom);
+                textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding);
         ReferenceModelBuilder.build(out, r, logEvery, budget, line -> System.out.println(line));
         System.out.println("wrote " + out);
         return Main.OK;
@@ -162,6 +168,8 @@ final class TrainReferenceCommand implements Callable<Integer> {
             m.put("--finetune-lr", d.finetuneLr());
             m.put("--finetune-from-layer", d.finetuneFromLayer());
             m.put("--replay-share", d.replayShare());
+            m.put("--scene-patch-words", d.scenePatchWords());
+            m.put("--freeze-bos-embedding", d.freezeBosEmbedding());
             return m;
         }
 

@@ -33,6 +33,11 @@ import sinkscope.data.SyntheticBenchmark;
  *     lower layers, projector and tower frozen; a {@code replayShare} of the steps replay stage 0's language data
  * @param visionFrom a checkpoint directory whose trained vision tower replaces stage 1 (same tower shape), or null to
  *     run stage 1
+ * @param scenePatchWords words per object patch in a scene text: 1 is the class word ({@code red_circle}), 2 the colour
+ *     word and the shape word of the question's own vocabulary ({@code red circle}); a background patch is one
+ *     {@link WordLevelTokenizer#BACKGROUND} either way
+ * @param freezeBosEmbedding stage 0 keeps BOS's embedding row at its initialisation and trains the other rows (so a
+ *     layer must write BOS's massive activation while the words' embeddings learn); {@code freezeEmbeddings} freezes all
  */
 public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
                      int visionSteps, int visionBatch, double visionLr,
@@ -40,7 +45,8 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                      int imageSize, int patchSize, int visionHidden, int visionLayers, int visionHeads, int visionIntermediate,
                      int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions,
                      double textWeightDecay, boolean freezeEmbeddings, double textSceneShare, boolean alignProjectorOnly,
-                     int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom) {
+                     int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom,
+                     int scenePatchWords, boolean freezeBosEmbedding) {
 
     /** Stage 3 runs only when stage 2's held-out accuracy is below this. */
     public static final double FINETUNE_BELOW = 0.9;
@@ -48,13 +54,13 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
         return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
-                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null);
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false);
     }
 
     /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
         return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
-                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null);
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false);
     }
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
@@ -63,7 +69,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom);
+                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding);
     }
 
     /** This recipe with stage 0's weight decay, frozen embeddings and scene-text share as given. */
@@ -71,7 +77,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom);
+                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding);
     }
 
     /** This recipe with stage 2 projector-only (or not) and stage 3 as given. */
@@ -79,7 +85,25 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom);
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom, scenePatchWords, freezeBosEmbedding);
+    }
+
+    /** This recipe with stage 0 keeping BOS's embedding row (only) at its initialisation, or not. */
+    public Recipe withFrozenBosEmbedding(boolean freeze) {
+        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
+                replayShare, visionFrom, scenePatchWords, freeze);
+    }
+
+    /** This recipe with {@code words} words per object patch in stage 0's scene texts. */
+    public Recipe withScenePatchWords(int words) {
+        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
+                replayShare, visionFrom, words, freezeBosEmbedding);
     }
 
     /** The run's vocabulary: the synthetic benchmark's words, plus the scene words when stage 0 reads scene texts. */
@@ -103,6 +127,9 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
             throw new IllegalArgumentException("--text-weight-decay must be >= 0, --text-scene-share in [0, 1], --finetune-steps >= 0, "
                     + "--finetune-lr positive, --replay-share in [0, 1), --finetune-from-layer in [0, --layers " + textLayers + "), got "
                     + textWeightDecay + ", " + textSceneShare + ", " + finetuneSteps + ", " + finetuneLr + ", " + replayShare + ", " + finetuneFromLayer);
+        }
+        if (scenePatchWords != 1 && scenePatchWords != 2) {
+            throw new IllegalArgumentException("--scene-patch-words must be 1 (class word) or 2 (colour and shape words), got " + scenePatchWords);
         }
         positive("vision-batch", visionBatch);
         if (visionSteps < 0 || !(visionLr > 0)) {
@@ -273,6 +300,12 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (visionFrom != null) {
             text += "--vision-from " + visionFrom + " ";
+        }
+        if (scenePatchWords != 1) {
+            text += "--scene-patch-words " + scenePatchWords + " ";
+        }
+        if (freezeBosEmbedding) {
+            text += "--freeze-bos-embedding ";
         }
         return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d %s--vision-steps %d --vision-batch %d "
                         + "--vision-lr %s --steps %d "

@@ -243,19 +243,35 @@ public final class ReferenceTrainer {
         double at(int step, int horizon);
     }
 
-    /** The text version of one training or held-out image: {@link #conversation} with the patch words in place of {@code <image>}. */
+    /**
+     * The text version of one training or held-out image: {@link #conversation} with the patch words in place of {@code <image>}, in
+     * raster order: {@code background} for a patch no object covers, else the covering object's class word or its colour and shape
+     * words ({@link Recipe#scenePatchWords}).
+     */
     TextPretraining.Text sceneText(List<Question> questions, SplittableRandom rng) {
         Sequence seq = conversation(0, turns(questions, rng), rng.nextDouble() < recipe.popeSuffixShare());
         SyntheticScene scene = dataset.scenes().get(SyntheticBenchmark.imageIndex(questions.get(0).image()));
         int[] classes = VisionPretraining.patchClasses(scene, recipe.imageSize() / recipe.patchSize());
         int at = indexOf(seq.ids(), config.imageTokenIndex());
-        int n = classes.length;
+        List<Integer> words = new ArrayList<>();
+        for (int c : classes) {
+            if (c < 0) {
+                words.add(vocabulary.id(WordLevelTokenizer.BACKGROUND));
+            } else if (recipe.scenePatchWords() == 1) {
+                words.add(vocabulary.id(WordLevelTokenizer.classWord(c)));
+            } else {
+                for (String w : SyntheticScene.className(c).split(" ")) {
+                    words.add(vocabulary.id(w));
+                }
+            }
+        }
+        int n = words.size();
         long[] ids = new long[seq.ids().length - 1 + n];
         boolean[] target = new boolean[ids.length];
         System.arraycopy(seq.ids(), 0, ids, 0, at);
         System.arraycopy(seq.target(), 0, target, 0, at);
         for (int p = 0; p < n; p++) {
-            ids[at + p] = vocabulary.id(classes[p] < 0 ? WordLevelTokenizer.BACKGROUND : WordLevelTokenizer.classWord(classes[p]));
+            ids[at + p] = words.get(p);
         }
         System.arraycopy(seq.ids(), at + 1, ids, at + n, seq.ids().length - at - 1);
         System.arraycopy(seq.target(), at + 1, target, at + n, seq.ids().length - at - 1);

@@ -48,8 +48,9 @@ import sinkscope.model.llava.Llava;
  * <p>Loss: teacher-forced cross-entropy {@code -mean_{b, t < n-1} log p(x_{t+1} | x_{<=t})} over the language's
  * sequences, plus the mean over the scene texts' answer positions when there are any; gradient norm clipped to 1,
  * linear warmup then cosine over {@code textSteps} from {@code textLr}; Adam, or AdamW with decoupled weight decay
- * {@code textWeightDecay} on the weight matrices ({@code w -= lr * wd * w}; norm gains are not decayed); token
- * embeddings frozen at their initialisation when {@code freezeEmbeddings}. The monitor, on a fixed held-out batch:
+ * {@code textWeightDecay} on the weight matrices ({@code w -= lr * wd * w}; token embeddings and norm gains are not
+ * decayed); token embeddings frozen at their initialisation when {@code freezeEmbeddings}, BOS's row alone when
+ * {@code freezeBosEmbedding} (its gradient zeroed before each step). The monitor, on a fixed held-out batch:
  * the loss, the back-copy accuracy (argmax at positions whose token is a trigger), the held-out scene texts' answer
  * accuracy, and per layer BOS's {@code max_d |x_d| / RMS(x)} entering the layer (and that {@code d}), the attention
  * on BOS of the layer's most BOS-bound head (max over heads of the mean over sequences and query positions
@@ -154,6 +155,7 @@ final class TextPretraining {
     private final Recipe recipe;
     private final Language language;
     private final long pad;
+    private final long bos;
     private final java.util.function.Function<SplittableRandom, Text> scenes;
     private final List<Text> heldOutScenes;
 
@@ -166,6 +168,7 @@ final class TextPretraining {
         this.recipe = recipe;
         this.language = new Language(tok, recipe.seed(), recipe.textCopyShare());
         this.pad = tok.padId();
+        this.bos = tok.bosId();
         this.scenes = recipe.textSceneShare() > 0 ? java.util.Objects.requireNonNull(scenes, "scene texts") : null;
         this.heldOutScenes = List.copyOf(heldOutScenes);
     }
@@ -175,11 +178,14 @@ final class TextPretraining {
         return scenes == null ? recipe.textBatch() : (int) Math.round(recipe.textBatch() * (1 - recipe.textSceneShare()));
     }
 
+    /** The token embedding table's parameter name. */
+    static final String EMBEDDINGS = "language_model.model.embed_tokens.weight";
+
     /** Parameters stage 0 trains: the language model's, less the token embeddings when they are frozen. */
     static Map<String, NDArray> trainable(Llava model, boolean freezeEmbeddings) {
         Map<String, NDArray> params = new LinkedHashMap<>();
         model.parameters().forEach((name, p) -> {
-            if (name.startsWith("language_model.") && !(freezeEmbeddings && name.endsWith("embed_tokens.weight"))) {
+            if (name.startsWith("language_model.") && !(freezeEmbeddings && name.equals(EMBEDDINGS))) {
                 params.put(name, p);
             }
         });
@@ -188,7 +194,8 @@ final class TextPretraining {
 
     /**
      * The optimizer of a parameter: AdamW with decoupled weight decay {@code weightDecay} for weight matrices when it
-     * is above 0, plain Adam for norm gains and vectors (and for everything when it is 0); {@code lr} gives the rate.
+     * is above 0, plain Adam for the token embeddings, norm gains and vectors (and for everything when it is 0);
+     * {@code lr} gives the rate.
      */
     static java.util.function.Function<String, Optimizer> optimizers(Map<String, NDArray> params, double weightDecay,
                                                                   ai.djl.training.tracker.ParameterTracker lr) {
@@ -197,7 +204,7 @@ final class TextPretraining {
             return name -> plain;
         }
         Optimizer decayed = Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays((float) weightDecay).build();
-        return name -> params.get(name).getShape().dimension() >= 2 ? decayed : plain;
+        return name -> params.get(name).getShape().dimension() >= 2 && !name.equals(EMBEDDINGS) ? decayed : plain;
     }
 
     Language language() {
@@ -210,6 +217,7 @@ final class TextPretraining {
         int steps = recipe.textSteps();
         long t0 = System.nanoTime();
         Map<String, NDArray> params = trainable(model, recipe.freezeEmbeddings());
+        boolean bosRowFrozen = recipe.freezeBosEmbedding() && params.containsKey(EMBEDDINGS);
         params.values().forEach(p -> p.setRequiresGradient(true));
         int[] step = {0};
         var adam = optimizers(params, recipe.textWeightDecay(), (name, n) -> (float) recipe.textLearningRate(step[0]));
@@ -226,6 +234,12 @@ final class TextPretraining {
                     gc.backward(loss);
                     float v = loss.getFloat();
                     lossSum += Float.isFinite(v) ? v : 0;
+                }
+            }
+            if (bosRowFrozen) {
+                // Adam's moments of a row whose gradient is always 0 stay 0, so the row does not move (no decay on embeddings)
+                try (NDArray g = params.get(EMBEDDINGS).getGradient()) {
+                    g.set(new NDIndex(bos), 0f);
                 }
             }
             if (!OptimizerStep.apply(params, adam)) {

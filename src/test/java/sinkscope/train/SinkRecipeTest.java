@@ -67,6 +67,9 @@ class SinkRecipeTest {
             params.values().forEach(p -> p.setRequiresGradient(true));
             var opt = TextPretraining.optimizers(params, 0.1, (name, n) -> 0.01f);
             assertNotEquals(opt.apply("w"), opt.apply("g"), "matrices and norm gains take different optimizers");
+            params.put(TextPretraining.EMBEDDINGS, m.zeros(new Shape(3, 2)));
+            assertEquals(opt.apply("g"), opt.apply(TextPretraining.EMBEDDINGS), "token embeddings are not decayed");
+            params.remove(TextPretraining.EMBEDDINGS);
             // zero gradients: Adam's step is 0, so the matrix moves only by the decoupled decay w -= lr * wd * w
             assertTrue(OptimizerStep.apply(params, opt));
             float[] after = w.toFloatArray();
@@ -105,6 +108,19 @@ class SinkRecipeTest {
             assertEquals(2, curve.size(), String.join("\n", log));
             assertArrayEquals(e0, model.parameters().get(embed).toFloatArray(), "frozen embeddings do not move");
             assertFalse(java.util.Arrays.equals(q0, model.parameters().get(q).toFloatArray()), "the layers train");
+
+            // BOS's row alone frozen: it stays, the rows of the words the batches use move (weight decay does not touch embeddings)
+            Recipe bosOnly = r.withLanguageStage(0.1, false, 0.5).withFrozenBosEmbedding(true);
+            new TextPretraining(bosOnly, tok, rng -> trainer.sceneText(train.get(rng.nextInt(train.size())), rng),
+                    List.of(trainer.sceneText(train.get(0), new SplittableRandom(1)))).train(model, 6, log::add);
+            float[] e1 = model.parameters().get(embed).toFloatArray();
+            int d = config.text().hiddenSize();
+            int bos = tok.bosId();
+            assertArrayEquals(java.util.Arrays.copyOfRange(e0, bos * d, (bos + 1) * d), java.util.Arrays.copyOfRange(e1, bos * d, (bos + 1) * d),
+                    "BOS's row does not move");
+            int background = tok.id(WordLevelTokenizer.BACKGROUND);
+            assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(e0, background * d, (background + 1) * d),
+                    java.util.Arrays.copyOfRange(e1, background * d, (background + 1) * d)), "a word's row trains");
             for (TextPretraining.Point pt : curve) {
                 assertTrue(pt.sceneAccuracy() >= 0 && pt.sceneAccuracy() <= 1, "scene accuracy is measured: " + pt.sceneAccuracy());
                 for (int l = 0; l < config.text().numHiddenLayers(); l++) {
@@ -148,6 +164,25 @@ class SinkRecipeTest {
             }
             assertEquals(2 * eos, targets, "each answer is one word and its </s>");
             assertTrue(eos >= 1 && eos <= r.questionsPerImage());
+
+            // two words per object patch: its colour and shape words, the question's own tokens; background stays one word
+            ReferenceTrainer two = new ReferenceTrainer(r.withScenePatchWords(2), config, p.tokenizer(), p.images());
+            TextPretraining.Text split = two.sceneText(qs, new SplittableRandom(2));
+            int objectPatches = (int) java.util.Arrays.stream(classes).filter(c -> c >= 0).count();
+            assertEquals(text.ids().length + objectPatches, split.ids().length, "one more token per object patch");
+            int at = 3;
+            for (int c : classes) {
+                if (c < 0) {
+                    assertEquals(tok.id(WordLevelTokenizer.BACKGROUND), split.ids()[at++]);
+                } else {
+                    String[] words = SyntheticScene.className(c).split(" ");
+                    assertEquals(tok.id(words[0]), split.ids()[at++], "colour word");
+                    assertEquals(tok.id(words[1]), split.ids()[at++], "shape word");
+                }
+            }
+            long[] tail = java.util.Arrays.copyOfRange(text.ids(), 3 + classes.length, text.ids().length);
+            assertArrayEquals(tail, java.util.Arrays.copyOfRange(split.ids(), at, split.ids().length), "the same questions and answers follow");
+            assertThrows(IllegalArgumentException.class, () -> r.withScenePatchWords(3));
         }
     }
 
@@ -173,7 +208,7 @@ class SinkRecipeTest {
         }
         Path other = dir.resolve("other");
         Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
-                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null);
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false);
         ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
         try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VisionPretraining.copyTower(model, from));
@@ -201,6 +236,9 @@ class SinkRecipeTest {
         assertTrue(cmd.contains("--text-weight-decay 0.1 --freeze-embeddings --text-scene-share 0.25 --align-projector-only --finetune-steps 800 "
                 + "--finetune-lr 2.0E-4 --finetune-from-layer 2 --replay-share 0.25 "), cmd);
         assertTrue(!Recipe.defaults().commandLine("D").contains("--freeze-embeddings"), "the bundled model's command is unchanged");
+        String diagnostic = r.withScenePatchWords(2).withFrozenBosEmbedding(true).commandLine("D");
+        assertTrue(diagnostic.contains("--scene-patch-words 2 --freeze-bos-embedding "), diagnostic);
+        assertTrue(!Recipe.defaults().commandLine("D").contains("--scene-patch-words") && !Recipe.defaults().commandLine("D").contains("--freeze-bos"));
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 4, 0.25), "layer 4 of 4");
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 1, 1.0), "replay share 1");
     }
