@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonObject;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,15 +23,7 @@ import sinkscope.model.KvCache;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.Prefill;
-import sinkscope.model.RandomWeights;
-import sinkscope.model.internvl.InternVl;
-import sinkscope.model.internvl.InternVlConfig;
-import sinkscope.model.llava.Llava;
-import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.qwen2vl.Qwen2Vl;
-import sinkscope.model.qwen2vl.Qwen2VlConfig;
-import sinkscope.model.qwen3vl.Qwen3Vl;
-import sinkscope.model.qwen3vl.Qwen3VlConfig;
 import sinkscope.sink.SampleStatistics;
 
 /**
@@ -95,160 +85,6 @@ public final class ForwardBench {
         this.out = out;
     }
 
-    /** A llava-hf config of the benchmark's decoder shape (a one-layer CLIP tower, unused by the prefill timing). */
-    public static LlavaConfig config(Settings s) {
-        JsonObject text = new JsonObject();
-        text.addProperty("hidden_size", s.hidden);
-        text.addProperty("num_attention_heads", s.heads);
-        text.addProperty("num_key_value_heads", s.kvHeads);
-        text.addProperty("num_hidden_layers", s.layers);
-        text.addProperty("intermediate_size", s.intermediate);
-        text.addProperty("vocab_size", s.vocab);
-        text.addProperty("max_position_embeddings", Math.max(2048, s.seqLen() + s.decodeSteps + 8));
-        text.addProperty("rms_norm_eps", 1e-5);
-        JsonObject vision = new JsonObject();
-        vision.addProperty("hidden_size", 64);
-        vision.addProperty("intermediate_size", 128);
-        vision.addProperty("num_hidden_layers", 2);
-        vision.addProperty("num_attention_heads", 2);
-        vision.addProperty("image_size", 14 * (int) Math.round(Math.sqrt(s.imageTokens)));
-        vision.addProperty("patch_size", 14);
-        JsonObject root = new JsonObject();
-        root.addProperty("model_type", "llava");
-        root.add("text_config", text);
-        root.add("vision_config", vision);
-        root.addProperty("vocab_size", s.vocab);
-        return LlavaConfig.parse(Path.of("<bench-forward>"), root);
-    }
-
-    /**
-     * A Qwen2-VL config of the benchmark's decoder shape (multimodal rotary sections in Qwen2-VL's 1:1.5:1.5 split of
-     * {@code head_dim/2}, q/k/v biases; a one-block vision tower, unused by the timing).
-     */
-    public static Qwen2VlConfig qwen2VlConfig(Settings s) {
-        int half = s.hidden / s.heads / 2;
-        int t = half / 4;
-        int h = (half - t) / 2;
-        JsonObject rope = new JsonObject();
-        com.google.gson.JsonArray section = new com.google.gson.JsonArray();
-        section.add(t);
-        section.add(h);
-        section.add(half - t - h);
-        rope.add("mrope_section", section);
-        rope.addProperty("rope_theta", 1e6);
-        JsonObject text = new JsonObject();
-        text.addProperty("hidden_size", s.hidden);
-        text.addProperty("num_attention_heads", s.heads);
-        text.addProperty("num_key_value_heads", s.kvHeads);
-        text.addProperty("num_hidden_layers", s.layers);
-        text.addProperty("intermediate_size", s.intermediate);
-        text.addProperty("vocab_size", s.vocab);
-        text.addProperty("max_position_embeddings", Math.max(32768, s.seqLen() + s.decodeSteps + 8));
-        text.addProperty("rms_norm_eps", 1e-6);
-        text.add("rope_parameters", rope);
-        JsonObject vision = new JsonObject();
-        vision.addProperty("depth", 1);
-        vision.addProperty("embed_dim", 32);
-        vision.addProperty("num_heads", 2);
-        vision.addProperty("hidden_size", s.hidden);
-        JsonObject root = new JsonObject();
-        root.addProperty("model_type", "qwen2_vl");
-        root.add("text_config", text);
-        root.add("vision_config", vision);
-        return Qwen2VlConfig.parse(Path.of("<bench-forward>"), root);
-    }
-
-    /**
-     * A Qwen3-VL config of the benchmark's decoder shape (Qwen3-VL's 24:20:20 split of {@code head_dim/2} into
-     * interleaved multimodal rotary sections, q/k norms, no biases, three DeepStack layers as Qwen3-VL-8B; a tiny
-     * vision tower, unused by the timing).
-     */
-    public static Qwen3VlConfig qwen3VlConfig(Settings s) {
-        int half = s.hidden / s.heads / 2;
-        int h = half * 20 / 64;
-        JsonObject rope = new JsonObject();
-        com.google.gson.JsonArray section = new com.google.gson.JsonArray();
-        section.add(half - 2 * h);
-        section.add(h);
-        section.add(h);
-        rope.add("mrope_section", section);
-        rope.addProperty("rope_theta", 5e6);
-        rope.addProperty("mrope_interleaved", true);
-        JsonObject text = new JsonObject();
-        text.addProperty("hidden_size", s.hidden);
-        text.addProperty("num_attention_heads", s.heads);
-        text.addProperty("num_key_value_heads", s.kvHeads);
-        text.addProperty("head_dim", s.hidden / s.heads);
-        text.addProperty("num_hidden_layers", s.layers);
-        text.addProperty("intermediate_size", s.intermediate);
-        text.addProperty("vocab_size", s.vocab);
-        text.addProperty("max_position_embeddings", Math.max(32768, s.seqLen() + s.decodeSteps + 8));
-        text.add("rope_parameters", rope);
-        JsonObject vision = new JsonObject();
-        vision.addProperty("depth", 3);
-        vision.addProperty("hidden_size", 32);
-        vision.addProperty("intermediate_size", 64);
-        vision.addProperty("num_heads", 2);
-        vision.addProperty("num_position_embeddings", 16);
-        vision.addProperty("out_hidden_size", s.hidden);
-        com.google.gson.JsonArray deepstack = new com.google.gson.JsonArray();
-        for (int k = 0; k < deepstackLayers(s); k++) {
-            deepstack.add(k);
-        }
-        vision.add("deepstack_visual_indexes", deepstack);
-        JsonObject root = new JsonObject();
-        root.addProperty("model_type", "qwen3_vl");
-        root.add("text_config", text);
-        root.add("vision_config", vision);
-        return Qwen3VlConfig.parse(Path.of("<bench-forward>"), root);
-    }
-
-    /** Qwen3-VL-8B's three DeepStack layers, or as many as the benchmark's decoder has. */
-    private static int deepstackLayers(Settings s) {
-        return Math.min(3, s.layers);
-    }
-
-    /**
-     * An InternVL config of the benchmark's decoder shape (a Qwen2 decoder: q/k/v biases, 1-D rotary) with a one-layer
-     * InternViT of 448 px tiles and 14 px patches (256 tokens per tile; unused by the timing).
-     */
-    public static InternVlConfig internVlConfig(Settings s) {
-        JsonObject text = new JsonObject();
-        text.addProperty("model_type", "qwen2");
-        text.addProperty("hidden_size", s.hidden);
-        text.addProperty("num_attention_heads", s.heads);
-        text.addProperty("num_key_value_heads", s.kvHeads);
-        text.addProperty("num_hidden_layers", s.layers);
-        text.addProperty("intermediate_size", s.intermediate);
-        text.addProperty("vocab_size", s.vocab);
-        text.addProperty("max_position_embeddings", Math.max(32768, s.seqLen() + s.decodeSteps + 8));
-        text.addProperty("rms_norm_eps", 1e-6);
-        text.addProperty("rope_theta", 1e6);
-        JsonObject vision = new JsonObject();
-        vision.addProperty("hidden_size", 32);
-        vision.addProperty("intermediate_size", 64);
-        vision.addProperty("num_hidden_layers", 1);
-        vision.addProperty("num_attention_heads", 2);
-        vision.addProperty("image_size", 448);
-        vision.addProperty("patch_size", 14);
-        JsonObject root = new JsonObject();
-        root.addProperty("model_type", "internvl");
-        root.add("text_config", text);
-        root.add("vision_config", vision);
-        return InternVlConfig.parse(Path.of("<bench-forward>"), root);
-    }
-
-    /** The benchmark's model: LLaVA-1.5's, Qwen2-VL's, Qwen3-VL's or InternVL's decoder (random weights). */
-    private Lmm model(Settings s) {
-        return switch (s.family) {
-            case "llava" -> Llava.create(config(s), new RandomWeights(42, 0.02), device, dtype);
-            case "qwen2_vl" -> Qwen2Vl.create(qwen2VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
-            case "qwen3_vl" -> Qwen3Vl.create(qwen3VlConfig(s), new RandomWeights(42, 0.02), device, dtype);
-            case "internvl" -> InternVl.create(internVlConfig(s), new RandomWeights(42, 0.02), device, dtype);
-            default -> throw new IllegalArgumentException("--family expects llava, qwen2_vl, qwen3_vl or internvl, got '" + s.family + "'");
-        };
-    }
-
     /**
      * The merged prompt: random embeddings with the image after the first eighth of the text (Qwen2-VL, Qwen3-VL: a
      * square grid and its 3-D positions; Qwen3-VL also three random DeepStack additions).
@@ -272,7 +108,7 @@ public final class ForwardBench {
         }
         max = Math.max(max, positions[0][s.seqLen() - 1]);
         NDArray deepstack = s.family.equals("qwen3_vl")
-                ? m.randomNormal(0f, 1f, new Shape(deepstackLayers(s), s.imageTokens, s.hidden), DataType.FLOAT32).toType(dtype, false).toDevice(device, false) : null;
+                ? m.randomNormal(0f, 1f, new Shape(BenchShapes.deepstackLayers(s), s.imageTokens, s.hidden), DataType.FLOAT32).toType(dtype, false).toDevice(device, false) : null;
         return new Merged(embeds, start, end, positions, (int) (max + 1 - s.seqLen()), deepstack);
     }
 
@@ -289,7 +125,7 @@ public final class ForwardBench {
         out.printf("bench-forward: %s decoder, hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
                 s.family, s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
         out.printf("device %s, dtype %s, allocator %s%n", device, dtype, allocator());
-        try (Lmm model = model(s); NDManager m = model.newSampleManager()) {
+        try (Lmm model = BenchShapes.model(s, device, dtype); NDManager m = model.newSampleManager()) {
             Merged merged = merged(m);
             NDArray[] gemmInputs = gemmInputs(m);
 
@@ -328,7 +164,7 @@ public final class ForwardBench {
             figures.put("statistics_overhead", Figures.median(Figures.ratios(statsOn, statsOff)));
             figures.put("statistics_hook_share", Figures.median(Figures.ratios(statsHook, statsOff)));
 
-            try (Lmm other = model(s.withLayers(s.layers > 1 ? s.layers - 1 : 2))) {
+            try (Lmm other = BenchShapes.model(s.withLayers(s.layers > 1 ? s.layers - 1 : 2), device, dtype)) {
                 boolean deeper = other.numLayers() > model.numLayers();
                 figures.putAll(DecodeBench.run(deeper ? other : model, deeper ? model : other, m, merged, merged, s.decodeSteps, s.runs, out));
             }

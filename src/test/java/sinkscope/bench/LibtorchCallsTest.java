@@ -58,7 +58,7 @@ class LibtorchCallsTest {
         LibtorchCalls.Counts[] steps = new LibtorchCalls.Counts[2];
         for (int i = 0; i < 2; i++) {
             ForwardBench.Settings s = new ForwardBench.Settings(64, 4, 4, 2 + i, 128, 100, 16, 8, 1, 0, 2, "llava");
-            try (Lmm model = Llava.create(ForwardBench.config(s), new RandomWeights(1, 0.02), Device.cpu(), DataType.FLOAT32);
+            try (Lmm model = Llava.create(BenchShapes.config(s), new RandomWeights(1, 0.02), Device.cpu(), DataType.FLOAT32);
                     NDManager m = model.newSampleManager()) {
                 steps[i] = DecodeBench.stepCalls(model, m, new Merged(m.randomNormal(new Shape(1, 24, 64)), 1, 17));
             }
