@@ -50,7 +50,9 @@ class ExecutorModelsTest {
     void evalConfigNamesCarryTheirParameters() {
         EvalConfig var = EvalConfig.parse("var_rho0.8");
         assertEquals("var", var.kind());
-        assertEquals(Map.of("p", 0.6, "rho", 0.8, "summ", 0.2), var.parameters());
+        // the name gives rho; every other parameter takes conf/interventions/var.json's default
+        assertEquals(Map.of("rho", 0.8), var.parameters());
+        assertEquals(Map.of("p", 0.6, "rho", 0.8, "summ", 0.2, "from", 2.0, "last", 0.0), var.values());
         assertEquals("ablate_random", EvalConfig.parse("ablate_random").kind());
         assertEquals(Map.of(), EvalConfig.parse("baseline").parameters());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("var_rho"));
