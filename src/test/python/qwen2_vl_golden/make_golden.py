@@ -91,7 +91,9 @@ PROMPTS = [
 # Shapes
 # ----------------------------------------------------------------------------------------------------------------
 VOCAB = 151936
-TEXT = dict(hidden=32, layers=4, heads=4, kv_heads=2, intermediate=128, mrope_section=[1, 1, 2], rope_theta=1e6,
+# hidden 16 (head_dim 8, mrope_section [1, 1, 2] sums to head_dim/2) keeps model.safetensors small: the tied
+# 151936 x hidden bf16 embedding is almost all of it
+TEXT = dict(hidden=16, layers=4, heads=2, kv_heads=1, intermediate=64, mrope_section=[1, 1, 2], rope_theta=1e6,
             rms_norm_eps=1e-6)
 MIN_PIXELS = 56 * 56
 MAX_PIXELS = 28 * 28 * 32  # at most 32 merged image tokens per image
@@ -100,14 +102,15 @@ IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073]  # OPENAI_CLIP_MEAN
 IMAGE_STD = [0.26862954, 0.26130258, 0.27577711]  # OPENAI_CLIP_STD
 
 # Planted sink (text side, both families)
-SINK_DIMS = [11, 26]
+SINK_DIMS = [11, 6]
 SINK_RATIO = -0.6  # value on SINK_DIMS[1] relative to SINK_DIMS[0]
-MARKER_DIM = 19  # text-hidden dim the merger writes the background marker on
+MARKER_DIM = 3  # text-hidden dim the merger writes the background marker on
 MARKER_VALUE = 4.0
 SINK_UNIT = 0  # layer-1 MLP intermediate unit that turns the marker into the massive values
 SINK_LAYER = 1
 GATE_A, UP_B, DOWN_C = 2.5, 2.5, 1.0
-SINK_DIM_SCALE = 0.25  # the sink dims of normal tokens are kept small (embedding columns, o_proj/down_proj rows)
+SINK_DIM_SCALE = 0.25  # the sink dims of normal tokens are kept small (embedding columns, merger fc2 rows,
+#                       o_proj/down_proj rows): with hidden 16 one large merger output there would give phi ~ 3
 # Planted sink (vision side)
 BRIGHT_CH = 7  # vision channel carrying the patch brightness
 BRIGHT_WHITE = 6.0  # its value for a pure white patch
@@ -399,6 +402,8 @@ def plant_merger(model, t0, t1):
             fc1.weight[u, r * dv + BRIGHT_CH] = beta
         fc1.bias[u] = -beta * t
     fc2.weight[:, MERGER_UNITS] = 0.0
+    fc2.weight[SINK_DIMS] *= SINK_DIM_SCALE
+    fc2.bias[SINK_DIMS] *= SINK_DIM_SCALE
     fc2.weight[MARKER_DIM] = 0.0
     fc2.bias[MARKER_DIM] = 0.0
     fc2.weight[MARKER_DIM, MERGER_UNITS[0]] = MARKER_VALUE / 10.0
@@ -1089,7 +1094,7 @@ def write_docs(dirs, results, pre_list, tok_info):
                                      "model.language_model.* / model.visual.* / lm_head.weight (what transformers "
                                      "5 modules are called; some re-saved checkpoints use it)"],
             "tied_embeddings": "tie_word_embeddings=true: lm_head.weight = model.embed_tokens.weight "
-                               "[151936, 32]; logits = final_norm(h) @ embed_tokens.weight^T, no bias",
+                               "[151936, %d]; logits" % TEXT["hidden"] + " = final_norm(h) @ embed_tokens.weight^T, no bias",
             "tensors": r["file_shapes"],
         }
         man["config_notes"] = (
@@ -1163,9 +1168,9 @@ def write_docs(dirs, results, pre_list, tok_info):
         man["sink"] = {"dims": SINK_DIMS, "tau": TAU, "file": "sink_dims.json",
                        "phi_definition": "phi(x) = max_{d in dims} |x_d| / sqrt(mean_d x_d^2) over the residual stream",
                        "phi_upper_bound": "sqrt(hidden) = %.3f for one massive dim; with two massive dims of ratio "
-                                          "1:%.1f at most sqrt(32/(1+%.2f)) = %.3f" % (
-                                              math.sqrt(32), abs(SINK_RATIO), SINK_RATIO ** 2,
-                                              math.sqrt(32 / (1 + SINK_RATIO ** 2)))}
+                                          "1:%.1f at most sqrt(%d/(1+%.2f)) = %.3f" % (
+                                              math.sqrt(TEXT["hidden"]), abs(SINK_RATIO), TEXT["hidden"],
+                                              SINK_RATIO ** 2, math.sqrt(TEXT["hidden"] / (1 + SINK_RATIO ** 2)))}
         if is25:
             man["preprocess_file"] = {"file": "../%s/tensors/preprocess.safetensors" % Q2_NAME,
                                       "note": "identical preprocessor_config (except processor_class): the image "
@@ -1223,11 +1228,12 @@ def write_sink_file(fam, d, r):
         "phi_definition": "phi(x) = max over d in sink_dims of |x_d| / sqrt(mean over all hidden dims of x^2), on "
                           "the residual stream (decoder.hidden_states[0..L-1] and last_layer_output_prenorm)",
         "tau": TAU,
-        "note_on_tau": ("with hidden size 32, phi can never exceed sqrt(32) = %.2f (one massive dim), and with two "
+        "note_on_tau": ("with hidden size %d, phi can never exceed sqrt(%d) = %.2f (one massive dim), and with two "
                         "massive dims of ratio 1:%.1f at most %.2f, so the paper-style tau = 20 selects nothing in "
                         "this tiny model; use tau = %.1f: planted sinks have phi >= %.3f from layer %d on, every "
                         "other token (image or text, any layer) stays <= %.3f" % (
-                            math.sqrt(32), abs(SINK_RATIO), math.sqrt(32 / (1 + SINK_RATIO ** 2)), TAU,
+                            TEXT["hidden"], TEXT["hidden"], math.sqrt(TEXT["hidden"]), abs(SINK_RATIO),
+                            math.sqrt(TEXT["hidden"] / (1 + SINK_RATIO ** 2)), TAU,
                             min(all_sink_phi), SINK_LAYER + 1, max(all_other_phi))),
         "value_pattern": {str(SINK_DIMS[0]): "+M", str(SINK_DIMS[1]): "%.1f * M" % SINK_RATIO,
                           "M": "%.0f-%.0f over the samples and layers >= %d (max |x_d| on the sink dims); the "
@@ -1243,7 +1249,7 @@ def write_sink_file(fam, d, r):
             "MLP unit %d has gate = %.1f * x[%d], up = %.1f * x[%d] (all other gate/up weights on dim %d zero) "
             "and down_proj column %d = %.1f * e_%d %+.1f * e_%d, so from the output of layer %d on "
             "(decoder.hidden_states[%d]) the marked image tokens carry the massive pattern; the sink dims of "
-            "ordinary tokens are scaled down (x%.2f in embed_tokens, o_proj and down_proj rows). Nothing is "
+            "ordinary tokens are scaled down (x%.2f in embed_tokens, merger fc2, o_proj and down_proj rows). Nothing is "
             "planted on text tokens: the first token <|im_start|> is not a sink" % (
                 BRIGHT_CH, c["brightness_alpha"], BRIGHT_CH, MERGER_UNITS, BRIGHT_CH, c["t0"], c["t1"], c["beta"],
                 c["S_max_other"], c["S_min_white"], MARKER_VALUE, MARKER_DIM, MARKER_DIM, SINK_LAYER, SINK_UNIT,
@@ -1365,7 +1371,7 @@ README_DECODER = """\
 - RMSNorm `y = w * (x / sqrt(mean(x^2) + 1e-6))` computed in float32 (eps = rms_norm_eps 1e-6).
 - Layer: `h = h + o_proj(attn(input_layernorm(h)))`, `h = h + down(silu(gate(x)) * up(x))` with
   `x = post_attention_layernorm(h)`; q/k/v projections WITH bias (`D -> H*hd`, `D -> KV*hd`, `D -> KV*hd`), o_proj
-  and the MLP without bias. head_dim hd = D/H = 8, H = 4 query heads, KV = 2 key/value heads: query head i uses kv
+  and the MLP without bias. head_dim hd = D/H = 8, H = 2 query heads, KV = 1 key/value head: query head i uses kv
   head `i // (H/KV)` (HF repeat_kv: each kv head serves H/KV consecutive query heads). Scores
   `q k^T * hd^-0.5 + causal mask`, softmax in float32 over keys 0..i.
 - M-RoPE: `inv_freq = 1 / 1e6^(arange(0, 8, 2)/8)` (4 frequencies, float32). Every token has 3 position ids
