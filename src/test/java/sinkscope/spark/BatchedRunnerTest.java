@@ -28,7 +28,7 @@ class BatchedRunnerTest {
     @ValueSource(strings = {"llava-tiny-a", "qwen2-vl-tiny-a"})
     void batchedSamplesEqualSamplesAlone(String which) throws Exception {
         Path model = which.startsWith("qwen") ? Golden.qwen2Vl() : Golden.llava();
-        List<Integer> dims = which.startsWith("qwen") ? List.of(11, 26) : List.of(7, 41);
+        List<Integer> dims = which.startsWith("qwen") ? List.of(11, 6) : List.of(7, 41);
         double tau = which.startsWith("qwen") ? 3.0 : 4.0;
         List<SampleInput> samples = new ArrayList<>();
         Path images = model.resolve("images");

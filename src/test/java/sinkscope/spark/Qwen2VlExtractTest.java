@@ -17,7 +17,7 @@ class Qwen2VlExtractTest {
     void tokensAndAttentionOnTheMergedGrid() throws Exception {
         Path dir = Golden.qwen2Vl();
         JsonObject sample = Golden.manifest(dir).getAsJsonArray("samples").get(1).getAsJsonObject(); // 84x196: a 7 x 3 grid
-        try (ModelSampleRunner runner = new ModelSampleRunner(new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, dir.toString(), "auto", 1, List.of(11, 26), 3.0,
+        try (ModelSampleRunner runner = new ModelSampleRunner(new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, dir.toString(), "auto", 1, List.of(11, 6), 3.0,
                 "model", 4), DeviceAssignment.cpu(1))) {
             SampleInput in = new SampleInput("s1", null, dir.resolve(sample.get("image_file").getAsString()).toString(), null,
                     sample.get("question").getAsString(), null, null, null, null);

@@ -45,7 +45,7 @@ class VisionSharingTest {
 
     @Test
     void sharedFeaturesGiveTheSamePredictions() throws Exception {
-        for (Object[] c : new Object[][] {{Golden.llava(), List.of(7, 41), 4.0}, {Golden.qwen2Vl(), List.of(11, 26), 3.0}}) {
+        for (Object[] c : new Object[][] {{Golden.llava(), List.of(7, 41), 4.0}, {Golden.qwen2Vl(), List.of(11, 6), 3.0}}) {
             @SuppressWarnings("unchecked")
             List<Integer> dims = (List<Integer>) c[1];
             List<Prediction> shared = run((Path) c[0], dims, (double) c[2], "true");

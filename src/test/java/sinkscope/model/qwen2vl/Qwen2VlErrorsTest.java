@@ -105,7 +105,7 @@ class Qwen2VlErrorsTest {
 
     @Test
     void templateWithoutTheImagePlaceholderFailsAtStart() {
-        RunnerSpec spec = new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, Golden.qwen2Vl().toString(), "auto", 1, java.util.List.of(11, 26), 3.0,
+        RunnerSpec spec = new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, Golden.qwen2Vl().toString(), "auto", 1, java.util.List.of(11, 6), 3.0,
                 "llava_hf", 4);
         String msg = assertThrows(IllegalArgumentException.class, () -> new ModelSampleRunner(spec, DeviceAssignment.cpu(1))).getMessage();
         assertTrue(msg.contains("<|image_pad|>") && msg.contains("qwen2_vl") && msg.contains("config.json"), msg);
