@@ -154,6 +154,15 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         return new JsonFields(file, o, "vision_config.").integer(k, fallback);
     }
 
+    /**
+     * InternVL's evaluation scripts ({@code internvl_chat/eval}) ask LLaVA-1.5's short-answer and option-letter prompts
+     * and MM-Vet without a reasoning pre-prompt: LLaVA's mode.
+     */
+    @Override
+    public String promptSuffixMode() {
+        return "llava";
+    }
+
     @Override
     public String modelType() {
         return "internvl";

@@ -75,6 +75,12 @@ public record LlavaConfig(
         return original() != null ? "vicuna_v1" : "llava_hf";
     }
 
+    /** LLaVA-1.5's own evaluation prompts ({@code scripts/v1_5/eval}). */
+    @Override
+    public String promptSuffixMode() {
+        return "llava";
+    }
+
     @Override
     public String modelType() {
         return "llava";

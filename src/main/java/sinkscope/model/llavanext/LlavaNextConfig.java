@@ -31,6 +31,11 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
         return decoder.equals("mistral") ? "mistral_instruct" : "llava_hf";
     }
 
+    /** LLaVA-NeXT is evaluated with LLaVA-1.5's prompts. */
+    @Override
+    public String promptSuffixMode() {
+        return "llava";
+    }
 
     /** LlavaNextConfig's default pinpoints (those of the llava-v1.6 releases). */
     static final int[][] DEFAULT_PINPOINTS = {{336, 672}, {672, 336}, {672, 672}, {1008, 336}, {336, 1008}};

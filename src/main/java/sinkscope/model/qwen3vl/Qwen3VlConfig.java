@@ -55,6 +55,12 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         return CHAT_TEMPLATE;
     }
 
+    /** Qwen3-VL, like Qwen2-VL, is evaluated with lmms-eval's default prompts. */
+    @Override
+    public String promptSuffixMode() {
+        return "qwen2_vl";
+    }
+
     @Override
     public String modelType() {
         return "qwen3_vl";
