@@ -11,6 +11,7 @@ import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
+import sinkscope.model.ImageLayout;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
@@ -165,8 +166,11 @@ public final class Llava implements Lmm {
         }
         NDArray pixels = image == null ? null : processor().pixelValues(m, image, mode);
         int g = config.vision().gridSize();
-        return new Inputs(processor().encode(prompt), pixels, null, g, g, image == null ? 0 : image.getWidth(), image == null ? 0 : image.getHeight(),
-                new ImageOptions(mode == ClipImageProcessor.Mode.PAD ? "pad" : "crop", 0, 0));
+        int w = image == null ? 0 : image.getWidth();
+        int h = image == null ? 0 : image.getHeight();
+        ImageLayout.Region picture = mode == ClipImageProcessor.Mode.PAD ? ImageLayout.Region.paddedSquare(w, h) : ImageLayout.Region.centreSquare(w, h);
+        return new Inputs(processor().encode(prompt), pixels, null, g, g, w, h, new ImageOptions(mode == ClipImageProcessor.Mode.PAD ? "pad" : "crop", 0, 0),
+                ImageLayout.grid(g, g, picture));
     }
 
     @Override

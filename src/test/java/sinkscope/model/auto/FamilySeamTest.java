@@ -1,7 +1,14 @@
 package sinkscope.model.auto;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import sinkscope.model.ImageLayout;
+import sinkscope.model.ImageOptions;
+import sinkscope.model.Lmm;
 import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
 
@@ -21,5 +28,23 @@ class FamilySeamTest {
         assertEquals("qwen2_vl", Families.config(Golden.qwen3VlCheckpoint()).promptSuffixMode());
         assertEquals("llava", Families.config(Golden.internVlCheckpoint()).promptSuffixMode());
         assertEquals(Path.of("config.json"), Families.config(Golden.qwen3VlCheckpoint()).file().getFileName());
+    }
+
+    /**
+     * LLaVA-1.5's panel shows what its processor keeps of a 200 x 100 picture: the centre square (crop) or the picture
+     * padded to a square (pad); Qwen-VL's grid shows the whole picture.
+     */
+    @Test
+    void llavaPanelShowsTheCentreCropOrThePaddedSquare() {
+        BufferedImage image = new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB);
+        try (Lmm llava = Families.load(Golden.llava(), Device.cpu(), DataType.FLOAT32); NDManager m = llava.newSampleManager()) {
+            String prompt = "USER: <image>\nWhat is it? ASSISTANT:";
+            assertEquals(new ImageLayout.Region(0.25, 0, 0.75, 1), llava.encode(m, prompt, image, ImageOptions.mode("crop")).layout().panels().get(0).picture());
+            assertEquals(new ImageLayout.Region(0, -0.5, 1, 1.5), llava.encode(m, prompt, image, ImageOptions.mode("pad")).layout().panels().get(0).picture());
+        }
+        try (Lmm qwen = Families.load(Golden.qwen2Vl(), Device.cpu(), DataType.FLOAT32); NDManager m = qwen.newSampleManager()) {
+            String prompt = "<|vision_start|><|image_pad|><|vision_end|>What is it?";
+            assertEquals(ImageLayout.Region.WHOLE, qwen.encode(m, prompt, image, ImageOptions.DEFAULT).layout().panels().get(0).picture());
+        }
     }
 }
