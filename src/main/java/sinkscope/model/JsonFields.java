@@ -7,7 +7,10 @@ import java.nio.file.Path;
 /** Typed access to one config.json object ({@code prefix} names it in errors, e.g. {@code text_config.}) with errors naming file and field. */
 public record JsonFields(Path file, JsonObject o, String prefix) {
 
-    /** The JSON object of {@code file}, or an error naming the file ("cannot read config", "not a JSON object"). */
+    /**
+     * The JSON object of {@code file} (a checkpoint's config.json, preprocessor_config.json, ...), or an error naming the
+     * file ("cannot read config", "not a JSON object"): the one reader of the families' JSON files.
+     */
     public static JsonObject read(Path file) {
         try {
             return com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file)).getAsJsonObject();

@@ -1,9 +1,6 @@
 package sinkscope.model.internvl;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.CheckpointException;
@@ -41,15 +38,7 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
     }
 
     public static InternVlConfig load(Path file) {
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
-        return parse(file, root);
+        return parse(file, JsonFields.read(file));
     }
 
     public static InternVlConfig parse(Path file, JsonObject root) {
