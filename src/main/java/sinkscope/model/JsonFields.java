@@ -73,6 +73,26 @@ public record JsonFields(Path file, JsonObject o, String prefix) {
         }
     }
 
+    /** A per-channel list of 3 numbers ({@code image_mean}, {@code image_std}), or {@code fallback} when absent. */
+    public double[] channels(String k, double[] fallback) {
+        JsonElement e = get(k);
+        if (e == null) {
+            return fallback;
+        }
+        if (!e.isJsonArray() || e.getAsJsonArray().size() != 3) {
+            throw CheckpointException.of(file, "field '" + prefix + k + "' must be a list of 3 numbers, got " + e);
+        }
+        double[] out = new double[3];
+        for (int i = 0; i < 3; i++) {
+            try {
+                out[i] = e.getAsJsonArray().get(i).getAsDouble();
+            } catch (RuntimeException ex) {
+                throw CheckpointException.of(file, "field '" + prefix + k + "' must be a list of 3 numbers, got " + e);
+            }
+        }
+        return out;
+    }
+
     public boolean bool(String k, boolean fallback) {
         JsonElement e = get(k);
         if (e == null) {

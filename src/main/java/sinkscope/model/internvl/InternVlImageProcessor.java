@@ -66,8 +66,8 @@ public final class InternVlImageProcessor {
         if (min < 1 || max < min) {
             throw CheckpointException.of(file, "min_patches " + min + ", max_patches " + max + ": need 1 <= min_patches <= max_patches");
         }
-        double[] mean = triple(f, f.o(), "image_mean", new double[] {0.485, 0.456, 0.406});
-        double[] std = triple(f, f.o(), "image_std", new double[] {0.229, 0.224, 0.225});
+        double[] mean = f.channels("image_mean", new double[] {0.485, 0.456, 0.406});
+        double[] std = f.channels("image_std", new double[] {0.229, 0.224, 0.225});
         boolean rescale = f.bool("do_rescale", true);
         boolean normalize = f.bool("do_normalize", true);
         if (!normalize) {
@@ -79,19 +79,6 @@ public final class InternVlImageProcessor {
                 mean, std);
     }
 
-    private static double[] triple(JsonFields f, JsonObject o, String k, double[] fallback) {
-        if (!o.has(k) || o.get(k).isJsonNull()) {
-            return fallback;
-        }
-        if (!o.get(k).isJsonArray() || o.getAsJsonArray(k).size() != 3) {
-            throw CheckpointException.of(f.file(), "field '" + k + "' must be a list of 3 numbers, got " + o.get(k));
-        }
-        double[] out = new double[3];
-        for (int i = 0; i < 3; i++) {
-            out[i] = o.getAsJsonArray(k).get(i).getAsDouble();
-        }
-        return out;
-    }
 
     /** The tile grid of a {@code width x height} image. */
     public TileGrid grid(int width, int height) {

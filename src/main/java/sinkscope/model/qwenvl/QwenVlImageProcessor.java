@@ -84,24 +84,11 @@ public final class QwenVlImageProcessor {
             throw CheckpointException.of(file, "max_pixels " + max + " is below min_pixels " + min);
         }
         return new QwenVlImageProcessor(min, max, patch, temporal, merge, f.number("rescale_factor", 1 / 255.0),
-                channels(f, f.o(), "image_mean", new double[] {0.48145466, 0.4578275, 0.40821073}),
-                channels(f, f.o(), "image_std", new double[] {0.26862954, 0.26130258, 0.27577711}), f.bool("do_resize", true), f.bool("do_rescale", true),
+                f.channels("image_mean", new double[] {0.48145466, 0.4578275, 0.40821073}),
+                f.channels("image_std", new double[] {0.26862954, 0.26130258, 0.27577711}), f.bool("do_resize", true), f.bool("do_rescale", true),
                 f.bool("do_normalize", true));
     }
 
-    private static double[] channels(JsonFields f, JsonObject o, String k, double[] fallback) {
-        if (!o.has(k) || o.get(k).isJsonNull()) {
-            return fallback;
-        }
-        if (!o.get(k).isJsonArray() || o.getAsJsonArray(k).size() != 3) {
-            throw CheckpointException.of(f.file(), "field '" + k + "' must be a list of 3 numbers, got " + o.get(k));
-        }
-        double[] out = new double[3];
-        for (int i = 0; i < 3; i++) {
-            out[i] = o.getAsJsonArray(k).get(i).getAsDouble();
-        }
-        return out;
-    }
 
     /** This processor with {@code min_pixels}/{@code max_pixels} replaced where the argument is positive. */
     public QwenVlImageProcessor withPixels(int min, int max) {
