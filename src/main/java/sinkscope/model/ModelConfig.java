@@ -37,6 +37,14 @@ public interface ModelConfig {
      */
     String promptSuffixMode();
 
+    /**
+     * How many decoder layers get image additions after them ({@link Merged#imageAdditions()}: Qwen3-VL's DeepStack);
+     * 0 for families whose image features enter at the embeddings only.
+     */
+    default int imageAdditionLayers() {
+        return 0;
+    }
+
     /** One line each: the vision tower, the projector, the image tokens per image (for {@code info} and the report). */
     List<String> visionSummary();
 }

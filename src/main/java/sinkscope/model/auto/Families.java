@@ -47,6 +47,16 @@ public final class Families {
         return all;
     }
 
+    /** The family that runs config.json {@code model_type}, or an error listing the supported ones. */
+    public static Family named(String modelType) {
+        for (Family f : ALL) {
+            if (f.modelTypes().contains(modelType)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("model type '" + modelType + "' is not supported; supported: " + String.join(", ", modelTypes()));
+    }
+
     /** The config of checkpoint directory {@code dir} (or of a config.json file given directly). */
     public static ModelConfig config(Path dirOrFile) {
         Path file = Files.isDirectory(dirOrFile) ? Checkpoint.configFile(dirOrFile) : dirOrFile;

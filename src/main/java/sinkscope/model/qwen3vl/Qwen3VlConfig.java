@@ -61,6 +61,12 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         return "qwen2_vl";
     }
 
+    /** DeepStack: one addition per {@code deepstack_visual_indexes} entry. */
+    @Override
+    public int imageAdditionLayers() {
+        return vision.deepstackVisualIndexes().length;
+    }
+
     @Override
     public String modelType() {
         return "qwen3_vl";

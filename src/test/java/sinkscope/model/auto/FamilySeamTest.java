@@ -47,4 +47,15 @@ class FamilySeamTest {
             assertEquals(ImageLayout.Region.WHOLE, qwen.encode(m, prompt, image, ImageOptions.DEFAULT).layout().panels().get(0).picture());
         }
     }
+
+    /** bench-forward's shapes come from the registry by model_type: each family's own decoder width; an unknown type lists the supported ones. */
+    @Test
+    void benchShapesByModelType() {
+        assertEquals(new DecoderShape(1024, 16, 16, 2, 2816, 32000, 576, 9), Families.named("llava").benchShape(2, 9));
+        assertEquals(4096, Families.named("qwen3_vl").benchShape(2, 9).hidden());
+        assertEquals(Families.named("qwen2_vl"), Families.named("qwen2_5_vl"));
+        assertEquals(7 * 256, Families.named("internvl").benchShape(2, 9).imageTokens());
+        String msg = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Families.named("idefics3")).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(msg.contains("idefics3") && msg.contains("llava_next") && msg.contains("internvl"), msg);
+    }
 }
