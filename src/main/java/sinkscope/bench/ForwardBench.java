@@ -23,7 +23,11 @@ import sinkscope.model.KvCache;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.Prefill;
-import sinkscope.model.qwen2vl.Qwen2Vl;
+import sinkscope.model.ModelConfig;
+import sinkscope.model.auto.DecoderShape;
+import sinkscope.model.auto.Families;
+import sinkscope.model.auto.Family;
+import sinkscope.model.qwenvl.QwenVlModel;
 import sinkscope.sink.SampleStatistics;
 
 /**
@@ -48,6 +52,7 @@ public final class ForwardBench {
     /** Shape and repetition settings. */
     public record Settings(int hidden, int heads, int kvHeads, int layers, int intermediate, int vocab, int imageTokens, int textTokens,
             int runs, int warmup, int decodeSteps, String family) {
+        // family: a model_type of the registry (Families.named), whose random model the decoder is
 
         /** The same settings with {@code n} decoder layers. */
         Settings withLayers(int n) {
@@ -86,30 +91,42 @@ public final class ForwardBench {
     }
 
     /**
-     * The merged prompt: random embeddings with the image after the first eighth of the text (Qwen2-VL, Qwen3-VL: a
-     * square grid and its 3-D positions; Qwen3-VL also three random DeepStack additions).
+     * The merged prompt: random embeddings with the image after the first eighth of the text; for a decoder with
+     * multimodal rotary sections (Qwen-VL) a square grid and its 3-D positions, and random image additions for as many
+     * layers as the config has ({@link ModelConfig#imageAdditionLayers}, Qwen3-VL's DeepStack).
      */
-    private Merged merged(NDManager m) {
+    private Merged merged(NDManager m, ModelConfig config) {
         Settings s = settings;
         NDArray embeds = m.randomNormal(0f, 1f, new Shape(1, s.seqLen(), s.hidden), DataType.FLOAT32).toType(dtype, false);
         int start = s.textTokens / 8;
         int end = start + s.imageTokens;
-        if (s.family.equals("llava") || s.family.equals("internvl")) {
+        if (config.text().mropeSection() == null) {
             return new Merged(embeds, start, end); // 1-D rotary positions
         }
         int side = (int) Math.round(Math.sqrt(s.imageTokens));
         if (side * side != s.imageTokens) {
             throw new IllegalArgumentException("--image-tokens " + s.imageTokens + " must be a square for " + s.family + " (e.g. 1296 = 36 x 36)");
         }
-        long[][] positions = Qwen2Vl.positionIds(s.seqLen(), start, side, side);
+        long[][] positions = QwenVlModel.positionIds(s.seqLen(), start, side, side);
         long max = 0;
         for (long p : positions[1]) {
             max = Math.max(max, p);
         }
         max = Math.max(max, positions[0][s.seqLen() - 1]);
-        NDArray deepstack = s.family.equals("qwen3_vl")
-                ? m.randomNormal(0f, 1f, new Shape(BenchShapes.deepstackLayers(s), s.imageTokens, s.hidden), DataType.FLOAT32).toType(dtype, false).toDevice(device, false) : null;
+        int k = config.imageAdditionLayers();
+        NDArray deepstack = k > 0
+                ? m.randomNormal(0f, 1f, new Shape(k, s.imageTokens, s.hidden), DataType.FLOAT32).toType(dtype, false).toDevice(device, false) : null;
         return new Merged(embeds, start, end, positions, (int) (max + 1 - s.seqLen()), deepstack);
+    }
+
+    /** The random-weight model of the settings' shape, as its family builds it ({@link Family#random}). */
+    private Lmm model(Settings s) {
+        return Families.named(s.family).random(shape(s), device, dtype);
+    }
+
+    /** The decoder shape of {@code s}, its rotary table holding the prompt and the decode steps. */
+    public static DecoderShape shape(Settings s) {
+        return new DecoderShape(s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.vocab, s.imageTokens, s.seqLen() + s.decodeSteps + 8);
     }
 
     /** The malloc libtorch's CPU buffers come from: the preloaded library ({@code LD_PRELOAD}, jobs/sinkscope), else glibc. */
@@ -125,8 +142,8 @@ public final class ForwardBench {
         out.printf("bench-forward: %s decoder, hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
                 s.family, s.hidden, s.heads, s.kvHeads, s.layers, s.intermediate, s.imageTokens, s.textTokens, s.runs);
         out.printf("device %s, dtype %s, allocator %s%n", device, dtype, allocator());
-        try (Lmm model = BenchShapes.model(s, device, dtype); NDManager m = model.newSampleManager()) {
-            Merged merged = merged(m);
+        try (Lmm model = model(s); NDManager m = model.newSampleManager()) {
+            Merged merged = merged(m, model.config());
             NDArray[] gemmInputs = gemmInputs(m);
 
             for (int i = 0; i < s.warmup; i++) {
@@ -164,7 +181,7 @@ public final class ForwardBench {
             figures.put("statistics_overhead", Figures.median(Figures.ratios(statsOn, statsOff)));
             figures.put("statistics_hook_share", Figures.median(Figures.ratios(statsHook, statsOff)));
 
-            try (Lmm other = BenchShapes.model(s.withLayers(s.layers > 1 ? s.layers - 1 : 2), device, dtype)) {
+            try (Lmm other = model(s.withLayers(s.layers > 1 ? s.layers - 1 : 2))) {
                 boolean deeper = other.numLayers() > model.numLayers();
                 figures.putAll(DecodeBench.run(deeper ? other : model, deeper ? model : other, m, merged, merged, s.decodeSteps, s.runs, out));
             }

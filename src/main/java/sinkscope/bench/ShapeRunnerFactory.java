@@ -98,7 +98,7 @@ public final class ShapeRunnerFactory implements SampleRunnerFactory {
                     for (int i = 0; i < image; i++) {
                         w[i] = (float) (rnd.nextDouble() / image);
                     }
-                    attention.add(new ExtractResult.AttentionRow(layer, 0, GRID, GRID, w, new int[0]));
+                    attention.add(new ExtractResult.AttentionRow(layer, 0, GRID, GRID, w, new int[0], new double[] {0, 0, 1, 1}));
                 }
             }
             return new ExtractResult(image, seq, 0, tokens, heads, dims, attention);

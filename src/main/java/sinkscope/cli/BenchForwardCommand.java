@@ -14,6 +14,8 @@ import sinkscope.intervention.Intervention;
 import sinkscope.intervention.Interventions;
 import sinkscope.intervention.Settings;
 import sinkscope.model.AttentionHook;
+import sinkscope.model.auto.DecoderShape;
+import sinkscope.model.auto.Families;
 import sinkscope.model.Torch;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
@@ -25,29 +27,25 @@ import sinkscope.sink.VarParams;
 @Command(name = "bench-forward", mixinStandardHelpOptions = true, sortOptions = false,
         description = "benchmark: prefill vs bare GEMM, capture on/off, VAR on/off (--var), on a random decoder of the given shape")
 final class BenchForwardCommand implements Callable<Integer> {
-    // --family qwen2_vl: Qwen2-VL-2B's decoder width (1536 hidden, 12 heads, 2 kv heads, 8960 MLP) and a 1000 x 1000
-    // image (smart_resize to 1008 x 1008: 36 x 36 = 1296 merged tokens); qwen3_vl: Qwen3-VL-8B's decoder width (4096
-    // hidden, 32 heads of 128, 8 kv heads, 12288 MLP) and a 1000 x 1000 image (patch 16, merge 2: 992 x 992, 31 x 31 = 961
-    // merged tokens); internvl: InternVL3-8B's decoder width (3584 hidden, 28 heads, 4 kv heads, 18944 MLP, vocab 151674)
-    // and 7 tiles of 256 tokens (max_patches 6 + thumbnail, a 3:2 photo); llava: the LLaVA-1.5 benchmark shape
-    @Option(names = "--family", paramLabel = "llava|qwen2_vl|qwen3_vl|internvl", order = 1, defaultValue = "llava",
-            description = "the shape's defaults: llava (LLaVA-1.5, 576 image tokens), qwen2_vl (Qwen2-VL-2B width, 1296 image tokens), qwen3_vl "
-                    + "(Qwen3-VL-8B width, 961 image tokens, DeepStack) or internvl (InternVL3-8B width, 1792 image tokens) (default: ${DEFAULT-VALUE})")
+    // each family's default shape is its Family.benchShape (model/auto): its reference release's decoder width and
+    // the image tokens of its typical prompt
+    @Option(names = "--family", paramLabel = "MODEL_TYPE", order = 1, defaultValue = "llava",
+            description = "the family whose random model is timed, as config.json's model_type names it (any supported one); the defaults below are "
+                    + "its reference release's decoder width and its typical prompt's image tokens (docs/families.md) (default: ${DEFAULT-VALUE})")
     String family;
-    @Option(names = "--hidden", paramLabel = "INT", order = 2, description = "hidden size (default: llava 1024, qwen2_vl 1536, qwen3_vl 4096, internvl 3584)")
+    @Option(names = "--hidden", paramLabel = "INT", order = 2, description = "hidden size (default: the family's)")
     Integer hidden;
-    @Option(names = "--heads", paramLabel = "INT", order = 3, description = "attention heads (default: llava 16, qwen2_vl 12, qwen3_vl 32, internvl 28)")
+    @Option(names = "--heads", paramLabel = "INT", order = 3, description = "attention heads (default: the family's)")
     Integer heads;
-    @Option(names = "--kv-heads", paramLabel = "INT", order = 4, description = "key/value heads (default: llava 16, qwen2_vl 2, qwen3_vl 8, internvl 4)")
+    @Option(names = "--kv-heads", paramLabel = "INT", order = 4, description = "key/value heads (default: the family's)")
     Integer kvHeads;
     @Option(names = "--layers", paramLabel = "INT", order = 5, defaultValue = "8", description = "decoder layers (default: ${DEFAULT-VALUE})")
     int layers;
-    @Option(names = "--intermediate", paramLabel = "INT", order = 6,
-            description = "MLP size (default: llava 2816, qwen2_vl 8960, qwen3_vl 12288, internvl 18944)")
+    @Option(names = "--intermediate", paramLabel = "INT", order = 6, description = "MLP size (default: the family's)")
     Integer intermediate;
-    @Option(names = "--vocab", paramLabel = "INT", order = 7, description = "vocabulary (default: llava 32000, qwen2_vl and qwen3_vl 151936, internvl 151674)")
+    @Option(names = "--vocab", paramLabel = "INT", order = 7, description = "vocabulary (default: the family's)")
     Integer vocab;
-    @Option(names = "--image-tokens", paramLabel = "INT", order = 8, description = "image tokens (default: llava 576, qwen2_vl 1296, qwen3_vl 961, internvl 1792)")
+    @Option(names = "--image-tokens", paramLabel = "INT", order = 8, description = "image tokens (default: the family's)")
     Integer imageTokens;
     @Option(names = "--text-tokens", paramLabel = "INT", order = 9, defaultValue = "40", description = "text tokens (default: ${DEFAULT-VALUE})")
     int textTokens;
@@ -71,15 +69,14 @@ final class BenchForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         deviceFlags.configureThreads();
-        // hidden, heads, kv heads, intermediate, vocab, image tokens
-        int[] d = switch (family) {
-            case "qwen2_vl" -> new int[] {1536, 12, 2, 8960, 151936, 1296};
-            case "qwen3_vl" -> new int[] {4096, 32, 8, 12288, 151936, 961};
-            case "internvl" -> new int[] {3584, 28, 4, 18944, 151674, 7 * 256};
-            default -> new int[] {1024, 16, 16, 2816, 32000, 576};
-        };
-        ForwardBench.Settings s = new ForwardBench.Settings(or(hidden, d[0]), or(heads, d[1]), or(kvHeads, d[2]), layers, or(intermediate, d[3]),
-                or(vocab, d[4]), or(imageTokens, d[5]), textTokens, runs, warmup, decodeSteps, family);
+        DecoderShape d;
+        try {
+            d = Families.named(family).benchShape(layers, 0);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--family: " + e.getMessage());
+        }
+        ForwardBench.Settings s = new ForwardBench.Settings(or(hidden, d.hidden()), or(heads, d.heads()), or(kvHeads, d.kvHeads()), layers,
+                or(intermediate, d.intermediate()), or(vocab, d.vocab()), or(imageTokens, d.imageTokens()), textTokens, runs, warmup, decodeSteps, family);
         ai.djl.Device device = deviceFlags.device();
         ai.djl.ndarray.types.DataType dtype = deviceFlags.dtype(device);
         Map<String, Supplier<AttentionHook>> hooks = new LinkedHashMap<>();

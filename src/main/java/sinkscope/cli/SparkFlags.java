@@ -165,13 +165,16 @@ public final class SparkFlags {
         SparkFlags flags;
     }
 
-    /** config.json's {@code model_type} of the model folder (the bundled model when null); null when it cannot be read. */
-    private static String modelType(String modelDir) {
+    /**
+     * The prompt-suffix mode {@code auto} means for the model folder (the bundled model when null): its family's
+     * ({@link sinkscope.model.ModelConfig#promptSuffixMode}); LLaVA's when the config cannot be read.
+     */
+    private static String suffixModeOf(String modelDir) {
         java.nio.file.Path dir = modelDir == null ? sinkscope.model.BundledModel.path() : sinkscope.data.Storage.path(modelDir);
         try {
-            return sinkscope.model.auto.Families.modelType(sinkscope.model.Checkpoint.configFile(dir));
+            return sinkscope.model.auto.Families.config(dir).promptSuffixMode();
         } catch (RuntimeException e) {
-            return null; // loading the model reports what is wrong with it
+            return BenchmarkOptions.DEFAULT_SUFFIX; // loading the model reports what is wrong with it
         }
     }
 
@@ -257,7 +260,7 @@ public final class SparkFlags {
             }
         }
         String defaultBenchmark = published.isEmpty() ? (benchmark == null ? BenchmarkOptions.DEFAULT_BENCHMARK : benchmark) : published.get(0).benchmark();
-        String suffixMode = promptSuffix.equals("auto") ? sinkscope.data.PromptTemplate.suffixModeFor(modelType(runnerSpec.modelDir())) : promptSuffix;
+        String suffixMode = promptSuffix.equals("auto") ? suffixModeOf(runnerSpec.modelDir()) : promptSuffix;
         BenchmarkOptions benchmarks = new BenchmarkOptions(defaultBenchmark.toLowerCase(Locale.ROOT), suffixMode, captionMaxNewTokens,
                 judgeMaxNewTokens, allRounds, synonymLines, resamples, seed);
         // every location made absolute here, at the driver: executors run in other working directories

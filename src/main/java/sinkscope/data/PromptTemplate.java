@@ -53,7 +53,7 @@ public final class PromptTemplate {
     /**
      * Prompt-suffix modes ({@code sinkscope.benchmark.Benchmark#suffix}): LLaVA-1.5's per benchmark ({@code llava}), lmms-eval's
      * default prompts, with which Qwen2-VL's numbers are reproduced ({@code qwen2_vl}), or none; the flag's {@code auto}
-     * picks by the model's family ({@link #suffixModeFor}).
+     * picks the model family's ({@code ModelConfig#promptSuffixMode}).
      */
     public static final java.util.List<String> SUFFIX_MODES = java.util.List.of("llava", "qwen2_vl", "none");
     public static final String DEFAULT = "llava_hf";
@@ -99,14 +99,6 @@ public final class PromptTemplate {
     public String render(String question) {
         String q = popeSuffix && !question.endsWith(POPE_SUFFIX) ? question + POPE_SUFFIX : question;
         return template.replace(SLOT, q);
-    }
-
-    /**
-     * The suffix mode {@code --prompt-suffix auto} means for a model of config.json {@code model_type}: {@code qwen2_vl} for
-     * Qwen2-VL and Qwen2.5-VL, {@code llava} for everything else (LLaVA-1.5, LLaVA-NeXT, the original layout, unknown).
-     */
-    public static String suffixModeFor(String modelType) {
-        return "qwen2_vl".equals(modelType) || "qwen2_5_vl".equals(modelType) ? "qwen2_vl" : "llava";
     }
 
     /**

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 /** Typed access to one config.json object ({@code prefix} names it in errors, e.g. {@code text_config.}) with errors naming file and field. */
 public record JsonFields(Path file, JsonObject o, String prefix) {
 
-    /** The JSON object of {@code file}, or an error naming the file ("cannot read config", "not a JSON object"). */
+    /**
+     * The JSON object of {@code file} (a checkpoint's config.json, preprocessor_config.json, ...), or an error naming the
+     * file ("cannot read config", "not a JSON object"): the one reader of the families' JSON files.
+     */
     public static JsonObject read(Path file) {
         try {
             return com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file)).getAsJsonObject();
@@ -68,6 +71,26 @@ public record JsonFields(Path file, JsonObject o, String prefix) {
         } catch (RuntimeException ex) {
             throw CheckpointException.of(file, "field '" + prefix + k + "' must be a number, got " + e);
         }
+    }
+
+    /** A per-channel list of 3 numbers ({@code image_mean}, {@code image_std}), or {@code fallback} when absent. */
+    public double[] channels(String k, double[] fallback) {
+        JsonElement e = get(k);
+        if (e == null) {
+            return fallback;
+        }
+        if (!e.isJsonArray() || e.getAsJsonArray().size() != 3) {
+            throw CheckpointException.of(file, "field '" + prefix + k + "' must be a list of 3 numbers, got " + e);
+        }
+        double[] out = new double[3];
+        for (int i = 0; i < 3; i++) {
+            try {
+                out[i] = e.getAsJsonArray().get(i).getAsDouble();
+            } catch (RuntimeException ex) {
+                throw CheckpointException.of(file, "field '" + prefix + k + "' must be a list of 3 numbers, got " + e);
+            }
+        }
+        return out;
     }
 
     public boolean bool(String k, boolean fallback) {

@@ -33,40 +33,37 @@ public final class LlamaModel {
     }
 
     /**
-     * Loads {@code <prefix>embed_tokens}, {@code <prefix>layers.*}, {@code <prefix>norm} and {@code <lmHead>}
-     * (e.g. {@code language_model.model.} and {@code language_model.lm_head} for llava-hf).
+     * Loads the decoder the config describes from the checkpoint names the family gives ({@link DecoderNames}: e.g.
+     * {@code DecoderNames.hf("language_model.model.", "language_model.lm_head")} for llava-hf); a fused query/key/value
+     * projection is split into its query, key and value rows.
      */
-    public static LlamaModel load(Weights ck, NDManager m, TextConfig c, DataType dtype, Device device, String prefix, String lmHeadName) {
-        String p = prefix;
+    public static LlamaModel load(Weights ck, NDManager m, TextConfig c, DataType dtype, Device device, DecoderNames names) {
+        String p = names.prefix();
         int d = c.hiddenSize();
         int hd = c.headDim();
-        int kv = c.numKeyValueHeads() * hd;
-        NDArray embed = ck.load(m, p + "embed_tokens.weight", dtype, device, c.vocabSize(), d);
+        NDArray embed = ck.load(m, p + names.embed() + ".weight", dtype, device, c.vocabSize(), d);
         LlamaDecoderLayer[] layers = new LlamaDecoderLayer[c.numHiddenLayers()];
-        boolean bias = c.attentionBias();
         boolean outBias = c.outputBias();
         for (int i = 0; i < layers.length; i++) {
-            String l = p + "layers." + i + ".";
+            String l = names.layer(i);
             // q/k/v and gate/up stacked into one product each (the parts are closed; views of them stand in their place)
-            LlamaAttention attn = new LlamaAttention(Linear.concat(
-                    Linear.load(ck, m, l + "self_attn.q_proj", d, c.numAttentionHeads() * hd, bias, dtype, device),
-                    Linear.load(ck, m, l + "self_attn.k_proj", d, kv, bias, dtype, device),
-                    Linear.load(ck, m, l + "self_attn.v_proj", d, kv, bias, dtype, device)),
-                    Linear.load(ck, m, l + "self_attn.o_proj", c.numAttentionHeads() * hd, d, outBias, dtype, device),
+            LlamaAttention attn = new LlamaAttention(qkv(ck, m, c, names, l, dtype, device),
+                    Linear.load(ck, m, l + names.oProj(), c.numAttentionHeads() * hd, d, outBias, dtype, device),
                     c.numAttentionHeads(), c.numKeyValueHeads(), hd, c.slidingWindow(),
-                    c.qkNorm() ? RmsNorm.of(ck.load(m, l + "self_attn.q_norm.weight", dtype, device, hd), c.rmsNormEps()) : null,
-                    c.qkNorm() ? RmsNorm.of(ck.load(m, l + "self_attn.k_norm.weight", dtype, device, hd), c.rmsNormEps()) : null);
+                    c.qkNorm() ? RmsNorm.of(ck.load(m, l + names.qNorm() + ".weight", dtype, device, hd), c.rmsNormEps()) : null,
+                    c.qkNorm() ? RmsNorm.of(ck.load(m, l + names.kNorm() + ".weight", dtype, device, hd), c.rmsNormEps()) : null);
             LlamaMlp mlp = new LlamaMlp(Linear.concat(
-                    Linear.load(ck, m, l + "mlp.gate_proj", d, c.intermediateSize(), false, dtype, device),
-                    Linear.load(ck, m, l + "mlp.up_proj", d, c.intermediateSize(), false, dtype, device)),
-                    Linear.load(ck, m, l + "mlp.down_proj", c.intermediateSize(), d, false, dtype, device));
+                    Linear.load(ck, m, l + names.gateProj(), d, c.intermediateSize(), false, dtype, device),
+                    Linear.load(ck, m, l + names.upProj(), d, c.intermediateSize(), false, dtype, device)),
+                    Linear.load(ck, m, l + names.downProj(), c.intermediateSize(), d, false, dtype, device));
             layers[i] = new LlamaDecoderLayer(
-                    RmsNorm.of(ck.load(m, l + "input_layernorm.weight", dtype, device, d), c.rmsNormEps()),
+                    RmsNorm.of(ck.load(m, l + names.inputNorm() + ".weight", dtype, device, d), c.rmsNormEps()),
                     attn,
-                    RmsNorm.of(ck.load(m, l + "post_attention_layernorm.weight", dtype, device, d), c.rmsNormEps()),
+                    RmsNorm.of(ck.load(m, l + names.postAttentionNorm() + ".weight", dtype, device, d), c.rmsNormEps()),
                     mlp);
         }
-        RmsNorm norm = RmsNorm.of(ck.load(m, p + "norm.weight", dtype, device, d), c.rmsNormEps());
+        RmsNorm norm = RmsNorm.of(ck.load(m, p + names.norm() + ".weight", dtype, device, d), c.rmsNormEps());
+        String lmHeadName = names.lmHead();
         Linear lmHead = c.tieWordEmbeddings() && !ck.has(lmHeadName + ".weight")
                 ? new Linear(embed, null)
                 : Linear.load(ck, m, lmHeadName, d, c.vocabSize(), false, dtype, device);
@@ -75,19 +72,75 @@ public final class LlamaModel {
     }
 
     /**
-     * The stacked projections' parts under their checkpoint names ({@code <prefix>layers.i.self_attn.q_proj.weight}, ...):
-     * views of the stacked weights, which share their memory (what a model's parameter map holds in place of the parts).
+     * The stacked query/key/value projection of one layer: the three separate projections concatenated, or the fused
+     * one ({@link DecoderNames#fused}, InternLM2's grouped rows) reordered to {@code [q; k; v]}.
      */
-    public java.util.Map<String, NDArray> stackedParts(String prefix) {
+    private static Linear qkv(Weights ck, NDManager m, TextConfig c, DecoderNames names, String l, DataType dtype, Device device) {
+        int d = c.hiddenSize();
+        int hd = c.headDim();
+        int heads = c.numAttentionHeads();
+        int kvHeads = c.numKeyValueHeads();
+        boolean bias = c.attentionBias();
+        if (!names.fused()) {
+            return Linear.concat(
+                    Linear.load(ck, m, l + names.qProj(), d, heads * hd, bias, dtype, device),
+                    Linear.load(ck, m, l + names.kProj(), d, kvHeads * hd, bias, dtype, device),
+                    Linear.load(ck, m, l + names.vProj(), d, kvHeads * hd, bias, dtype, device));
+        }
+        int group = heads / kvHeads;
+        int rows = (heads + 2 * kvHeads) * hd;
+        NDArray w;
+        try (NDArray fused = ck.load(m, l + names.qkvProj() + ".weight", dtype, device, rows, d)) {
+            w = splitGrouped(fused, kvHeads, group, hd);
+        }
+        NDArray b = null;
+        if (bias) {
+            try (NDArray fused = ck.load(m, l + names.qkvProj() + ".bias", dtype, device, rows)) {
+                b = splitGrouped(fused, kvHeads, group, hd);
+            }
+        }
+        return new Linear(w, b);
+    }
+
+    /** Rows {@code [K (H/K + 2) hd, ...]} in InternLM2's grouped order, reordered to {@code [q (H hd); k (K hd); v (K hd)]}. */
+    private static NDArray splitGrouped(NDArray fused, int kvHeads, int group, int hd) {
+        long[] rest = java.util.Arrays.copyOfRange(fused.getShape().getShape(), 1, fused.getShape().dimension());
+        long[] grouped = new long[3 + rest.length];
+        grouped[0] = kvHeads;
+        grouped[1] = group + 2;
+        grouped[2] = hd;
+        System.arraycopy(rest, 0, grouped, 3, rest.length);
+        NDArray g = fused.reshape(grouped);
+        long[] flat = new long[1 + rest.length];
+        System.arraycopy(rest, 0, flat, 1, rest.length);
+        flat[0] = -1;
+        NDArray q = g.get(new NDIndex(":, :{}", group)).reshape(flat);
+        NDArray k = g.get(new NDIndex(":, {}", group)).reshape(flat);
+        NDArray v = g.get(new NDIndex(":, {}", group + 1)).reshape(flat);
+        NDArray out = NDArrays.concat(new NDList(q, k, v), 0);
+        for (NDArray a : new NDArray[] {g, q, k, v}) {
+            a.close();
+        }
+        return out;
+    }
+
+    /**
+     * The stacked projections' parts under their checkpoint names ({@code <prefix>layers.i.self_attn.q_proj.weight}, ...):
+     * views of the stacked weights, which share their memory (what a model's parameter map holds in place of the parts);
+     * a fused query/key/value projection has no separate parts, so only the MLP's are given for it.
+     */
+    public java.util.Map<String, NDArray> stackedParts(DecoderNames names) {
         java.util.Map<String, NDArray> parts = new java.util.LinkedHashMap<>();
         for (int i = 0; i < layers.length; i++) {
-            String l = prefix + "layers." + i + ".";
+            String l = names.layer(i);
             LlamaAttention a = layers[i].selfAttn();
-            put(parts, l + "self_attn.q_proj", a.qProj());
-            put(parts, l + "self_attn.k_proj", a.kProj());
-            put(parts, l + "self_attn.v_proj", a.vProj());
-            put(parts, l + "mlp.gate_proj", layers[i].mlp().gateProj());
-            put(parts, l + "mlp.up_proj", layers[i].mlp().upProj());
+            if (!names.fused()) {
+                put(parts, l + names.qProj(), a.qProj());
+                put(parts, l + names.kProj(), a.kProj());
+                put(parts, l + names.vProj(), a.vProj());
+            }
+            put(parts, l + names.gateProj(), layers[i].mlp().gateProj());
+            put(parts, l + names.upProj(), layers[i].mlp().upProj());
         }
         return parts;
     }

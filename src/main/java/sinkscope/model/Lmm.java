@@ -37,8 +37,10 @@ public interface Lmm extends AutoCloseable {
     /** A fresh manager for one sample on this model's device; close it when the sample is done. */
     NDManager newSampleManager();
 
-    /** The prompt template (a {@code PromptTemplate} name) the checkpoint's conversation format uses. */
-    String defaultTemplate();
+    /** The prompt template (a {@code PromptTemplate} name or template text) the checkpoint's conversation format uses: its config's. */
+    default String defaultTemplate() {
+        return config().defaultTemplate();
+    }
 
     /** The text a prompt holds where the image goes ({@code <image>}, {@code <|image_pad|>}). */
     String imagePlaceholder();

@@ -30,6 +30,21 @@ public interface ModelConfig {
     /** The prompt template (a {@code PromptTemplate} name) of the checkpoint's conversation format. */
     String defaultTemplate();
 
+    /**
+     * The benchmark prompt-suffix mode {@code --prompt-suffix auto} means for this checkpoint (one of
+     * {@code PromptTemplate.SUFFIX_MODES}): {@code llava} where the family's published numbers use LLaVA-1.5's evaluation
+     * prompts, {@code qwen2_vl} where they use lmms-eval's default prompts.
+     */
+    String promptSuffixMode();
+
+    /**
+     * How many decoder layers get image additions after them ({@link Merged#imageAdditions()}: Qwen3-VL's DeepStack);
+     * 0 for families whose image features enter at the embeddings only.
+     */
+    default int imageAdditionLayers() {
+        return 0;
+    }
+
     /** One line each: the vision tower, the projector, the image tokens per image (for {@code info} and the report). */
     List<String> visionSummary();
 }

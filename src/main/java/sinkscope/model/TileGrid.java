@@ -48,14 +48,15 @@ public record TileGrid(int cols, int rows, int tile, boolean thumbnail) {
 
     /**
      * The image span of a model that gives every tile {@code side x side} tokens, tile after tile: one panel per canvas
-     * tile ({@code tile r,c}), then {@code thumbnail}; no separators.
+     * tile ({@code tile r,c}, showing cell {@code (r, c)} of the picture), then {@code thumbnail} (the whole picture); no
+     * separators.
      */
     public ImageLayout layout(int side) {
         List<ImageLayout.Panel> panels = new ArrayList<>();
         int per = side * side;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                panels.add(new ImageLayout.Panel("tile " + r + "," + c, (r * cols + c) * per, side, side, side));
+                panels.add(new ImageLayout.Panel("tile " + r + "," + c, (r * cols + c) * per, side, side, side, ImageLayout.Region.cell(r, c, rows, cols)));
             }
         }
         if (thumbnail) {

@@ -26,17 +26,21 @@ import sinkscope.data.Question;
  * {@value #SAMPLES} samples (one per image, grounded ones first) at up to {@value #LAYERS} layers spread over those
  * recorded: one row of panels per configuration, baseline vs VAR when the attention is recorded per config ({@code
  * attention} with a {@code config} column, or {@code attention_by_config} joined with the extract pass's sink
- * patches), else the extract pass only, said so. Each panel is drawn over the image as the model saw it, sink
- * patches outlined, the asked object's box dashed.
+ * patches), else the extract pass only, said so. Each panel is drawn over the part of the picture it shows (the
+ * table's {@code picture} rectangle, which the family's image layout gives: a centre crop, a tile, the whole picture;
+ * the whole picture for tables written before it existed), sink patches outlined, the asked object's box dashed.
  */
 final class AttentionSection extends Section<AttentionSection.Data> {
     static final int SAMPLES = 4;
     static final int LAYERS = 4;
-    /** What the attention tables' further panels are (panel 0 is the image grid). */
-    private static final Map<Integer, String> PANEL_NAMES = Map.of(1, "tile mosaic");
+    /** The picture rectangle of a panel whose table has none. */
+    private static final double[] WHOLE = {0, 0, 1, 1};
 
-    /** One recorded attention row: a layer's patch grid (panel 0: the image; 1: LLaVA-NeXT's tile mosaic). */
-    record Panel(int layer, int panel, int rows, int cols, float[] weights, List<Integer> sinks) {}
+    /**
+     * One recorded attention row: a layer's patch grid, panel {@code panel} of the image span, showing {@code picture}
+     * ({@code x0, y0, x1, y1} as fractions of the picture's width and height) of the picture.
+     */
+    record Panel(int layer, int panel, int rows, int cols, float[] weights, List<Integer> sinks, double[] picture) {}
 
     /**
      * A chosen sample: its question (null when the question file is unknown), label, answer per config, the decoded
@@ -46,7 +50,7 @@ final class AttentionSection extends Section<AttentionSection.Data> {
             Map<String, List<Panel>> panels) {}
 
     /** {@code samples} empty and {@code missing} null: the table has no rows. */
-    record Data(Input.Missing missing, List<Integer> layers, boolean byConfig, Set<String> configs, boolean cropped, List<Sample> samples) {}
+    record Data(Input.Missing missing, List<Integer> layers, boolean byConfig, Set<String> configs, List<Sample> samples) {}
 
     AttentionSection() {
         super("attention", "Attention of the last prompt token over the image");
@@ -58,19 +62,20 @@ final class AttentionSection extends Section<AttentionSection.Data> {
         Input.Missing missing = Input.Missing.check("attention", att, "question_id", "layer", "panel", "grid_rows", "grid_cols", "weights",
                 "sink_patches");
         if (missing != null) {
-            return new Data(missing, List.of(), false, Set.of(), false, List.of());
+            return new Data(missing, List.of(), false, Set.of(), List.of());
         }
         Dataset<Row> perConfig = in.table("attention_by_config");
         if (!Input.has(att, "config") && perConfig != null
                 && Input.missing(perConfig, "question_id", "config", "layer", "panel", "grid_rows", "grid_cols", "weights").isEmpty()) {
             // evaluate recorded every config's attention; the sink patches come from the extract pass
             att = perConfig.select("question_id", "config", "layer", "panel", "grid_rows", "grid_cols", "weights")
-                    .join(att.select("question_id", "layer", "panel", "sink_patches"), new String[] {"question_id", "layer", "panel"});
+                    .join(att.select(Input.has(att, "picture") ? new Column[] {col("question_id"), col("layer"), col("panel"), col("sink_patches"), col("picture")}
+                            : new Column[] {col("question_id"), col("layer"), col("panel"), col("sink_patches")}), new String[] {"question_id", "layer", "panel"});
         }
         boolean byConfig = Input.has(att, "config");
         List<Row> ids = att.select("question_id").distinct().collectAsList();
         if (ids.isEmpty()) {
-            return new Data(null, List.of(), byConfig, Set.of(), false, List.of());
+            return new Data(null, List.of(), byConfig, Set.of(), List.of());
         }
         Map<String, Question> questions = in.questions();
         Map<String, String> labels = in.column("samples", "label");
@@ -81,6 +86,10 @@ final class AttentionSection extends Section<AttentionSection.Data> {
         if (byConfig) {
             cols.add("config");
         }
+        boolean pictures = Input.has(att, "picture");
+        if (pictures) {
+            cols.add("picture");
+        }
         Set<String> configs = new TreeSet<>(Order.CONFIGS);
         // sample -> config -> layer -> panel -> the panel's row (one per key: the last read)
         Map<String, Map<String, Map<Integer, Map<Integer, Panel>>>> bySample = new HashMap<>();
@@ -88,7 +97,8 @@ final class AttentionSection extends Section<AttentionSection.Data> {
             String config = byConfig ? r.getAs("config") : "extract";
             configs.add(config);
             Panel p = new Panel(r.getAs("layer"), r.getAs("panel"), r.getAs("grid_rows"), r.getAs("grid_cols"),
-                    floats(r.getList(r.fieldIndex("weights"))), r.getList(r.fieldIndex("sink_patches")));
+                    floats(r.getList(r.fieldIndex("weights"))), r.getList(r.fieldIndex("sink_patches")),
+                    pictures ? doubles(r.getList(r.fieldIndex("picture"))) : WHOLE);
             bySample.computeIfAbsent(r.getAs("question_id"), k -> new HashMap<>()).computeIfAbsent(config, k -> new TreeMap<>())
                     .computeIfAbsent(p.layer(), k -> new TreeMap<>()).put(p.panel(), p);
         }
@@ -113,7 +123,7 @@ final class AttentionSection extends Section<AttentionSection.Data> {
                     byLayer.values().stream().flatMap(byPanel -> byPanel.values().stream()).toList()));
             samples.add(new Sample(id, q, labels.get(id), answers.getOrDefault(id, Map.of()), image, imageNote, panels));
         }
-        return new Data(null, layers, byConfig, configs, cropsImages(in.run), samples);
+        return new Data(null, layers, byConfig, configs, samples);
     }
 
     @Override
@@ -129,11 +139,10 @@ final class AttentionSection extends Section<AttentionSection.Data> {
         page.add("<p>Attention weights of the last prompt token (the position that generates the answer) over the image patches,"
                 + " mean over heads, at layers ").add(Page.esc(d.layers().toString()))
                 .add(". Cyan outlines: visual sink tokens (image tokens with &phi; &gt; &tau;); dashed green: the asked object's box"
-                        + " when the question file gives one. The image is shown as the model saw it (" + (d.cropped() ? "shortest side resized, centre crop"
-                        : "whole image, resized to the patch grid") + ")."
-                        + " Colour scale per panel: 0 to the panel's largest weight."
-                        + " Where the image has a second patch grid (LLaVA-NeXT: panel 1, the tile mosaic unpadded to the image's aspect ratio,"
-                        + " newline tokens left out) it is drawn right of the base image's grid, over the whole image.</p>\n");
+                        + " when the question file gives one. Each panel (a patch grid of the image's tokens, in the order the model reads them)"
+                        + " is drawn over the part of the picture it shows, as the model's image processing cut it: a centre crop,"
+                        + " a tile, a thumbnail or the whole picture resized to the grid; separator tokens are left out."
+                        + " Colour scale per panel: 0 to the panel's largest weight.</p>\n");
         if (!d.byConfig()) {
             page.note("VAR-side attention is not recorded: the attention table holds the extract pass only (the unmodified model,"
                     + " i.e. baseline) and there is no attention_by_config table (run evaluate with <code>--attention-layers</code>)."
@@ -159,7 +168,6 @@ final class AttentionSection extends Section<AttentionSection.Data> {
             page.add(" &middot; ").add(Page.esc(e.getKey())).add(": <q>").add(Page.esc(e.getValue())).add("</q>");
         }
         page.add(Page.esc(s.imageNote())).add("</p>\n");
-        BufferedImage shown = image == null ? null : d.cropped() ? centreSquare(image) : image;
         for (String config : d.configs()) {
             List<Panel> panels = s.panels().get(config);
             if (panels == null) {
@@ -168,13 +176,10 @@ final class AttentionSection extends Section<AttentionSection.Data> {
             page.add("<div class=\"row\"><div class=\"rowlabel\">").add(Page.esc(config.equals("extract") ? "baseline (extract pass)" : config))
                     .add("</div>");
             for (Panel p : panels) {
-                // panel 0 as the model saw the image; a further panel (LLaVA-NeXT's mosaic) covers the whole image
-                boolean crop = p.panel() == 0 && d.cropped();
                 double[] box = q == null || q.box() == null || image == null ? null
-                        : patchBox(q.box(), image.getWidth(), image.getHeight(), p.rows(), p.cols(), crop);
-                String title = "layer " + p.layer() + (p.panel() == 0 ? "" : " \u00b7 " + PANEL_NAMES.getOrDefault(p.panel(), "panel " + p.panel()))
-                        + " \u00b7 " + p.sinks().size() + " sink patches";
-                JFreeChart chart = Charts.attention(title, p.rows(), p.cols(), p.weights(), p.sinks(), crop ? shown : image, box);
+                        : patchBox(q.box(), image.getWidth(), image.getHeight(), p.rows(), p.cols(), p.picture());
+                String title = "layer " + p.layer() + (p.panel() == 0 ? "" : " \u00b7 panel " + p.panel()) + " \u00b7 " + p.sinks().size() + " sink patches";
+                JFreeChart chart = Charts.attention(title, p.rows(), p.cols(), p.weights(), p.sinks(), image == null ? null : region(image, p.picture()), box);
                 int width = (int) Math.round(Math.min(520, Math.max(220, 270.0 * p.cols() / p.rows()))) + 60;
                 page.img(chart, "attention_" + Page.safe(s.id()) + "_" + Page.safe(config) + "_L" + p.layer() + (p.panel() == 0 ? "" : "_P" + p.panel()),
                         width, 300, "attention of sample " + s.id() + " layer " + p.layer() + (p.panel() == 0 ? "" : " panel " + p.panel()));
@@ -232,38 +237,45 @@ final class AttentionSection extends Section<AttentionSection.Data> {
         return List.copyOf(out);
     }
 
-    /** Whether the run's model centre-crops its images (LLaVA-1.5's CLIP processor) rather than seeing them whole. */
-    private static boolean cropsImages(RunInfo run) {
-        String dir = run.get("model");
-        try {
-            return dir == null || sinkscope.model.auto.Families.config(sinkscope.data.Storage.path(dir)).modelType().equals("llava");
-        } catch (RuntimeException e) {
-            return true;
+    /**
+     * The part {@code picture} ({@code x0, y0, x1, y1}, fractions of the width and height) of {@code img}, black where it
+     * reaches beyond the picture (a padded square).
+     */
+    static BufferedImage region(BufferedImage img, double[] picture) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int x0 = (int) Math.round(picture[0] * w);
+        int y0 = (int) Math.round(picture[1] * h);
+        int x1 = (int) Math.round(picture[2] * w);
+        int y1 = (int) Math.round(picture[3] * h);
+        if (x0 == 0 && y0 == 0 && x1 == w && y1 == h) {
+            return img;
         }
-    }
-
-    /** The centre square of the image: what the CLIP processor's resize + centre crop keeps. */
-    static BufferedImage centreSquare(BufferedImage img) {
-        int side = Math.min(img.getWidth(), img.getHeight());
-        return img.getSubimage((img.getWidth() - side) / 2, (img.getHeight() - side) / 2, side, side);
+        BufferedImage out = new BufferedImage(Math.max(1, x1 - x0), Math.max(1, y1 - y0), BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.drawImage(img, -x0, -y0, null);
+        g.dispose();
+        return out;
     }
 
     /**
-     * A box x0, y0, x1, y1 in image pixels, in patch units of the {@code rows x cols} grid: of the centre square's grid
-     * when the model centre-crops ({@code cropped}, LLaVA-1.5), else of the whole image resized to the grid (Qwen2-VL).
+     * A box x0, y0, x1, y1 in the picture's pixels, in patch units of a {@code rows x cols} panel showing {@code picture}
+     * ({@code x0, y0, x1, y1}, fractions of the picture's width and height) of the picture.
      */
-    static double[] patchBox(double[] box, int width, int height, int rows, int cols, boolean cropped) {
-        if (!cropped) {
-            double sx = cols / (double) width;
-            double sy = rows / (double) height;
-            return new double[] {box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy};
+    static double[] patchBox(double[] box, int width, int height, int rows, int cols, double[] picture) {
+        double sx = cols / ((picture[2] - picture[0]) * width);
+        double sy = rows / ((picture[3] - picture[1]) * height);
+        double ox = picture[0] * width;
+        double oy = picture[1] * height;
+        return new double[] {(box[0] - ox) * sx, (box[1] - oy) * sy, (box[2] - ox) * sx, (box[3] - oy) * sy};
+    }
+
+    private static double[] doubles(List<?> xs) {
+        double[] d = new double[xs.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = ((Number) xs.get(i)).doubleValue();
         }
-        int grid = rows;
-        int side = Math.min(width, height);
-        double ox = (width - side) / 2;
-        double oy = (height - side) / 2;
-        double s = grid / (double) side;
-        return new double[] {(box[0] - ox) * s, (box[1] - oy) * s, (box[2] - ox) * s, (box[3] - oy) * s};
+        return d;
     }
 
     private static float[] floats(List<?> xs) {

@@ -77,7 +77,10 @@ public record ExtractResult(
      * The last prompt token's attention over the patches of one panel of the image ({@link PanelAttention}) at one
      * layer, averaged over heads, row-major on the panel's {@code gridRows x gridCols} grid; panel 0 is the image
      * grid (LLaVA-NeXT's base image), panel 1 LLaVA-NeXT's unpadded tile mosaic. {@code sinkPatches} are the panel's
-     * patch indices that are visual sinks (null in predictions, which do not compute sinks).
+     * patch indices that are visual sinks (null in predictions, which do not compute sinks). {@code picture} is the part of
+     * the original picture the panel shows, {@code {x0, y0, x1, y1}} as fractions of its width and height
+     * ({@link sinkscope.model.ImageLayout.Region}).
      */
-    public record AttentionRow(int layer, int panel, int gridRows, int gridCols, float[] weights, int[] sinkPatches) implements Serializable {}
+    public record AttentionRow(int layer, int panel, int gridRows, int gridCols, float[] weights, int[] sinkPatches, double[] picture)
+            implements Serializable {}
 }

@@ -171,7 +171,7 @@ public final class ExtractStage {
         Row[] out = new Row[rows.size()];
         for (int i = 0; i < out.length; i++) {
             ExtractResult.AttentionRow a = rows.get(i);
-            out[i] = RowFactory.create(a.layer(), a.panel(), a.gridRows(), a.gridCols(), a.weights(), a.sinkPatches());
+            out[i] = RowFactory.create(a.layer(), a.panel(), a.gridRows(), a.gridCols(), a.weights(), a.sinkPatches(), a.picture());
         }
         return out;
     }

@@ -10,7 +10,8 @@ import sinkscope.model.ImageLayout;
  * image's {@link ImageLayout}. Panel {@code k}'s weights are {@code w[r * cols + c] = span[p.position(r, c)]} for its
  * {@code rows x cols} patches, row-major, so positions that are no patch (LLaVA-NeXT's {@code image_newline}) are
  * left out. LLaVA-1.5 and Qwen2-VL have panel 0 only (the whole span); LLaVA-NeXT panel 0 the base image and panel 1
- * the unpadded tile mosaic, in the order HF packs it.
+ * the unpadded tile mosaic, in the order HF packs it; InternVL one panel per tile, then the thumbnail. Each row carries
+ * the part of the picture its panel shows ({@link ImageLayout.Region}).
  */
 final class PanelAttention {
     private PanelAttention() {}
@@ -43,7 +44,7 @@ final class PanelAttention {
                 }
                 sinks = s.stream().mapToInt(Integer::intValue).toArray();
             }
-            out.add(new ExtractResult.AttentionRow(layer, k, p.rows(), p.cols(), layout.panelValues(k, span), sinks));
+            out.add(new ExtractResult.AttentionRow(layer, k, p.rows(), p.cols(), layout.panelValues(k, span), sinks, p.picture().toArray()));
         }
         return out;
     }

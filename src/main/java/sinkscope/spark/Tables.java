@@ -88,11 +88,13 @@ public final class Tables {
     public static final StructType ATTENTION = t(
             c("question_id", S, false, "sample id"),
             c("layer", I, false, "decoder layer"),
-            c("panel", I, false, "patch grid: 0 the image grid (LLaVA-NeXT: the base image), 1 LLaVA-NeXT's unpadded tile mosaic"),
+            c("panel", I, false, "patch grid of the image span, in span order (one grid; LLaVA-NeXT: base image, tile mosaic; InternVL: tiles, thumbnail)"),
             c("grid_rows", I, false, "rows of the panel's patch grid"),
             c("grid_cols", I, false, "columns of the panel's patch grid (weights has grid_rows x grid_cols entries)"),
             c("weights", DataTypes.createArrayType(F, false), false, "attention per patch, row-major, mean over heads"),
-            c("sink_patches", DataTypes.createArrayType(I, false), false, "patch indices that are visual sinks"));
+            c("sink_patches", DataTypes.createArrayType(I, false), false, "patch indices that are visual sinks"),
+            c("picture", DataTypes.createArrayType(D, false), false,
+                    "the part of the original picture the panel shows: x0, y0, x1, y1 as fractions of its width and height (beyond 0..1 where padded)"));
 
     /** One row per processed sample. */
     public static final StructType SAMPLES = t(

@@ -13,9 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
-import sinkscope.model.RandomWeights;
 import sinkscope.model.Torch;
-import sinkscope.model.llava.Llava;
 
 class LibtorchCallsTest {
 
@@ -58,7 +56,7 @@ class LibtorchCallsTest {
         LibtorchCalls.Counts[] steps = new LibtorchCalls.Counts[2];
         for (int i = 0; i < 2; i++) {
             ForwardBench.Settings s = new ForwardBench.Settings(64, 4, 4, 2 + i, 128, 100, 16, 8, 1, 0, 2, "llava");
-            try (Lmm model = Llava.create(BenchShapes.config(s), new RandomWeights(1, 0.02), Device.cpu(), DataType.FLOAT32);
+            try (Lmm model = sinkscope.model.auto.Families.named("llava").random(ForwardBench.shape(s), Device.cpu(), DataType.FLOAT32);
                     NDManager m = model.newSampleManager()) {
                 steps[i] = DecodeBench.stepCalls(model, m, new Merged(m.randomNormal(new Shape(1, 24, 64)), 1, 17));
             }

@@ -82,6 +82,7 @@ class BenchCommandsTest {
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen2_vl"))), prefill);
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "qwen3_vl", "--var", "true"))), prefill);
         assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "internvl"))), prefill);
+        assertFigures(run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--family", "llava_next"))), prefill);
         // every registered intervention that changes something and fits the 2 layers, timed against the bare generation;
         // those whose defaults select no layer of this depth are named, not timed
         Map<String, Double> all = run(with(new String[] {"bench-forward"}, with(TINY_DECODER, "--interventions", "true")));

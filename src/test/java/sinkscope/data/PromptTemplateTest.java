@@ -63,14 +63,10 @@ class PromptTemplateTest {
     /**
      * Suffix modes per family: LLaVA-1.5's scripts ask MM-Vet and LLaVA-Bench's questions as they are ({@code model_vqa.py});
      * lmms-eval's {@code mmvet.yaml} puts its reasoning pre-prompt before MM-Vet's question (mode {@code qwen2_vl}, which
-     * {@code auto} picks for Qwen2-VL and Qwen2.5-VL); every other suffix is the same in both modes.
+     * {@code auto} picks for the Qwen-VL families, {@code FamilySeamTest}); every other suffix is the same in both modes.
      */
     @Test
     void suffixModesPerFamily() {
-        assertEquals("qwen2_vl", PromptTemplate.suffixModeFor("qwen2_vl"));
-        assertEquals("qwen2_vl", PromptTemplate.suffixModeFor("qwen2_5_vl"));
-        assertEquals("llava", PromptTemplate.suffixModeFor("llava_next"));
-        assertEquals("llava", PromptTemplate.suffixModeFor(null));
         String q = "What is x in the equation?";
         assertEquals(q, sinkscope.benchmark.Benchmarks.of("mmvet", "judge").ask("llava", q, java.util.List.of()));
         assertEquals(q, sinkscope.benchmark.Benchmarks.of("llavabench", "judge").ask("llava", q, java.util.List.of()));

@@ -17,14 +17,16 @@ import sinkscope.spark.Tables;
  * right after its base image grid (panel 0) in the same row, one chart each; a single-panel sample gets one chart.
  */
 class ReportPanelsTest {
+    private static final double[] WHOLE = {0, 0, 1, 1};
+
     @Test
     void mosaicBesideTheBaseGrid(@TempDir Path dir) throws Exception {
         SparkSession spark = SparkSession.builder().master("local[1]").appName("report-panels-test").config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").getOrCreate();
         List<Row> rows = List.of(
-                RowFactory.create("next", 1, 0, 2, 2, new float[] {0.1f, 0.2f, 0.3f, 0.4f}, new int[] {1}),
-                RowFactory.create("next", 1, 1, 2, 3, new float[] {0.5f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f}, new int[] {0, 4}),
-                RowFactory.create("one", 1, 0, 2, 2, new float[] {0.4f, 0.3f, 0.2f, 0.1f}, new int[] {}));
+                RowFactory.create("next", 1, 0, 2, 2, new float[] {0.1f, 0.2f, 0.3f, 0.4f}, new int[] {1}, WHOLE),
+                RowFactory.create("next", 1, 1, 2, 3, new float[] {0.5f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f}, new int[] {0, 4}, WHOLE),
+                RowFactory.create("one", 1, 0, 2, 2, new float[] {0.4f, 0.3f, 0.2f, 0.1f}, new int[] {}, WHOLE));
         spark.createDataFrame(rows, Tables.ATTENTION).write().parquet(dir.resolve("in/attention").toString());
         Report.Result r = Report.write(spark, dir.resolve("in").toString(), dir.resolve("report"), RunInfo.none());
         String html = Files.readString(r.index());

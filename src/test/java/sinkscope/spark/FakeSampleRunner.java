@@ -118,7 +118,7 @@ public final class FakeSampleRunner implements SampleRunner {
                         sp.add(i);
                     }
                 }
-                attention.add(new ExtractResult.AttentionRow(layer, 0, GRID, GRID, w, sp.stream().mapToInt(Integer::intValue).toArray()));
+                attention.add(new ExtractResult.AttentionRow(layer, 0, GRID, GRID, w, sp.stream().mapToInt(Integer::intValue).toArray(), new double[] {0, 0, 1, 1}));
             }
         }
         return new ExtractResult(image, seq, 1, tokens, heads, dims, attention);

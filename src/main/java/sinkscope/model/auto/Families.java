@@ -4,12 +4,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import sinkscope.model.JsonFields;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.Lmm;
@@ -48,6 +47,16 @@ public final class Families {
         return all;
     }
 
+    /** The family that runs config.json {@code model_type}, or an error listing the supported ones. */
+    public static Family named(String modelType) {
+        for (Family f : ALL) {
+            if (f.modelTypes().contains(modelType)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("model type '" + modelType + "' is not supported; supported: " + String.join(", ", modelTypes()));
+    }
+
     /** The config of checkpoint directory {@code dir} (or of a config.json file given directly). */
     public static ModelConfig config(Path dirOrFile) {
         Path file = Files.isDirectory(dirOrFile) ? Checkpoint.configFile(dirOrFile) : dirOrFile;
@@ -71,14 +80,7 @@ public final class Families {
 
     /** config.json's {@code model_type}, or an error naming the file. */
     public static String modelType(Path file) {
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
+        JsonObject root = JsonFields.read(file);
         JsonElement t = root.get("model_type");
         if (t == null || t.isJsonNull() || !t.isJsonPrimitive()) {
             throw CheckpointException.of(file, "field 'model_type' is missing (supported: " + String.join(", ", modelTypes()) + ")");

@@ -7,7 +7,11 @@ import java.util.List;
 import sinkscope.model.Lmm;
 import sinkscope.model.ModelConfig;
 
-/** One model family: the {@code model_type} values it reads, its config parser and its loader. */
+/**
+ * One model family: the {@code model_type} values it reads, its config parser, its loader, and its random-weight
+ * model of a given decoder shape for {@code bench-forward}. The registry ({@link Families}) is the only place outside
+ * the family's folder that names it.
+ */
 public interface Family {
 
     /** The {@code model_type} values of config.json this family runs. */
@@ -18,4 +22,16 @@ public interface Family {
 
     /** Loads model and processor from checkpoint directory {@code dir}. */
     Lmm load(Path dir, Device device, DataType dtype);
+
+    /**
+     * {@code bench-forward}'s default shape: the decoder of the family's reference release with {@code layers} layers
+     * and the image tokens of its typical prompt; the rotary table holds at least {@code maxPositions}.
+     */
+    DecoderShape benchShape(int layers, int maxPositions);
+
+    /**
+     * This family's model with random weights (seed 42, std 0.02) whose decoder has {@code shape} and the family's
+     * block variations, with a token-sized vision tower ({@code bench-forward} times the decoder alone).
+     */
+    Lmm random(DecoderShape shape, Device device, DataType dtype);
 }

@@ -2,10 +2,12 @@ package sinkscope.model.auto;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.Lmm;
 import sinkscope.model.ModelConfig;
+import sinkscope.model.RandomWeights;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 
@@ -24,5 +26,39 @@ final class LlavaFamily implements Family {
     @Override
     public Lmm load(Path dir, Device device, DataType dtype) {
         return Llava.load(dir, device, dtype);
+    }
+
+    /** The LLaVA-1.5 benchmark shape: 1024 hidden, 16 heads (no GQA), 2816 MLP, LLaMA's 32000 vocabulary, 576 image tokens. */
+    @Override
+    public DecoderShape benchShape(int layers, int maxPositions) {
+        return new DecoderShape(1024, 16, 16, layers, 2816, 32000, 576, maxPositions);
+    }
+
+    @Override
+    public Lmm random(DecoderShape shape, Device device, DataType dtype) {
+        return Llava.create(randomConfig(shape), new RandomWeights(42, 0.02), device, dtype);
+    }
+
+    /** A llava-hf style config ({@code modelType}) of the decoder shape with a two-layer CLIP tower of {@code imageSize} px and 14 px patches. */
+    static JsonObject randomConfig(DecoderShape s, String modelType, int imageSize) {
+        JsonObject text = s.textConfig(2048);
+        text.addProperty("rms_norm_eps", 1e-5);
+        JsonObject vision = new JsonObject();
+        vision.addProperty("hidden_size", 64);
+        vision.addProperty("intermediate_size", 128);
+        vision.addProperty("num_hidden_layers", 2);
+        vision.addProperty("num_attention_heads", 2);
+        vision.addProperty("image_size", imageSize);
+        vision.addProperty("patch_size", 14);
+        JsonObject root = new JsonObject();
+        root.addProperty("model_type", modelType);
+        root.add("text_config", text);
+        root.add("vision_config", vision);
+        root.addProperty("vocab_size", s.vocab());
+        return root;
+    }
+
+    static LlavaConfig randomConfig(DecoderShape s) {
+        return LlavaConfig.parse(Path.of("<bench-forward>"), randomConfig(s, "llava", 14 * (int) Math.round(Math.sqrt(s.imageTokens()))));
     }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import sinkscope.model.DecoderNames;
 import sinkscope.model.Activations;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
@@ -26,6 +27,7 @@ import sinkscope.model.LayerNorm;
 import sinkscope.model.Linear;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
+import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.RgbImage;
 import sinkscope.model.TileGrid;
@@ -47,23 +49,19 @@ import sinkscope.model.Weights;
  * {@code language_model.model.*}, {@code language_model.lm_head}) or transformers 5's module names
  * ({@code model.vision_tower.*}, {@code model.multi_modal_projector.*}, {@code model.language_model.*}, {@code lm_head}).
  */
-public final class InternVl implements Lmm {
+public final class InternVl extends LmmBase {
     /** InternVL-hf's chat format with the assistant turn open (a {@code PromptTemplate} template). */
     public static final String CHAT_TEMPLATE = "<|im_start|>user\n<IMG_CONTEXT>\n{question}<|im_end|>\n<|im_start|>assistant\n";
     static final String IMG_CONTEXT = "<IMG_CONTEXT>";
 
-    private final NDManager manager;
     private final InternVlConfig config;
     private final InternVisionModel vision;
     private final Projector projector;
-    private final LlamaModel language;
     private final InternVlImageProcessor images;
     private final HuggingFaceTokenizer tokenizer;
     private final long imgStart;
     private final long imgEnd;
     private final Set<Integer> eos;
-    private final Device device;
-    private final DataType dtype;
 
     /** The multimodal projector: {@code linear_2(act(linear_1(layer_norm(x))))} on pixel-shuffled features [.., 4 d_v]. */
     record Projector(LayerNorm norm, Linear linear1, Linear linear2, String act) {
@@ -74,18 +72,16 @@ public final class InternVl implements Lmm {
 
     private InternVl(NDManager manager, InternVlConfig config, InternVisionModel vision, Projector projector, LlamaModel language,
             InternVlImageProcessor images, HuggingFaceTokenizer tokenizer, long imgStart, long imgEnd, Set<Integer> eos, Device device, DataType dtype) {
-        this.manager = manager;
+        super(manager, language, device, dtype);
+        attach(tokenizer);
         this.config = config;
         this.vision = vision;
         this.projector = projector;
-        this.language = language;
         this.images = images;
         this.tokenizer = tokenizer;
         this.imgStart = imgStart;
         this.imgEnd = imgEnd;
         this.eos = eos;
-        this.device = device;
-        this.dtype = dtype;
     }
 
     /** Transformers 5's module names to the released "-hf" names. */
@@ -159,7 +155,7 @@ public final class InternVl implements Lmm {
                     w.load(m, p + "layer_norm.bias", dtype, device, in), 1e-5),
                     Linear.load(w, m, p + "linear_1", in, d, true, dtype, device), Linear.load(w, m, p + "linear_2", d, d, true, dtype, device),
                     config.projectorHiddenAct());
-            LlamaModel language = LlamaModel.load(w, m, config.text(), dtype, device, "model.language_model.", "lm_head");
+            LlamaModel language = LlamaModel.load(w, m, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head"));
             return new InternVl(m, config, vision, projector, language, images, tok, start, end, eos, device, dtype);
         } catch (RuntimeException e) {
             m.close();
@@ -172,35 +168,11 @@ public final class InternVl implements Lmm {
         return config;
     }
 
-    @Override
-    public Device device() {
-        return device;
-    }
 
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
 
-    @Override
-    public LlamaModel language() {
-        return language;
-    }
 
-    @Override
-    public int liveArrays() {
-        return manager.getManagedArrays().size();
-    }
 
-    @Override
-    public NDManager newSampleManager() {
-        return manager.newSubManager();
-    }
 
-    @Override
-    public String defaultTemplate() {
-        return config.defaultTemplate();
-    }
 
     @Override
     public String imagePlaceholder() {
@@ -452,11 +424,4 @@ public final class InternVl implements Lmm {
         }
     }
 
-    @Override
-    public void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
-        manager.close();
-    }
 }

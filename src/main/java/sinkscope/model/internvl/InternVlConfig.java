@@ -1,9 +1,6 @@
 package sinkscope.model.internvl;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.CheckpointException;
@@ -41,15 +38,7 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
     }
 
     public static InternVlConfig load(Path file) {
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
-        return parse(file, root);
+        return parse(file, JsonFields.read(file));
     }
 
     public static InternVlConfig parse(Path file, JsonObject root) {
@@ -152,6 +141,15 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
             return a.get(0).getAsInt();
         }
         return new JsonFields(file, o, "vision_config.").integer(k, fallback);
+    }
+
+    /**
+     * InternVL's evaluation scripts ({@code internvl_chat/eval}) ask LLaVA-1.5's short-answer and option-letter prompts
+     * and MM-Vet without a reasoning pre-prompt: LLaVA's mode.
+     */
+    @Override
+    public String promptSuffixMode() {
+        return "llava";
     }
 
     @Override

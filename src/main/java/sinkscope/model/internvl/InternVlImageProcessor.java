@@ -1,8 +1,6 @@
 package sinkscope.model.internvl;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,13 +45,7 @@ public final class InternVlImageProcessor {
         if (!Files.isRegularFile(file)) {
             throw CheckpointException.of(file, "missing: InternVL needs its image processor's tile size and max_patches");
         }
-        JsonObject o;
-        try {
-            o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException | RuntimeException e) {
-            throw CheckpointException.of(file, "cannot read: " + e.getMessage());
-        }
-        JsonFields f = new JsonFields(file, o, "");
+        JsonFields f = new JsonFields(file, JsonFields.read(file), "");
         int h = imageSize;
         int w = imageSize;
         JsonObject size = f.object("size");
@@ -74,8 +66,8 @@ public final class InternVlImageProcessor {
         if (min < 1 || max < min) {
             throw CheckpointException.of(file, "min_patches " + min + ", max_patches " + max + ": need 1 <= min_patches <= max_patches");
         }
-        double[] mean = triple(f, o, "image_mean", new double[] {0.485, 0.456, 0.406});
-        double[] std = triple(f, o, "image_std", new double[] {0.229, 0.224, 0.225});
+        double[] mean = f.channels("image_mean", new double[] {0.485, 0.456, 0.406});
+        double[] std = f.channels("image_std", new double[] {0.229, 0.224, 0.225});
         boolean rescale = f.bool("do_rescale", true);
         boolean normalize = f.bool("do_normalize", true);
         if (!normalize) {
@@ -87,19 +79,6 @@ public final class InternVlImageProcessor {
                 mean, std);
     }
 
-    private static double[] triple(JsonFields f, JsonObject o, String k, double[] fallback) {
-        if (!o.has(k) || o.get(k).isJsonNull()) {
-            return fallback;
-        }
-        if (!o.get(k).isJsonArray() || o.getAsJsonArray(k).size() != 3) {
-            throw CheckpointException.of(f.file(), "field '" + k + "' must be a list of 3 numbers, got " + o.get(k));
-        }
-        double[] out = new double[3];
-        for (int i = 0; i < 3; i++) {
-            out[i] = o.getAsJsonArray(k).get(i).getAsDouble();
-        }
-        return out;
-    }
 
     /** The tile grid of a {@code width x height} image. */
     public TileGrid grid(int width, int height) {

@@ -9,13 +9,16 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
+import sinkscope.model.DecoderNames;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
+import sinkscope.model.ImageLayout;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
+import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.Weights;
 
@@ -29,27 +32,20 @@ import sinkscope.model.Weights;
  * <p>Thread-safety: weights are read-only, so several threads may run samples at once, each with its own
  * {@link NDManager} and {@link KvCache}.
  */
-public final class Llava implements Lmm {
-    private final NDManager manager;
+public final class Llava extends LmmBase {
     private final LlavaConfig config;
     private final ClipVisionTower vision;
     private final MultiModalProjector projector;
-    private final LlamaModel language;
-    private final Device device;
-    private final DataType dtype;
     private final java.util.Map<String, NDArray> parameters;
     private LlavaProcessor processor; // null for a model built from random weights
 
     private Llava(NDManager manager, LlavaConfig config, ClipVisionTower vision, MultiModalProjector projector, LlamaModel language, Device device,
             DataType dtype, java.util.Map<String, NDArray> parameters) {
-        this.manager = manager;
+        super(manager, language, device, dtype);
         this.parameters = java.util.Collections.unmodifiableMap(parameters);
         this.config = config;
         this.vision = vision;
         this.projector = projector;
-        this.language = language;
-        this.device = device;
-        this.dtype = dtype;
     }
 
     /** Loads the weights of {@code dir} onto {@code device} in {@code dtype} (fp32 on CPU, fp16 on GPU usually). */
@@ -62,6 +58,7 @@ public final class Llava implements Lmm {
         try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases)) {
             Llava model = create(config, ck, device, dtype);
             model.processor = processor;
+            model.attach(processor);
             return model;
         } catch (RuntimeException e) {
             processor.close();
@@ -94,6 +91,7 @@ public final class Llava implements Lmm {
             };
             Llava model = create(config, both, device, dtype);
             model.processor = processor;
+            model.attach(processor);
             return model;
         } catch (RuntimeException e) {
             processor.close();
@@ -122,8 +120,9 @@ public final class Llava implements Lmm {
         try {
             ClipVisionTower vision = ClipVisionTower.load(recording, m, config.vision(), config.visionFeatureIndex(), dtype, device);
             MultiModalProjector projector = MultiModalProjector.load(recording, m, config, dtype, device);
-            LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device, "language_model.model.", "language_model.lm_head");
-            loaded.putAll(language.stackedParts("language_model.model."));
+            DecoderNames names = DecoderNames.hf("language_model.model.", "language_model.lm_head");
+            LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device, names);
+            loaded.putAll(language.stackedParts(names));
             return new Llava(m, config, vision, projector, language, device, dtype, loaded);
         } catch (RuntimeException e) {
             m.close();
@@ -145,12 +144,6 @@ public final class Llava implements Lmm {
     }
 
     @Override
-    public String defaultTemplate() {
-        // the original eval scripts' conversation (conv_vicuna_v1) for the original layout, llava-hf's chat format otherwise
-        return config.defaultTemplate();
-    }
-
-    @Override
     public String imagePlaceholder() {
         return "<image>";
     }
@@ -165,8 +158,11 @@ public final class Llava implements Lmm {
         }
         NDArray pixels = image == null ? null : processor().pixelValues(m, image, mode);
         int g = config.vision().gridSize();
-        return new Inputs(processor().encode(prompt), pixels, null, g, g, image == null ? 0 : image.getWidth(), image == null ? 0 : image.getHeight(),
-                new ImageOptions(mode == ClipImageProcessor.Mode.PAD ? "pad" : "crop", 0, 0));
+        int w = image == null ? 0 : image.getWidth();
+        int h = image == null ? 0 : image.getHeight();
+        ImageLayout.Region picture = mode == ClipImageProcessor.Mode.PAD ? ImageLayout.Region.paddedSquare(w, h) : ImageLayout.Region.centreSquare(w, h);
+        return new Inputs(processor().encode(prompt), pixels, null, g, g, w, h, new ImageOptions(mode == ClipImageProcessor.Mode.PAD ? "pad" : "crop", 0, 0),
+                ImageLayout.grid(g, g, picture));
     }
 
     @Override
@@ -224,32 +220,10 @@ public final class Llava implements Lmm {
         return parameters;
     }
 
-    @Override
-    public Device device() {
-        return device;
-    }
 
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
 
-    @Override
-    public LlamaModel language() {
-        return language;
-    }
 
-    /** NDArrays alive under this model's manager and its open sub-managers (weights included): a leak check. */
-    @Override
-    public int liveArrays() {
-        return manager.getManagedArrays().size();
-    }
 
-    /** A fresh manager for one sample on this model's device; close it when the sample is done. */
-    @Override
-    public NDManager newSampleManager() {
-        return manager.newSubManager();
-    }
 
     /** All of the vision tower's hidden states (every loaded layer) for {@code pixels} [B, 3, S, S], attached to {@code m}. */
     public NDList visionHiddenStates(NDManager m, NDArray pixels) {
@@ -311,11 +285,4 @@ public final class Llava implements Lmm {
         return language.mergeAtPlaceholder(m, ids, config.imageTokenIndex(), features);
     }
 
-    @Override
-    public void close() {
-        if (processor != null) {
-            processor.close();
-        }
-        manager.close();
-    }
 }

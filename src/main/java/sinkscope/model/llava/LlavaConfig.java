@@ -75,6 +75,12 @@ public record LlavaConfig(
         return original() != null ? "vicuna_v1" : "llava_hf";
     }
 
+    /** LLaVA-1.5's own evaluation prompts ({@code scripts/v1_5/eval}). */
+    @Override
+    public String promptSuffixMode() {
+        return "llava";
+    }
+
     @Override
     public String modelType() {
         return "llava";
@@ -149,19 +155,7 @@ public record LlavaConfig(
     }
 
     public static LlavaConfig load(Path file) {
-        String json;
-        try {
-            json = Files.readString(file);
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        }
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(json).getAsJsonObject();
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
-        return parse(file, root);
+        return parse(file, JsonFields.read(file));
     }
 
     /** A config given as JSON (e.g. built for a benchmark or a training run); {@code origin} names it in errors. */

@@ -12,12 +12,14 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import sinkscope.model.DecoderNames;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
+import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.Weights;
 import sinkscope.model.llava.ClipVisionTower;
@@ -37,28 +39,21 @@ import sinkscope.model.llava.MultiModalProjector;
  * rule: every position the vision features occupy is an image token); {@link Inputs#layout()} says which are
  * base patches, mosaic patches and newlines, and the {@code gridRows x gridCols} grid is the base image's.
  */
-public final class LlavaNext implements Lmm {
-    private final NDManager manager;
+public final class LlavaNext extends LmmBase {
     private final LlavaNextConfig config;
     private final ClipVisionTower vision;
     private final MultiModalProjector projector;
     private final NDArray imageNewline; // [D]
-    private final LlamaModel language;
-    private final Device device;
-    private final DataType dtype;
     private LlavaTokenizer tokenizer;
     private LlavaNextImageProcessor images;
 
     private LlavaNext(NDManager manager, LlavaNextConfig config, ClipVisionTower vision, MultiModalProjector projector, NDArray imageNewline,
             LlamaModel language, Device device, DataType dtype) {
-        this.manager = manager;
+        super(manager, language, device, dtype);
         this.config = config;
         this.vision = vision;
         this.projector = projector;
         this.imageNewline = imageNewline;
-        this.language = language;
-        this.device = device;
-        this.dtype = dtype;
     }
 
     public static LlavaNext load(Path dir, Device device, DataType dtype) {
@@ -68,6 +63,7 @@ public final class LlavaNext implements Lmm {
         try (Checkpoint ck = Checkpoint.open(dir, LlavaNextConfig::aliases)) {
             LlavaNext model = create(config, ck, device, dtype);
             model.tokenizer = tok;
+            model.attach(tok);
             model.images = images;
             return model;
         } catch (RuntimeException e) {
@@ -118,7 +114,7 @@ public final class LlavaNext implements Lmm {
             ClipVisionTower vision = ClipVisionTower.load(weights, m, lc.vision(), lc.visionFeatureIndex(), dtype, device);
             MultiModalProjector projector = MultiModalProjector.load(weights, m, lc, dtype, device);
             NDArray newline = weights.load(m, "image_newline", dtype, device, lc.text().hiddenSize());
-            LlamaModel language = LlamaModel.load(weights, m, lc.text(), dtype, device, "language_model.model.", "language_model.lm_head");
+            LlamaModel language = LlamaModel.load(weights, m, lc.text(), dtype, device, DecoderNames.hf("language_model.model.", "language_model.lm_head"));
             return new LlavaNext(m, config, vision, projector, newline, language, device, dtype);
         } catch (RuntimeException e) {
             m.close();
@@ -138,36 +134,11 @@ public final class LlavaNext implements Lmm {
         return images;
     }
 
-    @Override
-    public Device device() {
-        return device;
-    }
 
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
 
-    @Override
-    public LlamaModel language() {
-        return language;
-    }
 
-    @Override
-    public int liveArrays() {
-        return manager.getManagedArrays().size();
-    }
 
-    @Override
-    public NDManager newSampleManager() {
-        return manager.newSubManager();
-    }
 
-    /** {@code mistral_instruct} for a Mistral decoder, else {@code llava_hf} (the llava-v1.6 vicuna chat format). */
-    @Override
-    public String defaultTemplate() {
-        return config.defaultTemplate();
-    }
 
     @Override
     public String imagePlaceholder() {
@@ -339,11 +310,4 @@ public final class LlavaNext implements Lmm {
         }
     }
 
-    @Override
-    public void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
-        manager.close();
-    }
 }

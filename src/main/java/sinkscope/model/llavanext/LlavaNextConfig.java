@@ -3,13 +3,11 @@ package sinkscope.model.llavanext;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import sinkscope.model.JsonFields;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.TextConfig;
@@ -31,20 +29,17 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
         return decoder.equals("mistral") ? "mistral_instruct" : "llava_hf";
     }
 
+    /** LLaVA-NeXT is evaluated with LLaVA-1.5's prompts. */
+    @Override
+    public String promptSuffixMode() {
+        return "llava";
+    }
 
     /** LlavaNextConfig's default pinpoints (those of the llava-v1.6 releases). */
     static final int[][] DEFAULT_PINPOINTS = {{336, 672}, {672, 336}, {672, 672}, {1008, 336}, {336, 1008}};
 
     public static LlavaNextConfig load(Path file) {
-        JsonObject root;
-        try {
-            root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw CheckpointException.of(file, "cannot read config: " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw CheckpointException.of(file, "not a JSON object: " + e.getMessage());
-        }
-        return parse(file, root);
+        return parse(file, JsonFields.read(file));
     }
 
     public static LlavaNextConfig parse(Path file, JsonObject root) {

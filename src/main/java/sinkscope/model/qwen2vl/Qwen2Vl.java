@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.Set;
+import sinkscope.model.DecoderNames;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
@@ -46,7 +47,7 @@ public final class Qwen2Vl extends QwenVlModel {
 
     private static Parts<Qwen2Vl> parts(Qwen2VlConfig config, Device device, DataType dtype) {
         return (m, weights, images, tokenizer, eos) -> new Qwen2Vl(m, config, Qwen2VisionTransformer.load(weights, m, config, "model.visual.", dtype, device),
-                LlamaModel.load(weights, m, config.text(), dtype, device, "model.language_model.", "lm_head"), images, tokenizer, eos, device, dtype);
+                LlamaModel.load(weights, m, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head")), images, tokenizer, eos, device, dtype);
     }
 
     @Override

@@ -54,6 +54,12 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         return "qwen2_vl";
     }
 
+    /** Qwen2-VL's and Qwen2.5-VL's numbers are reproduced with lmms-eval's default prompts. */
+    @Override
+    public String promptSuffixMode() {
+        return "qwen2_vl";
+    }
+
     @Override
     public String modelType() {
         return qwen25 ? "qwen2_5_vl" : "qwen2_vl";

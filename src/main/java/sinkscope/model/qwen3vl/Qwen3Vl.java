@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import sinkscope.model.DecoderNames;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
@@ -55,7 +56,7 @@ public final class Qwen3Vl extends QwenVlModel {
 
     private static Parts<Qwen3Vl> parts(Qwen3VlConfig config, Device device, DataType dtype) {
         return (m, weights, images, tokenizer, eos) -> new Qwen3Vl(m, config, Qwen3VisionModel.load(weights, m, config.vision(), "model.visual.", dtype, device),
-                LlamaModel.load(weights, m, config.text(), dtype, device, "model.language_model.", "lm_head"), images, tokenizer, eos, device, dtype);
+                LlamaModel.load(weights, m, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head")), images, tokenizer, eos, device, dtype);
     }
 
     @Override

@@ -55,6 +55,18 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         return CHAT_TEMPLATE;
     }
 
+    /** Qwen3-VL, like Qwen2-VL, is evaluated with lmms-eval's default prompts. */
+    @Override
+    public String promptSuffixMode() {
+        return "qwen2_vl";
+    }
+
+    /** DeepStack: one addition per {@code deepstack_visual_indexes} entry. */
+    @Override
+    public int imageAdditionLayers() {
+        return vision.deepstackVisualIndexes().length;
+    }
+
     @Override
     public String modelType() {
         return "qwen3_vl";

@@ -1,8 +1,6 @@
 package sinkscope.model.qwenvl;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import sinkscope.model.CheckpointException;
@@ -66,15 +64,7 @@ public final class QwenVlImageProcessor {
         int patchSize = vision.patchSize();
         int temporalPatchSize = vision.temporalPatchSize();
         int spatialMergeSize = vision.spatialMergeSize();
-        JsonObject o = new JsonObject();
-        if (Files.isRegularFile(file)) {
-            try {
-                o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            } catch (IOException | RuntimeException e) {
-                throw CheckpointException.of(file, "not a readable JSON object: " + e.getMessage());
-            }
-        }
-        JsonFields f = new JsonFields(file, o, "");
+        JsonFields f = new JsonFields(file, Files.isRegularFile(file) ? JsonFields.read(file) : new JsonObject(), "");
         JsonObject size = f.object("size");
         JsonFields s = size == null ? null : new JsonFields(file, size, "size.");
         int min = f.integer("min_pixels", s == null ? 56 * 56 : s.integer("shortest_edge", s.integer("min_pixels", 56 * 56)));
@@ -94,24 +84,11 @@ public final class QwenVlImageProcessor {
             throw CheckpointException.of(file, "max_pixels " + max + " is below min_pixels " + min);
         }
         return new QwenVlImageProcessor(min, max, patch, temporal, merge, f.number("rescale_factor", 1 / 255.0),
-                channels(f, o, "image_mean", new double[] {0.48145466, 0.4578275, 0.40821073}),
-                channels(f, o, "image_std", new double[] {0.26862954, 0.26130258, 0.27577711}), f.bool("do_resize", true), f.bool("do_rescale", true),
+                f.channels("image_mean", new double[] {0.48145466, 0.4578275, 0.40821073}),
+                f.channels("image_std", new double[] {0.26862954, 0.26130258, 0.27577711}), f.bool("do_resize", true), f.bool("do_rescale", true),
                 f.bool("do_normalize", true));
     }
 
-    private static double[] channels(JsonFields f, JsonObject o, String k, double[] fallback) {
-        if (!o.has(k) || o.get(k).isJsonNull()) {
-            return fallback;
-        }
-        if (!o.get(k).isJsonArray() || o.getAsJsonArray(k).size() != 3) {
-            throw CheckpointException.of(f.file(), "field '" + k + "' must be a list of 3 numbers, got " + o.get(k));
-        }
-        double[] out = new double[3];
-        for (int i = 0; i < 3; i++) {
-            out[i] = o.getAsJsonArray(k).get(i).getAsDouble();
-        }
-        return out;
-    }
 
     /** This processor with {@code min_pixels}/{@code max_pixels} replaced where the argument is positive. */
     public QwenVlImageProcessor withPixels(int min, int max) {

@@ -22,6 +22,7 @@ import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.Lmm;
+import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.RgbImage;
@@ -45,27 +46,21 @@ import sinkscope.model.Weights;
  * (Qwen3-VL's DeepStack): {@link #merge} then puts the first in the image rows and hands the other k to the prefill as
  * {@link Merged#imageAdditions()}.
  */
-public abstract class QwenVlModel implements Lmm {
-    private final NDManager manager;
-    protected final LlamaModel language;
+public abstract class QwenVlModel extends LmmBase {
     private final QwenVlImageProcessor images;
     private final HuggingFaceTokenizer tokenizer;
     private final Set<Integer> eos;
-    private final Device device;
-    private final DataType dtype;
     private final int imageTokenId;
     private final int videoTokenId;
     private final int mergeSize;
 
     protected QwenVlModel(NDManager manager, LlamaModel language, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos,
             Device device, DataType dtype, int imageTokenId, int videoTokenId, int mergeSize) {
-        this.manager = manager;
-        this.language = language;
+        super(manager, language, device, dtype);
+        attach(tokenizer);
         this.images = images;
         this.tokenizer = tokenizer;
         this.eos = eos;
-        this.device = device;
-        this.dtype = dtype;
         this.imageTokenId = imageTokenId;
         this.videoTokenId = videoTokenId;
         this.mergeSize = mergeSize;
@@ -137,39 +132,15 @@ public abstract class QwenVlModel implements Lmm {
         return Set.copyOf(eos);
     }
 
-    @Override
-    public Device device() {
-        return device;
-    }
 
-    @Override
-    public DataType dtype() {
-        return dtype;
-    }
 
-    @Override
-    public int liveArrays() {
-        return manager.getManagedArrays().size();
-    }
 
-    @Override
-    public NDManager newSampleManager() {
-        return manager.newSubManager();
-    }
 
-    @Override
-    public LlamaModel language() {
-        return language;
-    }
 
     public QwenVlImageProcessor imageProcessor() {
         return images;
     }
 
-    @Override
-    public String defaultTemplate() {
-        return config().defaultTemplate();
-    }
 
     @Override
     public String imagePlaceholder() {
@@ -379,11 +350,4 @@ public abstract class QwenVlModel implements Lmm {
         return on;
     }
 
-    @Override
-    public void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
-        manager.close();
-    }
 }
