@@ -182,7 +182,7 @@ public record RunInfo(Map<String, String> parameters) {
             com.google.gson.JsonObject defaults = new com.google.gson.JsonObject();
             sinkscope.intervention.Interventions.defaults(c.intervention()).forEach(defaults::addProperty);
             co.add("defaults", defaults);
-            co.addProperty("extra_passes_per_token", c.intervention().extraPassesPerToken());
+            co.addProperty("extra_passes_per_token", c.intervention().extraPassesPerToken(c.settings()));
             configs.add(c.name(), co);
         }
         o.add("var", var);
