@@ -22,6 +22,13 @@ final class DecodingChoice {
             new Parameter("topk", 0, 1e9, true, false, null, "sampling: top-k (0: off)"),
             new Parameter("beams", 1, 1000, true, false, null, "beam search: number of beams"));
 
+    /** A logits-level method's parameters: its own {@code first}, then {@link #PARAMETERS}. */
+    static List<Parameter> after(Parameter... first) {
+        List<Parameter> all = new java.util.ArrayList<>(List.of(first));
+        all.addAll(PARAMETERS);
+        return List.copyOf(all);
+    }
+
     private static final Set<String> SAMPLING = Set.of("temperature", "topp", "topk");
 
     /** Fails, naming the config and the parameter, on a setting no decoding mode can run. */

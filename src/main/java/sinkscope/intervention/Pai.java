@@ -1,7 +1,6 @@
 package sinkscope.intervention;
 
 import ai.djl.ndarray.NDArray;
-import java.util.ArrayList;
 import java.util.List;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Contrast;
@@ -30,20 +29,14 @@ import sinkscope.model.decoding.PaiGuidance;
  * the code's choice (the paper's variant: {@code first1}).
  */
 final class Pai extends Named {
-    private static final List<Parameter> PARAMETERS;
-
-    static {
-        List<Parameter> p = new ArrayList<>(List.of(
-                Parameter.number("alpha", 0, 1e6, "amplification: a + alpha |a| on the last row's image scores"),
-                Parameter.layerBoundary("start", "first amplified layer (2 of 32)"),
-                Parameter.layerBoundary("end", "one past the last amplified layer (32 of 32)"),
-                Parameter.flag("first", "1: amplify the prefill (the first token) too; 0: from the second token on")
-                        .optional("as the code: not amplified with guidance on, amplified with attention only"),
-                Parameter.number("gamma", 0, 1e6, "guidance scale: gamma (s - u) + u against the text-only prompt"),
-                Parameter.flag("guidance", "1: guidance against the text-only prompt (a second input); 0: attention only")));
-        p.addAll(DecodingChoice.PARAMETERS);
-        PARAMETERS = List.copyOf(p);
-    }
+    private static final List<Parameter> PARAMETERS = DecodingChoice.after(
+            Parameter.number("alpha", 0, 1e6, "amplification: a + alpha |a| on the last row's image scores"),
+            Parameter.layerBoundary("start", "first amplified layer (2 of 32)"),
+            Parameter.layerBoundary("end", "one past the last amplified layer (32 of 32)"),
+            Parameter.flag("first", "1: amplify the prefill (the first token) too; 0: from the second token on")
+                    .optional("as the code: not amplified with guidance on, amplified with attention only"),
+            Parameter.number("gamma", 0, 1e6, "guidance scale: gamma (s - u) + u against the text-only prompt"),
+            Parameter.flag("guidance", "1: guidance against the text-only prompt (a second input); 0: attention only"));
 
     Pai() {
         super("pai", "PAI: last query row's pre-softmax image scores a + alpha |a|, and guidance against the text-only prompt (LALBJ/PAI attention.py, CFG.py)",

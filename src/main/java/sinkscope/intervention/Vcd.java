@@ -1,6 +1,5 @@
 package sinkscope.intervention;
 
-import java.util.ArrayList;
 import java.util.List;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Contrast;
@@ -19,16 +18,10 @@ import sinkscope.model.decoding.Draws;
  * {@link Context#seed} (the official script draws both from torch's one global stream, seeded once per run).
  */
 final class Vcd extends Named {
-    private static final List<Parameter> PARAMETERS;
-
-    static {
-        List<Parameter> p = new ArrayList<>(List.of(
-                Parameter.number("alpha", 0, 1e6, "contrast weight cd_alpha: (1 + alpha) l - alpha l'"),
-                Parameter.number("beta", 0, 1, "adaptive plausibility cd_beta: tokens with p < beta max p cut off (in (0, 1])"),
-                new Parameter("noise", 0, 999, true, false, null, "diffusion noise step of the 1000-step schedule (500)")));
-        p.addAll(DecodingChoice.PARAMETERS);
-        PARAMETERS = List.copyOf(p);
-    }
+    private static final List<Parameter> PARAMETERS = DecodingChoice.after(
+            Parameter.number("alpha", 0, 1e6, "contrast weight cd_alpha: (1 + alpha) l - alpha l'"),
+            Parameter.number("beta", 0, 1, "adaptive plausibility cd_beta: tokens with p < beta max p cut off (in (0, 1])"),
+            new Parameter("noise", 0, 999, true, false, null, "diffusion noise step of the 1000-step schedule (500)"));
 
     Vcd() {
         super("vcd", "VCD: logits contrasted with the same prompt on a diffusion-noised image, plausibility cutoff beta (DAMO-NLP-SG/VCD vcd_sample.py)",
