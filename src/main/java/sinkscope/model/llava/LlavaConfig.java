@@ -75,6 +75,12 @@ public record LlavaConfig(
         return original() != null ? "vicuna_v1" : "llava_hf";
     }
 
+    /** {@code <image>} ({@code image_token_index}; the original code's {@code IMAGE_TOKEN_INDEX} for its checkpoints). */
+    @Override
+    public long[] imageTokenIds() {
+        return new long[] {imageTokenIndex};
+    }
+
     @Override
     public String modelType() {
         return "llava";
