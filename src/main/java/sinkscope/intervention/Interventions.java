@@ -31,7 +31,8 @@ public final class Interventions {
             Ablation.RANDOM,
             new Pai(),
             new Vcd(),
-            new Vaf());
+            new Vaf(),
+            new Opera());
 
     /** The baseline's name: the config every other is compared with. */
     public static final String BASELINE = "baseline";

@@ -49,11 +49,15 @@ public final class OperaDecoder {
             float[] topScores, long[] topTokens, int[] topBeams, LegacyBeamScorer.Next next) {}
 
     /**
-     * The generated tokens (the best hypothesis's response, an EOS appended when it ended early), the rollbacks
-     * ({iteration, window columns, position}), forward passes run (each over the B beam rows or one prefill), and the
-     * iterations' trace when asked for (else empty).
+     * The generation (its tokens: the best hypothesis's response, an EOS appended when it ended early; no top-k), the
+     * loop's iterations, the rollbacks ({iteration, window columns, position}), forward passes run (each over the B
+     * beam rows, or a prefill), and the iterations' trace when asked for (else empty).
      */
-    public record Result(long[] tokens, int iterations, List<int[]> rollbacks, int passes, List<Iteration> trace) {}
+    public record Result(Generation generation, int iterations, List<int[]> rollbacks, int passes, List<Iteration> trace) {
+        public long[] tokens() {
+            return generation.tokens();
+        }
+    }
 
     /** What a state saves for a rollback ({@code current_state}). */
     private static final class State {
@@ -75,17 +79,21 @@ public final class OperaDecoder {
     }
 
     /**
-     * OPERA's generation for {@code inputs} (image features {@code features}, or null: made here), at most
-     * {@code maxNewTokens} tokens, EOS ending a hypothesis when {@code stopAtEos}; {@code trace} records every iteration.
+     * OPERA's generation for {@code inputs} (image features {@code features}, or null: made here; they stay open), at
+     * most {@code maxNewTokens} tokens, EOS ending a hypothesis when {@code stopAtEos}; {@code trace} records every
+     * iteration. {@code prefillHook} (may be null) observes the prompt's prefill only (its layer inputs and attention,
+     * e.g. a probe of where the last prompt token looks); it sees no beam, candidate or rollback pass.
      */
-    public static Result generate(Lmm model, NDManager m, Inputs inputs, NDArray features, Opera p, int maxNewTokens, boolean stopAtEos, boolean trace) {
+    public static Result generate(Lmm model, NDManager m, Inputs inputs, NDArray features, Opera p, int maxNewTokens, boolean stopAtEos, boolean trace,
+            AttentionHook prefillHook) {
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("opera: max new tokens must be >= 1, got " + maxNewTokens);
         }
         try (NDManager sample = m.newSubManager()) {
+            long t0 = System.nanoTime();
             NDArray f = features != null || inputs.pixelValues() == null ? features : model.imageFeatures(sample, inputs);
             Merged merged = model.merge(sample, inputs, f);
-            return new Run(model, sample, inputs.inputIds(), merged, p, maxNewTokens, stopAtEos, trace).run();
+            return new Run(model, sample, inputs.inputIds(), merged, p, maxNewTokens, stopAtEos, trace, prefillHook, t0).run();
         }
     }
 
@@ -104,10 +112,12 @@ public final class OperaDecoder {
         final List<Iteration> trace;
         final boolean[] active;
         final LegacyBeamScorer initial;
+        final long t0;
         BatchedPrompts batch;
         int passes;
+        long prefilled;
 
-        Run(Lmm model, NDManager m, long[] prompt, Merged merged, Opera p, int maxNew, boolean stopAtEos, boolean trace) {
+        Run(Lmm model, NDManager m, long[] prompt, Merged merged, Opera p, int maxNew, boolean stopAtEos, boolean trace, AttentionHook prefillHook, long t0) {
             this.model = model;
             this.lm = model.language();
             this.m = m;
@@ -118,7 +128,8 @@ public final class OperaDecoder {
             this.beams = p.beams();
             this.n = p.candidates();
             this.s = merged.length();
-            this.hook = new LastLayerRows(lm.numLayers() - 1);
+            this.hook = new LastLayerRows(lm.numLayers() - 1, prefillHook);
+            this.t0 = t0;
             this.trace = trace ? new ArrayList<>() : null;
             this.active = new boolean[beams];
             Arrays.fill(active, true);
@@ -127,6 +138,8 @@ public final class OperaDecoder {
 
         Result run() {
             batch = BatchedPrompts.prefill(lm, m, List.of(merged), List.of(hook), true, maxNew + 2);
+            hook.prefill = null;
+            prefilled = System.nanoTime();
             try {
                 return loop();
             } finally {
@@ -354,8 +367,10 @@ public final class OperaDecoder {
                 }
             }
             long[] full = scorer.finalize(withPrompt(seq), beamScores, prompt.length + maxNew, model.config().text().eosTokenId());
-            return new Result(Arrays.copyOfRange(full, prompt.length, full.length), iteration, rollbacks, passes,
-                    trace == null ? List.of() : Collections.unmodifiableList(trace));
+            long[] tokens = Arrays.copyOfRange(full, prompt.length, full.length);
+            Generation g = new Generation(tokens, new float[tokens.length][], new long[tokens.length][], s, merged.imageStart(), merged.imageEnd(),
+                    prefilled - t0, System.nanoTime() - prefilled);
+            return new Result(g, iteration, rollbacks, passes, trace == null ? List.of() : Collections.unmodifiableList(trace));
         }
 
         /** One pass of {@code tokens} (one per beam row); the rows' logits, the last layer's rows kept by the hook. */
@@ -471,23 +486,55 @@ public final class OperaDecoder {
         return out;
     }
 
-    /** Keeps, per decode pass, each row's last-layer attention (max over heads) [K], in row order; prefills are skipped. */
+    /**
+     * Keeps, per decode pass, each row's last-layer attention (max over heads) [K], in row order (the batch hands its
+     * rows to their hooks in order); prefills are not kept. Hands the prompt's prefill to {@code prefill} while set.
+     */
     private static final class LastLayerRows implements AttentionHook {
         private final int layer;
         final List<float[]> rows = new ArrayList<>();
+        AttentionHook prefill;
 
-        LastLayerRows(int layer) {
+        LastLayerRows(int layer, AttentionHook prefill) {
             this.layer = layer;
+            this.prefill = prefill;
+        }
+
+        @Override
+        public void onStep(ForwardStep step) {
+            if (prefill != null && step.isPrefill()) {
+                prefill.onStep(step);
+            }
+        }
+
+        @Override
+        public void onLayerInput(int l, NDArray hidden, ForwardStep step) {
+            if (prefill != null && step.isPrefill()) {
+                prefill.onLayerInput(l, hidden, step);
+            }
         }
 
         @Override
         public NDArray onAttention(int l, NDArray attn, ForwardStep step) {
-            if (l == layer && !step.isPrefill()) {
+            if (step.isPrefill()) {
+                return prefill != null ? prefill.onAttention(l, attn, step) : attn;
+            }
+            if (l == layer) {
                 try (NDArray max = attn.max(new int[] {1})) {
                     rows.add(max.toFloatArray());
                 }
             }
             return attn;
+        }
+
+        @Override
+        public boolean rewritesAttention() {
+            return prefill != null && prefill.rewritesAttention();
+        }
+
+        @Override
+        public boolean keepsAttention() {
+            return prefill != null && prefill.keepsAttention();
         }
     }
 }

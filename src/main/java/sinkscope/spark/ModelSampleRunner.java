@@ -25,6 +25,7 @@ import sinkscope.model.KvCache;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.ModelConfig;
+import sinkscope.model.OperaDecoder;
 import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
 import sinkscope.model.decoding.Decoding;
@@ -223,7 +224,8 @@ public final class ModelSampleRunner implements SampleRunner {
      * samples go through one batched generation ({@link Lmm#generate(NDManager, List, List, List, List, List)}, the
      * second inputs as rows of their own), each with its own token budget; a batch the model fails on is run again
      * sample by sample, so an error lands on its sample. A batched sample's {@code latency_ms} is the batch's time over
-     * its size.
+     * its size. OPERA ({@link NextToken#opera}) runs its own beam search sample by sample ({@link OperaDecoder}), the
+     * probe seeing its prompt's prefill.
      */
     @Override
     public List<Outcome<Prediction>> predict(List<SampleInput> samples, EvalConfig config, List<Integer> attentionLayers) {
@@ -236,6 +238,7 @@ public final class ModelSampleRunner implements SampleRunner {
         List<GenerateOptions> opts = new ArrayList<>();
         List<AttentionHook> hooks = new ArrayList<>();
         List<Contrast> contrasts = new ArrayList<>();
+        List<sinkscope.model.decoding.Opera> operas = new ArrayList<>();
         List<LastTokenImageAttention> probes = new ArrayList<>();
         List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
         Settings settings = config.settings();
@@ -261,6 +264,7 @@ public final class ModelSampleRunner implements SampleRunner {
                             next == null ? Decoding.GREEDY : next.decoding()));
                     hooks.add(AttentionHook.chain(intervention, probe));
                     contrasts.add(next == null ? null : next.contrast());
+                    operas.add(next == null ? null : next.opera());
                     probes.add(probe);
                 } catch (SampleException e) {
                     out.set(i, new Outcome<>(null, e));
@@ -273,7 +277,15 @@ public final class ModelSampleRunner implements SampleRunner {
             }
             List<Generation> generations;
             try {
-                if (good.size() == 1) {
+                if (operas.stream().anyMatch(java.util.Objects::nonNull)) { // OPERA's own beam search, sample by sample
+                    generations = new ArrayList<>();
+                    for (int j = 0; j < good.size(); j++) {
+                        sinkscope.model.decoding.Opera o = operas.get(j);
+                        generations.add(o == null ? model.generate(m, inputs.get(j), features.get(j), opts.get(j), hooks.get(j), contrasts.get(j))
+                                : OperaDecoder.generate(model, m, inputs.get(j), features.get(j), o, opts.get(j).maxNewTokens(), true, false, hooks.get(j))
+                                        .generation());
+                    }
+                } else if (good.size() == 1) {
                     generations = List.of(model.generate(m, inputs.get(0), features.get(0), opts.get(0), hooks.get(0), contrasts.get(0)));
                 } else {
                     generations = model.generate(m, inputs, features, opts, hooks, contrasts);

@@ -19,8 +19,8 @@ class InterventionConfigsCliTest {
         // the bundled model's depth is known at the driver: a layer beyond it fails before the job starts
         String beyond = assertThrows(UsageException.class, () -> SparkFlags.parse("--configs=baseline,vaf_end99").settings(false)).getMessage();
         assertTrue(beyond.startsWith("--configs: vaf_end99: end = 99 is outside the model's"), beyond);
-        String unknown = assertThrows(IllegalArgumentException.class, () -> SparkFlags.parse("--configs=baseline,opera").settings(false)).getMessage();
-        assertTrue(unknown.contains("unknown evaluation config 'opera'; known interventions: baseline, var, ablate_sinks, ablate_random, pai, vaf"),
+        String unknown = assertThrows(IllegalArgumentException.class, () -> SparkFlags.parse("--configs=baseline,halc").settings(false)).getMessage();
+        assertTrue(unknown.contains("unknown evaluation config 'halc'; known interventions: baseline, var, ablate_sinks, ablate_random, pai, vcd, vaf, opera"),
                 unknown);
         CliTest.Run r = CliTest.run("evaluate", "--configs", "baseline,pai_alpha-1", "--out", "/nonexistent/never-written");
         assertTrue(r.code() != 0 && r.err().contains("pai_alpha-1") && r.err().contains("alpha must be a number in [0, 1000000], got -1"), r.err());

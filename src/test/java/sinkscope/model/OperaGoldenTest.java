@@ -79,7 +79,7 @@ class OperaGoldenTest {
         try (SafeTensors g = SafeTensors.open(GOLDEN.resolve(sample.get("tensors_file").getAsString())); NDManager m = manager.newSubManager();
                 SafeTensors px = SafeTensors.open(Golden.llava().resolve("tensors/" + id + ".safetensors"))) {
             Inputs in = new Inputs(g.longs("input_ids"), px.load(m, "pixel_values"), null, 6, 6, 0, 0, ImageOptions.DEFAULT);
-            OperaDecoder.Result r = OperaDecoder.generate(model, m, in, null, opera, p.get("max_new_tokens").getAsInt(), true, true);
+            OperaDecoder.Result r = OperaDecoder.generate(model, m, in, null, opera, p.get("max_new_tokens").getAsInt(), true, true, null);
             long[] rollback = g.longs("iter.rollback");
             int iterations = rollback.length;
             assertEquals(sample.get("iterations").getAsInt(), iterations);
@@ -151,7 +151,7 @@ class OperaGoldenTest {
             Inputs in = qwen.encode(m, prompt, ImageIO.read(golden.resolve(s.get("image_file").getAsString()).toFile()), ImageOptions.DEFAULT);
             Opera opera = new Opera(3, 3, 50, 1, 2, 512); // N >= beams: with fewer, the first step fills beams with -999 fillers, as the code does
             int max = 14;
-            OperaDecoder.Result r = OperaDecoder.generate(qwen, m, in, null, opera, max, false, true);
+            OperaDecoder.Result r = OperaDecoder.generate(qwen, m, in, null, opera, max, false, true, null);
             assertEquals(max, r.tokens().length, "without EOS every hypothesis runs to the budget");
             for (long t : r.tokens()) {
                 assertTrue(t >= 0 && t < qwen.config().text().vocabSize(), "token " + t + " in the vocabulary");

@@ -59,8 +59,8 @@ class EvalConfigSweepTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parseList("var[rho=0.5,baseline")).getMessage().contains("unbalanced"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("ablate_sinks_p0.3")).getMessage().contains("takes no parameters"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("var_from1.5")).getMessage().contains("from must be an integer >= 0, got 1.5"));
-        String unknown = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("opera")).getMessage();
-        assertTrue(unknown.contains("'opera'") && unknown.contains("baseline, var, ablate_sinks, ablate_random, pai, vcd, vaf"), unknown);
+        String unknown = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("halc")).getMessage();
+        assertTrue(unknown.contains("'halc'") && unknown.contains("baseline, var, ablate_sinks, ablate_random, pai, vcd, vaf, opera"), unknown);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("nope[x=1]")).getMessage().contains("known: baseline, var"));
         String alpha = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("pai_alpha-0.5")).getMessage();
         assertTrue(alpha.contains("'pai_alpha-0.5'") && alpha.contains("alpha must be a number in [0, 1000000], got -0.5"), alpha);
