@@ -191,7 +191,7 @@ public final class OperaDecoder {
                 long[][] candIds = new long[beams][];
                 float[][] candLogits = new float[beams][];
                 for (int b = 0; b < beams; b++) {
-                    candIds[b] = top(logits[b], n);
+                    candIds[b] = Opera.top(logits[b], n);
                     candLogits[b] = new float[n];
                     for (int c = 0; c < n; c++) {
                         candLogits[b][c] = logits[b][(int) candIds[b][c]];
@@ -329,12 +329,12 @@ public final class OperaDecoder {
                 // log_softmax + beam scores, the 2B best over beams x vocabulary, the scorer's step
                 float[] flat = new float[beams * vocab];
                 for (int b = 0; b < beams; b++) {
-                    float[] lp = logSoftmax(next[b]);
+                    float[] lp = Opera.logSoftmax(next[b]);
                     for (int v = 0; v < vocab; v++) {
                         flat[b * vocab + v] = lp[v] + beamScores[b];
                     }
                 }
-                long[] best = top(flat, 2 * beams);
+                long[] best = Opera.top(flat, 2 * beams);
                 float[] topScores = new float[best.length];
                 long[] topTokens = new long[best.length];
                 int[] topBeams = new int[best.length];
@@ -438,50 +438,6 @@ public final class OperaDecoder {
         float[][] out = new float[rows][];
         for (int b = 0; b < rows; b++) {
             out[b] = Arrays.copyOfRange(flat, b * v, (b + 1) * v);
-        }
-        return out;
-    }
-
-    /** Indices of the {@code k} largest values, largest first, the lower index first on ties. */
-    static long[] top(float[] values, int k) {
-        int[] idx = new int[k];
-        int size = 0;
-        for (int i = 0; i < values.length; i++) {
-            float x = values[i];
-            if (size == k && !(x > values[idx[k - 1]])) {
-                continue;
-            }
-            int at = Math.min(size, k - 1);
-            while (at > 0 && x > values[idx[at - 1]]) {
-                if (at < k) {
-                    idx[at] = idx[at - 1];
-                }
-                at--;
-            }
-            idx[at] = i;
-            size = Math.min(size + 1, k);
-        }
-        long[] out = new long[k];
-        for (int i = 0; i < k; i++) {
-            out[i] = idx[i];
-        }
-        return out;
-    }
-
-    /** {@code log_softmax} of one row in float32 as torch computes it: {@code (x - max) - log(sum exp(x - max))}. */
-    static float[] logSoftmax(float[] x) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : x) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : x) {
-            sum += Math.exp(v - max);
-        }
-        float lse = (float) Math.log(sum);
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = (x[i] - max) - lse;
         }
         return out;
     }

@@ -149,6 +149,50 @@ public record Opera(int beams, int candidates, double sigma, double alpha, int t
         return windowColumns <= BONUS_COLUMNS ? -imageAttention : rollbackScore;
     }
 
+    /** Indices of the {@code k} largest values, largest first, the lower index first on ties. */
+    public static long[] top(float[] values, int k) {
+        int[] idx = new int[k];
+        int size = 0;
+        for (int i = 0; i < values.length; i++) {
+            float x = values[i];
+            if (size == k && !(x > values[idx[k - 1]])) {
+                continue;
+            }
+            int at = Math.min(size, k - 1);
+            while (at > 0 && x > values[idx[at - 1]]) {
+                if (at < k) {
+                    idx[at] = idx[at - 1];
+                }
+                at--;
+            }
+            idx[at] = i;
+            size = Math.min(size + 1, k);
+        }
+        long[] out = new long[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = idx[i];
+        }
+        return out;
+    }
+
+    /** {@code log_softmax} of one row in float32 as torch computes it: {@code (x - max) - log(sum exp(x - max))}. */
+    public static float[] logSoftmax(float[] x) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : x) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : x) {
+            sum += Math.exp(v - max);
+        }
+        float lse = (float) Math.log(sum);
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (x[i] - max) - lse;
+        }
+        return out;
+    }
+
     /** {@code x} rounded to the nearest IEEE half-precision value (ties to even; subnormals below 2^-14; beyond 65504: infinity). */
     public static float half(float x) {
         if (Float.isNaN(x) || Float.isInfinite(x) || x == 0) {
