@@ -19,6 +19,7 @@ import sinkscope.model.Contrast;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.Lmm;
+import sinkscope.model.OperaDecoder;
 import sinkscope.model.decoding.Decoding;
 import sinkscope.model.llava.LlavaConfig;
 
@@ -31,6 +32,7 @@ import sinkscope.model.llava.LlavaConfig;
  * its decoding. Each run times four generations back to back, their order rotating with the run: the bare one and the
  * method's alone ({@code Lmm.generate} of one sample: the contrast is a second forward per step), and both through the
  * batched loop ({@code Lmm.generate} of a list: the contrast's rows join the main row in one forward per step).
+ * OPERA ({@link NextToken#opera}) runs its own beam search ({@link OperaDecoder}) in both, as the evaluate job runs it.
  * Figures per method: {@code <name>_sample_ms} (alone), {@code <name>_sample_overhead} (alone over bare alone) and
  * {@code <name>_sample_overhead_batched} (batched over bare batched), medians over the runs of each run's ratio.
  */
@@ -99,7 +101,9 @@ public final class MethodBench {
             NextToken next = method == null ? null : method.intervention().nextToken(method.settings(), c);
             GenerateOptions opts = new GenerateOptions(tokens, false, 0, false, next == null ? Decoding.GREEDY : next.decoding());
             Contrast contrast = next == null ? null : next.contrast();
-            if (batched) {
+            if (next != null && next.opera() != null) { // OPERA's own beam search, sample by sample in either loop
+                OperaDecoder.generate(model, s, inputs, features, next.opera(), tokens, false, false, hook);
+            } else if (batched) {
                 model.generate(s, List.of(inputs), Collections.singletonList(features), List.of(opts), Collections.singletonList(hook),
                         Collections.singletonList(contrast));
             } else {

@@ -89,7 +89,7 @@ class BenchCommandsTest {
             assertFigures(all, List.of(i + "_generate_ms", i + "_overhead", i + "_hook_ms"));
         }
         // those with a second input per sample, end to end against the bare generation, alone and batched
-        for (String i : List.of("pai", "vcd")) {
+        for (String i : List.of("pai", "vcd", "opera")) {
             assertFigures(all, List.of(i + "_sample_ms", i + "_sample_overhead", i + "_sample_overhead_batched"));
         }
         assertFalse(all.containsKey("vcd_overhead") || all.containsKey("vaf_sample_ms"), "vcd has no hook, vaf no second input");
