@@ -34,7 +34,8 @@ import sinkscope.model.llava.LlavaConfig;
  * batched loop ({@code Lmm.generate} of a list: the contrast's rows join the main row in one forward per step).
  * OPERA ({@link NextToken#opera}) runs its own beam search ({@link OperaDecoder}) in both, as the evaluate job runs it.
  * Figures per method: {@code <name>_sample_ms} (alone), {@code <name>_sample_overhead} (alone over bare alone) and
- * {@code <name>_sample_overhead_batched} (batched over bare batched), medians over the runs of each run's ratio.
+ * {@code <name>_sample_overhead_batched} (batched over bare batched), medians over the runs of each run's ratio, with
+ * their quartiles ({@code _q1}, {@code _q3}).
  */
 public final class MethodBench {
     private MethodBench() {}
@@ -86,8 +87,14 @@ public final class MethodBench {
                 batched.add(t[3]);
             }
             figures.put(method.name() + "_sample_ms", Figures.median(alone) * 1e3);
-            figures.put(method.name() + "_sample_overhead", Figures.median(Figures.ratios(alone, bareAlone)));
-            figures.put(method.name() + "_sample_overhead_batched", Figures.median(Figures.ratios(batched, bareBatched)));
+            List<Double> ratios = Figures.ratios(alone, bareAlone);
+            List<Double> batchedRatios = Figures.ratios(batched, bareBatched);
+            figures.put(method.name() + "_sample_overhead", Figures.median(ratios));
+            figures.put(method.name() + "_sample_overhead_q1", Figures.quantile(ratios, 0.25));
+            figures.put(method.name() + "_sample_overhead_q3", Figures.quantile(ratios, 0.75));
+            figures.put(method.name() + "_sample_overhead_batched", Figures.median(batchedRatios));
+            figures.put(method.name() + "_sample_overhead_batched_q1", Figures.quantile(batchedRatios, 0.25));
+            figures.put(method.name() + "_sample_overhead_batched_q3", Figures.quantile(batchedRatios, 0.75));
         }
         return figures;
     }
