@@ -137,6 +137,14 @@ public final class ForwardBench {
 
     /** Runs everything and returns the figures by name (also printed as {@code name: value} lines). */
     public Map<String, Double> run(Map<String, Supplier<AttentionHook>> extraHooks) {
+        return run(extraHooks, List.of());
+    }
+
+    /**
+     * {@link #run(Map)}, and the interventions with a second input per sample timed end to end against the bare
+     * generation ({@link MethodBench}; on the LLaVA shape only).
+     */
+    public Map<String, Double> run(Map<String, Supplier<AttentionHook>> extraHooks, List<MethodBench.Method> methods) {
         Map<String, Double> figures = new LinkedHashMap<>();
         Settings s = settings;
         out.printf("bench-forward: %s decoder, hidden %d, heads %d (kv %d), layers %d, intermediate %d, %d image + %d text tokens, %d runs (median)%n",
@@ -208,6 +216,11 @@ public final class ForwardBench {
                 figures.put(e.getKey() + "_overhead_run_q3", Figures.quantile(ratios, 0.75));
                 figures.put(e.getKey() + "_hook_ms", Figures.median(inHook) * 1e3);
                 figures.put(e.getKey() + "_hook_share", Figures.median(inHook) / base);
+            }
+            if (!methods.isEmpty() && s.family.equals("llava")) {
+                figures.putAll(MethodBench.run(model, m, MethodBench.sample(model, s, m), methods, s.decodeSteps + 1, s.runs, s.warmup, out));
+            } else if (!methods.isEmpty()) {
+                out.println(methods.stream().map(MethodBench.Method::name).toList() + ": not timed end to end: that runs on --family llava");
             }
             for (Map.Entry<String, Double> f : figures.entrySet()) {
                 out.printf("%s: %.3f%n", f.getKey(), f.getValue());

@@ -136,7 +136,7 @@ public final class PipelineBench {
     private RunnerSpec spec(int threads) {
         Torch.configure(threads);
         RunnerSpec r = settings.runner;
-        return new RunnerSpec(r.factoryClass(), r.modelDir(), r.dtype(), threads, r.sinkDims(), r.tau(), r.template(), r.maxNewTokens());
+        return new RunnerSpec(r.factoryClass(), r.modelDir(), r.dtype(), threads, r.sinkDims(), r.tau(), r.template(), r.maxNewTokens(), r.seed());
     }
 
     /** The synthetic benchmark under {@code work/synth} with at least {@code samples} eval questions. */

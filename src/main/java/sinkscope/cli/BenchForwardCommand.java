@@ -5,10 +5,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import sinkscope.bench.ForwardBench;
+import sinkscope.bench.MethodBench;
 import sinkscope.intervention.Context;
 import sinkscope.intervention.Intervention;
 import sinkscope.intervention.Interventions;
@@ -58,7 +61,7 @@ final class BenchForwardCommand implements Callable<Integer> {
     @Option(names = "--var", paramLabel = "BOOL", order = 13, arity = "0..1", defaultValue = "false", description = "also time VAR's hook (default: ${DEFAULT-VALUE})")
     boolean var;
     @Option(names = "--interventions", paramLabel = "BOOL", order = 14, arity = "0..1", defaultValue = "false",
-            description = "also time every registered intervention with its defaults, each in lockstep with the bare generation (default: ${DEFAULT-VALUE})")
+            description = "also time every registered intervention with its defaults, each in lockstep with the bare generation, and those with a second input per sample (pai, vcd) end to end, alone and batched (--family llava) (default: ${DEFAULT-VALUE})")
     boolean interventions;
     @Option(names = "--tau", paramLabel = "NUM", order = 15, defaultValue = "2.5",
             description = "VAR's tau on the random model (2.5 on two dims makes ~2%% of tokens sinks) (default: ${DEFAULT-VALUE})")
@@ -80,6 +83,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         ai.djl.Device device = deviceFlags.device();
         ai.djl.ndarray.types.DataType dtype = deviceFlags.dtype(device);
         Map<String, Supplier<AttentionHook>> hooks = new LinkedHashMap<>();
+        List<MethodBench.Method> methods = new ArrayList<>();
         try (NDManager varManager = NDManager.newBaseManager(device)) {
             if (var) {
                 // Random hidden states have |x_d|/RMS ~ |N(0,1)|: tau 2.5 on two dims makes ~2%% of tokens sinks, and the
@@ -102,9 +106,12 @@ final class BenchForwardCommand implements Callable<Integer> {
                     if (i.hook(settings, context) != null) {
                         hooks.putIfAbsent(i.name(), () -> i.hook(settings, context));
                     }
+                    if (i.extraPassesPerToken(settings) > 0) { // a second input per sample: timed end to end
+                        methods.add(new MethodBench.Method(i, settings, tau));
+                    }
                 }
             }
-            new ForwardBench(s, device, dtype, System.out).run(hooks);
+            new ForwardBench(s, device, dtype, System.out).run(hooks, methods);
         }
         return Main.OK;
     }

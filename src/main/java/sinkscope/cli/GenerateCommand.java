@@ -8,16 +8,18 @@ import picocli.CommandLine.Option;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
 import sinkscope.model.Lmm;
+import sinkscope.model.OperaDecoder;
 import sinkscope.model.decoding.Decoding;
+import sinkscope.model.decoding.Opera;
 import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
 /**
  * {@code generate}: the answer for one image and prompt, greedy or as {@code --decoding} says (seeded sampling, beam
- * search), optionally with VAR (then a one-line summary of what it did).
+ * search, OPERA), optionally with VAR (then a one-line summary of what it did).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "answer for one image + prompt, greedy by default (--decoding sample|beam; --var: with Visual Attention Redistribution)")
+        description = "answer for one image + prompt, greedy by default (--decoding sample|beam|opera; --var: with Visual Attention Redistribution)")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelFlags.ImageFlags image;
@@ -29,7 +31,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "generate with VAR (its flags below) (default: ${DEFAULT-VALUE})")
     boolean var;
     @Option(names = "--decoding", paramLabel = "MODE", order = 52, defaultValue = "greedy",
-            description = "greedy, sample (seeded; --temperature, --top-k, --top-p, --seed) or beam (--num-beams, --length-penalty) (default: ${DEFAULT-VALUE})")
+            description = "greedy, sample (seeded; --temperature, --top-k, --top-p, --seed), beam (--num-beams, --length-penalty) or opera (OPERA's "
+                    + "beam search with its official settings; --num-beams) (default: ${DEFAULT-VALUE})")
     String decoding;
     @Option(names = "--temperature", paramLabel = "FLOAT", order = 53, description = "sampling temperature > 0 (default: 1)")
     Double temperature;
@@ -52,7 +55,7 @@ final class GenerateCommand implements Callable<Integer> {
         try {
             mode = Decoding.Mode.valueOf(decoding.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--decoding must be greedy, sample or beam, got '" + decoding + "'");
+            throw new UsageException("--decoding must be greedy, sample, beam or opera, got '" + decoding + "'");
         }
         boolean sampling = temperature != null || topK != null || topP != null || seed != null;
         boolean beam = numBeams != null || lengthPenalty != null;
@@ -76,6 +79,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (!var && varFlags.given()) {
             throw new UsageException("the VAR flags (--sink-dims, --tau, --rho, ...) need --var");
         }
+        if (decoding.trim().equalsIgnoreCase("opera")) {
+            return opera();
+        }
         Decoding mode = decoding();
         ModelFlags.Sample in = modelFlags.sample(image.image, image.pixelValues, false);
         VarParams params = var ? varFlags.params(in.config()) : null;
@@ -88,6 +94,28 @@ final class GenerateCommand implements Callable<Integer> {
                 VarHook.Summary s = hook.summary();
                 System.err.println("var: " + params + "; " + s.oneLine());
             }
+        }
+        return Main.OK;
+    }
+
+    /** {@code --decoding opera}: OPERA's generation with the official settings ({@link Opera#OFFICIAL}), {@code --num-beams} beams. */
+    private Integer opera() throws Exception {
+        if (temperature != null || topK != null || topP != null || seed != null || lengthPenalty != null || var) {
+            throw new UsageException("--decoding opera: only --num-beams applies (no sampling flags, --length-penalty or --var)");
+        }
+        Opera o = Opera.OFFICIAL;
+        try {
+            o = new Opera(numBeams == null ? o.beams() : numBeams, o.candidates(), o.sigma(), o.alpha(), o.threshold(), o.window());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        ModelFlags.Sample in = modelFlags.sample(image.image, image.pixelValues, false);
+        try (Lmm model = in.load(); NDManager m = model.newSampleManager()) {
+            OperaDecoder.Result r = OperaDecoder.generate(model, m, in.inputs(m, model), null, o, maxNew, true, false, null);
+            System.out.println(model.decodeText(r.tokens()).strip());
+            System.err.printf("%s: %d tokens %s; %d rollbacks, %d passes; prefill %.0f ms, decode %.0f ms%n", o, r.tokens().length,
+                    java.util.Arrays.toString(r.tokens()), r.rollbacks().size(), r.passes(), r.generation().prefillNanos() / 1e6,
+                    r.generation().decodeNanos() / 1e6);
         }
         return Main.OK;
     }

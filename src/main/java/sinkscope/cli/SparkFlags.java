@@ -121,7 +121,7 @@ public final class SparkFlags {
     @Option(names = "--resamples", paramLabel = "INT", order = 62, defaultValue = "" + BenchmarkOptions.DEFAULT_RESAMPLES,
             description = "bootstrap resamples of the significance intervals (default: ${DEFAULT-VALUE})")
     int resamples;
-    @Option(names = "--seed", paramLabel = "INT", order = 63, defaultValue = "0", description = "seed of the bootstrap and the random ablation (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "INT", order = 63, defaultValue = "0", description = "seed of the bootstrap, of sampled decoding and VCD's noise (per sample and config, from this seed) (default: ${DEFAULT-VALUE})")
     int seed;
 
     // ---- output and Spark ---------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ public final class SparkFlags {
         ModelFlags.visionTower(visionTower);
         int[] dims = sinkDims();
         RunnerSpec runnerSpec = new RunnerSpec(runner, sinkscope.data.Storage.absolute(model), dtype, threads != null ? threads : defaultThreads(master),
-                dims == null ? List.of() : java.util.Arrays.stream(dims).boxed().toList(), tau == null ? Double.NaN : tau, template, maxNewTokens);
+                dims == null ? List.of() : java.util.Arrays.stream(dims).boxed().toList(), tau == null ? Double.NaN : tau, template, maxNewTokens, seed);
         ExtractOptions defaults = ExtractOptions.defaults();
         ExtractOptions extract = new ExtractOptions(attentionLayers == null ? DEFAULT_ATTENTION_LAYERS : List.copyOf(attentionLayers),
                 dimFloor == null ? Double.NaN : dimFloor, defaults.summ(), defaults.rho(), sinkscope.spark.TokensKeep.parse(tokensKeep));

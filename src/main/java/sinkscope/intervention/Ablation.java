@@ -10,32 +10,17 @@ import sinkscope.sink.VarParams;
  * ({@code ablate_sinks}) or to as many random non-sink image tokens ({@code ablate_random}, seeded by the sample's
  * question id), from VAR's first sink layer on, with VAR's default sink rule and the run's threshold.
  */
-final class Ablation implements Intervention {
-    static final Ablation SINKS = new Ablation("ablate_sinks", SinkAblationHook.Target.VISUAL_SINKS);
-    static final Ablation RANDOM = new Ablation("ablate_random", SinkAblationHook.Target.RANDOM_IMAGE_TOKENS);
+final class Ablation extends Named {
+    static final Ablation SINKS = new Ablation("ablate_sinks", SinkAblationHook.Target.VISUAL_SINKS,
+            "text queries stop attending to the visual sink tokens (the paper's ablation)");
+    static final Ablation RANDOM = new Ablation("ablate_random", SinkAblationHook.Target.RANDOM_IMAGE_TOKENS,
+            "text queries stop attending to as many random non-sink image tokens (the ablation's control)");
 
-    private final String name;
     private final SinkAblationHook.Target target;
 
-    private Ablation(String name, SinkAblationHook.Target target) {
-        this.name = name;
+    private Ablation(String name, SinkAblationHook.Target target, String summary) {
+        super(name, summary, List.of());
         this.target = target;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String summary() {
-        return target == SinkAblationHook.Target.VISUAL_SINKS ? "text queries stop attending to the visual sink tokens (the paper's ablation)"
-                : "text queries stop attending to as many random non-sink image tokens (the ablation's control)";
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return List.of();
     }
 
     @Override

@@ -15,7 +15,7 @@ import sinkscope.sink.ConfFiles;
  * The registry: every intervention a config may name, in the order reports list them, and their defaults.
  *
  * <p>Defaults come from {@code conf/interventions/<name>.json} (found as {@link ConfFiles#resolve} finds conf files):
- * <pre>{"_comment": "...", "reference_layers": 32, "defaults": {"alpha": 0.2, "start": 2, "end": 32, "first": 1}}</pre>
+ * <pre>{"_comment": "...", "reference_layers": 32, "defaults": {"alpha": 0.2, "start": 2, "end": 32, "decoding": "greedy"}}</pre>
  * Every parameter without an {@link Parameter#absent} meaning must have a default there, every default must name a
  * parameter and lie in its range; {@code reference_layers} (default 32) is the depth the layer defaults are given for.
  * A method without parameters needs no file. Errors name the file and the field.
@@ -29,8 +29,10 @@ public final class Interventions {
             new Var(),
             Ablation.SINKS,
             Ablation.RANDOM,
-            new PaiAttention(),
-            new Vaf());
+            new Pai(),
+            new Vcd(),
+            new Vaf(),
+            new Opera());
 
     /** The baseline's name: the config every other is compared with. */
     public static final String BASELINE = "baseline";
@@ -123,10 +125,14 @@ public final class Interventions {
         for (Map.Entry<String, JsonElement> e : d.getAsJsonObject().entrySet()) {
             String where = file + ": defaults." + e.getKey();
             Parameter p = parameter(i, e.getKey(), file.toString());
-            if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isNumber()) {
-                throw new IllegalArgumentException(where + " must be a number, got " + e.getValue());
+            double v;
+            if (!p.choices().isEmpty() && e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isString()) {
+                v = p.value(file + ": defaults", e.getValue().getAsString());
+            } else if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isNumber()) {
+                throw new IllegalArgumentException(where + " must be " + (p.choices().isEmpty() ? "a number" : p.range()) + ", got " + e.getValue());
+            } else {
+                v = e.getValue().getAsDouble();
             }
-            double v = e.getValue().getAsDouble();
             p.check(file + ": defaults", v);
             values.put(p.name(), v);
         }

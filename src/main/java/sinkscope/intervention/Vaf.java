@@ -17,26 +17,13 @@ import sinkscope.model.Torch;
  * end 15, scaled to other depths). The adapter scales before adding the mask; the keys it scales lie in the causal past
  * of every row it scales, so scaling after the mask, where this seam is, gives the same scores.
  */
-final class Vaf implements Intervention {
-    private static final List<Parameter> PARAMETERS = List.of(
-            Parameter.number("enh", 0, 1e6, "factor on the image keys' scores (enh_para)"),
-            Parameter.number("sup", 0, 1e6, "factor on the system-prompt keys' scores (sup_para)"),
-            Parameter.layerBoundary("start", "first adapted layer (9 of 32)"),
-            Parameter.layerBoundary("end", "one past the last adapted layer (15 of 32)"));
-
-    @Override
-    public String name() {
-        return "vaf";
-    }
-
-    @Override
-    public String summary() {
-        return "VAF (ClearSight): pre-softmax scores on image keys x enh, on system-prompt keys x sup, in the middle layers (ustc-hyin/ClearSight AttnAdapter.py)";
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return PARAMETERS;
+final class Vaf extends Named {
+    Vaf() {
+        super("vaf", "VAF (ClearSight): pre-softmax scores on image keys x enh, on system-prompt keys x sup, in the middle layers (ustc-hyin/ClearSight AttnAdapter.py)",
+                List.of(Parameter.number("enh", 0, 1e6, "factor on the image keys' scores (enh_para)"),
+                        Parameter.number("sup", 0, 1e6, "factor on the system-prompt keys' scores (sup_para)"),
+                        Parameter.layerBoundary("start", "first adapted layer (9 of 32)"),
+                        Parameter.layerBoundary("end", "one past the last adapted layer (15 of 32)")));
     }
 
     @Override
@@ -51,29 +38,18 @@ final class Vaf implements Intervention {
     }
 
     /** The scaling itself, in place on the scores. */
-    static final class Hook implements AttentionHook {
+    static final class Hook extends ScoreEdit {
         private final float enh;
         private final float sup;
-        private final int start;
-        private final int end;
 
         Hook(float enh, float sup, int start, int end) {
+            super(start, end);
             this.enh = enh;
             this.sup = sup;
-            this.start = start;
-            this.end = end;
         }
 
         @Override
-        public boolean editsScores() {
-            return true;
-        }
-
-        @Override
-        public NDArray onScores(int layer, NDArray s, ForwardStep step) {
-            if (layer < start || layer >= end || !step.hasImage()) {
-                return s;
-            }
+        void edit(NDArray s, ForwardStep step) {
             long q = s.getShape().get(2);
             // AttnAdapter: q_len > SYS_LEN + IMG_LEN edits rows SYS_LEN + IMG_LEN.. only, else every row
             long from = q > step.imageEnd() ? step.imageEnd() - step.queryStart() : 0;
@@ -85,7 +61,6 @@ final class Vaf implements Intervention {
                     }
                 }
             }
-            return s;
         }
     }
 }

@@ -12,7 +12,7 @@ import sinkscope.sink.VarParams;
  * threshold; absent: the run's), {@code from} (sink detection and VAR from this layer on) and {@code last} (1: VAR also
  * rewrites the last layer).
  */
-final class Var implements Intervention {
+final class Var extends Named {
     private static final List<Parameter> PARAMETERS = List.of(
             Parameter.number("p", 0, 1, "fraction of the sink attention VAR keeps"),
             Parameter.number("rho", 0, 1, "HeadFork: most visual-sink share of a head's image attention"),
@@ -22,19 +22,9 @@ final class Var implements Intervention {
             new Parameter("from", 0, Double.MAX_VALUE, true, false, null, "sink detection and VAR from this layer on (the paper's 2)"),
             Parameter.flag("last", "1: VAR also rewrites the last layer; 0: it skips it"));
 
-    @Override
-    public String name() {
-        return "var";
-    }
-
-    @Override
-    public String summary() {
-        return "VAR: sink attention of image-centric heads handed to the non-sink image tokens after softmax (Kang et al., ICLR 2025)";
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return PARAMETERS;
+    Var() {
+        super("var", "VAR: sink attention of image-centric heads handed to the non-sink image tokens after softmax (Kang et al., ICLR 2025)",
+                PARAMETERS);
     }
 
     @Override

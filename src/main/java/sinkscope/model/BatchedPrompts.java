@@ -143,6 +143,16 @@ public final class BatchedPrompts implements AutoCloseable {
         }
     }
 
+    /** Positions in the KV cache (prompt rows, padding included, plus decode steps). */
+    int length() {
+        return cache.length();
+    }
+
+    /** Forgets the cached positions from {@code length} on ({@link KvCache#truncate}): a decode pass undone. */
+    void rewind(int length) {
+        cache.truncate(length);
+    }
+
     /** Prompt {@code b}'s multimodal rows (pad rows at position 0), stacked [B, 1, S, headDim]. */
     private static RotaryEmbedding.Rows multimodalRows(LlamaModel lm, NDManager m, List<Merged> merged, int[] pads, int s) {
         List<RotaryEmbedding.Rows> each = new ArrayList<>();

@@ -94,6 +94,17 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Forgets every position from {@code length} on (a pass tried and undone: OPERA's candidate passes); the buffers
+     * stay and the next pass overwrites those positions.
+     */
+    void truncate(int length) {
+        if (length < 0 || length > lengths[0]) {
+            throw new IllegalArgumentException("cannot truncate a cache of " + lengths[0] + " positions to " + length);
+        }
+        java.util.Arrays.fill(lengths, length);
+    }
+
     /** Batch rows of the buffers (0 before the first pass). */
     public int rows() {
         return keys[0] == null ? 0 : (int) keys[0].getShape().get(0);

@@ -47,4 +47,12 @@ public interface ModelConfig {
 
     /** One line each: the vision tower, the projector, the image tokens per image (for {@code info} and the report). */
     List<String> visionSummary();
+
+    /**
+     * The prompt ids that stand for the image (its placeholder and the delimiters around it): what a text-only prompt
+     * leaves out (PAI's guidance input, {@link Contrast#pai}); empty when the family declares none.
+     */
+    default long[] imageTokenIds() {
+        return new long[0];
+    }
 }

@@ -68,14 +68,23 @@ final class InterventionsSection extends Section<InterventionsSection.Data> {
             for (var c : b.getValue().entrySet()) {
                 BenchmarkSection.Value v = c.getValue().getOrDefault("all", Map.of()).get(h);
                 Map<String, Diff> diffs = sig.getOrDefault(b.getKey() + "\u0000" + c.getKey(), Map.of());
-                Intervention i = Interventions.prefixOf(c.getKey());
                 Double mine = latency.get(b.getKey() + "\u0000" + c.getKey());
                 rows.add(new Line(c.getKey(), v == null ? null : v.value(), diffs.get(Interventions.BASELINE), diffs.get(Interventions.REFERENCE),
-                        i == null ? null : i.extraPassesPerToken(), base == null || mine == null || base == 0 ? null : mine / base));
+                        extraPasses(c.getKey()), base == null || mine == null || base == 0 ? null : mine / base));
             }
             lines.put(b.getKey(), rows);
         }
         return new Data(null, headlines, lines);
+    }
+
+    /** The extra passes per token of config {@code name} as its settings run; null for a name this build cannot parse. */
+    static Integer extraPasses(String name) {
+        try {
+            sinkscope.spark.EvalConfig c = sinkscope.spark.EvalConfig.parse(name);
+            return c.intervention().extraPassesPerToken(c.settings());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static Double d(Row r, int i) {

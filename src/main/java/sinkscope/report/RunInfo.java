@@ -70,9 +70,15 @@ public record RunInfo(Map<String, String> parameters) {
         put(p, "synonyms", s.benchmarks().synonyms() == null ? null : s.benchmarks().synonyms().size() + " lines");
         put(p, "resamples", String.valueOf(s.benchmarks().resamples()));
         put(p, "seed", String.valueOf(s.benchmarks().seed()));
+        put(p, "seed_policy", SEED_POLICY);
         put(p, "master", master);
         return new RunInfo(p);
     }
+
+    /** How sampled decoding and VCD's noise draw: what {@code seed_policy} records. */
+    public static final String SEED_POLICY = "per (sample, config): the first 8 bytes of SHA-256(seed \\0 question_id \\0 config) seed the"
+            + " sampler (SplittableRandom), its complement VCD's noise; independent of batches, partitions and order, so a rerun or resume"
+            + " draws the same tokens";
 
     /** The run record's file name, written beside the tables. */
     public static final String RECORD = "run.json";
@@ -174,7 +180,14 @@ public record RunInfo(Map<String, String> parameters) {
             co.addProperty("kind", c.kind());
             co.addProperty("summary", c.intervention().summary());
             com.google.gson.JsonObject params = new com.google.gson.JsonObject();
-            c.values().forEach(params::addProperty);
+            c.values().forEach((k, x) -> {
+                sinkscope.intervention.Parameter param = sinkscope.intervention.Interventions.parameter(c.intervention(), k, c.name());
+                if (param.choices().isEmpty()) {
+                    params.addProperty(k, x);
+                } else {
+                    params.addProperty(k, param.text(x));
+                }
+            });
             co.add("parameters", params);
             com.google.gson.JsonArray given = new com.google.gson.JsonArray();
             c.parameters().keySet().forEach(given::add);
@@ -182,7 +195,7 @@ public record RunInfo(Map<String, String> parameters) {
             com.google.gson.JsonObject defaults = new com.google.gson.JsonObject();
             sinkscope.intervention.Interventions.defaults(c.intervention()).forEach(defaults::addProperty);
             co.add("defaults", defaults);
-            co.addProperty("extra_passes_per_token", c.intervention().extraPassesPerToken());
+            co.addProperty("extra_passes_per_token", c.intervention().extraPassesPerToken(c.settings()));
             configs.add(c.name(), co);
         }
         o.add("var", var);

@@ -26,7 +26,8 @@ import sinkscope.intervention.Settings;
  * <p>A sweep ({@link #expand}) names a grid of configurations of one intervention, over any of its parameters:
  * {@code var[rho=0.5:0.9:0.1,p=0.6]} is {@code var_rho0.5_p0.6}, {@code var_rho0.6_p0.6}, ..., {@code var_rho0.9_p0.6};
  * {@code pai[alpha=0.2|0.5,first=0|1]} four PAI configs: each key takes a value, an inclusive range
- * {@code start:stop:step} or a list {@code a|b|c}; the grid is every combination, the first key varying slowest.
+ * {@code start:stop:step} or a list {@code a|b|c}; the grid is every combination, the first key varying slowest. A
+ * choice parameter takes words: {@code vcd_decodinggreedy}, {@code vcd[decoding=sample|greedy]}.
  * Unknown names, unknown keys and values outside a parameter's range fail naming the config and the parameter.
  */
 public record EvalConfig(String name, String kind, Map<String, Double> parameters) implements Serializable {
@@ -50,6 +51,11 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
             if (part.isEmpty()) {
                 continue;
             }
+            Parameter choice = choice(intervention, part);
+            if (choice != null) {
+                params.put(choice.name(), choice.value(where, part.substring(choice.name().length())));
+                continue;
+            }
             int i = 0;
             while (i < part.length() && Character.isLetter(part.charAt(i))) {
                 i++;
@@ -69,6 +75,16 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
         }
         Interventions.settings(intervention, n, params); // range checks
         return new EvalConfig(n, intervention.name(), params);
+    }
+
+    /** The choice parameter of {@code i} whose name starts {@code part} followed by a letter ({@code decodinggreedy}), or null. */
+    private static Parameter choice(Intervention i, String part) {
+        for (Parameter p : i.parameters()) {
+            if (!p.choices().isEmpty() && part.startsWith(p.name()) && part.length() > p.name().length() && Character.isLetter(part.charAt(p.name().length()))) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** The registered intervention this configuration runs. */
@@ -158,12 +174,16 @@ public record EvalConfig(String name, String kind, Map<String, Double> parameter
                 throw new IllegalArgumentException("sweep '" + spec + "': expected key=values, got '" + item.trim() + "'");
             }
             String key = item.substring(0, eq).trim().toLowerCase(Locale.ROOT);
-            Interventions.parameter(intervention, key, "sweep '" + spec + "'");
+            Parameter p = Interventions.parameter(intervention, key, "sweep '" + spec + "'");
             if (keys.contains(key)) {
                 throw new IllegalArgumentException("sweep '" + spec + "': parameter '" + key + "' given twice");
             }
             keys.add(key);
-            values.add(values(spec, key, item.substring(eq + 1).trim()));
+            if (p.choices().isEmpty()) {
+                values.add(values(spec, key, item.substring(eq + 1).trim()));
+            } else { // words, checked by parse
+                values.add(java.util.Arrays.stream(item.substring(eq + 1).split("\\|")).map(String::trim).toList());
+            }
         }
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("sweep '" + spec + "': no parameters");

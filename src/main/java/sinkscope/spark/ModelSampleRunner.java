@@ -14,6 +14,7 @@ import sinkscope.data.ImageException;
 import sinkscope.data.PromptTemplate;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.BundledModel;
+import sinkscope.model.Contrast;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
 import sinkscope.model.ImageLayout;
@@ -24,20 +25,24 @@ import sinkscope.model.KvCache;
 import sinkscope.model.Lmm;
 import sinkscope.model.Merged;
 import sinkscope.model.ModelConfig;
+import sinkscope.model.OperaDecoder;
 import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
+import sinkscope.model.decoding.Decoding;
 import sinkscope.sink.KnownSinkDims;
 import sinkscope.sink.LastTokenImageAttention;
 import sinkscope.sink.SampleStatistics;
 import sinkscope.intervention.Context;
+import sinkscope.intervention.NextToken;
 import sinkscope.intervention.Settings;
 import sinkscope.sink.VarParams;
 
 /**
  * A {@link SampleRunner} on any supported family (chosen by the checkpoint's config.json): one loaded model shared by the executor's task threads, each sample
  * in its own {@link NDManager}. Extraction is one prefill with {@link SampleStatistics} reducing every layer on the
- * device; prediction is greedy generation (EOS stops) with the hook of the configuration's registered intervention
- * ({@link sinkscope.intervention.Intervention#hook}) and {@link LastTokenImageAttention} for the grounding figures.
+ * device; prediction is generation (EOS stops) with the hook and the next-token choice of the configuration's registered
+ * intervention ({@link sinkscope.intervention.Intervention#hook}, {@link sinkscope.intervention.Intervention#nextToken};
+ * greedy over the one input unless it asks otherwise) and {@link LastTokenImageAttention} for the grounding figures.
  *
  * <p>{@code tau <= 0} or NaN in the spec means the size-relative paper threshold {@code 0.3125 sqrt(D)} (= 20 at
  * D = 4096), a null model directory means the model bundled in the jar ({@link BundledModel}), and a NaN dims floor means {@code tau} (the dims table then counts massive activations); sink dims come from the spec or, when empty, from {@code conf/sink_dims.json} for the checkpoint's LLM.
@@ -50,6 +55,7 @@ public final class ModelSampleRunner implements SampleRunner {
     private final int[] sinkDims;
     private final double tau;
     private final int maxNewTokens;
+    private final long seed;
 
     public ModelSampleRunner(RunnerSpec spec, DeviceAssignment assignment) {
         Torch.configure(assignment.threads());
@@ -75,6 +81,7 @@ public final class ModelSampleRunner implements SampleRunner {
         }
         tau = Double.isNaN(spec.tau()) || spec.tau() <= 0 ? VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, hidden) : spec.tau();
         maxNewTokens = spec.maxNewTokens();
+        seed = spec.seed();
         model = Families.load(dir, device, dtype);
         try {
             template = PromptTemplate.of(spec.template() == null || spec.template().equals("model") ? model.defaultTemplate() : spec.template());
@@ -210,10 +217,15 @@ public final class ModelSampleRunner implements SampleRunner {
     }
 
     /**
-     * Greedy generation of each sample under {@code config}, with its own intervention hook and attention probe; the
-     * configurations of a sample share its image features ({@link Shared}). Several samples go through one batched
-     * generation ({@link Lmm#greedy(NDManager, List, List, List)}), each with its own token budget; a batch the model
-     * fails on is run again sample by sample. A batched sample's {@code latency_ms} is the batch's time over its size.
+     * Generation of each sample under {@code config}: its registered intervention's hook and next-token choice
+     * ({@link sinkscope.intervention.Intervention#nextToken}: decoding mode, optional second input, drawn from the
+     * sample's seed {@link Context#seed(long, String, String)} of the run's seed, its question id and the config name),
+     * and an attention probe; the configurations of a sample share its image features ({@link Shared}). Several
+     * samples go through one batched generation ({@link Lmm#generate(NDManager, List, List, List, List, List)}, the
+     * second inputs as rows of their own), each with its own token budget; a batch the model fails on is run again
+     * sample by sample, so an error lands on its sample. A batched sample's {@code latency_ms} is the batch's time over
+     * its size. OPERA ({@link NextToken#opera}) runs its own beam search sample by sample ({@link OperaDecoder}), the
+     * probe seeing its prompt's prefill.
      */
     @Override
     public List<Outcome<Prediction>> predict(List<SampleInput> samples, EvalConfig config, List<Integer> attentionLayers) {
@@ -222,11 +234,14 @@ public final class ModelSampleRunner implements SampleRunner {
         List<Object> shared = shared(samples);
         List<Integer> good = new ArrayList<>();
         List<Inputs> inputs = new ArrayList<>();
-        List<Merged> merged = new ArrayList<>();
+        List<NDArray> features = new ArrayList<>();
         List<GenerateOptions> opts = new ArrayList<>();
         List<AttentionHook> hooks = new ArrayList<>();
+        List<Contrast> contrasts = new ArrayList<>();
+        List<sinkscope.model.decoding.Opera> operas = new ArrayList<>();
         List<LastTokenImageAttention> probes = new ArrayList<>();
         List<Integer> kept = attentionLayers.stream().filter(l -> l >= 0 && l < model.numLayers()).toList();
+        Settings settings = config.settings();
         try (NDManager m = model.newSampleManager()) {
             for (int i = 0; i < samples.size(); i++) {
                 SampleInput sample = samples.get(i);
@@ -235,15 +250,21 @@ public final class ModelSampleRunner implements SampleRunner {
                         throw e;
                     }
                     Shared sh = (Shared) shared.get(i);
-                    AttentionHook intervention = intervention(m, config, sample);
+                    settings.intervention().check(settings, model.numLayers());
+                    Context context = new Context(m, model.numLayers(), sinkDims, tau, sample.questionId(), sh.inputs(), model.config().imageTokenIds(),
+                            Context.seed(seed, sample.questionId(), config.name()));
+                    AttentionHook intervention = settings.intervention().hook(settings, context);
+                    NextToken next = settings.intervention().nextToken(settings, context);
                     boolean[] objectPatches = sample.box() == null ? null : model.objectPatches(sh.inputs(), sample.box());
                     LastTokenImageAttention probe = new LastTokenImageAttention(model.numLayers(), objectPatches, kept);
-                    Merged x = model.merge(m, sh.inputs(), sh.features());
                     good.add(i);
                     inputs.add(sh.inputs());
-                    merged.add(x);
-                    opts.add(new GenerateOptions(sample.maxNewTokens() > 0 ? sample.maxNewTokens() : maxNewTokens, true, 0));
+                    features.add(sh.features());
+                    opts.add(new GenerateOptions(sample.maxNewTokens() > 0 ? sample.maxNewTokens() : maxNewTokens, true, 0, false,
+                            next == null ? Decoding.GREEDY : next.decoding()));
                     hooks.add(AttentionHook.chain(intervention, probe));
+                    contrasts.add(next == null ? null : next.contrast());
+                    operas.add(next == null ? null : next.opera());
                     probes.add(probe);
                 } catch (SampleException e) {
                     out.set(i, new Outcome<>(null, e));
@@ -256,13 +277,18 @@ public final class ModelSampleRunner implements SampleRunner {
             }
             List<Generation> generations;
             try {
-                if (good.size() == 1) {
-                    try (KvCache cache = new KvCache(model.numLayers())) {
-                        generations = List.of(model.greedy(m, merged.get(0), model.prefill(m, merged.get(0), cache, hooks.get(0)), cache, opts.get(0),
-                                hooks.get(0)));
+                if (operas.stream().anyMatch(java.util.Objects::nonNull)) { // OPERA's own beam search, sample by sample
+                    generations = new ArrayList<>();
+                    for (int j = 0; j < good.size(); j++) {
+                        sinkscope.model.decoding.Opera o = operas.get(j);
+                        generations.add(o == null ? model.generate(m, inputs.get(j), features.get(j), opts.get(j), hooks.get(j), contrasts.get(j))
+                                : OperaDecoder.generate(model, m, inputs.get(j), features.get(j), o, opts.get(j).maxNewTokens(), true, false, hooks.get(j))
+                                        .generation());
                     }
+                } else if (good.size() == 1) {
+                    generations = List.of(model.generate(m, inputs.get(0), features.get(0), opts.get(0), hooks.get(0), contrasts.get(0)));
                 } else {
-                    generations = model.greedy(m, merged, opts, hooks);
+                    generations = model.generate(m, inputs, features, opts, hooks, contrasts);
                 }
             } catch (RuntimeException e) {
                 if (good.size() == 1) {
@@ -287,13 +313,6 @@ public final class ModelSampleRunner implements SampleRunner {
             }
             return out;
         }
-    }
-
-    /** The configuration's hook for one sample, from its registered intervention (null for the baseline). */
-    private AttentionHook intervention(NDManager m, EvalConfig config, SampleInput sample) {
-        Settings s = config.settings();
-        s.intervention().check(s, model.numLayers());
-        return s.intervention().hook(s, new Context(m, model.numLayers(), sinkDims, tau, sample.questionId()));
     }
 
     /**

@@ -180,7 +180,7 @@ public final class Pipeline {
             List<Integer> dims = SinkStatsJob.recommended(previous.read("sink_dimensions", Tables.SINK_DIMENSIONS));
             log.println("evaluate: sink dims " + dims + " from " + previous.path("sink_dimensions"));
             spec = new RunnerSpec(spec.factoryClass(), spec.modelDir(), spec.dtype(), spec.threads(), dims,
-                    spec.tau(), spec.template(), spec.maxNewTokens());
+                    spec.tau(), spec.template(), spec.maxNewTokens(), spec.seed());
         }
         EvaluateStage stage = new EvaluateStage().setRunner(spec).setConfigs(s.configs()).setBenchmarks(s.benchmarks())
                 .setImageRoot(s.images()).setPartitions(s.partitions()).setBatchSize(s.batchSize()).setAttentionLayers(s.extract().attentionLayers());

@@ -17,7 +17,9 @@ import java.util.List;
  * @param tau a token is a sink at a layer when {@code phi > tau} (paper: 20); NaN or {@code <= 0}: {@code 0.3125 sqrt(hidden)}
  * @param template prompt template name: {@code llava_hf} ({@code USER: <image>\n{question} ASSISTANT:}),
  *     {@code vicuna_v1}, or {@code model} (the template the checkpoint ships)
- * @param maxNewTokens greedy generation length limit for evaluation
+ * @param maxNewTokens generation length limit for evaluation
+ * @param seed the run's seed ({@code --seed}): each (sample, config) draws from
+ *     {@link sinkscope.intervention.Context#seed(long, String, String)} of it (sampled decoding, VCD's noise)
  */
 public record RunnerSpec(
         String factoryClass,
@@ -27,13 +29,20 @@ public record RunnerSpec(
         List<Integer> sinkDims,
         double tau,
         String template,
-        int maxNewTokens) implements Serializable {
+        int maxNewTokens,
+        long seed) implements Serializable {
 
     /** The factory the commands use unless {@code --runner} names another. */
     public static final String DEFAULT_FACTORY = "sinkscope.spark.ModelRunnerFactory";
 
     public RunnerSpec {
         sinkDims = List.copyOf(sinkDims);
+    }
+
+    /** A spec with run seed 0. */
+    public RunnerSpec(String factoryClass, String modelDir, String dtype, int threads, List<Integer> sinkDims, double tau, String template,
+            int maxNewTokens) {
+        this(factoryClass, modelDir, dtype, threads, sinkDims, tau, template, maxNewTokens, 0);
     }
 
     /**

@@ -89,6 +89,11 @@ class BenchCommandsTest {
         for (String i : List.of("ablate_sinks", "ablate_random", "pai")) {
             assertFigures(all, List.of(i + "_generate_ms", i + "_overhead", i + "_hook_ms"));
         }
+        // those with a second input per sample, end to end against the bare generation, alone and batched
+        for (String i : List.of("pai", "vcd", "opera")) {
+            assertFigures(all, List.of(i + "_sample_ms", i + "_sample_overhead", i + "_sample_overhead_batched"));
+        }
+        assertFalse(all.containsKey("vcd_overhead") || all.containsKey("vaf_sample_ms"), "vcd has no hook, vaf no second input");
         assertFalse(all.containsKey("baseline_overhead"), "the baseline has no hook to time");
         assertFalse(all.containsKey("vaf_overhead") || all.containsKey("var_overhead"), all.keySet().toString());
         assertTrue(lastOut.contains("vaf: not timed: vaf: the layer range [start, end) = [1, 1) selects no layer of this 2-layer model"), lastOut);

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
 
 /**
- * {@code generate --decoding}: beam search and seeded sampling run on the golden LLaVA (a seed repeats its answer),
+ * {@code generate --decoding}: beam search, OPERA and seeded sampling run on the golden LLaVA (a seed repeats its answer),
  * and flags of another mode or out of range are usage errors (exit 2) that name the flag.
  */
 class GenerateDecodingFlagsTest {
@@ -26,6 +26,12 @@ class GenerateDecodingFlagsTest {
         CliTest.Run beam = CliTest.run(args("--decoding", "beam", "--num-beams", "3"));
         assertEquals(0, beam.code(), beam.err());
         assertTrue(beam.err().contains("beam(num_beams=3, length_penalty=1.0): "), beam.err());
+        CliTest.Run opera = CliTest.run(args("--decoding", "opera", "--num-beams", "2"));
+        assertEquals(0, opera.code(), opera.err());
+        assertTrue(opera.err().contains("opera(beams=2, candidates=5, sigma=50.0, alpha=1.0, threshold=15, window=512): "), opera.err());
+        CliTest.Run operaSeed = CliTest.run(args("--decoding", "opera", "--seed", "3"));
+        assertEquals(2, operaSeed.code());
+        assertTrue(operaSeed.err().contains("--decoding opera: only --num-beams applies"), operaSeed.err());
         CliTest.Run a = CliTest.run(args("--decoding", "sample", "--temperature", "1.5", "--seed", "7"));
         CliTest.Run b = CliTest.run(args("--decoding", "sample", "--temperature", "1.5", "--seed", "7"));
         assertEquals(0, a.code(), a.err());
@@ -46,6 +52,6 @@ class GenerateDecodingFlagsTest {
         assertTrue(beams.err().contains("num_beams must be >= 1, got 0"), beams.err());
         CliTest.Run mode = CliTest.run(args("--decoding", "nucleus"));
         assertEquals(2, mode.code());
-        assertTrue(mode.err().contains("--decoding must be greedy, sample or beam, got 'nucleus'"), mode.err());
+        assertTrue(mode.err().contains("--decoding must be greedy, sample, beam or opera, got 'nucleus'"), mode.err());
     }
 }

@@ -35,7 +35,7 @@ import sinkscope.model.auto.Families;
  * through the registry (defaults from conf/interventions, layer ranges scaled to the 4-layer models): at prefill and at
  * every decode step, the scores softmax reads differ from the scores the intervention was handed exactly where its
  * official code edits them (PAI: the last query row's image keys in layers [start, end), as a + alpha |a|, the prefill
- * too when first = 1; VAF: the rows after the image at prefill and every decode row, image keys x enh, keys before the
+ * too when first = 1 or, with first absent, when guidance is off (the code's rule); VAF: the rows after the image at prefill and every decode row, image keys x enh, keys before the
  * image x sup, in its layers), by exactly that formula, and nowhere else; the answer's logits move. Batched with a prompt
  * of another length (left padding) each sample sees the same scores and gets the same tokens as alone.
  */
@@ -67,7 +67,7 @@ class InterventionsForwardTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"qwen2-vl-tiny-a, pai", "qwen2-vl-tiny-a, pai_first0_alpha0.5", "qwen2-vl-tiny-a, vaf", "llava-next-tiny-a, pai",
+    @CsvSource({"qwen2-vl-tiny-a, pai", "qwen2-vl-tiny-a, pai_first0_alpha0.5", "qwen2-vl-tiny-a, vaf", "llava-next-tiny-a, pai_first1", "qwen2-vl-tiny-a, pai_guidance0",
             "llava-next-tiny-a, vaf_enh1.5_start0_end4", "qwen2_5-vl-tiny-a, vaf", "qwen2_5-vl-tiny-a, pai"})
     void editsExactlyWhatTheOfficialCodeEdits(String which, String config) throws Exception {
         Torch.configure(2);
@@ -149,7 +149,7 @@ class InterventionsForwardTest {
                     float want = a;
                     boolean image = ki >= st.imageStart() && ki < st.imageEnd();
                     if (layerOn && method.equals("pai")) {
-                        boolean on = qi == q - 1 && image && (!st.isPrefill() || s.value("first") == 1);
+                        boolean on = qi == q - 1 && image && (!st.isPrefill() || (s.has("first") ? s.value("first") == 1 : s.value("guidance") == 0));
                         if (on) {
                             want = a + Math.abs(a) * (float) s.value("alpha");
                         }

@@ -15,7 +15,7 @@ import sinkscope.cli.Main;
  * One real pipeline run shared by the report, export and notebook tests (built once per test JVM): a synthetic
  * benchmark of 4 images, its first 12 POPE eval questions, the first {@value #PER_BENCHMARK} (or fewer) of each other synthetic
  * benchmark (open answers, multiple choice, captions) and two bad lines (a missing image, malformed JSON) so the errors
- * table is not empty, through {@code pipeline} with the golden tiny model under baseline, VAR, both ablations, PAI, VAF
+ * table is not empty, through {@code pipeline} with the golden tiny model under baseline, VAR, both ablations, PAI, VCD, VAF
  * and a two-point rho sweep (which writes the report), then {@code export} to CSV.
  */
 final class ReportFixture {
@@ -27,7 +27,7 @@ final class ReportFixture {
     /** The benchmarks of the run, as the {@code benchmark} column names them. */
     static final List<String> BENCHMARKS = List.of("pope", "synth_vqa", "synth_choice", "synth_caption");
     /** The configurations of the run, every registered intervention: the sweep's points are {@code var_rho0.2} and {@code var_rho0.8}. */
-    static final String CONFIGS = "baseline,var,ablate_sinks,ablate_random,pai,vaf,var[rho=0.2|0.8]";
+    static final String CONFIGS = "baseline,var,ablate_sinks,ablate_random,pai,vcd,vaf,var[rho=0.2|0.8]";
 
     private static Path dir;
 

@@ -50,7 +50,7 @@ class ReportTest {
         assertFalse(html.contains("grid only"));
         assertTrue(html.contains("charts/attention_"));
         // every config of the run in the metrics table, with differences against baseline
-        for (String c : List.of("baseline", "var", "ablate_sinks", "ablate_random", "pai", "vaf", "var_rho0.2", "var_rho0.8")) {
+        for (String c : List.of("baseline", "var", "ablate_sinks", "ablate_random", "pai", "vcd", "vaf", "var_rho0.2", "var_rho0.8")) {
             assertTrue(html.contains("<td>" + c + "</td>"), "metrics row for " + c);
         }
         assertTrue(html.contains("&plusmn;0") || html.matches("(?s).*class=\"(better|worse|neutral)\">[+-].*"), "differences shown");
@@ -66,9 +66,10 @@ class ReportTest {
             assertTrue(side.contains("<h3>" + b + " &mdash; "), "side by side on " + b);
         }
         String num = "<td class=\"num\">(<b>)?[+-]\\d\\.\\d{3} \\[[+-]\\d\\.\\d{3}, [+-]\\d\\.\\d{3}\\](</b>)?</td>";
-        for (String c : List.of("pai", "vaf", "ablate_sinks", "var_rho0.2")) {
-            assertTrue(Pattern.compile("<tr><td>" + c + "</td><td class=\"num\">[0-9.]+</td>" + num + num + "<td class=\"num\">0</td>"
-                    + "<td class=\"num\">\\d+\\.\\d\\d</td></tr>").matcher(side).find(), c + " against baseline and var, its cost:\n" + side);
+        // cost: PAI's text-only pass and VCD's noised-image pass per token, none for the attention-level methods
+        for (var c : Map.of("pai", 1, "vcd", 1, "vaf", 0, "ablate_sinks", 0, "var_rho0.2", 0).entrySet()) {
+            assertTrue(Pattern.compile("<tr><td>" + c.getKey() + "</td><td class=\"num\">[0-9.]+</td>" + num + num + "<td class=\"num\">" + c.getValue() + "</td>"
+                    + "<td class=\"num\">\\d+\\.\\d\\d</td></tr>").matcher(side).find(), c.getKey() + " against baseline and var, its cost:\n" + side);
         }
         assertTrue(Pattern.compile("<tr><td>var</td><td class=\"num\">[0-9.]+</td>" + num + "<td class=\"num\"></td>").matcher(side).find(),
                 "var against baseline only");

@@ -19,10 +19,11 @@ import sinkscope.Golden;
  * {@link ModelSampleRunner#predict(List, EvalConfig, List)} gives each sample what it gives alone: the bad sample's
  * error (stage {@code image}) and, for the others, the same answers and sink flags under every configuration kind,
  * and sink scores, head ratios, grounding and attention rows within 1e-5 (float32; the batched kernels sum in
- * another order). On LLaVA-1.5 (1-D positions) and Qwen2-VL (multimodal positions, images of other sizes).
+ * another order). PAI's text-only prompts and VCD's noised images join the batch as rows of their own; VCD samples from
+ * each sample's own seed, so batched and alone draw alike. On LLaVA-1.5 (1-D positions) and Qwen2-VL (multimodal positions, images of other sizes).
  */
 class BatchedRunnerTest {
-    private static final List<String> CONFIGS = List.of("baseline", "var", "ablate_sinks", "ablate_random");
+    private static final List<String> CONFIGS = List.of("baseline", "var", "ablate_sinks", "ablate_random", "pai", "vcd");
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llava-tiny-a", "qwen2-vl-tiny-a"})

@@ -33,6 +33,14 @@ class EvalConfigSweepTest {
         assertEquals("vaf_enh1.3_start1", vaf.name());
         assertEquals(1.3, vaf.parameter("enh"));
         assertEquals(0.95, vaf.parameter("sup"), "the default of conf/interventions/vaf.json");
+        // a choice parameter takes words, in names and sweeps
+        List<EvalConfig> vcd = EvalConfig.expand("vcd[decoding=sample|greedy,alpha=0.5]");
+        assertEquals(List.of("vcd_decodingsample_alpha0.5", "vcd_decodinggreedy_alpha0.5"), names(vcd));
+        assertEquals(0.0, vcd.get(1).parameter("decoding"), "greedy is the first word");
+        assertEquals(1.0, EvalConfig.parse("vcd").parameter("decoding"), "VCD samples by default");
+        assertEquals(java.util.Map.of("decoding", 2.0, "beams", 5.0), EvalConfig.parse("pai_decodingbeam_beams5").parameters());
+        String word = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("vcd_decodingnucleus")).getMessage();
+        assertTrue(word.contains("'vcd_decodingnucleus'") && word.contains("decoding must be one of greedy, sample, beam, got 'nucleus'"), word);
     }
 
     @Test
@@ -51,8 +59,8 @@ class EvalConfigSweepTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parseList("var[rho=0.5,baseline")).getMessage().contains("unbalanced"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("ablate_sinks_p0.3")).getMessage().contains("takes no parameters"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("var_from1.5")).getMessage().contains("from must be an integer >= 0, got 1.5"));
-        String unknown = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("opera")).getMessage();
-        assertTrue(unknown.contains("'opera'") && unknown.contains("baseline, var, ablate_sinks, ablate_random, pai, vaf"), unknown);
+        String unknown = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("halc")).getMessage();
+        assertTrue(unknown.contains("'halc'") && unknown.contains("baseline, var, ablate_sinks, ablate_random, pai, vcd, vaf, opera"), unknown);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> EvalConfig.expand("nope[x=1]")).getMessage().contains("known: baseline, var"));
         String alpha = assertThrows(IllegalArgumentException.class, () -> EvalConfig.parse("pai_alpha-0.5")).getMessage();
         assertTrue(alpha.contains("'pai_alpha-0.5'") && alpha.contains("alpha must be a number in [0, 1000000], got -0.5"), alpha);

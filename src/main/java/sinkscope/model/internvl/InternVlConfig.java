@@ -168,6 +168,12 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         return InternVl.CHAT_TEMPLATE;
     }
 
+    /** {@code <IMG_CONTEXT>} (the config names no {@code <img>}/{@code </img>} ids; a text-only prompt keeps those two). */
+    @Override
+    public long[] imageTokenIds() {
+        return new long[] {imageTokenId};
+    }
+
     /** InternViT: patch conv, CLS, positions, per layer the norms, q/k/v/projection, q/k norms, MLP, the two layer scales. */
     @Override
     public long visionParameterCount() {

@@ -81,6 +81,12 @@ public record LlavaConfig(
         return "llava";
     }
 
+    /** {@code <image>} ({@code image_token_index}; the original code's {@code IMAGE_TOKEN_INDEX} for its checkpoints). */
+    @Override
+    public long[] imageTokenIds() {
+        return new long[] {imageTokenIndex};
+    }
+
     @Override
     public String modelType() {
         return "llava";

@@ -35,6 +35,11 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
         return "llava";
     }
 
+    @Override
+    public long[] imageTokenIds() {
+        return llava.imageTokenIds();
+    }
+
     /** LlavaNextConfig's default pinpoints (those of the llava-v1.6 releases). */
     static final int[][] DEFAULT_PINPOINTS = {{336, 672}, {672, 336}, {672, 672}, {1008, 336}, {336, 1008}};
 

@@ -60,6 +60,12 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         return "qwen2_vl";
     }
 
+    /** {@code <|vision_start|>}, {@code <|image_pad|>} and {@code <|vision_end|>}. */
+    @Override
+    public long[] imageTokenIds() {
+        return new long[] {visionStartTokenId, imageTokenId, visionEndTokenId};
+    }
+
     @Override
     public String modelType() {
         return qwen25 ? "qwen2_5_vl" : "qwen2_vl";

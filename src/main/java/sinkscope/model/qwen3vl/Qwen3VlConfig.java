@@ -67,6 +67,12 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         return vision.deepstackVisualIndexes().length;
     }
 
+    /** {@code <|image_pad|>} (the config names no vision start/end ids; a text-only prompt keeps those two). */
+    @Override
+    public long[] imageTokenIds() {
+        return new long[] {imageTokenId};
+    }
+
     @Override
     public String modelType() {
         return "qwen3_vl";
