@@ -105,6 +105,9 @@ final class TrainReferenceCommand implements Callable<Integer> {
     @Option(names = "--freeze-bos-embedding", paramLabel = "BOOL", order = 43, arity = "0..1",
             description = "stage 0 keeps BOS's embedding row at initialisation and trains the other rows (default: ${DEFAULT-VALUE})")
     boolean freezeBosEmbedding;
+    @Option(names = "--text-from", paramLabel = "DIR", order = 44,
+            description = "start stage 0 from this checkpoint's language model (same shape and vocabulary), a second phase with its own schedule")
+    String textFrom;
     @Option(names = "--log-every", paramLabel = "INT", order = 50, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
     int logEvery;
     @Option(names = "--budget-minutes", paramLabel = "NUM", order = 51, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
@@ -116,7 +119,7 @@ final class TrainReferenceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Torch.configure(threads);
         Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions,
-                textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding);
+                textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
         ReferenceModelBuilder.build(out, r, logEvery, budget, line -> System.out.println(line));
         System.out.println("wrote " + out);
         return Main.OK;

@@ -38,6 +38,9 @@ import sinkscope.data.SyntheticBenchmark;
  *     {@link WordLevelTokenizer#BACKGROUND} either way
  * @param freezeBosEmbedding stage 0 keeps BOS's embedding row at its initialisation and trains the other rows (so a
  *     layer must write BOS's massive activation while the words' embeddings learn); {@code freezeEmbeddings} freezes all
+ * @param textFrom a checkpoint directory whose language model (token embeddings, layers, final norm, {@code lm_head}; same
+ *     shape and vocabulary) replaces the initialisation before stage 0, so that stage 0 continues it with this recipe's own
+ *     rate, decay, scene share and steps (a second phase of stage 0), or null to start from the initialisation
  */
 public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
                      int visionSteps, int visionBatch, double visionLr,
@@ -46,7 +49,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                      int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions,
                      double textWeightDecay, boolean freezeEmbeddings, double textSceneShare, boolean alignProjectorOnly,
                      int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom,
-                     int scenePatchWords, boolean freezeBosEmbedding) {
+                     int scenePatchWords, boolean freezeBosEmbedding, String textFrom) {
 
     /** Stage 3 runs only when stage 2's held-out accuracy is below this. */
     public static final double FINETUNE_BELOW = 0.9;
@@ -54,13 +57,13 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
         return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
-                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false);
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false, null);
     }
 
     /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
         return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
-                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false);
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null);
     }
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
@@ -69,7 +72,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding);
+                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
     }
 
     /** This recipe with stage 0's weight decay, frozen embeddings and scene-text share as given. */
@@ -77,7 +80,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding);
+                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
     }
 
     /** This recipe with stage 2 projector-only (or not) and stage 3 as given. */
@@ -85,7 +88,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom, scenePatchWords, freezeBosEmbedding);
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
     }
 
     /** This recipe with stage 0 keeping BOS's embedding row (only) at its initialisation, or not. */
@@ -94,7 +97,16 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freeze);
+                replayShare, visionFrom, scenePatchWords, freeze, textFrom);
+    }
+
+    /** This recipe with stage 0 starting from the language model of checkpoint {@code dir} (null: from initialisation). */
+    public Recipe withTextFrom(String dir) {
+        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
+                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, dir);
     }
 
     /** This recipe with {@code words} words per object patch in stage 0's scene texts. */
@@ -103,7 +115,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, words, freezeBosEmbedding);
+                replayShare, visionFrom, words, freezeBosEmbedding, textFrom);
     }
 
     /** The run's vocabulary: the synthetic benchmark's words, plus the scene words when stage 0 reads scene texts. */
@@ -306,6 +318,9 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (freezeBosEmbedding) {
             text += "--freeze-bos-embedding ";
+        }
+        if (textFrom != null) {
+            text += "--text-from " + textFrom + " ";
         }
         return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d %s--vision-steps %d --vision-batch %d "
                         + "--vision-lr %s --steps %d "

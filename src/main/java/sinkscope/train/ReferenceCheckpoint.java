@@ -48,4 +48,29 @@ public final class ReferenceCheckpoint {
         }
         w.write(dir.resolve("model.safetensors"));
     }
+
+    /**
+     * A stage taken from a trained checkpoint: every tensor of {@code model} whose name starts with {@code prefix} is
+     * overwritten with the one of the same name and shape in the llava-hf checkpoint {@code dir} (float16 there, so the
+     * copy is the checkpoint's value exactly); returns how many were copied. A missing tensor or another shape is an
+     * error naming {@code flag}, the checkpoint and the tensor.
+     */
+    static int copyParameters(Llava model, Path dir, String prefix, String flag) {
+        int copied = 0;
+        try (Llava from = Llava.load(dir, ai.djl.Device.cpu(), DataType.FLOAT32)) {
+            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                if (!e.getKey().startsWith(prefix)) {
+                    continue;
+                }
+                NDArray src = from.parameters().get(e.getKey());
+                if (src == null || !src.getShape().equals(e.getValue().getShape())) {
+                    throw new IllegalArgumentException(flag + " " + dir + ": " + e.getKey() + " is " + (src == null ? "missing" : src.getShape())
+                            + ", the recipe's model has " + e.getValue().getShape());
+                }
+                e.getValue().set(src.toFloatArray());
+                copied++;
+            }
+        }
+        return copied;
+    }
 }

@@ -36,7 +36,8 @@ import sinkscope.sink.VarParams;
  * API: PyTorch autograd through the {@link Llava} runtime's own blocks, {@link Optimizer#adam()}.
  *
  * <p>Stage 0 ({@link TextPretraining}, when {@code textSteps > 0}) pretrains the language model on a synthetic
- * language, as LLaVA starts from a pretrained LLM, and fixes D_sink from BOS ({@link TextPretraining#sinkDimensions}).
+ * language, as LLaVA starts from a pretrained LLM, and fixes D_sink from BOS ({@link TextPretraining#sinkDimensions});
+ * with {@code textFrom} it starts from a saved checkpoint's language model, a second phase with its own schedule.
  * Stage 1 ({@link VisionPretraining}) pretrains the vision tower, as CLIP comes pretrained to LLaVA. Stage 2, visual
  * instruction tuning, trains the projector and the language model with the tower frozen (as LLaVA-1.5 does), or the
  * projector alone ({@code alignProjectorOnly}, LLaVA's feature alignment: BOS cannot change by construction): the
@@ -113,8 +114,12 @@ public final class ReferenceTrainer {
         try {
             long count = model.parameters().values().stream().mapToLong(NDArray::size).sum();
             if (recipe.visionFrom() != null) {
-                log.accept("stage 1 (before stage 0, which leaves the tower alone): " + VisionPretraining.copyTower(model, java.nio.file.Path.of(recipe.visionFrom())) + " vision tower tensors from "
-                        + recipe.visionFrom());
+                log.accept("stage 1 (before stage 0, which leaves the tower alone): " + ReferenceCheckpoint.copyParameters(model,
+                        java.nio.file.Path.of(recipe.visionFrom()), "vision_tower.", "--vision-from") + " vision tower tensors from " + recipe.visionFrom());
+            }
+            if (recipe.textFrom() != null) {
+                log.accept("stage 0 continues " + ReferenceCheckpoint.copyParameters(model, java.nio.file.Path.of(recipe.textFrom()), "language_model.",
+                        "--text-from") + " language model tensors from " + recipe.textFrom());
             }
             TextPretraining text = null;
             List<TextPretraining.Point> textCurve = List.of();

@@ -101,29 +101,6 @@ final class VisionPretraining {
         return out;
     }
 
-    /**
-     * Stage 1 taken from a trained checkpoint: every {@code vision_tower.} tensor of {@code model} is overwritten with the
-     * one of the same name and shape in the llava-hf checkpoint {@code dir}; returns how many were copied.
-     */
-    static int copyTower(Llava model, java.nio.file.Path dir) {
-        int copied = 0;
-        try (Llava from = Llava.load(dir, ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32)) {
-            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-                if (!e.getKey().startsWith("vision_tower.")) {
-                    continue;
-                }
-                NDArray src = from.parameters().get(e.getKey());
-                if (src == null || !src.getShape().equals(e.getValue().getShape())) {
-                    throw new IllegalArgumentException("--vision-from " + dir + ": " + e.getKey() + " is " + (src == null ? "missing" : src.getShape())
-                            + ", the recipe's tower has " + e.getValue().getShape());
-                }
-                e.getValue().set(src.toFloatArray());
-                copied++;
-            }
-        }
-        return copied;
-    }
-
     /** Trains the tower of {@code model} on the train images; {@code pixels} holds every scene's pixel values. */
     List<Point> train(Llava model, float[][] pixels, int logEvery, Consumer<String> log) {
         int steps = recipe.visionSteps();

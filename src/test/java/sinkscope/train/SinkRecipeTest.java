@@ -202,17 +202,60 @@ class SinkRecipeTest {
                 Llava model = Llava.create(config, new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
             float[] projBefore = model.parameters().get(proj).toFloatArray();
             long tower = model.parameters().keySet().stream().filter(k -> k.startsWith("vision_tower.")).count();
-            assertEquals(tower, VisionPretraining.copyTower(model, from));
+            assertEquals(tower, ReferenceCheckpoint.copyParameters(model, from, "vision_tower.", "--vision-from"));
             assertArrayEquals(saved.parameters().get(patch).toFloatArray(), model.parameters().get(patch).toFloatArray());
             assertArrayEquals(projBefore, model.parameters().get(proj).toFloatArray(), "the projector is not copied");
         }
         Path other = dir.resolve("other");
         Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
-                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false);
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null);
         ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
         try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VisionPretraining.copyTower(model, from));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReferenceCheckpoint.copyParameters(model, from, "vision_tower.", "--vision-from"));
             assertTrue(e.getMessage().contains("--vision-from") && e.getMessage().contains("vision_tower."), e.getMessage());
+        }
+    }
+
+    @Test
+    void textFromStartsStageZeroFromTheCheckpointsLanguageModel(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        // stage 0 off and a projector-only stage 2: the run's language model must be the checkpoint's, bit for bit
+        Recipe r = Recipe.tiny().withAlignment(true, 0, 2e-4, 1, 0.25);
+        Path from = dir.resolve("from");
+        ReferenceCheckpoint.writeConfigs(from, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(from.resolve("config.json"));
+        try (Llava trained = Llava.create(config, new RandomWeights(5, 0.1), Device.cpu(), DataType.FLOAT32)) {
+            ReferenceCheckpoint.writeWeights(from, trained);
+        }
+        Recipe resumed = r.withTextFrom(from.toString());
+        assertTrue(resumed.commandLine("D").contains("--text-from " + from + " "), resumed.commandLine("D"));
+        assertFalse(r.commandLine("D").contains("--text-from"));
+        List<String> log = new ArrayList<>();
+        try (LlavaProcessor p = LlavaProcessor.load(from, config);
+                Llava saved = Llava.load(from, Device.cpu(), DataType.FLOAT32);
+                Llava model = new ReferenceTrainer(resumed, config, p.tokenizer(), p.images()).train(4, 0, log::add).model()) {
+            long language = model.parameters().keySet().stream().filter(k -> k.startsWith("language_model.")).count();
+            assertTrue(log.contains("stage 0 continues " + language + " language model tensors from " + from), String.join("\n", log));
+            int same = 0;
+            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                boolean equal = java.util.Arrays.equals(saved.parameters().get(e.getKey()).toFloatArray(), e.getValue().toFloatArray());
+                if (e.getKey().startsWith("language_model.")) {
+                    assertTrue(equal, e.getKey() + " is the checkpoint's");
+                    same++;
+                } else if (e.getKey().startsWith("multi_modal_projector.") && e.getKey().endsWith(".weight")) {
+                    assertFalse(equal, e.getKey() + " is the run's own (initialised, then trained)");
+                }
+            }
+            assertEquals(language, same);
+        }
+        Recipe scenes = r.withLanguageStage(0, false, 0.5).withTextFrom(from.toString()); // 37 more words: another vocabulary
+        Path other = dir.resolve("other");
+        ReferenceCheckpoint.writeConfigs(other, scenes, scenes.tokenizer());
+        LlavaConfig wider = LlavaConfig.load(other.resolve("config.json"));
+        try (LlavaProcessor p = LlavaProcessor.load(other, wider)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new ReferenceTrainer(scenes, wider, p.tokenizer(), p.images()).train(4, 0, line -> {}));
+            assertTrue(e.getMessage().contains("--text-from " + from) && e.getMessage().contains("embed_tokens"), e.getMessage());
         }
     }
 
