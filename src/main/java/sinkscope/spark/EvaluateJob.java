@@ -14,7 +14,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import sinkscope.benchmark.BenchmarkScores;
 import sinkscope.eval.Significance;
 import sinkscope.eval.TaskScore;
@@ -56,7 +55,7 @@ public final class EvaluateJob {
         Dataset<Row> evaluated;
         Dataset<Row> ok;
         try (Progress progress = new Progress(spark, "evaluate", pending, 5000, log)) {
-            evaluated = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
+            evaluated = stage.setProgress(progress.counter()).transform(todo).persist(StageCache.level(spark));
             ok = evaluated.where(col("error_stage").isNull());
             // the first write runs the model once per (sample, config) and fills the cache the other tables are read from
             out.write("grounding", ok.where(col("grounding").isNotNull())

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * The {@code extract} job: runs {@link ExtractStage} over the samples not yet in the output and writes
@@ -43,7 +42,7 @@ public final class ExtractJob {
         Dataset<Row> extracted;
         Dataset<Row> ok;
         try (Progress progress = new Progress(spark, "extract", pending, 5000, log)) {
-            extracted = stage.setProgress(progress.counter()).transform(todo).persist(StorageLevel.MEMORY_AND_DISK());
+            extracted = stage.setProgress(progress.counter()).transform(todo).persist(StageCache.level(spark));
             ok = extracted.where(col("error_stage").isNull());
             // the first write runs the model once per sample and fills the cache the other tables are read from
             out.write("tokens", keep.apply(ok.selectExpr("question_id", "inline(tokens)")), Tables.TOKENS, "question_id");

@@ -22,10 +22,20 @@ public final class RunSummary {
     public static void print(OutputRoot out, PrintStream log) {
         StringBuilder s = new StringBuilder("\nresults\n");
         Dataset<Row> metrics = out.read("metrics", Tables.METRICS);
-        Dataset<Row> grounding = out.read("grounding", Tables.GROUNDING)
-                .join(out.read("predictions", Tables.PREDICTIONS).select("question_id", "config", "category"), new String[] {"question_id", "config"})
-                .groupBy("config", "category").agg(avg("object_share").as("object_share"));
-        Dataset<Row> groundingAll = out.read("grounding", Tables.GROUNDING).groupBy("config").agg(avg("object_share").as("object_share"));
+        // the grounding of every (config, split) and of every config ("all") in two aggregations, not one job per printed row
+        java.util.Map<List<String>, Double> grounding = new java.util.HashMap<>();
+        Dataset<Row> shares = out.read("grounding", Tables.GROUNDING)
+                .join(out.read("predictions", Tables.PREDICTIONS).select("question_id", "config", "category"), new String[] {"question_id", "config"});
+        for (Row r : shares.groupBy("config", "category").agg(avg("object_share")).collectAsList()) {
+            if (!r.isNullAt(2)) {
+                grounding.put(java.util.Arrays.asList(r.getString(0), r.getString(1)), r.getDouble(2));
+            }
+        }
+        for (Row r : shares.groupBy("config").agg(avg("object_share")).collectAsList()) {
+            if (!r.isNullAt(1)) {
+                grounding.put(List.of(r.getString(0), "all"), r.getDouble(1));
+            }
+        }
         List<Row> rows = metrics.where(col("benchmark").equalTo("pope")).orderBy(col("category"), col("config")).collectAsList();
         if (!rows.isEmpty()) {
             s.append("pope\n");
@@ -34,8 +44,7 @@ public final class RunSummary {
             for (Row r : rows) {
                 String config = r.getAs("config");
                 String category = r.getAs("category");
-                Double g = grounding(category.equals("all") ? groundingAll.where(col("config").equalTo(config))
-                        : grounding.where(col("config").equalTo(config).and(col("category").equalTo(category))));
+                Double g = grounding.get(java.util.Arrays.asList(config, category));
                 s.append(String.format(Locale.ROOT, "%-14s %-12s %6d %9.3f %7.3f %9.3f %10s%n", config, category, (long) r.getAs("n"),
                         (double) r.getAs("accuracy"), (double) r.getAs("f1"), (double) r.getAs("yes_ratio"),
                         g == null ? "-" : String.format(Locale.ROOT, "%.3f", g)));
@@ -116,10 +125,5 @@ public final class RunSummary {
                         (boolean) r.getAs("significant") ? "yes" : "no"));
             }
         }
-    }
-
-    private static Double grounding(Dataset<Row> one) {
-        List<Row> r = one.collectAsList();
-        return r.isEmpty() || r.get(0).isNullAt(r.get(0).fieldIndex("object_share")) ? null : r.get(0).getAs("object_share");
     }
 }

@@ -142,10 +142,12 @@ public final class FakeSampleRunner implements SampleRunner {
             answer = rnd.nextBoolean() ? "Yes, there is one in the image." : "No, there is not.";
         }
         float[] grounding = new float[LAYERS];
+        float[] objectShare = new float[LAYERS];
         for (int l = 0; l < LAYERS; l++) {
             grounding[l] = q(rnd.nextDouble());
+            objectShare[l] = q(rnd.nextDouble());
         }
-        return new Prediction(answer, 1, grounding);
+        return new Prediction(answer, 1, grounding, objectShare, null);
     }
 
     @Override

@@ -91,6 +91,40 @@ class SparkJobsTest {
     }
 
     @Test
+    void theSummarysGroundingIsTheMeanObjectShareOfEachConfigAndSplit() {
+        // the printed table: config, split, n, accuracy, f1, yes_ratio, grounding
+        Map<String, Double> printed = new HashMap<>();
+        boolean pope = false;
+        for (String line : log.split("\n")) {
+            if (line.equals("pope")) {
+                pope = true;
+            } else if (pope && line.isBlank()) {
+                break;
+            } else if (pope && !line.startsWith("config")) {
+                String[] f = line.trim().split("\\s+");
+                printed.put(f[0] + "/" + f[1], f[6].equals("-") ? null : Double.valueOf(f[6]));
+            }
+        }
+        Dataset<Row> joined = table("grounding").join(table("predictions").select("question_id", "config", "category"),
+                new String[] {"question_id", "config"});
+        int checked = 0;
+        for (Row r : joined.groupBy("config", "category").avg("object_share").collectAsList()) {
+            String key = r.getString(0) + "/" + r.getString(1);
+            if (printed.containsKey(key) && !r.isNullAt(2)) {
+                assertEquals(r.getDouble(2), printed.get(key), 5e-4, key);
+                checked++;
+            }
+        }
+        for (Row r : joined.groupBy("config").avg("object_share").collectAsList()) {
+            if (!r.isNullAt(1)) {
+                assertEquals(r.getDouble(1), printed.get(r.getString(0) + "/all"), 5e-4, r.getString(0) + "/all");
+                checked++;
+            }
+        }
+        assertEquals(12, checked, "rows checked (3 configs x 4 splits incl. all): " + printed);
+    }
+
+    @Test
     void runnerIsLoadedOncePerJvmAndDevice() {
         assertEquals(1, FakeRunnerFactory.CREATED.get());
     }
