@@ -6,16 +6,20 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Keys and values of every decoder layer so far, after RoPE and before any grouped-query sharing: per layer one
- * preallocated buffer [B, kvHeads, capacity, headDim] for keys and one for values. A pass writes its {@code Q} new
- * rows in place at positions {@code length..length+Q-1} and attends over views of the filled prefix
- * {@code [0, length+Q)}; nothing is copied per token. The first pass sizes the buffers for its rows plus
- * {@code room} (a generation's {@code max_new_tokens}); a pass that outgrows them moves the prefix once into buffers
- * twice as long (amortised: {@code O(log n)} moves over a generation of {@code n} tokens). Buffers live in the
- * manager of the first pass's keys (the sample's, outside the per-layer scopes); {@link #close()} frees them.
+ * preallocated buffer [B, 2 kvHeads, capacity, headDim] holding the keys (heads {@code 0..kvHeads-1}) and the values
+ * (heads {@code kvHeads..2 kvHeads-1}) side by side, as the stacked projection gives them. A pass writes its {@code Q}
+ * new key and value rows with one in-place write at positions {@code length..length+Q-1} and attends over views of
+ * the filled prefix {@code [0, length+Q)}: the keys transposed ([B, kvHeads, headDim, K], a view made once per
+ * buffer, what {@code q k^T} multiplies) and the values [B, kvHeads, K, headDim]; nothing is copied per token. The
+ * first pass sizes the buffers for its rows plus {@code room} (a generation's {@code max_new_tokens}); a pass that
+ * outgrows them moves the prefix once into buffers twice as long (amortised: {@code O(log n)} moves over a
+ * generation of {@code n} tokens). Buffers live in the manager of the first pass's rows (the sample's, outside the
+ * per-layer scopes); {@link #close()} frees them.
  */
 public final class KvCache implements AutoCloseable {
-    private final NDArray[] keys;
-    private final NDArray[] values;
+    private final NDArray[] buffers;
+    private final NDArray[] keysT; // [B, kvHeads, headDim, capacity]: transposed view of each buffer's key heads
+    private final NDArray[] values; // [B, kvHeads, capacity, headDim]: view of its value heads
     private final int[] lengths;
     private final int room;
 
@@ -26,7 +30,8 @@ public final class KvCache implements AutoCloseable {
 
     /** A cache for {@code layers} layers with room for {@code room} positions after the first pass (the decode steps). */
     public KvCache(int layers, int room) {
-        keys = new NDArray[layers];
+        buffers = new NDArray[layers];
+        keysT = new NDArray[layers];
         values = new NDArray[layers];
         lengths = new int[layers];
         this.room = Math.max(0, room);
@@ -39,26 +44,36 @@ public final class KvCache implements AutoCloseable {
 
     /** Positions the buffers hold before they must grow (0 before the first pass). */
     public int capacity() {
-        return keys[0] == null ? 0 : (int) keys[0].getShape().get(2);
+        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(2);
     }
 
     /**
-     * Writes this pass's {@code k}, {@code v} [B, kvHeads, Q, headDim] of {@code layer} after the cached rows and
-     * returns views of the whole filled prefix, {keys, values} [B, kvHeads, K, headDim].
+     * Writes this pass's keys and values {@code kv} [B, 2 kvHeads, Q, headDim] (keys first) of {@code layer} after the
+     * cached rows and returns views of the whole filled prefix: {keys^T [B, kvHeads, headDim, K], values
+     * [B, kvHeads, K, headDim]}.
      */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
+    NDArray[] append(int layer, NDArray kv) {
         int at = lengths[layer];
-        long q = k.getShape().get(2);
+        long q = kv.getShape().get(2);
         long need = at + q;
-        if (keys[layer] == null || need > keys[layer].getShape().get(2)) {
-            long capacity = keys[layer] == null ? need + room : Math.max(need, 2 * keys[layer].getShape().get(2));
-            keys[layer] = grow(keys[layer], k, at, capacity);
-            values[layer] = grow(values[layer], v, at, capacity);
+        if (buffers[layer] == null || need > buffers[layer].getShape().get(2)) {
+            long capacity = buffers[layer] == null ? need + room : Math.max(need, 2 * buffers[layer].getShape().get(2));
+            NDArray[] old = {buffers[layer], keysT[layer], values[layer]};
+            set(layer, grow(buffers[layer], kv, at, capacity));
+            close(old);
         }
-        Torch.write(keys[layer], k, 2, at);
-        Torch.write(values[layer], v, 2, at);
+        Torch.write(buffers[layer], kv, 2, at);
         lengths[layer] = (int) need;
-        return new NDArray[] {Torch.narrow(keys[layer], 2, 0, need), Torch.narrow(values[layer], 2, 0, need)};
+        return new NDArray[] {Torch.narrow(keysT[layer], 3, 0, need), Torch.narrow(values[layer], 2, 0, need)};
+    }
+
+    /** Makes {@code buffer} layer {@code l}'s, with its key and value views (outside any scope: they live with it). */
+    private void set(int l, NDArray buffer) {
+        long kv = buffer.getShape().get(1) / 2;
+        buffers[l] = buffer;
+        keysT[l] = Torch.narrow(buffer, 1, 0, kv).transpose(0, 1, 3, 2);
+        values[l] = Torch.narrow(buffer, 1, kv, 2 * kv);
+        NDScope.unregister(keysT[l], values[l]);
     }
 
     /**
@@ -68,13 +83,18 @@ public final class KvCache implements AutoCloseable {
      * one prefill row expanded to its beams).
      */
     public void select(long[] rows) {
-        if (keys[0] == null) {
+        if (buffers[0] == null) {
             throw new IllegalStateException("select before the first pass");
         }
-        try (NDArray index = keys[0].getManager().create(rows).toDevice(keys[0].getDevice(), false)) {
-            for (int l = 0; l < keys.length; l++) {
-                keys[l] = pick(keys[l], index, lengths[l]);
-                values[l] = pick(values[l], index, lengths[l]);
+        try (NDArray index = buffers[0].getManager().create(rows).toDevice(buffers[0].getDevice(), false)) {
+            for (int l = 0; l < buffers.length; l++) {
+                NDArray buffer = buffers[l];
+                NDArray picked = pick(buffer, index, lengths[l]);
+                if (picked != buffer) {
+                    NDArray[] old = {buffer, keysT[l], values[l]};
+                    set(l, picked);
+                    close(old);
+                }
             }
         }
     }
@@ -87,7 +107,6 @@ public final class KvCache implements AutoCloseable {
             if (index.getShape().get(0) != s[0]) {
                 target = buffer.getManager().create(new Shape(index.getShape().get(0), s[1], s[2], s[3]), buffer.getDataType(), buffer.getDevice());
                 NDScope.unregister(target);
-                buffer.close();
             }
             Torch.write(target, picked, 2, 0);
             return target;
@@ -96,7 +115,7 @@ public final class KvCache implements AutoCloseable {
 
     /** Batch rows of the buffers (0 before the first pass). */
     public int rows() {
-        return keys[0] == null ? 0 : (int) keys[0].getShape().get(0);
+        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(0);
     }
 
     /** A buffer of {@code capacity} positions shaped as {@code like}, holding the first {@code filled} rows of {@code old}. */
@@ -108,20 +127,25 @@ public final class KvCache implements AutoCloseable {
             try (NDArray prefix = Torch.narrow(old, 2, 0, filled)) {
                 Torch.write(buffer, prefix, 2, 0);
             }
-            old.close();
         }
         return buffer;
     }
 
+    private static void close(NDArray... arrays) {
+        for (NDArray a : arrays) {
+            if (a != null) {
+                a.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != null) {
-                keys[i].close();
-                values[i].close();
-                keys[i] = null;
-                values[i] = null;
-            }
+        for (int i = 0; i < buffers.length; i++) {
+            close(keysT[i], values[i], buffers[i]);
+            buffers[i] = null;
+            keysT[i] = null;
+            values[i] = null;
             lengths[i] = 0;
         }
     }

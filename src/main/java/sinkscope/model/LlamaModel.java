@@ -75,8 +75,10 @@ public final class LlamaModel {
     }
 
     /**
-     * The stacked projections' parts under their checkpoint names ({@code <prefix>layers.i.self_attn.q_proj.weight}, ...):
-     * views of the stacked weights, which share their memory (what a model's parameter map holds in place of the parts).
+     * The parameters that live inside tensors laid out at load, under their checkpoint names: the stacked projections'
+     * parts ({@code <prefix>layers.i.self_attn.q_proj.weight}, ...), views of the stacked weights, and the RMSNorm
+     * weights ({@code <prefix>layers.i.input_layernorm.weight}, ..., {@code <prefix>norm.weight}), views of their
+     * pairs ({@link RmsNorm}); they share that memory (what a model's parameter map holds in place of the loaded arrays).
      */
     public java.util.Map<String, NDArray> stackedParts(String prefix) {
         java.util.Map<String, NDArray> parts = new java.util.LinkedHashMap<>();
@@ -88,7 +90,14 @@ public final class LlamaModel {
             put(parts, l + "self_attn.v_proj", a.vProj());
             put(parts, l + "mlp.gate_proj", layers[i].mlp().gateProj());
             put(parts, l + "mlp.up_proj", layers[i].mlp().upProj());
+            parts.put(l + "input_layernorm.weight", layers[i].inputLayernorm().weight());
+            parts.put(l + "post_attention_layernorm.weight", layers[i].postAttentionLayernorm().weight());
+            if (a.qNorm() != null) {
+                parts.put(l + "self_attn.q_norm.weight", a.qNorm().weight());
+                parts.put(l + "self_attn.k_norm.weight", a.kNorm().weight());
+            }
         }
+        parts.put(prefix + "norm.weight", norm.weight());
         return parts;
     }
 
@@ -157,6 +166,9 @@ public final class LlamaModel {
     NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows, NDArray mask, NDArray[] after) {
         if (hook != null) {
             hook.onStep(step);
+        }
+        if (step.queryLength() == 1 && layers.length > 0) {
+            rows = layers[0].selfAttn().perHead(rope, rows); // every layer has the same heads
         }
         NDArray hidden = inputs;
         for (int l = 0; l < layers.length; l++) {
