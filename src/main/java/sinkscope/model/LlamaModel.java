@@ -164,6 +164,9 @@ public final class LlamaModel {
      * before layer {@code l + 1} (and its hook) sees it: Qwen3-VL's DeepStack, zero outside the image rows.
      */
     NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows, NDArray mask, NDArray[] after) {
+        if (hook != null && !hook.actsOn(step)) {
+            hook = null; // nothing to do in this pass: run it hook-free
+        }
         if (hook != null) {
             hook.onStep(step);
         }
