@@ -6,20 +6,24 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Keys and values of every decoder layer so far, after RoPE and before any grouped-query sharing: per layer one
- * preallocated buffer [B, 2 kvHeads, capacity, headDim] holding the keys (heads {@code 0..kvHeads-1}) and the values
- * (heads {@code kvHeads..2 kvHeads-1}) side by side, as the stacked projection gives them. A pass writes its {@code Q}
- * new key and value rows with one in-place write at positions {@code length..length+Q-1} and attends over views of
- * the filled prefix {@code [0, length+Q)}: the keys transposed ([B, kvHeads, headDim, K], a view made once per
- * buffer, what {@code q k^T} multiplies) and the values [B, kvHeads, K, headDim]; nothing is copied per token. The
- * first pass sizes the buffers for its rows plus {@code room} (a generation's {@code max_new_tokens}); a pass that
- * outgrows them moves the prefix once into buffers twice as long (amortised: {@code O(log n)} moves over a
- * generation of {@code n} tokens). Buffers live in the manager of the first pass's rows (the sample's, outside the
- * per-layer scopes); {@link #close()} frees them.
+ * preallocated buffer [2, B, kvHeads, capacity, headDim], the keys ({@code [0]}) and the values ({@code [1]}). A pass
+ * hands its {@code Q} new rows as the stacked projection gives them, keys then values along the head axis
+ * ([B, 2 kvHeads, Q, headDim]), and they land with one in-place write at positions {@code length..length+Q-1} (through
+ * a [B, 2, kvHeads, capacity, headDim] view of the buffer made once); attention reads views of the filled prefix
+ * {@code [0, length+Q)}: the keys transposed ([B, kvHeads, headDim, K], what {@code q k^T} multiplies) and the values
+ * [B, kvHeads, K, headDim], each with the batch and head axes of one contiguous block, so a batched product reads them
+ * in place. Nothing is copied per token. The first pass sizes the buffers for its rows plus {@code room} (a
+ * generation's {@code max_new_tokens}); a pass that outgrows them moves the prefix once into buffers twice as long
+ * (amortised: {@code O(log n)} moves over a generation of {@code n} tokens). Buffers live in the manager of the first
+ * pass's rows (the sample's, outside the per-layer scopes); {@link #close()} frees them.
  */
 public final class KvCache implements AutoCloseable {
+    private static final int POS = 3; // the position axis of a buffer
+
     private final NDArray[] buffers;
-    private final NDArray[] keysT; // [B, kvHeads, headDim, capacity]: transposed view of each buffer's key heads
-    private final NDArray[] values; // [B, kvHeads, capacity, headDim]: view of its value heads
+    private final NDArray[] slots; // [B, 2, kvHeads, capacity, headDim]: the buffer with its first two axes swapped
+    private final NDArray[] keysT; // [B, kvHeads, headDim, capacity]
+    private final NDArray[] values; // [B, kvHeads, capacity, headDim]
     private final int[] lengths;
     private final int room;
 
@@ -31,6 +35,7 @@ public final class KvCache implements AutoCloseable {
     /** A cache for {@code layers} layers with room for {@code room} positions after the first pass (the decode steps). */
     public KvCache(int layers, int room) {
         buffers = new NDArray[layers];
+        slots = new NDArray[layers];
         keysT = new NDArray[layers];
         values = new NDArray[layers];
         lengths = new int[layers];
@@ -44,7 +49,7 @@ public final class KvCache implements AutoCloseable {
 
     /** Positions the buffers hold before they must grow (0 before the first pass). */
     public int capacity() {
-        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(2);
+        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(POS);
     }
 
     /**
@@ -53,27 +58,29 @@ public final class KvCache implements AutoCloseable {
      * [B, kvHeads, K, headDim]}.
      */
     NDArray[] append(int layer, NDArray kv) {
+        long[] s = kv.getShape().getShape();
         int at = lengths[layer];
-        long q = kv.getShape().get(2);
-        long need = at + q;
-        if (buffers[layer] == null || need > buffers[layer].getShape().get(2)) {
-            long capacity = buffers[layer] == null ? need + room : Math.max(need, 2 * buffers[layer].getShape().get(2));
-            NDArray[] old = {buffers[layer], keysT[layer], values[layer]};
-            set(layer, grow(buffers[layer], kv, at, capacity));
+        long need = at + s[2];
+        if (buffers[layer] == null || need > buffers[layer].getShape().get(POS)) {
+            long capacity = buffers[layer] == null ? need + room : Math.max(need, 2 * buffers[layer].getShape().get(POS));
+            NDArray old = buffers[layer];
+            NDArray[] views = {slots[layer], keysT[layer], values[layer]};
+            set(layer, grow(old, kv, at, capacity));
+            close(views);
             close(old);
         }
-        Torch.write(buffers[layer], kv, 2, at);
+        Torch.write(slots[layer], kv.reshape(s[0], 2, s[1] / 2, s[2], s[3]), POS, at);
         lengths[layer] = (int) need;
         return new NDArray[] {Torch.narrow(keysT[layer], 3, 0, need), Torch.narrow(values[layer], 2, 0, need)};
     }
 
-    /** Makes {@code buffer} layer {@code l}'s, with its key and value views (outside any scope: they live with it). */
+    /** Makes {@code buffer} layer {@code l}'s, with its views (outside any scope: they live with it). */
     private void set(int l, NDArray buffer) {
-        long kv = buffer.getShape().get(1) / 2;
         buffers[l] = buffer;
-        keysT[l] = Torch.narrow(buffer, 1, 0, kv).transpose(0, 1, 3, 2);
-        values[l] = Torch.narrow(buffer, 1, kv, 2 * kv);
-        NDScope.unregister(keysT[l], values[l]);
+        slots[l] = buffer.transpose(1, 0, 2, 3, 4);
+        keysT[l] = buffer.get(0).transpose(0, 1, 3, 2);
+        values[l] = buffer.get(1);
+        NDScope.unregister(slots[l], keysT[l], values[l]);
     }
 
     /**
@@ -88,44 +95,36 @@ public final class KvCache implements AutoCloseable {
         }
         try (NDArray index = buffers[0].getManager().create(rows).toDevice(buffers[0].getDevice(), false)) {
             for (int l = 0; l < buffers.length; l++) {
-                NDArray buffer = buffers[l];
-                NDArray picked = pick(buffer, index, lengths[l]);
-                if (picked != buffer) {
-                    NDArray[] old = {buffer, keysT[l], values[l]};
-                    set(l, picked);
-                    close(old);
+                long[] s = buffers[l].getShape().getShape();
+                try (NDArray prefix = Torch.narrow(slots[l], POS, 0, lengths[l]); NDArray picked = prefix.get(index)) {
+                    if (rows.length != s[1]) {
+                        NDArray old = buffers[l];
+                        NDArray[] views = {slots[l], keysT[l], values[l]};
+                        NDArray buffer = old.getManager().create(new Shape(2, rows.length, s[2], s[3], s[4]), old.getDataType(), old.getDevice());
+                        NDScope.unregister(buffer);
+                        set(l, buffer);
+                        close(views);
+                        close(old);
+                    }
+                    Torch.write(slots[l], picked, POS, 0);
                 }
             }
         }
     }
 
-    /** Rows {@code index} of {@code buffer}'s first {@code filled} positions, in place when the row count stays. */
-    private static NDArray pick(NDArray buffer, NDArray index, int filled) {
-        long[] s = buffer.getShape().getShape();
-        try (NDArray prefix = Torch.narrow(buffer, 2, 0, filled); NDArray picked = prefix.get(index)) {
-            NDArray target = buffer;
-            if (index.getShape().get(0) != s[0]) {
-                target = buffer.getManager().create(new Shape(index.getShape().get(0), s[1], s[2], s[3]), buffer.getDataType(), buffer.getDevice());
-                NDScope.unregister(target);
-            }
-            Torch.write(target, picked, 2, 0);
-            return target;
-        }
-    }
-
     /** Batch rows of the buffers (0 before the first pass). */
     public int rows() {
-        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(0);
+        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(1);
     }
 
-    /** A buffer of {@code capacity} positions shaped as {@code like}, holding the first {@code filled} rows of {@code old}. */
-    private static NDArray grow(NDArray old, NDArray like, int filled, long capacity) {
-        long[] s = like.getShape().getShape();
-        NDArray buffer = like.getManager().create(new Shape(s[0], s[1], capacity, s[3]), like.getDataType(), like.getDevice());
+    /** A buffer of {@code capacity} positions for rows shaped as {@code kv}, holding the first {@code filled} positions of {@code old}. */
+    private static NDArray grow(NDArray old, NDArray kv, int filled, long capacity) {
+        long[] s = kv.getShape().getShape();
+        NDArray buffer = kv.getManager().create(new Shape(2, s[0], s[1] / 2, capacity, s[3]), kv.getDataType(), kv.getDevice());
         NDScope.unregister(buffer);
         if (old != null) {
-            try (NDArray prefix = Torch.narrow(old, 2, 0, filled)) {
-                Torch.write(buffer, prefix, 2, 0);
+            try (NDArray prefix = Torch.narrow(old, POS, 0, filled)) {
+                Torch.write(buffer, prefix, POS, 0);
             }
         }
         return buffer;
@@ -142,8 +141,9 @@ public final class KvCache implements AutoCloseable {
     @Override
     public void close() {
         for (int i = 0; i < buffers.length; i++) {
-            close(keysT[i], values[i], buffers[i]);
+            close(slots[i], keysT[i], values[i], buffers[i]);
             buffers[i] = null;
+            slots[i] = null;
             keysT[i] = null;
             values[i] = null;
             lengths[i] = 0;
