@@ -44,6 +44,15 @@ public interface AttentionHook {
         return false;
     }
 
+    /**
+     * Whether the hook does anything in the forward pass of {@code step} (default true). Where it says false the pass
+     * may leave it out: a batch makes no views for it, and a pass with no hook that acts runs hook-free (a hook that
+     * only reads the prefill lets the decode steps of its batch run at full speed).
+     */
+    default boolean actsOn(ForwardStep step) {
+        return true;
+    }
+
     /** Called once at the start of every forward pass (prefill and each decode step). */
     default void onStep(ForwardStep step) {}
 
@@ -94,6 +103,11 @@ public interface AttentionHook {
             public NDArray onScores(int layer, NDArray s, ForwardStep step) {
                 NDArray edited = first.editsScores() ? first.onScores(layer, s, step) : s;
                 return second.editsScores() ? second.onScores(layer, edited, step) : edited;
+            }
+
+            @Override
+            public boolean actsOn(ForwardStep step) {
+                return first.actsOn(step) || second.actsOn(step);
             }
 
             @Override

@@ -24,7 +24,9 @@ import java.util.List;
  * the hidden state [1, S_b, D] (prefill; [1, 1, D] decoding), the scores before softmax and the attention
  * [1, H, Q_b, K - P_b], views of the
  * batch's arrays. What a hook rewrites in place, or returns, is what the batch multiplies V with. A sample that has
- * finished generating is still carried through the decode passes (its rows are ignored) but its hook is not called.
+ * finished generating is still carried through the decode passes (its rows are ignored) but its hook is not called;
+ * nor is a hook in a pass it does not act on ({@link AttentionHook#actsOn}, e.g. a probe of the prefill in the decode
+ * steps), and a pass in which no hook acts runs hook-free.
  */
 public final class BatchedPrompts implements AutoCloseable {
     private final LlamaModel lm;
@@ -94,7 +96,7 @@ public final class BatchedPrompts implements AutoCloseable {
             if (hook != null) {
                 for (int i = 0; i < b; i++) {
                     Merged x = merged.get(i);
-                    hook.steps[i] = new ForwardStep(-1, 0, x.length(), x.imageStart(), x.imageEnd(), lm.numLayers());
+                    hook.set(i, new ForwardStep(-1, 0, x.length(), x.imageStart(), x.imageEnd(), lm.numLayers()));
                 }
                 hook.queryPads = pads;
             }
@@ -200,7 +202,7 @@ public final class BatchedPrompts implements AutoCloseable {
             if (hook != null) {
                 for (int i = 0; i < b; i++) {
                     Merged x = merged.get(i);
-                    hook.steps[i] = active[i] ? new ForwardStep(index, k0 - pads[i], 1, x.imageStart(), x.imageEnd(), lm.numLayers()) : null;
+                    hook.set(i, active[i] ? new ForwardStep(index, k0 - pads[i], 1, x.imageStart(), x.imageEnd(), lm.numLayers()) : null);
                 }
                 hook.queryPads = new int[b];
             }
@@ -286,6 +288,22 @@ public final class BatchedPrompts implements AutoCloseable {
 
         private boolean calls(int i) {
             return hooks[i] != null && steps[i] != null;
+        }
+
+        /** Row {@code i}'s step of the coming pass; null (not called) when it has finished or its hook does nothing then. */
+        void set(int i, ForwardStep step) {
+            steps[i] = step != null && hooks[i] != null && hooks[i].actsOn(step) ? step : null;
+        }
+
+        /** Whether any row's hook is called in this pass. */
+        @Override
+        public boolean actsOn(ForwardStep step) {
+            for (int i = 0; i < hooks.length; i++) {
+                if (calls(i)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

@@ -6,16 +6,24 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Keys and values of every decoder layer so far, after RoPE and before any grouped-query sharing: per layer one
- * preallocated buffer [B, kvHeads, capacity, headDim] for keys and one for values. A pass writes its {@code Q} new
- * rows in place at positions {@code length..length+Q-1} and attends over views of the filled prefix
- * {@code [0, length+Q)}; nothing is copied per token. The first pass sizes the buffers for its rows plus
- * {@code room} (a generation's {@code max_new_tokens}); a pass that outgrows them moves the prefix once into buffers
- * twice as long (amortised: {@code O(log n)} moves over a generation of {@code n} tokens). Buffers live in the
- * manager of the first pass's keys (the sample's, outside the per-layer scopes); {@link #close()} frees them.
+ * preallocated buffer [2, B, kvHeads, capacity, headDim], the keys ({@code [0]}) and the values ({@code [1]}). A pass
+ * hands its {@code Q} new rows as the stacked projection gives them, keys then values along the head axis
+ * ([B, 2 kvHeads, Q, headDim]), and they land with one in-place write at positions {@code length..length+Q-1} (through
+ * a [B, 2, kvHeads, capacity, headDim] view of the buffer made once); attention reads views of the filled prefix
+ * {@code [0, length+Q)}: the keys transposed ([B, kvHeads, headDim, K], what {@code q k^T} multiplies) and the values
+ * [B, kvHeads, K, headDim], each with the batch and head axes of one contiguous block, so a batched product reads them
+ * in place. Nothing is copied per token. The first pass sizes the buffers for its rows plus {@code room} (a
+ * generation's {@code max_new_tokens}); a pass that outgrows them moves the prefix once into buffers twice as long
+ * (amortised: {@code O(log n)} moves over a generation of {@code n} tokens). Buffers live in the manager of the first
+ * pass's rows (the sample's, outside the per-layer scopes); {@link #close()} frees them.
  */
 public final class KvCache implements AutoCloseable {
-    private final NDArray[] keys;
-    private final NDArray[] values;
+    private static final int POS = 3; // the position axis of a buffer
+
+    private final NDArray[] buffers;
+    private final NDArray[] slots; // [B, 2, kvHeads, capacity, headDim]: the buffer with its first two axes swapped
+    private final NDArray[] keysT; // [B, kvHeads, headDim, capacity]
+    private final NDArray[] values; // [B, kvHeads, capacity, headDim]
     private final int[] lengths;
     private final int room;
 
@@ -26,7 +34,9 @@ public final class KvCache implements AutoCloseable {
 
     /** A cache for {@code layers} layers with room for {@code room} positions after the first pass (the decode steps). */
     public KvCache(int layers, int room) {
-        keys = new NDArray[layers];
+        buffers = new NDArray[layers];
+        slots = new NDArray[layers];
+        keysT = new NDArray[layers];
         values = new NDArray[layers];
         lengths = new int[layers];
         this.room = Math.max(0, room);
@@ -39,26 +49,38 @@ public final class KvCache implements AutoCloseable {
 
     /** Positions the buffers hold before they must grow (0 before the first pass). */
     public int capacity() {
-        return keys[0] == null ? 0 : (int) keys[0].getShape().get(2);
+        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(POS);
     }
 
     /**
-     * Writes this pass's {@code k}, {@code v} [B, kvHeads, Q, headDim] of {@code layer} after the cached rows and
-     * returns views of the whole filled prefix, {keys, values} [B, kvHeads, K, headDim].
+     * Writes this pass's keys and values {@code kv} [B, 2 kvHeads, Q, headDim] (keys first) of {@code layer} after the
+     * cached rows and returns views of the whole filled prefix: {keys^T [B, kvHeads, headDim, K], values
+     * [B, kvHeads, K, headDim]}.
      */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
+    NDArray[] append(int layer, NDArray kv) {
+        long[] s = kv.getShape().getShape();
         int at = lengths[layer];
-        long q = k.getShape().get(2);
-        long need = at + q;
-        if (keys[layer] == null || need > keys[layer].getShape().get(2)) {
-            long capacity = keys[layer] == null ? need + room : Math.max(need, 2 * keys[layer].getShape().get(2));
-            keys[layer] = grow(keys[layer], k, at, capacity);
-            values[layer] = grow(values[layer], v, at, capacity);
+        long need = at + s[2];
+        if (buffers[layer] == null || need > buffers[layer].getShape().get(POS)) {
+            long capacity = buffers[layer] == null ? need + room : Math.max(need, 2 * buffers[layer].getShape().get(POS));
+            NDArray old = buffers[layer];
+            NDArray[] views = {slots[layer], keysT[layer], values[layer]};
+            set(layer, grow(old, kv, at, capacity));
+            close(views);
+            close(old);
         }
-        Torch.write(keys[layer], k, 2, at);
-        Torch.write(values[layer], v, 2, at);
+        Torch.write(slots[layer], kv.reshape(s[0], 2, s[1] / 2, s[2], s[3]), POS, at);
         lengths[layer] = (int) need;
-        return new NDArray[] {Torch.narrow(keys[layer], 2, 0, need), Torch.narrow(values[layer], 2, 0, need)};
+        return new NDArray[] {Torch.narrow(keysT[layer], 3, 0, need), Torch.narrow(values[layer], 2, 0, need)};
+    }
+
+    /** Makes {@code buffer} layer {@code l}'s, with its views (outside any scope: they live with it). */
+    private void set(int l, NDArray buffer) {
+        buffers[l] = buffer;
+        slots[l] = buffer.transpose(1, 0, 2, 3, 4);
+        keysT[l] = buffer.get(0).transpose(0, 1, 3, 2);
+        values[l] = buffer.get(1);
+        NDScope.unregister(slots[l], keysT[l], values[l]);
     }
 
     /**
@@ -68,29 +90,25 @@ public final class KvCache implements AutoCloseable {
      * one prefill row expanded to its beams).
      */
     public void select(long[] rows) {
-        if (keys[0] == null) {
+        if (buffers[0] == null) {
             throw new IllegalStateException("select before the first pass");
         }
-        try (NDArray index = keys[0].getManager().create(rows).toDevice(keys[0].getDevice(), false)) {
-            for (int l = 0; l < keys.length; l++) {
-                keys[l] = pick(keys[l], index, lengths[l]);
-                values[l] = pick(values[l], index, lengths[l]);
+        try (NDArray index = buffers[0].getManager().create(rows).toDevice(buffers[0].getDevice(), false)) {
+            for (int l = 0; l < buffers.length; l++) {
+                long[] s = buffers[l].getShape().getShape();
+                try (NDArray prefix = Torch.narrow(slots[l], POS, 0, lengths[l]); NDArray picked = prefix.get(index)) {
+                    if (rows.length != s[1]) {
+                        NDArray old = buffers[l];
+                        NDArray[] views = {slots[l], keysT[l], values[l]};
+                        NDArray buffer = old.getManager().create(new Shape(2, rows.length, s[2], s[3], s[4]), old.getDataType(), old.getDevice());
+                        NDScope.unregister(buffer);
+                        set(l, buffer);
+                        close(views);
+                        close(old);
+                    }
+                    Torch.write(slots[l], picked, POS, 0);
+                }
             }
-        }
-    }
-
-    /** Rows {@code index} of {@code buffer}'s first {@code filled} positions, in place when the row count stays. */
-    private static NDArray pick(NDArray buffer, NDArray index, int filled) {
-        long[] s = buffer.getShape().getShape();
-        try (NDArray prefix = Torch.narrow(buffer, 2, 0, filled); NDArray picked = prefix.get(index)) {
-            NDArray target = buffer;
-            if (index.getShape().get(0) != s[0]) {
-                target = buffer.getManager().create(new Shape(index.getShape().get(0), s[1], s[2], s[3]), buffer.getDataType(), buffer.getDevice());
-                NDScope.unregister(target);
-                buffer.close();
-            }
-            Torch.write(target, picked, 2, 0);
-            return target;
         }
     }
 
@@ -107,32 +125,38 @@ public final class KvCache implements AutoCloseable {
 
     /** Batch rows of the buffers (0 before the first pass). */
     public int rows() {
-        return keys[0] == null ? 0 : (int) keys[0].getShape().get(0);
+        return buffers[0] == null ? 0 : (int) buffers[0].getShape().get(1);
     }
 
-    /** A buffer of {@code capacity} positions shaped as {@code like}, holding the first {@code filled} rows of {@code old}. */
-    private static NDArray grow(NDArray old, NDArray like, int filled, long capacity) {
-        long[] s = like.getShape().getShape();
-        NDArray buffer = like.getManager().create(new Shape(s[0], s[1], capacity, s[3]), like.getDataType(), like.getDevice());
+    /** A buffer of {@code capacity} positions for rows shaped as {@code kv}, holding the first {@code filled} positions of {@code old}. */
+    private static NDArray grow(NDArray old, NDArray kv, int filled, long capacity) {
+        long[] s = kv.getShape().getShape();
+        NDArray buffer = kv.getManager().create(new Shape(2, s[0], s[1] / 2, capacity, s[3]), kv.getDataType(), kv.getDevice());
         NDScope.unregister(buffer);
         if (old != null) {
-            try (NDArray prefix = Torch.narrow(old, 2, 0, filled)) {
-                Torch.write(buffer, prefix, 2, 0);
+            try (NDArray prefix = Torch.narrow(old, POS, 0, filled)) {
+                Torch.write(buffer, prefix, POS, 0);
             }
-            old.close();
         }
         return buffer;
     }
 
+    private static void close(NDArray... arrays) {
+        for (NDArray a : arrays) {
+            if (a != null) {
+                a.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != null) {
-                keys[i].close();
-                values[i].close();
-                keys[i] = null;
-                values[i] = null;
-            }
+        for (int i = 0; i < buffers.length; i++) {
+            close(slots[i], keysT[i], values[i], buffers[i]);
+            buffers[i] = null;
+            slots[i] = null;
+            keysT[i] = null;
+            values[i] = null;
             lengths[i] = 0;
         }
     }

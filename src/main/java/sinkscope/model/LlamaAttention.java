@@ -9,8 +9,12 @@ import ai.djl.ndarray.types.DataType;
 /**
  * LlamaAttention, eager: {@code [q, k, v] = x [W_q; W_k; W_v]^T (+ [b_q; b_k; b_v])} as one product (the three
  * checkpoint projections stacked at load; {@link #qProj()} etc. are views of the stacked weight), split into heads,
- * (Qwen3: each head of q and k RMS-normalised over {@code head_dim}), RoPE on q and k (one product with the step's rotary matrix when decoding one row), keys/values written into the
- * cache, {@code A = softmax(q k^T / sqrt(d) + mask)} in float32, then {@code o_proj(A v)}. With grouped-query
+ * (Qwen3: each head of q and k RMS-normalised over {@code head_dim}), RoPE on q and k, keys/values written into the
+ * cache, {@code A = softmax(q k^T / sqrt(d) + mask)} in float32, then {@code o_proj(A v)}. A pass of one query row (a
+ * decode step) rotates with one product of all {@code H + 2 kv} heads and the pass's per-head matrices
+ * ({@link RotaryEmbedding#perHead}: {@code M / sqrt(d)} for q, {@code M} for k, the identity for v), so q arrives
+ * scaled and the new keys and values side by side, written into the cache in one go; a longer pass rotates
+ * elementwise and divides the scores by {@code sqrt(d)}. With grouped-query
  * attention the {@code r = heads/kvHeads} query heads of kv head {@code g} ({@code g*r .. g*r+r-1}, HF's repeat_kv) are
  * multiplied with that head's keys and values as one [r*Q, d] block, without repeating the cache. A hook that edits
  * scores ({@link AttentionHook#editsScores}) sees and may replace the masked float32 scores [B, heads, Q, K] before the
@@ -80,6 +84,15 @@ public final class LlamaAttention {
         return oProj;
     }
 
+    /** Qwen3's per-head q and k norms (null for none). */
+    RmsNorm qNorm() {
+        return qNorm;
+    }
+
+    RmsNorm kNorm() {
+        return kNorm;
+    }
+
     /**
      * {@code x} [B, Q, D] at positions {@code step.queryStart()..}; returns [B, Q, D]. {@code mask} (float32, additive,
      * broadcast to [B, H, Q, K]) replaces the causal mask when given: a padded batch's ({@link BatchedPrompts}).
@@ -89,28 +102,51 @@ public final class LlamaAttention {
         int q = (int) x.getShape().get(1);
         int start = step.queryStart();
         int n = heads + 2 * kvHeads;
-        // [B, n, Q, d]: one row needs no transpose ([B, 1, n, d] and [B, n, 1, d] are the same memory)
         NDArray qkv = project(x);
-        NDArray all = q == 1 ? qkv.reshape(b, n, 1, headDim) : qkv.reshape(b, q, n, headDim).transpose(0, 2, 1, 3);
-        NDArray qk = Torch.narrow(all, 1, 0, heads + kvHeads);
-        if (qNorm != null) {
-            qk = qNorm.forward(Torch.narrow(qk, 1, 0, heads)).concat(kNorm.forward(Torch.narrow(qk, 1, heads, heads + kvHeads)), 1);
+        NDArray query;
+        NDArray newKv; // [B, 2 kvHeads, Q, d]: the rotated keys, then the values
+        boolean scaled; // whether q already carries 1/sqrt(d)
+        if (q == 1 && rope.heads() != null) {
+            // one row: [B, 1, n*d] is [B, n, 1, d] in memory; one product with the per-head matrices rotates q and k,
+            // scales q and passes v through, and leaves keys and values side by side as the cache holds them
+            NDArray all = qkv.reshape(b, n, 1, headDim);
+            if (qNorm != null) {
+                NDList parts = Torch.split(all, 1, heads, kvHeads, kvHeads);
+                all = NDArrays.concat(new NDList(qNorm.forward(parts.get(0)), kNorm.forward(parts.get(1)), parts.get(2)), 1);
+            }
+            NDList parts = Torch.split(all.matMul(rope.heads()), 1, heads, 2L * kvHeads);
+            query = parts.get(0);
+            newKv = parts.get(1);
+            scaled = true;
+        } else {
+            NDArray all = qkv.reshape(b, q, n, headDim).transpose(0, 2, 1, 3); // [B, n, Q, d]
+            NDList parts = Torch.split(all, 1, heads, kvHeads, kvHeads);
+            NDArray qs = parts.get(0);
+            NDArray ks = parts.get(1);
+            if (qNorm != null) {
+                qs = qNorm.forward(qs);
+                ks = kNorm.forward(ks);
+            }
+            query = rope.apply(qs);
+            newKv = NDArrays.concat(new NDList(rope.apply(ks), parts.get(2)), 1);
+            scaled = false;
         }
-        NDArray rotated = rope.apply(qk);
-        NDArray[] kv = cache.append(layer, Torch.narrow(rotated, 1, heads, heads + kvHeads), Torch.narrow(all, 1, heads + kvHeads, n));
-        NDArray keys = kv[0];
+        NDArray[] kv = cache.append(layer, newKv);
+        NDArray keysT = kv[0];
         NDArray values = kv[1];
-        int k = (int) keys.getShape().get(2);
+        int k = (int) values.getShape().get(2);
         int r = heads / kvHeads;
         // query heads grouped by their kv head: [B, kvHeads, r*Q, d]
-        NDArray query = Torch.narrow(rotated, 1, 0, heads);
         if (r > 1) {
             query = query.reshape(b, kvHeads, (long) r * q, headDim);
         }
 
         // the [B, H, Q, K] scores are the one array here that grows with S^2: scaled and masked in place (the same
         // kernels, so the same bits), and freed once the softmax has read them
-        NDArray scores = query.matMul(keys.transpose(0, 1, 3, 2)).divi(scale);
+        NDArray scores = query.matMul(keysT);
+        if (!scaled) {
+            scores.divi(scale);
+        }
         // [B, kvHeads, r*Q, K] is [B, H, Q, K] in memory; the hook and a mask of several rows need the latter's shape
         boolean grouped = r > 1 && (hook != null || q > 1);
         if (grouped) {
@@ -152,6 +188,11 @@ public final class LlamaAttention {
         NDArray out = attn.matMul(values); // [B, kvHeads, r*Q, d] = [B, H, Q, d]
         out = q == 1 ? out.reshape(b, 1, (long) heads * headDim) : out.reshape(b, heads, q, headDim).transpose(0, 2, 1, 3).reshape(b, q, (long) heads * headDim);
         return oProj.forward(out);
+    }
+
+    /** {@code rows} of a one-row pass with this attention's per-head matrices ({@link RotaryEmbedding#perHead}). */
+    RotaryEmbedding.Rows perHead(RotaryEmbedding rope, RotaryEmbedding.Rows rows) {
+        return rope.perHead(rows, heads, kvHeads, scale);
     }
 
     /** {@code [q, k, v]} [B, Q, (H + 2 kv) d]: the stacked product, or the three on their views while training. */

@@ -43,11 +43,10 @@ public final class LlamaMlp {
             NDArray gate = gateProj.forward(x);
             return downProj.forward(gate.mul(Activation.sigmoid(gate)).mul(upProj.forward(x)));
         }
-        NDArray gateUp = gateUpProj.forward(x);
-        int last = gateUp.getShape().dimension() - 1;
-        NDArray gate = Torch.narrow(gateUp, last, 0, intermediate);
+        ai.djl.ndarray.NDList gateUp = Torch.split(gateUpProj.forward(x), x.getShape().dimension() - 1, intermediate, intermediate);
+        NDArray gate = gateUp.get(0);
         // out of place: autograd keeps the sigmoid's output and the factors when gradients pass through a frozen
         // decoder (LLaVA's alignment stage trains the projector behind it)
-        return downProj.forward(gate.mul(Activation.sigmoid(gate)).mul(Torch.narrow(gateUp, last, intermediate, 2 * intermediate)));
+        return downProj.forward(gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1)));
     }
 }

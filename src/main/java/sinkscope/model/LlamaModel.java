@@ -125,9 +125,11 @@ public final class LlamaModel {
     }
 
     /**
-     * The stacked projections' parts under their checkpoint names ({@code <prefix>layers.i.self_attn.q_proj.weight}, ...):
-     * views of the stacked weights, which share their memory (what a model's parameter map holds in place of the parts);
-     * a fused query/key/value projection has no separate parts, so only the MLP's are given for it.
+     * The parameters that live inside tensors laid out at load, under their checkpoint names: the stacked projections'
+     * parts ({@code <prefix>layers.i.self_attn.q_proj.weight}, ...), views of the stacked weights, and the RMSNorm
+     * weights ({@code <prefix>layers.i.input_layernorm.weight}, ..., {@code <prefix>norm.weight}), views of their pairs
+     * ({@link RmsNorm}); they share that memory (what a model's parameter map holds in place of the loaded arrays). A
+     * fused query/key/value projection has no separate parts, so only the MLP's and the norms are given for it.
      */
     public java.util.Map<String, NDArray> stackedParts(DecoderNames names) {
         java.util.Map<String, NDArray> parts = new java.util.LinkedHashMap<>();
@@ -141,7 +143,14 @@ public final class LlamaModel {
             }
             put(parts, l + names.gateProj(), layers[i].mlp().gateProj());
             put(parts, l + names.upProj(), layers[i].mlp().upProj());
+            parts.put(l + names.inputNorm() + ".weight", layers[i].inputLayernorm().weight());
+            parts.put(l + names.postAttentionNorm() + ".weight", layers[i].postAttentionLayernorm().weight());
+            if (a.qNorm() != null) {
+                parts.put(l + names.qNorm() + ".weight", a.qNorm().weight());
+                parts.put(l + names.kNorm() + ".weight", a.kNorm().weight());
+            }
         }
+        parts.put(names.prefix() + names.norm() + ".weight", norm.weight());
         return parts;
     }
 
@@ -208,8 +217,14 @@ public final class LlamaModel {
      * before layer {@code l + 1} (and its hook) sees it: Qwen3-VL's DeepStack, zero outside the image rows.
      */
     NDArray layers(NDArray inputs, KvCache cache, ForwardStep step, AttentionHook hook, RotaryEmbedding.Rows rows, NDArray mask, NDArray[] after) {
+        if (hook != null && !hook.actsOn(step)) {
+            hook = null; // nothing to do in this pass: run it hook-free
+        }
         if (hook != null) {
             hook.onStep(step);
+        }
+        if (step.queryLength() == 1 && layers.length > 0) {
+            rows = layers[0].selfAttn().perHead(rope, rows); // every layer has the same heads
         }
         NDArray hidden = inputs;
         for (int l = 0; l < layers.length; l++) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * LLaMA rotary position embedding in Hugging Face's {@code rotate_half} layout: dimension {@code i} pairs with
@@ -40,7 +41,7 @@ public final class RotaryEmbedding {
             p[(i + half) * headDim + i] = -1; // out_i = -x_{i+d/2}
             p[i * headDim + i + half] = 1; // out_{i+d/2} = x_i
         }
-        this.rotateHalf = m.create(p, new ai.djl.ndarray.types.Shape(headDim, headDim)).toType(dtype, false);
+        this.rotateHalf = m.create(p, new Shape(headDim, headDim)).toType(dtype, false);
         this.eye = m.eye(headDim).toType(dtype, false);
     }
 
@@ -50,11 +51,17 @@ public final class RotaryEmbedding {
 
     /**
      * The cos and sin rows [Q, headDim] (or [B, 1, Q, headDim]) of one forward pass's query positions; for a single
-     * query row also {@code matrix}, {@code M} [headDim, headDim] (or [B, 1, headDim, headDim]), else null.
+     * query row also {@code matrix}, {@code M} [headDim, headDim] (or [B, 1, headDim, headDim]), else null, and, once
+     * a decoder has asked for them ({@link RotaryEmbedding#perHead}), {@code heads}: one matrix per head of its stacked
+     * q|k|v projection, else null.
      */
-    public record Rows(NDArray cos, NDArray sin, NDArray matrix) {
+    public record Rows(NDArray cos, NDArray sin, NDArray matrix, NDArray heads) {
         public Rows(NDArray cos, NDArray sin) {
-            this(cos, sin, null);
+            this(cos, sin, null, null);
+        }
+
+        public Rows(NDArray cos, NDArray sin, NDArray matrix) {
+            this(cos, sin, matrix, null);
         }
 
         /** {@code x cos + rotate_half(x) sin} for {@code x} [B, heads, Q, headDim] (one product {@code x M} when Q = 1). */
@@ -64,6 +71,27 @@ public final class RotaryEmbedding {
             }
             return x.mul(cos).add(rotateHalf(x).mul(sin));
         }
+    }
+
+    /**
+     * The single-row {@code rows} with {@code heads} set to [n, headDim, headDim] (or [B, n, headDim, headDim]),
+     * {@code n = qHeads + 2 kvHeads}: {@code M / scale} for each query head, {@code M} for each key head and the
+     * identity for each value head, so that one product {@code [q; k; v] heads} (the stacked projection's heads
+     * [B, n, 1, headDim]) rotates q and k, scales q by {@code 1/scale} (attention's {@code 1/sqrt(d)}) and passes v
+     * through exactly (a product with 1 and exact zeros). Made once per pass, shared by every layer; rows without a
+     * single-row matrix are returned as they are.
+     */
+    public Rows perHead(Rows rows, int qHeads, int kvHeads, NDArray scale) {
+        NDArray m = rows.matrix();
+        if (m == null) {
+            return rows;
+        }
+        long[] s = m.getShape().getShape();
+        boolean batch = s.length == 4; // [B, 1, d, d]: heads on axis 1; [d, d]: on a new axis 0
+        Shape q = batch ? new Shape(s[0], qHeads, s[2], s[3]) : new Shape(qHeads, s[0], s[1]);
+        Shape kv = batch ? new Shape(s[0], kvHeads, s[2], s[3]) : new Shape(kvHeads, s[0], s[1]);
+        NDArray full = NDArrays.concat(new NDList(m.div(scale).broadcast(q), m.broadcast(kv), eye.broadcast(kv)), batch ? 1 : 0);
+        return new Rows(rows.cos(), rows.sin(), m, full);
     }
 
     /** {@code cos}/{@code sin} rows with the single-row matrix {@code M} when they hold one position per batch row. */

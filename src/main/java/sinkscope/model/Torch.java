@@ -2,6 +2,7 @@ package sinkscope.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -43,6 +44,22 @@ public final class Torch {
             return JniUtils.slice(pt, axis, start, end, 1);
         }
         return a.get(new NDIndex().addAllDim(axis).addSliceDim(start, end));
+    }
+
+    /**
+     * {@code torch.split(a, sizes, axis)}: views of the consecutive pieces of lengths {@code sizes} along {@code axis}
+     * (they must add up to its length). One native call for all the pieces on the PyTorch engine (a narrow per piece
+     * would be one each); other engines take the general split.
+     */
+    public static NDList split(NDArray a, int axis, long... sizes) {
+        if (a instanceof PtNDArray pt) {
+            return JniUtils.split(pt, sizes, axis);
+        }
+        long[] at = new long[sizes.length - 1];
+        for (int i = 0; i + 1 < sizes.length; i++) {
+            at[i] = (i == 0 ? 0 : at[i - 1]) + sizes[i];
+        }
+        return a.split(at, axis);
     }
 
     /** The transposed view {@code a^T} of a matrix (one native call; shares {@code a}'s memory). */

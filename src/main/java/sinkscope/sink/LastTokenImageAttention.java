@@ -52,9 +52,15 @@ public final class LastTokenImageAttention implements AttentionHook {
         return object;
     }
 
+    /** Only the prefill of a prompt with an image. */
+    @Override
+    public boolean actsOn(ForwardStep step) {
+        return step.isPrefill() && step.hasImage();
+    }
+
     @Override
     public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
-        if (!step.isPrefill() || !step.hasImage()) {
+        if (!actsOn(step)) {
             return attn;
         }
         try (NDScope scope = new NDScope()) {
