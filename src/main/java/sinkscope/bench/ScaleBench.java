@@ -29,7 +29,7 @@ import sinkscope.spark.TokensKeep;
  *   <li>{@code samples_per_s}: the samples processed over the run's wall time (input read to the last table written);</li>
  *   <li>per table: rows, bytes (every file of its folder, as {@code du -sb}), bytes per processed sample, bytes per row;</li>
  *   <li>memory of the JVM (in local mode the driver and the executor are one JVM), sampled every 200 ms: the peak heap in
- *   use (garbage included), the peak live heap (in use after the last collection, {@code MemoryPoolMXBean#getCollectionUsage})
+ *   use (garbage included), the peak live heap (in use right after a full collection, {@code System.gc()} every 5 s, about 1-2% of the run's time)
  *   and the peak resident set ({@code VmRSS}) over the first and the last tenth of the run's wall time; a flat live heap
  *   means the run holds no per-sample state;</li>
  *   <li>projection to LLaVA-1.5-7B (33 hidden states x {@value #LLAVA_TOKENS} tokens per sample, 32 layers x 32 heads x
@@ -42,6 +42,8 @@ public final class ScaleBench {
     static final int LLAVA_LAYERS = 33;
     static final int LLAVA_TOKENS = 620;
     static final int LLAVA_HEAD_ROWS = 32 * 32 * 2;
+    /** Every this many 200 ms samples (5 s) the sampler runs a full collection and records the live heap. */
+    static final int LIVE_EVERY = 25;
 
     private final int samples;
     private final Path work;
@@ -75,13 +77,12 @@ public final class ScaleBench {
         SparkSession spark = Pipeline.session("local", master, "sinkscope bench-scale");
         List<long[]> memory = new ArrayList<>(); // {nanos, heap, rss, live heap}
         Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
+            for (long tick = 0; !Thread.currentThread().isInterrupted(); tick++) {
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                long live = 0;
-                for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                    if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getCollectionUsage() != null) {
-                        live += pool.getCollectionUsage().getUsed();
-                    }
+                long live = -1;
+                if (tick % LIVE_EVERY == 0) {
+                    System.gc(); // a full collection: what is left in use is what the run holds
+                    live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 }
                 synchronized (memory) {
                     memory.add(new long[] {System.nanoTime(), heap, rss(), live});
@@ -136,8 +137,8 @@ public final class ScaleBench {
                     default -> otherBytes += bytes;
                 }
             }
-            Window first = window(memory, start, start + (end - start) / 10);
-            Window last = window(memory, end - (end - start) / 10, end);
+            Window first = window(memory, start, start + (end - start) / 10, true);
+            Window last = window(memory, end - (end - start) / 10, end, false);
             log.printf(Locale.ROOT, "  memory (driver = executor JVM in local mode, -Xmx %d MiB): first tenth heap %d MiB live %d MiB rss %d MiB; "
                     + "last tenth heap %d MiB live %d MiB rss %d MiB%n", Runtime.getRuntime().maxMemory() >> 20, first.heap() >> 20,
                     first.live() >> 20, first.rss() >> 20, last.heap() >> 20, last.live() >> 20, last.rss() >> 20);
@@ -160,10 +161,15 @@ public final class ScaleBench {
         }
     }
 
-    private static Window window(List<long[]> memory, long from, long to) {
+    /**
+     * The peaks in [from, to]; the live heap from the full collections in it, or, where none fell in it, from the
+     * nearest one ({@code first}: the earliest after {@code from}; else the latest before {@code to}).
+     */
+    private static Window window(List<long[]> memory, long from, long to, boolean first) {
         long heap = 0;
         long rss = 0;
-        long live = 0;
+        long live = -1;
+        long nearest = -1;
         synchronized (memory) {
             for (long[] m : memory) {
                 if (m[0] >= from && m[0] <= to) {
@@ -171,9 +177,12 @@ public final class ScaleBench {
                     rss = Math.max(rss, m[2]);
                     live = Math.max(live, m[3]);
                 }
+                if (m[3] >= 0 && (first ? m[0] >= from && nearest < 0 : m[0] <= to)) {
+                    nearest = m[3];
+                }
             }
         }
-        return new Window(heap, rss, live);
+        return new Window(heap, rss, live >= 0 ? live : Math.max(nearest, 0));
     }
 
     /** VmRSS of this process in bytes; 0 where /proc is not there. */
