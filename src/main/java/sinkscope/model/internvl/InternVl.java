@@ -168,12 +168,6 @@ public final class InternVl extends LmmBase {
         return config;
     }
 
-
-
-
-
-
-
     @Override
     public String imagePlaceholder() {
         return IMG_CONTEXT;

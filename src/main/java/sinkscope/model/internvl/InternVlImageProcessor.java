@@ -79,7 +79,6 @@ public final class InternVlImageProcessor {
                 mean, std);
     }
 
-
     /** The tile grid of a {@code width x height} image. */
     public TileGrid grid(int width, int height) {
         if (!cropToPatches || maxPatches <= 1) {

@@ -220,11 +220,6 @@ public final class Llava extends LmmBase {
         return parameters;
     }
 
-
-
-
-
-
     /** All of the vision tower's hidden states (every loaded layer) for {@code pixels} [B, 3, S, S], attached to {@code m}. */
     public NDList visionHiddenStates(NDManager m, NDArray pixels) {
         try (NDScope scope = new NDScope()) {

@@ -134,12 +134,6 @@ public final class LlavaNext extends LmmBase {
         return images;
     }
 
-
-
-
-
-
-
     @Override
     public String imagePlaceholder() {
         return LlavaTokenizer.IMAGE_TOKEN;

@@ -89,7 +89,6 @@ public final class QwenVlImageProcessor {
                 f.bool("do_normalize", true));
     }
 
-
     /** This processor with {@code min_pixels}/{@code max_pixels} replaced where the argument is positive. */
     public QwenVlImageProcessor withPixels(int min, int max) {
         int newMin = min > 0 ? min : minPixels;

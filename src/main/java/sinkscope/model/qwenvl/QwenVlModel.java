@@ -132,15 +132,9 @@ public abstract class QwenVlModel extends LmmBase {
         return Set.copyOf(eos);
     }
 
-
-
-
-
-
     public QwenVlImageProcessor imageProcessor() {
         return images;
     }
-
 
     @Override
     public String imagePlaceholder() {

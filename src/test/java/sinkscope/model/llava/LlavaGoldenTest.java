@@ -126,7 +126,6 @@ class LlavaGoldenTest {
         }
     }
 
-
     private static int[] sinkDims(JsonObject sample) {
         var dims = Golden.manifest(Golden.llava()).getAsJsonObject("sink").getAsJsonArray("dims");
         int[] out = new int[dims.size()];

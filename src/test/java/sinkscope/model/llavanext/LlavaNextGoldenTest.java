@@ -201,7 +201,6 @@ class LlavaNextGoldenTest {
         return out;
     }
 
-
     static int[] sinkDims() {
         return ints(Golden.manifest(Golden.llavaNext()).getAsJsonObject("sink").getAsJsonArray("dims"));
     }

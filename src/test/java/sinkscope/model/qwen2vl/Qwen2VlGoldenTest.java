@@ -192,7 +192,6 @@ class Qwen2VlGoldenTest {
         return out;
     }
 
-
     private static int[] ints(com.google.gson.JsonArray a) {
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
