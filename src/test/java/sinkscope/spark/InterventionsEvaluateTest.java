@@ -69,7 +69,7 @@ class InterventionsEvaluateTest {
                 String.join(",", CONFIGS), "--master", "local[1]", "--max-new-tokens", String.valueOf(TOKENS), "--prompt-suffix", "none",
                 "--batch-size", "3", "--seed", String.valueOf(SEED), "--resamples", "20"));
         if (!which.equals("embedded")) {
-            common.addAll(List.of("--model", Golden.qwen2Vl().toString(), "--sink-dims", "11,26", "--tau", "3"));
+            common.addAll(List.of("--model", Golden.qwen2Vl().toString(), "--sink-dims", "11,6", "--tau", "3"));
         }
         Map<String, String> first = evaluate(common, tmp.resolve("out1"));
         Map<String, String> again = evaluate(common, tmp.resolve("out2"));
