@@ -48,20 +48,25 @@ final class DecodeBench {
     }
 
     /**
-     * Figures of {@code model} ({@code layers} deep) and {@code shallower}, the same shape with {@code shallowLayers};
-     * {@code decodeSteps} greedy tokens per generation, {@code runs} interleaved runs.
+     * The libtorch calls of one decode step of {@code model} and of one of its layers: the step's calls less those of
+     * {@code shallower}, the same shape with fewer layers, per layer of difference.
      */
-    static Map<String, Double> run(Lmm model, Lmm shallower, NDManager m, Merged deep, Merged shallow, int decodeSteps, int runs, PrintStream out) {
+    static Map<String, Double> calls(Lmm model, Lmm shallower, NDManager m, Merged merged, PrintStream out) {
         Map<String, Double> figures = new LinkedHashMap<>();
-        LibtorchCalls.Counts step = stepCalls(model, m, deep);
-        LibtorchCalls.Counts fewer = stepCalls(shallower, m, shallow);
+        LibtorchCalls.Counts step = stepCalls(model, m, merged);
+        LibtorchCalls.Counts fewer = stepCalls(shallower, m, merged);
         LibtorchCalls.Counts layer = step.minus(fewer, model.numLayers() - shallower.numLayers());
         figures.put("decode_calls_per_step", (double) step.calls());
         figures.put("decode_calls_per_layer", (double) layer.calls());
         figures.put("decode_kernels_per_layer", (double) layer.kernels());
         out.println("decode calls of one layer: " + layer.histogram());
         out.println("decode calls outside the layers: " + step.minus(layer.scaled(model.numLayers()), 1).histogram());
+        return figures;
+    }
 
+    /** Tokens/s of {@code model} at B = 1 and 8 and its B = 1 generation time: {@code decodeSteps} greedy tokens, {@code runs} interleaved runs. */
+    static Map<String, Double> rates(Lmm model, NDManager m, Merged deep, int decodeSteps, int runs) {
+        Map<String, Double> figures = new LinkedHashMap<>();
         int[] sizes = {1, 8};
         Map<Integer, List<Double>> rate = new LinkedHashMap<>();
         List<Double> speedup = new ArrayList<>();

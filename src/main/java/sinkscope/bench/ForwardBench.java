@@ -189,10 +189,11 @@ public final class ForwardBench {
             figures.put("statistics_overhead", Figures.median(Figures.ratios(statsOn, statsOff)));
             figures.put("statistics_hook_share", Figures.median(Figures.ratios(statsHook, statsOff)));
 
-            try (Lmm other = model(s.withLayers(s.layers > 1 ? s.layers - 1 : 2))) {
+            try (Lmm other = model(s.withLayers(s.layers > 1 ? s.layers - 1 : 2))) { // closed before the timing: at 8B width two models fill 16 GB
                 boolean deeper = other.numLayers() > model.numLayers();
-                figures.putAll(DecodeBench.run(deeper ? other : model, deeper ? model : other, m, merged, merged, s.decodeSteps, s.runs, out));
+                figures.putAll(DecodeBench.calls(deeper ? other : model, deeper ? model : other, m, merged, out));
             }
+            figures.putAll(DecodeBench.rates(model, m, merged, s.decodeSteps, s.runs));
 
             for (Map.Entry<String, Supplier<AttentionHook>> e : extraHooks.entrySet()) {
                 generatePair(0, model, m, merged, () -> null, e.getValue());
