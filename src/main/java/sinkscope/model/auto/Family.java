@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import ai.djl.ndarray.NDManager;
+import sinkscope.model.Inputs;
 import sinkscope.model.Lmm;
 import sinkscope.model.ModelConfig;
 
@@ -34,4 +37,13 @@ public interface Family {
      * block variations, with a token-sized vision tower ({@code bench-forward} times the decoder alone).
      */
     Lmm random(DecoderShape shape, Device device, DataType dtype);
+
+    /**
+     * One end-to-end sample for {@code model}, this family's {@link #random} model: {@code textTokens} random prompt ids
+     * (seed 42) with the image placeholder at {@code textTokens / 8} and random pixel values of the model's input
+     * shape; empty where the family has none ({@code bench-forward}'s method timing then skips it).
+     */
+    default Optional<Inputs> benchSample(Lmm model, int textTokens, NDManager m) {
+        return Optional.empty();
+    }
 }

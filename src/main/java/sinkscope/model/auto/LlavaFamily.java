@@ -5,6 +5,12 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import sinkscope.model.ImageOptions;
+import sinkscope.model.Inputs;
 import sinkscope.model.Lmm;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
@@ -37,6 +43,22 @@ final class LlavaFamily implements Family {
     @Override
     public Lmm random(DecoderShape shape, Device device, DataType dtype) {
         return Llava.create(randomConfig(shape), new RandomWeights(42, 0.02), device, dtype);
+    }
+
+    /** Random ids around {@code <image>} and pixel values [1, 3, S, S] at the tower's image size. */
+    @Override
+    public Optional<Inputs> benchSample(Lmm model, int textTokens, NDManager m) {
+        LlavaConfig c = (LlavaConfig) model.config();
+        java.util.Random random = new java.util.Random(42);
+        long[] ids = new long[textTokens + 1];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 1 + random.nextInt(c.text().vocabSize() - 1);
+        }
+        ids[textTokens / 8] = c.imageTokenIndex();
+        int size = c.vision().imageSize();
+        int g = c.vision().gridSize();
+        NDArray pixels = m.randomNormal(0f, 1f, new Shape(1, 3, size, size), DataType.FLOAT32).toDevice(model.device(), false);
+        return Optional.of(new Inputs(ids, pixels, null, g, g, 0, 0, ImageOptions.DEFAULT));
     }
 
     /** A llava-hf style config ({@code modelType}) of the decoder shape with a two-layer CLIP tower of {@code imageSize} px and 14 px patches. */

@@ -240,7 +240,7 @@ public abstract class QwenVlModel extends LmmBase {
         if ((features == null) != (n == 0) || count != n) {
             throw new IllegalArgumentException("the prompt has " + n + " " + imagePlaceholder() + " tokens but the image has " + count + " features");
         }
-        long[][] positions = positionIds(ids.length, start, inputs.gridRows(), inputs.gridCols());
+        long[][] positions = sinkscope.model.RotaryEmbedding.multimodalPositions(ids.length, start, inputs.gridRows(), inputs.gridCols());
         long max = 0;
         for (long[] row : positions) {
             for (long p : row) {
@@ -266,26 +266,6 @@ public abstract class QwenVlModel extends LmmBase {
             embeds.attach(m);
             return new Merged(embeds, start, n == 0 ? -1 : end, positions, (int) (max + 1 - ids.length), additions);
         }
-    }
-
-    /** HF's {@code get_rope_index} for one prompt with (or without: {@code start < 0}) one image of {@code rows x cols} tokens. */
-    public static long[][] positionIds(int length, int start, int rows, int cols) {
-        long[][] p = new long[3][length];
-        int n = start < 0 ? 0 : rows * cols;
-        for (int i = 0; i < length; i++) {
-            if (start < 0 || i < start) {
-                p[0][i] = p[1][i] = p[2][i] = i;
-            } else if (i < start + n) {
-                int k = i - start;
-                p[0][i] = start;
-                p[1][i] = start + k / cols;
-                p[2][i] = start + k % cols;
-            } else {
-                long at = start + Math.max(rows, cols) + (i - start - n);
-                p[0][i] = p[1][i] = p[2][i] = at;
-            }
-        }
-        return p;
     }
 
     @Override
