@@ -27,7 +27,7 @@ public interface ModelConfig {
     /** {@code torch_dtype} as stored ({@code float32} when absent). */
     String torchDtype();
 
-    /** The prompt template (a {@code PromptTemplate} name) of the checkpoint's conversation format. */
+    /** The name of the checkpoint's conversation format, one of its family's templates ({@code Family#templates}). */
     String defaultTemplate();
 
     /**

@@ -75,7 +75,7 @@ public final class ReferenceTrainer {
     private final LlavaTokenizer tokenizer;
     private final ClipImageProcessor images;
     private final SyntheticBenchmark.Dataset dataset;
-    private final PromptTemplate template = PromptTemplate.of(PromptTemplate.DEFAULT);
+    private final PromptTemplate template = PromptTemplate.of(LlavaConfig.LLAVA_HF);
     private final WordLevelTokenizer vocabulary;
 
     public ReferenceTrainer(Recipe recipe, LlavaConfig config, LlavaTokenizer tokenizer, ClipImageProcessor images) {

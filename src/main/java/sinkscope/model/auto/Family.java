@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import ai.djl.ndarray.NDManager;
 import sinkscope.model.Inputs;
@@ -19,6 +20,12 @@ public interface Family {
 
     /** The {@code model_type} values of config.json this family runs. */
     List<String> modelTypes();
+
+    /**
+     * The family's named chat templates (name to {@code PromptTemplate} text with its {@code {question}} slot), what
+     * {@code --template NAME} resolves through ({@link Families#templates}); its configs' {@code defaultTemplate()} is one of them.
+     */
+    Map<String, String> templates();
 
     /** Parses a config.json whose {@code model_type} is one of {@link #modelTypes()}. */
     ModelConfig config(Path file);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -22,6 +23,11 @@ final class LlavaFamily implements Family {
     @Override
     public List<String> modelTypes() {
         return List.of("llava");
+    }
+
+    @Override
+    public Map<String, String> templates() {
+        return LlavaConfig.TEMPLATES;
     }
 
     @Override

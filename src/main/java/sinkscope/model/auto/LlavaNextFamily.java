@@ -5,9 +5,11 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import sinkscope.model.Lmm;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
+import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llavanext.LlavaNext;
 import sinkscope.model.llavanext.LlavaNextConfig;
 
@@ -16,6 +18,12 @@ final class LlavaNextFamily implements Family {
     @Override
     public List<String> modelTypes() {
         return List.of("llava_next");
+    }
+
+    /** {@code mistral_instruct}, and LLaVA's formats, which its Vicuna checkpoints use. */
+    @Override
+    public Map<String, String> templates() {
+        return Families.merge(LlavaConfig.TEMPLATES, LlavaNextConfig.TEMPLATES);
     }
 
     @Override

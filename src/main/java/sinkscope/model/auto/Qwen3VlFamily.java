@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import sinkscope.model.Lmm;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
@@ -16,6 +17,11 @@ final class Qwen3VlFamily implements Family {
     @Override
     public List<String> modelTypes() {
         return List.of("qwen3_vl");
+    }
+
+    @Override
+    public Map<String, String> templates() {
+        return Qwen3VlConfig.TEMPLATES;
     }
 
     @Override

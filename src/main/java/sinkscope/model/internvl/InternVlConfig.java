@@ -162,10 +162,12 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         return decoder;
     }
 
-    /** InternVL-hf's chat format: one user turn, the image as {@code <IMG_CONTEXT>\n} before the question. */
+    /** {@code internvl}: InternVL-hf's chat format, one user turn, the image as {@code <IMG_CONTEXT>\n} before the question. */
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("internvl", InternVl.CHAT_TEMPLATE);
+
     @Override
     public String defaultTemplate() {
-        return InternVl.CHAT_TEMPLATE;
+        return "internvl";
     }
 
     /** {@code <IMG_CONTEXT>} (the config names no {@code <img>}/{@code </img>} ids; a text-only prompt keeps those two). */

@@ -69,6 +69,30 @@ public record LlavaConfig(
         return new String[0];
     }
 
+    /** llava-hf's chat format. */
+    public static final String LLAVA_HF = "USER: <image>\n{question} ASSISTANT:";
+    /** LLaVA's {@code conv_vicuna_v1} system prompt. */
+    public static final String VICUNA_V1_SYSTEM = "A chat between a curious human and an artificial intelligence "
+            + "assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
+
+    /**
+     * LLaVA's conversation formats by name: {@code llava_hf} ({@link #LLAVA_HF}); {@code vicuna_v1}, LLaVA's
+     * {@code conv_vicuna_v1} (separator style TWO, {@code sep=" "}, {@code sep2="</s>"}) with the assistant turn open,
+     * {@code system + " " + "USER: " + "<image>\n" + question + " " + "ASSISTANT:"} (the {@code </s>} separator only
+     * follows a completed assistant message, so it never appears in a generation prompt); {@code plain},
+     * {@code "<image>\n{question}"} ({@code conv_llava_plain}). LLaVA-NeXT's Vicuna checkpoints use them too.
+     */
+    public static final java.util.Map<String, String> TEMPLATES = orderedMap("llava_hf", LLAVA_HF, "vicuna_v1",
+            VICUNA_V1_SYSTEM + " USER: <image>\n{question} ASSISTANT:", "plain", "<image>\n{question}");
+
+    private static java.util.Map<String, String> orderedMap(String... kv) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     /** The original eval scripts' conversation (conv_vicuna_v1) for the original layout, llava-hf's chat format otherwise. */
     @Override
     public String defaultTemplate() {

@@ -23,6 +23,9 @@ import sinkscope.model.llava.LlavaConfig;
  */
 public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, String decoder) implements ModelConfig {
 
+    /** {@code mistral_instruct}: {@code "[INST] <image>\n{question} [/INST]"}, the chat format of llava-hf/llava-v1.6-mistral-7b-hf. */
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("mistral_instruct", "[INST] <image>\n{question} [/INST]");
+
     /** {@code mistral_instruct} for Mistral decoders, llava-hf's chat format (Vicuna) otherwise. */
     @Override
     public String defaultTemplate() {

@@ -49,6 +49,14 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         }
     }
 
+    /**
+     * {@code qwen2_vl}: the Qwen2-VL / Qwen2.5-VL chat template with its default system prompt and the assistant turn
+     * open, as {@code apply_chat_template(..., add_generation_prompt=True)} renders one image and one text turn.
+     */
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("qwen2_vl",
+            "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+                    + "<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n");
+
     @Override
     public String defaultTemplate() {
         return "qwen2_vl";

@@ -25,9 +25,10 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
 
     /**
      * The chat format of Qwen3-VL-Instruct for one user turn with one image (no default system prompt, unlike
-     * Qwen2-VL's), as a {@code PromptTemplate} custom template.
+     * Qwen2-VL's): template {@code qwen3_vl}.
      */
-    public static final String CHAT_TEMPLATE = "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n";
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("qwen3_vl",
+            "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n");
 
     /**
      * The vision tower.
@@ -52,7 +53,7 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
 
     @Override
     public String defaultTemplate() {
-        return CHAT_TEMPLATE;
+        return "qwen3_vl";
     }
 
     /** Qwen3-VL, like Qwen2-VL, is evaluated with lmms-eval's default prompts. */
