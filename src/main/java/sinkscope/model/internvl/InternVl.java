@@ -12,8 +12,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import sinkscope.model.DecoderNames;
@@ -26,7 +24,6 @@ import sinkscope.model.Inputs;
 import sinkscope.model.LayerNorm;
 import sinkscope.model.Linear;
 import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.RgbImage;
@@ -58,10 +55,8 @@ public final class InternVl extends LmmBase {
     private final InternVisionModel vision;
     private final Projector projector;
     private final InternVlImageProcessor images;
-    private final HuggingFaceTokenizer tokenizer;
     private final long imgStart;
     private final long imgEnd;
-    private final Set<Integer> eos;
 
     /** The multimodal projector: {@code linear_2(act(linear_1(layer_norm(x))))} on pixel-shuffled features [.., 4 d_v]. */
     record Projector(LayerNorm norm, Linear linear1, Linear linear2, String act) {
@@ -73,15 +68,13 @@ public final class InternVl extends LmmBase {
     private InternVl(NDManager manager, InternVlConfig config, InternVisionModel vision, Projector projector, LlamaModel language,
             InternVlImageProcessor images, HuggingFaceTokenizer tokenizer, long imgStart, long imgEnd, Set<Integer> eos, Device device, DataType dtype) {
         super(manager, language, device, dtype);
-        attach(tokenizer);
+        attach(tokenizer, tokenizer, eos);
         this.config = config;
         this.vision = vision;
         this.projector = projector;
         this.images = images;
-        this.tokenizer = tokenizer;
         this.imgStart = imgStart;
         this.imgEnd = imgEnd;
-        this.eos = eos;
     }
 
     /** Transformers 5's module names to the released "-hf" names. */
@@ -130,11 +123,7 @@ public final class InternVl extends LmmBase {
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static InternVl create(InternVlConfig config, Weights weights, Device device, DataType dtype) {
-        Set<Integer> eos = new LinkedHashSet<>();
-        for (int e : config.text().eosTokenIds()) {
-            eos.add(e);
-        }
-        return create(config, weights, null, null, -1, -1, eos, device, dtype);
+        return create(config, weights, null, null, -1, -1, null, device, dtype);
     }
 
     private static InternVl create(InternVlConfig config, Weights w, InternVlImageProcessor images, HuggingFaceTokenizer tok, long start, long end,
@@ -178,18 +167,6 @@ public final class InternVl extends LmmBase {
             throw new IllegalStateException("this InternVL was built from weights without a checkpoint directory: it has no image processor");
         }
         return images;
-    }
-
-    private HuggingFaceTokenizer tokenizer() {
-        if (tokenizer == null) {
-            throw new IllegalStateException("this InternVL was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return tokenizer;
-    }
-
-    /** Token ids of {@code text} as the checkpoint's tokenizer gives them (no special tokens added). */
-    public long[] tokenize(String text) {
-        return tokenizer().encode(text).getIds();
     }
 
     /** Tokenizes the prompt and tiles the image as the checkpoint's processor does; no image option applies. */
@@ -238,7 +215,7 @@ public final class InternVl extends LmmBase {
 
     /** The prompt's ids with its one {@code <IMG_CONTEXT>} expanded to {@code <img> <IMG_CONTEXT> x N </img>}. */
     private long[] expand(String prompt, TileGrid grid) {
-        long[] ids = tokenize(prompt);
+        long[] ids = tokenizer().encode(prompt).getIds();
         long ctx = config.imageTokenId();
         int at = -1;
         for (int i = 0; i < ids.length; i++) {
@@ -354,16 +331,6 @@ public final class InternVl extends LmmBase {
             embeds.attach(m);
             return new Merged(embeds, start, n == 0 ? -1 : end);
         }
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return eos.contains((int) id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return tokenizer().decode(ids, true);
     }
 
     /**

@@ -17,7 +17,6 @@ import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
 import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.Weights;
@@ -58,7 +57,7 @@ public final class Llava extends LmmBase {
         try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases)) {
             Llava model = create(config, ck, device, dtype);
             model.processor = processor;
-            model.attach(processor);
+            model.attach(processor, processor.tokenizer().tokenizer(), null);
             return model;
         } catch (RuntimeException e) {
             processor.close();
@@ -91,7 +90,7 @@ public final class Llava extends LmmBase {
             };
             Llava model = create(config, both, device, dtype);
             model.processor = processor;
-            model.attach(processor);
+            model.attach(processor, processor.tokenizer().tokenizer(), null);
             return model;
         } catch (RuntimeException e) {
             processor.close();
@@ -190,16 +189,6 @@ public final class Llava extends LmmBase {
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
         return merge(m, inputs.inputIds(), features == null ? null : features.expandDims(0));
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return config.text().isEos(id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return processor().decode(ids);
     }
 
     @Override

@@ -89,6 +89,11 @@ public final class LlavaTokenizer implements AutoCloseable {
         }
     }
 
+    /** The Hugging Face tokenizer underneath (closed with this one). */
+    public HuggingFaceTokenizer tokenizer() {
+        return tokenizer;
+    }
+
     public int imageTokenId() {
         return imageTokenId;
     }

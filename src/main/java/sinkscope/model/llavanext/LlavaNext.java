@@ -18,7 +18,6 @@ import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.Weights;
@@ -63,7 +62,7 @@ public final class LlavaNext extends LmmBase {
         try (Checkpoint ck = Checkpoint.open(dir, LlavaNextConfig::aliases)) {
             LlavaNext model = create(config, ck, device, dtype);
             model.tokenizer = tok;
-            model.attach(tok);
+            model.attach(tok, tok.tokenizer(), null);
             model.images = images;
             return model;
         } catch (RuntimeException e) {
@@ -139,7 +138,7 @@ public final class LlavaNext extends LmmBase {
         return LlavaTokenizer.IMAGE_TOKEN;
     }
 
-    private LlavaTokenizer tokenizer() {
+    private LlavaTokenizer prompts() {
         if (tokenizer == null) {
             throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no tokenizer");
         }
@@ -151,7 +150,7 @@ public final class LlavaNext extends LmmBase {
         if (options.mode() != null || options.minPixels() > 0 || options.maxPixels() > 0) {
             throw new IllegalArgumentException("LLaVA-NeXT processes images by anyres tiling (image_grid_pinpoints); --image-mode and min/max pixels do not apply");
         }
-        long[] ids = tokenizer().encode(prompt);
+        long[] ids = prompts().encode(prompt);
         if (image == null) {
             return inputs(ids, null, 0, 0);
         }
@@ -164,7 +163,7 @@ public final class LlavaNext extends LmmBase {
         if (imageSizes == null || imageSizes.length != 2) {
             throw new IllegalArgumentException("LLaVA-NeXT pixel values need the original image size: store image_sizes (height, width) beside pixel_values");
         }
-        return inputs(tokenizer().encode(prompt), pixelValues, (int) imageSizes[1], (int) imageSizes[0]);
+        return inputs(prompts().encode(prompt), pixelValues, (int) imageSizes[1], (int) imageSizes[0]);
     }
 
     /** Token ids with one {@code <image>}, pixel values [1 + tiles, 3, S, S] of a {@code width x height} image. */
@@ -245,16 +244,6 @@ public final class LlavaNext extends LmmBase {
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
         return language.mergeAtPlaceholder(m, inputs.inputIds(), config.llava().imageTokenIndex(), features);
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return config.text().isEos(id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return tokenizer().decode(ids);
     }
 
     /**

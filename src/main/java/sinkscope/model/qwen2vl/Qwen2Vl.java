@@ -42,7 +42,7 @@ public final class Qwen2Vl extends QwenVlModel {
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static Qwen2Vl create(Qwen2VlConfig config, Weights weights, Device device, DataType dtype) {
-        return build(config, weights, null, null, eosIds(config.text()), device, parts(config, device, dtype));
+        return build(config, weights, null, null, null, device, parts(config, device, dtype));
     }
 
     private static Parts<Qwen2Vl> parts(Qwen2VlConfig config, Device device, DataType dtype) {

@@ -51,7 +51,7 @@ public final class Qwen3Vl extends QwenVlModel {
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static Qwen3Vl create(Qwen3VlConfig config, Weights weights, Device device, DataType dtype) {
-        return build(config, weights, null, null, eosIds(config.text()), device, parts(config, device, dtype));
+        return build(config, weights, null, null, null, device, parts(config, device, dtype));
     }
 
     private static Parts<Qwen3Vl> parts(Qwen3VlConfig config, Device device, DataType dtype) {

@@ -1,7 +1,6 @@
 package sinkscope.model.qwenvl;
 
 import ai.djl.Device;
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,7 +11,6 @@ import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import sinkscope.model.Checkpoint;
@@ -21,12 +19,10 @@ import sinkscope.model.HfTokenizer;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.RgbImage;
-import sinkscope.model.TextConfig;
 import sinkscope.model.Weights;
 
 /**
@@ -48,8 +44,6 @@ import sinkscope.model.Weights;
  */
 public abstract class QwenVlModel extends LmmBase {
     private final QwenVlImageProcessor images;
-    private final HuggingFaceTokenizer tokenizer;
-    private final Set<Integer> eos;
     private final int imageTokenId;
     private final int videoTokenId;
     private final int mergeSize;
@@ -57,10 +51,8 @@ public abstract class QwenVlModel extends LmmBase {
     protected QwenVlModel(NDManager manager, LlamaModel language, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos,
             Device device, DataType dtype, int imageTokenId, int videoTokenId, int mergeSize) {
         super(manager, language, device, dtype);
-        attach(tokenizer);
+        attach(tokenizer, tokenizer, eos);
         this.images = images;
-        this.tokenizer = tokenizer;
-        this.eos = eos;
         this.imageTokenId = imageTokenId;
         this.videoTokenId = videoTokenId;
         this.mergeSize = mergeSize;
@@ -121,15 +113,6 @@ public abstract class QwenVlModel extends LmmBase {
                     + " but config.json's image_token_id is " + imageTokenId);
         }
         return tok;
-    }
-
-    /** The config's EOS ids (a model built from weights alone). */
-    public static Set<Integer> eosIds(TextConfig text) {
-        Set<Integer> eos = new LinkedHashSet<>();
-        for (int e : text.eosTokenIds()) {
-            eos.add(e);
-        }
-        return Set.copyOf(eos);
     }
 
     public QwenVlImageProcessor imageProcessor() {
@@ -204,13 +187,6 @@ public abstract class QwenVlModel extends LmmBase {
         return out;
     }
 
-    private HuggingFaceTokenizer tokenizer() {
-        if (tokenizer == null) {
-            throw new IllegalStateException("this model was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return tokenizer;
-    }
-
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
         long[] ids = inputs.inputIds();
@@ -266,22 +242,6 @@ public abstract class QwenVlModel extends LmmBase {
             embeds.attach(m);
             return new Merged(embeds, start, n == 0 ? -1 : end, positions, (int) (max + 1 - ids.length), additions);
         }
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return eos.contains((int) id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return tokenizer().decode(ids, true);
-    }
-
-    /** Token ids of {@code text} as the checkpoint's tokenizer gives them (no special tokens added). */
-    public long[] tokenize(String text) {
-        Encoding e = tokenizer().encode(text);
-        return e.getIds();
     }
 
     /**
