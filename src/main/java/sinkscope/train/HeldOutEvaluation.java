@@ -16,7 +16,7 @@ import sinkscope.eval.MetricsTable;
 import sinkscope.eval.PopeAnswer;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaProcessor;
 

@@ -25,10 +25,10 @@ import sinkscope.data.SyntheticScene;
 import sinkscope.model.ForwardStep;
 import sinkscope.model.KvCache;
 import sinkscope.model.RandomWeights;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
-import sinkscope.model.llava.LlavaTokenizer;
+import sinkscope.model.clip.LlavaTokenizer;
 import sinkscope.sink.VarParams;
 
 /**

@@ -12,7 +12,7 @@ import sinkscope.data.PromptTemplate;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.eval.PopeAnswer;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;

@@ -20,6 +20,10 @@ import sinkscope.model.LlamaModel;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.Weights;
+import sinkscope.model.clip.ClipImageProcessor;
+import sinkscope.model.clip.ClipLmmConfig;
+import sinkscope.model.clip.ClipVisionTower;
+import sinkscope.model.clip.MultiModalProjector;
 
 /**
  * LlavaForConditionalGeneration: CLIP vision tower, projector, LLaMA decoder, greedy generation with a KV cache.
@@ -54,7 +58,7 @@ public final class Llava extends LmmBase {
             return loadOriginal(dir, config, device, dtype);
         }
         LlavaProcessor processor = LlavaProcessor.load(dir, config);
-        try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases)) {
+        try (Checkpoint ck = Checkpoint.open(dir, ClipLmmConfig::aliases)) {
             Llava model = create(config, ck, device, dtype);
             model.processor = processor;
             model.attach(processor, processor.tokenizer().tokenizer(), null);
@@ -118,7 +122,7 @@ public final class Llava extends LmmBase {
         };
         try {
             ClipVisionTower vision = ClipVisionTower.load(recording, m, config.vision(), config.visionFeatureIndex(), dtype, device);
-            MultiModalProjector projector = MultiModalProjector.load(recording, m, config, dtype, device);
+            MultiModalProjector projector = MultiModalProjector.load(recording, m, config.clip(), dtype, device);
             DecoderNames names = DecoderNames.hf("language_model.model.", "language_model.lm_head");
             LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device, names);
             loaded.putAll(language.stackedParts(names));

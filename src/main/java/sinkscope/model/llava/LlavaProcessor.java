@@ -6,6 +6,9 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import sinkscope.model.CheckpointException;
+import sinkscope.model.clip.ClipImageProcessor;
+import sinkscope.model.clip.ImageProcessorConfig;
+import sinkscope.model.clip.LlavaTokenizer;
 
 /**
  * LlavaProcessor: the checkpoint's tokenizer and CLIP image processor together, as Hugging Face pairs them. A

@@ -21,14 +21,15 @@ import sinkscope.model.LlamaModel;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.Weights;
-import sinkscope.model.llava.ClipVisionTower;
-import sinkscope.model.llava.ImageProcessorConfig;
-import sinkscope.model.llava.LlavaTokenizer;
-import sinkscope.model.llava.MultiModalProjector;
+import sinkscope.model.clip.ClipLmmConfig;
+import sinkscope.model.clip.ClipVisionTower;
+import sinkscope.model.clip.ImageProcessorConfig;
+import sinkscope.model.clip.LlavaTokenizer;
+import sinkscope.model.clip.MultiModalProjector;
 
 /**
- * LlavaNextForConditionalGeneration (LLaVA-1.6): the CLIP tower and projector of LLaVA-1.5 (reused from
- * {@code sinkscope.model.llava}, as LLaVA-NeXT builds on it) run on the base image and every anyres tile; the
+ * LlavaNextForConditionalGeneration (LLaVA-1.6): the CLIP tower and projector of LLaVA-1.5 (shared with it in
+ * {@code sinkscope.model.clip}, as LLaVA-NeXT builds on it) run on the base image and every anyres tile; the
  * features are packed as transformers' {@code pack_image_features} with {@code spatial_unpad}: the base image's
  * {@code G x G} rows, then the tile mosaic ({@code tileRows*G x tileCols*G}, tiles placed spatially) unpadded to the
  * original aspect ratio, {@code image_newline} after each of its rows. The packed rows replace the single
@@ -58,8 +59,8 @@ public final class LlavaNext extends LmmBase {
     public static LlavaNext load(Path dir, Device device, DataType dtype) {
         LlavaNextConfig config = LlavaNextConfig.load(dir.resolve("config.json"));
         LlavaNextImageProcessor images = processor(dir, config);
-        LlavaTokenizer tok = LlavaTokenizer.load(dir, config.llava().imageTokenIndex());
-        try (Checkpoint ck = Checkpoint.open(dir, LlavaNextConfig::aliases)) {
+        LlavaTokenizer tok = LlavaTokenizer.load(dir, config.clip().imageTokenIndex());
+        try (Checkpoint ck = Checkpoint.open(dir, ClipLmmConfig::aliases)) {
             LlavaNext model = create(config, ck, device, dtype);
             model.tokenizer = tok;
             model.attach(tok, tok.tokenizer(), null);
@@ -101,7 +102,7 @@ public final class LlavaNext extends LmmBase {
         if (ic.cropHeight() != size || ic.cropWidth() != size) {
             throw CheckpointException.of(pre, "crop_size " + ic.cropHeight() + "x" + ic.cropWidth() + " does not match vision_config.image_size " + size);
         }
-        return new LlavaNextImageProcessor(ic, config.imageGridPinpoints(), size, config.llava().vision().patchSize());
+        return new LlavaNextImageProcessor(ic, config.imageGridPinpoints(), size, config.clip().vision().patchSize());
     }
 
     /** Builds the model of {@code config} from {@code weights} (a checkpoint, or random weights for benchmarks). */
@@ -109,7 +110,7 @@ public final class LlavaNext extends LmmBase {
         NDManager m = NDManager.newBaseManager(device);
         m.setName("llava_next");
         try {
-            var lc = config.llava();
+            ClipLmmConfig lc = config.clip();
             ClipVisionTower vision = ClipVisionTower.load(weights, m, lc.vision(), lc.visionFeatureIndex(), dtype, device);
             MultiModalProjector projector = MultiModalProjector.load(weights, m, lc, dtype, device);
             NDArray newline = weights.load(m, "image_newline", dtype, device, lc.text().hiddenSize());
@@ -186,7 +187,7 @@ public final class LlavaNext extends LmmBase {
     }
 
     public AnyresGeometry geometry(int width, int height) {
-        var v = config.llava().vision();
+        var v = config.clip().vision();
         return AnyresGeometry.of(height, width, config.imageGridPinpoints(), v.imageSize(), v.patchSize());
     }
 
@@ -205,7 +206,7 @@ public final class LlavaNext extends LmmBase {
     public NDArray projectedTiles(NDManager m, NDArray pixels) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            int idx = config.llava().visionFeatureIndex();
+            int idx = config.clip().visionFeatureIndex();
             NDList states = vision.hiddenStates(pixels.toDevice(device, false), idx);
             NDArray out = projector.forward(ClipVisionTower.select(states.get(idx), "default"));
             NDScope.unregister(out);
@@ -243,7 +244,7 @@ public final class LlavaNext extends LmmBase {
 
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
-        return language.mergeAtPlaceholder(m, inputs.inputIds(), config.llava().imageTokenIndex(), features);
+        return language.mergeAtPlaceholder(m, inputs.inputIds(), config.clip().imageTokenIndex(), features);
     }
 
     /**
@@ -258,7 +259,7 @@ public final class LlavaNext extends LmmBase {
             throw new IllegalArgumentException("object boxes need the original image size");
         }
         AnyresGeometry geo = geometry(inputs.width(), inputs.height());
-        int patch = config.llava().vision().patchSize();
+        int patch = config.clip().vision().patchSize();
         int size = config.tileSize();
         boolean[] on = new boolean[geo.numImageTokens()];
         double sx = (double) size / geo.width();

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import sinkscope.model.PillowResize;
 import sinkscope.model.RgbImage;
-import sinkscope.model.llava.ImageProcessorConfig;
+import sinkscope.model.clip.ImageProcessorConfig;
 
 /**
  * Hugging Face's {@code LlavaNextImageProcessor} (the PIL backend, transformers 5.18) for one image:

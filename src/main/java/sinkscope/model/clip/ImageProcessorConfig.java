@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
