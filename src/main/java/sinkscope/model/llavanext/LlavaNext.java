@@ -12,20 +12,16 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import sinkscope.model.DecoderNames;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
-import sinkscope.model.LlamaModel;
-import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.Weights;
+import sinkscope.model.clip.ClipLmm;
 import sinkscope.model.clip.ClipLmmConfig;
-import sinkscope.model.clip.ClipVisionTower;
 import sinkscope.model.clip.ImageProcessorConfig;
 import sinkscope.model.clip.LlavaTokenizer;
-import sinkscope.model.clip.MultiModalProjector;
 
 /**
  * LlavaNextForConditionalGeneration (LLaVA-1.6): the CLIP tower and projector of LLaVA-1.5 (shared with it in
@@ -39,20 +35,15 @@ import sinkscope.model.clip.MultiModalProjector;
  * rule: every position the vision features occupy is an image token); {@link Inputs#layout()} says which are
  * base patches, mosaic patches and newlines, and the {@code gridRows x gridCols} grid is the base image's.
  */
-public final class LlavaNext extends LmmBase {
+public final class LlavaNext extends ClipLmm {
     private final LlavaNextConfig config;
-    private final ClipVisionTower vision;
-    private final MultiModalProjector projector;
     private final NDArray imageNewline; // [D]
     private LlavaTokenizer tokenizer;
     private LlavaNextImageProcessor images;
 
-    private LlavaNext(NDManager manager, LlavaNextConfig config, ClipVisionTower vision, MultiModalProjector projector, NDArray imageNewline,
-            LlamaModel language, Device device, DataType dtype) {
-        super(manager, language, device, dtype);
+    private LlavaNext(NDManager manager, LlavaNextConfig config, ClipLmm.Parts parts, NDArray imageNewline, Device device, DataType dtype) {
+        super(manager, config.clip(), parts, device, dtype);
         this.config = config;
-        this.vision = vision;
-        this.projector = projector;
         this.imageNewline = imageNewline;
     }
 
@@ -110,12 +101,9 @@ public final class LlavaNext extends LmmBase {
         NDManager m = NDManager.newBaseManager(device);
         m.setName("llava_next");
         try {
-            ClipLmmConfig lc = config.clip();
-            ClipVisionTower vision = ClipVisionTower.load(weights, m, lc.vision(), lc.visionFeatureIndex(), dtype, device);
-            MultiModalProjector projector = MultiModalProjector.load(weights, m, lc, dtype, device);
-            NDArray newline = weights.load(m, "image_newline", dtype, device, lc.text().hiddenSize());
-            LlamaModel language = LlamaModel.load(weights, m, lc.text(), dtype, device, DecoderNames.hf("language_model.model.", "language_model.lm_head"));
-            return new LlavaNext(m, config, vision, projector, newline, language, device, dtype);
+            ClipLmm.Parts parts = ClipLmm.Parts.load(weights, m, config.clip(), dtype, device);
+            NDArray newline = weights.load(m, "image_newline", dtype, device, config.text().hiddenSize());
+            return new LlavaNext(m, config, parts, newline, device, dtype);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -132,11 +120,6 @@ public final class LlavaNext extends LmmBase {
             throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no processor");
         }
         return images;
-    }
-
-    @Override
-    public String imagePlaceholder() {
-        return LlavaTokenizer.IMAGE_TOKEN;
     }
 
     private LlavaTokenizer prompts() {
@@ -191,30 +174,6 @@ public final class LlavaNext extends LmmBase {
         return AnyresGeometry.of(height, width, config.imageGridPinpoints(), v.imageSize(), v.patchSize());
     }
 
-    /** All hidden states of the vision tower for every tile [P, 3, S, S], attached to {@code m}. */
-    public NDList visionHiddenStates(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDList states = vision.hiddenStates(pixels.toDevice(device, false));
-            NDScope.unregister(states);
-            states.attach(m);
-            return states;
-        }
-    }
-
-    /** The projector on the selected vision features of every tile: [P, G*G, D], attached to {@code m}. */
-    public NDArray projectedTiles(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            int idx = config.clip().visionFeatureIndex();
-            NDList states = vision.hiddenStates(pixels.toDevice(device, false), idx);
-            NDArray out = projector.forward(ClipVisionTower.select(states.get(idx), "default"));
-            NDScope.unregister(out);
-            out.attach(m);
-            return out;
-        }
-    }
-
     /** transformers' {@code pack_image_features} of projected tiles [1 + tiles, G*G, D] for {@code geo}: [N, D]. */
     public NDArray pack(NDManager m, NDArray projected, AnyresGeometry geo) {
         try (NDScope scope = new NDScope()) {
@@ -236,7 +195,7 @@ public final class LlavaNext extends LmmBase {
     @Override
     public NDArray imageFeatures(NDManager m, Inputs inputs) {
         try (NDManager tmp = m.newSubManager()) {
-            NDArray projected = projectedTiles(tmp, inputs.pixelValues());
+            NDArray projected = imageFeatures(tmp, inputs.pixelValues());
             NDArray packed = pack(m, projected, geometry(inputs.width(), inputs.height()));
             return packed;
         }
@@ -244,7 +203,7 @@ public final class LlavaNext extends LmmBase {
 
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
-        return language.mergeAtPlaceholder(m, inputs.inputIds(), config.clip().imageTokenIndex(), features);
+        return merge(m, inputs.inputIds(), features);
     }
 
     /**

@@ -127,7 +127,7 @@ class LlavaNextGoldenTest {
             NDList vision = model.visionHiddenStates(m, pixels);
             got.put("vision.hidden_states", NDArrays.stack(vision, 0).toFloatArray());
             got.put("vision.selected_features", vision.get(model.config().clip().visionFeatureIndex()).get(new NDIndex(":, 1:, :")).toFloatArray());
-            NDArray projected = model.projectedTiles(m, pixels);
+            NDArray projected = model.imageFeatures(m, pixels);
             got.put("projector.output", projected.toFloatArray());
             AnyresGeometry geo = model.geometry((int) hw[1], (int) hw[0]);
             NDArray packed = model.pack(m, projected, geo);
