@@ -19,10 +19,15 @@ public interface ModelConfig {
     }
 
     /** Parameters of the whole model: vision tower, projector or merger, language model. */
-    long parameterCount();
+    default long parameterCount() {
+        return visionParameterCount() + projectorParameterCount() + text().parameterCount();
+    }
 
     /** Parameters of the vision tower alone. */
     long visionParameterCount();
+
+    /** Parameters of what carries the vision features to the decoder (projector or merger, image newline, DeepStack mergers). */
+    long projectorParameterCount();
 
     /** {@code torch_dtype} as stored ({@code float32} when absent). */
     String torchDtype();

@@ -62,10 +62,9 @@ public record ClipLmmConfig(
         return visionFeatureLayer < 0 ? vision.numHiddenLayers() + 1 + visionFeatureLayer : visionFeatureLayer;
     }
 
-    /** Parameters of vision tower, projector and language model together. */
-    public long parameterCount() {
-        long projector = (long) vision.hiddenSize() * text.hiddenSize() + text.hiddenSize() + (long) text.hiddenSize() * text.hiddenSize() + text.hiddenSize();
-        return vision.parameterCount() + projector + text.parameterCount();
+    /** Parameters of the two-layer projector. */
+    public long projectorParameterCount() {
+        return (long) vision.hiddenSize() * text.hiddenSize() + text.hiddenSize() + (long) text.hiddenSize() * text.hiddenSize() + text.hiddenSize();
     }
 
     /** The vision tower's line of {@code info}'s summary; {@code image} names the input ({@code image}, {@code tile}). */

@@ -189,15 +189,11 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
     }
 
     /** The projector: LayerNorm over {@code 4 d_v}, {@code linear_1} to the decoder width, {@code linear_2}. */
+    @Override
     public long projectorParameterCount() {
         long in = 4L * vision.hiddenSize();
         long d = text.hiddenSize();
         return 2 * in + in * d + d + d * d + d;
-    }
-
-    @Override
-    public long parameterCount() {
-        return visionParameterCount() + projectorParameterCount() + text.parameterCount();
     }
 
     @Override

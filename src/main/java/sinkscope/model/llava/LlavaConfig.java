@@ -82,8 +82,8 @@ public record LlavaConfig(ClipLmmConfig clip, Original original) implements Mode
     }
 
     @Override
-    public long parameterCount() {
-        return clip.parameterCount();
+    public long projectorParameterCount() {
+        return clip.projectorParameterCount();
     }
 
     /** llava-hf's chat format. */

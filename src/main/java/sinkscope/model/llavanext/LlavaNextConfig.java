@@ -107,9 +107,10 @@ public record LlavaNextConfig(ClipLmmConfig clip, int[][] imageGridPinpoints, St
         return decoder;
     }
 
+    /** The projector and {@code image_newline}. */
     @Override
-    public long parameterCount() {
-        return clip.parameterCount() + clip.text().hiddenSize();
+    public long projectorParameterCount() {
+        return clip.projectorParameterCount() + clip.text().hiddenSize();
     }
 
     @Override

@@ -91,7 +91,8 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     }
 
     /** Parameters of the patch merger: {@code ln_q} and the two-layer MLP from {@code m^2 d} to the LLM's width. */
-    public long mergerParameterCount() {
+    @Override
+    public long projectorParameterCount() {
         long d = vision.embedDim();
         long merged = d * vision.spatialMergeSize() * vision.spatialMergeSize();
         return (qwen25 ? d : 2 * d) + merged * merged + merged + merged * vision.outHiddenSize() + vision.outHiddenSize();
@@ -100,11 +101,6 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     @Override
     public String decoderType() {
         return "qwen2";
-    }
-
-    @Override
-    public long parameterCount() {
-        return visionParameterCount() + mergerParameterCount() + text.parameterCount();
     }
 
     @Override

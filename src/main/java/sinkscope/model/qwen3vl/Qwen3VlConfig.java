@@ -93,16 +93,12 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
     }
 
     /** The merger and the DeepStack mergers: norm, fc1 {@code m^2 d -> m^2 d}, fc2 to the decoder's width. */
-    public long mergerParameterCount() {
+    @Override
+    public long projectorParameterCount() {
         long d = vision.hiddenSize();
         long merged = d * vision.spatialMergeSize() * vision.spatialMergeSize();
         long mlp = merged * merged + merged + merged * vision.outHiddenSize() + vision.outHiddenSize();
         return 2 * d + mlp + vision.deepstackVisualIndexes().length * (2 * merged + mlp);
-    }
-
-    @Override
-    public long parameterCount() {
-        return visionParameterCount() + mergerParameterCount() + text.parameterCount();
     }
 
     @Override
