@@ -67,31 +67,16 @@ public final class LlavaNext extends ClipLmm {
     static LlavaNextImageProcessor processor(Path dir, LlavaNextConfig config) {
         int size = config.tileSize();
         Path pre = dir.resolve("preprocessor_config.json");
-        ImageProcessorConfig ic;
+        ImageProcessorConfig ic = ImageProcessorConfig.forTower(dir, size);
         if (Files.isRegularFile(pre)) {
-            ic = ImageProcessorConfig.load(pre);
-            try {
-                var o = com.google.gson.JsonParser.parseString(Files.readString(pre)).getAsJsonObject();
-                if (o.has("image_grid_pinpoints")) {
-                    int[][] pp = LlavaNextConfig.pinpoints(pre, "image_grid_pinpoints", o.get("image_grid_pinpoints"), size);
-                    if (!Arrays.deepEquals(pp, config.imageGridPinpoints())) {
-                        throw CheckpointException.of(pre, "image_grid_pinpoints " + Arrays.deepToString(pp) + " differ from config.json's "
-                                + Arrays.deepToString(config.imageGridPinpoints()));
-                    }
+            com.google.gson.JsonElement pp = sinkscope.model.JsonFields.read(pre).get("image_grid_pinpoints");
+            if (pp != null) {
+                int[][] pins = LlavaNextConfig.pinpoints(pre, "image_grid_pinpoints", pp, size);
+                if (!Arrays.deepEquals(pins, config.imageGridPinpoints())) {
+                    throw CheckpointException.of(pre, "image_grid_pinpoints " + Arrays.deepToString(pins) + " differ from config.json's "
+                            + Arrays.deepToString(config.imageGridPinpoints()));
                 }
-            } catch (java.io.IOException e) {
-                throw CheckpointException.of(pre, "cannot read: " + e.getMessage());
             }
-        } else {
-            var o = new com.google.gson.JsonObject();
-            var edge = new com.google.gson.JsonObject();
-            edge.addProperty("shortest_edge", size);
-            o.add("size", edge);
-            o.addProperty("crop_size", size);
-            ic = ImageProcessorConfig.parse(Path.of("<LlavaNextImageProcessor defaults>"), o);
-        }
-        if (ic.cropHeight() != size || ic.cropWidth() != size) {
-            throw CheckpointException.of(pre, "crop_size " + ic.cropHeight() + "x" + ic.cropWidth() + " does not match vision_config.image_size " + size);
         }
         return new LlavaNextImageProcessor(ic, config.imageGridPinpoints(), size, config.clip().vision().patchSize());
     }
