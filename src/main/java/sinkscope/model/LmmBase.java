@@ -41,10 +41,30 @@ public abstract class LmmBase implements Lmm {
 
     /** The checkpoint's tokenizer, or an error for a model built from weights alone. */
     protected HuggingFaceTokenizer tokenizer() {
-        if (tokenizer == null) {
-            throw new IllegalStateException("this " + config().modelType() + " model was built from weights without a checkpoint directory: it has no tokenizer");
+        return present(tokenizer, "tokenizer");
+    }
+
+    /** {@code part} of the checkpoint directory (tokenizer, processor), or an error saying a model built from weights alone has none. */
+    protected <T> T present(T part, String what) {
+        if (part == null) {
+            throw new IllegalStateException("this " + config().modelType() + " model was built from weights without a checkpoint directory: it has no " + what);
         }
-        return tokenizer;
+        return part;
+    }
+
+    /**
+     * A model built by {@code parts} in a new base manager on {@code device} named {@code name}, which is closed again
+     * when building fails.
+     */
+    protected static <T extends LmmBase> T build(Device device, String name, java.util.function.Function<NDManager, T> parts) {
+        NDManager m = NDManager.newBaseManager(device);
+        m.setName(name);
+        try {
+            return parts.apply(m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
     @Override

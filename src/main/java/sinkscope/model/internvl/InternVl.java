@@ -128,9 +128,7 @@ public final class InternVl extends LmmBase {
 
     private static InternVl create(InternVlConfig config, Weights w, InternVlImageProcessor images, HuggingFaceTokenizer tok, long start, long end,
             Set<Integer> eos, Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName("internvl");
-        try {
+        return build(device, "internvl", m -> {
             InternVisionModel vision = InternVisionModel.load(w, m, config.vision(), "model.vision_tower.", dtype, device);
             int in = 4 * config.vision().hiddenSize();
             int d = config.text().hiddenSize();
@@ -146,10 +144,7 @@ public final class InternVl extends LmmBase {
                     config.projectorHiddenAct());
             LlamaModel language = LlamaModel.load(w, m, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head"));
             return new InternVl(m, config, vision, projector, language, images, tok, start, end, eos, device, dtype);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        });
     }
 
     @Override
@@ -163,10 +158,7 @@ public final class InternVl extends LmmBase {
     }
 
     public InternVlImageProcessor imageProcessor() {
-        if (images == null) {
-            throw new IllegalStateException("this InternVL was built from weights without a checkpoint directory: it has no image processor");
-        }
-        return images;
+        return present(images, "image processor");
     }
 
     /** Tokenizes the prompt and tiles the image as the checkpoint's processor does; no image option applies. */

@@ -78,8 +78,6 @@ public final class Llava extends ClipLmm {
 
     /** Builds the model of {@code config} from {@code weights} (a checkpoint, or random weights for benchmarks). */
     public static Llava create(LlavaConfig config, Weights weights, Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName("llava");
         java.util.Map<String, NDArray> loaded = new java.util.LinkedHashMap<>();
         Weights recording = new Weights() {
             @Override
@@ -94,14 +92,11 @@ public final class Llava extends ClipLmm {
                 return weights.has(name);
             }
         };
-        try {
+        return build(device, "llava", m -> {
             ClipLmm.Parts parts = ClipLmm.Parts.load(recording, m, config.clip(), dtype, device);
             loaded.putAll(parts.language().stackedParts(DECODER_NAMES));
             return new Llava(m, config, parts, device, dtype, loaded);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        });
     }
 
     @Override
@@ -111,10 +106,7 @@ public final class Llava extends ClipLmm {
 
     /** The checkpoint's tokenizer and image processor (absent for a model built from random weights). */
     public LlavaProcessor processor() {
-        if (processor == null) {
-            throw new IllegalStateException("this LLaVA was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return processor;
+        return present(processor, "tokenizer or image processor");
     }
 
     @Override

@@ -83,16 +83,8 @@ public final class LlavaNext extends ClipLmm {
 
     /** Builds the model of {@code config} from {@code weights} (a checkpoint, or random weights for benchmarks). */
     public static LlavaNext create(LlavaNextConfig config, Weights weights, Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName("llava_next");
-        try {
-            ClipLmm.Parts parts = ClipLmm.Parts.load(weights, m, config.clip(), dtype, device);
-            NDArray newline = weights.load(m, "image_newline", dtype, device, config.text().hiddenSize());
-            return new LlavaNext(m, config, parts, newline, device, dtype);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return build(device, "llava_next", m -> new LlavaNext(m, config, ClipLmm.Parts.load(weights, m, config.clip(), dtype, device),
+                weights.load(m, "image_newline", dtype, device, config.text().hiddenSize()), device, dtype));
     }
 
     @Override
@@ -101,17 +93,11 @@ public final class LlavaNext extends ClipLmm {
     }
 
     public LlavaNextImageProcessor images() {
-        if (images == null) {
-            throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no processor");
-        }
-        return images;
+        return present(images, "image processor");
     }
 
     private LlavaTokenizer prompts() {
-        if (tokenizer == null) {
-            throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return tokenizer;
+        return present(tokenizer, "tokenizer");
     }
 
     @Override

@@ -82,14 +82,7 @@ public abstract class QwenVlModel extends LmmBase {
     /** The model from {@code weights} in a new manager named after the model type, closed again if building fails. */
     protected static <T extends QwenVlModel> T build(ModelConfig config, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer,
             Set<Integer> eos, Device device, Parts<T> parts) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName(config.modelType());
-        try {
-            return parts.build(m, weights, images, tokenizer, eos);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return build(device, config.modelType(), m -> parts.build(m, weights, images, tokenizer, eos));
     }
 
     /** The other names a weight is stored under: released checkpoints' {@code visual.*} and {@code model.*}. */
@@ -132,10 +125,7 @@ public abstract class QwenVlModel extends LmmBase {
         if (image == null) {
             return new Inputs(tokens(prompt, 0), null, null, 0, 0, 0, 0, options);
         }
-        if (images == null) {
-            throw new IllegalStateException("this model was built from weights without a checkpoint directory: it has no image processor");
-        }
-        QwenVlImageProcessor.Result r = images.withPixels(options.minPixels(), options.maxPixels()).process(RgbImage.of(image));
+        QwenVlImageProcessor.Result r = present(images, "image processor").withPixels(options.minPixels(), options.maxPixels()).process(RgbImage.of(image));
         NDArray pixels = m.create(r.pixelValues(), new Shape(r.patches(), r.patchDim()));
         return inputs(prompt, pixels, r.gridThw(), image.getWidth(), image.getHeight(), options);
     }
