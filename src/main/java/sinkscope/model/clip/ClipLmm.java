@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import sinkscope.model.DecoderNames;
+import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
@@ -96,6 +97,11 @@ public abstract class ClipLmm extends LmmBase {
         int idx = clip.visionFeatureIndex();
         NDList states = vision.hiddenStates(pixels.toDevice(device, false), idx);
         return ClipVisionTower.select(states.get(idx), clip.visionFeatureSelectStrategy());
+    }
+
+    @Override
+    public Merged merge(NDManager m, Inputs inputs, NDArray features) {
+        return merge(m, inputs.inputIds(), features);
     }
 
     /**

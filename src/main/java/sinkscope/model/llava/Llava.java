@@ -13,7 +13,6 @@ import sinkscope.model.ImageLayout;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
-import sinkscope.model.Merged;
 import sinkscope.model.Weights;
 import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.clip.ClipLmm;
@@ -146,11 +145,6 @@ public final class Llava extends ClipLmm {
     @Override
     public NDArray imageFeatures(NDManager m, Inputs inputs) {
         return imageFeatures(m, inputs.pixelValues()).get(0);
-    }
-
-    @Override
-    public Merged merge(NDManager m, Inputs inputs, NDArray features) {
-        return merge(m, inputs.inputIds(), features);
     }
 
     @Override

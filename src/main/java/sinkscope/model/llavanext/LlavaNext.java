@@ -16,7 +16,6 @@ import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
-import sinkscope.model.Merged;
 import sinkscope.model.Weights;
 import sinkscope.model.clip.ClipLmm;
 import sinkscope.model.clip.ClipLmmConfig;
@@ -170,11 +169,6 @@ public final class LlavaNext extends ClipLmm {
             NDArray packed = pack(m, projected, geometry(inputs.width(), inputs.height()));
             return packed;
         }
-    }
-
-    @Override
-    public Merged merge(NDManager m, Inputs inputs, NDArray features) {
-        return merge(m, inputs.inputIds(), features);
     }
 
     /**
