@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
+import sinkscope.model.DecoderNames;
 import sinkscope.model.HfTokenizer;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
@@ -48,19 +49,28 @@ public abstract class QwenVlModel extends LmmBase {
     private final int videoTokenId;
     private final int mergeSize;
 
-    protected QwenVlModel(NDManager manager, LlamaModel language, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos,
-            Device device, DataType dtype, int imageTokenId, int videoTokenId, int mergeSize) {
-        super(manager, language, device, dtype);
-        attach(tokenizer, tokenizer, eos);
-        this.images = images;
+    /** What a checkpoint directory adds to the weights: the image processor, the tokenizer and the EOS ids. */
+    protected record Processing(QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos) {}
+
+    /** How a family makes its model from a fresh manager, the weights and the checkpoint's processing (null: weights alone). */
+    protected interface Parts<T extends QwenVlModel> {
+        T build(NDManager manager, Weights weights, Processing processing);
+    }
+
+    /**
+     * The decoder of {@code config} from {@code weights} under transformers 5's names ({@code model.language_model.*},
+     * {@code lm_head}), and {@code processing} (null for a model built from weights alone).
+     */
+    protected QwenVlModel(NDManager manager, ModelConfig config, Weights weights, Processing processing, Device device, DataType dtype, int imageTokenId,
+            int videoTokenId, int mergeSize) {
+        super(manager, LlamaModel.load(weights, manager, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head")), device, dtype);
+        if (processing != null) {
+            attach(processing.tokenizer(), processing.tokenizer(), processing.eos());
+        }
+        this.images = processing == null ? null : processing.images();
         this.imageTokenId = imageTokenId;
         this.videoTokenId = videoTokenId;
         this.mergeSize = mergeSize;
-    }
-
-    /** How a family makes its model from a fresh manager, the weights, and the processor, tokenizer and EOS ids (null without checkpoint directory). */
-    protected interface Parts<T extends QwenVlModel> {
-        T build(NDManager manager, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos);
     }
 
     /**
@@ -72,17 +82,17 @@ public abstract class QwenVlModel extends LmmBase {
         QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), vision);
         HuggingFaceTokenizer tokenizer = tokenizer(dir, imageTokenId);
         try (Checkpoint ck = Checkpoint.open(dir, QwenVlModel::aliases)) {
-            return build(config, ck, images, tokenizer, HfTokenizer.eosIds(dir, config.text()), device, parts);
+            Processing processing = new Processing(images, tokenizer, HfTokenizer.eosIds(dir, config.text()));
+            return build(device, config.modelType(), m -> parts.build(m, ck, processing));
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
     }
 
-    /** The model from {@code weights} in a new manager named after the model type, closed again if building fails. */
-    protected static <T extends QwenVlModel> T build(ModelConfig config, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer,
-            Set<Integer> eos, Device device, Parts<T> parts) {
-        return build(device, config.modelType(), m -> parts.build(m, weights, images, tokenizer, eos));
+    /** The model from {@code weights} alone (no tokenizer or image processor: random weights for benchmarks). */
+    protected static <T extends QwenVlModel> T create(ModelConfig config, Weights weights, Device device, Parts<T> parts) {
+        return build(device, config.modelType(), m -> parts.build(m, weights, null));
     }
 
     /** The other names a weight is stored under: released checkpoints' {@code visual.*} and {@code model.*}. */
