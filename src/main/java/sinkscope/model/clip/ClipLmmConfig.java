@@ -103,29 +103,14 @@ public record ClipLmmConfig(
             throw CheckpointException.of(file, "field 'text_config.rope_parameters.rope_type' is " + ropeParams.get("rope_type") + "; rope scaling is not supported");
         }
         int window = textType.equals("mistral") && t.has("sliding_window") && !t.isNull("sliding_window") ? t.integer("sliding_window", 4096) : 0;
-        int heads = t.integer("num_attention_heads", 32);
-        int hidden = t.integer("hidden_size", 4096);
-        int kvHeads = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", heads) : heads;
         int topVocab = top.integer("vocab_size", -1);
-        TextConfig text = new TextConfig(
-                t.integer("vocab_size", topVocab > 0 ? topVocab : 32000),
-                hidden,
-                t.integer("intermediate_size", 11008),
-                t.integer("num_hidden_layers", 32),
-                heads,
-                kvHeads,
-                t.str("hidden_act", "silu"),
-                t.integer("max_position_embeddings", 2048),
-                t.number("rms_norm_eps", 1e-6),
-                ropeTheta,
-                t.bool("attention_bias", false),
-                t.bool("attention_bias", false),
-                t.bool("tie_word_embeddings", false),
-                t.integer("bos_token_id", 1),
-                new int[] {t.integer("eos_token_id", 2)},
-                t.str("_name_or_path", ""),
-                null,
-                window);
+        TextConfig.Sizes sizes = TextConfig.Sizes.read(t, new TextConfig.Sizes(topVocab > 0 ? topVocab : 32000, 4096, 11008, 32, 32, 0, "silu", 2048, 1e-6));
+        int heads = sizes.heads();
+        int hidden = sizes.hidden();
+        int kvHeads = sizes.kvHeads();
+        boolean bias = t.bool("attention_bias", false);
+        TextConfig text = TextConfig.of(sizes, ropeTheta, bias, bias, t.bool("tie_word_embeddings", false), t.integer("bos_token_id", 1),
+                new int[] {t.integer("eos_token_id", 2)}, t.str("_name_or_path", ""), null, window, hidden / Math.max(1, heads), false, false);
         if (t.has("head_dim") && !t.isNull("head_dim") && t.integer("head_dim", 0) != hidden / Math.max(1, heads)) {
             throw CheckpointException.of(file, "field 'text_config.head_dim' " + t.integer("head_dim", 0) + " differs from hidden_size / num_attention_heads "
                     + hidden / Math.max(1, heads) + "; only head_dim = hidden_size / num_attention_heads is supported");

@@ -142,9 +142,10 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         }
         int[] section = r == null ? new int[] {24, 20, 20} : r.ints("mrope_section", new int[] {24, 20, 20});
         double theta = r != null && r.has("rope_theta") ? r.number("rope_theta", 5e6) : t.number("rope_theta", 5e6);
-        int heads = t.integer("num_attention_heads", 32);
-        int hidden = t.integer("hidden_size", 4096);
-        int kvHeads = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", 32) : heads;
+        TextConfig.Sizes sizes = TextConfig.Sizes.read(t, new TextConfig.Sizes(151936, 4096, 22016, 32, 32, 0, "silu", 128000, 1e-6));
+        int heads = sizes.heads();
+        int hidden = sizes.hidden();
+        int kvHeads = sizes.kvHeads();
         int headDim = t.has("head_dim") && !t.isNull("head_dim") ? t.integer("head_dim", 128) : hidden / Math.max(1, heads);
         boolean bias = t.bool("attention_bias", false);
         boolean tied = top.bool("tie_word_embeddings", false) || t.bool("tie_word_embeddings", false);
@@ -152,10 +153,9 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         JsonFields.positive(file, t.prefix() + "num_attention_heads", heads);
         JsonFields.positive(file, t.prefix() + "num_key_value_heads", kvHeads);
         JsonFields.positive(file, t.prefix() + "head_dim", headDim);
-        TextConfig text = new TextConfig(t.integer("vocab_size", 151936), hidden, t.integer("intermediate_size", 22016), t.integer("num_hidden_layers", 32),
-                heads, kvHeads, t.str("hidden_act", "silu"), t.integer("max_position_embeddings", 128000), t.number("rms_norm_eps", 1e-6), theta, bias, bias,
-                tied, t.integer("bos_token_id", 151643), t.ints("eos_token_id", top.ints("eos_token_id", new int[] {151645})),
-                t.str("_name_or_path", top.str("_name_or_path", "")), section, 0, headDim, true, true);
+        TextConfig text = TextConfig.of(sizes, theta, bias, bias, tied, t.integer("bos_token_id", 151643),
+                t.ints("eos_token_id", top.ints("eos_token_id", new int[] {151645})), t.str("_name_or_path", top.str("_name_or_path", "")), section, 0, headDim,
+                true, true);
         if (!text.hiddenAct().equals("silu")) {
             throw CheckpointException.of(file, "field '" + t.prefix() + "hidden_act' is \"" + text.hiddenAct() + "\"; supported: silu");
         }
