@@ -62,34 +62,27 @@ public abstract class ClipLmm extends LmmBase {
 
     /** The vision features the projector reads [B, N, Dv] for {@code pixels} [B, 3, S, S], attached to {@code m}. */
     public NDArray selectedVisionFeatures(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray selected = select(pixels);
-            NDScope.unregister(selected);
-            selected.attach(m);
-            return selected;
-        }
+        return onto(m, () -> select(pixels));
     }
 
     /** Image features [B, N, D] (projector output) for {@code pixels} [B, 3, S, S] (images or tiles), attached to {@code m}. */
     public NDArray imageFeatures(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray features = projector.forward(select(pixels));
-            NDScope.unregister(features);
-            features.attach(m);
-            return features;
-        }
+        return onto(m, () -> projector.forward(select(pixels)));
     }
 
     /** The projector applied to selected vision features [B, N, Dv], attached to {@code m}. */
     public NDArray project(NDManager m, NDArray selected) {
+        return onto(m, () -> projector.forward(selected));
+    }
+
+    /** The result of {@code f} attached to {@code m}, its intermediates closed. */
+    private static NDArray onto(NDManager m, java.util.function.Supplier<NDArray> f) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray features = projector.forward(selected);
-            NDScope.unregister(features);
-            features.attach(m);
-            return features;
+            NDArray out = f.get();
+            NDScope.unregister(out);
+            out.attach(m);
+            return out;
         }
     }
 
