@@ -5,33 +5,15 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import sinkscope.model.Lmm;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.internvl.InternVl;
 import sinkscope.model.internvl.InternVlConfig;
 
 /** InternVL2.5/3/3.5 in the Hugging Face "-hf" layout, with a Qwen2 or LLaMA decoder. */
-final class InternVlFamily implements Family {
-    @Override
-    public List<String> modelTypes() {
-        return List.of("internvl");
-    }
-
-    @Override
-    public Map<String, String> templates() {
-        return InternVlConfig.TEMPLATES;
-    }
-
-    @Override
-    public ModelConfig config(Path file) {
-        return InternVlConfig.load(file);
-    }
-
-    @Override
-    public Lmm load(Path dir, Device device, DataType dtype) {
-        return InternVl.load(dir, device, dtype);
+final class InternVlFamily extends Family {
+    InternVlFamily() {
+        super(List.of("internvl"), InternVlConfig.TEMPLATES, InternVlConfig::load, InternVl::load);
     }
 
     /** InternVL3-8B's decoder (3584 hidden, 28 heads, 4 kv heads, 18944 MLP, 151674 vocabulary) and 7 tiles of 256 tokens (a 3:2 photo). */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,31 +12,14 @@ import ai.djl.ndarray.types.Shape;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.Lmm;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 
 /** LLaVA-1.5 in the llava-hf layout. */
-final class LlavaFamily implements Family {
-    @Override
-    public List<String> modelTypes() {
-        return List.of("llava");
-    }
-
-    @Override
-    public Map<String, String> templates() {
-        return LlavaConfig.TEMPLATES;
-    }
-
-    @Override
-    public ModelConfig config(Path file) {
-        return LlavaConfig.load(file);
-    }
-
-    @Override
-    public Lmm load(Path dir, Device device, DataType dtype) {
-        return Llava.load(dir, device, dtype);
+final class LlavaFamily extends Family {
+    LlavaFamily() {
+        super(List.of("llava"), LlavaConfig.TEMPLATES, LlavaConfig::load, Llava::load);
     }
 
     /** The LLaVA-1.5 benchmark shape: 1024 hidden, 16 heads (no GQA), 2816 MLP, LLaMA's 32000 vocabulary, 576 image tokens. */

@@ -5,35 +5,17 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import sinkscope.model.Lmm;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llavanext.LlavaNext;
 import sinkscope.model.llavanext.LlavaNextConfig;
 
 /** LLaVA-NeXT (LLaVA-1.6, anyres) in the llava-hf layout, with a LLaMA/Vicuna or Mistral decoder. */
-final class LlavaNextFamily implements Family {
-    @Override
-    public List<String> modelTypes() {
-        return List.of("llava_next");
-    }
-
-    /** {@code mistral_instruct}, and LLaVA's formats, which its Vicuna checkpoints use. */
-    @Override
-    public Map<String, String> templates() {
-        return Families.merge(LlavaConfig.TEMPLATES, LlavaNextConfig.TEMPLATES);
-    }
-
-    @Override
-    public ModelConfig config(Path file) {
-        return LlavaNextConfig.load(file);
-    }
-
-    @Override
-    public Lmm load(Path dir, Device device, DataType dtype) {
-        return LlavaNext.load(dir, device, dtype);
+final class LlavaNextFamily extends Family {
+    /** Templates: {@code mistral_instruct} and LLaVA-1.5's formats, which its Vicuna checkpoints use. */
+    LlavaNextFamily() {
+        super(List.of("llava_next"), Families.merge(LlavaConfig.TEMPLATES, LlavaNextConfig.TEMPLATES), LlavaNextConfig::load, LlavaNext::load);
     }
 
     /** LLaVA-v1.6-Vicuna-7B's decoder (4096 hidden, 32 heads, 11008 MLP, 32000 vocabulary) and a square image's 2928 anyres tokens. */

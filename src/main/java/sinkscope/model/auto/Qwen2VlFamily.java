@@ -5,33 +5,15 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import sinkscope.model.Lmm;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.qwen2vl.Qwen2Vl;
 import sinkscope.model.qwen2vl.Qwen2VlConfig;
 
 /** Qwen2-VL and Qwen2.5-VL in the Hugging Face layout. */
-final class Qwen2VlFamily implements Family {
-    @Override
-    public List<String> modelTypes() {
-        return List.of("qwen2_vl", "qwen2_5_vl");
-    }
-
-    @Override
-    public Map<String, String> templates() {
-        return Qwen2VlConfig.TEMPLATES;
-    }
-
-    @Override
-    public ModelConfig config(Path file) {
-        return Qwen2VlConfig.load(file);
-    }
-
-    @Override
-    public Lmm load(Path dir, Device device, DataType dtype) {
-        return Qwen2Vl.load(dir, device, dtype);
+final class Qwen2VlFamily extends Family {
+    Qwen2VlFamily() {
+        super(List.of("qwen2_vl", "qwen2_5_vl"), Qwen2VlConfig.TEMPLATES, Qwen2VlConfig::load, Qwen2Vl::load);
     }
 
     /** Qwen2-VL-2B's decoder (1536 hidden, 12 heads, 2 kv heads, 8960 MLP) and a 1000 x 1000 image (36 x 36 = 1296 merged tokens). */

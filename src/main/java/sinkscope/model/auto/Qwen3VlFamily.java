@@ -5,33 +5,15 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import sinkscope.model.Lmm;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.qwen3vl.Qwen3Vl;
 import sinkscope.model.qwen3vl.Qwen3VlConfig;
 
 /** Qwen3-VL (dense) in the Hugging Face layout. */
-final class Qwen3VlFamily implements Family {
-    @Override
-    public List<String> modelTypes() {
-        return List.of("qwen3_vl");
-    }
-
-    @Override
-    public Map<String, String> templates() {
-        return Qwen3VlConfig.TEMPLATES;
-    }
-
-    @Override
-    public ModelConfig config(Path file) {
-        return Qwen3VlConfig.load(file);
-    }
-
-    @Override
-    public Lmm load(Path dir, Device device, DataType dtype) {
-        return Qwen3Vl.load(dir, device, dtype);
+final class Qwen3VlFamily extends Family {
+    Qwen3VlFamily() {
+        super(List.of("qwen3_vl"), Qwen3VlConfig.TEMPLATES, Qwen3VlConfig::load, Qwen3Vl::load);
     }
 
     /** Qwen3-VL-8B's decoder (4096 hidden, 32 heads of 128, 8 kv heads, 12288 MLP) and a 1000 x 1000 image (31 x 31 = 961 merged tokens). */
