@@ -27,12 +27,15 @@ public abstract class Family {
     private final Map<String, String> templates;
     private final Function<Path, ModelConfig> config;
     private final Loader loader;
+    private final DecoderShape reference;
 
-    protected Family(List<String> modelTypes, Map<String, String> templates, Function<Path, ModelConfig> config, Loader loader) {
+    /** {@code reference}: the decoder of the family's reference release and the image tokens of its typical prompt. */
+    protected Family(List<String> modelTypes, Map<String, String> templates, Function<Path, ModelConfig> config, Loader loader, DecoderShape reference) {
         this.modelTypes = List.copyOf(modelTypes);
         this.templates = templates;
         this.config = config;
         this.loader = loader;
+        this.reference = reference;
     }
 
     /** The {@code model_type} values of config.json this family runs. */
@@ -62,7 +65,9 @@ public abstract class Family {
      * {@code bench-forward}'s default shape: the decoder of the family's reference release with {@code layers} layers
      * and the image tokens of its typical prompt; the rotary table holds at least {@code maxPositions}.
      */
-    public abstract DecoderShape benchShape(int layers, int maxPositions);
+    public final DecoderShape benchShape(int layers, int maxPositions) {
+        return reference.with(layers, maxPositions);
+    }
 
     /**
      * This family's model with random weights (seed 42, std 0.02) whose decoder has {@code shape} and the family's

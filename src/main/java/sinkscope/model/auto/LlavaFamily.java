@@ -18,14 +18,9 @@ import sinkscope.model.llava.LlavaConfig;
 
 /** LLaVA-1.5 in the llava-hf layout. */
 final class LlavaFamily extends Family {
+    /** Bench shape: 1024 hidden, 16 heads (no GQA), 2816 MLP, LLaMA's 32000 vocabulary, 576 image tokens. */
     LlavaFamily() {
-        super(List.of("llava"), LlavaConfig.TEMPLATES, LlavaConfig::load, Llava::load);
-    }
-
-    /** The LLaVA-1.5 benchmark shape: 1024 hidden, 16 heads (no GQA), 2816 MLP, LLaMA's 32000 vocabulary, 576 image tokens. */
-    @Override
-    public DecoderShape benchShape(int layers, int maxPositions) {
-        return new DecoderShape(1024, 16, 16, layers, 2816, 32000, 576, maxPositions);
+        super(List.of("llava"), LlavaConfig.TEMPLATES, LlavaConfig::load, Llava::load, new DecoderShape(1024, 16, 16, 1, 2816, 32000, 576, 0));
     }
 
     @Override
@@ -51,19 +46,8 @@ final class LlavaFamily extends Family {
 
     /** A llava-hf style config ({@code modelType}) of the decoder shape with a two-layer CLIP tower of {@code imageSize} px and 14 px patches. */
     static JsonObject randomConfig(DecoderShape s, String modelType, int imageSize) {
-        JsonObject text = s.textConfig(2048);
-        text.addProperty("rms_norm_eps", 1e-5);
-        JsonObject vision = new JsonObject();
-        vision.addProperty("hidden_size", 64);
-        vision.addProperty("intermediate_size", 128);
-        vision.addProperty("num_hidden_layers", 2);
-        vision.addProperty("num_attention_heads", 2);
-        vision.addProperty("image_size", imageSize);
-        vision.addProperty("patch_size", 14);
-        JsonObject root = new JsonObject();
-        root.addProperty("model_type", modelType);
-        root.add("text_config", text);
-        root.add("vision_config", vision);
+        JsonObject root = s.config(modelType, 2048, DecoderShape.json("rms_norm_eps", 1e-5), DecoderShape.json("hidden_size", 64, "intermediate_size", 128,
+                "num_hidden_layers", 2, "num_attention_heads", 2, "image_size", imageSize, "patch_size", 14));
         root.addProperty("vocab_size", s.vocab());
         return root;
     }
