@@ -1,7 +1,5 @@
 package sinkscope.model.auto;
 
-import static sinkscope.model.auto.DecoderShape.json;
-
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
