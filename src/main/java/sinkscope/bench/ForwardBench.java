@@ -27,7 +27,7 @@ import sinkscope.model.ModelConfig;
 import sinkscope.model.auto.DecoderShape;
 import sinkscope.model.auto.Families;
 import sinkscope.model.auto.Family;
-import sinkscope.model.qwenvl.QwenVlModel;
+import sinkscope.model.RotaryEmbedding;
 import sinkscope.sink.SampleStatistics;
 
 /**
@@ -107,7 +107,7 @@ public final class ForwardBench {
         if (side * side != s.imageTokens) {
             throw new IllegalArgumentException("--image-tokens " + s.imageTokens + " must be a square for " + s.family + " (e.g. 1296 = 36 x 36)");
         }
-        long[][] positions = QwenVlModel.positionIds(s.seqLen(), start, side, side);
+        long[][] positions = RotaryEmbedding.multimodalPositions(s.seqLen(), start, side, side);
         long max = 0;
         for (long p : positions[1]) {
             max = Math.max(max, p);
@@ -218,10 +218,14 @@ public final class ForwardBench {
                 figures.put(e.getKey() + "_hook_ms", Figures.median(inHook) * 1e3);
                 figures.put(e.getKey() + "_hook_share", Figures.median(inHook) / base);
             }
-            if (!methods.isEmpty() && s.family.equals("llava")) {
-                figures.putAll(MethodBench.run(model, m, MethodBench.sample(model, s, m), methods, s.decodeSteps + 1, s.runs, s.warmup, out));
-            } else if (!methods.isEmpty()) {
-                out.println(methods.stream().map(MethodBench.Method::name).toList() + ": not timed end to end: that runs on --family llava");
+            if (!methods.isEmpty()) {
+                java.util.Optional<sinkscope.model.Inputs> sample = Families.named(s.family).benchSample(model, s.textTokens, m);
+                if (sample.isPresent()) {
+                    figures.putAll(MethodBench.run(model, m, sample.get(), methods, s.decodeSteps + 1, s.runs, s.warmup, out));
+                } else {
+                    out.println(methods.stream().map(MethodBench.Method::name).toList() + ": not timed end to end: family " + s.family
+                            + " has no bench sample");
+                }
             }
             for (Map.Entry<String, Double> f : figures.entrySet()) {
                 out.printf("%s: %.3f%n", f.getKey(), f.getValue());

@@ -2,8 +2,6 @@ package sinkscope.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,12 +19,11 @@ import sinkscope.model.Inputs;
 import sinkscope.model.Lmm;
 import sinkscope.model.OperaDecoder;
 import sinkscope.model.decoding.Decoding;
-import sinkscope.model.llava.LlavaConfig;
 
 /**
  * Time per sample of the interventions with a second input per sample (VCD's noised image, PAI's text-only prompt)
- * over the bare generation's, on {@code bench-forward}'s random LLaVA shape: one sample of random prompt ids with the
- * image placeholder and random pixel values, its image features made once (shared, as the evaluate job shares them
+ * over the bare generation's, on {@code bench-forward}'s random model: the family's bench sample ({@code Family#benchSample}: random
+ * prompt ids with the image placeholder and random pixel values), its image features made once (shared, as the evaluate job shares them
  * across a sample's configs), then prefill plus {@code tokens} new tokens (EOS ignored), end to end through
  * {@link Lmm#generate}: the method's hook, its contrast input (noise and the noised image's vision pass included) and
  * its decoding. Each run times four generations back to back, their order rotating with the run: the bare one and the
@@ -45,22 +42,6 @@ public final class MethodBench {
         public String name() {
             return intervention.name();
         }
-    }
-
-    /** The bench's sample on a random LLaVA of the shape: {@code textTokens} random ids around the placeholder at {@code textTokens / 8}. */
-    static Inputs sample(Lmm model, ForwardBench.Settings s, NDManager m) {
-        if (!(model.config() instanceof LlavaConfig c)) {
-            throw new IllegalArgumentException("end-to-end method timing runs on --family llava");
-        }
-        java.util.Random random = new java.util.Random(42);
-        long[] ids = new long[s.textTokens() + 1];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = 1 + random.nextInt(s.vocab() - 1);
-        }
-        ids[s.textTokens() / 8] = c.imageTokenIndex();
-        int side = (int) Math.round(Math.sqrt(s.imageTokens()));
-        NDArray pixels = m.randomNormal(0f, 1f, new Shape(1, 3, 14L * side, 14L * side), DataType.FLOAT32).toDevice(model.device(), false);
-        return new Inputs(ids, pixels, null, side, side, 0, 0, sinkscope.model.ImageOptions.DEFAULT);
     }
 
     static Map<String, Double> run(Lmm model, NDManager m, Inputs inputs, List<Method> methods, int tokens, int runs, int warmup, PrintStream out) {

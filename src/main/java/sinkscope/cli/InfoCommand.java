@@ -41,7 +41,7 @@ final class InfoCommand implements Callable<Integer> {
             s.append(line).append('\n');
         }
         s.append(String.format("parameters: %,d (%.2f B): language %,d, vision %,d, projector %,d%n", params, params / 1e9, t.parameterCount(),
-                c.visionParameterCount(), params - t.parameterCount() - c.visionParameterCount()));
+                c.visionParameterCount(), c.projectorParameterCount()));
         long kvPerToken = 2L * t.numHiddenLayers() * t.numKeyValueHeads() * t.headDim();
         s.append(String.format("weights memory: fp32 %s, fp16 %s, bf16 %s (stored as %s)%n", gib(params * 4), gib(params * 2), gib(params * 2),
                 c.torchDtype()));

@@ -41,7 +41,7 @@ public final class ModelFlags {
 
     /** The default prompt of the one-sample commands: the default question in the checkpoint's conversation format. */
     static String defaultPrompt(Lmm model) {
-        return PromptTemplate.of(model.defaultTemplate()).render(DEFAULT_QUESTION);
+        return PromptTemplate.of(model.defaultTemplate(), Families.templates()).render(DEFAULT_QUESTION);
     }
 
     /** {@code --vision-tower DIR}: the CLIP directory of an original-layout LLaVA checkpoint (null: its mm_vision_tower). */

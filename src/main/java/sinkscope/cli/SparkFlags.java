@@ -75,7 +75,7 @@ public final class SparkFlags {
     @Option(names = "--device", paramLabel = "cpu|cuda:N", order = 35, description = "device of tasks without a GPU address (default: the task's GPU, else cpu)")
     String device;
     @Option(names = "--template", paramLabel = "NAME", order = 36, defaultValue = "model",
-            description = "prompt template: model (the checkpoint's), llava_hf or vicuna_v1 (default: ${DEFAULT-VALUE})")
+            description = "prompt template: model (the checkpoint's), a family's template name (llava_hf, vicuna_v1, qwen2_vl, ...: docs/families.md) or a template with {question} (default: ${DEFAULT-VALUE})")
     String template;
     @Option(names = "--prompt-suffix", paramLabel = "MODE", order = 37, defaultValue = "auto",
             description = "benchmark prompt suffixes: auto (by model_type), llava, qwen2_vl or none (default: ${DEFAULT-VALUE})")

@@ -3,39 +3,19 @@ package sinkscope.data;
 import java.util.Objects;
 
 /**
- * Builds the prompt text for one question, with the image placeholder {@code <image>} where the model expands
- * the image tokens.
+ * Builds the prompt text for one question from a template with a {@code {question}} slot, the image placeholder
+ * (the model's, e.g. {@code <image>}) where the model expands the image tokens.
  *
- * <ul>
- *   <li>{@code llava_hf} (default): {@code "USER: <image>\n{question} ASSISTANT:"}, the llava-hf chat format.</li>
- *   <li>{@code vicuna_v1}: LLaVA's {@code conv_vicuna_v1} (separator style TWO, {@code sep=" "},
- *       {@code sep2="</s>"}) with the assistant turn open: {@code system + " " + "USER: " + "<image>\n" + question
- *       + " " + "ASSISTANT:"}. The {@code </s>} separator only follows a completed assistant message, so it
- *       never appears in a generation prompt.</li>
- *   <li>{@code plain}: {@code "<image>\n{question}"}.</li>
- *   <li>{@code qwen2_vl}: the Qwen2-VL / Qwen2.5-VL chat template with its default system prompt and the assistant
- *       turn open: {@code "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
- *       + "<|vision_start|><|image_pad|><|vision_end|>" + question + "<|im_end|>\n<|im_start|>assistant\n"}, as
- *       {@code apply_chat_template(..., add_generation_prompt=True)} renders one image and one text turn.</li>
- *   <li>{@code mistral_instruct}: {@code "[INST] <image>\n{question} [/INST]"}, the chat format of
- *       llava-hf/llava-v1.6-mistral-7b-hf.</li>
- *   <li>any other string is a custom template that must contain {@code {question}}; the two characters
- *       {@code \n} in it stand for a newline, so a template can be given on a command line.</li>
- * </ul>
+ * <p>A template is given by name or as text. The names are the model families' chat formats, which each family
+ * declares ({@code sinkscope.model.auto.Family#templates}, all of them in {@code Families.templates()}); the caller
+ * passes that map. Any other string is a custom template that must contain {@code {question}}; the two characters
+ * {@code \n} in it stand for a newline, so a template can be given on a command line.
  *
  * <p>With the POPE suffix on, {@code {question}} becomes {@code question + POPE_SUFFIX} (LLaVA's POPE prompt),
  * unless the question already ends with the suffix, as the questions of LLaVA's {@code llava_pope_test.jsonl} do.
  */
 public final class PromptTemplate {
 
-    public static final String LLAVA_HF = "USER: <image>\n{question} ASSISTANT:";
-    public static final String VICUNA_V1_SYSTEM = "A chat between a curious human and an artificial intelligence "
-            + "assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
-    public static final String VICUNA_V1 = VICUNA_V1_SYSTEM + " USER: <image>\n{question} ASSISTANT:";
-    public static final String PLAIN = "<image>\n{question}";
-    public static final String MISTRAL_INSTRUCT = "[INST] <image>\n{question} [/INST]";
-    public static final String QWEN2_VL = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
-            + "<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n";
     public static final String POPE_SUFFIX = " Answer the question using a single word or phrase.";
     /** LLaVA-1.5's short-answer prompt (POPE, MME, VQAv2, GQA, TextVQA, VizWiz; {@code scripts/v1_5/eval}'s question files). */
     public static final String SHORT_ANSWER_SUFFIX = "\nAnswer the question using a single word or phrase.";
@@ -56,7 +36,6 @@ public final class PromptTemplate {
      * picks the model family's ({@code ModelConfig#promptSuffixMode}).
      */
     public static final java.util.List<String> SUFFIX_MODES = java.util.List.of("llava", "qwen2_vl", "none");
-    public static final String DEFAULT = "llava_hf";
 
     private static final String SLOT = "{question}";
 
@@ -70,24 +49,27 @@ public final class PromptTemplate {
         this.popeSuffix = popeSuffix;
     }
 
-    /** {@code llava_hf}, {@code vicuna_v1}, {@code plain}, {@code qwen2_vl}, or a custom template containing {@code {question}}. */
-    public static PromptTemplate of(String nameOrTemplate) {
+    /**
+     * The template {@code nameOrTemplate}: one of {@code named} (name to template text), else a custom template, which
+     * must contain {@code {question}}; an error lists the known names.
+     */
+    public static PromptTemplate of(String nameOrTemplate, java.util.Map<String, String> named) {
         Objects.requireNonNull(nameOrTemplate, "prompt template");
-        return switch (nameOrTemplate) {
-            case "llava_hf" -> new PromptTemplate("llava_hf", LLAVA_HF, false);
-            case "vicuna_v1" -> new PromptTemplate("vicuna_v1", VICUNA_V1, false);
-            case "plain" -> new PromptTemplate("plain", PLAIN, false);
-            case "qwen2_vl" -> new PromptTemplate("qwen2_vl", QWEN2_VL, false);
-            case "mistral_instruct" -> new PromptTemplate("mistral_instruct", MISTRAL_INSTRUCT, false);
-            default -> {
-                String t = nameOrTemplate.replace("\\n", "\n");
-                if (!t.contains(SLOT)) {
-                    throw new IllegalArgumentException("prompt template must be llava_hf, vicuna_v1, plain, qwen2_vl, mistral_instruct or a "
-                            + "template containing {question}, got '" + nameOrTemplate + "'");
-                }
-                yield new PromptTemplate("custom", t, false);
-            }
-        };
+        String text = named.get(nameOrTemplate);
+        if (text != null) {
+            return new PromptTemplate(nameOrTemplate, text, false);
+        }
+        String t = nameOrTemplate.replace("\\n", "\n");
+        if (!t.contains(SLOT)) {
+            throw new IllegalArgumentException("prompt template '" + nameOrTemplate + "' is neither a known name (" + String.join(", ", named.keySet())
+                    + ") nor a template containing {question}");
+        }
+        return new PromptTemplate("custom", t, false);
+    }
+
+    /** A custom template (text containing {@code {question}}), no names known. */
+    public static PromptTemplate of(String template) {
+        return of(template, java.util.Map.of());
     }
 
     /** The same template with the POPE suffix on or off. */
@@ -120,7 +102,7 @@ public final class PromptTemplate {
         return q.toString();
     }
 
-    /** {@code llava_hf}, {@code vicuna_v1}, {@code plain} or {@code custom}. */
+    /** The template's name, or {@code custom}. */
     public String name() {
         return name;
     }

@@ -19,15 +19,20 @@ public interface ModelConfig {
     }
 
     /** Parameters of the whole model: vision tower, projector or merger, language model. */
-    long parameterCount();
+    default long parameterCount() {
+        return visionParameterCount() + projectorParameterCount() + text().parameterCount();
+    }
 
     /** Parameters of the vision tower alone. */
     long visionParameterCount();
 
+    /** Parameters of what carries the vision features to the decoder (projector or merger, image newline, DeepStack mergers). */
+    long projectorParameterCount();
+
     /** {@code torch_dtype} as stored ({@code float32} when absent). */
     String torchDtype();
 
-    /** The prompt template (a {@code PromptTemplate} name) of the checkpoint's conversation format. */
+    /** The name of the checkpoint's conversation format, one of its family's templates ({@code Family#templates}). */
     String defaultTemplate();
 
     /**

@@ -126,6 +126,26 @@ public final class RotaryEmbedding {
         return withMatrix(cos.get(index).reshape(b, 1, q, -1), sin.get(index).reshape(b, 1, q, -1));
     }
 
+    /** Multimodal rotary positions (t, h, w), HF's {@code get_rope_index} for one prompt with (or without: {@code start < 0}) one image of {@code rows x cols} tokens. */
+    public static long[][] multimodalPositions(int length, int start, int rows, int cols) {
+        long[][] p = new long[3][length];
+        int n = start < 0 ? 0 : rows * cols;
+        for (int i = 0; i < length; i++) {
+            if (start < 0 || i < start) {
+                p[0][i] = p[1][i] = p[2][i] = i;
+            } else if (i < start + n) {
+                int k = i - start;
+                p[0][i] = start;
+                p[1][i] = start + k / cols;
+                p[2][i] = start + k % cols;
+            } else {
+                long at = start + Math.max(rows, cols) + (i - start - n);
+                p[0][i] = p[1][i] = p[2][i] = at;
+            }
+        }
+        return p;
+    }
+
     /** Per-sample rows [Q, headDim] (or [1, 1, Q, headDim]) stacked into batch rows [B, 1, Q, headDim]. */
     public static Rows stack(java.util.List<Rows> perSample) {
         NDList cos = new NDList();

@@ -51,6 +51,30 @@ public record TextConfig(
                 hiddenSize / numAttentionHeads, false, false);
     }
 
+    /**
+     * The fields every decoder's {@code text_config} names alike (transformers' LlamaConfig, MistralConfig,
+     * Qwen2Config, Qwen3Config): vocabulary, hidden size, MLP size, layers, attention and key/value heads (absent or
+     * null: as many as the heads), activation, positions, RMSNorm epsilon.
+     */
+    public record Sizes(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads, String act, int maxPositions, double eps) {
+        /** {@code t}'s fields, each absent one taken from {@code defaults} (whose {@code kvHeads} is not used). */
+        public static Sizes read(JsonFields t, Sizes defaults) {
+            int heads = t.integer("num_attention_heads", defaults.heads());
+            return new Sizes(t.integer("vocab_size", defaults.vocab()), t.integer("hidden_size", defaults.hidden()),
+                    t.integer("intermediate_size", defaults.intermediate()), t.integer("num_hidden_layers", defaults.layers()), heads,
+                    t.integer("num_key_value_heads", heads), t.str("hidden_act", defaults.act()), t.integer("max_position_embeddings", defaults.maxPositions()),
+                    t.number("rms_norm_eps", defaults.eps()));
+        }
+    }
+
+    /** A decoder of {@code s} with the rest of the fields as the canonical constructor names them. */
+    public static TextConfig of(Sizes s, double ropeTheta, boolean attentionBias, boolean outputBias, boolean tieWordEmbeddings, int bosTokenId,
+            int[] eosTokenIds, String nameOrPath, int[] mropeSection, int slidingWindow, int headDim, boolean qkNorm, boolean mropeInterleaved) {
+        return new TextConfig(s.vocab(), s.hidden(), s.intermediate(), s.layers(), s.heads(), s.kvHeads(), s.act(), s.maxPositions(), s.eps(), ropeTheta,
+                attentionBias, outputBias, tieWordEmbeddings, bosTokenId, eosTokenIds, nameOrPath, mropeSection, slidingWindow, headDim, qkNorm,
+                mropeInterleaved);
+    }
+
     /** The config's {@code eos_token_id} (the first of {@link #eosTokenIds}). */
     public int eosTokenId() {
         return eosTokenIds[0];

@@ -124,7 +124,7 @@ public record RunInfo(Map<String, String> parameters) {
         gen.addProperty("template", template);
         String resolved = "model".equals(template) ? config.defaultTemplate() : template;
         gen.addProperty("template_resolved", resolved);
-        gen.addProperty("template_text", sinkscope.data.PromptTemplate.of(resolved).template());
+        gen.addProperty("template_text", sinkscope.data.PromptTemplate.of(resolved, sinkscope.model.auto.Families.templates()).template());
         gen.addProperty("decoding", "greedy (argmax), stops at EOS");
         gen.addProperty("max_new_tokens", s.runner().maxNewTokens());
         gen.addProperty("caption_max_new_tokens", s.benchmarks().captionMaxNewTokens());

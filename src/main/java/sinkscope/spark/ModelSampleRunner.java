@@ -84,7 +84,8 @@ public final class ModelSampleRunner implements SampleRunner {
         seed = spec.seed();
         model = Families.load(dir, device, dtype);
         try {
-            template = PromptTemplate.of(spec.template() == null || spec.template().equals("model") ? model.defaultTemplate() : spec.template());
+            template = PromptTemplate.of(spec.template() == null || spec.template().equals("model") ? model.defaultTemplate() : spec.template(),
+                    sinkscope.model.auto.Families.templates());
             String rendered = template.render("");
             int at = rendered.indexOf(model.imagePlaceholder());
             if (at < 0 || rendered.indexOf(model.imagePlaceholder(), at + 1) >= 0) {

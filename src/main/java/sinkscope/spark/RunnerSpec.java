@@ -15,8 +15,9 @@ import java.util.List;
  * @param sinkDims D_sink, the hidden dimensions the sink score looks at; empty = the runner's known dims for
  *     the model's LLM
  * @param tau a token is a sink at a layer when {@code phi > tau} (paper: 20); NaN or {@code <= 0}: {@code 0.3125 sqrt(hidden)}
- * @param template prompt template name: {@code llava_hf} ({@code USER: <image>\n{question} ASSISTANT:}),
- *     {@code vicuna_v1}, or {@code model} (the template the checkpoint ships)
+ * @param template prompt template: a family's template name ({@code Families.templates()}: {@code llava_hf},
+ *     {@code vicuna_v1}, {@code qwen2_vl}, ...), a custom template with {@code {question}}, or {@code model} (the
+ *     checkpoint's conversation format)
  * @param maxNewTokens generation length limit for evaluation
  * @param seed the run's seed ({@code --seed}): each (sample, config) draws from
  *     {@link sinkscope.intervention.Context#seed(long, String, String)} of it (sampled decoding, VCD's noise)

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import sinkscope.data.PromptTemplate;
+import sinkscope.model.llava.LlavaConfig;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.data.SyntheticScene;
@@ -15,7 +16,7 @@ import sinkscope.eval.MetricsTable;
 import sinkscope.eval.PopeAnswer;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaProcessor;
 
@@ -56,7 +57,7 @@ public final class HeldOutEvaluation {
             try (NDManager m = model.newSampleManager()) {
                 NDArray pixels = processor.pixelValues(m, scene.render(seed), ClipImageProcessor.Mode.CROP);
                 for (String name : List.of("plain", "pope")) {
-                    PromptTemplate t = PromptTemplate.of(PromptTemplate.DEFAULT).withPopeSuffix(name.equals("pope"));
+                    PromptTemplate t = PromptTemplate.of(LlavaConfig.LLAVA_HF).withPopeSuffix(name.equals("pope"));
                     for (Question q : qs) {
                         String answer = answer(model, processor, m, pixels, t.render(q.text()));
                         if (SyntheticBenchmark.POPE_SPLITS.contains(q.category())) {

@@ -65,7 +65,7 @@ public final class ReferenceModelBuilder {
             eval = HeldOutEvaluation.run(saved, processor, dataset, recipe.seed(), recipe.evalImages());
             List<BufferedImage> images = dataset.scenes().subList(dataset.trainImages(), dataset.scenes().size()).stream()
                     .limit(SINK_PROBE_IMAGES).map(scene -> scene.render(recipe.seed())).toList();
-            String prompt = PromptTemplate.of(PromptTemplate.DEFAULT).render("Is there a red circle in the image?");
+            String prompt = PromptTemplate.of(LlavaConfig.LLAVA_HF).render("Is there a red circle in the image?");
             double tau = VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize());
             sinks = SinkProbe.measure(saved, processor, images, prompt, tau);
             log.accept("sink probe on the recommended D_sink " + java.util.Arrays.toString(sinks.recommended()) + ":\n" + SinkProbe.markdown(sinks.probe()));

@@ -25,10 +25,10 @@ import sinkscope.data.SyntheticScene;
 import sinkscope.model.ForwardStep;
 import sinkscope.model.KvCache;
 import sinkscope.model.RandomWeights;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
-import sinkscope.model.llava.LlavaTokenizer;
+import sinkscope.model.clip.LlavaTokenizer;
 import sinkscope.sink.VarParams;
 
 /**
@@ -75,7 +75,7 @@ public final class ReferenceTrainer {
     private final LlavaTokenizer tokenizer;
     private final ClipImageProcessor images;
     private final SyntheticBenchmark.Dataset dataset;
-    private final PromptTemplate template = PromptTemplate.of(PromptTemplate.DEFAULT);
+    private final PromptTemplate template = PromptTemplate.of(LlavaConfig.LLAVA_HF);
     private final WordLevelTokenizer vocabulary;
 
     public ReferenceTrainer(Recipe recipe, LlavaConfig config, LlavaTokenizer tokenizer, ClipImageProcessor images) {

@@ -10,7 +10,7 @@ import java.util.Locale;
 import sinkscope.model.Capture;
 import sinkscope.model.KvCache;
 import sinkscope.model.Merged;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;

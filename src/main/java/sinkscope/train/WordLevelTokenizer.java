@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import sinkscope.data.PromptTemplate;
+import sinkscope.model.llava.LlavaConfig;
 import sinkscope.data.SyntheticScene;
 
 /**
@@ -44,8 +45,8 @@ public final class WordLevelTokenizer {
     /** The vocabulary of the synthetic benchmark, the llava_hf and vicuna_v1 templates and the POPE suffix. */
     public static WordLevelTokenizer synthetic() {
         List<String> texts = new ArrayList<>();
-        texts.add(PromptTemplate.LLAVA_HF.replace("{question}", "").replace(IMAGE, ""));
-        texts.add(PromptTemplate.VICUNA_V1_SYSTEM);
+        texts.add(LlavaConfig.LLAVA_HF.replace("{question}", "").replace(IMAGE, ""));
+        texts.add(LlavaConfig.VICUNA_V1_SYSTEM);
         texts.add(PromptTemplate.POPE_SUFFIX);
         texts.add("Is there a in the image? What color is the? What shape is the object?");
         texts.add("What is shown in this image? Describe the image.");

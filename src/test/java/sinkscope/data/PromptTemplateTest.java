@@ -8,15 +8,17 @@ import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
 
 class PromptTemplateTest {
+    /** The registry's named templates, as the commands resolve {@code --template NAME}. */
+    private static final java.util.Map<String, String> NAMED = sinkscope.model.auto.Families.templates();
 
     @Test
     void llavaHfMatchesTheGoldenManifest() {
         JsonObject m = Golden.manifest(Golden.llava());
         // the manifest writes the newline as the two characters \n, which a custom template reads as a newline
         assertEquals(PromptTemplate.of(m.get("prompt_format").getAsString()).template(),
-                PromptTemplate.of(PromptTemplate.DEFAULT).template());
+                PromptTemplate.of("llava_hf", NAMED).template());
         assertEquals(m.get("pope_suffix").getAsString(), PromptTemplate.POPE_SUFFIX);
-        PromptTemplate plain = PromptTemplate.of("llava_hf");
+        PromptTemplate plain = PromptTemplate.of("llava_hf", NAMED);
         PromptTemplate pope = plain.withPopeSuffix(true);
         var prompts = m.getAsJsonArray("prompts");
         assertEquals(prompts.get(0).getAsJsonObject().get("text").getAsString(),
@@ -35,25 +37,30 @@ class PromptTemplateTest {
                 + "The assistant gives helpful, detailed, and polite answers to the human's questions.";
         // conv_vicuna_v1: system + sep(" ") + "USER: " + "<image>\n" + question + sep(" ") + "ASSISTANT:"
         assertEquals(system + " " + "USER: " + "<image>\n" + "Is there a cat in the image?" + " " + "ASSISTANT:",
-                PromptTemplate.of("vicuna_v1").render("Is there a cat in the image?"));
+                PromptTemplate.of("vicuna_v1", NAMED).render("Is there a cat in the image?"));
         assertEquals(system + " USER: <image>\nIs there a cat in the image? Answer the question using a single word "
-                + "or phrase. ASSISTANT:", PromptTemplate.of("vicuna_v1").withPopeSuffix(true).render("Is there a cat in the image?"));
+                + "or phrase. ASSISTANT:", PromptTemplate.of("vicuna_v1", NAMED).withPopeSuffix(true).render("Is there a cat in the image?"));
     }
 
     @Test
     void plainAndCustomTemplates() {
-        assertEquals("<image>\nWhat is it?", PromptTemplate.of("plain").render("What is it?"));
+        assertEquals("<image>\nWhat is it?", PromptTemplate.of("plain", NAMED).render("What is it?"));
         PromptTemplate custom = PromptTemplate.of("Q: <image>\\n{question}\\nA:");
         assertEquals("custom", custom.name());
         assertEquals("Q: <image>\nWhat is it?\nA:", custom.render("What is it?"));
         assertEquals("Q: <image>\n{question} literal\nA:", custom.render("{question} literal"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("USER: <image>"));
-        assertTrue(e.getMessage().contains("{question}"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("USER: <image>", NAMED));
+        assertTrue(e.getMessage().contains("{question}") && e.getMessage().contains("'USER: <image>'"), e.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("vicuna_v2", NAMED));
+        for (String name : java.util.List.of("llava_hf", "vicuna_v1", "plain", "mistral_instruct", "qwen2_vl", "qwen3_vl", "internvl")) {
+            assertTrue(unknown.getMessage().contains(name), unknown.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> PromptTemplate.of("llava_hf"), "no names known: a name is not a template");
     }
 
     @Test
     void popeSuffixIsNotAddedTwice() {
-        PromptTemplate t = PromptTemplate.of("plain").withPopeSuffix(true);
+        PromptTemplate t = PromptTemplate.of("plain", NAMED).withPopeSuffix(true);
         String asked = "Is there a dog in the image? Answer the question using a single word or phrase.";
         assertEquals("<image>\n" + asked, t.render(asked));
         assertEquals("<image>\n" + asked, t.render("Is there a dog in the image?"));

@@ -12,7 +12,7 @@ import sinkscope.data.PromptTemplate;
 import sinkscope.data.Question;
 import sinkscope.data.SyntheticBenchmark;
 import sinkscope.eval.PopeAnswer;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;
@@ -35,7 +35,7 @@ class BundledModelTest {
         // A benchmark seed the model was not trained on: every image is new to it.
         SyntheticBenchmark.Dataset d = SyntheticBenchmark.build(8, 11, SyntheticBenchmark.DEFAULT_SIZE, 0.5);
         List<Question> questions = d.eval().stream().filter(q -> SyntheticBenchmark.POPE_SPLITS.contains(q.category())).limit(20).toList();
-        PromptTemplate template = PromptTemplate.of(PromptTemplate.DEFAULT).withPopeSuffix(true);
+        PromptTemplate template = PromptTemplate.of("llava_hf", sinkscope.model.auto.Families.templates()).withPopeSuffix(true);
         int right = 0;
         StringBuilder wrong = new StringBuilder();
         try (Llava model = Llava.load(dir, Device.cpu(), DataType.FLOAT32); LlavaProcessor p = LlavaProcessor.load(dir, config)) {

@@ -78,7 +78,7 @@ class InterventionsEvaluateTest {
 
         Path dir = which.equals("embedded") ? BundledModel.path() : Golden.qwen2Vl();
         try (Lmm model = Families.load(dir, Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager()) {
-            PromptTemplate template = PromptTemplate.of(model.defaultTemplate());
+            PromptTemplate template = PromptTemplate.of(model.defaultTemplate(), sinkscope.model.auto.Families.templates());
             int otherSeedDiffers = 0;
             for (int i = 0; i < QUESTIONS.length; i++) {
                 Inputs in = model.encode(m, template.render(QUESTIONS[i]), new ImageDecoder().decode(images.resolve(files.get(i))), ImageOptions.DEFAULT);

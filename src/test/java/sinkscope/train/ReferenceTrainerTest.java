@@ -19,7 +19,7 @@ import sinkscope.model.KvCache;
 import sinkscope.model.Merged;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.Torch;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;

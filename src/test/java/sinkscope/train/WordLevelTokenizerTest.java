@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sinkscope.model.llava.LlavaTokenizer;
+import sinkscope.model.clip.LlavaTokenizer;
 
 /** The word-level tokenizer.json loads in DJL's Hugging Face tokenizer and encodes/decodes LLaVA prompts. */
 class WordLevelTokenizerTest {

@@ -1,5 +1,9 @@
 package sinkscope.model.auto;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
 /**
  * A decoder's shape and the image tokens of a typical prompt, what {@code bench-forward} times: hidden size, attention
  * and key/value heads, layers, MLP size, vocabulary, image tokens, and the positions the rotary table must hold at
@@ -13,16 +17,44 @@ public record DecoderShape(int hidden, int heads, int kvHeads, int layers, int i
         }
     }
 
-    /** The text config of this decoder as config.json's {@code text_config} holds it (callers add the family's rotary and norm fields). */
-    com.google.gson.JsonObject textConfig(int releasedMaxPositions) {
-        com.google.gson.JsonObject text = new com.google.gson.JsonObject();
-        text.addProperty("hidden_size", hidden);
-        text.addProperty("num_attention_heads", heads);
-        text.addProperty("num_key_value_heads", kvHeads);
-        text.addProperty("num_hidden_layers", layers);
-        text.addProperty("intermediate_size", intermediate);
-        text.addProperty("vocab_size", vocab);
-        text.addProperty("max_position_embeddings", Math.max(releasedMaxPositions, maxPositions));
-        return text;
+    /** The same decoder with {@code layers} layers and a rotary table of at least {@code maxPositions}. */
+    public DecoderShape with(int layers, int maxPositions) {
+        return new DecoderShape(hidden, heads, kvHeads, layers, intermediate, vocab, imageTokens, maxPositions);
+    }
+
+    /**
+     * The config.json of a random model of this decoder: {@code model_type}, {@code text_config} (this shape, the
+     * positions at least {@code releasedMaxPositions}, and {@code text}'s family fields), {@code vision_config}.
+     */
+    JsonObject config(String modelType, int releasedMaxPositions, JsonObject text, JsonObject vision) {
+        JsonObject t = json("hidden_size", hidden, "num_attention_heads", heads, "num_key_value_heads", kvHeads, "num_hidden_layers", layers,
+                "intermediate_size", intermediate, "vocab_size", vocab, "max_position_embeddings", Math.max(releasedMaxPositions, maxPositions));
+        text.entrySet().forEach(e -> t.add(e.getKey(), e.getValue()));
+        return json("model_type", modelType, "text_config", t, "vision_config", vision);
+    }
+
+    /** A JSON object of key, value pairs (values: numbers, booleans, strings, {@code int[]}, JSON elements). */
+    static JsonObject json(Object... kv) {
+        JsonObject o = new JsonObject();
+        for (int i = 0; i < kv.length; i += 2) {
+            String k = (String) kv[i];
+            Object v = kv[i + 1];
+            if (v instanceof Number n) {
+                o.addProperty(k, n);
+            } else if (v instanceof Boolean b) {
+                o.addProperty(k, b);
+            } else if (v instanceof String str) {
+                o.addProperty(k, str);
+            } else if (v instanceof int[] a) {
+                JsonArray arr = new JsonArray();
+                for (int x : a) {
+                    arr.add(x);
+                }
+                o.add(k, arr);
+            } else {
+                o.add(k, (JsonElement) v);
+            }
+        }
+        return o;
     }
 }

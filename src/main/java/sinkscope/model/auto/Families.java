@@ -7,7 +7,9 @@ import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import sinkscope.model.JsonFields;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
@@ -45,6 +47,27 @@ public final class Families {
             all.addAll(f.modelTypes());
         }
         return all;
+    }
+
+    /** Every family's named chat templates ({@link Family#templates}), in registry order: what {@code --template NAME} resolves. */
+    public static Map<String, String> templates() {
+        Map<String, String> all = new LinkedHashMap<>();
+        for (Family f : ALL) {
+            all = merge(all, f.templates());
+        }
+        return all;
+    }
+
+    /** {@code a} then {@code b}; a name in both must stand for the same text. */
+    static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> out = new LinkedHashMap<>(a);
+        b.forEach((name, text) -> {
+            String had = out.putIfAbsent(name, text);
+            if (had != null && !had.equals(text)) {
+                throw new IllegalStateException("template '" + name + "' is declared twice with different texts");
+            }
+        });
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** The family that runs config.json {@code model_type}, or an error listing the supported ones. */

@@ -1,37 +1,22 @@
 package sinkscope.model.auto;
 
+import static sinkscope.model.auto.DecoderShape.json;
+
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.Lmm;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.qwen2vl.Qwen2Vl;
 import sinkscope.model.qwen2vl.Qwen2VlConfig;
 
 /** Qwen2-VL and Qwen2.5-VL in the Hugging Face layout. */
-final class Qwen2VlFamily implements Family {
-    @Override
-    public List<String> modelTypes() {
-        return List.of("qwen2_vl", "qwen2_5_vl");
-    }
-
-    @Override
-    public ModelConfig config(Path file) {
-        return Qwen2VlConfig.load(file);
-    }
-
-    @Override
-    public Lmm load(Path dir, Device device, DataType dtype) {
-        return Qwen2Vl.load(dir, device, dtype);
-    }
-
-    /** Qwen2-VL-2B's decoder (1536 hidden, 12 heads, 2 kv heads, 8960 MLP) and a 1000 x 1000 image (36 x 36 = 1296 merged tokens). */
-    @Override
-    public DecoderShape benchShape(int layers, int maxPositions) {
-        return new DecoderShape(1536, 12, 2, layers, 8960, 151936, 1296, maxPositions);
+final class Qwen2VlFamily extends Family {
+    /** Bench shape: Qwen2-VL-2B's decoder (1536 hidden, 12 heads, 2 kv heads, 8960 MLP) and a 1000 x 1000 image (36 x 36 = 1296 merged tokens). */
+    Qwen2VlFamily() {
+        super(List.of("qwen2_vl", "qwen2_5_vl"), Qwen2VlConfig.TEMPLATES, Qwen2VlConfig::load, Qwen2Vl::load,
+                new DecoderShape(1536, 12, 2, 1, 8960, 151936, 1296, 0));
     }
 
     /**
@@ -43,25 +28,9 @@ final class Qwen2VlFamily implements Family {
         int half = s.hidden() / s.heads() / 2;
         int t = half / 4;
         int h = (half - t) / 2;
-        JsonObject rope = new JsonObject();
-        com.google.gson.JsonArray section = new com.google.gson.JsonArray();
-        section.add(t);
-        section.add(h);
-        section.add(half - t - h);
-        rope.add("mrope_section", section);
-        rope.addProperty("rope_theta", 1e6);
-        JsonObject text = s.textConfig(32768);
-        text.addProperty("rms_norm_eps", 1e-6);
-        text.add("rope_parameters", rope);
-        JsonObject vision = new JsonObject();
-        vision.addProperty("depth", 1);
-        vision.addProperty("embed_dim", 32);
-        vision.addProperty("num_heads", 2);
-        vision.addProperty("hidden_size", s.hidden());
-        JsonObject root = new JsonObject();
-        root.addProperty("model_type", "qwen2_vl");
-        root.add("text_config", text);
-        root.add("vision_config", vision);
+        var rope = json("mrope_section", new int[] {t, h, half - t - h}, "rope_theta", 1e6);
+        var root = s.config("qwen2_vl", 32768, json("rms_norm_eps", 1e-6, "rope_parameters", rope),
+                json("depth", 1, "embed_dim", 32, "num_heads", 2, "hidden_size", s.hidden()));
         return Qwen2Vl.create(Qwen2VlConfig.parse(Path.of("<bench-forward>"), root), new RandomWeights(42, 0.02), device, dtype);
     }
 }

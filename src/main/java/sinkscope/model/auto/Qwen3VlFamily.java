@@ -1,37 +1,21 @@
 package sinkscope.model.auto;
 
+import static sinkscope.model.auto.DecoderShape.json;
+
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.Lmm;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.qwen3vl.Qwen3Vl;
 import sinkscope.model.qwen3vl.Qwen3VlConfig;
 
 /** Qwen3-VL (dense) in the Hugging Face layout. */
-final class Qwen3VlFamily implements Family {
-    @Override
-    public List<String> modelTypes() {
-        return List.of("qwen3_vl");
-    }
-
-    @Override
-    public ModelConfig config(Path file) {
-        return Qwen3VlConfig.load(file);
-    }
-
-    @Override
-    public Lmm load(Path dir, Device device, DataType dtype) {
-        return Qwen3Vl.load(dir, device, dtype);
-    }
-
-    /** Qwen3-VL-8B's decoder (4096 hidden, 32 heads of 128, 8 kv heads, 12288 MLP) and a 1000 x 1000 image (31 x 31 = 961 merged tokens). */
-    @Override
-    public DecoderShape benchShape(int layers, int maxPositions) {
-        return new DecoderShape(4096, 32, 8, layers, 12288, 151936, 961, maxPositions);
+final class Qwen3VlFamily extends Family {
+    /** Bench shape: Qwen3-VL-8B's decoder (4096 hidden, 32 heads of 128, 8 kv heads, 12288 MLP) and a 1000 x 1000 image (31 x 31 = 961 merged tokens). */
+    Qwen3VlFamily() {
+        super(List.of("qwen3_vl"), Qwen3VlConfig.TEMPLATES, Qwen3VlConfig::load, Qwen3Vl::load, new DecoderShape(4096, 32, 8, 1, 12288, 151936, 961, 0));
     }
 
     /**
@@ -43,33 +27,10 @@ final class Qwen3VlFamily implements Family {
     public Lmm random(DecoderShape s, Device device, DataType dtype) {
         int half = s.hidden() / s.heads() / 2;
         int h = half * 20 / 64;
-        JsonObject rope = new JsonObject();
-        com.google.gson.JsonArray section = new com.google.gson.JsonArray();
-        section.add(half - 2 * h);
-        section.add(h);
-        section.add(h);
-        rope.add("mrope_section", section);
-        rope.addProperty("rope_theta", 5e6);
-        rope.addProperty("mrope_interleaved", true);
-        JsonObject text = s.textConfig(32768);
-        text.addProperty("head_dim", s.hidden() / s.heads());
-        text.add("rope_parameters", rope);
-        JsonObject vision = new JsonObject();
-        vision.addProperty("depth", 3);
-        vision.addProperty("hidden_size", 32);
-        vision.addProperty("intermediate_size", 64);
-        vision.addProperty("num_heads", 2);
-        vision.addProperty("num_position_embeddings", 16);
-        vision.addProperty("out_hidden_size", s.hidden());
-        com.google.gson.JsonArray deepstack = new com.google.gson.JsonArray();
-        for (int k = 0; k < Math.min(3, s.layers()); k++) {
-            deepstack.add(k);
-        }
-        vision.add("deepstack_visual_indexes", deepstack);
-        JsonObject root = new JsonObject();
-        root.addProperty("model_type", "qwen3_vl");
-        root.add("text_config", text);
-        root.add("vision_config", vision);
+        var rope = json("mrope_section", new int[] {half - 2 * h, h, h}, "rope_theta", 5e6, "mrope_interleaved", true);
+        int[] deepstack = java.util.stream.IntStream.range(0, Math.min(3, s.layers())).toArray();
+        var root = s.config("qwen3_vl", 32768, json("head_dim", s.hidden() / s.heads(), "rope_parameters", rope), json("depth", 3, "hidden_size", 32,
+                "intermediate_size", 64, "num_heads", 2, "num_position_embeddings", 16, "out_hidden_size", s.hidden(), "deepstack_visual_indexes", deepstack));
         return Qwen3Vl.create(Qwen3VlConfig.parse(Path.of("<bench-forward>"), root), new RandomWeights(42, 0.02), device, dtype);
     }
 }

@@ -12,8 +12,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import sinkscope.model.DecoderNames;
@@ -26,7 +24,6 @@ import sinkscope.model.Inputs;
 import sinkscope.model.LayerNorm;
 import sinkscope.model.Linear;
 import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.RgbImage;
@@ -58,10 +55,8 @@ public final class InternVl extends LmmBase {
     private final InternVisionModel vision;
     private final Projector projector;
     private final InternVlImageProcessor images;
-    private final HuggingFaceTokenizer tokenizer;
     private final long imgStart;
     private final long imgEnd;
-    private final Set<Integer> eos;
 
     /** The multimodal projector: {@code linear_2(act(linear_1(layer_norm(x))))} on pixel-shuffled features [.., 4 d_v]. */
     record Projector(LayerNorm norm, Linear linear1, Linear linear2, String act) {
@@ -73,15 +68,13 @@ public final class InternVl extends LmmBase {
     private InternVl(NDManager manager, InternVlConfig config, InternVisionModel vision, Projector projector, LlamaModel language,
             InternVlImageProcessor images, HuggingFaceTokenizer tokenizer, long imgStart, long imgEnd, Set<Integer> eos, Device device, DataType dtype) {
         super(manager, language, device, dtype);
-        attach(tokenizer);
+        attach(tokenizer, tokenizer, eos);
         this.config = config;
         this.vision = vision;
         this.projector = projector;
         this.images = images;
-        this.tokenizer = tokenizer;
         this.imgStart = imgStart;
         this.imgEnd = imgEnd;
-        this.eos = eos;
     }
 
     /** Transformers 5's module names to the released "-hf" names. */
@@ -130,18 +123,12 @@ public final class InternVl extends LmmBase {
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static InternVl create(InternVlConfig config, Weights weights, Device device, DataType dtype) {
-        Set<Integer> eos = new LinkedHashSet<>();
-        for (int e : config.text().eosTokenIds()) {
-            eos.add(e);
-        }
-        return create(config, weights, null, null, -1, -1, eos, device, dtype);
+        return create(config, weights, null, null, -1, -1, null, device, dtype);
     }
 
     private static InternVl create(InternVlConfig config, Weights w, InternVlImageProcessor images, HuggingFaceTokenizer tok, long start, long end,
             Set<Integer> eos, Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName("internvl");
-        try {
+        return build(device, "internvl", m -> {
             InternVisionModel vision = InternVisionModel.load(w, m, config.vision(), "model.vision_tower.", dtype, device);
             int in = 4 * config.vision().hiddenSize();
             int d = config.text().hiddenSize();
@@ -157,10 +144,7 @@ public final class InternVl extends LmmBase {
                     config.projectorHiddenAct());
             LlamaModel language = LlamaModel.load(w, m, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head"));
             return new InternVl(m, config, vision, projector, language, images, tok, start, end, eos, device, dtype);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        });
     }
 
     @Override
@@ -174,22 +158,7 @@ public final class InternVl extends LmmBase {
     }
 
     public InternVlImageProcessor imageProcessor() {
-        if (images == null) {
-            throw new IllegalStateException("this InternVL was built from weights without a checkpoint directory: it has no image processor");
-        }
-        return images;
-    }
-
-    private HuggingFaceTokenizer tokenizer() {
-        if (tokenizer == null) {
-            throw new IllegalStateException("this InternVL was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return tokenizer;
-    }
-
-    /** Token ids of {@code text} as the checkpoint's tokenizer gives them (no special tokens added). */
-    public long[] tokenize(String text) {
-        return tokenizer().encode(text).getIds();
+        return present(images, "image processor");
     }
 
     /** Tokenizes the prompt and tiles the image as the checkpoint's processor does; no image option applies. */
@@ -238,7 +207,7 @@ public final class InternVl extends LmmBase {
 
     /** The prompt's ids with its one {@code <IMG_CONTEXT>} expanded to {@code <img> <IMG_CONTEXT> x N </img>}. */
     private long[] expand(String prompt, TileGrid grid) {
-        long[] ids = tokenize(prompt);
+        long[] ids = tokenizer().encode(prompt).getIds();
         long ctx = config.imageTokenId();
         int at = -1;
         for (int i = 0; i < ids.length; i++) {
@@ -354,16 +323,6 @@ public final class InternVl extends LmmBase {
             embeds.attach(m);
             return new Merged(embeds, start, n == 0 ? -1 : end);
         }
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return eos.contains((int) id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return tokenizer().decode(ids, true);
     }
 
     /**

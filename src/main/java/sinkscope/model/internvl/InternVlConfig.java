@@ -103,14 +103,14 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         if (t.bool("use_sliding_window", false)) {
             throw CheckpointException.of(file, "field 'text_config.use_sliding_window' is true; sliding-window layers are not supported");
         }
-        int heads = t.integer("num_attention_heads", 16);
-        int hidden = t.integer("hidden_size", 2048);
-        int kv = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", heads) : heads;
+        TextConfig.Sizes sizes = TextConfig.Sizes.read(t, new TextConfig.Sizes(151674, 2048, 8960, 28, 16, 0, "silu", 32768, 1e-6));
+        int heads = sizes.heads();
+        int hidden = sizes.hidden();
+        int kv = sizes.kvHeads();
         boolean bias = qwen2 || t.bool("attention_bias", false);
-        TextConfig text = new TextConfig(t.integer("vocab_size", 151674), hidden, t.integer("intermediate_size", 8960), t.integer("num_hidden_layers", 28),
-                heads, kv, t.str("hidden_act", "silu"), t.integer("max_position_embeddings", 32768), t.number("rms_norm_eps", 1e-6), theta, bias,
-                !qwen2 && bias, top.bool("tie_word_embeddings", false) || t.bool("tie_word_embeddings", false), t.integer("bos_token_id", 151643),
-                t.ints("eos_token_id", new int[] {151645}), t.str("_name_or_path", top.str("_name_or_path", "")), null, 0);
+        TextConfig text = TextConfig.of(sizes, theta, bias, !qwen2 && bias, top.bool("tie_word_embeddings", false) || t.bool("tie_word_embeddings", false),
+                t.integer("bos_token_id", 151643), t.ints("eos_token_id", new int[] {151645}), t.str("_name_or_path", top.str("_name_or_path", "")), null, 0,
+                hidden / Math.max(1, heads), false, false);
         JsonFields.positive(file, "text_config.hidden_size", hidden);
         JsonFields.positive(file, "text_config.num_attention_heads", heads);
         JsonFields.positive(file, "text_config.num_key_value_heads", kv);
@@ -162,10 +162,12 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         return decoder;
     }
 
-    /** InternVL-hf's chat format: one user turn, the image as {@code <IMG_CONTEXT>\n} before the question. */
+    /** {@code internvl}: InternVL-hf's chat format, one user turn, the image as {@code <IMG_CONTEXT>\n} before the question. */
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("internvl", InternVl.CHAT_TEMPLATE);
+
     @Override
     public String defaultTemplate() {
-        return InternVl.CHAT_TEMPLATE;
+        return "internvl";
     }
 
     /** {@code <IMG_CONTEXT>} (the config names no {@code <img>}/{@code </img>} ids; a text-only prompt keeps those two). */
@@ -187,15 +189,11 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
     }
 
     /** The projector: LayerNorm over {@code 4 d_v}, {@code linear_1} to the decoder width, {@code linear_2}. */
+    @Override
     public long projectorParameterCount() {
         long in = 4L * vision.hiddenSize();
         long d = text.hiddenSize();
         return 2 * in + in * d + d + d * d + d;
-    }
-
-    @Override
-    public long parameterCount() {
-        return visionParameterCount() + projectorParameterCount() + text.parameterCount();
     }
 
     @Override

@@ -2,25 +2,21 @@ package sinkscope.model.llava;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import sinkscope.model.AttentionHook;
 import sinkscope.model.Checkpoint;
-import sinkscope.model.DecoderNames;
 import sinkscope.model.GenerateOptions;
 import sinkscope.model.Generation;
 import sinkscope.model.ImageLayout;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.KvCache;
-import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
-import sinkscope.model.LmmBase;
-import sinkscope.model.Merged;
 import sinkscope.model.Weights;
+import sinkscope.model.clip.ClipImageProcessor;
+import sinkscope.model.clip.ClipLmm;
+import sinkscope.model.clip.ClipLmmConfig;
 
 /**
  * LlavaForConditionalGeneration: CLIP vision tower, projector, LLaMA decoder, greedy generation with a KV cache.
@@ -32,53 +28,33 @@ import sinkscope.model.Weights;
  * <p>Thread-safety: weights are read-only, so several threads may run samples at once, each with its own
  * {@link NDManager} and {@link KvCache}.
  */
-public final class Llava extends LmmBase {
+public final class Llava extends ClipLmm {
     private final LlavaConfig config;
-    private final ClipVisionTower vision;
-    private final MultiModalProjector projector;
     private final java.util.Map<String, NDArray> parameters;
     private LlavaProcessor processor; // null for a model built from random weights
 
-    private Llava(NDManager manager, LlavaConfig config, ClipVisionTower vision, MultiModalProjector projector, LlamaModel language, Device device,
-            DataType dtype, java.util.Map<String, NDArray> parameters) {
-        super(manager, language, device, dtype);
+    private Llava(NDManager manager, LlavaConfig config, ClipLmm.Parts parts, Device device, DataType dtype, java.util.Map<String, NDArray> parameters) {
+        super(manager, config.clip(), parts, device, dtype);
         this.parameters = java.util.Collections.unmodifiableMap(parameters);
         this.config = config;
-        this.vision = vision;
-        this.projector = projector;
-    }
-
-    /** Loads the weights of {@code dir} onto {@code device} in {@code dtype} (fp32 on CPU, fp16 on GPU usually). */
-    public static Llava load(Path dir, Device device, DataType dtype) {
-        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
-        if (config.original() != null) {
-            return loadOriginal(dir, config, device, dtype);
-        }
-        LlavaProcessor processor = LlavaProcessor.load(dir, config);
-        try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases)) {
-            Llava model = create(config, ck, device, dtype);
-            model.processor = processor;
-            model.attach(processor);
-            return model;
-        } catch (RuntimeException e) {
-            processor.close();
-            throw e;
-        }
     }
 
     /**
-     * The original layout ({@code LlavaLlamaForCausalLM}): LLaMA and projector ({@code model.mm_projector.0/2}) from
-     * {@code dir}, the vision tower ({@code vision_model.*}) and the CLIP preprocessor from the separate CLIP
-     * directory, the tokenizer used as {@code tokenizer_image_token}.
+     * Loads the weights of {@code dir} onto {@code device} in {@code dtype} (fp32 on CPU, fp16 on GPU usually). The
+     * original layout ({@code LlavaLlamaForCausalLM}): LLaMA and projector ({@code model.mm_projector.0/2}) from
+     * {@code dir}, the vision tower ({@code vision_model.*}) and the CLIP preprocessor from the separate CLIP directory,
+     * the tokenizer used as {@code tokenizer_image_token}.
      */
-    private static Llava loadOriginal(Path dir, LlavaConfig config, Device device, DataType dtype) {
-        Path tower = config.original().visionTower();
+    public static Llava load(Path dir, Device device, DataType dtype) {
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        Path tower = config.original() != null ? config.original().visionTower() : dir;
         LlavaProcessor processor = LlavaProcessor.load(dir, tower, config);
         java.util.function.Function<String, String[]> clipNames = n -> n.startsWith("vision_tower.vision_model.")
                 ? new String[] {n.substring("vision_tower.".length()), n.substring("vision_tower.vision_model.".length())}
                 : new String[0];
-        try (Checkpoint lm = Checkpoint.open(dir, LlavaConfig::originalAliases); Checkpoint clip = Checkpoint.open(tower, clipNames)) {
-            Weights both = new Weights() {
+        try (Checkpoint lm = Checkpoint.open(dir, config.original() != null ? LlavaConfig::originalAliases : ClipLmmConfig::aliases);
+                Checkpoint clip = config.original() != null ? Checkpoint.open(tower, clipNames) : null) {
+            Weights weights = clip == null ? lm : new Weights() {
                 @Override
                 public NDArray load(NDManager m, String name, DataType dt, Device dev, long... shape) {
                     return (name.startsWith("vision_tower.") ? clip : lm).load(m, name, dt, dev, shape);
@@ -89,9 +65,9 @@ public final class Llava extends LmmBase {
                     return (name.startsWith("vision_tower.") ? clip : lm).has(name);
                 }
             };
-            Llava model = create(config, both, device, dtype);
+            Llava model = create(config, weights, device, dtype);
             model.processor = processor;
-            model.attach(processor);
+            model.attach(processor, processor.tokenizer().tokenizer(), null);
             return model;
         } catch (RuntimeException e) {
             processor.close();
@@ -101,8 +77,6 @@ public final class Llava extends LmmBase {
 
     /** Builds the model of {@code config} from {@code weights} (a checkpoint, or random weights for benchmarks). */
     public static Llava create(LlavaConfig config, Weights weights, Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName("llava");
         java.util.Map<String, NDArray> loaded = new java.util.LinkedHashMap<>();
         Weights recording = new Weights() {
             @Override
@@ -117,17 +91,11 @@ public final class Llava extends LmmBase {
                 return weights.has(name);
             }
         };
-        try {
-            ClipVisionTower vision = ClipVisionTower.load(recording, m, config.vision(), config.visionFeatureIndex(), dtype, device);
-            MultiModalProjector projector = MultiModalProjector.load(recording, m, config, dtype, device);
-            DecoderNames names = DecoderNames.hf("language_model.model.", "language_model.lm_head");
-            LlamaModel language = LlamaModel.load(recording, m, config.text(), dtype, device, names);
-            loaded.putAll(language.stackedParts(names));
-            return new Llava(m, config, vision, projector, language, device, dtype, loaded);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return build(device, "llava", m -> {
+            ClipLmm.Parts parts = ClipLmm.Parts.load(recording, m, config.clip(), dtype, device);
+            loaded.putAll(parts.language().stackedParts(DECODER_NAMES));
+            return new Llava(m, config, parts, device, dtype, loaded);
+        });
     }
 
     @Override
@@ -137,15 +105,7 @@ public final class Llava extends LmmBase {
 
     /** The checkpoint's tokenizer and image processor (absent for a model built from random weights). */
     public LlavaProcessor processor() {
-        if (processor == null) {
-            throw new IllegalStateException("this LLaVA was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return processor;
-    }
-
-    @Override
-    public String imagePlaceholder() {
-        return "<image>";
+        return present(processor, "tokenizer or image processor");
     }
 
     @Override
@@ -188,21 +148,6 @@ public final class Llava extends LmmBase {
     }
 
     @Override
-    public Merged merge(NDManager m, Inputs inputs, NDArray features) {
-        return merge(m, inputs.inputIds(), features == null ? null : features.expandDims(0));
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return config.text().isEos(id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return processor().decode(ids);
-    }
-
-    @Override
     public boolean[] objectPatches(Inputs inputs, double[] box) {
         if (inputs.width() <= 0) {
             throw new IllegalArgumentException("object boxes need the original image size");
@@ -219,65 +164,4 @@ public final class Llava extends LmmBase {
     public java.util.Map<String, NDArray> parameters() {
         return parameters;
     }
-
-    /** All of the vision tower's hidden states (every loaded layer) for {@code pixels} [B, 3, S, S], attached to {@code m}. */
-    public NDList visionHiddenStates(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDList states = vision.hiddenStates(pixels.toDevice(device, false));
-            NDScope.unregister(states);
-            states.attach(m);
-            return states;
-        }
-    }
-
-    /** Image features [B, N, D] (projector output) for {@code pixels} [B, 3, S, S], attached to {@code m}. */
-    public NDArray imageFeatures(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray features = projector.forward(select(pixels));
-            NDScope.unregister(features);
-            features.attach(m);
-            return features;
-        }
-    }
-
-    /**
-     * The vision features the projector reads [B, N, Dv]: hidden state {@code vision_feature_layer} of the vision
-     * tower, tokens chosen by {@code vision_feature_select_strategy}; attached to {@code m}.
-     */
-    public NDArray selectedVisionFeatures(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray selected = select(pixels);
-            NDScope.unregister(selected);
-            selected.attach(m);
-            return selected;
-        }
-    }
-
-    private NDArray select(NDArray pixels) {
-        NDList states = vision.hiddenStates(pixels.toDevice(device, false), config.visionFeatureIndex());
-        return ClipVisionTower.select(states.get(config.visionFeatureIndex()), config.visionFeatureSelectStrategy());
-    }
-
-    /** The projector applied to selected vision features [B, N, Dv]. */
-    public NDArray project(NDManager m, NDArray selected) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray features = projector.forward(selected);
-            NDScope.unregister(features);
-            features.attach(m);
-            return features;
-        }
-    }
-
-    /**
-     * Embeds {@code ids} and puts {@code features} [1, N, D] in place of the {@code <image>} id (no image: features
-     * null and no placeholder).
-     */
-    public Merged merge(NDManager m, long[] ids, NDArray features) {
-        return language.mergeAtPlaceholder(m, ids, config.imageTokenIndex(), features);
-    }
-
 }

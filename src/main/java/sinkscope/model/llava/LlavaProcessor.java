@@ -3,9 +3,10 @@ package sinkscope.model.llava;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import sinkscope.model.CheckpointException;
+import sinkscope.model.clip.ClipImageProcessor;
+import sinkscope.model.clip.ImageProcessorConfig;
+import sinkscope.model.clip.LlavaTokenizer;
 
 /**
  * LlavaProcessor: the checkpoint's tokenizer and CLIP image processor together, as Hugging Face pairs them. A
@@ -30,24 +31,10 @@ public final class LlavaProcessor implements AutoCloseable {
      * checkpoint, whose tokenizer splits the prompt at {@code <image>} as LLaVA's code does).
      */
     public static LlavaProcessor load(Path dir, Path imagesDir, LlavaConfig config) {
-        Path pre = imagesDir.resolve("preprocessor_config.json");
-        ImageProcessorConfig ic = Files.isRegularFile(pre) ? ImageProcessorConfig.load(pre) : defaults(config.vision().imageSize());
-        if (ic.cropHeight() != config.vision().imageSize() || ic.cropWidth() != config.vision().imageSize()) {
-            throw CheckpointException.of(pre, "crop_size " + ic.cropHeight() + "x" + ic.cropWidth() + " does not match vision_config.image_size "
-                    + config.vision().imageSize());
-        }
+        ImageProcessorConfig ic = ImageProcessorConfig.forTower(imagesDir, config.vision().imageSize());
         LlavaTokenizer tok = config.original() != null ? LlavaTokenizer.loadSplitting(dir, config.imageTokenIndex())
                 : LlavaTokenizer.load(dir, config.imageTokenIndex());
         return new LlavaProcessor(tok, new ClipImageProcessor(ic));
-    }
-
-    private static ImageProcessorConfig defaults(int size) {
-        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-        com.google.gson.JsonObject edge = new com.google.gson.JsonObject();
-        edge.addProperty("shortest_edge", size);
-        o.add("size", edge);
-        o.addProperty("crop_size", size);
-        return ImageProcessorConfig.parse(Path.of("<CLIPImageProcessor defaults>"), o);
     }
 
     public LlavaTokenizer tokenizer() {

@@ -1,4 +1,5 @@
 package sinkscope.model.llava;
+import sinkscope.model.clip.ClipImageProcessor;
 
 /**
  * Which vision patches an object's box covers after CLIP preprocessing. A box {@code (x0, y0, x1, y1)} in the

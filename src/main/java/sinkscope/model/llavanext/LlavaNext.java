@@ -12,24 +12,19 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import sinkscope.model.DecoderNames;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
-import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
-import sinkscope.model.LmmBase;
-import sinkscope.model.Merged;
 import sinkscope.model.Weights;
-import sinkscope.model.llava.ClipVisionTower;
-import sinkscope.model.llava.ImageProcessorConfig;
-import sinkscope.model.llava.LlavaTokenizer;
-import sinkscope.model.llava.MultiModalProjector;
+import sinkscope.model.clip.ClipLmm;
+import sinkscope.model.clip.ClipLmmConfig;
+import sinkscope.model.clip.ImageProcessorConfig;
+import sinkscope.model.clip.LlavaTokenizer;
 
 /**
- * LlavaNextForConditionalGeneration (LLaVA-1.6): the CLIP tower and projector of LLaVA-1.5 (reused from
- * {@code sinkscope.model.llava}, as LLaVA-NeXT builds on it) run on the base image and every anyres tile; the
+ * LlavaNextForConditionalGeneration (LLaVA-1.6): the CLIP tower and projector of LLaVA-1.5 (shared with it in
+ * {@code sinkscope.model.clip}, as LLaVA-NeXT builds on it) run on the base image and every anyres tile; the
  * features are packed as transformers' {@code pack_image_features} with {@code spatial_unpad}: the base image's
  * {@code G x G} rows, then the tile mosaic ({@code tileRows*G x tileCols*G}, tiles placed spatially) unpadded to the
  * original aspect ratio, {@code image_newline} after each of its rows. The packed rows replace the single
@@ -39,31 +34,26 @@ import sinkscope.model.llava.MultiModalProjector;
  * rule: every position the vision features occupy is an image token); {@link Inputs#layout()} says which are
  * base patches, mosaic patches and newlines, and the {@code gridRows x gridCols} grid is the base image's.
  */
-public final class LlavaNext extends LmmBase {
+public final class LlavaNext extends ClipLmm {
     private final LlavaNextConfig config;
-    private final ClipVisionTower vision;
-    private final MultiModalProjector projector;
     private final NDArray imageNewline; // [D]
     private LlavaTokenizer tokenizer;
     private LlavaNextImageProcessor images;
 
-    private LlavaNext(NDManager manager, LlavaNextConfig config, ClipVisionTower vision, MultiModalProjector projector, NDArray imageNewline,
-            LlamaModel language, Device device, DataType dtype) {
-        super(manager, language, device, dtype);
+    private LlavaNext(NDManager manager, LlavaNextConfig config, ClipLmm.Parts parts, NDArray imageNewline, Device device, DataType dtype) {
+        super(manager, config.clip(), parts, device, dtype);
         this.config = config;
-        this.vision = vision;
-        this.projector = projector;
         this.imageNewline = imageNewline;
     }
 
     public static LlavaNext load(Path dir, Device device, DataType dtype) {
         LlavaNextConfig config = LlavaNextConfig.load(dir.resolve("config.json"));
         LlavaNextImageProcessor images = processor(dir, config);
-        LlavaTokenizer tok = LlavaTokenizer.load(dir, config.llava().imageTokenIndex());
-        try (Checkpoint ck = Checkpoint.open(dir, LlavaNextConfig::aliases)) {
+        LlavaTokenizer tok = LlavaTokenizer.load(dir, config.clip().imageTokenIndex());
+        try (Checkpoint ck = Checkpoint.open(dir, ClipLmmConfig::aliases)) {
             LlavaNext model = create(config, ck, device, dtype);
             model.tokenizer = tok;
-            model.attach(tok);
+            model.attach(tok, tok.tokenizer(), null);
             model.images = images;
             return model;
         } catch (RuntimeException e) {
@@ -76,50 +66,24 @@ public final class LlavaNext extends LmmBase {
     static LlavaNextImageProcessor processor(Path dir, LlavaNextConfig config) {
         int size = config.tileSize();
         Path pre = dir.resolve("preprocessor_config.json");
-        ImageProcessorConfig ic;
+        ImageProcessorConfig ic = ImageProcessorConfig.forTower(dir, size);
         if (Files.isRegularFile(pre)) {
-            ic = ImageProcessorConfig.load(pre);
-            try {
-                var o = com.google.gson.JsonParser.parseString(Files.readString(pre)).getAsJsonObject();
-                if (o.has("image_grid_pinpoints")) {
-                    int[][] pp = LlavaNextConfig.pinpoints(pre, "image_grid_pinpoints", o.get("image_grid_pinpoints"), size);
-                    if (!Arrays.deepEquals(pp, config.imageGridPinpoints())) {
-                        throw CheckpointException.of(pre, "image_grid_pinpoints " + Arrays.deepToString(pp) + " differ from config.json's "
-                                + Arrays.deepToString(config.imageGridPinpoints()));
-                    }
+            com.google.gson.JsonElement pp = sinkscope.model.JsonFields.read(pre).get("image_grid_pinpoints");
+            if (pp != null) {
+                int[][] pins = LlavaNextConfig.pinpoints(pre, "image_grid_pinpoints", pp, size);
+                if (!Arrays.deepEquals(pins, config.imageGridPinpoints())) {
+                    throw CheckpointException.of(pre, "image_grid_pinpoints " + Arrays.deepToString(pins) + " differ from config.json's "
+                            + Arrays.deepToString(config.imageGridPinpoints()));
                 }
-            } catch (java.io.IOException e) {
-                throw CheckpointException.of(pre, "cannot read: " + e.getMessage());
             }
-        } else {
-            var o = new com.google.gson.JsonObject();
-            var edge = new com.google.gson.JsonObject();
-            edge.addProperty("shortest_edge", size);
-            o.add("size", edge);
-            o.addProperty("crop_size", size);
-            ic = ImageProcessorConfig.parse(Path.of("<LlavaNextImageProcessor defaults>"), o);
         }
-        if (ic.cropHeight() != size || ic.cropWidth() != size) {
-            throw CheckpointException.of(pre, "crop_size " + ic.cropHeight() + "x" + ic.cropWidth() + " does not match vision_config.image_size " + size);
-        }
-        return new LlavaNextImageProcessor(ic, config.imageGridPinpoints(), size, config.llava().vision().patchSize());
+        return new LlavaNextImageProcessor(ic, config.imageGridPinpoints(), size, config.clip().vision().patchSize());
     }
 
     /** Builds the model of {@code config} from {@code weights} (a checkpoint, or random weights for benchmarks). */
     public static LlavaNext create(LlavaNextConfig config, Weights weights, Device device, DataType dtype) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName("llava_next");
-        try {
-            var lc = config.llava();
-            ClipVisionTower vision = ClipVisionTower.load(weights, m, lc.vision(), lc.visionFeatureIndex(), dtype, device);
-            MultiModalProjector projector = MultiModalProjector.load(weights, m, lc, dtype, device);
-            NDArray newline = weights.load(m, "image_newline", dtype, device, lc.text().hiddenSize());
-            LlamaModel language = LlamaModel.load(weights, m, lc.text(), dtype, device, DecoderNames.hf("language_model.model.", "language_model.lm_head"));
-            return new LlavaNext(m, config, vision, projector, newline, language, device, dtype);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return build(device, "llava_next", m -> new LlavaNext(m, config, ClipLmm.Parts.load(weights, m, config.clip(), dtype, device),
+                weights.load(m, "image_newline", dtype, device, config.text().hiddenSize()), device, dtype));
     }
 
     @Override
@@ -128,22 +92,11 @@ public final class LlavaNext extends LmmBase {
     }
 
     public LlavaNextImageProcessor images() {
-        if (images == null) {
-            throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no processor");
-        }
-        return images;
+        return present(images, "image processor");
     }
 
-    @Override
-    public String imagePlaceholder() {
-        return LlavaTokenizer.IMAGE_TOKEN;
-    }
-
-    private LlavaTokenizer tokenizer() {
-        if (tokenizer == null) {
-            throw new IllegalStateException("this LLaVA-NeXT was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return tokenizer;
+    private LlavaTokenizer prompts() {
+        return present(tokenizer, "tokenizer");
     }
 
     @Override
@@ -151,7 +104,7 @@ public final class LlavaNext extends LmmBase {
         if (options.mode() != null || options.minPixels() > 0 || options.maxPixels() > 0) {
             throw new IllegalArgumentException("LLaVA-NeXT processes images by anyres tiling (image_grid_pinpoints); --image-mode and min/max pixels do not apply");
         }
-        long[] ids = tokenizer().encode(prompt);
+        long[] ids = prompts().encode(prompt);
         if (image == null) {
             return inputs(ids, null, 0, 0);
         }
@@ -164,7 +117,7 @@ public final class LlavaNext extends LmmBase {
         if (imageSizes == null || imageSizes.length != 2) {
             throw new IllegalArgumentException("LLaVA-NeXT pixel values need the original image size: store image_sizes (height, width) beside pixel_values");
         }
-        return inputs(tokenizer().encode(prompt), pixelValues, (int) imageSizes[1], (int) imageSizes[0]);
+        return inputs(prompts().encode(prompt), pixelValues, (int) imageSizes[1], (int) imageSizes[0]);
     }
 
     /** Token ids with one {@code <image>}, pixel values [1 + tiles, 3, S, S] of a {@code width x height} image. */
@@ -187,32 +140,8 @@ public final class LlavaNext extends LmmBase {
     }
 
     public AnyresGeometry geometry(int width, int height) {
-        var v = config.llava().vision();
+        var v = config.clip().vision();
         return AnyresGeometry.of(height, width, config.imageGridPinpoints(), v.imageSize(), v.patchSize());
-    }
-
-    /** All hidden states of the vision tower for every tile [P, 3, S, S], attached to {@code m}. */
-    public NDList visionHiddenStates(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDList states = vision.hiddenStates(pixels.toDevice(device, false));
-            NDScope.unregister(states);
-            states.attach(m);
-            return states;
-        }
-    }
-
-    /** The projector on the selected vision features of every tile: [P, G*G, D], attached to {@code m}. */
-    public NDArray projectedTiles(NDManager m, NDArray pixels) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            int idx = config.llava().visionFeatureIndex();
-            NDList states = vision.hiddenStates(pixels.toDevice(device, false), idx);
-            NDArray out = projector.forward(ClipVisionTower.select(states.get(idx), "default"));
-            NDScope.unregister(out);
-            out.attach(m);
-            return out;
-        }
     }
 
     /** transformers' {@code pack_image_features} of projected tiles [1 + tiles, G*G, D] for {@code geo}: [N, D]. */
@@ -236,25 +165,10 @@ public final class LlavaNext extends LmmBase {
     @Override
     public NDArray imageFeatures(NDManager m, Inputs inputs) {
         try (NDManager tmp = m.newSubManager()) {
-            NDArray projected = projectedTiles(tmp, inputs.pixelValues());
+            NDArray projected = imageFeatures(tmp, inputs.pixelValues());
             NDArray packed = pack(m, projected, geometry(inputs.width(), inputs.height()));
             return packed;
         }
-    }
-
-    @Override
-    public Merged merge(NDManager m, Inputs inputs, NDArray features) {
-        return language.mergeAtPlaceholder(m, inputs.inputIds(), config.llava().imageTokenIndex(), features);
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return config.text().isEos(id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return tokenizer().decode(ids);
     }
 
     /**
@@ -269,7 +183,7 @@ public final class LlavaNext extends LmmBase {
             throw new IllegalArgumentException("object boxes need the original image size");
         }
         AnyresGeometry geo = geometry(inputs.width(), inputs.height());
-        int patch = config.llava().vision().patchSize();
+        int patch = config.clip().vision().patchSize();
         int size = config.tileSize();
         boolean[] on = new boolean[geo.numImageTokens()];
         double sx = (double) size / geo.width();

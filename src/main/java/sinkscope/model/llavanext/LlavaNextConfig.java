@@ -11,17 +11,20 @@ import sinkscope.model.JsonFields;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.TextConfig;
-import sinkscope.model.llava.LlavaConfig;
+import sinkscope.model.clip.ClipLmmConfig;
 
 /**
  * {@code config.json} of a llava-hf LLaVA-NeXT checkpoint ({@code LlavaNextForConditionalGeneration},
- * {@code model_type} {@code llava_next}): the LLaVA fields ({@link LlavaConfig}: CLIP {@code vision_config},
+ * {@code model_type} {@code llava_next}): the fields it shares with LLaVA-1.5 ({@link ClipLmmConfig}: CLIP {@code vision_config},
  * projector, feature layer) with a LLaMA/Vicuna or Mistral {@code text_config}, plus {@code image_grid_pinpoints}
  * (the candidate {@code (height, width)} canvases of anyres) and the {@code image_newline} that ends each row of
  * the tile mosaic. Only {@code vision_feature_select_strategy} {@code default} (CLS dropped) and one
  * {@code vision_feature_layer} are supported, as in the released checkpoints.
  */
-public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, String decoder) implements ModelConfig {
+public record LlavaNextConfig(ClipLmmConfig clip, int[][] imageGridPinpoints, String decoder) implements ModelConfig {
+
+    /** {@code mistral_instruct}: {@code "[INST] <image>\n{question} [/INST]"}, the chat format of llava-hf/llava-v1.6-mistral-7b-hf. */
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("mistral_instruct", "[INST] <image>\n{question} [/INST]");
 
     /** {@code mistral_instruct} for Mistral decoders, llava-hf's chat format (Vicuna) otherwise. */
     @Override
@@ -37,7 +40,7 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
 
     @Override
     public long[] imageTokenIds() {
-        return llava.imageTokenIds();
+        return new long[] {clip.imageTokenIndex()};
     }
 
     /** LlavaNextConfig's default pinpoints (those of the llava-v1.6 releases). */
@@ -48,9 +51,9 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
     }
 
     public static LlavaNextConfig parse(Path file, JsonObject root) {
-        LlavaConfig llava = LlavaConfig.parse(file, root, "llava_next", Set.of("llama", "mistral"));
-        if (!llava.visionFeatureSelectStrategy().equals("default")) {
-            throw CheckpointException.of(file, "field 'vision_feature_select_strategy' is \"" + llava.visionFeatureSelectStrategy()
+        ClipLmmConfig clip = ClipLmmConfig.parse(file, root, "llava_next", Set.of("llama", "mistral"));
+        if (!clip.visionFeatureSelectStrategy().equals("default")) {
+            throw CheckpointException.of(file, "field 'vision_feature_select_strategy' is \"" + clip.visionFeatureSelectStrategy()
                     + "\"; LLaVA-NeXT's tile packing needs \"default\" (CLS dropped)");
         }
         JsonObject text = root.has("text_config") && root.get("text_config").isJsonObject() ? root.getAsJsonObject("text_config") : new JsonObject();
@@ -58,9 +61,9 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
         int[][] pinpoints = DEFAULT_PINPOINTS;
         JsonElement pp = root.get("image_grid_pinpoints");
         if (pp != null && !pp.isJsonNull()) {
-            pinpoints = pinpoints(file, "image_grid_pinpoints", pp, llava.vision().imageSize());
+            pinpoints = pinpoints(file, "image_grid_pinpoints", pp, clip.vision().imageSize());
         }
-        return new LlavaNextConfig(llava, pinpoints, decoder);
+        return new LlavaNextConfig(clip, pinpoints, decoder);
     }
 
     /** {@code [[h, w], ...]}, each a positive multiple of the tile size {@code size}. */
@@ -84,14 +87,9 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
         return out.toArray(new int[0][]);
     }
 
-    /** The weight names of the other layouts (v4.41 llava-hf, transformers 5, flattened CLIP). */
-    public static String[] aliases(String name) {
-        return LlavaConfig.aliases(name);
-    }
-
     @Override
     public Path file() {
-        return llava.file();
+        return clip.file();
     }
 
     @Override
@@ -101,7 +99,7 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
 
     @Override
     public TextConfig text() {
-        return llava.text();
+        return clip.text();
     }
 
     @Override
@@ -109,33 +107,34 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
         return decoder;
     }
 
+    /** The projector and {@code image_newline}. */
     @Override
-    public long parameterCount() {
-        return llava.parameterCount() + llava.text().hiddenSize();
+    public long projectorParameterCount() {
+        return clip.projectorParameterCount() + clip.text().hiddenSize();
     }
 
     @Override
     public long visionParameterCount() {
-        return llava.visionParameterCount();
+        return clip.vision().parameterCount();
     }
 
     @Override
     public String torchDtype() {
-        return llava.torchDtype();
+        return clip.torchDtype();
     }
 
     public int tileSize() {
-        return llava.vision().imageSize();
+        return clip.vision().imageSize();
     }
 
     /** Patches per side of one tile. */
     public int tileGrid() {
-        return llava.vision().gridSize();
+        return clip.vision().gridSize();
     }
 
     @Override
     public List<String> visionSummary() {
-        var v = llava.vision();
+        var v = clip.vision();
         StringBuilder pins = new StringBuilder();
         int most = 0;
         for (int[] p : imageGridPinpoints) {
@@ -144,10 +143,8 @@ public record LlavaNextConfig(LlavaConfig llava, int[][] imageGridPinpoints, Str
             most = Math.max(most, g.numImageTokens());
         }
         return List.of(
-                String.format("vision tower: clip, %d layers, %d heads, hidden %d, tile %dx%d, patch %d, feature layer %d (%s)", v.numHiddenLayers(),
-                        v.numAttentionHeads(), v.hiddenSize(), v.imageSize(), v.imageSize(), v.patchSize(), llava.visionFeatureLayer(),
-                        llava.visionFeatureSelectStrategy()),
-                String.format("projector: mlp2x_%s; anyres pinpoints (h x w) %s; decoder %s%s", llava.projectorHiddenAct(), pins, decoder,
+                clip.towerSummary("tile"),
+                String.format("projector: mlp2x_%s; anyres pinpoints (h x w) %s; decoder %s%s", clip.projectorHiddenAct(), pins, decoder,
                         text().slidingWindow() > 0 ? " (sliding window " + text().slidingWindow() + ")" : ""),
                 String.format("image tokens: %d base (grid %dx%d) + unpadded tile mosaic with a newline per row, at most %d per image", v.numPatches(),
                         v.gridSize(), v.gridSize(), most));

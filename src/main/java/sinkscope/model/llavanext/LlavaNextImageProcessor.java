@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import sinkscope.model.PillowResize;
 import sinkscope.model.RgbImage;
-import sinkscope.model.llava.ImageProcessorConfig;
+import sinkscope.model.clip.ImageProcessorConfig;
 
 /**
  * Hugging Face's {@code LlavaNextImageProcessor} (the PIL backend, transformers 5.18) for one image:
@@ -82,7 +82,7 @@ public final class LlavaNextImageProcessor {
         int n = 1 + g.numTiles();
         int plane = size * size;
         float[] out = new float[n * 3 * plane];
-        normalize(base, out, 0);
+        config.normalize(base, out, 0);
         int k = 1;
         for (int ty = 0; ty < g.tileRows(); ty++) {
             for (int tx = 0; tx < g.tileCols(); tx++) {
@@ -90,24 +90,10 @@ public final class LlavaNextImageProcessor {
                 for (int y = 0; y < size; y++) {
                     System.arraycopy(canvas, ((ty * size + y) * cw + tx * size) * 3, tile, y * size * 3, size * 3);
                 }
-                normalize(new RgbImage(size, size, tile), out, k * 3 * plane);
+                config.normalize(new RgbImage(size, size, tile), out, k * 3 * plane);
                 k++;
             }
         }
         return new Result(g, padded, base, out, n, size);
-    }
-
-    private void normalize(RgbImage img, float[] out, int at) {
-        int hw = img.width() * img.height();
-        byte[] src = img.hwc();
-        for (int c = 0; c < 3; c++) {
-            float mean = (float) config.imageMean()[c];
-            float std = (float) config.imageStd()[c];
-            for (int i = 0; i < hw; i++) {
-                int u8 = src[i * 3 + c] & 0xff;
-                float x = config.doRescale() ? (float) (u8 * config.rescaleFactor()) : u8;
-                out[at + c * hw + i] = config.doNormalize() ? (x - mean) / std : x;
-            }
-        }
     }
 }

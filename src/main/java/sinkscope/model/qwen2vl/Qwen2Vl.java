@@ -1,19 +1,14 @@
 package sinkscope.model.qwen2vl;
 
 import ai.djl.Device;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
-import java.util.Set;
-import sinkscope.model.DecoderNames;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.Inputs;
-import sinkscope.model.LlamaModel;
 import sinkscope.model.Weights;
-import sinkscope.model.qwenvl.QwenVlImageProcessor;
 import sinkscope.model.qwenvl.QwenVlModel;
 
 /**
@@ -28,26 +23,20 @@ public final class Qwen2Vl extends QwenVlModel {
     private final Qwen2VlConfig config;
     private final Qwen2VisionTransformer vision;
 
-    private Qwen2Vl(NDManager manager, Qwen2VlConfig config, Qwen2VisionTransformer vision, LlamaModel language, QwenVlImageProcessor images,
-            HuggingFaceTokenizer tokenizer, Set<Integer> eos, Device device, DataType dtype) {
-        super(manager, language, images, tokenizer, eos, device, dtype, config.imageTokenId(), config.videoTokenId(), config.vision().spatialMergeSize());
+    private Qwen2Vl(NDManager m, Qwen2VlConfig config, Weights weights, Processing processing, Device device, DataType dtype) {
+        super(m, config, weights, processing, device, dtype, config.imageTokenId(), config.videoTokenId(), config.vision().spatialMergeSize());
         this.config = config;
-        this.vision = vision;
+        this.vision = Qwen2VisionTransformer.load(weights, m, config, "model.visual.", dtype, device);
     }
 
     public static Qwen2Vl load(Path dir, Device device, DataType dtype) {
-        Qwen2VlConfig config = Qwen2VlConfig.load(Checkpoint.configFile(dir));
-        return load(dir, config, config.imageTokenId(), config.vision(), device, parts(config, device, dtype));
+        Qwen2VlConfig c = Qwen2VlConfig.load(Checkpoint.configFile(dir));
+        return load(dir, c, c.imageTokenId(), c.vision(), device, (m, w, p) -> new Qwen2Vl(m, c, w, p, device, dtype));
     }
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static Qwen2Vl create(Qwen2VlConfig config, Weights weights, Device device, DataType dtype) {
-        return build(config, weights, null, null, eosIds(config.text()), device, parts(config, device, dtype));
-    }
-
-    private static Parts<Qwen2Vl> parts(Qwen2VlConfig config, Device device, DataType dtype) {
-        return (m, weights, images, tokenizer, eos) -> new Qwen2Vl(m, config, Qwen2VisionTransformer.load(weights, m, config, "model.visual.", dtype, device),
-                LlamaModel.load(weights, m, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head")), images, tokenizer, eos, device, dtype);
+        return create(config, weights, device, (m, w, p) -> new Qwen2Vl(m, config, w, p, device, dtype));
     }
 
     @Override

@@ -49,6 +49,14 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         }
     }
 
+    /**
+     * {@code qwen2_vl}: the Qwen2-VL / Qwen2.5-VL chat template with its default system prompt and the assistant turn
+     * open, as {@code apply_chat_template(..., add_generation_prompt=True)} renders one image and one text turn.
+     */
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("qwen2_vl",
+            "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+                    + "<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n");
+
     @Override
     public String defaultTemplate() {
         return "qwen2_vl";
@@ -83,7 +91,8 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     }
 
     /** Parameters of the patch merger: {@code ln_q} and the two-layer MLP from {@code m^2 d} to the LLM's width. */
-    public long mergerParameterCount() {
+    @Override
+    public long projectorParameterCount() {
         long d = vision.embedDim();
         long merged = d * vision.spatialMergeSize() * vision.spatialMergeSize();
         return (qwen25 ? d : 2 * d) + merged * merged + merged + merged * vision.outHiddenSize() + vision.outHiddenSize();
@@ -92,11 +101,6 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
     @Override
     public String decoderType() {
         return "qwen2";
-    }
-
-    @Override
-    public long parameterCount() {
-        return visionParameterCount() + mergerParameterCount() + text.parameterCount();
     }
 
     @Override
@@ -140,30 +144,15 @@ public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionCo
         }
         int[] section = r == null ? new int[] {16, 24, 24} : r.ints("mrope_section", new int[] {16, 24, 24});
         double theta = r != null && r.has("rope_theta") ? r.number("rope_theta", 1e6) : t.number("rope_theta", top.number("rope_theta", 1e6));
-        int heads = t.integer("num_attention_heads", 64);
-        int hidden = t.integer("hidden_size", 8192);
-        int kvHeads = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", 8) : heads;
+        TextConfig.Sizes sizes = TextConfig.Sizes.read(t, new TextConfig.Sizes(top.integer("vocab_size", 152064), 8192, 29568, 80, 64, 0, "silu", 32768, 1e-5));
+        int heads = sizes.heads();
+        int hidden = sizes.hidden();
+        int kvHeads = sizes.kvHeads();
         boolean tied = top.bool("tie_word_embeddings", false) || t.bool("tie_word_embeddings", false);
         boolean sliding = t.bool("use_sliding_window", false);
-        TextConfig text = new TextConfig(
-                t.integer("vocab_size", top.integer("vocab_size", 152064)),
-                hidden,
-                t.integer("intermediate_size", 29568),
-                t.integer("num_hidden_layers", 80),
-                heads,
-                kvHeads,
-                t.str("hidden_act", "silu"),
-                t.integer("max_position_embeddings", 32768),
-                t.number("rms_norm_eps", 1e-5),
-                theta,
-                true,
-                false,
-                tied,
-                t.integer("bos_token_id", 151643),
-                t.ints("eos_token_id", top.ints("eos_token_id", new int[] {151645})),
-                t.str("_name_or_path", top.str("_name_or_path", "")),
-                section,
-                sliding ? t.integer("sliding_window", 4096) : 0);
+        TextConfig text = TextConfig.of(sizes, theta, true, false, tied, t.integer("bos_token_id", 151643),
+                t.ints("eos_token_id", top.ints("eos_token_id", new int[] {151645})), t.str("_name_or_path", top.str("_name_or_path", "")), section,
+                sliding ? t.integer("sliding_window", 4096) : 0, hidden / Math.max(1, heads), false, false);
         if (!text.hiddenAct().equals("silu")) {
             throw CheckpointException.of(file, "field '" + t.prefix() + "hidden_act' is \"" + text.hiddenAct() + "\"; supported: silu");
         }

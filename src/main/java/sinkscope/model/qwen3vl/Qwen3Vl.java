@@ -1,7 +1,6 @@
 package sinkscope.model.qwen3vl;
 
 import ai.djl.Device;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -11,13 +10,9 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import sinkscope.model.DecoderNames;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.Inputs;
-import sinkscope.model.LlamaModel;
 import sinkscope.model.Weights;
-import sinkscope.model.qwenvl.QwenVlImageProcessor;
 import sinkscope.model.qwenvl.QwenVlModel;
 
 /**
@@ -37,26 +32,20 @@ public final class Qwen3Vl extends QwenVlModel {
     private final Qwen3VlConfig config;
     private final Qwen3VisionModel vision;
 
-    private Qwen3Vl(NDManager manager, Qwen3VlConfig config, Qwen3VisionModel vision, LlamaModel language, QwenVlImageProcessor images,
-            HuggingFaceTokenizer tokenizer, Set<Integer> eos, Device device, DataType dtype) {
-        super(manager, language, images, tokenizer, eos, device, dtype, config.imageTokenId(), config.videoTokenId(), config.vision().spatialMergeSize());
+    private Qwen3Vl(NDManager m, Qwen3VlConfig config, Weights weights, Processing processing, Device device, DataType dtype) {
+        super(m, config, weights, processing, device, dtype, config.imageTokenId(), config.videoTokenId(), config.vision().spatialMergeSize());
         this.config = config;
-        this.vision = vision;
+        this.vision = Qwen3VisionModel.load(weights, m, config.vision(), "model.visual.", dtype, device);
     }
 
     public static Qwen3Vl load(Path dir, Device device, DataType dtype) {
-        Qwen3VlConfig config = Qwen3VlConfig.load(Checkpoint.configFile(dir));
-        return load(dir, config, config.imageTokenId(), config.vision(), device, parts(config, device, dtype));
+        Qwen3VlConfig c = Qwen3VlConfig.load(Checkpoint.configFile(dir));
+        return load(dir, c, c.imageTokenId(), c.vision(), device, (m, w, p) -> new Qwen3Vl(m, c, w, p, device, dtype));
     }
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static Qwen3Vl create(Qwen3VlConfig config, Weights weights, Device device, DataType dtype) {
-        return build(config, weights, null, null, eosIds(config.text()), device, parts(config, device, dtype));
-    }
-
-    private static Parts<Qwen3Vl> parts(Qwen3VlConfig config, Device device, DataType dtype) {
-        return (m, weights, images, tokenizer, eos) -> new Qwen3Vl(m, config, Qwen3VisionModel.load(weights, m, config.vision(), "model.visual.", dtype, device),
-                LlamaModel.load(weights, m, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head")), images, tokenizer, eos, device, dtype);
+        return create(config, weights, device, (m, w, p) -> new Qwen3Vl(m, config, w, p, device, dtype));
     }
 
     @Override

@@ -25,9 +25,10 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
 
     /**
      * The chat format of Qwen3-VL-Instruct for one user turn with one image (no default system prompt, unlike
-     * Qwen2-VL's), as a {@code PromptTemplate} custom template.
+     * Qwen2-VL's): template {@code qwen3_vl}.
      */
-    public static final String CHAT_TEMPLATE = "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n";
+    public static final java.util.Map<String, String> TEMPLATES = java.util.Map.of("qwen3_vl",
+            "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>{question}<|im_end|>\n<|im_start|>assistant\n");
 
     /**
      * The vision tower.
@@ -52,7 +53,7 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
 
     @Override
     public String defaultTemplate() {
-        return CHAT_TEMPLATE;
+        return "qwen3_vl";
     }
 
     /** Qwen3-VL, like Qwen2-VL, is evaluated with lmms-eval's default prompts. */
@@ -92,16 +93,12 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
     }
 
     /** The merger and the DeepStack mergers: norm, fc1 {@code m^2 d -> m^2 d}, fc2 to the decoder's width. */
-    public long mergerParameterCount() {
+    @Override
+    public long projectorParameterCount() {
         long d = vision.hiddenSize();
         long merged = d * vision.spatialMergeSize() * vision.spatialMergeSize();
         long mlp = merged * merged + merged + merged * vision.outHiddenSize() + vision.outHiddenSize();
         return 2 * d + mlp + vision.deepstackVisualIndexes().length * (2 * merged + mlp);
-    }
-
-    @Override
-    public long parameterCount() {
-        return visionParameterCount() + mergerParameterCount() + text.parameterCount();
     }
 
     @Override
@@ -145,9 +142,10 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         }
         int[] section = r == null ? new int[] {24, 20, 20} : r.ints("mrope_section", new int[] {24, 20, 20});
         double theta = r != null && r.has("rope_theta") ? r.number("rope_theta", 5e6) : t.number("rope_theta", 5e6);
-        int heads = t.integer("num_attention_heads", 32);
-        int hidden = t.integer("hidden_size", 4096);
-        int kvHeads = t.has("num_key_value_heads") && !t.isNull("num_key_value_heads") ? t.integer("num_key_value_heads", 32) : heads;
+        TextConfig.Sizes sizes = TextConfig.Sizes.read(t, new TextConfig.Sizes(151936, 4096, 22016, 32, 32, 0, "silu", 128000, 1e-6));
+        int heads = sizes.heads();
+        int hidden = sizes.hidden();
+        int kvHeads = sizes.kvHeads();
         int headDim = t.has("head_dim") && !t.isNull("head_dim") ? t.integer("head_dim", 128) : hidden / Math.max(1, heads);
         boolean bias = t.bool("attention_bias", false);
         boolean tied = top.bool("tie_word_embeddings", false) || t.bool("tie_word_embeddings", false);
@@ -155,10 +153,9 @@ public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int
         JsonFields.positive(file, t.prefix() + "num_attention_heads", heads);
         JsonFields.positive(file, t.prefix() + "num_key_value_heads", kvHeads);
         JsonFields.positive(file, t.prefix() + "head_dim", headDim);
-        TextConfig text = new TextConfig(t.integer("vocab_size", 151936), hidden, t.integer("intermediate_size", 22016), t.integer("num_hidden_layers", 32),
-                heads, kvHeads, t.str("hidden_act", "silu"), t.integer("max_position_embeddings", 128000), t.number("rms_norm_eps", 1e-6), theta, bias, bias,
-                tied, t.integer("bos_token_id", 151643), t.ints("eos_token_id", top.ints("eos_token_id", new int[] {151645})),
-                t.str("_name_or_path", top.str("_name_or_path", "")), section, 0, headDim, true, true);
+        TextConfig text = TextConfig.of(sizes, theta, bias, bias, tied, t.integer("bos_token_id", 151643),
+                t.ints("eos_token_id", top.ints("eos_token_id", new int[] {151645})), t.str("_name_or_path", top.str("_name_or_path", "")), section, 0, headDim,
+                true, true);
         if (!text.hiddenAct().equals("silu")) {
             throw CheckpointException.of(file, "field '" + t.prefix() + "hidden_act' is \"" + text.hiddenAct() + "\"; supported: silu");
         }

@@ -1,7 +1,6 @@
 package sinkscope.model.qwenvl;
 
 import ai.djl.Device;
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,21 +11,19 @@ import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import sinkscope.model.Checkpoint;
 import sinkscope.model.CheckpointException;
+import sinkscope.model.DecoderNames;
 import sinkscope.model.HfTokenizer;
 import sinkscope.model.ImageOptions;
 import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
-import sinkscope.model.Lmm;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
 import sinkscope.model.ModelConfig;
 import sinkscope.model.RgbImage;
-import sinkscope.model.TextConfig;
 import sinkscope.model.Weights;
 
 /**
@@ -48,27 +45,32 @@ import sinkscope.model.Weights;
  */
 public abstract class QwenVlModel extends LmmBase {
     private final QwenVlImageProcessor images;
-    private final HuggingFaceTokenizer tokenizer;
-    private final Set<Integer> eos;
     private final int imageTokenId;
     private final int videoTokenId;
     private final int mergeSize;
 
-    protected QwenVlModel(NDManager manager, LlamaModel language, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos,
-            Device device, DataType dtype, int imageTokenId, int videoTokenId, int mergeSize) {
-        super(manager, language, device, dtype);
-        attach(tokenizer);
-        this.images = images;
-        this.tokenizer = tokenizer;
-        this.eos = eos;
+    /** What a checkpoint directory adds to the weights: the image processor, the tokenizer and the EOS ids. */
+    protected record Processing(QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos) {}
+
+    /** How a family makes its model from a fresh manager, the weights and the checkpoint's processing (null: weights alone). */
+    protected interface Parts<T extends QwenVlModel> {
+        T build(NDManager manager, Weights weights, Processing processing);
+    }
+
+    /**
+     * The decoder of {@code config} from {@code weights} under transformers 5's names ({@code model.language_model.*},
+     * {@code lm_head}), and {@code processing} (null for a model built from weights alone).
+     */
+    protected QwenVlModel(NDManager manager, ModelConfig config, Weights weights, Processing processing, Device device, DataType dtype, int imageTokenId,
+            int videoTokenId, int mergeSize) {
+        super(manager, LlamaModel.load(weights, manager, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head")), device, dtype);
+        if (processing != null) {
+            attach(processing.tokenizer(), processing.tokenizer(), processing.eos());
+        }
+        this.images = processing == null ? null : processing.images();
         this.imageTokenId = imageTokenId;
         this.videoTokenId = videoTokenId;
         this.mergeSize = mergeSize;
-    }
-
-    /** How a family makes its model from a fresh manager, the weights, and the processor, tokenizer and EOS ids (null without checkpoint directory). */
-    protected interface Parts<T extends QwenVlModel> {
-        T build(NDManager manager, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos);
     }
 
     /**
@@ -80,24 +82,17 @@ public abstract class QwenVlModel extends LmmBase {
         QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), vision);
         HuggingFaceTokenizer tokenizer = tokenizer(dir, imageTokenId);
         try (Checkpoint ck = Checkpoint.open(dir, QwenVlModel::aliases)) {
-            return build(config, ck, images, tokenizer, HfTokenizer.eosIds(dir, config.text()), device, parts);
+            Processing processing = new Processing(images, tokenizer, HfTokenizer.eosIds(dir, config.text()));
+            return build(device, config.modelType(), m -> parts.build(m, ck, processing));
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
     }
 
-    /** The model from {@code weights} in a new manager named after the model type, closed again if building fails. */
-    protected static <T extends QwenVlModel> T build(ModelConfig config, Weights weights, QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer,
-            Set<Integer> eos, Device device, Parts<T> parts) {
-        NDManager m = NDManager.newBaseManager(device);
-        m.setName(config.modelType());
-        try {
-            return parts.build(m, weights, images, tokenizer, eos);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+    /** The model from {@code weights} alone (no tokenizer or image processor: random weights for benchmarks). */
+    protected static <T extends QwenVlModel> T create(ModelConfig config, Weights weights, Device device, Parts<T> parts) {
+        return build(device, config.modelType(), m -> parts.build(m, weights, null));
     }
 
     /** The other names a weight is stored under: released checkpoints' {@code visual.*} and {@code model.*}. */
@@ -123,15 +118,6 @@ public abstract class QwenVlModel extends LmmBase {
         return tok;
     }
 
-    /** The config's EOS ids (a model built from weights alone). */
-    public static Set<Integer> eosIds(TextConfig text) {
-        Set<Integer> eos = new LinkedHashSet<>();
-        for (int e : text.eosTokenIds()) {
-            eos.add(e);
-        }
-        return Set.copyOf(eos);
-    }
-
     public QwenVlImageProcessor imageProcessor() {
         return images;
     }
@@ -149,10 +135,7 @@ public abstract class QwenVlModel extends LmmBase {
         if (image == null) {
             return new Inputs(tokens(prompt, 0), null, null, 0, 0, 0, 0, options);
         }
-        if (images == null) {
-            throw new IllegalStateException("this model was built from weights without a checkpoint directory: it has no image processor");
-        }
-        QwenVlImageProcessor.Result r = images.withPixels(options.minPixels(), options.maxPixels()).process(RgbImage.of(image));
+        QwenVlImageProcessor.Result r = present(images, "image processor").withPixels(options.minPixels(), options.maxPixels()).process(RgbImage.of(image));
         NDArray pixels = m.create(r.pixelValues(), new Shape(r.patches(), r.patchDim()));
         return inputs(prompt, pixels, r.gridThw(), image.getWidth(), image.getHeight(), options);
     }
@@ -204,13 +187,6 @@ public abstract class QwenVlModel extends LmmBase {
         return out;
     }
 
-    private HuggingFaceTokenizer tokenizer() {
-        if (tokenizer == null) {
-            throw new IllegalStateException("this model was built from weights without a checkpoint directory: it has no tokenizer");
-        }
-        return tokenizer;
-    }
-
     @Override
     public Merged merge(NDManager m, Inputs inputs, NDArray features) {
         long[] ids = inputs.inputIds();
@@ -240,7 +216,7 @@ public abstract class QwenVlModel extends LmmBase {
         if ((features == null) != (n == 0) || count != n) {
             throw new IllegalArgumentException("the prompt has " + n + " " + imagePlaceholder() + " tokens but the image has " + count + " features");
         }
-        long[][] positions = positionIds(ids.length, start, inputs.gridRows(), inputs.gridCols());
+        long[][] positions = sinkscope.model.RotaryEmbedding.multimodalPositions(ids.length, start, inputs.gridRows(), inputs.gridCols());
         long max = 0;
         for (long[] row : positions) {
             for (long p : row) {
@@ -266,42 +242,6 @@ public abstract class QwenVlModel extends LmmBase {
             embeds.attach(m);
             return new Merged(embeds, start, n == 0 ? -1 : end, positions, (int) (max + 1 - ids.length), additions);
         }
-    }
-
-    /** HF's {@code get_rope_index} for one prompt with (or without: {@code start < 0}) one image of {@code rows x cols} tokens. */
-    public static long[][] positionIds(int length, int start, int rows, int cols) {
-        long[][] p = new long[3][length];
-        int n = start < 0 ? 0 : rows * cols;
-        for (int i = 0; i < length; i++) {
-            if (start < 0 || i < start) {
-                p[0][i] = p[1][i] = p[2][i] = i;
-            } else if (i < start + n) {
-                int k = i - start;
-                p[0][i] = start;
-                p[1][i] = start + k / cols;
-                p[2][i] = start + k % cols;
-            } else {
-                long at = start + Math.max(rows, cols) + (i - start - n);
-                p[0][i] = p[1][i] = p[2][i] = at;
-            }
-        }
-        return p;
-    }
-
-    @Override
-    public boolean isEos(long id) {
-        return eos.contains((int) id);
-    }
-
-    @Override
-    public String decodeText(long[] ids) {
-        return tokenizer().decode(ids, true);
-    }
-
-    /** Token ids of {@code text} as the checkpoint's tokenizer gives them (no special tokens added). */
-    public long[] tokenize(String text) {
-        Encoding e = tokenizer().encode(text);
-        return e.getIds();
     }
 
     /**

@@ -48,6 +48,26 @@ class FamilySeamTest {
         }
     }
 
+    /**
+     * Each family declares its named templates; a checkpoint's conversation format is one of its own family's, and the
+     * registry holds every name once, in registry order.
+     */
+    @Test
+    void templatesAreTheFamilys() {
+        assertEquals(java.util.List.of("llava_hf", "vicuna_v1", "plain", "mistral_instruct", "qwen2_vl", "qwen3_vl", "internvl"),
+                java.util.List.copyOf(Families.templates().keySet()));
+        for (Path dir : java.util.List.of(Golden.llava(), Golden.llavaNextCheckpoint("mistral"), Golden.llavaNextCheckpoint("llama"), Golden.qwen2Vl(),
+                Golden.qwen25VlCheckpoint(), Golden.qwen3VlCheckpoint(), Golden.internVlCheckpoint())) {
+            var config = Families.config(dir);
+            var own = Families.named(config.modelType()).templates();
+            org.junit.jupiter.api.Assertions.assertTrue(own.containsKey(config.defaultTemplate()), dir + ": " + config.defaultTemplate());
+        }
+        assertEquals("qwen3_vl", Families.config(Golden.qwen3VlCheckpoint()).defaultTemplate());
+        assertEquals("internvl", Families.config(Golden.internVlCheckpoint()).defaultTemplate());
+        assertEquals(Families.templates().get("llava_hf"), Families.named("llava_next").templates().get("llava_hf"));
+        assertEquals("[INST] <image>\n{question} [/INST]", Families.templates().get("mistral_instruct"));
+    }
+
     /** bench-forward's shapes come from the registry by model_type: each family's own decoder width; an unknown type lists the supported ones. */
     @Test
     void benchShapesByModelType() {

@@ -22,6 +22,7 @@ import sinkscope.model.CheckpointException;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.SafeTensorsWriter;
 import sinkscope.model.Torch;
+import sinkscope.model.clip.LlavaTokenizer;
 
 /** Bad checkpoints fail with a message that names the file and the field or tensor at fault. */
 class CheckpointErrorsTest {
@@ -109,7 +110,7 @@ class CheckpointErrorsTest {
         Files.createDirectories(dir);
         Files.copy(Golden.llava().resolve("config.json"), dir.resolve("config.json"));
         new SafeTensorsWriter().add("multi_modal_projector.linear_1.weight", new long[64 * 32], 64, 32).write(dir.resolve("model.safetensors"));
-        try (Checkpoint ck = Checkpoint.open(dir, LlavaConfig::aliases); var m = ai.djl.ndarray.NDManager.newBaseManager()) {
+        try (Checkpoint ck = Checkpoint.open(dir, sinkscope.model.clip.ClipLmmConfig::aliases); var m = ai.djl.ndarray.NDManager.newBaseManager()) {
             String msg = message(() -> ck.load(m, "multi_modal_projector.linear_1.weight", DataType.FLOAT32, Device.cpu(), 64, 32));
             assertTrue(msg.contains("model.safetensors") && msg.contains("multi_modal_projector.linear_1.weight") && msg.contains("I64"), msg);
         }
@@ -121,7 +122,7 @@ class CheckpointErrorsTest {
         Files.createDirectories(dir);
         Files.copy(Golden.llava().resolve("config.json"), dir.resolve("config.json"));
         Files.write(dir.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 2});
-        String msg = message(() -> Checkpoint.open(dir, LlavaConfig::aliases));
+        String msg = message(() -> Checkpoint.open(dir, sinkscope.model.clip.ClipLmmConfig::aliases));
         assertTrue(msg.contains("pytorch_model.bin") && msg.contains("never loaded"), msg);
     }
 
@@ -131,7 +132,7 @@ class CheckpointErrorsTest {
         Files.createDirectories(dir);
         Files.copy(Golden.llava().resolve("config.json"), dir.resolve("config.json"));
         Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\": {\"a\": \"pytorch_model-00001.bin\"}}");
-        String msg = message(() -> Checkpoint.open(dir, LlavaConfig::aliases));
+        String msg = message(() -> Checkpoint.open(dir, sinkscope.model.clip.ClipLmmConfig::aliases));
         assertTrue(msg.contains("model.safetensors.index.json") && msg.contains("never pickle"), msg);
     }
 
@@ -158,7 +159,7 @@ class CheckpointErrorsTest {
         JsonObject index = new JsonObject();
         index.add("weight_map", map);
         Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
-        try (Checkpoint sharded = Checkpoint.open(dir, LlavaConfig::aliases); Checkpoint whole = Checkpoint.open(Golden.llava(), LlavaConfig::aliases);
+        try (Checkpoint sharded = Checkpoint.open(dir, sinkscope.model.clip.ClipLmmConfig::aliases); Checkpoint whole = Checkpoint.open(Golden.llava(), sinkscope.model.clip.ClipLmmConfig::aliases);
                 var m = ai.djl.ndarray.NDManager.newBaseManager()) {
             String name = "language_model.model.layers.3.mlp.down_proj.weight";
             assertArrayEquals(whole.load(m, name, DataType.FLOAT32, Device.cpu(), 64, 172).toFloatArray(),

@@ -105,7 +105,7 @@ class OriginalLayoutTest {
         Torch.configure(2);
         Path orig = convert(Files.createDirectories(tmp.resolve("llava-orig")), "clip-vit");
         var image = ImageIO.read(Golden.llava().resolve("images/image1_wide.png").toFile());
-        String prompt = PromptTemplate.of("vicuna_v1").render("What is shown in this image?");
+        String prompt = PromptTemplate.of("vicuna_v1", sinkscope.model.auto.Families.templates()).render("What is shown in this image?");
         try (Lmm hf = Families.load(Golden.llava(), Device.cpu(), DataType.FLOAT32);
                 Lmm og = Families.load(orig, Device.cpu(), DataType.FLOAT32);
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {

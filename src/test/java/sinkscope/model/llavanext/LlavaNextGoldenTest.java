@@ -126,8 +126,8 @@ class LlavaNextGoldenTest {
 
             NDList vision = model.visionHiddenStates(m, pixels);
             got.put("vision.hidden_states", NDArrays.stack(vision, 0).toFloatArray());
-            got.put("vision.selected_features", vision.get(model.config().llava().visionFeatureIndex()).get(new NDIndex(":, 1:, :")).toFloatArray());
-            NDArray projected = model.projectedTiles(m, pixels);
+            got.put("vision.selected_features", vision.get(model.config().clip().visionFeatureIndex()).get(new NDIndex(":, 1:, :")).toFloatArray());
+            NDArray projected = model.imageFeatures(m, pixels);
             got.put("projector.output", projected.toFloatArray());
             AnyresGeometry geo = model.geometry((int) hw[1], (int) hw[0]);
             NDArray packed = model.pack(m, projected, geo);

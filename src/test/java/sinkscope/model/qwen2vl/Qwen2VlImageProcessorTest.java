@@ -66,7 +66,7 @@ class Qwen2VlImageProcessorTest {
         for (Path dir : List.of(Golden.qwen2Vl(), Golden.qwen25Vl())) {
             for (JsonElement e : Golden.manifest(dir).getAsJsonArray("samples")) {
                 JsonObject s = e.getAsJsonObject();
-                assertEquals(s.get("prompt_text").getAsString(), PromptTemplate.of("qwen2_vl").render(s.get("question").getAsString()), s.get("id").getAsString());
+                assertEquals(s.get("prompt_text").getAsString(), PromptTemplate.of("qwen2_vl", sinkscope.model.auto.Families.templates()).render(s.get("question").getAsString()), s.get("id").getAsString());
             }
         }
     }

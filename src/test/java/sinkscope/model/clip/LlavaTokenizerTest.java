@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 import sinkscope.Golden;
+import sinkscope.model.llava.LlavaConfig;
 
 /** Token ids of the manifest's prompts, exactly as HF's fast tokenizer gives them. */
 class LlavaTokenizerTest {

@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -146,18 +146,8 @@ public final class ClipImageProcessor {
     }
 
     private float[] normalize(RgbImage img) {
-        int hw = img.width() * img.height();
-        float[] chw = new float[3 * hw];
-        byte[] src = img.hwc();
-        for (int c = 0; c < 3; c++) {
-            float mean = (float) config.imageMean()[c];
-            float std = (float) config.imageStd()[c];
-            for (int i = 0; i < hw; i++) {
-                int u8 = src[i * 3 + c] & 0xff;
-                float x = config.doRescale() ? (float) (u8 * config.rescaleFactor()) : u8;
-                chw[c * hw + i] = config.doNormalize() ? (x - mean) / std : x;
-            }
-        }
+        float[] chw = new float[3 * img.width() * img.height()];
+        config.normalize(img, chw, 0);
         return chw;
     }
 

@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -11,7 +11,7 @@ import sinkscope.model.Weights;
 /** LlavaMultiModalProjector ({@code mlp2x_gelu}): {@code linear_2(act(linear_1(x)))}, act = exact erf GELU by default. */
 public record MultiModalProjector(Linear linear1, Linear linear2, String act) {
 
-    public static MultiModalProjector load(Weights ck, NDManager m, LlavaConfig c, DataType dtype, Device device) {
+    public static MultiModalProjector load(Weights ck, NDManager m, ClipLmmConfig c, DataType dtype, Device device) {
         int v = c.vision().hiddenSize();
         int d = c.text().hiddenSize();
         return new MultiModalProjector(

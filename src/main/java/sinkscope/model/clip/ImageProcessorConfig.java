@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import sinkscope.model.CheckpointException;
+import sinkscope.model.RgbImage;
 
 /**
  * A checkpoint's {@code preprocessor_config.json} as Hugging Face's {@code CLIPImageProcessor} reads it.
@@ -68,6 +69,29 @@ public record ImageProcessorConfig(
     /** The {@code CLIPImageProcessor} defaults. */
     public static ImageProcessorConfig defaults() {
         return parse(Path.of("<defaults>"), new JsonObject());
+    }
+
+    /**
+     * {@code dir/preprocessor_config.json}, or without one the {@code CLIPImageProcessor} defaults at the tower's image
+     * size {@code size}; its crop must be {@code size x size}, or an error names the file.
+     */
+    public static ImageProcessorConfig forTower(Path dir, int size) {
+        Path pre = dir.resolve("preprocessor_config.json");
+        ImageProcessorConfig ic;
+        if (java.nio.file.Files.isRegularFile(pre)) {
+            ic = load(pre);
+        } else {
+            JsonObject o = new JsonObject();
+            JsonObject edge = new JsonObject();
+            edge.addProperty("shortest_edge", size);
+            o.add("size", edge);
+            o.addProperty("crop_size", size);
+            ic = parse(Path.of("<CLIPImageProcessor defaults>"), o);
+        }
+        if (ic.cropHeight() != size || ic.cropWidth() != size) {
+            throw CheckpointException.of(pre, "crop_size " + ic.cropHeight() + "x" + ic.cropWidth() + " does not match vision_config.image_size " + size);
+        }
+        return ic;
     }
 
     /** Parses the JSON object {@code o} read from {@code file} (used in messages). */
@@ -198,5 +222,23 @@ public record ImageProcessorConfig(
 
     private static CheckpointException field(Path file, String name, String what) {
         return CheckpointException.of(file, "field '" + name + "': " + what);
+    }
+
+    /**
+     * Rescale ({@code float32(u8 * rescale_factor)}) and normalize ({@code (x - float32(mean)) / float32(std)}) of
+     * {@code img}, each step where configured, written CHW into {@code out} from {@code at}.
+     */
+    public void normalize(RgbImage img, float[] out, int at) {
+        int hw = img.width() * img.height();
+        byte[] src = img.hwc();
+        for (int c = 0; c < 3; c++) {
+            float mean = (float) imageMean()[c];
+            float std = (float) imageStd()[c];
+            for (int i = 0; i < hw; i++) {
+                int u8 = src[i * 3 + c] & 0xff;
+                float x = doRescale() ? (float) (u8 * rescaleFactor()) : u8;
+                out[at + c * hw + i] = doNormalize() ? (x - mean) / std : x;
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -21,7 +21,7 @@ import sinkscope.model.Weights;
  * only the layers up to the selected feature layer are run (the last layer and {@code post_layernorm} are unused).
  */
 public final class ClipVisionTower {
-    private final LlavaConfig.VisionConfig config;
+    private final ClipVisionConfig config;
     private final NDArray patchWeight; // [hidden, 3, p, p]
     private final NDArray patchBias; // zeros: the conv has no bias
     private final NDArray classEmbedding; // [hidden]
@@ -49,7 +49,7 @@ public final class ClipVisionTower {
         }
     }
 
-    private ClipVisionTower(LlavaConfig.VisionConfig config, NDArray patchWeight, NDArray patchBias, NDArray classEmbedding,
+    private ClipVisionTower(ClipVisionConfig config, NDArray patchWeight, NDArray patchBias, NDArray classEmbedding,
             NDArray positionEmbedding, LayerNorm preLayrnorm, EncoderLayer[] layers) {
         this.config = config;
         this.patchWeight = patchWeight;
@@ -64,7 +64,7 @@ public final class ClipVisionTower {
      * Loads {@code vision_tower.vision_model.*}: every encoder layer the checkpoint stores, at least the first
      * {@code layersNeeded} (LLaVA never runs the layers after its feature layer; some checkpoints omit them).
      */
-    public static ClipVisionTower load(Weights ck, NDManager m, LlavaConfig.VisionConfig c, int layersNeeded, DataType dtype, Device device) {
+    public static ClipVisionTower load(Weights ck, NDManager m, ClipVisionConfig c, int layersNeeded, DataType dtype, Device device) {
         int stored = layersNeeded;
         while (stored < c.numHiddenLayers() && ck.has("vision_tower.vision_model.encoder.layers." + stored + ".mlp.fc2.weight")) {
             stored++;

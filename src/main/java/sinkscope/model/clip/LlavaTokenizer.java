@@ -1,4 +1,4 @@
-package sinkscope.model.llava;
+package sinkscope.model.clip;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
@@ -87,6 +87,11 @@ public final class LlavaTokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw CheckpointException.of(file, "cannot load tokenizer: " + e.getMessage());
         }
+    }
+
+    /** The Hugging Face tokenizer underneath (closed with this one). */
+    public HuggingFaceTokenizer tokenizer() {
+        return tokenizer;
     }
 
     public int imageTokenId() {
