@@ -217,6 +217,34 @@ class SinkRecipeTest {
     }
 
     @Test
+    void copiedParametersReachEveryForwardPath(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny();
+        ReferenceCheckpoint.writeConfigs(dir, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        try (Llava trained = Llava.create(config, new RandomWeights(5, 0.1), Device.cpu(), DataType.FLOAT32)) {
+            ReferenceCheckpoint.writeWeights(dir, trained);
+        }
+        int size = config.vision().imageSize();
+        long[] ids = {1, 5, 6, 7, 8, 9, 10, 11};
+        try (Llava saved = Llava.load(dir, Device.cpu(), DataType.FLOAT32);
+                Llava model = Llava.create(config, new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32);
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray pixels = m.randomNormal(new Shape(2, 3, size, size));
+            float[] initial = TextPretraining.logits(m, model.language(), ids, 1, ids.length, null).toFloatArray();
+            ReferenceCheckpoint.copyParameters(model, dir, "vision_tower.", "--vision-from");
+            ReferenceCheckpoint.copyParameters(model, dir, "language_model.", "--text-from");
+            // passes without gradients read the weights through views made at load (stacked q/k/v and gate/up, W^T, norm pairs)
+            assertArrayEquals(saved.selectedVisionFeatures(m, pixels).toFloatArray(), model.selectedVisionFeatures(m, pixels).toFloatArray(), 1e-4f,
+                    "the copied tower's features are the checkpoint's");
+            float[] copied = TextPretraining.logits(m, model.language(), ids, 1, ids.length, null).toFloatArray();
+            assertArrayEquals(TextPretraining.logits(m, saved.language(), ids, 1, ids.length, null).toFloatArray(), copied, 1e-5f,
+                    "the copied decoder's logits are the checkpoint's");
+            assertFalse(java.util.Arrays.equals(initial, copied), "the copy changed the model");
+        }
+    }
+
+    @Test
     void textFromStartsStageZeroFromTheCheckpointsLanguageModel(@TempDir Path dir) throws Exception {
         Torch.configure(0);
         // stage 0 off and a projector-only stage 2: the run's language model must be the checkpoint's, bit for bit
@@ -247,6 +275,12 @@ class SinkRecipeTest {
                 }
             }
             assertEquals(language, same);
+            long[] ids = {1, 5, 6, 7, 8, 9, 10, 11};
+            try (NDManager m = NDManager.newBaseManager()) {
+                assertArrayEquals(TextPretraining.logits(m, saved.language(), ids, 1, ids.length, null).toFloatArray(),
+                        TextPretraining.logits(m, model.language(), ids, 1, ids.length, null).toFloatArray(), 1e-5f,
+                        "the run's decoder computes the checkpoint's logits without gradients (the stacked and transposed views see the copy)");
+            }
         }
         Recipe scenes = r.withLanguageStage(0, false, 0.5).withTextFrom(from.toString()); // 37 more words: another vocabulary
         Path other = dir.resolve("other");
