@@ -129,11 +129,14 @@ public final class ReferenceTrainer {
             TextPretraining text = null;
             List<TextPretraining.Point> textCurve = List.of();
             int[] sinkDims = null;
-            if (recipe.textSteps() > 0) {
+            if (recipe.textSteps() > 0 || recipe.textFrom() != null) {
                 SplittableRandom heldRng = new SplittableRandom(recipe.seed() ^ 0x5ce7eL);
                 List<TextPretraining.Text> heldOutTexts = heldOut.stream().limit(TextPretraining.MONITOR_SEQUENCES).map(qs -> sceneText(qs, heldRng)).toList();
                 text = new TextPretraining(recipe, recipe.tokenizer(), rng -> sceneText(train.get(rng.nextInt(train.size())), rng), heldOutTexts);
-                textCurve = text.train(model, logEvery * 4, log);
+                if (recipe.textSteps() > 0) {
+                    textCurve = text.train(model, logEvery * 4, log);
+                }
+                // read off the language model stage 2 starts from: stage 0's, or the --text-from checkpoint's when stage 0 has no steps
                 sinkDims = text.sinkDimensions(model, VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize()));
                 log.accept("D_sink read off BOS after stage 0: " + java.util.Arrays.toString(sinkDims));
             }

@@ -260,9 +260,14 @@ class SinkRecipeTest {
         assertTrue(resumed.commandLine("D").contains("--text-from " + from + " "), resumed.commandLine("D"));
         assertFalse(r.commandLine("D").contains("--text-from"));
         List<String> log = new ArrayList<>();
-        try (LlavaProcessor p = LlavaProcessor.load(from, config);
-                Llava saved = Llava.load(from, Device.cpu(), DataType.FLOAT32);
-                Llava model = new ReferenceTrainer(resumed, config, p.tokenizer(), p.images()).train(4, 0, log::add).model()) {
+        ReferenceTrainer.Run run;
+        try (LlavaProcessor p = LlavaProcessor.load(from, config)) {
+            run = new ReferenceTrainer(resumed, config, p.tokenizer(), p.images()).train(4, 0, log::add);
+        }
+        try (Llava saved = Llava.load(from, Device.cpu(), DataType.FLOAT32); Llava model = run.model()) {
+            // D_sink read off BOS of the checkpoint's language model, in process as on the checkpoint itself
+            assertArrayEquals(new TextPretraining(resumed, resumed.tokenizer()).sinkDimensions(saved, 0.3125 * Math.sqrt(config.text().hiddenSize())),
+                    run.sinkDims(), String.join("\n", log));
             long language = model.parameters().keySet().stream().filter(k -> k.startsWith("language_model.")).count();
             assertTrue(log.contains("stage 0 continues " + language + " language model tensors from " + from), String.join("\n", log));
             int same = 0;
