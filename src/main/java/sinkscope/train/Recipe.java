@@ -41,7 +41,7 @@ import sinkscope.data.SyntheticBenchmark;
  * @param textFrom a checkpoint directory whose language model (token embeddings, layers, final norm, {@code lm_head}; same
  *     shape and vocabulary) replaces the initialisation before stage 0, so that stage 0 continues it with this recipe's own
  *     rate, decay, scene share and steps (a second phase of stage 0), or null to start from the initialisation
- * @param patchWordWeight weight of stage 2's patch-word alignment loss ({@link ReferenceTrainer#forward}): the image token
+ * @param patchWordWeight weight of stage 2's patch-word alignment loss ({@link PatchWordTarget}): the image token
  *     at each patch is pulled towards the token embedding of that patch's word in the scene text ({@code background} or the
  *     covering object's class word), {@code ||x_p - e_p||^2} summed over the tokens over {@code ||e_p||^2} summed likewise;
  *     0 is off; above 0 it needs the scene words ({@code textSceneShare > 0}) and one word per patch
