@@ -115,6 +115,10 @@ final class TrainReferenceCommand implements Callable<Integer> {
     @Option(names = "--patch-word-anneal", paramLabel = "BOOL", order = 46, arity = "0..1",
             description = "the patch-word weight falls linearly to 0 over stage 2 (default: ${DEFAULT-VALUE})")
     boolean patchWordAnneal;
+    @Option(names = "--text-bos-share", paramLabel = "NUM", order = 47,
+            description = "stage 0 packs documents: a word is followed by <s> (the next document) with this probability, so <s> is not only at "
+                    + "position 0 (default: ${DEFAULT-VALUE})")
+    double textBosShare;
     @Option(names = "--log-every", paramLabel = "INT", order = 50, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
     int logEvery;
     @Option(names = "--budget-minutes", paramLabel = "NUM", order = 51, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
@@ -127,7 +131,7 @@ final class TrainReferenceCommand implements Callable<Integer> {
         Torch.configure(threads);
         Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions,
                 textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom,
-                patchWordWeight, patchWordAnneal);
+                patchWordWeight, patchWordAnneal, textBosShare);
         ReferenceModelBuilder.build(out, r, logEvery, budget, line -> System.out.println(line));
         System.out.println("wrote " + out);
         return Main.OK;
@@ -183,6 +187,7 @@ final class TrainReferenceCommand implements Callable<Integer> {
             m.put("--freeze-bos-embedding", d.freezeBosEmbedding());
             m.put("--patch-word-weight", d.patchWordWeight());
             m.put("--patch-word-anneal", d.patchWordAnneal());
+            m.put("--text-bos-share", d.textBosShare());
             return m;
         }
 

@@ -209,7 +209,7 @@ class SinkRecipeTest {
         }
         Path other = dir.resolve("other");
         Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
-                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false);
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0);
         ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
         try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReferenceCheckpoint.copyParameters(model, from, "vision_tower.", "--vision-from"));
