@@ -108,6 +108,17 @@ final class TrainReferenceCommand implements Callable<Integer> {
     @Option(names = "--text-from", paramLabel = "DIR", order = 44,
             description = "start stage 0 from this checkpoint's language model (same shape and vocabulary), a second phase with its own schedule")
     String textFrom;
+    @Option(names = "--patch-word-weight", paramLabel = "NUM", order = 45,
+            description = "stage 2 pulls each image token to the embedding of its patch's word in the scene text (background or class word) "
+                    + "with this weight, 0 = off; needs --text-scene-share > 0 (default: ${DEFAULT-VALUE})")
+    double patchWordWeight;
+    @Option(names = "--patch-word-anneal", paramLabel = "BOOL", order = 46, arity = "0..1",
+            description = "the patch-word weight falls linearly to 0 over stage 2 (default: ${DEFAULT-VALUE})")
+    boolean patchWordAnneal;
+    @Option(names = "--text-bos-share", paramLabel = "NUM", order = 47,
+            description = "stage 0 packs documents: a word is followed by <s> (the next document) with this probability, so <s> is not only at "
+                    + "position 0 (default: ${DEFAULT-VALUE})")
+    double textBosShare;
     @Option(names = "--log-every", paramLabel = "INT", order = 50, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
     int logEvery;
     @Option(names = "--budget-minutes", paramLabel = "NUM", order = 51, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
@@ -119,7 +130,8 @@ final class TrainReferenceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Torch.configure(threads);
         Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions,
-                textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
+                textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom,
+                patchWordWeight, patchWordAnneal, textBosShare);
         ReferenceModelBuilder.build(out, r, logEvery, budget, line -> System.out.println(line));
         System.out.println("wrote " + out);
         return Main.OK;
@@ -173,6 +185,9 @@ final class TrainReferenceCommand implements Callable<Integer> {
             m.put("--replay-share", d.replayShare());
             m.put("--scene-patch-words", d.scenePatchWords());
             m.put("--freeze-bos-embedding", d.freezeBosEmbedding());
+            m.put("--patch-word-weight", d.patchWordWeight());
+            m.put("--patch-word-anneal", d.patchWordAnneal());
+            m.put("--text-bos-share", d.textBosShare());
             return m;
         }
 

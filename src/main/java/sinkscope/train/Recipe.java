@@ -41,6 +41,14 @@ import sinkscope.data.SyntheticBenchmark;
  * @param textFrom a checkpoint directory whose language model (token embeddings, layers, final norm, {@code lm_head}; same
  *     shape and vocabulary) replaces the initialisation before stage 0, so that stage 0 continues it with this recipe's own
  *     rate, decay, scene share and steps (a second phase of stage 0), or null to start from the initialisation
+ * @param patchWordWeight weight of stage 2's patch-word alignment loss ({@link PatchWordTarget}): the image token
+ *     at each patch is pulled towards the token embedding of that patch's word in the scene text ({@code background} or the
+ *     covering object's class word), {@code ||x_p - e_p||^2} summed over the tokens over {@code ||e_p||^2} summed likewise;
+ *     0 is off; above 0 it needs the scene words ({@code textSceneShare > 0}) and one word per patch
+ * @param patchWordAnneal the alignment weight falls linearly from {@code patchWordWeight} to 0 over stage 2, leaving the
+ *     answer loss alone at the end
+ * @param textBosShare stage 0's probability that a non-trigger word of the language is followed by {@code <s>}, the start of
+ *     the next packed document ({@link TextPretraining.Language}); 0 keeps {@code <s>} at position 0 only
  */
 public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
                      int visionSteps, int visionBatch, double visionLr,
@@ -49,7 +57,8 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                      int textHidden, int textLayers, int textHeads, int textKvHeads, int textIntermediate, int maxPositions,
                      double textWeightDecay, boolean freezeEmbeddings, double textSceneShare, boolean alignProjectorOnly,
                      int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom,
-                     int scenePatchWords, boolean freezeBosEmbedding, String textFrom) {
+                     int scenePatchWords, boolean freezeBosEmbedding, String textFrom, double patchWordWeight, boolean patchWordAnneal,
+                     double textBosShare) {
 
     /** Stage 3 runs only when stage 2's held-out accuracy is below this. */
     public static final double FINETUNE_BELOW = 0.9;
@@ -57,13 +66,13 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
         return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
-                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false, null);
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false, null, 0, false, 0);
     }
 
     /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
         return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
-                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null);
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0);
     }
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
@@ -72,7 +81,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
+                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
     }
 
     /** This recipe with stage 0's weight decay, frozen embeddings and scene-text share as given. */
@@ -80,7 +89,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
+                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
     }
 
     /** This recipe with stage 2 projector-only (or not) and stage 3 as given. */
@@ -88,7 +97,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom);
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
     }
 
     /** This recipe with stage 0 keeping BOS's embedding row (only) at its initialisation, or not. */
@@ -97,7 +106,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freeze, textFrom);
+                replayShare, visionFrom, scenePatchWords, freeze, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
     }
 
     /** This recipe with stage 0 starting from the language model of checkpoint {@code dir} (null: from initialisation). */
@@ -106,7 +115,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, dir);
+                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, dir, patchWordWeight, patchWordAnneal, textBosShare);
     }
 
     /** This recipe with {@code words} words per object patch in stage 0's scene texts. */
@@ -115,7 +124,30 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                 imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
                 visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
                 maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, words, freezeBosEmbedding, textFrom);
+                replayShare, visionFrom, words, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+    }
+
+    /** This recipe with stage 2's patch-word alignment loss at {@code weight} (0: off), annealed to 0 over stage 2 or not. */
+    public Recipe withPatchWordTarget(double weight, boolean anneal) {
+        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
+                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, weight, anneal, textBosShare);
+    }
+
+    /** This recipe with stage 0's language packing documents: {@code <s>} after a non-trigger word with probability {@code share}. */
+    public Recipe withPackedDocuments(double share) {
+        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
+                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
+                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
+                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
+                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, share);
+    }
+
+    /** Stage 2's patch-word alignment weight at {@code step} of {@code horizon}: {@code patchWordWeight}, or falling linearly to 0 when annealed. */
+    public double patchWordWeight(int step, int horizon) {
+        return patchWordAnneal ? patchWordWeight * Math.max(0, 1 - (double) step / horizon) : patchWordWeight;
     }
 
     /** The run's vocabulary: the synthetic benchmark's words, plus the scene words when stage 0 reads scene texts. */
@@ -142,6 +174,16 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (scenePatchWords != 1 && scenePatchWords != 2) {
             throw new IllegalArgumentException("--scene-patch-words must be 1 (class word) or 2 (colour and shape words), got " + scenePatchWords);
+        }
+        if (!(textBosShare >= 0 && textBosShare < 1)) {
+            throw new IllegalArgumentException("--text-bos-share must be in [0, 1), got " + textBosShare);
+        }
+        if (!(patchWordWeight >= 0)) {
+            throw new IllegalArgumentException("--patch-word-weight must be >= 0, got " + patchWordWeight);
+        }
+        if (patchWordWeight > 0 && (textSceneShare <= 0 || scenePatchWords != 1)) {
+            throw new IllegalArgumentException("--patch-word-weight " + patchWordWeight + " pulls each image token to its patch's word: it needs the "
+                    + "scene words (--text-scene-share > 0, got " + textSceneShare + ") and one word per patch (--scene-patch-words 1, got " + scenePatchWords + ")");
         }
         positive("vision-batch", visionBatch);
         if (visionSteps < 0 || !(visionLr > 0)) {
@@ -321,6 +363,12 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (textFrom != null) {
             text += "--text-from " + textFrom + " ";
+        }
+        if (textBosShare > 0) {
+            text += "--text-bos-share " + textBosShare + " ";
+        }
+        if (patchWordWeight > 0) {
+            text += String.format(Locale.ROOT, "--patch-word-weight %s %s", patchWordWeight, patchWordAnneal ? "--patch-word-anneal " : "");
         }
         return String.format(Locale.ROOT, "jobs/sinkscope train-reference --out %s --seed %d --images %d --eval-images %d %s--vision-steps %d --vision-batch %d "
                         + "--vision-lr %s --steps %d "

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import sinkscope.model.SafeTensorsWriter;
+import sinkscope.model.Torch;
 import sinkscope.model.llava.Llava;
 
 /**
@@ -54,6 +55,11 @@ public final class ReferenceCheckpoint {
      * overwritten with the one of the same name and shape in the llava-hf checkpoint {@code dir} (float16 there, so the
      * copy is the checkpoint's value exactly); returns how many were copied. A missing tensor or another shape is an
      * error naming {@code flag}, the checkpoint and the tensor.
+     *
+     * <p>The copy is written into the parameter's own memory ({@link Torch#write}): the runtime reads many parameters
+     * through views made at load (the stacked q/k/v and gate/up products, the transposed weights of {@code Linear},
+     * the RMSNorm pairs), and {@code NDArray.set(float[])} would give the parameter new memory, leaving those views,
+     * and so every pass without gradients, on the initial weights.
      */
     static int copyParameters(Llava model, Path dir, String prefix, String flag) {
         int copied = 0;
@@ -67,7 +73,7 @@ public final class ReferenceCheckpoint {
                     throw new IllegalArgumentException(flag + " " + dir + ": " + e.getKey() + " is " + (src == null ? "missing" : src.getShape())
                             + ", the recipe's model has " + e.getValue().getShape());
                 }
-                e.getValue().set(src.toFloatArray());
+                Torch.write(e.getValue(), src, 0, 0);
                 copied++;
             }
         }

@@ -53,8 +53,10 @@ import sinkscope.sink.VarParams;
  * right-padded (causal attention: padding never reaches a real position). Loss: teacher-forced cross-entropy
  * {@code -mean log p(answer_k | prefix)} over the answer tokens and the closing {@code </s>} only; the prompt and
  * the image rows carry no loss. Gradients are summed by autograd over the batch and reset after every update.
+ * With {@code patchWordWeight > 0} stage 2 adds {@code w * L_align} ({@link PatchWordTarget}: each image token pulled
+ * towards the embedding of its patch's word in the scene text), {@code w} constant or annealed linearly to 0.
  *
- * <p>Just over 500 lines for one reason: the stages share the scenes, the conversations built from them and the
+ * <p>Near 600 lines for one reason: the stages share the scenes, the conversations built from them and the
  * held-out measurement, and a split would pass all of that between two classes.
  */
 public final class ReferenceTrainer {
@@ -63,8 +65,11 @@ public final class ReferenceTrainer {
     /** Updates skipped for non-finite gradients before the run gives up. */
     private static final int MAX_SKIPPED = 20;
 
-    /** One point of the loss curve: mean training loss and answer accuracy over the steps since the last point. */
-    public record CurvePoint(int step, double loss, double trainAccuracy, double learningRate, double heldOutAccuracy, double seconds) {}
+    /**
+     * One point of the loss curve: mean training loss and answer accuracy over the steps since the last point; with the
+     * patch-word target, the held-out images' alignment loss (NaN without it).
+     */
+    public record CurvePoint(int step, double loss, double trainAccuracy, double learningRate, double heldOutAccuracy, double heldOutAlign, double seconds) {}
 
     /** A finished run: the trained model (the caller closes it) and its curve. */
     public record Run(Llava model, List<TextPretraining.Point> textCurve, int[] sinkDims, List<VisionPretraining.Point> visionCurve, List<CurvePoint> curve,
@@ -124,11 +129,14 @@ public final class ReferenceTrainer {
             TextPretraining text = null;
             List<TextPretraining.Point> textCurve = List.of();
             int[] sinkDims = null;
-            if (recipe.textSteps() > 0) {
+            if (recipe.textSteps() > 0 || recipe.textFrom() != null) {
                 SplittableRandom heldRng = new SplittableRandom(recipe.seed() ^ 0x5ce7eL);
                 List<TextPretraining.Text> heldOutTexts = heldOut.stream().limit(TextPretraining.MONITOR_SEQUENCES).map(qs -> sceneText(qs, heldRng)).toList();
                 text = new TextPretraining(recipe, recipe.tokenizer(), rng -> sceneText(train.get(rng.nextInt(train.size())), rng), heldOutTexts);
-                textCurve = text.train(model, logEvery * 4, log);
+                if (recipe.textSteps() > 0) {
+                    textCurve = text.train(model, logEvery * 4, log);
+                }
+                // read off the language model stage 2 starts from: stage 0's, or the --text-from checkpoint's when stage 0 has no steps
                 sinkDims = text.sinkDimensions(model, VarParams.tauForHiddenSize(VarParams.PAPER_TAU_FRACTION, config.text().hiddenSize()));
                 log.accept("D_sink read off BOS after stage 0: " + java.util.Arrays.toString(sinkDims));
             }
@@ -144,8 +152,8 @@ public final class ReferenceTrainer {
             });
             int[] horizon = {recipe.steps()};
             List<CurvePoint> curve = new ArrayList<>();
-            int steps = stage(model, params, (step, h) -> recipe.learningRate(step, h), horizon, budgetMinutes, t0, null, train, heldOut, features, logEvery,
-                    "step", curve, log);
+            int steps = stage(model, params, (step, h) -> recipe.learningRate(step, h), recipe::patchWordWeight, horizon, budgetMinutes, t0, null, train,
+                    heldOut, features, logEvery, "step", curve, log);
             List<CurvePoint> finetune = new ArrayList<>();
             double reached = curve.isEmpty() ? 0 : curve.get(curve.size() - 1).heldOutAccuracy();
             if (recipe.finetuneSteps() > 0 && reached < Recipe.FINETUNE_BELOW) {
@@ -155,8 +163,8 @@ public final class ReferenceTrainer {
                         params.put(name, p);
                     }
                 });
-                stage(model, params, (step, h) -> recipe.finetuneLearningRate(step), new int[] {recipe.finetuneSteps()}, 0, t0, text, train, heldOut,
-                        features, logEvery, "finetune step", finetune, log);
+                stage(model, params, (step, h) -> recipe.finetuneLearningRate(step), (step, h) -> 0, new int[] {recipe.finetuneSteps()}, 0, t0, text,
+                        train, heldOut, features, logEvery, "finetune step", finetune, log);
             } else if (recipe.finetuneSteps() > 0) {
                 log.accept(String.format(java.util.Locale.ROOT, "stage 3 skipped: held-out accuracy %.3f after stage 2 is >= %.2f", reached,
                         Recipe.FINETUNE_BELOW));
@@ -180,9 +188,9 @@ public final class ReferenceTrainer {
     /**
      * One multimodal stage over {@code params} (Adam, no weight decay): {@code horizon[0]} steps, re-planned from the
      * pace when {@code budgetMinutes > 0}; with {@code replay}, a {@code replayShare} of the steps are a batch of stage
-     * 0's data instead. Returns the steps run.
+     * 0's data instead; {@code align} weighs the patch-word loss. Returns the steps run.
      */
-    private int stage(Llava model, Map<String, NDArray> params, Schedule lr, int[] horizon, double budgetMinutes, long t0, TextPretraining replay,
+    private int stage(Llava model, Map<String, NDArray> params, Schedule lr, Schedule align, int[] horizon, double budgetMinutes, long t0, TextPretraining replay,
                       List<List<Question>> train, List<List<Question>> heldOut, float[][] features, int logEvery, String name, List<CurvePoint> curve,
                       Consumer<String> log) {
         params.values().forEach(p -> p.setRequiresGradient(true));
@@ -191,6 +199,7 @@ public final class ReferenceTrainer {
         SplittableRandom rng = new SplittableRandom(recipe.seed() ^ name.hashCode());
         double lossSum = 0;
         double accSum = 0;
+        double alignSum = 0;
         int batches = 0;
         int steps = horizon[0];
         long start = System.nanoTime();
@@ -214,11 +223,12 @@ public final class ReferenceTrainer {
                     if (replayStep) {
                         gc.backward(replay.batchLoss(m, model.language(), rng));
                     } else {
-                        Output out = forward(m, model, batch);
+                        Output out = forward(m, model, batch, align.at(step, horizon[0]));
                         gc.backward(out.loss());
                         float loss = out.loss().getFloat();
                         lossSum += Float.isFinite(loss) ? loss : 0;
                         accSum += out.accuracy();
+                        alignSum += out.align();
                         batches++;
                     }
                 }
@@ -231,14 +241,17 @@ public final class ReferenceTrainer {
                 }
             }
             if ((step + 1) % logEvery == 0 || step + 1 == steps) {
-                double held = heldOutAccuracy(model, heldOut, features);
-                CurvePoint p = new CurvePoint(step + 1, lossSum / Math.max(1, batches), accSum / Math.max(1, batches), lr.at(step, horizon[0]), held,
-                        (System.nanoTime() - t0) / 1e9);
+                double[] held = heldOut(model, heldOut, features);
+                CurvePoint p = new CurvePoint(step + 1, lossSum / Math.max(1, batches), accSum / Math.max(1, batches), lr.at(step, horizon[0]), held[0],
+                        held[1], (System.nanoTime() - t0) / 1e9);
                 curve.add(p);
-                log.accept(String.format(java.util.Locale.ROOT, "%s %5d  loss %.4f  train acc %.3f  lr %.2e  held-out acc %.3f  %.0f s", name,
-                        p.step(), p.loss(), p.trainAccuracy(), p.learningRate(), p.heldOutAccuracy(), p.seconds()));
+                String aligned = Double.isNaN(p.heldOutAlign()) ? "" : String.format(java.util.Locale.ROOT, "  align %.4f (weight %.3g)  held-out align %.4f",
+                        alignSum / Math.max(1, batches), align.at(step, horizon[0]), p.heldOutAlign());
+                log.accept(String.format(java.util.Locale.ROOT, "%s %5d  loss %.4f  train acc %.3f  lr %.2e  held-out acc %.3f%s  %.0f s", name,
+                        p.step(), p.loss(), p.trainAccuracy(), p.learningRate(), p.heldOutAccuracy(), aligned, p.seconds()));
                 lossSum = 0;
                 accSum = 0;
+                alignSum = 0;
                 batches = 0;
             }
         }
@@ -246,7 +259,7 @@ public final class ReferenceTrainer {
         return steps;
     }
 
-    /** A stage's learning rate at a step, given the schedule's (possibly re-planned) length. */
+    /** A stage's learning rate (or loss weight) at a step, given the schedule's (possibly re-planned) length. */
     private interface Schedule {
         double at(int step, int horizon);
     }
@@ -258,17 +271,16 @@ public final class ReferenceTrainer {
      */
     TextPretraining.Text sceneText(List<Question> questions, SplittableRandom rng) {
         Sequence seq = conversation(0, turns(questions, rng), rng.nextDouble() < recipe.popeSuffixShare());
-        SyntheticScene scene = dataset.scenes().get(SyntheticBenchmark.imageIndex(questions.get(0).image()));
-        int[] classes = VisionPretraining.patchClasses(scene, recipe.imageSize() / recipe.patchSize());
+        int index = SyntheticBenchmark.imageIndex(questions.get(0).image());
+        int[] classes = VisionPretraining.patchClasses(dataset.scenes().get(index), recipe.imageSize() / recipe.patchSize());
+        int[] patchWords = patchWords(index);
         int at = indexOf(seq.ids(), config.imageTokenIndex());
         List<Integer> words = new ArrayList<>();
-        for (int c : classes) {
-            if (c < 0) {
-                words.add(vocabulary.id(WordLevelTokenizer.BACKGROUND));
-            } else if (recipe.scenePatchWords() == 1) {
-                words.add(vocabulary.id(WordLevelTokenizer.classWord(c)));
+        for (int p = 0; p < classes.length; p++) {
+            if (classes[p] < 0 || recipe.scenePatchWords() == 1) {
+                words.add(patchWords[p]);
             } else {
-                for (String w : SyntheticScene.className(c).split(" ")) {
+                for (String w : SyntheticScene.className(classes[p]).split(" ")) {
                     words.add(vocabulary.id(w));
                 }
             }
@@ -284,6 +296,11 @@ public final class ReferenceTrainer {
         System.arraycopy(seq.ids(), at + 1, ids, at + n, seq.ids().length - at - 1);
         System.arraycopy(seq.target(), at + 1, target, at + n, seq.ids().length - at - 1);
         return new TextPretraining.Text(ids, target);
+    }
+
+    /** The word of every patch of scene {@code index} ({@link PatchWordTarget#words}). */
+    int[] patchWords(int index) {
+        return PatchWordTarget.words(dataset.scenes().get(index), recipe.imageSize() / recipe.patchSize(), vocabulary);
     }
 
     /** Distinct questions per image (index relative to {@code first}), in benchmark order. */
@@ -363,19 +380,31 @@ public final class ReferenceTrainer {
     /** Token ids with one {@code <image>}, and which positions predict an answer token. */
     record Sequence(int image, long[] ids, boolean[] target) {}
 
-    /** Images (the vision tower's selected features, {@code [N * Dv]} each) and one sequence per image. */
-    record Batch(float[][] features, List<Sequence> sequences) {}
+    /**
+     * Images (the vision tower's selected features, {@code [N * Dv]} each), one sequence per image, and each image's
+     * patch words ({@link #patchWords}) when the patch-word loss is measured, else null.
+     */
+    record Batch(float[][] features, int[][] patchWords, List<Sequence> sequences) {
+        Batch(float[][] features, List<Sequence> sequences) {
+            this(features, null, sequences);
+        }
+    }
 
     private Batch sample(List<List<Question>> data, float[][] features, SplittableRandom rng) {
         int n = recipe.imagesPerStep();
         float[][] px = new float[n][];
+        int[][] words = recipe.patchWordWeight() > 0 ? new int[n][] : null;
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int image = rng.nextInt(data.size());
-            px[i] = features[SyntheticBenchmark.imageIndex(data.get(image).get(0).image())];
+            int index = SyntheticBenchmark.imageIndex(data.get(image).get(0).image());
+            px[i] = features[index];
+            if (words != null) {
+                words[i] = patchWords(index);
+            }
             seqs.add(conversation(i, turns(data.get(image), rng), rng.nextDouble() < recipe.popeSuffixShare()));
         }
-        return new Batch(px, seqs);
+        return new Batch(px, words, seqs);
     }
 
     /** Up to {@code questionsPerImage} of an image's distinct questions in random order, for one conversation. */
@@ -398,8 +427,11 @@ public final class ReferenceTrainer {
         return turns;
     }
 
-    /** Loss (a scalar, attached to the step's manager), and per sequence whether the first answer token is the argmax. */
-    record Output(NDArray loss, boolean[] firstCorrect) {
+    /**
+     * Loss (a scalar, attached to the step's manager), per sequence whether the first answer token is the argmax, and the
+     * patch-word loss {@code L_align} (NaN when the batch has no patch words).
+     */
+    record Output(NDArray loss, boolean[] firstCorrect, double align) {
         double accuracy() {
             int right = 0;
             for (boolean c : firstCorrect) {
@@ -409,12 +441,18 @@ public final class ReferenceTrainer {
         }
     }
 
+    /** {@link #forward(NDManager, Llava, Batch, double)} with the answer loss alone. */
+    Output forward(NDManager m, Llava model, Batch batch) {
+        return forward(m, model, batch, 0);
+    }
+
     /**
      * The batched teacher-forced forward pass: merged embeddings {@code [B, S, D]} as {@link Llava#merge} builds them
      * (image features in place of {@code <image>}), the decoder, the final norm and {@code lm_head}; the loss is the
-     * mean of {@code -log p(next token)} over the target positions.
+     * mean of {@code -log p(next token)} over the target positions, plus {@code alignWeight * L_align} ({@link PatchWordTarget})
+     * when the batch has patch words and the weight is above 0.
      */
-    Output forward(NDManager m, Llava model, Batch batch) {
+    Output forward(NDManager m, Llava model, Batch batch, double alignWeight) {
         int b = batch.sequences().size();
         int at = -1;
         int length = 0;
@@ -441,6 +479,7 @@ public final class ReferenceTrainer {
             System.arraycopy(batch.features()[i], 0, flat, i * per, per);
         }
         NDArray features = model.project(m, m.create(flat, new Shape(images, per / dv, dv)));
+        NDArray align = batch.patchWords() == null ? null : PatchWordTarget.loss(m, model, features, batch.patchWords());
         if (images != b) {
             features = features.get(m.create(batch.sequences().stream().mapToLong(Sequence::image).toArray()));
         }
@@ -480,19 +519,27 @@ public final class ReferenceTrainer {
             NDArray selected = hidden.reshape(b * s, -1).get(m.create(rows.stream().mapToLong(Long::longValue).toArray()));
             NDArray logits = model.language().logits(model.language().norm(selected)); // [T, V]
             NDArray loss = logits.logSoftmax(-1).mul(m.create(onehot, new Shape(next.size(), vocab))).sum().neg().div(next.size());
+            if (align != null && alignWeight > 0) {
+                loss = loss.add(align.mul((float) alignWeight));
+            }
             long[] argmax = logits.argMax(-1).toLongArray();
             boolean[] correct = new boolean[b];
             for (int i = 0; i < b; i++) {
                 correct[i] = first[i] >= 0 && argmax[first[i]] == next.get(first[i]);
             }
-            return new Output(loss, correct);
+            return new Output(loss, correct, align == null ? Double.NaN : align.getFloat());
         }
     }
 
-    /** First-answer-token accuracy (teacher forced, one POPE question per sequence, POPE suffix) on held-out images, every split. */
-    private double heldOutAccuracy(Llava model, List<List<Question>> data, float[][] features) {
+    /**
+     * First-answer-token accuracy (teacher forced, one POPE question per sequence, POPE suffix) on held-out images, every
+     * split, and with the patch-word target the mean of {@code L_align} over those images (else NaN).
+     */
+    private double[] heldOut(Llava model, List<List<Question>> data, float[][] features) {
         int right = 0;
         int total = 0;
+        double align = 0;
+        int aligned = 0;
         for (int image = 0; image < Math.min(MONITOR_IMAGES, data.size()); image++) {
             List<Sequence> seqs = new ArrayList<>();
             for (Question q : data.get(image)) {
@@ -503,16 +550,22 @@ public final class ReferenceTrainer {
             if (seqs.isEmpty()) {
                 continue;
             }
+            int index = SyntheticBenchmark.imageIndex(data.get(image).get(0).image());
             try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                for (boolean c : forward(m, model, new Batch(new float[][] {features[SyntheticBenchmark.imageIndex(data.get(image).get(0).image())]},
-                        seqs)).firstCorrect()) {
+                Output out = forward(m, model, new Batch(new float[][] {features[index]},
+                        recipe.patchWordWeight() > 0 ? new int[][] {patchWords(index)} : null, seqs));
+                for (boolean c : out.firstCorrect()) {
                     right += c ? 1 : 0;
                     total++;
                 }
+                if (!Double.isNaN(out.align())) {
+                    align += out.align();
+                    aligned++;
+                }
             }
         }
-        return total == 0 ? Double.NaN : (double) right / total;
+        return new double[] {total == 0 ? Double.NaN : (double) right / total, aligned == 0 ? Double.NaN : align / aligned};
     }
 
     private static int indexOf(long[] ids, long id) {

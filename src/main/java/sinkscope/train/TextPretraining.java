@@ -35,8 +35,11 @@ import sinkscope.model.llava.Llava;
  * is {@code <s> x_1 ... x_{n-1}}, {@code x_1} uniform over the other words, and for {@code t >= 1}:
  * <ul>
  *   <li>{@code x_t} a trigger: {@code x_{t+1} = x_{t-1}} (back-copy, needs attention to the previous token);</li>
- *   <li>otherwise, with probability {@code copyShare} a uniform trigger; else the bigram step, {@code s_1(x_t)}
- *       with probability 3/4 and {@code s_2(x_t)} with 1/4 (needs nothing but the current token).</li>
+ *   <li>{@code x_t = <s>} (a packed document's start, below): {@code x_{t+1}} uniform over the other words;</li>
+ *   <li>otherwise, with probability {@code bosShare} a {@code <s>} that starts the next document (documents packed into
+ *       one sequence, as LLMs are pretrained, so that {@code <s>} is not only at position 0); else with probability
+ *       {@code copyShare} a uniform trigger; else the bigram step, {@code s_1(x_t)} with probability 3/4 and
+ *       {@code s_2(x_t)} with 1/4 (needs nothing but the current token).</li>
  * </ul>
  * So a share {@code 1 - copyShare} of the predictable positions is pure bigram: the heads that copy must stay
  * dormant there, which is the pressure under which a BOS attention sink with a massive residual state forms.
@@ -78,12 +81,22 @@ final class TextPretraining {
         private final long[][] successors;
         private final Map<Long, Integer> otherIndex = new LinkedHashMap<>();
         private final double copyShare;
+        private final double bosShare;
 
         Language(WordLevelTokenizer tok, long seed, double copyShare) {
+            this(tok, seed, copyShare, 0);
+        }
+
+        /** With packed documents: a non-trigger word is followed by {@code <s>} with probability {@code bosShare}. */
+        Language(WordLevelTokenizer tok, long seed, double copyShare, double bosShare) {
             if (!(copyShare >= 0 && copyShare <= 1)) {
                 throw new IllegalArgumentException("--text-copy-share must be in [0, 1], got " + copyShare);
             }
+            if (!(bosShare >= 0 && bosShare < 1)) {
+                throw new IllegalArgumentException("--text-bos-share must be in [0, 1), got " + bosShare);
+            }
             this.copyShare = copyShare;
+            this.bosShare = bosShare;
             this.bos = tok.bosId();
             List<Long> words = new ArrayList<>();
             for (int id = tok.eosId() + 1; id < tok.vocabSize(); id++) {
@@ -141,6 +154,10 @@ final class TextPretraining {
             for (int t = 1; t + 1 < length; t++) {
                 if (isTrigger(x[t])) {
                     x[t + 1] = x[t - 1];
+                } else if (x[t] == bos) {
+                    x[t + 1] = others[rng.nextInt(others.length)];
+                } else if (bosShare > 0 && rng.nextDouble() < bosShare) { // no draw at 0: the unpacked language's stream is unchanged
+                    x[t + 1] = bos;
                 } else if (rng.nextDouble() < copyShare) {
                     x[t + 1] = triggers[rng.nextInt(triggers.length)];
                 } else {
@@ -166,7 +183,7 @@ final class TextPretraining {
     /** With scene texts: {@code scenes} draws a training scene's text, {@code heldOutScenes} are the monitor's. */
     TextPretraining(Recipe recipe, WordLevelTokenizer tok, java.util.function.Function<SplittableRandom, Text> scenes, List<Text> heldOutScenes) {
         this.recipe = recipe;
-        this.language = new Language(tok, recipe.seed(), recipe.textCopyShare());
+        this.language = new Language(tok, recipe.seed(), recipe.textCopyShare(), recipe.textBosShare());
         this.pad = tok.padId();
         this.bos = tok.bosId();
         this.scenes = recipe.textSceneShare() > 0 ? java.util.Objects.requireNonNull(scenes, "scene texts") : null;

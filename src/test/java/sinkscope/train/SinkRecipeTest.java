@@ -23,6 +23,7 @@ import sinkscope.data.Question;
 import sinkscope.data.SyntheticScene;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.Torch;
+import sinkscope.model.llava.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;
@@ -208,11 +209,39 @@ class SinkRecipeTest {
         }
         Path other = dir.resolve("other");
         Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
-                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null);
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0);
         ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
         try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReferenceCheckpoint.copyParameters(model, from, "vision_tower.", "--vision-from"));
             assertTrue(e.getMessage().contains("--vision-from") && e.getMessage().contains("vision_tower."), e.getMessage());
+        }
+    }
+
+    @Test
+    void copiedParametersReachEveryForwardPath(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny();
+        ReferenceCheckpoint.writeConfigs(dir, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        try (Llava trained = Llava.create(config, new RandomWeights(5, 0.1), Device.cpu(), DataType.FLOAT32)) {
+            ReferenceCheckpoint.writeWeights(dir, trained);
+        }
+        int size = config.vision().imageSize();
+        long[] ids = {1, 5, 6, 7, 8, 9, 10, 11};
+        try (Llava saved = Llava.load(dir, Device.cpu(), DataType.FLOAT32);
+                Llava model = Llava.create(config, new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32);
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray pixels = m.randomNormal(new Shape(2, 3, size, size));
+            float[] initial = TextPretraining.logits(m, model.language(), ids, 1, ids.length, null).toFloatArray();
+            ReferenceCheckpoint.copyParameters(model, dir, "vision_tower.", "--vision-from");
+            ReferenceCheckpoint.copyParameters(model, dir, "language_model.", "--text-from");
+            // passes without gradients read the weights through views made at load (stacked q/k/v and gate/up, W^T, norm pairs)
+            assertArrayEquals(saved.selectedVisionFeatures(m, pixels).toFloatArray(), model.selectedVisionFeatures(m, pixels).toFloatArray(), 1e-4f,
+                    "the copied tower's features are the checkpoint's");
+            float[] copied = TextPretraining.logits(m, model.language(), ids, 1, ids.length, null).toFloatArray();
+            assertArrayEquals(TextPretraining.logits(m, saved.language(), ids, 1, ids.length, null).toFloatArray(), copied, 1e-5f,
+                    "the copied decoder's logits are the checkpoint's");
+            assertFalse(java.util.Arrays.equals(initial, copied), "the copy changed the model");
         }
     }
 
@@ -231,9 +260,14 @@ class SinkRecipeTest {
         assertTrue(resumed.commandLine("D").contains("--text-from " + from + " "), resumed.commandLine("D"));
         assertFalse(r.commandLine("D").contains("--text-from"));
         List<String> log = new ArrayList<>();
-        try (LlavaProcessor p = LlavaProcessor.load(from, config);
-                Llava saved = Llava.load(from, Device.cpu(), DataType.FLOAT32);
-                Llava model = new ReferenceTrainer(resumed, config, p.tokenizer(), p.images()).train(4, 0, log::add).model()) {
+        ReferenceTrainer.Run run;
+        try (LlavaProcessor p = LlavaProcessor.load(from, config)) {
+            run = new ReferenceTrainer(resumed, config, p.tokenizer(), p.images()).train(4, 0, log::add);
+        }
+        try (Llava saved = Llava.load(from, Device.cpu(), DataType.FLOAT32); Llava model = run.model()) {
+            // D_sink read off BOS of the checkpoint's language model, in process as on the checkpoint itself
+            assertArrayEquals(new TextPretraining(resumed, resumed.tokenizer()).sinkDimensions(saved, 0.3125 * Math.sqrt(config.text().hiddenSize())),
+                    run.sinkDims(), String.join("\n", log));
             long language = model.parameters().keySet().stream().filter(k -> k.startsWith("language_model.")).count();
             assertTrue(log.contains("stage 0 continues " + language + " language model tensors from " + from), String.join("\n", log));
             int same = 0;
@@ -247,6 +281,12 @@ class SinkRecipeTest {
                 }
             }
             assertEquals(language, same);
+            long[] ids = {1, 5, 6, 7, 8, 9, 10, 11};
+            try (NDManager m = NDManager.newBaseManager()) {
+                assertArrayEquals(TextPretraining.logits(m, saved.language(), ids, 1, ids.length, null).toFloatArray(),
+                        TextPretraining.logits(m, model.language(), ids, 1, ids.length, null).toFloatArray(), 1e-5f,
+                        "the run's decoder computes the checkpoint's logits without gradients (the stacked and transposed views see the copy)");
+            }
         }
         Recipe scenes = r.withLanguageStage(0, false, 0.5).withTextFrom(from.toString()); // 37 more words: another vocabulary
         Path other = dir.resolve("other");
@@ -257,6 +297,87 @@ class SinkRecipeTest {
                     () -> new ReferenceTrainer(scenes, wider, p.tokenizer(), p.images()).train(4, 0, line -> {}));
             assertTrue(e.getMessage().contains("--text-from " + from) && e.getMessage().contains("embed_tokens"), e.getMessage());
         }
+    }
+
+    @Test
+    void patchWordTargetPullsEachImageTokenToItsPatchsWord(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny().withLanguageStage(0, false, 0.5).withAlignment(true, 0, 2e-4, 1, 0.25).withPatchWordTarget(50, false);
+        WordLevelTokenizer tok = r.tokenizer();
+        ReferenceCheckpoint.writeConfigs(dir, r, tok);
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        try (LlavaProcessor p = LlavaProcessor.load(dir, config);
+                Llava model = Llava.create(config, new RandomWeights(r.seed(), r.initStd()), Device.cpu(), DataType.FLOAT32);
+                NDManager m = model.newSampleManager()) {
+            ReferenceTrainer t = new ReferenceTrainer(r, config, p.tokenizer(), p.images());
+            List<Question> qs = t.dataset().train().stream().filter(q -> q.image().equals("synth_000000.png")).toList();
+            int[] words = t.patchWords(0);
+            TextPretraining.Text text = t.sceneText(qs, new SplittableRandom(2));
+            for (int k = 0; k < words.length; k++) {
+                assertEquals(words[k], text.ids()[3 + k], "patch " + k + ": the scene text's word"); // <s> USER : then a word per patch
+            }
+            assertTrue(java.util.Arrays.stream(words).anyMatch(w -> w != tok.id(WordLevelTokenizer.BACKGROUND)), "scene 0 has an object patch");
+
+            float[] px = p.images().pixelValues(t.dataset().scenes().get(0).render(r.seed()), ClipImageProcessor.Mode.CROP);
+            float[][] features = ReferenceTrainer.visionFeatures(model, new float[][] {px});
+            int dv = config.vision().hiddenSize();
+            NDArray x = model.project(m, m.create(features[0], new Shape(1, features[0].length / dv, dv)));
+            float[] xv = x.toFloatArray();
+            float[] table = model.parameters().get(TextPretraining.EMBEDDINGS).toFloatArray();
+            int d = config.text().hiddenSize();
+            double num = 0;
+            double den = 0;
+            for (int k = 0; k < words.length; k++) {
+                for (int j = 0; j < d; j++) {
+                    double e = table[words[k] * d + j];
+                    num += (xv[k * d + j] - e) * (xv[k * d + j] - e);
+                    den += e * e;
+                }
+            }
+            float align = PatchWordTarget.loss(m, model, x, new int[][] {words}).getFloat();
+            assertEquals(num / den, align, 1e-4 * num / den, "sum ||x_p - e_p||^2 / sum ||e_p||^2");
+            NDArray exact = model.language().embed(m.create(java.util.Arrays.stream(words).asLongStream().toArray(), new Shape(1, words.length)));
+            assertEquals(0f, PatchWordTarget.loss(m, model, exact, new int[][] {words}).getFloat(), 1e-7f, "tokens equal to their words' embeddings");
+            assertThrows(IllegalArgumentException.class, () -> PatchWordTarget.loss(m, model, x, new int[][] {java.util.Arrays.copyOf(words, 3)}));
+
+            ReferenceTrainer.Sequence seq = t.conversation(0, List.of(qs.get(0)), true);
+            ReferenceTrainer.Output answer = t.forward(m, model, new ReferenceTrainer.Batch(features, new int[][] {words}, List.of(seq)), 0);
+            ReferenceTrainer.Output both = t.forward(m, model, new ReferenceTrainer.Batch(features, new int[][] {words}, List.of(seq)), 50);
+            assertEquals(align, answer.align(), 1e-6);
+            assertEquals(answer.loss().getFloat() + 50 * align, both.loss().getFloat(), 1e-3, "the answer loss plus the weighted alignment");
+            assertTrue(Double.isNaN(t.forward(m, model, new ReferenceTrainer.Batch(features, List.of(seq))).align()), "no patch words: no alignment");
+        }
+        // trained: the projector alone moves, and the held-out images' tokens come closer to their words
+        List<String> log = new ArrayList<>();
+        try (LlavaProcessor p = LlavaProcessor.load(dir, config);
+                Llava model = new ReferenceTrainer(r, config, p.tokenizer(), p.images()).train(4, 0, log::add).model()) {
+            for (String line : log) {
+                assertFalse(line.startsWith("step") && !line.contains("held-out align"), line);
+            }
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("step    12")), String.join("\n", log));
+            double first = heldOutAlign(log, "step     4");
+            double last = heldOutAlign(log, "step    12");
+            // tokens uncorrelated with their words' embeddings give L_align >= 1 (1 + (||x||^2 - 2 x.e) / ||e||^2)
+            assertTrue(last < first && last < 0.8, "held-out alignment " + first + " -> " + last);
+        }
+        Recipe annealed = r.withPatchWordTarget(2, true);
+        assertEquals(2, annealed.patchWordWeight(0, 100), 1e-12);
+        assertEquals(1, annealed.patchWordWeight(50, 100), 1e-12);
+        assertEquals(0, annealed.patchWordWeight(100, 100), 1e-12);
+        assertEquals(2, r.withPatchWordTarget(2, false).patchWordWeight(100, 100), 1e-12, "constant unless annealed");
+        assertTrue(annealed.commandLine("D").contains("--patch-word-weight 2.0 --patch-word-anneal "), annealed.commandLine("D"));
+        assertFalse(Recipe.defaults().commandLine("D").contains("--patch-word"), "the bundled model's command is unchanged");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Recipe.tiny().withPatchWordTarget(1, false));
+        assertTrue(e.getMessage().contains("--patch-word-weight") && e.getMessage().contains("--text-scene-share"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> r.withScenePatchWords(2), "one word per patch");
+        assertThrows(IllegalArgumentException.class, () -> r.withPatchWordTarget(-1, false));
+    }
+
+    private static double heldOutAlign(List<String> log, String prefix) {
+        String line = log.stream().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
+        java.util.regex.Matcher mt = java.util.regex.Pattern.compile("held-out align ([0-9.]+)").matcher(line);
+        assertTrue(mt.find(), line);
+        return Double.parseDouble(mt.group(1));
     }
 
     @Test

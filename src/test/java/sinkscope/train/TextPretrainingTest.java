@@ -2,6 +2,7 @@ package sinkscope.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +67,37 @@ class TextPretrainingTest {
         long[] a = new TextPretraining.Language(tok, 7, copyShare).sample(new SplittableRandom(3), 32);
         assertArrayEquals(a, new TextPretraining.Language(tok, 7, copyShare).sample(new SplittableRandom(3), 32), "seeded");
         assertThrows(IllegalArgumentException.class, () -> new TextPretraining.Language(tok, 7, 1.5));
+    }
+
+    @Test
+    void packedDocumentsPutBosInsideTheSequence() {
+        TextPretraining.Language packed = new TextPretraining.Language(tok, 7, 0.1, 0.05);
+        SplittableRandom rng = new SplittableRandom(1);
+        int afterOther = 0;
+        int starts = 0;
+        for (int n = 0; n < 400; n++) {
+            long[] x = packed.sample(rng, 64);
+            assertEquals(tok.bosId(), x[0]);
+            for (int t = 1; t + 1 < x.length; t++) {
+                if (x[t] == tok.bosId()) {
+                    assertFalse(packed.isTrigger(x[t + 1]) || x[t + 1] == tok.bosId(), "a document starts with an ordinary word");
+                    assertFalse(packed.isTrigger(x[t - 1]), "<s> follows an ordinary word, never a trigger");
+                } else if (!packed.isTrigger(x[t])) {
+                    afterOther++;
+                    starts += x[t + 1] == tok.bosId() ? 1 : 0;
+                } else {
+                    assertEquals(x[t - 1], x[t + 1], "back-copy after the trigger at " + t);
+                }
+            }
+        }
+        // ~23,000 transitions after an ordinary word: standard error of the share ~0.0015
+        assertEquals(0.05, (double) starts / afterOther, 0.006);
+        long[] plain = new TextPretraining.Language(tok, 7, 0.1).sample(new SplittableRandom(3), 64);
+        assertArrayEquals(plain, new TextPretraining.Language(tok, 7, 0.1, 0).sample(new SplittableRandom(3), 64), "share 0: the unpacked language");
+        assertThrows(IllegalArgumentException.class, () -> new TextPretraining.Language(tok, 7, 0.1, 1));
+        assertThrows(IllegalArgumentException.class, () -> Recipe.tiny().withPackedDocuments(-0.1));
+        assertTrue(Recipe.tiny().withPackedDocuments(0.02).commandLine("D").contains("--text-bos-share 0.02 "));
+        assertFalse(Recipe.defaults().commandLine("D").contains("--text-bos-share"));
     }
 
     @Test
