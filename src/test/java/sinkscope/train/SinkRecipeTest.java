@@ -23,7 +23,7 @@ import sinkscope.data.Question;
 import sinkscope.data.SyntheticScene;
 import sinkscope.model.RandomWeights;
 import sinkscope.model.Torch;
-import sinkscope.model.llava.ClipImageProcessor;
+import sinkscope.model.clip.ClipImageProcessor;
 import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;
