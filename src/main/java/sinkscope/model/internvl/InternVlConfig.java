@@ -123,7 +123,9 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         if (!qwen3 && explicitHeadDim && t.integer("head_dim", 0) != headDim) {
             throw CheckpointException.of(file, "field 'text_config.head_dim' " + t.integer("head_dim", 0) + " differs from hidden_size / num_attention_heads");
         }
-        JsonFields.positive(file, "text_config.head_dim", headDim);
+        if (qwen3) {
+            JsonFields.positive(file, "text_config.head_dim", headDim);
+        }
         if ((!qwen3 && hidden % heads != 0) || heads % kv != 0 || headDim % 2 != 0) {
             throw CheckpointException.of(file, "text_config: hidden_size " + hidden + ", num_attention_heads " + heads + ", num_key_value_heads " + kv
                     + ", head_dim " + headDim + " do not split into whole heads, groups and rotary pairs");
