@@ -139,9 +139,18 @@ public final class Golden {
         return dir("sinkscope.golden.internvl", "golden/internvl-tiny-a");
     }
 
+    /** internvl3_5-tiny-a: the internvl-tiny-a layout for an InternVL3.5 "-HF" checkpoint (a Qwen3 decoder). */
+    public static Path internVl35() {
+        return dir("sinkscope.golden.internvl35", "golden/internvl3_5-tiny-a");
+    }
+
     /** internvl-tiny-a as a complete checkpoint in {@code target/golden/}: its files plus qwen2-vl-tiny-a's tokenizer.json. */
-    public static synchronized Path internVlCheckpoint() {
-        Path src = internVl();
+    public static Path internVlCheckpoint() {
+        return internVlCheckpoint(internVl());
+    }
+
+    /** An InternVL golden directory ({@link #internVl()}, {@link #internVl35()}) as a complete checkpoint in {@code target/golden/}. */
+    public static synchronized Path internVlCheckpoint(Path src) {
         Path dst = Path.of("target", "golden", src.getFileName().toString()).toAbsolutePath();
         try {
             Files.createDirectories(dst);

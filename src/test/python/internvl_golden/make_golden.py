@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Golden data for SinkScope's InternVL family (HF model_type "internvl": InternVL2.5/3/3.5 "-hf" checkpoints).
 
-Writes src/test/resources/golden/internvl-tiny-a/: a tiny random InternVLForConditionalGeneration in the released
-InternVL3-*-hf layout (bf16), its tokenizer_config.json (the released InternVL3 added tokens; tokenizer.json itself is
-qwen2-vl-tiny-a's, not stored twice), preprocessor_config.json, images of several aspect ratios, and HF transformers
-5.18 eager float32 CPU reference tensors per sample in the llava-tiny-a layout (manifest.json with tolerances).
-See README.md next to this file. Deterministic (fixed seeds, one torch thread).
+Writes src/test/resources/golden/internvl-tiny-a/ (InternVL3-*-hf layout, Qwen2 decoder) and internvl3_5-tiny-a/
+(InternVL3.5-*-HF layout, Qwen3 decoder; --case picks one): a tiny random InternVLForConditionalGeneration (bf16), its
+tokenizer_config.json (the released added tokens; tokenizer.json itself is qwen2-vl-tiny-a's, not stored twice),
+preprocessor_config.json, images of several aspect ratios, and HF transformers 5.18 eager float32 CPU reference
+tensors per sample in the llava-tiny-a layout (manifest.json with tolerances). The second case rebinds the first's
+constants (use_case); internvl-tiny-a comes out byte-identical. See README.md next to this file. Deterministic (fixed
+seeds, one torch thread).
 Over 500 lines because the checkpoint, the planted sink, the processor run and every reference tensor with its
 tolerance evidence stay in one readable script, as in qwen2_vl_golden.
 """
@@ -96,6 +98,44 @@ SAMPLES = [("s0", 0, 0), ("s1", 1, 1), ("s2", 2, 0), ("s3", 3, 1)]
 MAX_NEW_TOKENS = 6
 FLOAT_POLICY = {"pixel_values": (1e-5, 0.0), "decoder.attentions": (2e-5, 1e-3), "vision.attentions": (2e-5, 1e-3),
                 "generate.step_top16_values": (1e-3, 1e-4), "": (1e-4, 1e-4)}
+
+
+CASE = "internvl-tiny-a"
+TOKENIZER_NOTE = ("the Qwen2 byte-level BPE; InternVL3's added tokens 151657..151673 come from this directory's "
+                  "tokenizer_config.json added_tokens_decoder (as transformers adds them)")
+
+# internvl3_5-tiny-a: the released InternVL3.5-*-HF layout, a Qwen3 decoder (explicit head_dim 8 != hidden 8 / 2 heads,
+# per-head q/k RMSNorm, no biases, GQA) and InternViT-300M's options (no q/k norm). The added tokens are Qwen3's 26
+# (151643..151668: Qwen2's 22, then <tool_response>, </tool_response>, <think>, </think>) followed by InternVL's nine
+# in InternVL3's order: <img> 151669, </img> 151670, <IMG_CONTEXT> 151671 (image_token_id of InternVL3_5-*-HF), ...
+QWEN3_ADDED = ADDED[:22] + ["<tool_response>", "</tool_response>", "<think>", "</think>"] + ADDED[22:]
+CASE35 = dict(
+    CASE="internvl3_5-tiny-a",
+    OUT=REPO / "src" / "test" / "resources" / "golden" / "internvl3_5-tiny-a",
+    ADDED=QWEN3_ADDED,
+    NOT_SPECIAL=NOT_SPECIAL | {"<tool_response>", "</tool_response>", "<think>", "</think>"},
+    IMG_START=151669, IMG_END=151670, IMG_CONTEXT=151671,
+    VOCAB=151936,  # text_config.vocab_size of InternVL3_5-1B-HF (Qwen3-0.6B)
+    VISION=dict(VISION, use_qk_norm=False),
+    TEXT=dict(model_type="qwen3", vocab_size=151936, hidden_size=8, intermediate_size=32, num_hidden_layers=4,
+              num_attention_heads=2, num_key_value_heads=1, head_dim=8, hidden_act="silu", max_position_embeddings=40960,
+              rms_norm_eps=1e-6, rope_theta=1e6, attention_bias=False, tie_word_embeddings=True, bos_token_id=151643,
+              eos_token_id=151645, use_sliding_window=False),
+    IMAGES=[
+        dict(name="image0_126x40.png", size=(126, 40), seed=31, white=(0.0, 0.0, 0.3, 0.6), note="3:1 -> 3x1 tiles + thumbnail"),
+        dict(name="image1_50x96.png", size=(50, 96), seed=32, white=(0.5, 0.7, 1.0, 1.0), note="1:2 -> 1x2 tiles + thumbnail"),
+        dict(name="image2_30x30.png", size=(30, 30), seed=33, white=(0.0, 0.5, 0.5, 1.0), note="small square -> 1 tile, no thumbnail"),
+    ],
+    SAMPLES=[("s0", 0, 0), ("s1", 1, 1), ("s2", 2, 1)],
+    TOKENIZER_NOTE=("the Qwen2 byte-level BPE (Qwen3 keeps it); Qwen3's and InternVL3.5's added tokens 151657..151677 come "
+                    "from this directory's tokenizer_config.json added_tokens_decoder (as transformers adds them)"),
+)
+CASES = {"internvl-tiny-a": {}, "internvl3_5-tiny-a": CASE35}
+
+
+def use_case(name):
+    """Rebinds this module's case constants (internvl-tiny-a's are the defaults above)."""
+    globals().update(CASES[name])
 
 
 class InternVLProcessorNoVideo(InternVLProcessor):
@@ -395,10 +435,19 @@ def sample_tensors(model, inputs, hf_pixels):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--case", choices=sorted(CASES) + ["all"], default="all")
+    ap.add_argument("--out", help="output directory (one case only; default src/test/resources/golden/<case>)")
     args = ap.parse_args()
+    names = sorted(CASES) if args.case == "all" else [args.case]
+    if args.out and len(names) > 1:
+        ap.error("--out needs one --case")
+    for name in names:
+        use_case(name)
+        generate(Path(args.out) if args.out else OUT)
+
+
+def generate(out):
     torch.set_num_threads(1)
-    out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
     (out / "images").mkdir(parents=True)
@@ -505,14 +554,13 @@ def main():
     batched_same = [toks[i].tolist() == samples[i]["generated_token_ids"] for i in range(len(samples))]
     dump_json(out / "sink_dims.json", {"model_type": "internvl", "dims": SINK_DIMS, "tau": TAU, "note": "planted in the tiny random checkpoint"})
     manifest = dict(
-        case="internvl-tiny-a",
+        case=CASE,
         computed_with=f"Hugging Face transformers {transformers.__version__} (torch {torch.__version__}, CPU), eager attention, float32, "
                       "torch.no_grad(), one thread; weights rounded to bfloat16, stored in bf16, reloaded with dtype=float32",
         versions=dict(transformers=transformers.__version__, torch=torch.__version__, numpy=np.__version__,
                       python=sys.version.split()[0]),
         tokenizer_from=dict(dir="../qwen2-vl-tiny-a", files=["tokenizer.json"],
-                            note="the Qwen2 byte-level BPE; InternVL3's added tokens 151657..151673 come from this directory's "
-                                 "tokenizer_config.json added_tokens_decoder (as transformers adds them)"),
+                            note=TOKENIZER_NOTE),
         special_tokens=dict(img_start=IMG_START, img_end=IMG_END, img_context=IMG_CONTEXT, im_end=151645, endoftext=151643),
         processor=dict(image_processor="GotOcr2ImageProcessorPil", tile=TILE, min_patches=1, max_patches=MAX_PATCHES,
                        use_thumbnail=True, image_seq_length=TOKENS_PER_TILE, resample="BICUBIC",

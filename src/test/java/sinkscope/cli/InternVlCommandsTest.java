@@ -10,18 +10,22 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import sinkscope.Allclose;
 import sinkscope.Golden;
 import sinkscope.model.SafeTensors;
 import sinkscope.model.SafeTensorsWriter;
 
 /**
- * The single-sample commands on the InternVL golden checkpoint: {@code info}, {@code inspect} from the image file
- * (against transformers' tensors), {@code inspect --var}, {@code generate}, {@code ablate}, {@code sink-dims} (finds
+ * The single-sample commands on the InternVL golden checkpoints: {@code info}, {@code inspect} from the image file
+ * (against transformers' tensors, on internvl-tiny-a and internvl3_5-tiny-a), {@code inspect --var}, {@code generate}, {@code ablate}, {@code sink-dims} (finds
  * the primary planted dim) and {@code var-replay} on inspect's tensors (finds the planted sinks).
  */
 class InternVlCommandsTest {
@@ -50,27 +54,41 @@ class InternVlCommandsTest {
         assertTrue(out.contains("model type: internvl"), out);
         assertTrue(out.contains("language model: qwen2, 4 layers, 2 heads, 1 kv heads (head dim 4), hidden 8, intermediate 32, vocab 151674"), out);
         assertTrue(out.contains("InternViT, 2 layers, 2 heads, hidden 16") && out.contains("q/k norm") && out.contains("9 per tile"), out);
+        String v35 = run("info", "--model", Golden.internVlCheckpoint(Golden.internVl35()).toString());
+        assertTrue(v35.contains("language model: qwen3, 4 layers, 2 heads, 1 kv heads (head dim 8), hidden 8, intermediate 32, vocab 151936"), v35);
+        assertTrue(v35.contains("InternViT, 2 layers, 2 heads, hidden 16") && !v35.contains("q/k norm") && v35.contains("decoder qwen3"), v35);
     }
 
-    @Test
-    void inspectFromTheImageFileMatchesTransformersAndVarActs() throws Exception {
-        Path dir = Golden.internVlCheckpoint();
-        JsonObject s = sample(2); // 2x2 tiles + thumbnail
+    static Stream<Path> cases() {
+        return Stream.of(Golden.internVl(), Golden.internVl35());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void inspectFromTheImageFileMatchesTransformersAndVarActs(Path golden) throws Exception {
+        Path dir = Golden.internVlCheckpoint(golden);
+        // the sample of the most tiles (internvl-tiny-a: 2x2 tiles + thumbnail)
+        JsonObject s = Golden.manifest(golden).getAsJsonArray("samples").asList().stream().map(JsonElement::getAsJsonObject)
+                .max(Comparator.comparingInt(e -> e.get("num_tiles").getAsInt())).orElseThrow();
         String question = s.get("prompt_text").getAsString();
-        String image = Golden.internVl().resolve(s.get("image_file").getAsString()).toString();
+        String image = golden.resolve(s.get("image_file").getAsString()).toString();
         Path plain = tmp.resolve("plain.safetensors");
         run("inspect", "--model", dir.toString(), "--image", image, "--prompt", s.get("prompt_text").getAsString(), "--max-new-tokens", "6", "--out",
                 plain.toString());
-        try (SafeTensors got = SafeTensors.open(plain); SafeTensors golden = SafeTensors.open(Golden.internVl().resolve(s.get("tensors_file").getAsString()))) {
-            assertArrayEquals(golden.longs("input_ids"), got.longs("input_ids"));
+        try (SafeTensors got = SafeTensors.open(plain); SafeTensors expected = SafeTensors.open(golden.resolve(s.get("tensors_file").getAsString()))) {
+            assertArrayEquals(expected.longs("input_ids"), got.longs("input_ids"));
             assertArrayEquals(new long[] {s.get("image_start").getAsLong(), s.get("image_end").getAsLong()}, got.longs("image_span"));
-            Allclose.assertClose("pixel_values", got.floats("pixel_values"), golden.floats("pixel_values"), 1e-5, 0);
-            Allclose.assertClose("hidden_states", got.floats("hidden_states"), golden.floats("decoder.hidden_states"), 1e-4, 1e-4);
-            Allclose.assertClose("attentions", got.floats("attentions"), golden.floats("decoder.attentions"), 2e-5, 1e-3);
-            assertArrayEquals(golden.longs("generate.tokens"), got.longs("generated_ids"));
+            Allclose.assertClose("pixel_values", got.floats("pixel_values"), expected.floats("pixel_values"), 1e-5, 0);
+            Allclose.assertClose("hidden_states", got.floats("hidden_states"), expected.floats("decoder.hidden_states"), 1e-4, 1e-4);
+            Allclose.assertClose("attentions", got.floats("attentions"), expected.floats("decoder.attentions"), 2e-5, 1e-3);
+            assertArrayEquals(expected.longs("generate.tokens"), got.longs("generated_ids"));
             Set<Long> panels = new TreeSet<>();
             Arrays.stream(got.longs("image_token_panel")).forEach(panels::add);
-            assertEquals(Set.of(0L, 1L, 2L, 3L, 4L), panels, "four tiles and the thumbnail");
+            Set<Long> tiles = new TreeSet<>();
+            for (long t = 0; t < s.get("num_tiles").getAsInt(); t++) {
+                tiles.add(t);
+            }
+            assertEquals(tiles, panels, "one panel per tile and the thumbnail");
         }
         Path var = tmp.resolve("var.safetensors");
         String out = run("inspect", "--model", dir.toString(), "--image", image, "--prompt", question, "--var", "--sink-dims", "2,5", "--tau", "1.5",
@@ -104,9 +122,19 @@ class InternVlCommandsTest {
                     layer2.add(i);
                 }
             }
-            TreeSet<Integer> planted = new TreeSet<>();
-            s.getAsJsonArray("planted_sink_image_token_indices").forEach(e -> planted.add(e.getAsInt()));
-            assertEquals(planted, layer2, "image sinks at layer 2");
+            // transformers' phi at layer 2's input over tau (internvl-tiny-a: all its planted sinks)
+            TreeSet<Integer> expected = new TreeSet<>();
+            try (SafeTensors g = SafeTensors.open(golden.resolve(s.get("tensors_file").getAsString()))) {
+                float[] phi = g.floats("sink.phi");
+                long phiSeq = g.entry("sink.phi").shape()[1];
+                for (int i = 0; i < len; i++) {
+                    if (phi[(int) (2 * phiSeq) + start + i] > 1.5) {
+                        expected.add(i);
+                    }
+                }
+            }
+            assertTrue(!expected.isEmpty(), "planted sinks at layer 2");
+            assertEquals(expected, layer2, "image sinks at layer 2");
         }
     }
 

@@ -10,13 +10,14 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.Golden;
 import sinkscope.cli.Main;
 
 /**
- * {@code pipeline --model} on the InternVL golden checkpoint: a synthetic POPE benchmark (tiled images: several tiles and
+ * {@code pipeline --model} on the InternVL golden checkpoints (internvl-tiny-a, internvl3_5-tiny-a): a synthetic POPE benchmark (tiled images: several tiles and
  * a thumbnail per image) through extract, sinkstats, evaluate (baseline and VAR) and the report; every table is
  * written, the attention table holds one row per tile panel and the thumbnail, and the report exists.
  */
@@ -24,8 +25,9 @@ class InternVlPipelineTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void pipelineWritesEveryTableAndTheReport() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sinkscope.model.internvl.InternVlGoldenTest#cases")
+    void pipelineWritesEveryTableAndTheReport(Path golden) throws Exception {
         Path synth = tmp.resolve("synth");
         assertEquals(0, Main.run("synth", "--out", synth.toString(), "--images", "2", "--seed", "5"));
         List<String> pope = Files.readAllLines(synth.resolve("eval/benchmarks.jsonl"), StandardCharsets.UTF_8).stream()
@@ -34,7 +36,7 @@ class InternVlPipelineTest {
         Files.write(questions, pope, StandardCharsets.UTF_8);
         Path out = tmp.resolve("out");
         assertEquals(0, Main.run("pipeline", "--questions", questions.toString(), "--images", synth.resolve("images").toString(), "--model",
-                Golden.internVlCheckpoint().toString(), "--out", out.toString(), "--sink-dims", "2,5", "--tau", "1.5", "--master", "local[1]",
+                Golden.internVlCheckpoint(golden).toString(), "--out", out.toString(), "--sink-dims", "2,5", "--tau", "1.5", "--master", "local[1]",
                 "--partitions", "1", "--configs", "baseline,var", "--attention-layers", "2", "--max-new-tokens", "2"));
         for (String t : new String[] {"tokens", "heads", "dims", "attention", "samples", "errors", "sink_dimensions", "sink_tokens", "head_profile",
                 "predictions", "metrics", "benchmark_metrics", "significance"}) {

@@ -11,7 +11,7 @@ import sinkscope.model.RandomWeights;
 import sinkscope.model.internvl.InternVl;
 import sinkscope.model.internvl.InternVlConfig;
 
-/** InternVL2.5/3/3.5 in the Hugging Face "-hf" layout, with a Qwen2 or LLaMA decoder. */
+/** InternVL2.5/3/3.5 in the Hugging Face "-hf" layout, with a Qwen2, Qwen3 (InternVL3.5) or LLaMA decoder. */
 final class InternVlFamily extends Family {
     /** Bench shape: InternVL3-8B's decoder (3584 hidden, 28 heads, 4 kv heads, 18944 MLP, 151674 vocabulary) and 7 tiles of 256 tokens (a 3:2 photo). */
     InternVlFamily() {

@@ -36,7 +36,7 @@ import sinkscope.model.Weights;
  * shuffle at ratio 0.5 (HF's {@code pixel_shuffle}: column pairs, then row pairs merged, so token {@code (i, j)} holds
  * patches {@code (2i, 2j), (2i, 2j+1), (2i+1, 2j), (2i+1, 2j+1)} in that channel order); the projector
  * {@code linear_2(act(linear_1(layer_norm(x))))}; the tiles' {@code (G/2)^2} tokens each, tile after tile (thumbnail
- * last), replace the prompt's {@code <IMG_CONTEXT>} run. The decoder is the shared one, Qwen2 or LLaMA as configured.
+ * last), replace the prompt's {@code <IMG_CONTEXT>} run. The decoder is the shared one, Qwen2, Qwen3 or LLaMA as configured.
  *
  * <p>The prompt's one {@code <IMG_CONTEXT>} becomes {@code <img>}, {@code <IMG_CONTEXT>} x {@code tokens * tiles},
  * {@code </img>} (the processor's expansion); the image span is the {@code <IMG_CONTEXT>} run; its layout has one

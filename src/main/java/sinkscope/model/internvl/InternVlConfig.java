@@ -12,11 +12,16 @@ import sinkscope.model.TextConfig;
  * {@code config.json} of an InternVL "-hf" checkpoint ({@code InternVLForConditionalGeneration}, {@code model_type}
  * {@code internvl}: InternVL2.5/3/3.5): the InternViT {@code vision_config}, the pixel-shuffle {@code downsample_ratio},
  * the projector's activation, the {@code <IMG_CONTEXT>} id ({@code image_token_id}), the tokens per tile
- * ({@code image_seq_length} = {@code (image_size / patch_size * downsample_ratio)^2}) and a Qwen2 ({@code qwen2}: q/k/v
- * biases) or LLaMA ({@code llama}: {@code attention_bias}) {@code text_config}. Only {@code vision_feature_layer -1}
- * (the last layer) and {@code vision_feature_select_strategy default} (CLS dropped), as released, are supported.
+ * ({@code image_seq_length} = {@code (image_size / patch_size * downsample_ratio)^2}) and a {@code text_config} for
+ * the shared decoder: Qwen2 ({@code qwen2}, InternVL2.5/3: q/k/v biases), LLaMA ({@code llama}: {@code attention_bias}
+ * on q/k/v/o) or Qwen3 ({@code qwen3}, InternVL3.5: per-head q/k RMSNorm {@code self_attn.q_norm}/{@code k_norm} over
+ * an explicit {@code head_dim}, {@code attention_bias} on q/k/v/o, default false). Absent fields take the released
+ * values (Qwen2/Qwen3: rope theta 1e6; Qwen3: {@code head_dim} 128, transformers' Qwen3Config default) and an untied
+ * {@code lm_head} unless {@code tie_word_embeddings} (top level or {@code text_config}) says otherwise, as
+ * InternVL3.5-1B/2B-HF ship it. Only {@code vision_feature_layer -1} (the last layer) and
+ * {@code vision_feature_select_strategy default} (CLS dropped), as released, are supported.
  *
- * @param decoder {@code text_config.model_type} ({@code qwen2} or {@code llama})
+ * @param decoder {@code text_config.model_type} ({@code qwen2}, {@code qwen3} or {@code llama})
  */
 public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, String decoder, int imageTokenId, int imageSeqLength,
         double downsampleRatio, String projectorHiddenAct, String torchDtype) implements ModelConfig {
@@ -91,36 +96,44 @@ public record InternVlConfig(Path file, TextConfig text, VisionConfig vision, St
         }
         JsonFields t = new JsonFields(file, tj, "text_config.");
         String decoder = t.str("model_type", "qwen2");
-        if (!decoder.equals("qwen2") && !decoder.equals("llama")) {
-            throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + decoder + "\"; supported decoders: llama, qwen2");
+        if (!decoder.equals("qwen2") && !decoder.equals("qwen3") && !decoder.equals("llama")) {
+            throw CheckpointException.of(file, "field 'text_config.model_type' is \"" + decoder + "\"; supported decoders: llama, qwen2, qwen3");
         }
         boolean qwen2 = decoder.equals("qwen2");
+        boolean qwen3 = decoder.equals("qwen3");
         JsonObject rope = t.object("rope_parameters") != null ? t.object("rope_parameters") : t.object("rope_scaling");
         if (rope != null && rope.has("rope_type") && !rope.get("rope_type").getAsString().equals("default")) {
             throw CheckpointException.of(file, "field 'text_config.rope_parameters.rope_type' is " + rope.get("rope_type") + "; rope scaling is not supported");
         }
-        double theta = rope != null && rope.has("rope_theta") ? rope.get("rope_theta").getAsDouble() : t.number("rope_theta", qwen2 ? 1e6 : 10000.0);
+        double theta = rope != null && rope.has("rope_theta") ? rope.get("rope_theta").getAsDouble() : t.number("rope_theta", qwen2 || qwen3 ? 1e6 : 10000.0);
         if (t.bool("use_sliding_window", false)) {
             throw CheckpointException.of(file, "field 'text_config.use_sliding_window' is true; sliding-window layers are not supported");
         }
-        TextConfig.Sizes sizes = TextConfig.Sizes.read(t, new TextConfig.Sizes(151674, 2048, 8960, 28, 16, 0, "silu", 32768, 1e-6));
+        // absent sizes: InternVL3-2B-hf's Qwen2 or InternVL3.5-1B-HF's Qwen3 decoder
+        TextConfig.Sizes sizes = TextConfig.Sizes.read(t, qwen3 ? new TextConfig.Sizes(151936, 1024, 3072, 28, 16, 0, "silu", 40960, 1e-6)
+                : new TextConfig.Sizes(151674, 2048, 8960, 28, 16, 0, "silu", 32768, 1e-6));
         int heads = sizes.heads();
         int hidden = sizes.hidden();
         int kv = sizes.kvHeads();
-        boolean bias = qwen2 || t.bool("attention_bias", false);
-        TextConfig text = TextConfig.of(sizes, theta, bias, !qwen2 && bias, top.bool("tie_word_embeddings", false) || t.bool("tie_word_embeddings", false),
-                t.integer("bos_token_id", 151643), t.ints("eos_token_id", new int[] {151645}), t.str("_name_or_path", top.str("_name_or_path", "")), null, 0,
-                hidden / Math.max(1, heads), false, false);
         JsonFields.positive(file, "text_config.hidden_size", hidden);
         JsonFields.positive(file, "text_config.num_attention_heads", heads);
         JsonFields.positive(file, "text_config.num_key_value_heads", kv);
-        if (hidden % heads != 0 || heads % kv != 0) {
-            throw CheckpointException.of(file, "text_config: hidden_size " + hidden + ", num_attention_heads " + heads + ", num_key_value_heads " + kv
-                    + " do not split into whole heads and groups");
-        }
-        if (t.has("head_dim") && !t.isNull("head_dim") && t.integer("head_dim", 0) != hidden / heads) {
+        boolean explicitHeadDim = t.has("head_dim") && !t.isNull("head_dim");
+        int headDim = qwen3 ? t.integer("head_dim", 128) : hidden / heads;
+        if (!qwen3 && explicitHeadDim && t.integer("head_dim", 0) != headDim) {
             throw CheckpointException.of(file, "field 'text_config.head_dim' " + t.integer("head_dim", 0) + " differs from hidden_size / num_attention_heads");
         }
+        if (qwen3) {
+            JsonFields.positive(file, "text_config.head_dim", headDim);
+        }
+        if ((!qwen3 && hidden % heads != 0) || heads % kv != 0 || headDim % 2 != 0) {
+            throw CheckpointException.of(file, "text_config: hidden_size " + hidden + ", num_attention_heads " + heads + ", num_key_value_heads " + kv
+                    + ", head_dim " + headDim + " do not split into whole heads, groups and rotary pairs");
+        }
+        boolean bias = qwen2 || t.bool("attention_bias", false);
+        TextConfig text = TextConfig.of(sizes, theta, bias, !qwen2 && bias, top.bool("tie_word_embeddings", false) || t.bool("tie_word_embeddings", false),
+                t.integer("bos_token_id", 151643), t.ints("eos_token_id", new int[] {151645}), t.str("_name_or_path", top.str("_name_or_path", "")), null, 0,
+                headDim, qwen3, false);
         if (!text.hiddenAct().equals("silu")) {
             throw CheckpointException.of(file, "field 'text_config.hidden_act' is \"" + text.hiddenAct() + "\"; supported: silu");
         }

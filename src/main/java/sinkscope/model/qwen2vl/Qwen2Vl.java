@@ -19,29 +19,21 @@ import sinkscope.model.qwenvl.QwenVlModel;
  * <p>Weights are read under transformers 5's names ({@code model.visual.*}, {@code model.language_model.*},
  * {@code lm_head.*}) or the released checkpoints' ({@code visual.*}, {@code model.*}).
  */
-public final class Qwen2Vl extends QwenVlModel {
-    private final Qwen2VlConfig config;
+public final class Qwen2Vl extends QwenVlModel<Qwen2VlConfig> {
     private final Qwen2VisionTransformer vision;
 
     private Qwen2Vl(NDManager m, Qwen2VlConfig config, Weights weights, Processing processing, Device device, DataType dtype) {
-        super(m, config, weights, processing, device, dtype, config.imageTokenId(), config.videoTokenId(), config.vision().spatialMergeSize());
-        this.config = config;
+        super(m, config, weights, processing, device, dtype);
         this.vision = Qwen2VisionTransformer.load(weights, m, config, "model.visual.", dtype, device);
     }
 
     public static Qwen2Vl load(Path dir, Device device, DataType dtype) {
-        Qwen2VlConfig c = Qwen2VlConfig.load(Checkpoint.configFile(dir));
-        return load(dir, c, c.imageTokenId(), c.vision(), device, (m, w, p) -> new Qwen2Vl(m, c, w, p, device, dtype));
+        return load(dir, Qwen2VlConfig.load(Checkpoint.configFile(dir)), device, dtype, Qwen2Vl::new);
     }
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static Qwen2Vl create(Qwen2VlConfig config, Weights weights, Device device, DataType dtype) {
-        return create(config, weights, device, (m, w, p) -> new Qwen2Vl(m, config, w, p, device, dtype));
-    }
-
-    @Override
-    public Qwen2VlConfig config() {
-        return config;
+        return create(config, weights, device, dtype, Qwen2Vl::new);
     }
 
     public Qwen2VisionTransformer vision() {

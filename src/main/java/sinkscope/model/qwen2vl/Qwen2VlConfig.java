@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.JsonFields;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.TextConfig;
+import sinkscope.model.qwenvl.QwenVlConfig;
 import sinkscope.model.qwenvl.VisionShape;
 
 /**
@@ -20,7 +20,7 @@ import sinkscope.model.qwenvl.VisionShape;
  * @param videoTokenId {@code <|video_pad|>} (refused in prompts: still images only)
  */
 public record Qwen2VlConfig(Path file, boolean qwen25, TextConfig text, VisionConfig vision, int imageTokenId, int videoTokenId, int visionStartTokenId,
-        int visionEndTokenId, String torchDtype) implements ModelConfig {
+        int visionEndTokenId, String torchDtype) implements QwenVlConfig {
 
     /**
      * The vision transformer.

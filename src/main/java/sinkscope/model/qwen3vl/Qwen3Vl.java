@@ -28,29 +28,21 @@ import sinkscope.model.qwenvl.QwenVlModel;
  * <p>Weights under transformers 5's names ({@code model.visual.*}, {@code model.language_model.*}, {@code lm_head}),
  * which the released checkpoints use too; a missing merger or DeepStack tensor is refused naming the file and tensor.
  */
-public final class Qwen3Vl extends QwenVlModel {
-    private final Qwen3VlConfig config;
+public final class Qwen3Vl extends QwenVlModel<Qwen3VlConfig> {
     private final Qwen3VisionModel vision;
 
     private Qwen3Vl(NDManager m, Qwen3VlConfig config, Weights weights, Processing processing, Device device, DataType dtype) {
-        super(m, config, weights, processing, device, dtype, config.imageTokenId(), config.videoTokenId(), config.vision().spatialMergeSize());
-        this.config = config;
+        super(m, config, weights, processing, device, dtype);
         this.vision = Qwen3VisionModel.load(weights, m, config.vision(), "model.visual.", dtype, device);
     }
 
     public static Qwen3Vl load(Path dir, Device device, DataType dtype) {
-        Qwen3VlConfig c = Qwen3VlConfig.load(Checkpoint.configFile(dir));
-        return load(dir, c, c.imageTokenId(), c.vision(), device, (m, w, p) -> new Qwen3Vl(m, c, w, p, device, dtype));
+        return load(dir, Qwen3VlConfig.load(Checkpoint.configFile(dir)), device, dtype, Qwen3Vl::new);
     }
 
     /** A model of {@code config} from {@code weights} without tokenizer or image processor (random weights for benchmarks). */
     public static Qwen3Vl create(Qwen3VlConfig config, Weights weights, Device device, DataType dtype) {
-        return create(config, weights, device, (m, w, p) -> new Qwen3Vl(m, config, w, p, device, dtype));
-    }
-
-    @Override
-    public Qwen3VlConfig config() {
-        return config;
+        return create(config, weights, device, dtype, Qwen3Vl::new);
     }
 
     /** [1 + k, N, D]: the merger's features, then the k DeepStack additions. */

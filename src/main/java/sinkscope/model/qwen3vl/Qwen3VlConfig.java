@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 import sinkscope.model.CheckpointException;
 import sinkscope.model.JsonFields;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.TextConfig;
+import sinkscope.model.qwenvl.QwenVlConfig;
 import sinkscope.model.qwenvl.VisionShape;
 
 /**
@@ -21,7 +21,7 @@ import sinkscope.model.qwenvl.VisionShape;
  * @param imageTokenId {@code <|image_pad|>}
  * @param videoTokenId {@code <|video_pad|>} (refused in prompts)
  */
-public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int imageTokenId, int videoTokenId, String torchDtype) implements ModelConfig {
+public record Qwen3VlConfig(Path file, TextConfig text, VisionConfig vision, int imageTokenId, int videoTokenId, String torchDtype) implements QwenVlConfig {
 
     /**
      * The chat format of Qwen3-VL-Instruct for one user turn with one image (no default system prompt, unlike

@@ -22,7 +22,6 @@ import sinkscope.model.Inputs;
 import sinkscope.model.LlamaModel;
 import sinkscope.model.LmmBase;
 import sinkscope.model.Merged;
-import sinkscope.model.ModelConfig;
 import sinkscope.model.RgbImage;
 import sinkscope.model.Weights;
 
@@ -43,7 +42,8 @@ import sinkscope.model.Weights;
  * (Qwen3-VL's DeepStack): {@link #merge} then puts the first in the image rows and hands the other k to the prefill as
  * {@link Merged#imageAdditions()}.
  */
-public abstract class QwenVlModel extends LmmBase {
+public abstract class QwenVlModel<C extends QwenVlConfig> extends LmmBase {
+    private final C config;
     private final QwenVlImageProcessor images;
     private final int imageTokenId;
     private final int videoTokenId;
@@ -52,25 +52,28 @@ public abstract class QwenVlModel extends LmmBase {
     /** What a checkpoint directory adds to the weights: the image processor, the tokenizer and the EOS ids. */
     protected record Processing(QwenVlImageProcessor images, HuggingFaceTokenizer tokenizer, Set<Integer> eos) {}
 
-    /** How a family makes its model from a fresh manager, the weights and the checkpoint's processing (null: weights alone). */
-    protected interface Parts<T extends QwenVlModel> {
-        T build(NDManager manager, Weights weights, Processing processing);
+    /**
+     * How a family makes its model (its constructor) from a fresh manager, its config, the weights and the checkpoint's
+     * processing (null: weights alone).
+     */
+    protected interface Parts<C, T> {
+        T build(NDManager manager, C config, Weights weights, Processing processing, Device device, DataType dtype);
     }
 
     /**
      * The decoder of {@code config} from {@code weights} under transformers 5's names ({@code model.language_model.*},
      * {@code lm_head}), and {@code processing} (null for a model built from weights alone).
      */
-    protected QwenVlModel(NDManager manager, ModelConfig config, Weights weights, Processing processing, Device device, DataType dtype, int imageTokenId,
-            int videoTokenId, int mergeSize) {
+    protected QwenVlModel(NDManager manager, C config, Weights weights, Processing processing, Device device, DataType dtype) {
         super(manager, LlamaModel.load(weights, manager, config.text(), dtype, device, DecoderNames.hf("model.language_model.", "lm_head")), device, dtype);
         if (processing != null) {
             attach(processing.tokenizer(), processing.tokenizer(), processing.eos());
         }
+        this.config = config;
         this.images = processing == null ? null : processing.images();
-        this.imageTokenId = imageTokenId;
-        this.videoTokenId = videoTokenId;
-        this.mergeSize = mergeSize;
+        this.imageTokenId = config.imageTokenId();
+        this.videoTokenId = config.videoTokenId();
+        this.mergeSize = config.vision().spatialMergeSize();
     }
 
     /**
@@ -78,12 +81,12 @@ public abstract class QwenVlModel extends LmmBase {
      * patch, frame and merge sizes, {@code tokenizer.json} checked against {@code image_token_id}, the EOS ids of the
      * config and {@code generation_config.json}, the safetensors under either naming ({@link #aliases}).
      */
-    protected static <T extends QwenVlModel> T load(Path dir, ModelConfig config, int imageTokenId, VisionShape vision, Device device, Parts<T> parts) {
-        QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), vision);
-        HuggingFaceTokenizer tokenizer = tokenizer(dir, imageTokenId);
+    protected static <C extends QwenVlConfig, T extends QwenVlModel<C>> T load(Path dir, C config, Device device, DataType dtype, Parts<C, T> parts) {
+        QwenVlImageProcessor images = QwenVlImageProcessor.load(dir.resolve("preprocessor_config.json"), config.vision());
+        HuggingFaceTokenizer tokenizer = tokenizer(dir, config.imageTokenId());
         try (Checkpoint ck = Checkpoint.open(dir, QwenVlModel::aliases)) {
             Processing processing = new Processing(images, tokenizer, HfTokenizer.eosIds(dir, config.text()));
-            return build(device, config.modelType(), m -> parts.build(m, ck, processing));
+            return build(device, config.modelType(), m -> parts.build(m, config, ck, processing, device, dtype));
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -91,8 +94,14 @@ public abstract class QwenVlModel extends LmmBase {
     }
 
     /** The model from {@code weights} alone (no tokenizer or image processor: random weights for benchmarks). */
-    protected static <T extends QwenVlModel> T create(ModelConfig config, Weights weights, Device device, Parts<T> parts) {
-        return build(device, config.modelType(), m -> parts.build(m, weights, null));
+    protected static <C extends QwenVlConfig, T extends QwenVlModel<C>> T create(C config, Weights weights, Device device, DataType dtype, Parts<C, T> parts) {
+        return build(device, config.modelType(), m -> parts.build(m, config, weights, null, device, dtype));
+    }
+
+    /** The family's config. */
+    @Override
+    public C config() {
+        return config;
     }
 
     /** The other names a weight is stored under: released checkpoints' {@code visual.*} and {@code model.*}. */

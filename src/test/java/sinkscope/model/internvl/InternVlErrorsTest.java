@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sinkscope.Golden;
@@ -27,8 +28,13 @@ class InternVlErrorsTest {
 
     /** A copy of the assembled internvl-tiny-a with {@code file} (a JSON file) edited, the other files linked. */
     private Path withJson(String file, Consumer<JsonObject> edit) throws IOException {
-        Path src = Golden.internVlCheckpoint();
-        Path dir = Files.createDirectories(tmp.resolve("ck"));
+        return withJson(Golden.internVl(), file, edit);
+    }
+
+    /** The same for the golden directory {@code golden}. */
+    private Path withJson(Path golden, String file, Consumer<JsonObject> edit) throws IOException {
+        Path src = Golden.internVlCheckpoint(golden);
+        Path dir = Files.createDirectories(tmp.resolve("ck-" + golden.getFileName()));
         try (var files = Files.list(src)) {
             for (Path f : files.toList()) {
                 if (!f.getFileName().toString().equals(file)) {
@@ -63,22 +69,49 @@ class InternVlErrorsTest {
 
     @Test
     void missingProjectorWeightsNameTheFileAndTensor() throws IOException {
-        Path src = Golden.internVlCheckpoint();
-        Path dir = Files.createDirectories(tmp.resolve("noproj"));
+        Path dir = withoutTensors(Golden.internVl(), "noproj", name -> name.startsWith("multi_modal_projector."));
+        String msg = assertThrows(CheckpointException.class, () -> Families.load(dir, Device.cpu(), DataType.FLOAT32)).getMessage();
+        assertTrue(msg.contains(dir.toString()) && msg.contains("multi_modal_projector.linear_1.weight") && msg.contains("missing"), msg);
+    }
+
+    @Test
+    void qwen3DecoderWithoutItsQNormIsRefusedNamingTheFileAndTensor() throws IOException {
+        String qNorm = "language_model.model.layers.1.self_attn.q_norm.weight"; // the released "-HF" name
+        Path dir = withoutTensors(Golden.internVl35(), "noqnorm", qNorm::equals);
+        String msg = assertThrows(CheckpointException.class, () -> Families.load(dir, Device.cpu(), DataType.FLOAT32)).getMessage();
+        assertTrue(msg.contains(dir.toString()) && msg.contains("layers.1.self_attn.q_norm.weight") && msg.contains("missing"), msg);
+    }
+
+    /** The assembled checkpoint of {@code golden} in {@code tmp/sub} without the tensors {@code drop} names (at least one). */
+    private Path withoutTensors(Path golden, String sub, Predicate<String> drop) throws IOException {
+        Path src = Golden.internVlCheckpoint(golden);
+        Path dir = Files.createDirectories(tmp.resolve(sub));
         for (String f : new String[] {"config.json", "preprocessor_config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
             Files.createSymbolicLink(dir.resolve(f), src.resolve(f).toRealPath());
         }
         try (SafeTensors st = SafeTensors.open(src.resolve("model.safetensors")); var m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            assertTrue(st.entries().keySet().stream().anyMatch(drop), "the golden checkpoint stores what the test drops");
             SafeTensorsWriter w = new SafeTensorsWriter();
             for (String name : st.entries().keySet()) {
-                if (!name.startsWith("multi_modal_projector.")) {
+                if (!drop.test(name)) {
                     w.add(name, st.load(m, name).toType(DataType.FLOAT32, false));
                 }
             }
             w.write(dir.resolve("model.safetensors"));
         }
-        String msg = assertThrows(CheckpointException.class, () -> Families.load(dir, Device.cpu(), DataType.FLOAT32)).getMessage();
-        assertTrue(msg.contains(dir.toString()) && msg.contains("multi_modal_projector.linear_1.weight") && msg.contains("missing"), msg);
+        return dir;
+    }
+
+    @Test
+    void qwen3DecoderTakesItsHeadDimAndRefusesAnOddOne() throws IOException {
+        var config = sinkscope.model.auto.Families.config(Golden.internVlCheckpoint(Golden.internVl35()));
+        var text = config.text();
+        assertEquals("qwen3", config.decoderType());
+        assertEquals(8, text.headDim(), "explicit head_dim, not hidden_size / heads = 4");
+        assertTrue(text.qkNorm() && !text.attentionBias() && !text.outputBias(), "Qwen3: q/k norms, no biases");
+        Path odd = withJson(Golden.internVl35(), "config.json", c -> c.getAsJsonObject("text_config").addProperty("head_dim", 7));
+        String msg = assertThrows(CheckpointException.class, () -> Families.config(odd)).getMessage();
+        assertTrue(msg.contains("config.json") && msg.contains("head_dim 7"), msg);
     }
 
     @Test

@@ -2,6 +2,7 @@ package sinkscope.model.internvl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -12,7 +13,10 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,6 +29,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,12 +44,14 @@ import sinkscope.model.KvCache;
 import sinkscope.model.Merged;
 import sinkscope.model.Prefill;
 import sinkscope.model.SafeTensors;
+import sinkscope.model.SafeTensorsWriter;
 import sinkscope.model.Torch;
 import sinkscope.model.auto.Families;
 import sinkscope.sink.SinkScore;
 
 /**
- * InternVL against Hugging Face transformers 5.18 on internvl-tiny-a, driven by its manifest: the Java processor's
+ * InternVL against Hugging Face transformers 5.18 on internvl-tiny-a (InternVL3-hf layout, Qwen2 decoder) and
+ * internvl3_5-tiny-a (InternVL3.5-HF layout, Qwen3 decoder: explicit head_dim, q/k norms), driven by each manifest: the Java processor's
  * tiles and pixel values from the PNGs (tile grid by aspect ratio, thumbnail), the prompt expansion, and from the stored
  * pixel values every listed tensor (InternViT states, pixel shuffle, projector, merged embeddings, decoder states and
  * attentions, argmax, phi, greedy tokens with the top-16 logits per step); batched greedy generation of all samples
@@ -52,35 +59,46 @@ import sinkscope.sink.SinkScore;
  */
 class InternVlGoldenTest {
     private static final Set<String> INPUTS = Set.of("pixel_values");
-    private static InternVl model;
+    private static final Map<Path, InternVl> MODELS = new HashMap<>();
     private static NDManager manager;
 
     @BeforeAll
     static void load() {
         Torch.configure(2);
         manager = NDManager.newBaseManager(Device.cpu());
-        model = (InternVl) Families.load(Golden.internVlCheckpoint(), Device.cpu(), DataType.FLOAT32);
     }
 
     @AfterAll
     static void close() {
-        model.close();
+        MODELS.values().forEach(InternVl::close);
         manager.close();
+    }
+
+    /** The golden directories, one per checkpoint. */
+    static Stream<Path> cases() {
+        return Stream.of(Golden.internVl(), Golden.internVl35());
+    }
+
+    /** The golden directory's model, loaded once. */
+    static InternVl model(Path golden) {
+        return MODELS.computeIfAbsent(golden, g -> (InternVl) Families.load(Golden.internVlCheckpoint(g), Device.cpu(), DataType.FLOAT32));
     }
 
     static Stream<Arguments> samples() {
         List<Arguments> out = new ArrayList<>();
-        for (JsonElement e : Golden.manifest(Golden.internVl()).getAsJsonArray("samples")) {
-            JsonObject s = e.getAsJsonObject();
-            out.add(Arguments.of(s.get("id").getAsString(), s));
-        }
+        cases().forEach(golden -> {
+            for (JsonElement e : Golden.manifest(golden).getAsJsonArray("samples")) {
+                JsonObject s = e.getAsJsonObject();
+                out.add(Arguments.of(golden.getFileName() + " " + s.get("id").getAsString(), golden, s));
+            }
+        });
         return out.stream();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("samples")
-    void processorMatchesTransformers(String name, JsonObject sample) throws Exception {
-        Path golden = Golden.internVl();
+    void processorMatchesTransformers(String name, Path golden, JsonObject sample) throws Exception {
+        InternVl model = model(golden);
         BufferedImage image = ImageIO.read(golden.resolve(sample.get("image_file").getAsString()).toFile());
         try (SafeTensors st = SafeTensors.open(golden.resolve(sample.get("tensors_file").getAsString())); NDManager m = manager.newSubManager()) {
             Inputs inputs = model.encode(m, sample.get("prompt_text").getAsString(), image, ImageOptions.DEFAULT);
@@ -98,11 +116,11 @@ class InternVlGoldenTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("samples")
-    void matchesTransformers(String name, JsonObject sample) {
-        Path golden = Golden.internVl();
+    void matchesTransformers(String name, Path golden, JsonObject sample) {
+        InternVl model = model(golden);
         JsonObject manifest = Golden.manifest(golden);
         try (SafeTensors st = SafeTensors.open(golden.resolve(sample.get("tensors_file").getAsString())); NDManager m = manager.newSubManager()) {
-            Inputs inputs = inputs(m, st, sample);
+            Inputs inputs = inputs(model, m, st, sample);
             Map<String, float[]> got = new HashMap<>();
             Map<String, long[]> gotIds = new HashMap<>();
             gotIds.put("input_ids", inputs.inputIds());
@@ -153,9 +171,10 @@ class InternVlGoldenTest {
         }
     }
 
-    @Test
-    void batchedGenerationEqualsEachSampleAlone() {
-        Path golden = Golden.internVl();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void batchedGenerationEqualsEachSampleAlone(Path golden) {
+        InternVl model = model(golden);
         List<JsonObject> samples = new ArrayList<>();
         Golden.manifest(golden).getAsJsonArray("samples").forEach(e -> samples.add(e.getAsJsonObject()));
         List<SafeTensors> files = new ArrayList<>();
@@ -164,7 +183,7 @@ class InternVlGoldenTest {
             for (JsonObject s : samples) {
                 SafeTensors st = SafeTensors.open(golden.resolve(s.get("tensors_file").getAsString()));
                 files.add(st);
-                inputs.add(inputs(m, st, s));
+                inputs.add(inputs(model, m, st, s));
             }
             int steps = 6;
             List<GenerateOptions> opts = Collections.nCopies(inputs.size(), new GenerateOptions(steps, false, 16));
@@ -178,14 +197,56 @@ class InternVlGoldenTest {
                     Allclose.assertClose("step " + s, batched.get(i).topValues()[s], alone.topValues()[s], 1e-4, 1e-4);
                 }
             }
-            assertTrue(samples.size() >= 4);
+            assertTrue(samples.size() >= 3);
         } finally {
             files.forEach(SafeTensors::close);
         }
     }
 
+    /**
+     * InternVL3.5-1B/2B-HF store an untied {@code language_model.lm_head.weight}: internvl3_5-tiny-a with
+     * {@code tie_word_embeddings} false and that head stored as twice the embedding greedily picks the golden tokens
+     * with twice the golden top-16 logits.
+     */
+    @Test
+    void untiedHeadIsReadUnderTheReleasedName(@TempDir Path tmp) throws IOException {
+        Path golden = Golden.internVl35();
+        Path src = Golden.internVlCheckpoint(golden);
+        Path dir = Files.createDirectories(tmp.resolve("untied"));
+        for (String f : new String[] {"preprocessor_config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
+            Files.createSymbolicLink(dir.resolve(f), src.resolve(f).toRealPath());
+        }
+        JsonObject config = JsonParser.parseString(Files.readString(src.resolve("config.json"))).getAsJsonObject();
+        config.addProperty("tie_word_embeddings", false);
+        config.getAsJsonObject("text_config").addProperty("tie_word_embeddings", false);
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        try (SafeTensors st = SafeTensors.open(src.resolve("model.safetensors")); NDManager m = manager.newSubManager()) {
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            for (String name : st.entries().keySet()) {
+                w.add(name, st.load(m, name).toType(DataType.FLOAT32, false));
+            }
+            w.add("language_model.lm_head.weight", st.load(m, "language_model.model.embed_tokens.weight").toType(DataType.FLOAT32, false).mul(2));
+            w.write(dir.resolve("model.safetensors"));
+        }
+        JsonObject sample = Golden.manifest(golden).getAsJsonArray("samples").get(0).getAsJsonObject();
+        try (InternVl untied = (InternVl) Families.load(dir, Device.cpu(), DataType.FLOAT32); NDManager m = manager.newSubManager();
+                SafeTensors st = SafeTensors.open(golden.resolve(sample.get("tensors_file").getAsString()))) {
+            assertFalse(untied.config().text().tieWordEmbeddings());
+            Generation gen = untied.generate(m, inputs(untied, m, st, sample), new GenerateOptions(6, false, 16), null);
+            assertArrayEquals(st.longs("generate.tokens"), gen.tokens(), "greedy tokens");
+            float[] expected = st.floats("generate.step_top16_values");
+            for (int s = 0; s < 6; s++) {
+                float[] twice = new float[16];
+                for (int k = 0; k < 16; k++) {
+                    twice[k] = 2 * expected[s * 16 + k];
+                }
+                Allclose.assertClose("step " + s + " top-16 logits", gen.topValues()[s], twice, 2e-3, 1e-4);
+            }
+        }
+    }
+
     /** The sample's stored pixel values and tile grid through the prompt expansion. */
-    static Inputs inputs(NDManager m, SafeTensors st, JsonObject sample) {
+    static Inputs inputs(InternVl model, NDManager m, SafeTensors st, JsonObject sample) {
         JsonArray wh = sample.getAsJsonArray("image_size_wh");
         return model.encode(m, sample.get("prompt_text").getAsString(), st.load(m, "pixel_values"), new long[] {wh.get(1).getAsLong(), wh.get(0).getAsLong()});
     }

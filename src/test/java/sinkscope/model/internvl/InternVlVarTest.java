@@ -11,7 +11,8 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import sinkscope.Allclose;
 import sinkscope.Golden;
 import sinkscope.model.AttentionHook;
@@ -29,23 +30,25 @@ import sinkscope.sink.VarParams;
 import sinkscope.sink.VarReplay;
 
 /**
- * VAR inside InternVL's forward pass on internvl-tiny-a (the 2x2-tile sample with its thumbnail: five panels in one
- * image span): the masks VAR takes inside the prefill equal those of {@code var-replay} on the hidden states and
+ * VAR inside InternVL's forward pass on internvl-tiny-a and internvl3_5-tiny-a (each on its sample with the most tiles,
+ * e.g. internvl-tiny-a's 2x2 tiles with their thumbnail: five panels in one image span): the masks VAR takes inside the prefill equal those of {@code var-replay} on the hidden states and
  * pre-VAR attention captured in that pass, the rewritten attention equals the replay's, and VAR with nothing to do
  * leaves the generation bit-identical. The planted sinks make VAR act (tau of the manifest on the planted dims).
  */
 class InternVlVarTest {
 
-    @Test
-    void varInsideTheForwardEqualsReplayOnItsTensors() {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sinkscope.model.internvl.InternVlGoldenTest#cases")
+    void varInsideTheForwardEqualsReplayOnItsTensors(Path golden) {
         Torch.configure(2);
-        Path golden = Golden.internVl();
         JsonObject manifest = Golden.manifest(golden);
         int[] dims = manifest.getAsJsonObject("sink").getAsJsonArray("dims").asList().stream().mapToInt(JsonElement::getAsInt).toArray();
         double tau = manifest.getAsJsonObject("sink").get("tau").getAsDouble();
-        JsonObject sample = manifest.getAsJsonArray("samples").get(2).getAsJsonObject();
+        JsonObject sample = manifest.getAsJsonArray("samples").asList().stream().map(JsonElement::getAsJsonObject)
+                .max(java.util.Comparator.comparingInt(s -> s.get("num_tiles").getAsInt())).orElseThrow();
+        assertTrue(sample.get("num_tiles").getAsInt() >= 4, "a sample of several tiles and the thumbnail");
         VarParams params = VarParams.official(dims).withTau(tau);
-        try (InternVl model = (InternVl) Families.load(Golden.internVlCheckpoint(), Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager();
+        try (InternVl model = (InternVl) Families.load(Golden.internVlCheckpoint(golden), Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager();
                 SafeTensors st = SafeTensors.open(golden.resolve(sample.get("tensors_file").getAsString()))) {
             var wh = sample.getAsJsonArray("image_size_wh");
             Inputs inputs = model.encode(m, sample.get("prompt_text").getAsString(), st.load(m, "pixel_values"),
