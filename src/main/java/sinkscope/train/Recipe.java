@@ -77,72 +77,127 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
     public Recipe withTextStage(int steps, int batch, int length, double lr, double copyShare) {
-        return new Recipe(seed, trainImages, evalImages, steps, batch, length, lr, copyShare, visionSteps, visionBatch, visionLr, this.steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().textSteps(steps).textBatch(batch).textLength(length).textLr(lr).textCopyShare(copyShare).build();
     }
 
     /** This recipe with stage 0's weight decay, frozen embeddings and scene-text share as given. */
     public Recipe withLanguageStage(double weightDecay, boolean freeze, double sceneShare) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().textWeightDecay(weightDecay).freezeEmbeddings(freeze).textSceneShare(sceneShare).build();
     }
 
     /** This recipe with stage 2 projector-only (or not) and stage 3 as given. */
     public Recipe withAlignment(boolean projectorOnly, int ftSteps, double ftLr, int ftFromLayer, double replay) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().alignProjectorOnly(projectorOnly).finetuneSteps(ftSteps).finetuneLr(ftLr).finetuneFromLayer(ftFromLayer).replayShare(replay).build();
     }
 
     /** This recipe with stage 0 keeping BOS's embedding row (only) at its initialisation, or not. */
     public Recipe withFrozenBosEmbedding(boolean freeze) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freeze, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().freezeBosEmbedding(freeze).build();
     }
 
     /** This recipe with stage 0 starting from the language model of checkpoint {@code dir} (null: from initialisation). */
     public Recipe withTextFrom(String dir) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, dir, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().textFrom(dir).build();
     }
 
     /** This recipe with {@code words} words per object patch in stage 0's scene texts. */
     public Recipe withScenePatchWords(int words) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, words, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().scenePatchWords(words).build();
     }
 
     /** This recipe with stage 2's patch-word alignment loss at {@code weight} (0: off), annealed to 0 over stage 2 or not. */
     public Recipe withPatchWordTarget(double weight, boolean anneal) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, weight, anneal, textBosShare);
+        return toBuilder().patchWordWeight(weight).patchWordAnneal(anneal).build();
     }
 
     /** This recipe with stage 0's language packing documents: {@code <s>} after a non-trigger word with probability {@code share}. */
     public Recipe withPackedDocuments(double share) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, share);
+        return toBuilder().textBosShare(share).build();
+    }
+
+    /** A mutable copy of this recipe's fields, to change a few and {@link Builder#build} a new recipe. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * The recipe's fields, copied from a recipe, with a setter (named as the record's component) for each field a variant
+     * method changes; {@link #build} runs the record's checks.
+     */
+    public static final class Builder {
+        private long seed;
+        private int trainImages, evalImages, textSteps, textBatch, textLength;
+        private double textLr, textCopyShare;
+        private int visionSteps, visionBatch;
+        private double visionLr;
+        private int steps, imagesPerStep, questionsPerImage;
+        private double learningRate;
+        private int warmupSteps;
+        private double minLrFraction, initStd, popeSuffixShare;
+        private int imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers,
+                textHeads, textKvHeads, textIntermediate, maxPositions;
+        private double textWeightDecay;
+        private boolean freezeEmbeddings;
+        private double textSceneShare;
+        private boolean alignProjectorOnly;
+        private int finetuneSteps;
+        private double finetuneLr;
+        private int finetuneFromLayer;
+        private double replayShare;
+        private String visionFrom;
+        private int scenePatchWords;
+        private boolean freezeBosEmbedding;
+        private String textFrom;
+        private double patchWordWeight;
+        private boolean patchWordAnneal;
+        private double textBosShare;
+
+        private Builder(Recipe r) {
+            seed = r.seed; trainImages = r.trainImages; evalImages = r.evalImages; textSteps = r.textSteps;
+            textBatch = r.textBatch; textLength = r.textLength; textLr = r.textLr; textCopyShare = r.textCopyShare;
+            visionSteps = r.visionSteps; visionBatch = r.visionBatch; visionLr = r.visionLr; steps = r.steps;
+            imagesPerStep = r.imagesPerStep; questionsPerImage = r.questionsPerImage; learningRate = r.learningRate;
+            warmupSteps = r.warmupSteps; minLrFraction = r.minLrFraction; initStd = r.initStd;
+            popeSuffixShare = r.popeSuffixShare; imageSize = r.imageSize; patchSize = r.patchSize; visionHidden = r.visionHidden;
+            visionLayers = r.visionLayers; visionHeads = r.visionHeads; visionIntermediate = r.visionIntermediate;
+            textHidden = r.textHidden; textLayers = r.textLayers; textHeads = r.textHeads; textKvHeads = r.textKvHeads;
+            textIntermediate = r.textIntermediate; maxPositions = r.maxPositions; textWeightDecay = r.textWeightDecay;
+            freezeEmbeddings = r.freezeEmbeddings; textSceneShare = r.textSceneShare; alignProjectorOnly = r.alignProjectorOnly;
+            finetuneSteps = r.finetuneSteps; finetuneLr = r.finetuneLr; finetuneFromLayer = r.finetuneFromLayer;
+            replayShare = r.replayShare; visionFrom = r.visionFrom; scenePatchWords = r.scenePatchWords;
+            freezeBosEmbedding = r.freezeBosEmbedding; textFrom = r.textFrom; patchWordWeight = r.patchWordWeight;
+            patchWordAnneal = r.patchWordAnneal; textBosShare = r.textBosShare;
+        }
+
+        public Builder textSteps(int v) { textSteps = v; return this; }
+        public Builder textBatch(int v) { textBatch = v; return this; }
+        public Builder textLength(int v) { textLength = v; return this; }
+        public Builder textLr(double v) { textLr = v; return this; }
+        public Builder textCopyShare(double v) { textCopyShare = v; return this; }
+        public Builder textWeightDecay(double v) { textWeightDecay = v; return this; }
+        public Builder freezeEmbeddings(boolean v) { freezeEmbeddings = v; return this; }
+        public Builder textSceneShare(double v) { textSceneShare = v; return this; }
+        public Builder alignProjectorOnly(boolean v) { alignProjectorOnly = v; return this; }
+        public Builder finetuneSteps(int v) { finetuneSteps = v; return this; }
+        public Builder finetuneLr(double v) { finetuneLr = v; return this; }
+        public Builder finetuneFromLayer(int v) { finetuneFromLayer = v; return this; }
+        public Builder replayShare(double v) { replayShare = v; return this; }
+        public Builder scenePatchWords(int v) { scenePatchWords = v; return this; }
+        public Builder freezeBosEmbedding(boolean v) { freezeBosEmbedding = v; return this; }
+        public Builder textFrom(String v) { textFrom = v; return this; }
+        public Builder patchWordWeight(double v) { patchWordWeight = v; return this; }
+        public Builder patchWordAnneal(boolean v) { patchWordAnneal = v; return this; }
+        public Builder textBosShare(double v) { textBosShare = v; return this; }
+
+        public Recipe build() {
+            return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare,
+                    visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, learningRate, warmupSteps,
+                    minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads,
+                    visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate, maxPositions,
+                    textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr,
+                    finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight,
+                    patchWordAnneal, textBosShare);
+        }
     }
 
     /** Stage 2's patch-word alignment weight at {@code step} of {@code horizon}: {@code patchWordWeight}, or falling linearly to 0 when annealed. */

@@ -406,4 +406,29 @@ class SinkRecipeTest {
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 4, 0.25), "layer 4 of 4");
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 1, 1.0), "replay share 1");
     }
+
+    @Test
+    void eachVariantChangesOnlyItsOwnFieldsAndKeepsTheCommandLine() {
+        Recipe d = Recipe.defaults();
+        Recipe all = d.withTextStage(1200, 16, 128, 8e-3, 0.02).withLanguageStage(0.5, true, 0.5).withAlignment(true, 300, 2e-4, 0, 0.25)
+                .withFrozenBosEmbedding(true).withTextFrom("/m").withScenePatchWords(2).withPackedDocuments(0.05);
+        Recipe back = all.withTextStage(d.textSteps(), d.textBatch(), d.textLength(), d.textLr(), d.textCopyShare())
+                .withLanguageStage(d.textWeightDecay(), d.freezeEmbeddings(), d.textSceneShare())
+                .withAlignment(d.alignProjectorOnly(), d.finetuneSteps(), d.finetuneLr(), d.finetuneFromLayer(), d.replayShare())
+                .withFrozenBosEmbedding(false).withTextFrom(null).withScenePatchWords(1).withPackedDocuments(0);
+        assertEquals(d, back, "undoing every variant gives the recipe back: no other field was touched");
+        assertEquals(d.commandLine("D"), back.commandLine("D"));
+        Recipe patched = d.withLanguageStage(0, false, 0.75).withPatchWordTarget(1, true);
+        assertEquals(1, patched.patchWordWeight(), 1e-12);
+        assertTrue(patched.patchWordAnneal());
+        assertEquals(d.withLanguageStage(0, false, 0.75), patched.withPatchWordTarget(0, false));
+        assertEquals(0.02, all.textCopyShare(), 1e-12);
+        assertEquals(128, all.textLength());
+        assertEquals(d.visionSteps(), all.visionSteps());
+        assertEquals("/m", all.textFrom());
+        assertTrue(all.commandLine("D").contains("--text-steps 1200 --text-batch 16 --text-length 128 --text-lr 0.008 --text-copy-share 0.02 "
+                + "--text-weight-decay 0.5 --freeze-embeddings --text-scene-share 0.5 --align-projector-only --finetune-steps 300 --finetune-lr 2.0E-4 "
+                + "--finetune-from-layer 0 --replay-share 0.25 --scene-patch-words 2 --freeze-bos-embedding --text-from /m --text-bos-share 0.05 "),
+                all.commandLine("D"));
+    }
 }
