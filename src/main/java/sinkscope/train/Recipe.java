@@ -49,6 +49,9 @@ import sinkscope.data.SyntheticBenchmark;
  *     answer loss alone at the end
  * @param textBosShare stage 0's probability that a non-trigger word of the language is followed by {@code <s>}, the start of
  *     the next packed document ({@link TextPretraining.Language}); 0 keeps {@code <s>} at position 0 only
+ * @param visionObjective stage 1's target ({@link VisionPretraining}): {@code patch}, the classes covering each patch token
+ *     (every patch supervised), or {@code cls}, the classes present in the image read off the CLS token alone (the patch
+ *     tokens unsupervised, as in CLIP's and DINO's global objectives, under which ViTs grow high-norm background tokens)
  */
 public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
                      int visionSteps, int visionBatch, double visionLr,
@@ -58,7 +61,10 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                      double textWeightDecay, boolean freezeEmbeddings, double textSceneShare, boolean alignProjectorOnly,
                      int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom,
                      int scenePatchWords, boolean freezeBosEmbedding, String textFrom, double patchWordWeight, boolean patchWordAnneal,
-                     double textBosShare) {
+                     double textBosShare, String visionObjective) {
+
+    /** Stage 1's objectives ({@link #visionObjective}). */
+    public static final java.util.List<String> VISION_OBJECTIVES = java.util.List.of("patch", "cls");
 
     /** Stage 3 runs only when stage 2's held-out accuracy is below this. */
     public static final double FINETUNE_BELOW = 0.9;
@@ -66,13 +72,13 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
         return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
-                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false, null, 0, false, 0);
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false, null, 0, false, 0, "patch");
     }
 
     /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
         return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
-                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0);
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0, "patch");
     }
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
@@ -115,6 +121,11 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         return toBuilder().textBosShare(share).build();
     }
 
+    /** This recipe with stage 1's objective {@code objective} ({@link #VISION_OBJECTIVES}). */
+    public Recipe withVisionObjective(String objective) {
+        return toBuilder().visionObjective(objective).build();
+    }
+
     /** A mutable copy of this recipe's fields, to change a few and {@link Builder#build} a new recipe. */
     public Builder toBuilder() {
         return new Builder(this);
@@ -151,6 +162,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         private double patchWordWeight;
         private boolean patchWordAnneal;
         private double textBosShare;
+        private String visionObjective;
 
         private Builder(Recipe r) {
             seed = r.seed; trainImages = r.trainImages; evalImages = r.evalImages; textSteps = r.textSteps;
@@ -167,6 +179,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
             replayShare = r.replayShare; visionFrom = r.visionFrom; scenePatchWords = r.scenePatchWords;
             freezeBosEmbedding = r.freezeBosEmbedding; textFrom = r.textFrom; patchWordWeight = r.patchWordWeight;
             patchWordAnneal = r.patchWordAnneal; textBosShare = r.textBosShare;
+            visionObjective = r.visionObjective;
         }
 
         public Builder textSteps(int v) { textSteps = v; return this; }
@@ -188,6 +201,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         public Builder patchWordWeight(double v) { patchWordWeight = v; return this; }
         public Builder patchWordAnneal(boolean v) { patchWordAnneal = v; return this; }
         public Builder textBosShare(double v) { textBosShare = v; return this; }
+        public Builder visionObjective(String v) { visionObjective = v; return this; }
 
         public Recipe build() {
             return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare,
@@ -196,7 +210,7 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                     visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate, maxPositions,
                     textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr,
                     finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight,
-                    patchWordAnneal, textBosShare);
+                    patchWordAnneal, textBosShare, visionObjective);
         }
     }
 
@@ -232,6 +246,9 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (!(textBosShare >= 0 && textBosShare < 1)) {
             throw new IllegalArgumentException("--text-bos-share must be in [0, 1), got " + textBosShare);
+        }
+        if (!VISION_OBJECTIVES.contains(visionObjective)) {
+            throw new IllegalArgumentException("--vision-objective must be one of " + VISION_OBJECTIVES + ", got " + visionObjective);
         }
         if (!(patchWordWeight >= 0)) {
             throw new IllegalArgumentException("--patch-word-weight must be >= 0, got " + patchWordWeight);
@@ -421,6 +438,9 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (textBosShare > 0) {
             text += "--text-bos-share " + textBosShare + " ";
+        }
+        if (!visionObjective.equals("patch")) {
+            text += "--vision-objective " + visionObjective + " ";
         }
         if (patchWordWeight > 0) {
             text += String.format(Locale.ROOT, "--patch-word-weight %s %s", patchWordWeight, patchWordAnneal ? "--patch-word-anneal " : "");
