@@ -28,7 +28,7 @@ import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;
 
-/** Issue 30's recipe: rare triggers, AdamW's decay, frozen embeddings, scene texts, the stage-3 selection and schedule. */
+/** Issue 30's recipe: rare triggers, AdamW's decay, frozen embeddings, scene texts, the stage-3 selection and schedule, the CLS vision objective, the recipe's variants. */
 class SinkRecipeTest {
 
     @Test
