@@ -119,6 +119,10 @@ final class TrainReferenceCommand implements Callable<Integer> {
             description = "stage 0 packs documents: a word is followed by <s> (the next document) with this probability, so <s> is not only at "
                     + "position 0 (default: ${DEFAULT-VALUE})")
     double textBosShare;
+    @Option(names = "--vision-objective", paramLabel = "NAME", order = 48,
+            description = "stage 1's target: patch = the classes covering each patch token, cls = the classes in the image from the CLS token "
+                    + "alone, patch tokens unsupervised (default: ${DEFAULT-VALUE})")
+    String visionObjective;
     @Option(names = "--log-every", paramLabel = "INT", order = 50, defaultValue = "25", description = "print the loss every this many steps (default: ${DEFAULT-VALUE})")
     int logEvery;
     @Option(names = "--budget-minutes", paramLabel = "NUM", order = 51, defaultValue = "0", description = "stop training after this long, 0 = no limit (default: ${DEFAULT-VALUE})")
@@ -131,7 +135,7 @@ final class TrainReferenceCommand implements Callable<Integer> {
         Torch.configure(threads);
         Recipe r = new Recipe(seed, images, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, lr, warmup, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, hidden, layers, heads, kvHeads, intermediate, maxPositions,
                 textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom,
-                patchWordWeight, patchWordAnneal, textBosShare);
+                patchWordWeight, patchWordAnneal, textBosShare, visionObjective);
         ReferenceModelBuilder.build(out, r, logEvery, budget, line -> System.out.println(line));
         System.out.println("wrote " + out);
         return Main.OK;
@@ -188,6 +192,7 @@ final class TrainReferenceCommand implements Callable<Integer> {
             m.put("--patch-word-weight", d.patchWordWeight());
             m.put("--patch-word-anneal", d.patchWordAnneal());
             m.put("--text-bos-share", d.textBosShare());
+            m.put("--vision-objective", d.visionObjective());
             return m;
         }
 

@@ -49,6 +49,9 @@ import sinkscope.data.SyntheticBenchmark;
  *     answer loss alone at the end
  * @param textBosShare stage 0's probability that a non-trigger word of the language is followed by {@code <s>}, the start of
  *     the next packed document ({@link TextPretraining.Language}); 0 keeps {@code <s>} at position 0 only
+ * @param visionObjective stage 1's target ({@link VisionPretraining}): {@code patch}, the classes covering each patch token
+ *     (every patch supervised), or {@code cls}, the classes present in the image read off the CLS token alone (the patch
+ *     tokens unsupervised, as in CLIP's and DINO's global objectives, under which ViTs grow high-norm background tokens)
  */
 public record Recipe(long seed, int trainImages, int evalImages, int textSteps, int textBatch, int textLength, double textLr, double textCopyShare,
                      int visionSteps, int visionBatch, double visionLr,
@@ -58,7 +61,10 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
                      double textWeightDecay, boolean freezeEmbeddings, double textSceneShare, boolean alignProjectorOnly,
                      int finetuneSteps, double finetuneLr, int finetuneFromLayer, double replayShare, String visionFrom,
                      int scenePatchWords, boolean freezeBosEmbedding, String textFrom, double patchWordWeight, boolean patchWordAnneal,
-                     double textBosShare) {
+                     double textBosShare, String visionObjective) {
+
+    /** Stage 1's objectives ({@link #visionObjective}). */
+    public static final java.util.List<String> VISION_OBJECTIVES = java.util.List.of("patch", "cls");
 
     /** Stage 3 runs only when stage 2's held-out accuracy is below this. */
     public static final double FINETUNE_BELOW = 0.9;
@@ -66,83 +72,146 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
     /** The recipe of the bundled model. */
     public static Recipe defaults() {
         return new Recipe(7, 12000, 24, 0, 32, 64, 1e-3, 0.1, 8000, 32, 3e-3, 4000, 16, 6, 5e-4, 50, 0.05, 0.02, 0.5,
-                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false, null, 0, false, 0);
+                112, 16, 128, 3, 4, 512, 128, 4, 4, 2, 352, 512, 0, false, 0, false, 0, 2e-4, 2, 0.25, null, 1, false, null, 0, false, 0, "patch");
     }
 
     /** A few-second configuration for tests (no text stage; {@link #withTextStage} adds one). */
     public static Recipe tiny() {
         return new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5,
-                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0);
+                56, 14, 32, 2, 2, 64, 32, 2, 4, 2, 64, 256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0, "patch");
     }
 
     /** This recipe with a stage 0 of {@code steps} steps of {@code batch} sequences of {@code length} tokens. */
     public Recipe withTextStage(int steps, int batch, int length, double lr, double copyShare) {
-        return new Recipe(seed, trainImages, evalImages, steps, batch, length, lr, copyShare, visionSteps, visionBatch, visionLr, this.steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().textSteps(steps).textBatch(batch).textLength(length).textLr(lr).textCopyShare(copyShare).build();
     }
 
     /** This recipe with stage 0's weight decay, frozen embeddings and scene-text share as given. */
     public Recipe withLanguageStage(double weightDecay, boolean freeze, double sceneShare) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, weightDecay, freeze, sceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().textWeightDecay(weightDecay).freezeEmbeddings(freeze).textSceneShare(sceneShare).build();
     }
 
     /** This recipe with stage 2 projector-only (or not) and stage 3 as given. */
     public Recipe withAlignment(boolean projectorOnly, int ftSteps, double ftLr, int ftFromLayer, double replay) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, projectorOnly, ftSteps, ftLr, ftFromLayer, replay, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().alignProjectorOnly(projectorOnly).finetuneSteps(ftSteps).finetuneLr(ftLr).finetuneFromLayer(ftFromLayer).replayShare(replay).build();
     }
 
     /** This recipe with stage 0 keeping BOS's embedding row (only) at its initialisation, or not. */
     public Recipe withFrozenBosEmbedding(boolean freeze) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freeze, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().freezeBosEmbedding(freeze).build();
     }
 
     /** This recipe with stage 0 starting from the language model of checkpoint {@code dir} (null: from initialisation). */
     public Recipe withTextFrom(String dir) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, dir, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().textFrom(dir).build();
     }
 
     /** This recipe with {@code words} words per object patch in stage 0's scene texts. */
     public Recipe withScenePatchWords(int words) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, words, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, textBosShare);
+        return toBuilder().scenePatchWords(words).build();
     }
 
     /** This recipe with stage 2's patch-word alignment loss at {@code weight} (0: off), annealed to 0 over stage 2 or not. */
     public Recipe withPatchWordTarget(double weight, boolean anneal) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, weight, anneal, textBosShare);
+        return toBuilder().patchWordWeight(weight).patchWordAnneal(anneal).build();
     }
 
     /** This recipe with stage 0's language packing documents: {@code <s>} after a non-trigger word with probability {@code share}. */
     public Recipe withPackedDocuments(double share) {
-        return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare, visionSteps, visionBatch, visionLr, steps,
-                imagesPerStep, questionsPerImage, learningRate, warmupSteps, minLrFraction, initStd, popeSuffixShare, imageSize, patchSize,
-                visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate,
-                maxPositions, textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr, finetuneFromLayer,
-                replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight, patchWordAnneal, share);
+        return toBuilder().textBosShare(share).build();
+    }
+
+    /** This recipe with stage 1's objective {@code objective} ({@link #VISION_OBJECTIVES}). */
+    public Recipe withVisionObjective(String objective) {
+        return toBuilder().visionObjective(objective).build();
+    }
+
+    /** A mutable copy of this recipe's fields, to change a few and {@link Builder#build} a new recipe. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * The recipe's fields, copied from a recipe, with a setter (named as the record's component) for each field a variant
+     * method changes; {@link #build} runs the record's checks.
+     */
+    public static final class Builder {
+        private long seed;
+        private int trainImages, evalImages, textSteps, textBatch, textLength;
+        private double textLr, textCopyShare;
+        private int visionSteps, visionBatch;
+        private double visionLr;
+        private int steps, imagesPerStep, questionsPerImage;
+        private double learningRate;
+        private int warmupSteps;
+        private double minLrFraction, initStd, popeSuffixShare;
+        private int imageSize, patchSize, visionHidden, visionLayers, visionHeads, visionIntermediate, textHidden, textLayers,
+                textHeads, textKvHeads, textIntermediate, maxPositions;
+        private double textWeightDecay;
+        private boolean freezeEmbeddings;
+        private double textSceneShare;
+        private boolean alignProjectorOnly;
+        private int finetuneSteps;
+        private double finetuneLr;
+        private int finetuneFromLayer;
+        private double replayShare;
+        private String visionFrom;
+        private int scenePatchWords;
+        private boolean freezeBosEmbedding;
+        private String textFrom;
+        private double patchWordWeight;
+        private boolean patchWordAnneal;
+        private double textBosShare;
+        private String visionObjective;
+
+        private Builder(Recipe r) {
+            seed = r.seed; trainImages = r.trainImages; evalImages = r.evalImages; textSteps = r.textSteps;
+            textBatch = r.textBatch; textLength = r.textLength; textLr = r.textLr; textCopyShare = r.textCopyShare;
+            visionSteps = r.visionSteps; visionBatch = r.visionBatch; visionLr = r.visionLr; steps = r.steps;
+            imagesPerStep = r.imagesPerStep; questionsPerImage = r.questionsPerImage; learningRate = r.learningRate;
+            warmupSteps = r.warmupSteps; minLrFraction = r.minLrFraction; initStd = r.initStd;
+            popeSuffixShare = r.popeSuffixShare; imageSize = r.imageSize; patchSize = r.patchSize; visionHidden = r.visionHidden;
+            visionLayers = r.visionLayers; visionHeads = r.visionHeads; visionIntermediate = r.visionIntermediate;
+            textHidden = r.textHidden; textLayers = r.textLayers; textHeads = r.textHeads; textKvHeads = r.textKvHeads;
+            textIntermediate = r.textIntermediate; maxPositions = r.maxPositions; textWeightDecay = r.textWeightDecay;
+            freezeEmbeddings = r.freezeEmbeddings; textSceneShare = r.textSceneShare; alignProjectorOnly = r.alignProjectorOnly;
+            finetuneSteps = r.finetuneSteps; finetuneLr = r.finetuneLr; finetuneFromLayer = r.finetuneFromLayer;
+            replayShare = r.replayShare; visionFrom = r.visionFrom; scenePatchWords = r.scenePatchWords;
+            freezeBosEmbedding = r.freezeBosEmbedding; textFrom = r.textFrom; patchWordWeight = r.patchWordWeight;
+            patchWordAnneal = r.patchWordAnneal; textBosShare = r.textBosShare;
+            visionObjective = r.visionObjective;
+        }
+
+        public Builder textSteps(int v) { textSteps = v; return this; }
+        public Builder textBatch(int v) { textBatch = v; return this; }
+        public Builder textLength(int v) { textLength = v; return this; }
+        public Builder textLr(double v) { textLr = v; return this; }
+        public Builder textCopyShare(double v) { textCopyShare = v; return this; }
+        public Builder textWeightDecay(double v) { textWeightDecay = v; return this; }
+        public Builder freezeEmbeddings(boolean v) { freezeEmbeddings = v; return this; }
+        public Builder textSceneShare(double v) { textSceneShare = v; return this; }
+        public Builder alignProjectorOnly(boolean v) { alignProjectorOnly = v; return this; }
+        public Builder finetuneSteps(int v) { finetuneSteps = v; return this; }
+        public Builder finetuneLr(double v) { finetuneLr = v; return this; }
+        public Builder finetuneFromLayer(int v) { finetuneFromLayer = v; return this; }
+        public Builder replayShare(double v) { replayShare = v; return this; }
+        public Builder scenePatchWords(int v) { scenePatchWords = v; return this; }
+        public Builder freezeBosEmbedding(boolean v) { freezeBosEmbedding = v; return this; }
+        public Builder textFrom(String v) { textFrom = v; return this; }
+        public Builder patchWordWeight(double v) { patchWordWeight = v; return this; }
+        public Builder patchWordAnneal(boolean v) { patchWordAnneal = v; return this; }
+        public Builder textBosShare(double v) { textBosShare = v; return this; }
+        public Builder visionObjective(String v) { visionObjective = v; return this; }
+
+        public Recipe build() {
+            return new Recipe(seed, trainImages, evalImages, textSteps, textBatch, textLength, textLr, textCopyShare,
+                    visionSteps, visionBatch, visionLr, steps, imagesPerStep, questionsPerImage, learningRate, warmupSteps,
+                    minLrFraction, initStd, popeSuffixShare, imageSize, patchSize, visionHidden, visionLayers, visionHeads,
+                    visionIntermediate, textHidden, textLayers, textHeads, textKvHeads, textIntermediate, maxPositions,
+                    textWeightDecay, freezeEmbeddings, textSceneShare, alignProjectorOnly, finetuneSteps, finetuneLr,
+                    finetuneFromLayer, replayShare, visionFrom, scenePatchWords, freezeBosEmbedding, textFrom, patchWordWeight,
+                    patchWordAnneal, textBosShare, visionObjective);
+        }
     }
 
     /** Stage 2's patch-word alignment weight at {@code step} of {@code horizon}: {@code patchWordWeight}, or falling linearly to 0 when annealed. */
@@ -177,6 +246,9 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (!(textBosShare >= 0 && textBosShare < 1)) {
             throw new IllegalArgumentException("--text-bos-share must be in [0, 1), got " + textBosShare);
+        }
+        if (!VISION_OBJECTIVES.contains(visionObjective)) {
+            throw new IllegalArgumentException("--vision-objective must be one of " + VISION_OBJECTIVES + ", got " + visionObjective);
         }
         if (!(patchWordWeight >= 0)) {
             throw new IllegalArgumentException("--patch-word-weight must be >= 0, got " + patchWordWeight);
@@ -366,6 +438,9 @@ public record Recipe(long seed, int trainImages, int evalImages, int textSteps, 
         }
         if (textBosShare > 0) {
             text += "--text-bos-share " + textBosShare + " ";
+        }
+        if (!visionObjective.equals("patch")) {
+            text += "--vision-objective " + visionObjective + " ";
         }
         if (patchWordWeight > 0) {
             text += String.format(Locale.ROOT, "--patch-word-weight %s %s", patchWordWeight, patchWordAnneal ? "--patch-word-anneal " : "");

@@ -34,8 +34,15 @@ import sinkscope.model.llava.Llava;
  * patch grid of the square image). Adam, linear warmup then cosine decay. The probe is discarded afterwards; the
  * tower's weights stay in the model.
  *
+ * <p>With {@code visionObjective cls} the probe reads the CLS token {@code h_0} of the same hidden state instead and
+ * predicts which classes the image contains: {@code loss = mean_{image, c} [softplus(z_c) - y_c z_c]},
+ * {@code z_c = h_0 W_c + b_c}, {@code y_c = 1} when an object of class {@code c} is in the scene. The patch tokens
+ * get no target of their own (CLIP's and DINO's global objectives, under which large ViTs repurpose background patches
+ * as high-norm tokens: Darcet et al., "Vision Transformers Need Registers", ICLR 2024).
+ *
  * <p>Monitor: on the held-out images, a POPE question "is there a {@code c}?" is answered yes when
- * {@code max_p z_pc > 0}; its accuracy over every split is the curve's held-out accuracy.
+ * {@code max_p z_pc > 0} ({@code z_c > 0} with the CLS objective); its accuracy over every split is the curve's held-out
+ * accuracy.
  */
 final class VisionPretraining {
     /** Share of a patch an object's box must cover for the patch to be labelled with the object's class. */
@@ -75,6 +82,15 @@ final class VisionPretraining {
         return y;
     }
 
+    /** Image-level targets of scene {@code index}, {@code [C]}: 1 for each class with an object in the scene. */
+    float[] imageTargets(int index) {
+        float[] y = new float[classes];
+        for (SyntheticScene.SceneObject o : dataset.scenes().get(index).objects()) {
+            y[o.classIndex()] = 1;
+        }
+        return y;
+    }
+
     /**
      * The object class covering each patch of a {@code grid x grid} patch grid most (row-major, as the image tokens),
      * -1 where no object's box covers {@link #COVER} of the patch: the words of a scene's text version.
@@ -107,6 +123,8 @@ final class VisionPretraining {
         int batch = recipe.visionBatch();
         int size = recipe.imageSize();
         int patches = grid * grid;
+        boolean cls = recipe.visionObjective().equals("cls");
+        int perImage = cls ? classes : patches * classes;
         long t0 = System.nanoTime();
         Map<String, NDArray> params = new LinkedHashMap<>();
         model.parameters().forEach((name, p) -> {
@@ -129,17 +147,17 @@ final class VisionPretraining {
             int since = 0;
             for (; step[0] < steps; step[0]++) {
                 float[] x = new float[batch * 3 * size * size];
-                float[] y = new float[batch * patches * classes];
+                float[] y = new float[batch * perImage];
                 for (int i = 0; i < batch; i++) {
                     int index = rng.nextInt(dataset.trainImages());
                     System.arraycopy(pixels[index], 0, x, i * 3 * size * size, 3 * size * size);
-                    System.arraycopy(targets(index), 0, y, i * patches * classes, patches * classes);
+                    System.arraycopy(cls ? imageTargets(index) : targets(index), 0, y, i * perImage, perImage);
                 }
                 try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray z = model.selectedVisionFeatures(m, m.create(x, new Shape(batch, 3, size, size))).matMul(w).add(b);
-                        NDArray loss = softplus(z).sub(z.mul(m.create(y, new Shape(batch, patches, classes)))).mean();
+                        NDArray z = logits(model, m, m.create(x, new Shape(batch, 3, size, size)), w, b, cls);
+                        NDArray loss = softplus(z).sub(z.mul(m.create(y, z.getShape()))).mean();
                         gc.backward(loss);
                         lossSum += loss.getFloat();
                     }
@@ -165,6 +183,17 @@ final class VisionPretraining {
         return curve;
     }
 
+    /**
+     * The probe's logits: per patch token of the selected features {@code [B, N, C]}, or with {@code cls} on the CLS
+     * token of the same hidden state {@code [B, C]}.
+     */
+    static NDArray logits(Llava model, NDManager m, NDArray pixels, NDArray w, NDArray b, boolean cls) {
+        if (!cls) {
+            return model.selectedVisionFeatures(m, pixels).matMul(w).add(b);
+        }
+        return model.visionHiddenStates(m, pixels).get(model.config().visionFeatureIndex()).get(new NDIndex(":, 0, :")).matMul(w).add(b);
+    }
+
     /** {@code log(1 + e^z)}, computed as {@code max(z, 0) + log(1 + e^-|z|)} so that it never overflows. */
     private static NDArray softplus(NDArray z) {
         return z.maximum(0f).add(z.abs().neg().exp().add(1f).log());
@@ -185,9 +214,10 @@ final class VisionPretraining {
             }
             try (NDManager m = model.newSampleManager(); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                float[] z = model.selectedVisionFeatures(m, m.create(x, new Shape(n, 3, size, size))).matMul(w).add(b).max(new int[] {1})
-                        .toFloatArray();
-                System.arraycopy(z, 0, present, from * classes, n * classes);
+                boolean cls = recipe.visionObjective().equals("cls");
+                NDArray z = logits(model, m, m.create(x, new Shape(n, 3, size, size)), w, b, cls);
+                float[] zs = (cls ? z : z.max(new int[] {1})).toFloatArray();
+                System.arraycopy(zs, 0, present, from * classes, n * classes);
             }
         }
         int right = 0;

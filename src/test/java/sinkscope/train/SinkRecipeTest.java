@@ -28,7 +28,7 @@ import sinkscope.model.llava.Llava;
 import sinkscope.model.llava.LlavaConfig;
 import sinkscope.model.llava.LlavaProcessor;
 
-/** Issue 30's recipe: rare triggers, AdamW's decay, frozen embeddings, scene texts, the stage-3 selection and schedule. */
+/** Issue 30's recipe: rare triggers, AdamW's decay, frozen embeddings, scene texts, the stage-3 selection and schedule, the CLS vision objective, the recipe's variants. */
 class SinkRecipeTest {
 
     @Test
@@ -209,7 +209,7 @@ class SinkRecipeTest {
         }
         Path other = dir.resolve("other");
         Recipe wider = new Recipe(3, 16, 4, 0, 4, 16, 3e-3, 0.1, 4, 4, 3e-3, 12, 4, 4, 3e-3, 2, 0.5, 0.02, 0.5, 56, 14, 48, 2, 2, 64, 32, 2, 4, 2, 64,
-                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0);
+                256, 0, false, 0, false, 0, 2e-4, 1, 0.25, null, 1, false, null, 0, false, 0, "patch");
         ReferenceCheckpoint.writeConfigs(other, wider, WordLevelTokenizer.synthetic());
         try (Llava model = Llava.create(LlavaConfig.load(other.resolve("config.json")), new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReferenceCheckpoint.copyParameters(model, from, "vision_tower.", "--vision-from"));
@@ -405,5 +405,76 @@ class SinkRecipeTest {
         assertTrue(!Recipe.defaults().commandLine("D").contains("--scene-patch-words") && !Recipe.defaults().commandLine("D").contains("--freeze-bos"));
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 4, 0.25), "layer 4 of 4");
         assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withAlignment(true, 10, 2e-4, 1, 1.0), "replay share 1");
+    }
+
+    @Test
+    void eachVariantChangesOnlyItsOwnFieldsAndKeepsTheCommandLine() {
+        Recipe d = Recipe.defaults();
+        Recipe all = d.withTextStage(1200, 16, 128, 8e-3, 0.02).withLanguageStage(0.5, true, 0.5).withAlignment(true, 300, 2e-4, 0, 0.25)
+                .withFrozenBosEmbedding(true).withTextFrom("/m").withScenePatchWords(2).withPackedDocuments(0.05);
+        Recipe back = all.withTextStage(d.textSteps(), d.textBatch(), d.textLength(), d.textLr(), d.textCopyShare())
+                .withLanguageStage(d.textWeightDecay(), d.freezeEmbeddings(), d.textSceneShare())
+                .withAlignment(d.alignProjectorOnly(), d.finetuneSteps(), d.finetuneLr(), d.finetuneFromLayer(), d.replayShare())
+                .withFrozenBosEmbedding(false).withTextFrom(null).withScenePatchWords(1).withPackedDocuments(0);
+        assertEquals(d, back, "undoing every variant gives the recipe back: no other field was touched");
+        assertEquals(d.commandLine("D"), back.commandLine("D"));
+        Recipe patched = d.withLanguageStage(0, false, 0.75).withPatchWordTarget(1, true);
+        assertEquals(1, patched.patchWordWeight(), 1e-12);
+        assertTrue(patched.patchWordAnneal());
+        assertEquals(d.withLanguageStage(0, false, 0.75), patched.withPatchWordTarget(0, false));
+        assertEquals(0.02, all.textCopyShare(), 1e-12);
+        assertEquals(128, all.textLength());
+        assertEquals(d.visionSteps(), all.visionSteps());
+        assertEquals("/m", all.textFrom());
+        assertTrue(all.commandLine("D").contains("--text-steps 1200 --text-batch 16 --text-length 128 --text-lr 0.008 --text-copy-share 0.02 "
+                + "--text-weight-decay 0.5 --freeze-embeddings --text-scene-share 0.5 --align-projector-only --finetune-steps 300 --finetune-lr 2.0E-4 "
+                + "--finetune-from-layer 0 --replay-share 0.25 --scene-patch-words 2 --freeze-bos-embedding --text-from /m --text-bos-share 0.05 "),
+                all.commandLine("D"));
+    }
+
+    @Test
+    void clsObjectiveTrainsTheTowerOnImageLevelTargetsReadOffTheClsToken(@TempDir Path dir) throws Exception {
+        Torch.configure(0);
+        Recipe r = Recipe.tiny().withVisionObjective("cls");
+        ReferenceCheckpoint.writeConfigs(dir, r, WordLevelTokenizer.synthetic());
+        LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
+        var dataset = r.dataset();
+        VisionPretraining stage = new VisionPretraining(r, dataset);
+        for (int i = 0; i < dataset.scenes().size(); i++) {
+            java.util.Set<Integer> present = new java.util.HashSet<>();
+            dataset.scenes().get(i).objects().forEach(o -> present.add(o.classIndex()));
+            float[] y = stage.imageTargets(i);
+            assertEquals(SyntheticScene.classes(), y.length);
+            for (int c = 0; c < y.length; c++) {
+                assertEquals(present.contains(c) ? 1f : 0f, y[c], "scene " + i + " class " + c);
+            }
+        }
+        try (LlavaProcessor p = LlavaProcessor.load(dir, config);
+             Llava model = Llava.create(config, new RandomWeights(3, 0.02), Device.cpu(), DataType.FLOAT32);
+             NDManager m = model.newSampleManager()) {
+            float[][] pixels = dataset.scenes().stream().map(s -> p.images().pixelValues(s.render(r.seed()), ClipImageProcessor.Mode.CROP))
+                    .toArray(float[][]::new);
+            int size = config.vision().imageSize();
+            int dv = config.vision().hiddenSize();
+            int classes = SyntheticScene.classes();
+            NDArray x = m.create(pixels[0], new Shape(1, 3, size, size));
+            NDArray w = m.randomNormal(0f, 1f, new Shape(dv, classes), DataType.FLOAT32);
+            NDArray b = m.randomNormal(0f, 1f, new Shape(classes), DataType.FLOAT32);
+            NDArray cls = model.visionHiddenStates(m, x).get(config.visionFeatureIndex()).get(0).get(0); // CLS of the feature layer
+            assertArrayEquals(cls.matMul(w).add(b).toFloatArray(), VisionPretraining.logits(model, m, x, w, b, true).toFloatArray(), 1e-4f,
+                    "the cls objective reads the CLS token of the hidden state the projector reads");
+            assertEquals(new Shape(1, (long) (size / config.vision().patchSize()) * (size / config.vision().patchSize()), classes),
+                    VisionPretraining.logits(model, m, x, w, b, false).getShape(), "the patch objective: every patch token");
+            String name = "vision_tower.vision_model.embeddings.patch_embedding.weight";
+            float[] before = model.parameters().get(name).toFloatArray();
+            List<VisionPretraining.Point> curve = stage.train(model, pixels, 1, line -> { });
+            assertEquals(r.visionSteps(), curve.size());
+            assertEquals(Math.log(2), curve.get(0).loss(), 0.1, "logits near 0 at initialisation");
+            assertTrue(curve.stream().allMatch(pt -> Double.isFinite(pt.loss()) && pt.heldOutAccuracy() >= 0 && pt.heldOutAccuracy() <= 1));
+            assertFalse(java.util.Arrays.equals(before, model.parameters().get(name).toFloatArray()), "the tower trains");
+        }
+        assertTrue(r.commandLine("D").contains("--vision-objective cls "), r.commandLine("D"));
+        assertFalse(Recipe.tiny().commandLine("D").contains("--vision-objective"), "the default (patch) is not printed");
+        assertThrows(IllegalArgumentException.class, () -> Recipe.tiny().withVisionObjective("global"));
     }
 }
