@@ -25,8 +25,9 @@ import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
 /**
- * Shared prefixes ({@link SharedPrefixes}) on every golden checkpoint: three questions about one image (the same
- * feature array, as evaluation hands them) and one about another image, as one batch. Tokens identical and top-16
+ * Shared prefixes ({@link SharedPrefixes}) on every golden checkpoint: four questions about one image (the same
+ * feature array, as evaluation hands them; the last repeats the first, so its own pass is one row) and one about
+ * another image, as one batch. Tokens identical and top-16
  * logits within 1e-5 of the unshared batch and of each prompt generated alone, with no hook and with VAR (evaluation's
  * non-recording hook, which rewrites rows after the image at prefill and every decode row) chained with the grounding
  * probe; VAR's sinks of every layer (Stage 1 reads every position's hidden state, the prefix's included) and the
@@ -83,6 +84,9 @@ class SharedPrefixTest {
             inputs.add(model.encode(m, prompt(other),
                     ImageIO.read(golden.resolve(other.get("image_file").getAsString()).toFile()), ImageOptions.DEFAULT));
             features.add(model.imageFeatures(m, inputs.get(3)));
+            // the first question again (the synthetic benchmark repeats questions): all but its last row shared
+            inputs.add(model.encode(m, prompt, image, ImageOptions.DEFAULT));
+            features.add(shared);
             int b = inputs.size();
 
             List<Merged> merged = new ArrayList<>();
@@ -91,7 +95,7 @@ class SharedPrefixTest {
             }
             List<SharedPrefixes.Group> plan = SharedPrefixes.plan(merged, Collections.nCopies(b, null), model.numLayers());
             assertEquals(1, plan.size(), which + ": one group");
-            assertArrayEquals(new int[] {0, 1, 2}, plan.get(0).rows(), which + ": the three questions about one image");
+            assertArrayEquals(new int[] {0, 1, 2, 4}, plan.get(0).rows(), which + ": the four questions about one image");
             assertTrue(plan.get(0).length() >= merged.get(0).imageEnd(), which + ": the prefix holds the image");
             List<VarHook> planVar = new ArrayList<>();
             List<AttentionHook> planHooks = new ArrayList<>();
