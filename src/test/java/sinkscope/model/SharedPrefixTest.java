@@ -126,7 +126,11 @@ class SharedPrefixTest {
                     System.clearProperty("sinkscope.sharePrefixes");
                 }
                 Run sharing = new Run(m, model, params, var, b);
+                int live = model.liveArrays();
                 List<Generation> many = model.generate(m, inputs, features, Collections.nCopies(b, opts), sharing.hooks);
+                if (!var) { // VAR keeps its sinks per prompt; the probe keeps Java arrays only
+                    assertEquals(live, model.liveArrays(), which + ": arrays alive before and after a shared batch");
+                }
                 long sinks = 0;
                 assertArrayEquals(new int[b], unshared.prefillStart, which + ": unshared prefills start at 0");
                 for (int i = 0; i < b; i++) {
