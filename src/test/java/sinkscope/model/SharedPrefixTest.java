@@ -25,7 +25,8 @@ import sinkscope.sink.VarHook;
 import sinkscope.sink.VarParams;
 
 /**
- * Shared prefixes ({@link SharedPrefixes}) on every golden checkpoint: four questions about one image (the same
+ * Shared prefixes ({@link SharedPrefixes}) on every golden checkpoint (LLaVA-NeXT's Mistral with prompts longer
+ * than its sliding window): four questions about one image (the same
  * feature array, as evaluation hands them; the last repeats the first, so its own pass is one row) and one about
  * another image, as one batch. Tokens identical and top-16
  * logits within 1e-5 of the unshared batch and of each prompt generated alone, with no hook and with VAR (evaluation's
@@ -36,7 +37,8 @@ import sinkscope.sink.VarParams;
 class SharedPrefixTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"llava-tiny-a", "llava-next-tiny-a", "qwen2-vl-tiny-a", "qwen2_5-vl-tiny-a", "qwen3-vl-tiny-a", "internvl-tiny-a"})
+    @ValueSource(strings = {"llava-tiny-a", "llava-next-tiny-a", "llava-next-tiny-a/mistral", "qwen2-vl-tiny-a", "qwen2_5-vl-tiny-a", "qwen3-vl-tiny-a",
+            "internvl-tiny-a"})
     void sharedEqualsUnsharedAndAlone(String which) throws Exception {
         Torch.configure(2);
         Path golden = switch (which) {
@@ -52,6 +54,7 @@ class SharedPrefixTest {
             case "qwen3-vl-tiny-a" -> Golden.qwen3VlCheckpoint();
             case "internvl-tiny-a" -> Golden.internVlCheckpoint();
             case "llava-next-tiny-a" -> Golden.llavaNextCheckpoint("llama");
+            case "llava-next-tiny-a/mistral" -> Golden.llavaNextCheckpoint("mistral");
             default -> golden;
         };
         JsonObject manifest = Golden.manifest(golden);
@@ -64,7 +67,7 @@ class SharedPrefixTest {
             List<JsonObject> samples = new ArrayList<>();
             for (JsonElement e : manifest.getAsJsonArray("samples")) {
                 JsonObject s = e.getAsJsonObject();
-                if (!s.has("decoder") || s.get("decoder").getAsString().equals("llama")) {
+                if (!s.has("decoder") || s.get("decoder").getAsString().equals(which.endsWith("mistral") ? "mistral" : "llama")) {
                     samples.add(s);
                 }
             }
@@ -80,9 +83,12 @@ class SharedPrefixTest {
                 inputs.add(in);
                 features.add(shared);
             }
-            JsonObject other = samples.get(samples.get(0) == first ? 1 : 0);
-            inputs.add(model.encode(m, prompt(other),
-                    ImageIO.read(golden.resolve(other.get("image_file").getAsString()).toFile()), ImageOptions.DEFAULT));
+            if (samples.size() > 1) {
+                JsonObject other = samples.get(samples.get(0) == first ? 1 : 0);
+                inputs.add(model.encode(m, prompt(other), ImageIO.read(golden.resolve(other.get("image_file").getAsString()).toFile()), ImageOptions.DEFAULT));
+            } else { // one sample of this decoder: its image mirrored
+                inputs.add(model.encode(m, prompt, flipped(image), ImageOptions.DEFAULT));
+            }
             features.add(model.imageFeatures(m, inputs.get(3)));
             // the first question again (the synthetic benchmark repeats questions): all but its last row shared
             inputs.add(model.encode(m, prompt, image, ImageOptions.DEFAULT));
@@ -97,6 +103,9 @@ class SharedPrefixTest {
             assertEquals(1, plan.size(), which + ": one group");
             assertArrayEquals(new int[] {0, 1, 2, 4}, plan.get(0).rows(), which + ": the four questions about one image");
             assertTrue(plan.get(0).length() >= merged.get(0).imageEnd(), which + ": the prefix holds the image");
+            if (which.endsWith("mistral")) {
+                assertTrue(plan.get(0).length() > model.config().text().slidingWindow(), "a prefix longer than the sliding window");
+            }
             List<VarHook> planVar = new ArrayList<>();
             List<AttentionHook> planHooks = new ArrayList<>();
             for (int i = 0; i < b; i++) {
