@@ -129,8 +129,8 @@ public final class EvaluateStage {
         spec.factory();
         Dataset<Row> in = List.of(samples.columns()).contains("config") ? samples : pairs(samples);
         Tables.require(in, new StructType().add("config", DataTypes.StringType), "evaluate");
-        if (partitions > 0) {
-            in = in.repartition(partitions);
+        if (partitions > 0) { // by image: an image's questions stay in one partition (round robin would spread them)
+            in = in.repartition(partitions, col("image_path"), xxhash64(col("image_bytes")));
         }
         Map<String, EvalConfig> byName = new LinkedHashMap<>();
         for (EvalConfig c : configs) {
