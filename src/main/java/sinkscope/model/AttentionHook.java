@@ -17,7 +17,12 @@ import ai.djl.ndarray.NDArray;
  */
 public interface AttentionHook {
 
-    /** Called with {@code hidden} [B, Q, D], the residual stream entering decoder layer {@code layer}. */
+    /**
+     * Called with {@code hidden} [B, Q, D], the residual stream entering decoder layer {@code layer}. In a prefill pass
+     * that continues a prefix computed without this hook ({@code step.queryStart() > 0}: a prompt prefix shared by
+     * several prompts of a batch, see {@link #prefillRowsFrom}), {@code hidden} holds every position {@code 0..K-1}
+     * ([1, K, D]: the prefix's rows, then this pass's), so the hidden states a hook reads are those of one whole pass.
+     */
     default void onLayerInput(int layer, NDArray hidden, ForwardStep step) {}
 
     /**
@@ -51,6 +56,18 @@ public interface AttentionHook {
      */
     default boolean actsOn(ForwardStep step) {
         return true;
+    }
+
+    /**
+     * The first position of a prefill {@code step} (the whole prompt in one pass) whose attention this hook reads or
+     * changes, or that it needs to see as a query row (default 0: every row). The rows before it may be computed in an
+     * earlier pass without the hook, once for several prompts that share them ({@link SharedPrefixes}); the hook then
+     * sees one prefill pass of the remaining query rows ({@code step.queryStart() > 0}) against every key, and
+     * {@link #onLayerInput} still the hidden states of every position. A hook that acts on no row of the prefill may
+     * return {@link Integer#MAX_VALUE}.
+     */
+    default int prefillRowsFrom(ForwardStep step) {
+        return 0;
     }
 
     /** Called once at the start of every forward pass (prefill and each decode step). */
@@ -108,6 +125,12 @@ public interface AttentionHook {
             @Override
             public boolean actsOn(ForwardStep step) {
                 return first.actsOn(step) || second.actsOn(step);
+            }
+
+            @Override
+            public int prefillRowsFrom(ForwardStep step) {
+                int a = first.actsOn(step) ? first.prefillRowsFrom(step) : Integer.MAX_VALUE;
+                return Math.min(a, second.actsOn(step) ? second.prefillRowsFrom(step) : Integer.MAX_VALUE);
             }
 
             @Override

@@ -126,6 +126,15 @@ public final class BatchedPrompts implements AutoCloseable {
     }
 
     /**
+     * A batch whose prefill was run elsewhere ({@link SharedPrefixes}): {@code cache} holds prompt {@code b}'s rows
+     * after {@code pads[b]} pad positions, as {@link #prefill} leaves them; {@code logits} [B, V] are the last
+     * positions' (closed with the batch).
+     */
+    static BatchedPrompts of(LlamaModel lm, List<Merged> merged, List<AttentionHook> hooks, int[] pads, KvCache cache, NDArray logits) {
+        return new BatchedPrompts(lm, new ArrayList<>(merged), pads, cache, PerSample.of(hooks, pads), logits);
+    }
+
+    /**
      * Keeps rows {@code rows} (indices into the current rows, repeats allowed), in that order, from here on: the
      * KV cache ({@link KvCache#select}), each row's prompt, padding and hook. A beam step's reorder, or a prompt's row
      * expanded to its beams; the prefill's logits ({@link #logits()}) keep the rows they had.

@@ -62,7 +62,9 @@ public record Generation(long[] tokens, float[][] topValues, long[][] topIds, in
      * {@code opts.get(b)} (its own budget, EOS rule and decoding mode) and its hook sees its own passes, as in
      * {@link #single}; a prompt that has finished rides along unseen until the last one finishes. A prompt with a
      * contrast ({@code contrasts.get(b)} non-null, its merged prompt {@code contrastMerged.get(b)}) has its contrast
-     * rows in the same batch, after all the main rows: one forward per step over both. Timings are the batch's.
+     * rows in the same batch, after all the main rows: one forward per step over both. Prompts that begin alike (the
+     * same image, another question) compute their common prefix once ({@link SharedPrefixes}) unless
+     * {@code -Dsinkscope.sharePrefixes=false}. Timings are the batch's.
      */
     static List<Generation> batched(Lmm model, NDManager m, List<Merged> merged, List<GenerateOptions> opts, List<AttentionHook> hooks,
             List<Contrast> contrasts, List<Merged> contrastMerged) {
@@ -80,7 +82,8 @@ public record Generation(long[] tokens, float[][] topValues, long[][] topIds, in
                 rowHooks.add(null);
             }
         }
-        try (BatchedPrompts batch = BatchedPrompts.prefill(model.language(), m, rows, rowHooks, true, room)) {
+        BatchedPrompts shared = SharedPrefixes.enabled() ? SharedPrefixes.prefill(model.language(), m, rows, rowHooks, room) : null;
+        try (BatchedPrompts batch = shared != null ? shared : BatchedPrompts.prefill(model.language(), m, rows, rowHooks, true, room)) {
             long t1 = System.nanoTime();
             List<Sample> samples = new ArrayList<>(b);
             for (int i = 0; i < b; i++) {

@@ -113,6 +113,61 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
+     * A new cache holding this one's filled positions in buffers of its own, with room for {@code room} more: a prompt
+     * prefix computed once, continued by each prompt that shares it ({@link SharedPrefixes}).
+     */
+    KvCache copy(int room) {
+        KvCache c = new KvCache(buffers.length, room);
+        for (int l = 0; l < buffers.length; l++) {
+            long[] s = buffers[l].getShape().getShape();
+            NDArray buffer = buffers[l].getManager().create(new Shape(s[0], s[1], s[2], lengths[l] + (long) room, s[4]), buffers[l].getDataType(),
+                    buffers[l].getDevice());
+            NDScope.unregister(buffer);
+            try (NDArray prefix = Torch.narrow(buffers[l], POS, 0, lengths[l])) {
+                Torch.write(buffer, prefix, POS, 0);
+            }
+            c.set(l, buffer);
+            c.lengths[l] = lengths[l];
+        }
+        return c;
+    }
+
+    /**
+     * One-row caches as the rows of one left-padded batch of {@code length} positions (room for {@code room} more):
+     * row {@code b} holds {@code rows.get(b)}'s {@code n_b} positions at {@code [length - n_b, length)} and zeros
+     * before them (pad keys, which the batch's mask hides; zeros so that no uninitialised NaN reaches a product), the
+     * layout {@link BatchedPrompts#prefill} leaves. The row caches stay open.
+     */
+    static KvCache stack(java.util.List<KvCache> rows, int length, int room) {
+        KvCache c = new KvCache(rows.get(0).buffers.length, room);
+        for (int l = 0; l < c.buffers.length; l++) {
+            NDArray first = rows.get(0).buffers[l];
+            long[] s = first.getShape().getShape();
+            NDArray buffer = first.getManager().create(new Shape(s[0], rows.size(), s[2], length + (long) room, s[4]), first.getDataType(), first.getDevice());
+            NDScope.unregister(buffer);
+            for (int b = 0; b < rows.size(); b++) {
+                KvCache row = rows.get(b);
+                int n = row.lengths[l];
+                if (row.rows() != 1 || n > length) {
+                    buffer.close();
+                    throw new IllegalArgumentException("row " + b + " of " + row.rows() + " rows and " + n + " positions in a batch of " + length);
+                }
+                try (NDArray target = Torch.narrow(buffer, 1, b, b + 1); NDArray filled = Torch.narrow(row.buffers[l], POS, 0, n)) {
+                    if (n < length) {
+                        try (NDArray zeros = first.getManager().zeros(new Shape(s[0], 1, s[2], length - n, s[4]), first.getDataType(), first.getDevice())) {
+                            Torch.write(target, zeros, POS, 0);
+                        }
+                    }
+                    Torch.write(target, filled, POS, length - n);
+                }
+            }
+            c.set(l, buffer);
+            c.lengths[l] = length;
+        }
+        return c;
+    }
+
+    /**
      * Forgets every position from {@code length} on (a pass tried and undone: OPERA's candidate passes); the buffers
      * stay and the next pass overwrites those positions.
      */

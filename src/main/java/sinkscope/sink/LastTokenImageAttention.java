@@ -58,6 +58,12 @@ public final class LastTokenImageAttention implements AttentionHook {
         return step.isPrefill() && step.hasImage();
     }
 
+    /** The last prompt row: the only one it reads. */
+    @Override
+    public int prefillRowsFrom(ForwardStep step) {
+        return step.queryStart() + step.queryLength() - 1;
+    }
+
     @Override
     public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
         if (!actsOn(step)) {

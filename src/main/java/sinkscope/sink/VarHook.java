@@ -98,6 +98,16 @@ public final class VarHook implements AttentionHook, AutoCloseable {
         return true;
     }
 
+    /**
+     * The image end: VAR rewrites only prefill rows after the image, and Stage 1 reads the hidden states of every
+     * position, which a continued prefill still hands it ({@link AttentionHook#onLayerInput}). A recording hook keeps
+     * every row's masks: 0. Without an image VAR does nothing.
+     */
+    @Override
+    public int prefillRowsFrom(ForwardStep step) {
+        return record ? 0 : step.hasImage() ? step.imageEnd() : Integer.MAX_VALUE;
+    }
+
     @Override
     public void onStep(ForwardStep step) {
         if (step.isPrefill()) {

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -128,14 +129,16 @@ public final class EvaluateStage {
         spec.factory();
         Dataset<Row> in = List.of(samples.columns()).contains("config") ? samples : pairs(samples);
         Tables.require(in, new StructType().add("config", DataTypes.StringType), "evaluate");
-        if (partitions > 0) {
-            in = in.repartition(partitions);
+        if (partitions > 0) { // by image: an image's questions stay in one partition (round robin would spread them)
+            in = in.repartition(partitions, col("image_path"), xxhash64(col("image_bytes")));
         }
         Map<String, EvalConfig> byName = new LinkedHashMap<>();
         for (EvalConfig c : configs) {
             byName.put(c.name(), c);
         }
-        return in.sortWithinPartitions(col("question_id"), col("config"))
+        // by image first: the questions about one image land in one batch, which computes their common prompt prefix
+        // (image included) and the image's features once; the rows' content does not depend on the order
+        return in.sortWithinPartitions(col("image_path"), xxhash64(col("image_bytes")), col("question_id"), col("config"))
                 .mapPartitions(new Run(spec, byName, imageRoot, attentionLayers, progress, benchmarks, batchSize), Encoders.row(Tables.EVALUATED));
     }
 
@@ -163,7 +166,10 @@ public final class EvaluateStage {
                     return !ready.isEmpty() || pending != null || rows.hasNext();
                 }
 
-                /** The next rows of {@code batchSize} samples (rows come sorted by sample, so a sample's configs are adjacent). */
+                /**
+                 * The next rows of {@code batchSize} samples (rows come sorted by image, then sample, so a sample's
+                 * configs are adjacent and an image's samples follow one another).
+                 */
                 @Override
                 public Row next() {
                     if (ready.isEmpty()) {

@@ -221,7 +221,8 @@ public final class ModelSampleRunner implements SampleRunner {
      * Generation of each sample under {@code config}: its registered intervention's hook and next-token choice
      * ({@link sinkscope.intervention.Intervention#nextToken}: decoding mode, optional second input, drawn from the
      * sample's seed {@link Context#seed(long, String, String)} of the run's seed, its question id and the config name),
-     * and an attention probe; the configurations of a sample share its image features ({@link Shared}). Several
+     * and an attention probe; the configurations of a sample, and the samples of a batch with the same image, share its
+     * image features ({@link Shared}). Several
      * samples go through one batched generation ({@link Lmm#generate(NDManager, List, List, List, List, List)}, the
      * second inputs as rows of their own), each with its own token budget; a batch the model fails on is run again
      * sample by sample, so an error lands on its sample. A batched sample's {@code latency_ms} is the batch's time over
@@ -317,50 +318,49 @@ public final class ModelSampleRunner implements SampleRunner {
     }
 
     /**
-     * What the configurations of one sample share: the decoded image, the processor's inputs and the vision tower's
-     * features, made once and kept (per task thread) while the samples of the current batch are asked for. Evaluation
-     * rows come sorted by sample then configuration and are batched by sample, so each sample's image goes through the
-     * vision tower once, not once per configuration.
+     * What the configurations of one sample share: the processor's inputs (tokenized prompt, pixel values) and the
+     * vision tower's features, made once and kept (per task thread) while the samples of the current batch are asked
+     * for. The features are the image's ({@link Vision}), shared by every sample of the batch with the same image (the
+     * questions about one image), so that image goes through the vision tower once per batch, not once per sample and
+     * configuration, and the prompts' image rows are the same array: what lets a batch compute their common prefix once
+     * ({@link Lmm#generate(NDManager, List, List, List, List, List)}). Evaluation rows come sorted by image, sample and
+     * configuration and are batched by sample.
      */
-    private record Shared(String key, NDManager manager, Inputs inputs, NDArray features) implements AutoCloseable {
-        @Override
-        public void close() {
-            manager.close();
-        }
-    }
+    private record Shared(String key, NDManager manager, Inputs inputs, NDArray features) {}
+
+    /** One image's vision features, in a manager of their own. */
+    private record Vision(NDManager manager, NDArray features) {}
 
     private final ThreadLocal<java.util.Map<String, Shared>> current = ThreadLocal.withInitial(java.util.LinkedHashMap::new);
-    private final java.util.Set<Shared> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<java.util.Map<String, Vision>> images = ThreadLocal.withInitial(java.util.LinkedHashMap::new);
+    private final java.util.Set<NDManager> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** Each sample's {@link Shared} or its {@link SampleException}; the thread's other shared samples are closed. */
+    /** Each sample's {@link Shared} or its {@link SampleException}; the thread's other shared samples and images are closed. */
     private List<Object> shared(List<SampleInput> samples) {
         java.util.Map<String, Shared> cache = current.get();
+        java.util.Map<String, Vision> vision = images.get();
         List<Object> out = new ArrayList<>();
         List<String> keys = new ArrayList<>();
+        List<String> imageKeys = new ArrayList<>();
         for (SampleInput sample : samples) {
+            String image = imageKey(sample);
+            imageKeys.add(image);
             try {
-                keys.add(sample.questionId() + "\u0000" + sample.imagePath() + "\u0000"
-                        + (sample.imageBytes() == null ? "" : java.util.Arrays.hashCode(sample.imageBytes())) + "\u0000" + prompt(sample));
+                keys.add(sample.questionId() + "\u0000" + image + "\u0000" + prompt(sample));
             } catch (SampleException e) {
                 keys.add(null);
             }
         }
-        cache.entrySet().removeIf(e -> {
-            boolean drop = !shareVision || !keys.contains(e.getKey());
-            if (drop) {
-                open.remove(e.getValue());
-                e.getValue().close();
-            }
-            return drop;
-        });
+        cache.entrySet().removeIf(e -> drop(!shareVision || !keys.contains(e.getKey()), e.getValue().manager()));
+        vision.entrySet().removeIf(e -> drop(!shareVision || !imageKeys.contains(e.getKey()), e.getValue().manager()));
         for (int i = 0; i < samples.size(); i++) {
             String key = keys.get(i);
             Shared s = key == null ? null : cache.get(key);
             if (s == null) {
                 try {
-                    s = load(samples.get(i), key);
+                    s = load(samples.get(i), key, imageKeys.get(i), vision);
                     cache.put(key, s);
-                    open.add(s);
+                    open.add(s.manager());
                 } catch (SampleException e) {
                     out.add(e);
                     continue;
@@ -371,13 +371,50 @@ public final class ModelSampleRunner implements SampleRunner {
         return out;
     }
 
-    private Shared load(SampleInput sample, String key) throws SampleException {
+    private boolean drop(boolean drop, NDManager manager) {
+        if (drop) {
+            open.remove(manager);
+            manager.close();
+        }
+        return drop;
+    }
+
+    /** Which image a sample shows: its path, or a SHA-256 of its bytes. */
+    private static String imageKey(SampleInput sample) {
+        if (sample.imageBytes() == null) {
+            return "path:" + sample.imagePath();
+        }
+        try {
+            return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(sample.imageBytes()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Shared load(SampleInput sample, String key, String imageKey, java.util.Map<String, Vision> vision) throws SampleException {
         String prompt = prompt(sample);
         BufferedImage image = image(sample);
         NDManager m = model.newSampleManager();
         try {
             Inputs inputs = encode(m, prompt, image);
-            NDArray features = inputs.pixelValues() == null ? null : model.imageFeatures(m, inputs);
+            NDArray features = null;
+            if (inputs.pixelValues() != null && !shareVision) {
+                features = model.imageFeatures(m, inputs);
+            } else if (inputs.pixelValues() != null) {
+                Vision v = vision.get(imageKey);
+                if (v == null) {
+                    NDManager vm = model.newSampleManager();
+                    try {
+                        v = new Vision(vm, model.imageFeatures(vm, inputs));
+                    } catch (RuntimeException e) {
+                        vm.close();
+                        throw e;
+                    }
+                    vision.put(imageKey, v);
+                    open.add(vm);
+                }
+                features = v.features();
+            }
             return new Shared(key, m, inputs, features);
         } catch (SampleException e) {
             m.close();
@@ -388,7 +425,10 @@ public final class ModelSampleRunner implements SampleRunner {
         }
     }
 
-    /** {@code -Dsinkscope.shareVision=false} (read when the runner is made) runs the vision tower for every configuration again. */
+    /**
+     * {@code -Dsinkscope.shareVision=false} (read when the runner is made) runs the vision tower for every sample and
+     * configuration again.
+     */
     private final boolean shareVision = !"false".equals(System.getProperty("sinkscope.shareVision"));
 
     private String prompt(SampleInput sample) throws SampleException {
@@ -425,7 +465,7 @@ public final class ModelSampleRunner implements SampleRunner {
 
     @Override
     public void close() {
-        open.forEach(Shared::close);
+        open.forEach(NDManager::close);
         open.clear();
         model.close();
     }

@@ -58,4 +58,42 @@ class VisionSharingTest {
             }
         }
     }
+
+    /**
+     * Several questions about one image in one batch (evaluation's rows come sorted by image): the batch shares the
+     * image's features and computes the prompts' common prefix once; each prediction equals the sample's alone
+     * (answers; grounding within 1e-5), with and without VAR, on both families.
+     */
+    @Test
+    void questionsAboutOneImageInOneBatch() throws Exception {
+        for (Object[] c : new Object[][] {{Golden.llava(), List.of(7, 41), 4.0}, {Golden.qwen2Vl(), List.of(11, 6), 3.0}}) {
+            Path model = (Path) c[0];
+            @SuppressWarnings("unchecked")
+            List<Integer> dims = (List<Integer>) c[1];
+            try (ModelSampleRunner runner = new ModelSampleRunner(new RunnerSpec(RunnerSpec.DEFAULT_FACTORY, model.toString(), "auto", 1, dims,
+                    (double) c[2], "model", 4), DeviceAssignment.cpu(1))) {
+                Path images = model.resolve("images");
+                String[] files;
+                try (var s = java.nio.file.Files.list(images)) {
+                    files = s.map(p -> p.getFileName().toString()).sorted().limit(2).toArray(String[]::new);
+                }
+                List<SampleInput> batch = new ArrayList<>();
+                String[] questions = {"Is there a red circle in the image?", "Is there a blue square in the image?", "What colour is the largest shape?"};
+                for (int i = 0; i < questions.length; i++) {
+                    batch.add(new SampleInput("q" + i, null, images.resolve(files[0]).toString(), null, questions[i], "yes", "test", null, null));
+                }
+                batch.add(new SampleInput("q3", null, images.resolve(files[1]).toString(), null, questions[0], "yes", "test", null, null));
+                for (String config : new String[] {"baseline", "var"}) {
+                    List<SampleRunner.Outcome<Prediction>> together = runner.predict(batch, EvalConfig.parse(config), List.of(1));
+                    for (int i = 0; i < batch.size(); i++) {
+                        Prediction alone = runner.predict(batch.get(i), EvalConfig.parse(config), List.of(1));
+                        Prediction p = together.get(i).valueOrThrow();
+                        String at = model.getFileName() + " " + config + " sample " + i;
+                        assertEquals(alone.answer(), p.answer(), at + " answer");
+                        sinkscope.Allclose.assertClose(at + " grounding", p.imageAttentionByLayer(), alone.imageAttentionByLayer(), 1e-5, 1e-5);
+                    }
+                }
+            }
+        }
+    }
 }
