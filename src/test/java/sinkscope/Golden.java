@@ -172,6 +172,46 @@ public final class Golden {
         }
     }
 
+    /**
+     * A golden case by name, as the family tests list them ({@code llava-tiny-a}, {@code llava-next-tiny-a},
+     * {@code llava-next-tiny-a/mistral}, {@code qwen2-vl-tiny-a}, {@code qwen2_5-vl-tiny-a}, {@code qwen3-vl-tiny-a},
+     * {@code internvl-tiny-a}, {@code internvl3_5-tiny-a}): its golden directory, the complete checkpoint to load, and
+     * the planted sink of its manifest (dims and the tau that separates them in this tiny model).
+     */
+    public record Case(String name, Path golden, Path checkpoint, JsonObject manifest, int[] sinkDims, double tau) {
+        public static Case of(String name) {
+            Path golden = switch (name) {
+                case "llava-tiny-a" -> llava();
+                case "llava-next-tiny-a", "llava-next-tiny-a/mistral" -> llavaNext();
+                case "qwen2-vl-tiny-a" -> qwen2Vl();
+                case "qwen2_5-vl-tiny-a" -> qwen25Vl();
+                case "qwen3-vl-tiny-a" -> qwen3Vl();
+                case "internvl-tiny-a" -> internVl();
+                case "internvl3_5-tiny-a" -> internVl35();
+                default -> throw new IllegalArgumentException("no golden case " + name);
+            };
+            Path checkpoint = switch (name) {
+                case "llava-next-tiny-a" -> llavaNextCheckpoint("llama");
+                case "llava-next-tiny-a/mistral" -> llavaNextCheckpoint("mistral");
+                case "qwen2_5-vl-tiny-a" -> qwen25VlCheckpoint();
+                case "qwen3-vl-tiny-a" -> qwen3VlCheckpoint();
+                case "internvl-tiny-a", "internvl3_5-tiny-a" -> internVlCheckpoint(golden);
+                default -> golden;
+            };
+            JsonObject manifest = Golden.manifest(golden);
+            JsonObject sink = manifest.getAsJsonObject("sink");
+            int[] dims = sink.getAsJsonArray("dims").asList().stream().mapToInt(com.google.gson.JsonElement::getAsInt).toArray();
+            double tau = sink.has("tau") ? sink.get("tau").getAsDouble()
+                    : sink.has("tau_practical") ? sink.get("tau_practical").getAsDouble() : sink.get("tau_practical_for_this_model").getAsDouble();
+            return new Case(name, golden, checkpoint, manifest, dims, tau);
+        }
+
+        /** The decoder variant of a LLaVA-NeXT case ({@code mistral} or {@code llama}); the manifest's samples name theirs. */
+        public String decoder() {
+            return name.endsWith("mistral") ? "mistral" : "llama";
+        }
+    }
+
     /** {@code ../shared/golden/<name>} beside the checkout (where CI lays the shared data), unless overridden. */
     private static Path shared(String property, String name) {
         String override = System.getProperty(property);

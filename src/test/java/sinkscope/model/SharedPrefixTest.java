@@ -38,30 +38,15 @@ class SharedPrefixTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llava-tiny-a", "llava-next-tiny-a", "llava-next-tiny-a/mistral", "qwen2-vl-tiny-a", "qwen2_5-vl-tiny-a", "qwen3-vl-tiny-a",
-            "internvl-tiny-a"})
+            "internvl-tiny-a", "internvl3_5-tiny-a"})
     void sharedEqualsUnsharedAndAlone(String which) throws Exception {
         Torch.configure(2);
-        Path golden = switch (which) {
-            case "llava-tiny-a" -> Golden.llava();
-            case "qwen2-vl-tiny-a" -> Golden.qwen2Vl();
-            case "qwen2_5-vl-tiny-a" -> Golden.qwen25Vl();
-            case "qwen3-vl-tiny-a" -> Golden.qwen3Vl();
-            case "internvl-tiny-a" -> Golden.internVl();
-            default -> Golden.llavaNext();
-        };
-        Path dir = switch (which) {
-            case "qwen2_5-vl-tiny-a" -> Golden.qwen25VlCheckpoint();
-            case "qwen3-vl-tiny-a" -> Golden.qwen3VlCheckpoint();
-            case "internvl-tiny-a" -> Golden.internVlCheckpoint();
-            case "llava-next-tiny-a" -> Golden.llavaNextCheckpoint("llama");
-            case "llava-next-tiny-a/mistral" -> Golden.llavaNextCheckpoint("mistral");
-            default -> golden;
-        };
-        JsonObject manifest = Golden.manifest(golden);
-        JsonObject sink = manifest.getAsJsonObject("sink");
-        int[] dims = sink.getAsJsonArray("dims").asList().stream().mapToInt(JsonElement::getAsInt).toArray();
-        double tau = sink.has("tau") ? sink.get("tau").getAsDouble()
-                : sink.has("tau_practical") ? sink.get("tau_practical").getAsDouble() : sink.get("tau_practical_for_this_model").getAsDouble();
+        Golden.Case c = Golden.Case.of(which);
+        Path golden = c.golden();
+        Path dir = c.checkpoint();
+        JsonObject manifest = c.manifest();
+        int[] dims = c.sinkDims();
+        double tau = c.tau();
         VarParams params = VarParams.official(dims).withTau(tau);
         try (Lmm model = Families.load(dir, Device.cpu(), DataType.FLOAT32); NDManager m = model.newSampleManager()) {
             List<JsonObject> samples = new ArrayList<>();
