@@ -417,20 +417,10 @@ public final class ForwardBench {
 
     /** {@code h} with the nanoseconds of each of its calls handed to {@code spent}. */
     private static AttentionHook timed(AttentionHook h, java.util.function.LongConsumer spent) {
-        return new AttentionHook() {
+        return new AttentionHook.Forwarding() {
             @Override
-            public boolean editsScores() {
-                return h.editsScores();
-            }
-
-            @Override
-            public boolean rewritesAttention() {
-                return h.rewritesAttention();
-            }
-
-            @Override
-            public boolean keepsAttention() {
-                return h.keepsAttention();
+            public AttentionHook delegate() {
+                return h;
             }
 
             @Override

@@ -151,4 +151,57 @@ public interface AttentionHook {
             }
         };
     }
+
+    /**
+     * A hook that passes every call to {@link #delegate()}: wrappers override only what they change, and a method
+     * added to {@code AttentionHook} reaches the wrapped hook without each wrapper learning of it.
+     */
+    interface Forwarding extends AttentionHook {
+        AttentionHook delegate();
+
+        @Override
+        default void onLayerInput(int layer, NDArray hidden, ForwardStep step) {
+            delegate().onLayerInput(layer, hidden, step);
+        }
+
+        @Override
+        default NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
+            return delegate().onAttention(layer, attn, step);
+        }
+
+        @Override
+        default NDArray onScores(int layer, NDArray s, ForwardStep step) {
+            return delegate().onScores(layer, s, step);
+        }
+
+        @Override
+        default boolean editsScores() {
+            return delegate().editsScores();
+        }
+
+        @Override
+        default boolean actsOn(ForwardStep step) {
+            return delegate().actsOn(step);
+        }
+
+        @Override
+        default int prefillRowsFrom(ForwardStep step) {
+            return delegate().prefillRowsFrom(step);
+        }
+
+        @Override
+        default void onStep(ForwardStep step) {
+            delegate().onStep(step);
+        }
+
+        @Override
+        default boolean rewritesAttention() {
+            return delegate().rewritesAttention();
+        }
+
+        @Override
+        default boolean keepsAttention() {
+            return delegate().keepsAttention();
+        }
+    }
 }

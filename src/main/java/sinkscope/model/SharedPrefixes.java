@@ -251,50 +251,10 @@ final class SharedPrefixes {
     }
 
     /** A prompt's hook in the pass that continues a shared prefix: its layer inputs with the prefix's rows in front. */
-    private record Continued(AttentionHook hook, NDArray[] prefix) implements AttentionHook {
+    private record Continued(AttentionHook delegate, NDArray[] prefix) implements AttentionHook.Forwarding {
         @Override
         public void onLayerInput(int layer, NDArray hidden, ForwardStep step) {
-            hook.onLayerInput(layer, prefix[layer].concat(hidden, 1), step);
-        }
-
-        @Override
-        public NDArray onAttention(int layer, NDArray attn, ForwardStep step) {
-            return hook.onAttention(layer, attn, step);
-        }
-
-        @Override
-        public NDArray onScores(int layer, NDArray s, ForwardStep step) {
-            return hook.onScores(layer, s, step);
-        }
-
-        @Override
-        public boolean editsScores() {
-            return hook.editsScores();
-        }
-
-        @Override
-        public boolean actsOn(ForwardStep step) {
-            return hook.actsOn(step);
-        }
-
-        @Override
-        public int prefillRowsFrom(ForwardStep step) {
-            return hook.prefillRowsFrom(step);
-        }
-
-        @Override
-        public void onStep(ForwardStep step) {
-            hook.onStep(step);
-        }
-
-        @Override
-        public boolean rewritesAttention() {
-            return hook.rewritesAttention();
-        }
-
-        @Override
-        public boolean keepsAttention() {
-            return hook.keepsAttention();
+            delegate.onLayerInput(layer, prefix[layer].concat(hidden, 1), step);
         }
     }
 }
